@@ -1,0 +1,3 @@
+"""gradviz: see PyTorch autograd at work, with every value and gradient."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,252 @@
+"""Assembles the Graph from what was recorded: autograd nodes, forward values, hooks, names."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from gradviz.autograd.capture import GradientCapture
+from gradviz.autograd.graph import (
+    ExtraOutput,
+    Graph,
+    GraphEdge,
+    GraphNode,
+    NodeKind,
+    SavedTensor,
+)
+from gradviz.autograd.naming import BoundNames, auto_names
+from gradviz.autograd.recorder import ForwardRecorder
+from gradviz.autograd.walk import is_leaf_node, output_count
+
+Node = Any
+Key = tuple[str, object]
+
+
+@dataclass
+class Snapshot:
+    """What the tracer gathered around one backward pass."""
+
+    root: torch.Tensor
+    nodes: list[Node]
+    capture: GradientCapture
+    saved: dict[Node, list[tuple[str, torch.Tensor]]]
+    leaf_values: dict[Node, torch.Tensor]
+    device: str
+    seed: str
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Pending:
+    key: Key
+    kind: NodeKind
+    order: float
+    op: str | None = None
+    value: torch.Tensor | float | None = None
+    grad: torch.Tensor | None = None
+    name: str | None = None
+    aliases: list[str] = field(default_factory=list)
+    param_path: str | None = None
+    sequence_nr: int | None = None
+    extra: list[ExtraOutput] = field(default_factory=list)
+    saved: list[SavedTensor] = field(default_factory=list)
+
+
+def _grad(grads: tuple[torch.Tensor | None, ...] | None, index: int) -> torch.Tensor | None:
+    if grads is None or index >= len(grads):
+        return None
+    return grads[index]
+
+
+def _saved(items: list[tuple[str, torch.Tensor]]) -> list[SavedTensor]:
+    return [
+        SavedTensor(name, tuple(t.shape), str(t.dtype).replace("torch.", ""), t.numel() * t.element_size())
+        for name, t in items
+    ]
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _nonfinite(value: torch.Tensor | float | None) -> bool:
+    if isinstance(value, torch.Tensor):
+        return bool(value.is_floating_point() and not torch.isfinite(value).all())
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    return False
+
+
+class GraphBuilder:
+    """Turns a Snapshot plus the recorder's values and the bound names into a Graph."""
+
+    def __init__(self, snap: Snapshot, recorder: ForwardRecorder, names: BoundNames) -> None:
+        self.snap = snap
+        self.recorder = recorder
+        self.names = names
+        self.pending: dict[Key, _Pending] = {}
+        self.edges: list[tuple[Key, Key, int | None, int, torch.Tensor | None]] = []
+        self.param_paths = names.param_paths()
+
+    def build(self) -> Graph:
+        ops = [n for n in self.snap.nodes if not is_leaf_node(n)]
+        for node in ops:
+            self._add_op(node)
+        for node in ops:
+            self._add_edges(node)
+        if not ops and self.snap.root.requires_grad:
+            self._add_root_leaf()
+        return self._finish()
+
+    # -- nodes ---------------------------------------------------------------------------------
+    def _add_op(self, node: Node) -> None:
+        seq = int(node._sequence_nr())
+        arrived = self.snap.capture.arrived.get(node)
+        tensor = self.recorder.tensor_of(node, 0)
+        entry = _Pending(
+            key=("op", node),
+            kind="op",
+            order=float(seq),
+            op=str(node.name()),
+            value=self.recorder.value_of(node, 0),
+            grad=_grad(arrived, 0),
+            name=self.names.name_of(tensor),
+            aliases=self.names.names_of(tensor)[1:],
+            sequence_nr=seq,
+            saved=_saved(self.snap.saved.get(node, [])),
+        )
+        for nr in range(1, output_count(node)):
+            name = self.names.name_of(self.recorder.tensor_of(node, nr))
+            entry.extra.append(ExtraOutput(self.recorder.value_of(node, nr), _grad(arrived, nr), name))
+        self.pending[entry.key] = entry
+
+    def _leaf(self, acc: Node, order: float) -> Key:
+        key: Key = ("leaf", acc)
+        if key in self.pending:
+            self.pending[key].order = min(self.pending[key].order, order)
+            return key
+        variable = acc.variable
+        path = self.param_paths.get(id(variable))
+        name = self.names.name_of(variable)
+        self.pending[key] = _Pending(
+            key=key,
+            kind="param" if path else "input",
+            order=order,
+            value=self.snap.leaf_values.get(acc, variable.detach()),
+            grad=_grad(self.snap.capture.arrived.get(acc), 0),
+            name=name or path,
+            param_path=path,
+        )
+        return key
+
+    def _const(self, tensor: torch.Tensor, order: float) -> Key:
+        chain = self.recorder.origins_of(tensor)
+        origin = next((t for t in chain if self.names.name_of(t)), chain[-1])
+        key: Key = ("const", id(origin))
+        if key in self.pending:
+            self.pending[key].order = min(self.pending[key].order, order)
+            return key
+        self.pending[key] = _Pending(
+            key=key,
+            kind="const",
+            order=order,
+            value=origin.detach().clone(),
+            name=self.names.name_of(origin),
+        )
+        return key
+
+    def _scalar(self, value: float, order: float) -> Key:  # an int stays an int
+        key: Key = ("scalar", len(self.pending))
+        self.pending[key] = _Pending(key=key, kind="const", order=order, value=value)
+        return key
+
+    def _add_root_leaf(self) -> None:
+        root = self.snap.root
+        self.pending[("root", id(root))] = _Pending(
+            key=("root", id(root)),
+            kind="input",
+            order=0.0,
+            value=root.detach().clone(),
+            grad=torch.ones_like(root),
+            name=self.names.name_of(root),
+        )
+
+    # -- edges ---------------------------------------------------------------------------------
+    def _add_edges(self, node: Node) -> None:
+        dst: Key = ("op", node)
+        before = self.pending[dst].order - 0.5
+        sent = self.snap.capture.sent.get(node)
+        for index, (child, output_nr) in enumerate(node.next_functions):
+            if child is None:
+                continue
+            src = self._leaf(child, before) if is_leaf_node(child) else ("op", child)
+            self.edges.append((src, dst, index, int(output_nr), _grad(sent, index)))
+        func_args = self.recorder.operands.get(node)
+        if func_args is None:
+            return
+        func, args = func_args
+        pointwise = torch.Tag.pointwise in func.tags
+        for position, arg in enumerate(args):
+            for item in arg if isinstance(arg, (list, tuple)) else (arg,):
+                if isinstance(item, torch.Tensor) and not item.requires_grad:
+                    self.edges.append((self._const(item, before), dst, None, 0, None))
+                elif pointwise and position < 2 and _is_number(item):
+                    self.edges.append((self._scalar(item, before), dst, None, 0, None))
+
+    # -- assembly ------------------------------------------------------------------------------
+    def _finish(self) -> Graph:
+        ordered = sorted(self.pending.values(), key=lambda p: p.order)
+        ids = {p.key: f"n{i}" for i, p in enumerate(ordered)}
+        taken = {p.name for p in ordered if p.name}
+        unnamed_ops = [p for p in ordered if p.kind == "op" and not p.name]
+        fresh = iter(auto_names(len(unnamed_ops), taken))
+        nodes: list[GraphNode] = []
+        for p in ordered:
+            auto = p.kind == "op" and not p.name
+            nodes.append(
+                GraphNode(
+                    id=ids[p.key],
+                    kind=p.kind,
+                    op=p.op,
+                    name=next(fresh) if auto else p.name,
+                    value=p.value,
+                    grad=p.grad,
+                    auto_name=auto,
+                    param_path=p.param_path,
+                    sequence_nr=p.sequence_nr,
+                    extra_outputs=p.extra,
+                    saved=p.saved,
+                    aliases=p.aliases,
+                )
+            )
+        edges = [
+            GraphEdge(ids[src], ids[dst], index, nr, grad)
+            for src, dst, index, nr, grad in self.edges
+        ]
+        root = self.snap.root
+        if root.grad_fn is not None:
+            output = ids.get(("op", root.grad_fn))
+        else:
+            output = next((ids[p.key] for p in ordered if p.kind != "op"), None)
+        order = [ids[("op", n)] for n in self.snap.capture.order if ("op", n) in ids]
+        graph = Graph(nodes, edges, output, order, self.snap.device, self.snap.notes, self.snap.seed)
+        mark_nonfinite(graph)
+        return graph
+
+
+def mark_nonfinite(graph: Graph) -> None:
+    """Flag NaN/Inf values and gradients, and the node where each first appears."""
+    for node in graph.nodes:
+        node.nonfinite_value = _nonfinite(node.value)
+        node.nonfinite_grad = _nonfinite(node.grad)
+    for node in graph.nodes:  # forward: bad value from only good operands
+        if node.nonfinite_value:
+            operands = [graph.node(e.src) for e in graph.inputs_of(node.id)]
+            node.nonfinite_origin = not any(o.nonfinite_value for o in operands)
+    for node in graph.nodes:  # backward: bad gradient although every consumer's was good
+        if node.nonfinite_grad:
+            consumers = [graph.node(e.dst) for e in graph.consumers_of(node.id)]
+            node.grad_nonfinite_origin = not any(c.nonfinite_grad for c in consumers)

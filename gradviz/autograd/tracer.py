@@ -1,0 +1,115 @@
+"""Tracing a program: run it once with real torch and build the graph of what autograd did."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from gradviz.autograd.builder import GraphBuilder, Snapshot
+from gradviz.autograd.capture import GradientCapture
+from gradviz.autograd.graph import Graph, GraphNode
+from gradviz.autograd.naming import BoundNames
+from gradviz.autograd.recorder import ForwardRecorder
+from gradviz.autograd.walk import is_leaf_node, reachable, saved_tensors
+from gradviz.lang import DEFAULT_LIMITS, Interpreter, Limits, Program, RunResult, parse
+
+NO_GRAD_NOTE = (
+    "No tensor in this program requires grad, so autograd recorded nothing to draw. "
+    "Create a leaf with requires_grad=True (or write `x = 2.0`) to see the graph."
+)
+SEED_ONES_NOTE = (
+    "The output is not a scalar: gradients are of the sum of its elements "
+    "(backward seeded with ones)."
+)
+
+
+@dataclass
+class TraceResult:
+    """The graph, plus what the run printed and which scalar inputs it has."""
+
+    graph: Graph
+    run: RunResult
+    program: Program
+
+
+class Tracer:
+    """Observes one run: names bound, forward values, and each `.backward()` it performs."""
+
+    def __init__(self, device: str) -> None:
+        self.device = device
+        self.recorder = ForwardRecorder()
+        self.names = BoundNames()
+        self.graph: Graph | None = None
+
+    # -- RunObserver ---------------------------------------------------------------------------
+    def bound(self, name: str, value: object) -> None:
+        self.names.bound(name, value)
+
+    def backward(self, tensor: torch.Tensor, kwargs: dict[str, Any]) -> None:
+        self.graph = self.trace_backward(tensor, kwargs, seed="program")
+
+    # -- tracing -------------------------------------------------------------------------------
+    def trace_backward(
+        self, tensor: torch.Tensor, kwargs: dict[str, Any], seed: str, notes: list[str] | None = None
+    ) -> Graph:
+        self.recorder.flush()
+        nodes = reachable(tensor.grad_fn)
+        saved = {n: saved_tensors(n) for n in nodes if not is_leaf_node(n)}
+        leaf_values = {n: n.variable.detach().clone() for n in nodes if is_leaf_node(n)}
+        with GradientCapture(nodes) as capture:
+            tensor.backward(**kwargs)
+        snap = Snapshot(tensor, nodes, capture, saved, leaf_values, str(tensor.device), seed, notes or [])
+        graph = GraphBuilder(snap, self.recorder, self.names).build()
+        if not kwargs.get("retain_graph"):
+            self.recorder.clear()
+        return graph
+
+    def finish(self, output: torch.Tensor | None) -> Graph:
+        """The graph for a run that never called backward: backward from its output ourselves."""
+        if self.graph is not None:
+            return self.graph
+        if output is None:
+            return Graph([], [], None, [], self.device, ["The program made no tensor to draw."])
+        if not output.requires_grad:
+            node = GraphNode(
+                "n0", "const", None, self.names.name_of(output), output.detach().clone()
+            )
+            return Graph([node], [], "n0", [], str(output.device), [NO_GRAD_NOTE])
+        if output.numel() == 1:
+            return self.trace_backward(output, {"gradient": torch.ones_like(output)}, "one")
+        return self.trace_backward(
+            output, {"gradient": torch.ones_like(output)}, "ones", [SEED_ONES_NOTE]
+        )
+
+
+def trace(
+    program: str | Program,
+    *,
+    device: str = "cpu",
+    overrides: dict[str, float] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    cancel: threading.Event | None = None,
+    on_print: Callable[[str], None] | None = None,
+) -> TraceResult:
+    """Run `program` with real PyTorch and return the autograd graph with values and gradients."""
+    parsed = parse(program, limits) if isinstance(program, str) else program
+    tracer = Tracer(device)
+    interpreter = Interpreter(
+        parsed,
+        device=device,
+        limits=limits,
+        overrides=overrides,
+        cancel=cancel,
+        on_print=on_print,
+        observer=tracer,
+        op_observer=tracer.recorder,
+    )
+    run = interpreter.run()
+    interpreter.guard.observing = False  # the ops of our own backward are not the program's
+    with interpreter.guard:
+        graph = tracer.finish(run.output)
+    return TraceResult(graph, run, parsed)

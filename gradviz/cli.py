@@ -1,0 +1,180 @@
+"""The `gradviz` command: the app by default, and headless `trace` and `export` subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gradviz import __version__
+
+if TYPE_CHECKING:
+    from gradviz.autograd import TraceResult
+    from gradviz.lang.parser import ScalarInput
+
+SUBCOMMANDS = ("trace", "export", "language")
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad command-line input: printed as `error: ...`, exit status 2."""
+
+
+def _read_program(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise UsageError(f"cannot read {path}: {reason}") from None
+    if path.endswith(".gradviz"):
+        from gradviz.session import load_session_text
+
+        return load_session_text(text, path).source
+    return text
+
+
+def _overrides(items: Sequence[str]) -> dict[str, float]:
+    values: dict[str, float] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--set expects NAME=VALUE, got {item!r}")
+        try:
+            values[name.strip()] = float(text)
+        except ValueError:
+            raise UsageError(f"--set {name.strip()}: {text!r} is not a number") from None
+    return values
+
+
+def _add_program_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", nargs="?", default="-", help="program file, or - for stdin")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="change a scalar input such as `x = 2.0` (repeatable)",
+    )
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
+
+
+def _trace(args: argparse.Namespace) -> TraceResult:
+    from gradviz.autograd import trace
+
+    source = _read_program(args.file)
+    return trace(source, device=args.device, overrides=_overrides(args.set))
+
+
+def _inputs(result: TraceResult, overrides: dict[str, float]) -> list[ScalarInput]:
+    return [
+        dataclasses.replace(item, value=overrides.get(item.name, item.value))
+        for item in result.program.inputs
+    ]
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    from gradviz.autograd.serialize import graph_to_json
+
+    result = _trace(args)
+    data = graph_to_json(
+        result.graph,
+        max_elements=args.max_elements,
+        printed=result.run.printed,
+        inputs=_inputs(result, _overrides(args.set)),
+    )
+    json.dump(data, sys.stdout, indent=None if args.compact else 2, allow_nan=False)
+    sys.stdout.write("\n")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from gradviz.render import RenderOptions, export, get_theme
+    from gradviz.render.export import format_of
+
+    format_of(args.output)  # refuse a bad extension before running anything
+    result = _trace(args)
+    options = RenderOptions(
+        theme=get_theme(args.theme), orientation=args.orientation, view=args.view
+    )
+    export(
+        result.graph,
+        args.output,
+        options,
+        scale=args.scale,
+        printed=result.run.printed,
+        inputs=_inputs(result, _overrides(args.set)),
+    )
+    return 0
+
+
+def cmd_language(args: argparse.Namespace) -> int:
+    from gradviz.lang.reference import language_reference
+
+    sys.stdout.write(language_reference())
+    return 0
+
+
+def _subcommand_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gradviz", description="See PyTorch autograd at work.")
+    parser.add_argument("--version", action="version", version=f"gradviz {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    trace = sub.add_parser("trace", help="run a program and print its graph as JSON")
+    _add_program_args(trace)
+    trace.add_argument("--max-elements", type=int, default=1024, help="tensor size cap in JSON")
+    trace.add_argument("--compact", action="store_true", help="one line of JSON")
+    trace.set_defaults(handler=cmd_trace)
+
+    export = sub.add_parser("export", help="write the graph picture (png/svg/pdf) or data")
+    _add_program_args(export)
+    export.add_argument("-o", "--output", required=True, help="OUT.png|svg|pdf|dot|json")
+    export.add_argument("--theme", default="light", choices=("light", "dark", "projector"))
+    export.add_argument("--scale", type=float, default=1.0, help="png resolution multiplier")
+    export.add_argument("--orientation", default="TB", choices=("TB", "LR"))
+    export.add_argument("--view", default="backward", choices=("forward", "backward"))
+    export.set_defaults(handler=cmd_export)
+
+    language = sub.add_parser("language", help="list what programs may use")
+    language.set_defaults(handler=cmd_language)
+    return parser
+
+
+def _app_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gradviz",
+        description="See PyTorch autograd at work. Subcommands: " + ", ".join(SUBCOMMANDS),
+    )
+    parser.add_argument("--version", action="version", version=f"gradviz {__version__}")
+    parser.add_argument("file", nargs="?", help="a program (.py) or session (.gradviz) to open")
+    parser.add_argument("--theme", choices=("light", "dark", "projector"))
+    parser.add_argument("--screenshot", metavar="OUT.png", help="render the window and exit")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from gradviz.lang.errors import ProgramError
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] in SUBCOMMANDS:
+            args = _subcommand_parser().parse_args(argv)
+            return int(args.handler(args))
+        app_args = _app_parser().parse_args(argv)
+        from gradviz.ui.launch import launch
+
+        return launch(app_args.file, theme=app_args.theme, screenshot=app_args.screenshot)
+    except (ProgramError, UsageError) as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,203 @@
+"""Attribute access on values: tensors, modules, optimizers, lists — only what is listed here."""
+
+from __future__ import annotations
+
+import difflib
+import operator
+import string
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+
+from gradviz.lang.catalog import TENSOR_BLOCKED
+from gradviz.lang.objects import BoundMethod, Namespace
+
+TENSOR_METHODS = (
+    # reductions
+    "sum mean std var prod max min amax amin argmax argmin logsumexp norm cumsum all any "
+    "median count_nonzero "
+    # pointwise
+    "exp log log2 log10 log1p sqrt rsqrt square abs neg sin cos tan tanh sigmoid relu sign "
+    "floor ceil round trunc reciprocal pow clamp clip softmax log_softmax erf lerp "
+    "add sub mul div matmul mm mv bmm dot outer "
+    "eq ne gt ge lt le isnan isinf isfinite logical_not masked_fill where maximum minimum "
+    # shapes and views
+    "view view_as reshape reshape_as flatten squeeze unsqueeze transpose permute t expand "
+    "expand_as repeat contiguous chunk split unbind gather index_select narrow flip roll "
+    "sort argsort topk nonzero tril triu diag diagonal "
+    # conversion and autograd
+    "item tolist detach clone backward retain_grad requires_grad_ zero_ fill_ normal_ uniform_ "
+    "add_ sub_ mul_ div_ clamp_ copy_ to cpu cuda float double half long int bool type_as "
+    "size dim numel element_size nelement new_zeros new_ones new_full new_tensor"
+).split()
+
+TENSOR_PROPERTIES: dict[str, Callable[[torch.Tensor], Any]] = {
+    "T": lambda t: t.T,
+    "mT": lambda t: t.mT,
+    "shape": lambda t: t.shape,
+    "dtype": lambda t: t.dtype,
+    "device": lambda t: t.device,
+    "ndim": lambda t: t.ndim,
+    "grad": lambda t: t.grad,
+    "data": lambda t: t.data,
+    "requires_grad": lambda t: t.requires_grad,
+    "is_leaf": lambda t: t.is_leaf,
+    "real": lambda t: t.real,
+}
+
+MODULE_DATA = (
+    "weight bias in_features out_features in_channels out_channels kernel_size stride padding "
+    "running_mean running_var normalized_shape num_embeddings embedding_dim p training"
+).split()
+
+MODULE_METHODS: dict[str, Callable[..., Any]] = {
+    "parameters": lambda m, recurse=True: list(m.parameters(recurse)),
+    "named_parameters": lambda m: list(m.named_parameters()),
+    "children": lambda m: list(m.children()),
+    "to": nn.Module.to,
+    "cpu": nn.Module.cpu,
+    "cuda": nn.Module.cuda,
+    "float": nn.Module.float,
+    "double": nn.Module.double,
+    "train": nn.Module.train,
+    "eval": nn.Module.eval,
+    "zero_grad": nn.Module.zero_grad,
+    "requires_grad_": nn.Module.requires_grad_,
+    "forward": lambda m, *args, **kwargs: m(*args, **kwargs),
+    "append": lambda m, module: m.append(module),
+}
+
+OPTIMIZER_METHODS: dict[str, Callable[..., Any]] = {
+    "step": lambda opt: opt.step(),
+    "zero_grad": lambda opt, set_to_none=True: opt.zero_grad(set_to_none),
+}
+
+LIST_METHODS: dict[str, Callable[..., Any]] = {
+    "append": list.append,
+    "extend": list.extend,
+    "index": list.index,
+    "count": list.count,
+}
+
+RETURN_FIELDS = ("values", "indices")  # torch.max(x, dim).values and friends
+DEVICE_FIELDS = ("type", "index")
+SIZE_METHODS: dict[str, Callable[..., Any]] = {"numel": torch.Size.numel}
+STR_METHODS = ("format",)
+
+_TENSOR_IMPLS: dict[str, Callable[..., Any]] = {
+    name: getattr(torch.Tensor, name) for name in TENSOR_METHODS
+}
+
+
+def attribute_names() -> set[str]:
+    """All attribute names any value may have (the static checker's vocabulary)."""
+    names = set(TENSOR_METHODS) | set(TENSOR_PROPERTIES) | set(MODULE_DATA)
+    names |= set(MODULE_METHODS) | set(OPTIMIZER_METHODS) | set(LIST_METHODS)
+    names |= set(RETURN_FIELDS) | set(DEVICE_FIELDS) | set(SIZE_METHODS) | set(STR_METHODS)
+    names |= set(TENSOR_BLOCKED)
+    return names
+
+
+def _suggest(name: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(name, options, n=1)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def _tensor_attribute(value: torch.Tensor, name: str) -> object:
+    if name in TENSOR_PROPERTIES:
+        return TENSOR_PROPERTIES[name](value)
+    if name in _TENSOR_IMPLS:
+        return BoundMethod(f"Tensor.{name}", _TENSOR_IMPLS[name], value)
+    if name in TENSOR_BLOCKED:
+        raise AttributeError(f"`.{name}` is not allowed: it {TENSOR_BLOCKED[name]}")
+    options = [*TENSOR_PROPERTIES, *_TENSOR_IMPLS]
+    raise AttributeError(f"tensors have no attribute `.{name}` in gradviz{_suggest(name, options)}")
+
+
+def _module_attribute(value: nn.Module, name: str) -> object:
+    kind = type(value).__name__
+    if name in MODULE_METHODS:
+        if name == "append" and not isinstance(value, (nn.Sequential, nn.ModuleList)):
+            raise AttributeError(f"{kind} has no method `.append`")
+        return BoundMethod(f"{kind}.{name}", MODULE_METHODS[name], value)
+    if name in MODULE_DATA:
+        getter = operator.attrgetter(name)
+        try:
+            return getter(value)
+        except AttributeError:
+            raise AttributeError(f"{kind} has no attribute `.{name}`") from None
+    raise AttributeError(
+        f"`.{name}` is not available on {kind}{_suggest(name, [*MODULE_METHODS, *MODULE_DATA])}"
+    )
+
+
+def _namespace_attribute(value: Namespace, name: str) -> object:
+    if name in value.members:
+        return value.members[name]
+    if name in value.blocked:
+        raise AttributeError(f"`{value.path}.{name}` is not allowed: it {value.blocked[name]}")
+    hint = _suggest(name, list(value.members))
+    raise AttributeError(f"`{value.path}.{name}` is not available in gradviz programs{hint}")
+
+
+def safe_format(template: str, *args: Any) -> str:
+    """str.format limited to positional fields: `{}`, `{0}`, `{:.3f}` (never `{0.attr}`)."""
+    out: list[str] = []
+    auto = 0
+    for literal, field, spec, conversion in string.Formatter().parse(template):
+        out.append(literal)
+        if field is None:
+            continue
+        if field == "":
+            index = auto
+            auto += 1
+        elif field.isdigit():
+            index = int(field)
+        else:
+            raise ValueError(f"format field {{{field}}} is not allowed; use {{}} or {{0}}")
+        if index >= len(args):
+            raise IndexError(f"format string needs argument {index}, got {len(args)}")
+        value = args[index]
+        if conversion == "r":
+            value = repr(value)
+        elif conversion in ("s", "a"):
+            value = str(value)
+        out.append(format_value(value, spec or ""))
+    return "".join(out)
+
+
+def format_value(value: Any, spec: str) -> str:
+    """format() with the spec checked: no nested fields, no absurd widths."""
+    if "{" in spec or "}" in spec:
+        raise ValueError("nested format fields are not allowed")
+    digits = "".join(ch if ch.isdigit() else " " for ch in spec).split()
+    if any(int(d) > 200 for d in digits if len(d) < 6) or any(len(d) >= 6 for d in digits):
+        raise ValueError("format width or precision over 200 is not allowed")
+    return format(value, spec)
+
+
+def get_attribute(value: object, name: str) -> object:
+    """Resolve `value.name` against the whitelists; AttributeError with a clear message if not."""
+    if name.startswith("_"):
+        raise AttributeError("names starting with an underscore are not allowed")
+    if isinstance(value, torch.Tensor):
+        return _tensor_attribute(value, name)
+    if isinstance(value, Namespace):
+        return _namespace_attribute(value, name)
+    if isinstance(value, nn.Module):
+        return _module_attribute(value, name)
+    if isinstance(value, torch.optim.Optimizer) and name in OPTIMIZER_METHODS:
+        return BoundMethod(f"{type(value).__name__}.{name}", OPTIMIZER_METHODS[name], value)
+    if isinstance(value, list) and name in LIST_METHODS:
+        return BoundMethod(f"list.{name}", LIST_METHODS[name], value)
+    if isinstance(value, str) and name == "format":
+        return BoundMethod("str.format", safe_format, value)
+    if isinstance(value, torch.Size) and name in SIZE_METHODS:
+        return BoundMethod(f"Size.{name}", SIZE_METHODS[name], value)
+    if isinstance(value, torch.device) and name in DEVICE_FIELDS:
+        return operator.attrgetter(name)(value)
+    if type(value).__module__ == "torch.return_types" and name in RETURN_FIELDS:
+        return operator.attrgetter(name)(value)
+    raise AttributeError(f"{type(value).__name__} value has no attribute `.{name}` in gradviz")

@@ -1,0 +1,80 @@
+"""The few Python builtins a program may call, each bounded (range, len, print, zip, ...)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import torch
+
+from gradviz.lang.limits import Limits
+from gradviz.lang.objects import Fn
+
+
+def bounded_list(value: Any, limits: Limits, what: str = "this loop") -> list[Any]:
+    """Materialise an iterable the language allows, refusing anything too long."""
+    if isinstance(value, range):
+        length = len(value)
+    elif isinstance(value, torch.Tensor):
+        if value.dim() == 0:
+            raise TypeError("cannot iterate over a 0-d tensor")
+        length = value.shape[0]
+    elif isinstance(value, (list, tuple, str, torch.Size)):
+        length = len(value)
+    else:
+        raise TypeError(f"cannot iterate over a {type(value).__name__} value")
+    if length > limits.max_loop_iterations:
+        raise ValueError(
+            f"{what} would run {length:,} times; the limit is {limits.max_loop_iterations:,}"
+        )
+    return list(value)
+
+
+def make_builtins(limits: Limits, print_fn: Callable[..., None]) -> dict[str, Fn]:
+    """Builtins by name; `print_fn` sends text to the program's output channel."""
+
+    def listify(value: Iterable[Any] = ()) -> list[Any]:
+        return bounded_list(value, limits, "list()")
+
+    def tuplify(value: Iterable[Any] = ()) -> tuple[Any, ...]:
+        return tuple(bounded_list(value, limits, "tuple()"))
+
+    def enumerate_(value: Any, start: int = 0) -> list[tuple[int, Any]]:
+        return list(enumerate(bounded_list(value, limits), start))
+
+    def zip_(*values: Any) -> list[tuple[Any, ...]]:
+        return list(zip(*(bounded_list(v, limits) for v in values), strict=False))
+
+    def round_(value: Any, ndigits: int | None = None) -> Any:
+        if ndigits is not None and abs(ndigits) > 100:
+            raise ValueError("round() digits must be between -100 and 100")
+        return round(value) if ndigits is None else round(value, ndigits)
+
+    def sum_(values: Any, start: Any = 0) -> Any:
+        return sum(bounded_list(values, limits, "sum()"), start)
+
+    def min_(*values: Any) -> Any:
+        return min(bounded_list(values[0], limits)) if len(values) == 1 else min(values)
+
+    def max_(*values: Any) -> Any:
+        return max(bounded_list(values[0], limits)) if len(values) == 1 else max(values)
+
+    table: dict[str, Callable[..., Any]] = {
+        "print": print_fn,
+        "range": range,
+        "len": len,
+        "float": float,
+        "int": int,
+        "bool": bool,
+        "str": str,
+        "list": listify,
+        "tuple": tuplify,
+        "enumerate": enumerate_,
+        "zip": zip_,
+        "round": round_,
+        "sum": sum_,
+        "min": min_,
+        "max": max_,
+    }
+    return {name: Fn(name, impl) for name, impl in table.items()}
+

@@ -1,0 +1,242 @@
+"""Evaluating expressions: every operator, call, attribute and index goes through a whitelist."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+
+from gradviz.lang import arithmetic
+from gradviz.lang.attributes import format_value, get_attribute
+from gradviz.lang.builtins import bounded_list
+from gradviz.lang.errors import ProgramError, error_at
+from gradviz.lang.limits import Limits
+from gradviz.lang.objects import BoundMethod, Fn, Namespace
+
+
+def clean_message(exc: BaseException) -> str:
+    """The first meaningful line of a (possibly long, C++-flavoured) torch error."""
+    text = str(exc).strip() or type(exc).__name__
+    first = text.splitlines()[0].strip()
+    if isinstance(exc, ZeroDivisionError):
+        return "division by zero"
+    if isinstance(exc, MemoryError):
+        return "out of memory"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return first[:300]
+
+
+class ExpressionEvaluator:
+    """Evaluates expression nodes against `self.env`; subclasses add statements."""
+
+    def __init__(self, lines: list[str], limits: Limits) -> None:
+        self.lines = lines
+        self.limits = limits
+        self.env: dict[str, Any] = {}
+        self.steps = 0
+        self.scalar_leaves: set[int] = set()  # ids of tensors made from `x = 2.0`
+        self._handlers: dict[type[ast.AST], Callable[[Any], Any]] = {
+            ast.Constant: self._constant,
+            ast.Name: self._name,
+            ast.BinOp: self._binop,
+            ast.UnaryOp: self._unaryop,
+            ast.BoolOp: self._boolop,
+            ast.Compare: self._compare,
+            ast.Call: self._call,
+            ast.Attribute: self._attribute,
+            ast.Subscript: self._subscript,
+            ast.List: self._list,
+            ast.Tuple: self._tuple,
+            ast.Slice: self._slice,
+            ast.IfExp: self._ifexp,
+            ast.JoinedStr: self._joinedstr,
+        }
+
+    # -- plumbing -------------------------------------------------------------------------------
+    def fail(self, node: ast.AST, message: str) -> ProgramError:
+        return error_at(node, message, self.lines)
+
+    def source_of(self, node: ast.AST) -> str:
+        text = ast.get_source_segment("\n".join(self.lines), node) or ""
+        text = " ".join(text.split())
+        return text if len(text) <= 40 else text[:37] + "..."
+
+    def step(self, node: ast.AST) -> None:
+        self.steps += 1
+        if self.steps > self.limits.max_steps:
+            raise self.fail(
+                node, f"the program ran more than {self.limits.max_steps:,} steps; stopped"
+            )
+
+    def located(self, node: ast.AST, action: Callable[[], Any], quote: bool = True) -> Any:
+        """Run `action`, turning any error into a ProgramError at `node` that quotes the code."""
+        try:
+            return action()
+        except ProgramError as exc:
+            if exc.line is not None:
+                raise
+            message = exc.message
+        except Exception as exc:
+            message = clean_message(exc)
+        if quote:
+            message = f"in `{self.source_of(node)}`: {message}"
+        raise self.fail(node, message) from None
+
+    def eval(self, node: ast.expr) -> Any:
+        self.step(node)
+        handler = self._handlers.get(type(node))
+        if handler is None:
+            raise self.fail(node, f"`{type(node).__name__}` is not supported here")
+        return handler(node)
+
+    # -- leaves ---------------------------------------------------------------------------------
+    def _constant(self, node: ast.Constant) -> Any:
+        return node.value
+
+    def _name(self, node: ast.Name) -> Any:
+        if node.id in self.env:
+            return self.env[node.id]
+        builtin = self.builtin(node.id)
+        if builtin is not None:
+            return builtin
+        import difflib
+
+        close = difflib.get_close_matches(node.id, [*self.env, *self.builtin_names()], n=1)
+        hint = f" (did you mean `{close[0]}`?)" if close else ""
+        raise self.fail(node, f"name `{node.id}` is not defined{hint}")
+
+    def builtin(self, name: str) -> Any:  # overridden by the interpreter
+        return None
+
+    def builtin_names(self) -> list[str]:
+        return []
+
+    # -- operators ------------------------------------------------------------------------------
+    def binary(self, node: ast.AST, op: ast.operator, left: Any, right: Any) -> Any:
+        kind = type(op)
+
+        def run() -> Any:
+            arithmetic.check_binary(kind, left, right, self.limits)
+            return arithmetic.check_result(arithmetic.BINARY[kind](left, right))
+
+        return self.located(node, run)
+
+    def _binop(self, node: ast.BinOp) -> Any:
+        left = self.eval(node.left)
+        right = self.eval(node.right)
+        return self.binary(node, node.op, left, right)
+
+    def _unaryop(self, node: ast.UnaryOp) -> Any:
+        operand = self.eval(node.operand)
+        return self.located(node, lambda: arithmetic.UNARY[type(node.op)](operand))
+
+    def _boolop(self, node: ast.BoolOp) -> Any:
+        value: Any = None
+        for item in node.values:
+            value = self.eval(item)
+            truth = self.located(item, lambda v=value: bool(v))
+            if isinstance(node.op, ast.And) and not truth:
+                return value
+            if isinstance(node.op, ast.Or) and truth:
+                return value
+        return value
+
+    def _compare(self, node: ast.Compare) -> Any:
+        left = self.eval(node.left)
+        result: Any = True
+        for op, comparator in zip(node.ops, node.comparators, strict=True):
+            right = self.eval(comparator)
+            result = self.located(
+                node, lambda a=left, b=right, o=op: arithmetic.COMPARE[type(o)](a, b)
+            )
+            if len(node.ops) > 1 and not self.located(node, lambda r=result: bool(r)):
+                return False
+            left = right
+        return result
+
+    def _ifexp(self, node: ast.IfExp) -> Any:
+        test = self.eval(node.test)
+        truth = self.located(node.test, lambda: bool(test))
+        return self.eval(node.body if truth else node.orelse)
+
+    # -- containers -----------------------------------------------------------------------------
+    def _list(self, node: ast.List) -> list[Any]:
+        return [self.eval(item) for item in node.elts]
+
+    def _tuple(self, node: ast.Tuple) -> tuple[Any, ...]:
+        return tuple(self.eval(item) for item in node.elts)
+
+    def _slice(self, node: ast.Slice) -> slice:
+        def part(item: ast.expr | None) -> Any:
+            return None if item is None else self.eval(item)
+
+        return slice(part(node.lower), part(node.upper), part(node.step))
+
+    def _joinedstr(self, node: ast.JoinedStr) -> str:
+        parts: list[str] = []
+        for value in node.values:
+            if isinstance(value, ast.Constant):
+                parts.append(str(value.value))
+                continue
+            assert isinstance(value, ast.FormattedValue)
+            inner = self.eval(value.value)
+            spec = ""
+            if isinstance(value.format_spec, ast.JoinedStr):
+                spec = "".join(str(getattr(p, "value", "")) for p in value.format_spec.values)
+            conversion = {115: str, 114: repr, 97: ascii}.get(value.conversion)
+            parts.append(
+                self.quietly(
+                    lambda i=inner, c=conversion, s=spec: format_value(c(i) if c else i, s),
+                    value,
+                )
+            )
+        text = "".join(parts)
+        if len(text) > self.limits.max_string_chars:
+            raise self.fail(node, "formatted string too long")
+        return text
+
+    def quietly(self, action: Callable[[], Any], node: ast.AST) -> Any:  # overridden: no tracing
+        return self.located(node, action)
+
+    # -- attributes, indexing, calls ------------------------------------------------------------
+    def _attribute(self, node: ast.Attribute) -> Any:
+        owner = self.eval(node.value)
+        return self.located(node, lambda: get_attribute(owner, node.attr), quote=False)
+
+    def _subscript(self, node: ast.Subscript) -> Any:
+        owner = self.eval(node.value)
+        index = self.eval(node.slice)
+        if isinstance(owner, (Namespace, Fn, BoundMethod)):
+            raise self.fail(node, f"{owner!r} cannot be indexed")
+        return self.located(node, lambda: owner[index])
+
+    def _call(self, node: ast.Call) -> Any:
+        callee = self.eval(node.func)
+        args: list[Any] = []
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                value = self.eval(arg.value)
+                args.extend(self.located(arg, lambda v=value: bounded_list(v, self.limits, "*")))
+            else:
+                args.append(self.eval(arg))
+        kwargs = {kw.arg: self.eval(kw.value) for kw in node.keywords if kw.arg is not None}
+        return self.invoke(node, callee, args, kwargs)
+
+    def invoke(self, node: ast.Call, callee: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        if isinstance(callee, Fn):
+            action: Callable[[], Any] = lambda: callee.impl(*args, **kwargs)  # noqa: E731
+        elif isinstance(callee, BoundMethod):
+            action = lambda: callee(*args, **kwargs)  # noqa: E731
+        elif isinstance(callee, nn.Module):
+            action = lambda: callee(*args, **kwargs)  # noqa: E731
+        else:
+            raise self.fail(node, f"`{self.source_of(node.func)}` is not callable")
+        return self.located(node, lambda: arithmetic.check_result(action()))
+
+    @staticmethod
+    def is_tensor(value: Any) -> bool:
+        return isinstance(value, torch.Tensor)

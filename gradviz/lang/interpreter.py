@@ -1,0 +1,375 @@
+"""Running a validated program with torch: statements, scalar inputs, prints, backward calls."""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import torch
+from torch import nn
+
+from gradviz.lang import arithmetic
+from gradviz.lang.builtins import bounded_list, make_builtins
+from gradviz.lang.catalog import FUNCTIONAL_NS, IMPORTABLE, MATH_NS, NN_NS, TORCH_NS, bare_math
+from gradviz.lang.errors import ProgramError
+from gradviz.lang.expressions import ExpressionEvaluator
+from gradviz.lang.guard import AllocationGuard, OpObserver
+from gradviz.lang.limits import DEFAULT_LIMITS, Limits
+from gradviz.lang.objects import BoundMethod, Fn
+from gradviz.lang.parser import Program, ScalarInput, scalar_input_of
+
+
+class RunObserver(Protocol):
+    """Told of every name binding and asked to perform each `.backward()` (the tracer)."""
+
+    def bound(self, name: str, value: object) -> None: ...
+
+    def backward(self, tensor: torch.Tensor, kwargs: dict[str, Any]) -> None: ...
+
+
+@dataclass
+class RunResult:
+    """What a run left behind: its variables, its output tensor and what it printed."""
+
+    env: dict[str, Any]
+    output: torch.Tensor | None
+    output_name: str | None
+    backward_called: bool
+    printed: list[str]
+    inputs: list[ScalarInput]
+    device: str
+    modules: dict[str, nn.Module] = field(default_factory=dict)
+
+
+class _Break(Exception):
+    pass
+
+
+class _Continue(Exception):
+    pass
+
+
+PRELUDE: dict[str, object] = {"torch": TORCH_NS, "nn": NN_NS, "F": FUNCTIONAL_NS, "math": MATH_NS}
+_NO_GRAD_TYPES = (torch.no_grad, torch.enable_grad)
+
+
+class Interpreter(ExpressionEvaluator):
+    """Executes a Program's statements with real torch, under an allocation guard."""
+
+    def __init__(
+        self,
+        program: Program,
+        *,
+        device: str = "cpu",
+        limits: Limits = DEFAULT_LIMITS,
+        overrides: dict[str, float] | None = None,
+        cancel: threading.Event | None = None,
+        on_print: Callable[[str], None] | None = None,
+        observer: RunObserver | None = None,
+        op_observer: OpObserver | None = None,
+    ) -> None:
+        super().__init__(program.lines, limits)
+        self.program = program
+        self.device = device
+        self.overrides = dict(overrides or {})
+        self.cancel = cancel
+        self.on_print = on_print
+        self.observer = observer
+        self.guard = AllocationGuard(limits, cancel, op_observer)
+        self.printed: list[str] = []
+        self._printed_chars = 0
+        self._top_level = {id(stmt) for stmt in program.tree.body}
+        self.output: torch.Tensor | None = None
+        self.output_name: str | None = None
+        self.backward_tensor: torch.Tensor | None = None
+        self._builtins: dict[str, object] = {**bare_math(), **make_builtins(limits, self._print)}
+        self._statements: dict[type[ast.stmt], Callable[[Any], None]] = {
+            ast.Expr: self._expr_stmt,
+            ast.Assign: self._assign,
+            ast.AugAssign: self._augassign,
+            ast.Import: self._import,
+            ast.ImportFrom: self._import_from,
+            ast.If: self._if,
+            ast.For: self._for,
+            ast.With: self._with,
+            ast.Pass: lambda node: None,
+            ast.Break: self._break,
+            ast.Continue: self._continue,
+        }
+
+    # -- entry point ----------------------------------------------------------------------------
+    def run(self) -> RunResult:
+        unknown = set(self.overrides) - set(self.program.input_names())
+        if unknown:
+            names = ", ".join(self.program.input_names()) or "none"
+            raise ProgramError(
+                f"no scalar input named {sorted(unknown)[0]!r} (inputs: {names}); "
+                "inputs are top-level lines like `x = 2.0`"
+            )
+        self.env.update(PRELUDE)
+        with self._context():
+            for stmt in self.program.tree.body:
+                self.execute(stmt)
+        output = self.backward_tensor if self.backward_tensor is not None else self.output
+        return RunResult(
+            env=self.env,
+            output=output,
+            output_name=self.output_name,
+            backward_called=self.backward_tensor is not None,
+            printed=self.printed,
+            inputs=self.program.inputs,
+            device=self.device,
+            modules={k: v for k, v in self.env.items() if isinstance(v, nn.Module)},
+        )
+
+    @contextlib.contextmanager
+    def _context(self) -> Iterator[None]:
+        device = torch.device(self.device)
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ProgramError("CUDA is not available on this machine; use --device cpu")
+        cuda_devices = [device.index or 0] if device.type == "cuda" else []
+        with (
+            torch.random.fork_rng(devices=cuda_devices),
+            device,
+            self.guard,
+            torch.enable_grad(),
+        ):
+            torch.manual_seed(0)
+            yield
+
+    def builtin(self, name: str) -> Any:
+        return self._builtins.get(name)
+
+    def builtin_names(self) -> list[str]:
+        return list(self._builtins)
+
+    def quietly(self, action: Callable[[], Any], node: ast.AST) -> Any:
+        """Run without recording ops (printing a tensor runs torch ops that are not the program)."""
+        previous = self.guard.observing
+        self.guard.observing = False
+        try:
+            return self.located(node, action)
+        finally:
+            self.guard.observing = previous
+
+    # -- statements -----------------------------------------------------------------------------
+    def execute(self, stmt: ast.stmt) -> None:
+        self.step(stmt)
+        handler = self._statements.get(type(stmt))
+        if handler is None:
+            raise self.fail(stmt, f"`{type(stmt).__name__}` is not supported")
+        handler(stmt)
+
+    def execute_block(self, body: list[ast.stmt]) -> None:
+        for stmt in body:
+            self.execute(stmt)
+
+    def _expr_stmt(self, node: ast.Expr) -> None:
+        value = self.eval(node.value)
+        if isinstance(value, torch.Tensor):
+            self.output, self.output_name = value, None
+
+    def bind(self, name: str, value: Any) -> None:
+        self.env[name] = value
+        if self.observer is not None:
+            self.observer.bound(name, value)
+        if isinstance(value, torch.Tensor):
+            self.output, self.output_name = value, name
+
+    def _assign(self, node: ast.Assign) -> None:
+        spec = scalar_input_of(node)
+        if spec is not None and id(node) in self._top_level:
+            name, literal = spec
+            value: Any = torch.tensor(float(self.overrides.get(name, literal)), requires_grad=True)
+            self.scalar_leaves.add(id(value))
+        else:
+            value = self.eval(node.value)
+        for target in node.targets:
+            self.assign_to(target, value)
+
+    def assign_to(self, target: ast.expr, value: Any) -> None:
+        if isinstance(target, ast.Name):
+            self.bind(target.id, value)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            items = self.located(target, lambda: bounded_list(value, self.limits, "unpacking"))
+            if len(items) != len(target.elts):
+                raise self.fail(
+                    target, f"cannot unpack {len(items)} values into {len(target.elts)} names"
+                )
+            for sub, item in zip(target.elts, items, strict=True):
+                self.assign_to(sub, item)
+        elif isinstance(target, ast.Subscript):
+            owner = self.eval(target.value)
+            index = self.eval(target.slice)
+            if not isinstance(owner, (torch.Tensor, list)):
+                raise self.fail(target, "only tensors and lists support item assignment")
+            self.located(target, lambda: owner.__setitem__(index, value))
+        elif isinstance(target, ast.Attribute):
+            self._set_attribute(target, value)
+        else:
+            raise self.fail(target, "cannot assign to this")
+
+    def _set_attribute(self, target: ast.Attribute, value: Any) -> None:
+        owner = self.eval(target.value)
+        if not isinstance(owner, torch.Tensor):
+            raise self.fail(target, f"cannot set `.{target.attr}` here")
+        if target.attr == "requires_grad":
+            self.located(target, lambda: owner.requires_grad_(bool(value)))
+        elif target.attr == "grad" and value is None:
+            owner.grad = None
+        else:
+            raise self.fail(target, f"setting `.{target.attr}` is not allowed")
+
+    def _augassign(self, node: ast.AugAssign) -> None:
+        target = node.target
+        if isinstance(target, ast.Name):
+            current = self.eval(ast.Name(target.id, ast.Load(), **_where(target)))
+            rhs = self.eval(node.value)
+            self.bind(target.id, self._inplace(node, current, rhs))
+        elif isinstance(target, ast.Subscript):
+            owner = self.eval(target.value)
+            index = self.eval(target.slice)
+            current = self.located(target, lambda: owner[index])
+            rhs = self.eval(node.value)
+            result = self._inplace(node, current, rhs)
+            self.located(target, lambda: owner.__setitem__(index, result))
+        else:
+            raise self.fail(target, "augmented assignment works on names and items only")
+
+    def _inplace(self, node: ast.AugAssign, current: Any, rhs: Any) -> Any:
+        kind = type(node.op)
+        if id(current) in self.scalar_leaves or kind not in arithmetic.INPLACE:
+            return self.binary(node, node.op, current, rhs)  # `x = 2.0` is a number: rebind
+
+        def run() -> Any:
+            arithmetic.check_binary(kind, current, rhs, self.limits)
+            return arithmetic.INPLACE[kind](current, rhs)
+
+        return self.located(node, run)
+
+    def _import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.asname:
+                self.bind(alias.asname, IMPORTABLE[alias.name])
+            else:
+                top = alias.name.split(".")[0]
+                self.bind(top, IMPORTABLE[top])
+
+    def _import_from(self, node: ast.ImportFrom) -> None:
+        namespace = IMPORTABLE[node.module or ""]
+        for alias in node.names:
+            self.bind(alias.asname or alias.name, namespace.members[alias.name])
+
+    def _if(self, node: ast.If) -> None:
+        test = self.eval(node.test)
+        truth = self.located(node.test, lambda: bool(test))
+        self.execute_block(node.body if truth else node.orelse)
+
+    def _for(self, node: ast.For) -> None:
+        iterable = self.eval(node.iter)
+        items = self.located(node.iter, lambda: bounded_list(iterable, self.limits))
+        for item in items:
+            self.assign_to(node.target, item)
+            try:
+                self.execute_block(node.body)
+            except _Break:
+                return
+            except _Continue:
+                continue
+        self.execute_block(node.orelse)
+
+    def _break(self, node: ast.Break) -> None:
+        raise _Break()
+
+    def _continue(self, node: ast.Continue) -> None:
+        raise _Continue()
+
+    def _with(self, node: ast.With) -> None:
+        with contextlib.ExitStack() as stack:
+            for item in node.items:
+                manager = self.eval(item.context_expr)
+                if not isinstance(manager, _NO_GRAD_TYPES):
+                    raise self.fail(
+                        item.context_expr, "only `with torch.no_grad():` (or enable_grad) is allowed"
+                    )
+                stack.enter_context(manager)
+            self.execute_block(node.body)
+
+    # -- calls with special meaning -------------------------------------------------------------
+    def invoke(self, node: ast.Call, callee: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        if isinstance(callee, BoundMethod) and callee.qualname == "Tensor.backward":
+            return self._backward(node, callee.owner, args, kwargs)
+        if isinstance(callee, Fn) and callee.qualname in ("print", "str"):
+            return self.quietly(lambda: callee.impl(*args, **kwargs), node)
+        if isinstance(callee, BoundMethod) and callee.qualname == "str.format":
+            return self.quietly(lambda: callee(*args, **kwargs), node)
+        return super().invoke(node, callee, args, kwargs)
+
+    def _backward(
+        self, node: ast.Call, tensor: torch.Tensor, args: list[Any], kwargs: dict[str, Any]
+    ) -> None:
+        names = ("gradient", "retain_graph", "create_graph", "inputs")
+        if len(args) > len(names):
+            raise self.fail(node, "backward() takes at most 4 arguments")
+        options = dict(zip(names, args, strict=False))
+        options.update(kwargs)
+        self.backward_tensor = tensor
+        observer = self.observer
+
+        def run() -> None:
+            previous = self.guard.observing
+            self.guard.observing = False
+            try:
+                if observer is not None:
+                    observer.backward(tensor, options)
+                else:
+                    tensor.backward(**options)
+            finally:
+                self.guard.observing = previous
+
+        self.located(node, run)
+
+    def _print(self, *args: Any, sep: str = " ", end: str = "\n") -> None:
+        text = sep.join(str(arg) for arg in args) + end
+        remaining = self.limits.max_output_chars - self._printed_chars
+        if remaining <= 0:
+            return
+        if len(text) > remaining:
+            text = text[:remaining] + "\n[output truncated]\n"
+        self._printed_chars += len(text)
+        self.printed.append(text)
+        if self.on_print is not None:
+            self.on_print(text)
+
+
+def _where(node: ast.AST) -> dict[str, int]:
+    return {
+        "lineno": getattr(node, "lineno", 1),
+        "col_offset": getattr(node, "col_offset", 0),
+        "end_lineno": getattr(node, "end_lineno", 1),
+        "end_col_offset": getattr(node, "end_col_offset", 0),
+    }
+
+
+def run_program(
+    program: Program,
+    *,
+    device: str = "cpu",
+    limits: Limits = DEFAULT_LIMITS,
+    overrides: dict[str, float] | None = None,
+    cancel: threading.Event | None = None,
+    on_print: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Run a parsed program with plain torch (no tracing)."""
+    return Interpreter(
+        program,
+        device=device,
+        limits=limits,
+        overrides=overrides,
+        cancel=cancel,
+        on_print=on_print,
+    ).run()

@@ -1,0 +1,25 @@
+"""Size limits checked before anything is allocated, so no program can exhaust the machine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on a program's source and on what running it may allocate or repeat."""
+
+    max_source_chars: int = 100_000
+    max_nesting: int = 100
+    max_tensor_elements: int = 1 << 25  # 33.5 M elements (128 MiB of float32)
+    max_total_bytes: int = 2 << 30  # live tensor bytes at any moment
+    max_literal_elements: int = 100_000  # numbers in list/tuple literals, e.g. torch.tensor([...])
+    max_int_bits: int = 4096
+    max_string_chars: int = 10_000
+    max_loop_iterations: int = 100_000
+    max_steps: int = 2_000_000  # statements and expressions evaluated
+    max_output_chars: int = 200_000  # printed text kept
+    max_format_width: int = 200
+
+
+DEFAULT_LIMITS = Limits()

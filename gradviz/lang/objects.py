@@ -1,0 +1,45 @@
+"""The values a program can hold besides numbers and tensors: namespaces, functions, methods."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Fn:
+    """A whitelisted callable, with the dotted name it is known by in programs."""
+
+    qualname: str
+    impl: Callable[..., Any]
+
+    def __repr__(self) -> str:
+        return f"<function {self.qualname}>"
+
+
+@dataclass(frozen=True)
+class Namespace:
+    """A module the program imported (torch, torch.nn, F, ...): only its listed members exist."""
+
+    path: str
+    members: Mapping[str, object]
+    blocked: Mapping[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"<module {self.path}>"
+
+
+@dataclass(frozen=True)
+class BoundMethod:
+    """A whitelisted method bound to the value it was looked up on."""
+
+    qualname: str
+    impl: Callable[..., Any]
+    owner: object
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.impl(self.owner, *args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<method {self.qualname}>"

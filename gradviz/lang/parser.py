@@ -1,0 +1,114 @@
+"""Source text to a checked syntax tree: size, nesting and syntax errors with line and column."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from gradviz.lang.errors import ProgramError, column_of, error_at
+from gradviz.lang.limits import DEFAULT_LIMITS, Limits
+
+
+@dataclass(frozen=True)
+class ScalarInput:
+    """`x = 2.0` at the top level: a scalar the user can change (slider, `--set x=...`)."""
+
+    name: str
+    value: float
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class Program:
+    """A parsed and validated program, ready to run."""
+
+    source: str
+    tree: ast.Module
+    lines: list[str]
+    inputs: list[ScalarInput] = field(default_factory=list)
+
+    def input_names(self) -> list[str]:
+        seen: list[str] = []
+        for item in self.inputs:
+            if item.name not in seen:
+                seen.append(item.name)
+        return seen
+
+
+def _depth(tree: ast.AST) -> tuple[int, ast.AST]:
+    """Deepest nesting of the tree (iterative, so a deep tree cannot overflow the stack)."""
+    deepest, where = 0, tree
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > deepest:
+            deepest, where = depth, node
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest, where
+
+
+def float_literal(node: ast.expr) -> float | None:
+    """The value of `2.0` or `-1.5` written literally, else None."""
+    sign = 1.0
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        sign = -1.0 if isinstance(node.op, ast.USub) else 1.0
+        node = node.operand
+    if isinstance(node, ast.Constant) and type(node.value) is float:
+        return sign * node.value
+    return None
+
+
+def scalar_input_of(stmt: ast.stmt) -> tuple[str, float] | None:
+    """`name = <float literal>`: the statement form that defines a scalar input."""
+    if (
+        isinstance(stmt, ast.Assign)
+        and len(stmt.targets) == 1
+        and isinstance(stmt.targets[0], ast.Name)
+    ):
+        value = float_literal(stmt.value)
+        if value is not None:
+            return stmt.targets[0].id, value
+    return None
+
+
+def _scalar_inputs(tree: ast.Module, lines: list[str]) -> list[ScalarInput]:
+    found = []
+    for stmt in tree.body:
+        spec = scalar_input_of(stmt)
+        if spec is not None:
+            col = column_of(lines, stmt.lineno, stmt.col_offset)
+            found.append(ScalarInput(spec[0], spec[1], stmt.lineno, col))
+    return found
+
+
+def parse(source: str, limits: Limits = DEFAULT_LIMITS) -> Program:
+    """Parse and validate; raise ProgramError naming the line and column of the first problem."""
+    from gradviz.lang.validator import validate
+
+    if len(source) > limits.max_source_chars:
+        raise ProgramError(
+            f"the program is {len(source):,} characters long; "
+            f"gradviz accepts at most {limits.max_source_chars:,}"
+        )
+    if "\x00" in source:
+        line = source.count("\n", 0, source.index("\x00")) + 1
+        raise ProgramError("the program contains a NUL character", line, 1)
+    try:
+        tree = ast.parse(source, mode="exec")
+    except SyntaxError as exc:
+        line = exc.lineno or 1
+        col = exc.offset or 1
+        raise ProgramError(f"syntax error: {exc.msg}", line, col) from None
+    except (RecursionError, MemoryError):
+        raise ProgramError("the program is nested too deeply to read") from None
+    lines = source.splitlines()
+    depth, where = _depth(tree)
+    if depth > limits.max_nesting:
+        raise error_at(
+            where,
+            f"expressions are nested {depth} levels deep; the limit is {limits.max_nesting}",
+            lines,
+        )
+    validate(tree, lines, limits)
+    return Program(source, tree, lines, _scalar_inputs(tree, lines))

@@ -1,0 +1,53 @@
+"""The language reference (what `gradviz language` prints and docs/language.md holds)."""
+
+from __future__ import annotations
+
+from gradviz.lang import attributes, catalog
+
+
+def _block(title: str, names: list[str]) -> str:
+    return f"### {title} ({len(names)})\n\n" + ", ".join(f"`{n}`" for n in names) + "\n\n"
+
+
+def language_reference() -> str:
+    """Every name a program may use, grouped, generated from the whitelists themselves."""
+    parts = [
+        "# The gradviz language\n\n",
+        "A safe subset of Python and PyTorch. `torch`, `nn`, `F` (torch.nn.functional) and "
+        "`math` are available without importing; `import torch`, `import torch.nn as nn`, "
+        "`import torch.nn.functional as F`, `from torch import nn` and the like also work.\n\n",
+        "Statements: assignment (also to tuples, items, `.requires_grad` and `.grad = None`), "
+        "augmented assignment, `if`/`elif`/`else`, `for` over `range(n)`, lists, tensors, "
+        "`enumerate` and `zip` (at most "
+        "100,000 iterations), `with torch.no_grad():`, `break`, `continue`, `pass`, and "
+        "expression statements. A top-level `x = 2.0` (a float literal) defines a scalar "
+        "input that requires grad; `n = 3` (an int) stays a plain number.\n\n",
+        "Expressions: numbers, strings, `True`/`False`/`None`, lists and tuples, "
+        "`+ - * / // % ** @`, comparisons, `and`/`or`/`not`, `x if c else y`, indexing and "
+        "slicing, calls with keyword arguments and `*args`, f-strings and `'{}'.format(...)`.\n\n",
+        "Refused with a message naming the line and column: `def`, `class`, `lambda`, "
+        "comprehensions, `while`, `try`, imports other than torch and math, names and "
+        "attributes starting with `_`, attributes not listed below, `eval`/`exec`/`open`/"
+        "`getattr` and friends, `torch.load`/`save`/`hub`, `.numpy()`.\n\n",
+        "The output is the tensor `.backward()` was last called on, else the last tensor "
+        "assigned or written as an expression.\n\n",
+        _block("Builtins", sorted(["print", "range", "len", "float", "int", "bool", "str",
+                                   "list", "tuple", "enumerate", "zip", "round", "sum",
+                                   "min", "max"])),
+        _block("Bare maths functions (also on plain numbers)", catalog.BARE_MATH),
+        _block("torch functions", sorted(catalog.TORCH_FUNCTIONS)),
+        _block("dtypes", catalog.DTYPES),
+        _block("torch.nn.functional (F)", sorted(catalog.FUNCTIONAL)),
+        _block("torch.nn modules", sorted(catalog.NN_MODULES)),
+        _block("torch.optim optimizers", catalog.OPTIMIZERS),
+        _block("Tensor methods", sorted(attributes.TENSOR_METHODS)),
+        _block("Tensor properties", sorted(attributes.TENSOR_PROPERTIES)),
+        _block("Module attributes and methods",
+               sorted([*attributes.MODULE_DATA, *attributes.MODULE_METHODS])),
+        _block("Optimizer methods", sorted(attributes.OPTIMIZER_METHODS)),
+        "### Other\n\n`torch.device`, `torch.cuda.is_available()`, `torch.cuda.device_count()`, "
+        "`torch.manual_seed(n)`, `torch.no_grad()`, `torch.enable_grad()`, `math.pi` and "
+        "friends, list `.append`/`.extend`, `str.format`, `.values`/`.indices` of "
+        "`max(dim=...)` results.\n",
+    ]
+    return "".join(parts)

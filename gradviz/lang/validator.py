@@ -1,0 +1,177 @@
+"""The static check: only whitelisted syntax, names and attributes, before anything runs."""
+
+from __future__ import annotations
+
+import ast
+import math
+
+from gradviz.lang.catalog import IMPORTABLE, all_attribute_names
+from gradviz.lang.errors import error_at
+from gradviz.lang.limits import Limits
+
+ALLOWED_NODES: tuple[type[ast.AST], ...] = (
+    ast.Module, ast.Expr, ast.Assign, ast.AugAssign, ast.Import, ast.ImportFrom, ast.alias,
+    ast.If, ast.For, ast.With, ast.withitem, ast.Pass, ast.Break, ast.Continue,
+    ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.Call, ast.keyword, ast.Attribute,
+    ast.Subscript, ast.Name, ast.Constant, ast.List, ast.Tuple, ast.Slice, ast.IfExp,
+    ast.JoinedStr, ast.FormattedValue, ast.Starred,
+    ast.Load, ast.Store, ast.operator, ast.unaryop, ast.cmpop, ast.boolop,
+)  # fmt: skip
+
+REFUSED: dict[type[ast.AST], str] = {
+    ast.FunctionDef: "defining functions is not supported; write the computation directly "
+    "(or build a model with nn.Sequential)",
+    ast.AsyncFunctionDef: "defining functions is not supported",
+    ast.ClassDef: "defining classes is not supported; build models with nn.Sequential",
+    ast.Lambda: "lambdas are not allowed",
+    ast.ListComp: "comprehensions are not allowed; use a for loop over range(n)",
+    ast.SetComp: "comprehensions are not allowed; use a for loop over range(n)",
+    ast.DictComp: "comprehensions are not allowed; use a for loop over range(n)",
+    ast.GeneratorExp: "generator expressions are not allowed; use a for loop over range(n)",
+    ast.While: "while loops are not allowed (they may never end); use `for i in range(n)`",
+    ast.Try: "try/except is not supported",
+    ast.Raise: "raise is not supported",
+    ast.Assert: "assert is not supported; use print to check values",
+    ast.Global: "global is not supported",
+    ast.Nonlocal: "nonlocal is not supported",
+    ast.Return: "return is only meaningful in functions, which are not supported",
+    ast.Delete: "del is not supported",
+    ast.Dict: "dictionaries are not supported",
+    ast.Set: "sets are not supported",
+    ast.NamedExpr: "`:=` is not supported",
+    ast.AnnAssign: "annotations are not supported; write `x = 2.0`",
+    ast.Await: "await is not supported",
+    ast.Yield: "yield is not supported",
+    ast.YieldFrom: "yield is not supported",
+    ast.AsyncFor: "async is not supported",
+    ast.AsyncWith: "async is not supported",
+}
+
+DANGEROUS_NAMES = {
+    "eval": "runs strings as code",
+    "exec": "runs strings as code",
+    "compile": "compiles strings as code",
+    "open": "opens files",
+    "input": "reads from the terminal",
+    "getattr": "looks up attributes by name",
+    "setattr": "sets attributes by name",
+    "delattr": "deletes attributes by name",
+    "vars": "exposes internals",
+    "dir": "exposes internals",
+    "globals": "exposes internals",
+    "locals": "exposes internals",
+    "type": "exposes internals",
+    "object": "exposes internals",
+    "breakpoint": "starts a debugger",
+    "exit": "stops the program",
+    "quit": "stops the program",
+    "help": "starts an interactive help",
+    "memoryview": "exposes raw memory",
+    "bytearray": "exposes raw memory",
+}
+
+
+def _position(node: ast.AST) -> tuple[float, float]:
+    """Source order; nodes without a position (arguments, contexts) are checked last."""
+    return (getattr(node, "lineno", math.inf), getattr(node, "col_offset", math.inf))
+
+
+class _Checker:
+    def __init__(self, lines: list[str], limits: Limits) -> None:
+        self.lines = lines
+        self.limits = limits
+        self.attributes = all_attribute_names()
+
+    def fail(self, node: ast.AST, message: str) -> None:
+        raise error_at(node, message, self.lines)
+
+    def check(self, tree: ast.Module) -> None:
+        nodes = sorted(ast.walk(tree), key=_position)
+        for node in nodes:
+            if not isinstance(node, ALLOWED_NODES):
+                reason = REFUSED.get(type(node), f"`{type(node).__name__}` is not supported")
+                self.fail(node, reason)
+            check = getattr(self, f"check_{type(node).__name__}", None)
+            if check is not None:
+                check(node)
+        self.check_starred_placement(tree)
+
+    def check_Name(self, node: ast.Name) -> None:
+        if node.id.startswith("_"):
+            self.fail(node, f"`{node.id}`: names starting with an underscore are not allowed")
+        if node.id in DANGEROUS_NAMES and isinstance(node.ctx, ast.Load):
+            self.fail(node, f"`{node.id}` is not available: it {DANGEROUS_NAMES[node.id]}")
+
+    def check_Attribute(self, node: ast.Attribute) -> None:
+        if node.attr.startswith("_"):
+            self.fail(node, f"`.{node.attr}`: names starting with an underscore are not allowed")
+        if node.attr not in self.attributes:
+            self.fail(node, f"`.{node.attr}` is not available in gradviz programs")
+        if isinstance(node.ctx, ast.Store) and node.attr not in ("requires_grad", "grad"):
+            self.fail(node, f"setting `.{node.attr}` is not allowed")
+
+    def check_Constant(self, node: ast.Constant) -> None:
+        value = node.value
+        if isinstance(value, complex):
+            self.fail(node, "complex numbers are not supported")
+        if isinstance(value, bytes):
+            self.fail(node, "bytes literals are not supported")
+        if isinstance(value, str) and len(value) > self.limits.max_string_chars:
+            self.fail(node, f"string literal longer than {self.limits.max_string_chars:,} chars")
+        if isinstance(value, int) and value.bit_length() > self.limits.max_int_bits:
+            self.fail(node, "integer literal too large")
+
+    def check_List(self, node: ast.List) -> None:
+        if len(node.elts) > self.limits.max_literal_elements:
+            self.fail(node, f"list literal with more than {self.limits.max_literal_elements:,}")
+
+    check_Tuple = check_List
+
+    def check_Call(self, node: ast.Call) -> None:
+        for kw in node.keywords:
+            if kw.arg is None:
+                self.fail(kw, "`**` unpacking is not allowed")
+
+    def check_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.name not in IMPORTABLE:
+                self.fail(node, f"`import {alias.name}`: only torch (and math) can be imported")
+
+    def check_ImportFrom(self, node: ast.ImportFrom) -> None:
+        module = node.module or ""
+        if node.level or module not in IMPORTABLE:
+            self.fail(node, f"`from {module} import ...`: only torch (and math) can be imported")
+        namespace = IMPORTABLE[module]
+        for alias in node.names:
+            if alias.name == "*":
+                self.fail(node, "`import *` is not allowed; name what you use")
+            if alias.name not in namespace.members:
+                reason = namespace.blocked.get(alias.name)
+                detail = f": it {reason}" if reason else ""
+                self.fail(node, f"`{module}.{alias.name}` is not available{detail}")
+
+    def check_With(self, node: ast.With) -> None:
+        for item in node.items:
+            if item.optional_vars is not None:
+                self.fail(item.context_expr, "`with ... as name` is not supported")
+
+    def check_FormattedValue(self, node: ast.FormattedValue) -> None:
+        spec = node.format_spec
+        if spec is not None and not all(
+            isinstance(part, ast.Constant) for part in getattr(spec, "values", [])
+        ):
+            self.fail(node, "nested format fields are not allowed")
+
+    def check_starred_placement(self, tree: ast.Module) -> None:
+        allowed: set[int] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                allowed.update(id(arg) for arg in node.args if isinstance(arg, ast.Starred))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Starred) and id(node) not in allowed:
+                self.fail(node, "`*` unpacking is only allowed in call arguments")
+
+
+def validate(tree: ast.Module, lines: list[str], limits: Limits) -> None:
+    """Raise ProgramError at the first construct outside the language."""
+    _Checker(lines, limits).check(tree)

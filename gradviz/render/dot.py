@@ -1,0 +1,157 @@
+"""The scene description: the traced graph as a Graphviz DOT document with HTML-like labels.
+
+The same DOT text is laid out once by `dot`; exports render it directly (png/svg/pdf) and the
+app draws the `-Tjson` drawing operations of the same text, so both show the same picture.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+import graphviz
+import torch
+
+from gradviz.autograd.graph import Graph
+from gradviz.render.colors import interpolate
+from gradviz.render.labels import NodeLabel, build_labels, format_number, gradient_scale
+from gradviz.render.theme import LIGHT, Theme
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How to draw: theme, direction (TB top-down or LR left-right), which view."""
+
+    theme: Theme = LIGHT
+    orientation: str = "TB"
+    view: str = "backward"  # "forward": values only; "backward": values and gradients
+    dpi: float | None = None  # bitmap resolution (png); None leaves Graphviz's default
+    legend: bool = True
+
+    @property
+    def backward(self) -> bool:
+        return self.view == "backward"
+
+
+def _text(value: str) -> str:
+    return escape(value, quote=True)
+
+
+def _font(text: str, *, face: str, size: float, colour: str, bold: bool = False) -> str:
+    inner = f"<b>{_text(text)}</b>" if bold else _text(text)
+    return f'<font face="{face}" point-size="{size:g}" color="{colour}">{inner}</font>'
+
+
+def node_html(label: NodeLabel, theme: Theme) -> str:
+    """The HTML-like table of one node (every user-chosen text escaped)."""
+    style = ",".join(s for s, on in (("rounded", label.rounded), ("dashed", label.dashed)) if on)
+    style_attr = f' style="{style}"' if style else ""
+    title = _font(label.title, face=theme.font, size=theme.font_size, colour=theme.text, bold=True)
+    subtitle = _font(label.subtitle, face=theme.font, size=theme.small_size, colour=theme.muted)
+    value = _font(label.value_line, face=theme.mono, size=theme.font_size, colour=theme.text)
+    rows = [
+        f'<tr><td align="left" balign="left">{title}</td>'
+        f'<td align="right">{subtitle}</td></tr>',
+        f'<tr><td colspan="2" align="left">{value}</td></tr>',
+    ]
+    if label.grad_line is not None:
+        grad = _font(label.grad_line, face=theme.mono, size=theme.font_size, colour=label.grad_text)
+        rows.append(f'<tr><td colspan="2" align="left" bgcolor="{label.grad_fill}">{grad}</td></tr>')
+    if label.alert:
+        alert = _font(f"⚠ {label.alert}", face=theme.font, size=theme.small_size, colour=theme.alert)
+        rows.append(f'<tr><td colspan="2" align="left">{alert}</td></tr>')
+    pad = 4 if theme.font_size < 20 else 7
+    spacing = 2 if label.rounded else 0  # keeps the gradient band inside rounded corners
+    return (
+        f'<<table border="{label.border_width:g}" cellborder="0" cellspacing="{spacing}" '
+        f'cellpadding="{pad}" bgcolor="{label.fill}" color="{label.border}"{style_attr}>'
+        + "".join(rows)
+        + "</table>>"
+    )
+
+
+def legend_html(graph: Graph, theme: Theme, options: RenderOptions) -> str | None:
+    """The key under the graph: gradient colour scale, node kinds and notes."""
+    rows: list[str] = []
+    small = theme.small_size
+    scale = gradient_scale(graph)
+    if options.backward and not scale.empty:
+        low, high = scale.ticks()
+        cells = "".join(
+            f'<td bgcolor="{interpolate(theme.palette, i / 8)}" width="{small * 1.6:g}"> </td>'
+            for i in range(9)
+        )
+        caption = _font(
+            "∇ = ∂output/∂node  ·  colour: |∇| (log scale)",
+            face=theme.font, size=small, colour=theme.text,
+        )  # fmt: skip
+        lo = _font(format_number(low, 3), face=theme.mono, size=small, colour=theme.text)
+        hi = _font(format_number(high, 3), face=theme.mono, size=small, colour=theme.text)
+        rows.append(f'<tr><td colspan="3">{caption}</td></tr>')
+        rows.append(
+            f'<tr><td align="right">{lo}</td><td><table border="0" cellspacing="0" '
+            f'cellpadding="0"><tr>{cells}</tr></table></td><td align="left">{hi}</td></tr>'
+        )
+    kinds = "rounded: leaf (blue input, amber parameter) · dashed: constant · bold: output"
+    rows.append(
+        f'<tr><td colspan="3">{_font(kinds, face=theme.font, size=small, colour=theme.muted)}</td></tr>'
+    )
+    for note in graph.notes:
+        rows.append(
+            f'<tr><td colspan="3">{_font(note, face=theme.font, size=small, colour=theme.text)}'
+            "</td></tr>"
+        )
+    if not rows:
+        return None
+    return f'<<table border="0" cellspacing="2">{"".join(rows)}</table>>'
+
+
+def edge_label(grad: torch.Tensor | None) -> str | None:
+    """Scalar contributions are written on their edge (the terms of each gradient's sum)."""
+    if grad is None or grad.numel() != 1:
+        return None
+    return format_number(float(grad.item()))
+
+
+def build_dot(graph: Graph, options: RenderOptions | None = None) -> str:
+    """The DOT text of the picture for `graph`."""
+    options = options or RenderOptions()
+    theme = options.theme
+    labels = build_labels(graph, theme, options.backward)
+    dot = graphviz.Digraph("gradviz")
+    graph_attr = {
+        "rankdir": options.orientation,
+        "bgcolor": theme.background,
+        "fontname": theme.font,
+        "fontcolor": theme.text,
+        "nodesep": "0.35" if theme.font_size < 20 else "0.6",
+        "ranksep": "0.45" if theme.font_size < 20 else "0.7",
+        "pad": "0.25",
+    }
+    if options.dpi:
+        graph_attr["dpi"] = f"{options.dpi:g}"
+    legend = legend_html(graph, theme, options) if options.legend else None
+    if legend:
+        graph_attr.update({"label": legend, "labelloc": "b", "labeljust": "c"})
+    dot.attr("graph", **graph_attr)
+    dot.attr("node", shape="plain", fontname=theme.font, fontcolor=theme.text)
+    dot.attr(
+        "edge",
+        color=theme.edge,
+        penwidth=f"{theme.pen_width:g}",
+        arrowsize="0.8" if theme.font_size < 20 else "1.2",
+        fontname=theme.mono,
+        fontsize=f"{theme.small_size:g}",
+        fontcolor=theme.edge_label,
+    )
+    for node in graph.nodes:
+        dot.node(node.id, label=node_html(labels[node.id], theme))
+    for edge in graph.edges:
+        attrs: dict[str, str] = {}
+        text = edge_label(edge.grad) if options.backward else None
+        if text is not None:
+            attrs["label"] = f" {text} "
+        if edge.input_index is None:
+            attrs["style"] = "dashed"
+        dot.edge(edge.src, edge.dst, **attrs)
+    return dot.source

@@ -1,0 +1,153 @@
+"""What each node's box says: its name, op, value and gradient, as short readable text."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+from gradviz.autograd.graph import Graph, GraphNode
+from gradviz.render.colors import MagnitudeScale, interpolate, text_on
+from gradviz.render.theme import Theme
+
+INLINE_ELEMENTS = 6  # tensors this small are shown element by element
+
+
+def format_number(value: float, digits: int = 5) -> str:
+    """Short, exact-enough text for a number: 403.43, 6.0, 2.7e-06, NaN."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    if value != 0 and (abs(value) >= 10**digits or abs(value) < 1e-3):
+        text = f"{value:.{max(digits - 2, 1)}e}"
+    else:
+        text = f"{value:.{digits}g}"
+        if "." not in text and "e" not in text:
+            text += ".0"
+    return text.replace("-", "−")
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    return "×".join(str(s) for s in shape) if shape else "scalar"
+
+
+def magnitude(value: torch.Tensor | float | None) -> float | None:
+    """|g| for a scalar, root-mean-square for a tensor; None where there is no gradient."""
+    if value is None:
+        return None
+    if isinstance(value, torch.Tensor):
+        if value.numel() == 0:
+            return 0.0
+        data = value.detach().double()
+        return float(data.pow(2).mean().sqrt())
+    return abs(float(value))
+
+
+def tensor_text(value: torch.Tensor | float | None, digits: int = 5) -> str:
+    """A scalar's number, a small tensor's elements, or a larger tensor's mean and spread."""
+    if value is None:
+        return "—"
+    if not isinstance(value, torch.Tensor):
+        return str(value) if isinstance(value, int) else format_number(float(value), digits)
+    if value.numel() == 1 and value.dim() == 0:
+        return format_number(float(value.item()), digits) if value.is_floating_point() else str(
+            value.item()
+        )
+    if value.numel() <= INLINE_ELEMENTS:
+        flat = value.detach().flatten().tolist()
+        items = ", ".join(
+            format_number(float(x), 3) if isinstance(x, float) else str(x) for x in flat
+        )
+        return f"[{items}]"
+    if not value.is_floating_point():
+        data = value.detach().double()
+        return f"min {format_number(float(data.min()), 3)} · max {format_number(float(data.max()), 3)}"
+    data = value.detach().double()
+    mean = format_number(float(data.mean()), 3)
+    std = format_number(float(data.std()), 3)
+    return f"μ {mean} · σ {std}"
+
+
+@dataclass(frozen=True)
+class NodeLabel:
+    """The text and colours of one node's box (shared by the exporter and the app canvas)."""
+
+    node_id: str
+    title: str
+    subtitle: str
+    value_line: str
+    grad_line: str | None
+    grad_fill: str
+    grad_text: str
+    fill: str
+    border: str
+    border_width: float
+    rounded: bool
+    dashed: bool
+    alert: str | None
+
+
+KIND_TEXT = {"input": "input", "param": "parameter", "const": "constant"}
+
+
+def build_labels(graph: Graph, theme: Theme, backward: bool = True) -> dict[str, NodeLabel]:
+    """One NodeLabel per node; gradient colours are fitted to this graph's magnitudes."""
+    scale = gradient_scale(graph)
+    return {node.id: node_label(node, graph, theme, scale, backward) for node in graph.nodes}
+
+
+def gradient_scale(graph: Graph) -> MagnitudeScale:
+    return MagnitudeScale(m for m in (magnitude(n.grad) for n in graph.nodes) if m is not None)
+
+
+def node_label(
+    node: GraphNode, graph: Graph, theme: Theme, scale: MagnitudeScale, backward: bool
+) -> NodeLabel:
+    is_output = node.id == graph.output
+    value = node.value
+    shape = tuple(value.shape) if isinstance(value, torch.Tensor) else ()
+    shape_part = "" if not shape else f"{shape_text(shape)}  "
+    subtitle = node.op or KIND_TEXT.get(node.kind, node.kind)
+    if is_output:
+        subtitle = f"{subtitle} · output"
+    fill = {
+        "op": theme.op_fill,
+        "input": theme.leaf_fill,
+        "param": theme.param_fill,
+        "const": theme.const_fill,
+    }[node.kind]
+    grad_line: str | None = None
+    grad_fill, grad_text = theme.no_grad, text_on(theme.no_grad)
+    if backward and node.kind != "const":
+        if node.grad is None:
+            grad_line = "∇ none"
+        else:
+            grad_line = f"∇ {tensor_text(node.grad)}"
+            position = scale.position(magnitude(node.grad) or 0.0)
+            if position is not None:
+                grad_fill = interpolate(theme.palette, position)
+                grad_text = text_on(grad_fill)
+    alert = None
+    if node.nonfinite_origin:
+        alert = "NaN/Inf appears here"
+    elif node.grad_nonfinite_origin:
+        alert = "NaN/Inf gradient starts here"
+    names = [n for n in (node.name, *node.aliases, *(e.name for e in node.extra_outputs)) if n]
+    title = ", ".join(names) or (tensor_text(value) if node.kind == "const" else "")
+    return NodeLabel(
+        node_id=node.id,
+        title=title,
+        subtitle=subtitle,
+        value_line=f"{shape_part}{tensor_text(value)}",
+        grad_line=grad_line,
+        grad_fill=grad_fill,
+        grad_text=grad_text,
+        fill=fill,
+        border=theme.alert if alert else (theme.output_border if is_output else theme.border),
+        border_width=theme.output_pen_width if is_output or alert else theme.pen_width,
+        rounded=node.kind != "op",
+        dashed=node.kind == "const",
+        alert=alert,
+    )
