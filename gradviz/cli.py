@@ -164,11 +164,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if argv and argv[0] in SUBCOMMANDS:
             args = _subcommand_parser().parse_args(argv)
-            return int(args.handler(args))
+            handler = args.handler
+            return int(handler(args))
         app_args = _app_parser().parse_args(argv)
         from gradviz.ui.launch import launch
 
-        return launch(app_args.file, theme=app_args.theme, screenshot=app_args.screenshot)
+        return int(launch(app_args.file, theme=app_args.theme, screenshot=app_args.screenshot))
     except (ProgramError, UsageError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_USAGE

@@ -67,7 +67,9 @@ def load_session_text(text: str, where: str = "the file") -> Session:
         raise _fail(where, "its program is too long")
     inputs = data.get("inputs", {})
     if not isinstance(inputs, dict) or not all(
-        isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool)
+        isinstance(k, str)
+        and isinstance(v, (int, float))
+        and not isinstance(v, bool)
         and math.isfinite(v)
         for k, v in inputs.items()
     ):

@@ -63,7 +63,9 @@ def _grad(grads: tuple[torch.Tensor | None, ...] | None, index: int) -> torch.Te
 
 def _saved(items: list[tuple[str, torch.Tensor]]) -> list[SavedTensor]:
     return [
-        SavedTensor(name, tuple(t.shape), str(t.dtype).replace("torch.", ""), t.numel() * t.element_size())
+        SavedTensor(
+            name, tuple(t.shape), str(t.dtype).replace("torch.", ""), t.numel() * t.element_size()
+        )
         for name, t in items
     ]
 
@@ -120,7 +122,9 @@ class GraphBuilder:
         )
         for nr in range(1, output_count(node)):
             name = self.names.name_of(self.recorder.tensor_of(node, nr))
-            entry.extra.append(ExtraOutput(self.recorder.value_of(node, nr), _grad(arrived, nr), name))
+            entry.extra.append(
+                ExtraOutput(self.recorder.value_of(node, nr), _grad(arrived, nr), name)
+            )
         self.pending[entry.key] = entry
 
     def _leaf(self, acc: Node, order: float) -> Key:
@@ -232,7 +236,9 @@ class GraphBuilder:
         else:
             output = next((ids[p.key] for p in ordered if p.kind != "op"), None)
         order = [ids[("op", n)] for n in self.snap.capture.order if ("op", n) in ids]
-        graph = Graph(nodes, edges, output, order, self.snap.device, self.snap.notes, self.snap.seed)
+        graph = Graph(
+            nodes, edges, output, order, self.snap.device, self.snap.notes, self.snap.seed
+        )
         mark_nonfinite(graph)
         return graph
 

@@ -14,7 +14,7 @@ Grads = tuple[torch.Tensor | None, ...]
 
 
 def _detached(grads: Sequence[torch.Tensor | None], clone: bool = False) -> Grads:
-    out = []
+    out: list[torch.Tensor | None] = []
     for grad in grads:
         if grad is None:
             out.append(None)

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
-from torch.utils._pytree import tree_flatten
 
 Node = Any  # torch.autograd.graph.Node (its Python type varies per op)
 
@@ -21,7 +20,16 @@ class _Value:
 
 
 def _flat_tensors(tree: Any) -> list[torch.Tensor]:
-    return [leaf for leaf in tree_flatten(tree)[0] if isinstance(leaf, torch.Tensor)]
+    if isinstance(tree, torch.Tensor):
+        return [tree]
+    found: list[torch.Tensor] = []
+    if isinstance(tree, (tuple, list)):
+        for item in tree:
+            if isinstance(item, torch.Tensor):
+                found.append(item)
+            elif isinstance(item, (tuple, list)):
+                found.extend(t for t in item if isinstance(t, torch.Tensor))
+    return found
 
 
 _WRITES: dict[Any, bool] = {}

@@ -18,7 +18,7 @@ JsonValue = Any
 
 def encode_number(value: float | int | bool) -> JsonValue:
     """JSON has no NaN/Infinity: they become the strings "NaN", "Infinity", "-Infinity"."""
-    if isinstance(value, bool) or isinstance(value, int):
+    if isinstance(value, (bool, int)):
         return value
     if math.isnan(value):
         return "NaN"
@@ -151,8 +151,6 @@ def graph_to_json(
         "backward_order": list(graph.backward_order),
         "seed": graph.seed,
         "notes": list(graph.notes),
-        "inputs": [
-            {"name": i.name, "value": i.value, "line": i.line} for i in (inputs or [])
-        ],
+        "inputs": [{"name": i.name, "value": i.value, "line": i.line} for i in (inputs or [])],
         "printed": "".join(printed or []),
     }

@@ -54,7 +54,11 @@ class Tracer:
 
     # -- tracing -------------------------------------------------------------------------------
     def trace_backward(
-        self, tensor: torch.Tensor, kwargs: dict[str, Any], seed: str, notes: list[str] | None = None
+        self,
+        tensor: torch.Tensor,
+        kwargs: dict[str, Any],
+        seed: str,
+        notes: list[str] | None = None,
     ) -> Graph:
         self.recorder.flush()
         nodes = reachable(tensor.grad_fn)
@@ -62,7 +66,9 @@ class Tracer:
         leaf_values = {n: n.variable.detach().clone() for n in nodes if is_leaf_node(n)}
         with GradientCapture(nodes) as capture:
             tensor.backward(**kwargs)
-        snap = Snapshot(tensor, nodes, capture, saved, leaf_values, str(tensor.device), seed, notes or [])
+        snap = Snapshot(
+            tensor, nodes, capture, saved, leaf_values, str(tensor.device), seed, notes or []
+        )
         graph = GraphBuilder(snap, self.recorder, self.names).build()
         if not kwargs.get("retain_graph"):
             self.recorder.clear()
@@ -80,7 +86,8 @@ class Tracer:
             )
             return Graph([node], [], "n0", [], str(output.device), [NO_GRAD_NOTE])
         if output.numel() == 1:
-            return self.trace_backward(output, {"gradient": torch.ones_like(output)}, "one")
+            # No explicit gradient: torch then makes the ones itself (passing one imports sympy).
+            return self.trace_backward(output, {}, "one")
         return self.trace_backward(
             output, {"gradient": torch.ones_like(output)}, "ones", [SEED_ONES_NOTE]
         )
@@ -109,7 +116,5 @@ def trace(
         op_observer=tracer.recorder,
     )
     run = interpreter.run()
-    interpreter.guard.observing = False  # the ops of our own backward are not the program's
-    with interpreter.guard:
-        graph = tracer.finish(run.output)
+    graph = tracer.finish(run.output)
     return TraceResult(graph, run, parsed)

@@ -62,6 +62,8 @@ def saved_tensors(node: Node) -> list[tuple[str, torch.Tensor]]:
             found.append((label, value))
         elif isinstance(value, (tuple, list)):
             found.extend(
-                (f"{label}[{i}]", item) for i, item in enumerate(value) if isinstance(item, torch.Tensor)
+                (f"{label}[{i}]", item)
+                for i, item in enumerate(value)
+                if isinstance(item, torch.Tensor)
             )
     return found

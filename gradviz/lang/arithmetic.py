@@ -91,11 +91,15 @@ def check_binary(op: type[ast.operator], left: Any, right: Any, limits: Limits) 
         for seq, count in ((left, right), (right, left)):
             length = _length(seq)
             if length is not None and _is_int(count):
-                limit = limits.max_string_chars if isinstance(seq, str) else limits.max_literal_elements
+                limit = (
+                    limits.max_string_chars if isinstance(seq, str) else limits.max_literal_elements
+                )
                 if length * count > limit:
                     raise ValueError(f"repeating a sequence {count:,} times is too large")
-    if op is ast.LShift and _is_int(right) and (
-        right > bits or (_is_int(left) and abs(left).bit_length() + right > bits)
+    if (
+        op is ast.LShift
+        and _is_int(right)
+        and (right > bits or (_is_int(left) and abs(left).bit_length() + right > bits))
     ):
         raise ValueError(f"shifting by {right} is too large")
     if op is ast.Mod and isinstance(left, str):
@@ -108,8 +112,6 @@ def check_binary(op: type[ast.operator], left: Any, right: Any, limits: Limits) 
 
 def check_result(value: Any) -> Any:
     """Refuse results outside the language (complex numbers)."""
-    if isinstance(value, complex) or (
-        isinstance(value, torch.Tensor) and value.is_complex()
-    ):
+    if isinstance(value, complex) or (isinstance(value, torch.Tensor) and value.is_complex()):
         raise ValueError("complex numbers are not supported")
     return value

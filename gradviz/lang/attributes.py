@@ -47,10 +47,24 @@ TENSOR_PROPERTIES: dict[str, Callable[[torch.Tensor], Any]] = {
     "real": lambda t: t.real,
 }
 
-MODULE_DATA = (
-    "weight bias in_features out_features in_channels out_channels kernel_size stride padding "
-    "running_mean running_var normalized_shape num_embeddings embedding_dim p training"
-).split()
+MODULE_DATA = [
+    "weight",
+    "bias",
+    "in_features",
+    "out_features",
+    "in_channels",
+    "out_channels",
+    "kernel_size",
+    "stride",
+    "padding",
+    "running_mean",
+    "running_var",
+    "normalized_shape",
+    "num_embeddings",
+    "embedding_dim",
+    "p",
+    "training",
+]
 
 MODULE_METHODS: dict[str, Callable[..., Any]] = {
     "parameters": lambda m, recurse=True: list(m.parameters(recurse)),

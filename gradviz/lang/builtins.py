@@ -77,4 +77,3 @@ def make_builtins(limits: Limits, print_fn: Callable[..., None]) -> dict[str, Fn
         "max": max_,
     }
     return {name: Fn(name, impl) for name, impl in table.items()}
-

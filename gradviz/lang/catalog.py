@@ -38,35 +38,149 @@ TORCH_FUNCTIONS = (
     "manual_seed no_grad enable_grad is_tensor numel"
 ).split()
 
-DTYPES = (
-    "float32 float float64 double float16 half bfloat16 int64 long int32 int int16 int8 uint8 bool"
-).split()
+DTYPES = [
+    "float32",
+    "float",
+    "float64",
+    "double",
+    "float16",
+    "half",
+    "bfloat16",
+    "int64",
+    "long",
+    "int32",
+    "int",
+    "int16",
+    "int8",
+    "uint8",
+    "bool",
+]
 
-FUNCTIONAL = (
-    "relu relu6 leaky_relu elu selu celu gelu silu mish softplus softsign hardtanh hardswish "
-    "sigmoid tanh softmax log_softmax softmin logsigmoid "
-    "mse_loss l1_loss smooth_l1_loss huber_loss cross_entropy nll_loss binary_cross_entropy "
-    "binary_cross_entropy_with_logits kl_div cosine_similarity pairwise_distance "
-    "linear bilinear conv1d conv2d conv_transpose2d max_pool1d max_pool2d avg_pool1d avg_pool2d "
-    "adaptive_avg_pool2d adaptive_max_pool2d dropout layer_norm batch_norm group_norm normalize "
-    "embedding one_hot pad scaled_dot_product_attention interpolate"
-).split()
+FUNCTIONAL = [
+    "relu",
+    "relu6",
+    "leaky_relu",
+    "elu",
+    "selu",
+    "celu",
+    "gelu",
+    "silu",
+    "mish",
+    "softplus",
+    "softsign",
+    "hardtanh",
+    "hardswish",
+    "sigmoid",
+    "tanh",
+    "softmax",
+    "log_softmax",
+    "softmin",
+    "logsigmoid",
+    "mse_loss",
+    "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "cross_entropy",
+    "nll_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "kl_div",
+    "cosine_similarity",
+    "pairwise_distance",
+    "linear",
+    "bilinear",
+    "conv1d",
+    "conv2d",
+    "conv_transpose2d",
+    "max_pool1d",
+    "max_pool2d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "adaptive_avg_pool2d",
+    "adaptive_max_pool2d",
+    "dropout",
+    "layer_norm",
+    "batch_norm",
+    "group_norm",
+    "normalize",
+    "embedding",
+    "one_hot",
+    "pad",
+    "scaled_dot_product_attention",
+    "interpolate",
+]
 
-NN_MODULES = (
-    "Linear Bilinear Conv1d Conv2d ConvTranspose2d MaxPool1d MaxPool2d AvgPool1d AvgPool2d "
-    "AdaptiveAvgPool2d Flatten Unflatten Identity Sequential ModuleList "
-    "ReLU ReLU6 LeakyReLU ELU SELU GELU SiLU Mish Softplus Tanh Sigmoid Hardtanh Softmax "
-    "LogSoftmax Dropout BatchNorm1d BatchNorm2d LayerNorm GroupNorm Embedding "
-    "MultiheadAttention TransformerEncoderLayer TransformerEncoder RNN GRU LSTM "
-    "MSELoss L1Loss SmoothL1Loss HuberLoss CrossEntropyLoss NLLLoss BCELoss BCEWithLogitsLoss "
-    "KLDivLoss CosineSimilarity"
-).split()
+NN_MODULES = [
+    "Linear",
+    "Bilinear",
+    "Conv1d",
+    "Conv2d",
+    "ConvTranspose2d",
+    "MaxPool1d",
+    "MaxPool2d",
+    "AvgPool1d",
+    "AvgPool2d",
+    "AdaptiveAvgPool2d",
+    "Flatten",
+    "Unflatten",
+    "Identity",
+    "Sequential",
+    "ModuleList",
+    "ReLU",
+    "ReLU6",
+    "LeakyReLU",
+    "ELU",
+    "SELU",
+    "GELU",
+    "SiLU",
+    "Mish",
+    "Softplus",
+    "Tanh",
+    "Sigmoid",
+    "Hardtanh",
+    "Softmax",
+    "LogSoftmax",
+    "Dropout",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "LayerNorm",
+    "GroupNorm",
+    "Embedding",
+    "MultiheadAttention",
+    "TransformerEncoderLayer",
+    "TransformerEncoder",
+    "RNN",
+    "GRU",
+    "LSTM",
+    "MSELoss",
+    "L1Loss",
+    "SmoothL1Loss",
+    "HuberLoss",
+    "CrossEntropyLoss",
+    "NLLLoss",
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "KLDivLoss",
+    "CosineSimilarity",
+]
 
 # Optimizers whose step() needs no closure (LBFGS does, and programs cannot define functions).
-OPTIMIZERS = "SGD Adam AdamW Adamax Adagrad Adadelta RMSprop NAdam RAdam ASGD Rprop".split()
+OPTIMIZERS = [
+    "SGD",
+    "Adam",
+    "AdamW",
+    "Adamax",
+    "Adagrad",
+    "Adadelta",
+    "RMSprop",
+    "NAdam",
+    "RAdam",
+    "ASGD",
+    "Rprop",
+]
 
 # The lecture writes f(x, y) = xy + exp(xy): these maths functions may be used without `torch.`.
-BARE_MATH = "exp log sin cos tan tanh sigmoid relu sqrt abs".split()
+BARE_MATH = ["exp", "log", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "sqrt", "abs"]
 
 TORCH_BLOCKED = {
     "load": "reads files",
@@ -105,7 +219,22 @@ TENSOR_BLOCKED = {
 
 def _math_namespace() -> Namespace:
     members: dict[str, object] = {"pi": math.pi, "e": math.e, "inf": math.inf, "tau": math.tau}
-    for name in "sqrt exp log log2 log10 sin cos tan tanh atan2 floor ceil fabs isclose".split():
+    for name in [
+        "sqrt",
+        "exp",
+        "log",
+        "log2",
+        "log10",
+        "sin",
+        "cos",
+        "tan",
+        "tanh",
+        "atan2",
+        "floor",
+        "ceil",
+        "fabs",
+        "isclose",
+    ]:
         members[name] = Fn(f"math.{name}", getattr(math, name))
     return Namespace("math", members)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import torch
@@ -38,7 +39,6 @@ class ExpressionEvaluator:
         self.limits = limits
         self.env: dict[str, Any] = {}
         self.steps = 0
-        self.scalar_leaves: set[int] = set()  # ids of tensors made from `x = 2.0`
         self._handlers: dict[type[ast.AST], Callable[[Any], Any]] = {
             ast.Constant: self._constant,
             ast.Name: self._name,
@@ -138,7 +138,7 @@ class ExpressionEvaluator:
         value: Any = None
         for item in node.values:
             value = self.eval(item)
-            truth = self.located(item, lambda v=value: bool(v))
+            truth = self.located(item, partial(bool, value))
             if isinstance(node.op, ast.And) and not truth:
                 return value
             if isinstance(node.op, ast.Or) and truth:
@@ -150,10 +150,8 @@ class ExpressionEvaluator:
         result: Any = True
         for op, comparator in zip(node.ops, node.comparators, strict=True):
             right = self.eval(comparator)
-            result = self.located(
-                node, lambda a=left, b=right, o=op: arithmetic.COMPARE[type(o)](a, b)
-            )
-            if len(node.ops) > 1 and not self.located(node, lambda r=result: bool(r)):
+            result = self.located(node, partial(arithmetic.COMPARE[type(op)], left, right))
+            if len(node.ops) > 1 and not self.located(node, partial(bool, result)):
                 return False
             left = right
         return result
@@ -187,13 +185,10 @@ class ExpressionEvaluator:
             spec = ""
             if isinstance(value.format_spec, ast.JoinedStr):
                 spec = "".join(str(getattr(p, "value", "")) for p in value.format_spec.values)
-            conversion = {115: str, 114: repr, 97: ascii}.get(value.conversion)
-            parts.append(
-                self.quietly(
-                    lambda i=inner, c=conversion, s=spec: format_value(c(i) if c else i, s),
-                    value,
-                )
-            )
+            conversions: dict[int, Callable[[object], str]] = {115: str, 114: repr, 97: ascii}
+            conversion = conversions.get(value.conversion)
+            shown = partial(format_value, conversion(inner) if conversion else inner, spec)
+            parts.append(self.quietly(shown, value))
         text = "".join(parts)
         if len(text) > self.limits.max_string_chars:
             raise self.fail(node, "formatted string too long")
@@ -220,7 +215,7 @@ class ExpressionEvaluator:
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 value = self.eval(arg.value)
-                args.extend(self.located(arg, lambda v=value: bounded_list(v, self.limits, "*")))
+                args.extend(self.located(arg, partial(bounded_list, value, self.limits, "*")))
             else:
                 args.append(self.eval(arg))
         kwargs = {kw.arg: self.eval(kw.value) for kw in node.keywords if kw.arg is not None}
@@ -229,9 +224,7 @@ class ExpressionEvaluator:
     def invoke(self, node: ast.Call, callee: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
         if isinstance(callee, Fn):
             action: Callable[[], Any] = lambda: callee.impl(*args, **kwargs)  # noqa: E731
-        elif isinstance(callee, BoundMethod):
-            action = lambda: callee(*args, **kwargs)  # noqa: E731
-        elif isinstance(callee, nn.Module):
+        elif isinstance(callee, (BoundMethod, nn.Module)):
             action = lambda: callee(*args, **kwargs)  # noqa: E731
         else:
             raise self.fail(node, f"`{self.source_of(node.func)}` is not callable")

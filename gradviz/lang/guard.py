@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import weakref
+from collections.abc import Iterator
 from typing import Any, Protocol
 
 import torch
+from torch.utils import _python_dispatch
 from torch.utils._python_dispatch import TorchDispatchMode
-from torch.utils._pytree import tree_flatten, tree_map
+from torch.utils._pytree import tree_map
 
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.limits import Limits
@@ -38,7 +41,18 @@ def _to_meta(value: Any) -> Any:
 
 
 def _tensors(tree: Any) -> list[torch.Tensor]:
-    return [leaf for leaf in tree_flatten(tree)[0] if isinstance(leaf, torch.Tensor)]
+    """Tensors among an op's arguments or results (flat, or one list deep as for cat)."""
+    if isinstance(tree, torch.Tensor):
+        return [tree]
+    found: list[torch.Tensor] = []
+    items = tree.values() if isinstance(tree, dict) else tree
+    if isinstance(items, (tuple, list)) or isinstance(tree, dict):
+        for item in items:
+            if isinstance(item, torch.Tensor):
+                found.append(item)
+            elif isinstance(item, (tuple, list)):
+                found.extend(t for t in item if isinstance(t, torch.Tensor))
+    return found
 
 
 def _human_bytes(n: int) -> str:
@@ -50,8 +64,71 @@ def _human_bytes(n: int) -> str:
     return f"{n} bytes"
 
 
+def broadcast_numel(shapes: list[torch.Size]) -> int | None:
+    """Elements of the broadcast of `shapes`, or None if they do not broadcast.
+
+    (torch.broadcast_shapes would do, but it imports sympy on first use: a third of a second.)
+    """
+    ndim = max(len(s) for s in shapes)
+    numel = 1
+    for axis in range(1, ndim + 1):
+        size = 1
+        for shape in shapes:
+            if axis <= len(shape):
+                dim = shape[-axis]
+                if dim != 1:
+                    if size not in (1, dim):
+                        return None
+                    size = dim
+        numel *= size
+    return numel
+
+
+# How to foresee an op's output size without running it; decided once per op.
+NO_NEW_MEMORY, BROADCAST, AT_MOST_INPUT, MATMUL, META = range(5)
+
+# Ops whose outputs are never larger than their largest input (losses, softmax, pooling, ...).
+_AT_MOST_INPUT = {
+    "mse_loss", "_log_softmax", "_softmax", "nll_loss_forward", "nll_loss2d_forward",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "max_pool2d_with_indices",
+    "native_layer_norm", "_to_copy", "clone", "lift_fresh_copy", "l1_loss", "smooth_l1_loss",
+    "huber_loss", "native_dropout", "gelu", "silu", "softplus", "elu", "leaky_relu",
+    "hardtanh", "_unsafe_view", "masked_fill", "where", "clamp", "native_batch_norm",
+    "_native_batch_norm_legit_functional", "avg_pool2d", "max", "min", "topk", "sort",
+    "_safe_softmax", "empty_like", "zeros_like", "ones_like", "full_like", "rand_like",
+    "randn_like", "bernoulli", "gather", "cumsum", "cumprod",
+}  # fmt: skip
+_MATMUL = {"mm", "addmm", "bmm", "baddbmm"}
+_KINDS: dict[Any, int] = {}
+
+
+def _kind(func: Any) -> int:
+    kind = _KINDS.get(func)
+    if kind is None:
+        name = func._schema.name.split("::")[-1]
+        tags = func.tags
+        if func.is_view or torch.Tag.inplace in tags:
+            kind = NO_NEW_MEMORY  # views share memory; in-place ops write into an argument
+        elif torch.Tag.pointwise in tags:
+            kind = BROADCAST
+        elif torch.Tag.reduction in tags or name in _AT_MOST_INPUT:
+            kind = AT_MOST_INPUT
+        elif name in _MATMUL:
+            kind = MATMUL
+        else:
+            kind = META
+        _KINDS[func] = kind
+    return kind
+
+
 class AllocationGuard(TorchDispatchMode):
     """Predicts each op's output size (shape rules, else the meta device) and refuses big ones."""
+
+    @classmethod
+    def _should_skip_dynamo(cls) -> bool:
+        # gradviz never compiles; not wrapping __torch_dispatch__ for dynamo avoids importing
+        # torch._dynamo (over a second) on the first operation.
+        return False
 
     def __init__(
         self,
@@ -59,11 +136,12 @@ class AllocationGuard(TorchDispatchMode):
         cancel: threading.Event | None = None,
         observer: OpObserver | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.limits = limits
         self.cancel = cancel
         self.observer = observer
         self.observing = True
+        self.bypass = False
         self.live_bytes = 0
         self._lock = threading.Lock()
 
@@ -75,6 +153,8 @@ class AllocationGuard(TorchDispatchMode):
         kwargs: dict[str, Any] | None = None,
     ) -> Any:
         kwargs = kwargs or {}
+        if self.bypass:
+            return func(*args, **kwargs)
         if self.cancel is not None and self.cancel.is_set():
             raise Cancelled()
         observer = self.observer if self.observing else None
@@ -91,15 +171,48 @@ class AllocationGuard(TorchDispatchMode):
             observer.after_op(func, args, out)
         return out
 
+    @contextlib.contextmanager
+    def suspended(self) -> Iterator[None]:
+        """Let ops through unchecked and unrecorded (gradviz's own work, e.g. backward)."""
+        if _python_dispatch._get_current_dispatch_mode() is self:
+            with _python_dispatch._pop_mode_temporarily():  # no Python call per op at all
+                yield
+            return
+        previous = self.bypass
+        self.bypass = True
+        try:
+            yield
+        finally:
+            self.bypass = previous
+
     def _predict(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """Output (numel, element size) pairs, or None when only running the op can tell."""
-        if func.is_view:
+        kind = _kind(func)
+        if kind == NO_NEW_MEMORY:
             return []
-        if torch.Tag.pointwise in func.tags:
-            tensors = _tensors((args, kwargs))
+        if kind != META:
+            tensors = _tensors(args) + _tensors(kwargs)
             if tensors:
-                shape = torch.broadcast_shapes(*(t.shape for t in tensors))
-                return [(shape.numel(), max(t.element_size() for t in tensors))]
+                size = max(t.element_size() for t in tensors)
+                if kind == AT_MOST_INPUT:
+                    return [(max(t.numel() for t in tensors), size)]
+                if kind == BROADCAST:
+                    numel = broadcast_numel([t.shape for t in tensors])
+                    if numel is None:
+                        return None  # let torch report the mismatch in its own words
+                    return [(numel, size)]
+                if kind == MATMUL and len(tensors) >= 2:
+                    a, b = tensors[-2], tensors[-1]
+                    if a.dim() >= 2 and b.dim() >= 2:
+                        return [(a.shape[:-1].numel() * b.shape[-1], size)]
+        if kind == META and args and isinstance(args[0], (list, tuple)) and not kwargs.get("out"):
+            sizes = args[0]
+            if sizes and all(type(s) is int for s in sizes) and not _tensors(args):
+                numel = 1
+                for s in sizes:
+                    numel *= max(s, 0)
+                dtype = kwargs.get("dtype") or torch.get_default_dtype()
+                return [(numel, torch.empty((), dtype=dtype, device=_META).element_size())]
         meta_args = tree_map(_to_meta, args)
         meta_kwargs = tree_map(_to_meta, kwargs)
         if "device" in meta_kwargs:

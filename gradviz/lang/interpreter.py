@@ -20,7 +20,7 @@ from gradviz.lang.expressions import ExpressionEvaluator
 from gradviz.lang.guard import AllocationGuard, OpObserver
 from gradviz.lang.limits import DEFAULT_LIMITS, Limits
 from gradviz.lang.objects import BoundMethod, Fn
-from gradviz.lang.parser import Program, ScalarInput, scalar_input_of
+from gradviz.lang.parser import Program, ScalarInput, input_statements
 
 
 class RunObserver(Protocol):
@@ -82,7 +82,7 @@ class Interpreter(ExpressionEvaluator):
         self.guard = AllocationGuard(limits, cancel, op_observer)
         self.printed: list[str] = []
         self._printed_chars = 0
-        self._top_level = {id(stmt) for stmt in program.tree.body}
+        self._inputs = input_statements(program.tree)
         self.output: torch.Tensor | None = None
         self.output_name: str | None = None
         self.backward_tensor: torch.Tensor | None = None
@@ -132,9 +132,12 @@ class Interpreter(ExpressionEvaluator):
         if device.type == "cuda" and not torch.cuda.is_available():
             raise ProgramError("CUDA is not available on this machine; use --device cpu")
         cuda_devices = [device.index or 0] if device.type == "cuda" else []
+        # torch.device as a context manager imports torch._dynamo (over a second) on first use;
+        # on the CPU it is not needed, since factories default to the CPU anyway.
+        placement = device if device.type != "cpu" else contextlib.nullcontext()
         with (
             torch.random.fork_rng(devices=cuda_devices),
-            device,
+            placement,
             self.guard,
             torch.enable_grad(),
         ):
@@ -181,11 +184,10 @@ class Interpreter(ExpressionEvaluator):
             self.output, self.output_name = value, name
 
     def _assign(self, node: ast.Assign) -> None:
-        spec = scalar_input_of(node)
-        if spec is not None and id(node) in self._top_level:
+        spec = self._inputs.get(id(node))
+        if spec is not None:
             name, literal = spec
             value: Any = torch.tensor(float(self.overrides.get(name, literal)), requires_grad=True)
-            self.scalar_leaves.add(id(value))
         else:
             value = self.eval(node.value)
         for target in node.targets:
@@ -242,8 +244,8 @@ class Interpreter(ExpressionEvaluator):
 
     def _inplace(self, node: ast.AugAssign, current: Any, rhs: Any) -> Any:
         kind = type(node.op)
-        if id(current) in self.scalar_leaves or kind not in arithmetic.INPLACE:
-            return self.binary(node, node.op, current, rhs)  # `x = 2.0` is a number: rebind
+        if kind not in arithmetic.INPLACE:
+            return self.binary(node, node.op, current, rhs)
 
         def run() -> Any:
             arithmetic.check_binary(kind, current, rhs, self.limits)
@@ -294,7 +296,8 @@ class Interpreter(ExpressionEvaluator):
                 manager = self.eval(item.context_expr)
                 if not isinstance(manager, _NO_GRAD_TYPES):
                     raise self.fail(
-                        item.context_expr, "only `with torch.no_grad():` (or enable_grad) is allowed"
+                        item.context_expr,
+                        "only `with torch.no_grad():` (or enable_grad) is allowed",
                     )
                 stack.enter_context(manager)
             self.execute_block(node.body)
@@ -302,7 +305,9 @@ class Interpreter(ExpressionEvaluator):
     # -- calls with special meaning -------------------------------------------------------------
     def invoke(self, node: ast.Call, callee: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
         if isinstance(callee, BoundMethod) and callee.qualname == "Tensor.backward":
-            return self._backward(node, callee.owner, args, kwargs)
+            owner = callee.owner
+            assert isinstance(owner, torch.Tensor)
+            return self._backward(node, owner, args, kwargs)
         if isinstance(callee, Fn) and callee.qualname in ("print", "str"):
             return self.quietly(lambda: callee.impl(*args, **kwargs), node)
         if isinstance(callee, BoundMethod) and callee.qualname == "str.format":
@@ -321,15 +326,11 @@ class Interpreter(ExpressionEvaluator):
         observer = self.observer
 
         def run() -> None:
-            previous = self.guard.observing
-            self.guard.observing = False
-            try:
+            with self.guard.suspended():  # backward allocates no more than forward did
                 if observer is not None:
                     observer.backward(tensor, options)
                 else:
                     tensor.backward(**options)
-            finally:
-                self.guard.observing = previous
 
         self.located(node, run)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import warnings
 from dataclasses import dataclass, field
 
 from gradviz.lang.errors import ProgramError, column_of, error_at
@@ -72,10 +73,39 @@ def scalar_input_of(stmt: ast.stmt) -> tuple[str, float] | None:
     return None
 
 
-def _scalar_inputs(tree: ast.Module, lines: list[str]) -> list[ScalarInput]:
-    found = []
+def assignment_counts(tree: ast.Module) -> dict[str, int]:
+    """How many statements (anywhere) assign each name: =, +=, for-targets, imports."""
+    counts: dict[str, int] = {}
+    for node in ast.walk(tree):
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = list(node.targets)
+        elif isinstance(node, (ast.AugAssign, ast.For)):
+            targets = [node.target]
+        for target in targets:
+            for name in ast.walk(target):
+                if isinstance(name, ast.Name):
+                    counts[name.id] = counts.get(name.id, 0) + 1
+    return counts
+
+
+def input_statements(tree: ast.Module) -> dict[int, tuple[str, float]]:
+    """id(statement) → (name, value) for each scalar input: a top-level `x = 2.0` whose name
+    is assigned nowhere else (a name the program goes on to change stays a plain number)."""
+    counts = assignment_counts(tree)
+    found: dict[int, tuple[str, float]] = {}
     for stmt in tree.body:
         spec = scalar_input_of(stmt)
+        if spec is not None and counts.get(spec[0], 0) == 1:
+            found[id(stmt)] = spec
+    return found
+
+
+def _scalar_inputs(tree: ast.Module, lines: list[str]) -> list[ScalarInput]:
+    found = []
+    specs = input_statements(tree)
+    for stmt in tree.body:
+        spec = specs.get(id(stmt))
         if spec is not None:
             col = column_of(lines, stmt.lineno, stmt.col_offset)
             found.append(ScalarInput(spec[0], spec[1], stmt.lineno, col))
@@ -95,7 +125,9 @@ def parse(source: str, limits: Limits = DEFAULT_LIMITS) -> Program:
         line = source.count("\n", 0, source.index("\x00")) + 1
         raise ProgramError("the program contains a NUL character", line, 1)
     try:
-        tree = ast.parse(source, mode="exec")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. SyntaxWarning for `1in`; not the user's error
+            tree = ast.parse(source, mode="exec")
     except SyntaxError as exc:
         line = exc.lineno or 1
         col = exc.offset or 1

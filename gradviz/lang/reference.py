@@ -31,9 +31,28 @@ def language_reference() -> str:
         "`getattr` and friends, `torch.load`/`save`/`hub`, `.numpy()`.\n\n",
         "The output is the tensor `.backward()` was last called on, else the last tensor "
         "assigned or written as an expression.\n\n",
-        _block("Builtins", sorted(["print", "range", "len", "float", "int", "bool", "str",
-                                   "list", "tuple", "enumerate", "zip", "round", "sum",
-                                   "min", "max"])),
+        _block(
+            "Builtins",
+            sorted(
+                [
+                    "print",
+                    "range",
+                    "len",
+                    "float",
+                    "int",
+                    "bool",
+                    "str",
+                    "list",
+                    "tuple",
+                    "enumerate",
+                    "zip",
+                    "round",
+                    "sum",
+                    "min",
+                    "max",
+                ]
+            ),
+        ),
         _block("Bare maths functions (also on plain numbers)", catalog.BARE_MATH),
         _block("torch functions", sorted(catalog.TORCH_FUNCTIONS)),
         _block("dtypes", catalog.DTYPES),
@@ -42,8 +61,10 @@ def language_reference() -> str:
         _block("torch.optim optimizers", catalog.OPTIMIZERS),
         _block("Tensor methods", sorted(attributes.TENSOR_METHODS)),
         _block("Tensor properties", sorted(attributes.TENSOR_PROPERTIES)),
-        _block("Module attributes and methods",
-               sorted([*attributes.MODULE_DATA, *attributes.MODULE_METHODS])),
+        _block(
+            "Module attributes and methods",
+            sorted([*attributes.MODULE_DATA, *attributes.MODULE_METHODS]),
+        ),
         _block("Optimizer methods", sorted(attributes.OPTIMIZER_METHODS)),
         "### Other\n\n`torch.device`, `torch.cuda.is_available()`, `torch.cuda.device_count()`, "
         "`torch.manual_seed(n)`, `torch.no_grad()`, `torch.enable_grad()`, `math.pi` and "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import math
 
-from gradviz.lang.catalog import IMPORTABLE, all_attribute_names
+from gradviz.lang.catalog import IMPORTABLE, TORCH_BLOCKED, all_attribute_names
 from gradviz.lang.errors import error_at
 from gradviz.lang.limits import Limits
 
@@ -71,9 +71,12 @@ DANGEROUS_NAMES = {
 }
 
 
-def _position(node: ast.AST) -> tuple[float, float]:
-    """Source order; nodes without a position (arguments, contexts) are checked last."""
-    return (getattr(node, "lineno", math.inf), getattr(node, "col_offset", math.inf))
+def _position(node: ast.AST) -> tuple[float, ...]:
+    """Source order, innermost first; nodes without a position (contexts) are checked last."""
+    return tuple(
+        getattr(node, attr, None) or (0 if attr.startswith("end") else math.inf)
+        for attr in ("lineno", "col_offset", "end_lineno", "end_col_offset")
+    )
 
 
 class _Checker:
@@ -105,6 +108,11 @@ class _Checker:
     def check_Attribute(self, node: ast.Attribute) -> None:
         if node.attr.startswith("_"):
             self.fail(node, f"`.{node.attr}`: names starting with an underscore are not allowed")
+        if isinstance(node.value, ast.Name) and node.value.id == "torch":
+            if node.attr in TORCH_BLOCKED:
+                self.fail(
+                    node, f"`torch.{node.attr}` is not allowed: it {TORCH_BLOCKED[node.attr]}"
+                )
         if node.attr not in self.attributes:
             self.fail(node, f"`.{node.attr}` is not available in gradviz programs")
         if isinstance(node.ctx, ast.Store) and node.attr not in ("requires_grad", "grad"):
@@ -131,6 +139,8 @@ class _Checker:
         for kw in node.keywords:
             if kw.arg is None:
                 self.fail(kw, "`**` unpacking is not allowed")
+            elif kw.arg == "out":
+                self.fail(kw, "the `out=` argument is not supported; assign the result instead")
 
     def check_Import(self, node: ast.Import) -> None:
         for alias in node.names:

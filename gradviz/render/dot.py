@@ -50,15 +50,18 @@ def node_html(label: NodeLabel, theme: Theme) -> str:
     subtitle = _font(label.subtitle, face=theme.font, size=theme.small_size, colour=theme.muted)
     value = _font(label.value_line, face=theme.mono, size=theme.font_size, colour=theme.text)
     rows = [
-        f'<tr><td align="left" balign="left">{title}</td>'
-        f'<td align="right">{subtitle}</td></tr>',
+        f'<tr><td align="left" balign="left">{title}</td><td align="right">{subtitle}</td></tr>',
         f'<tr><td colspan="2" align="left">{value}</td></tr>',
     ]
     if label.grad_line is not None:
         grad = _font(label.grad_line, face=theme.mono, size=theme.font_size, colour=label.grad_text)
-        rows.append(f'<tr><td colspan="2" align="left" bgcolor="{label.grad_fill}">{grad}</td></tr>')
+        rows.append(
+            f'<tr><td colspan="2" align="left" bgcolor="{label.grad_fill}">{grad}</td></tr>'
+        )
     if label.alert:
-        alert = _font(f"⚠ {label.alert}", face=theme.font, size=theme.small_size, colour=theme.alert)
+        alert = _font(
+            f"⚠ {label.alert}", face=theme.font, size=theme.small_size, colour=theme.alert
+        )
         rows.append(f'<tr><td colspan="2" align="left">{alert}</td></tr>')
     pad = 4 if theme.font_size < 20 else 7
     spacing = 2 if label.rounded else 0  # keeps the gradient band inside rounded corners
@@ -93,9 +96,8 @@ def legend_html(graph: Graph, theme: Theme, options: RenderOptions) -> str | Non
             f'cellpadding="0"><tr>{cells}</tr></table></td><td align="left">{hi}</td></tr>'
         )
     kinds = "rounded: leaf (blue input, amber parameter) · dashed: constant · bold: output"
-    rows.append(
-        f'<tr><td colspan="3">{_font(kinds, face=theme.font, size=small, colour=theme.muted)}</td></tr>'
-    )
+    key = _font(kinds, face=theme.font, size=small, colour=theme.muted)
+    rows.append(f'<tr><td colspan="3">{key}</td></tr>')
     for note in graph.notes:
         rows.append(
             f'<tr><td colspan="3">{_font(note, face=theme.font, size=small, colour=theme.text)}'
@@ -154,4 +156,5 @@ def build_dot(graph: Graph, options: RenderOptions | None = None) -> str:
         if edge.input_index is None:
             attrs["style"] = "dashed"
         dot.edge(edge.src, edge.dst, **attrs)
-    return dot.source
+    source: str = dot.source
+    return source

@@ -52,8 +52,10 @@ def tensor_text(value: torch.Tensor | float | None, digits: int = 5) -> str:
     if not isinstance(value, torch.Tensor):
         return str(value) if isinstance(value, int) else format_number(float(value), digits)
     if value.numel() == 1 and value.dim() == 0:
-        return format_number(float(value.item()), digits) if value.is_floating_point() else str(
-            value.item()
+        return (
+            format_number(float(value.item()), digits)
+            if value.is_floating_point()
+            else str(value.item())
         )
     if value.numel() <= INLINE_ELEMENTS:
         flat = value.detach().flatten().tolist()
@@ -63,7 +65,9 @@ def tensor_text(value: torch.Tensor | float | None, digits: int = 5) -> str:
         return f"[{items}]"
     if not value.is_floating_point():
         data = value.detach().double()
-        return f"min {format_number(float(data.min()), 3)} · max {format_number(float(data.max()), 3)}"
+        return (
+            f"min {format_number(float(data.min()), 3)} · max {format_number(float(data.max()), 3)}"
+        )
     data = value.detach().double()
     mean = format_number(float(data.mean()), 3)
     std = format_number(float(data.std()), 3)

@@ -27,7 +27,8 @@ class GraphvizMissing(ProgramError):
 def run_dot(source: str, fmt: str) -> bytes:
     """Run `dot -T<fmt>` on the DOT text and return what it wrote."""
     try:
-        return graphviz.pipe("dot", fmt, source.encode("utf-8"), quiet=True)
+        output: bytes = graphviz.pipe("dot", fmt, source.encode("utf-8"), quiet=True)
+        return output
     except graphviz.ExecutableNotFound:
         raise GraphvizMissing() from None
     except graphviz.CalledProcessError as exc:

@@ -41,7 +41,9 @@ def reference_backward_order(case: Case) -> tuple[list[str], list[tuple[torch.Te
 
             def hook(grad_outputs: Any, node: Any = node) -> None:
                 order.append(node.name())
-                grads.append(tuple(g.detach().clone() if g is not None else None for g in grad_outputs))
+                grads.append(
+                    tuple(g.detach().clone() if g is not None else None for g in grad_outputs)
+                )
 
             handles.append(node.register_prehook(hook))
         order.clear()

@@ -1,0 +1,146 @@
+"""gradviz trace + layout vs torchviz make_dot + dot, in-process and as whole processes.
+
+Run: python benchmarks/bench_trace.py [--device cuda] [--quick]
+Prints ratios (lower is better for gradviz / other). Nothing here is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from programs import PROGRAMS, Program
+
+from gradviz.autograd import trace
+from gradviz.lang import parse, run_program
+from gradviz.render import build_dot
+from gradviz.render.layout import run_dot
+
+
+def best_of(fn: Callable[[], object], repeat: int) -> float:
+    """Median wall time in seconds over `repeat` runs (after one warm-up)."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def plain(program: Program, device: str) -> Callable[[], object]:
+    def run() -> object:
+        with torch.device(device):
+            loss, _ = program.build()
+            if loss.numel() == 1:
+                loss.backward()
+            if device == "cuda":
+                torch.cuda.synchronize()
+        return loss
+
+    return run
+
+
+def torchviz_dot(program: Program, device: str) -> Callable[[], object]:
+    from torchviz import make_dot
+
+    def run() -> object:
+        with torch.device(device):
+            loss, params = program.build()
+        return make_dot(loss, params=params).pipe(format="svg")
+
+    return run
+
+
+def gradviz_trace(program: Program, device: str) -> Callable[[], object]:
+    parsed = parse(program.source)
+    return lambda: trace(parsed, device=device)
+
+
+def gradviz_run_only(program: Program, device: str) -> Callable[[], object]:
+    parsed = parse(program.source)
+    return lambda: run_program(parsed, device=device)
+
+
+def gradviz_trace_and_svg(program: Program, device: str) -> Callable[[], object]:
+    parsed = parse(program.source)
+    return lambda: run_dot(build_dot(trace(parsed, device=device).graph), "svg")
+
+
+def whole_process(cmd: list[str], repeat: int) -> float:
+    return best_of(lambda: subprocess.run(cmd, check=True, capture_output=True), repeat)
+
+
+TORCHVIZ_SCRIPT = """
+import sys, torch
+sys.path.insert(0, {bench!r})
+from programs import PROGRAMS
+from torchviz import make_dot
+program = next(p for p in PROGRAMS if p.name == {name!r})
+loss, params = program.build()
+make_dot(loss, params=params).render({out!r}, format="svg", cleanup=True)
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    parser.add_argument("--no-process", action="store_true", help="skip whole-process timings")
+    args = parser.parse_args()
+    repeat = 3 if args.quick else 10
+    device = args.device
+    print(f"torch {torch.__version__}, device {device}, median of {repeat}")
+    header = (
+        f"{'program':<18}{'nodes':>6}{'plain f+b':>11}{'run only':>10}{'trace':>10}"
+        f"{'trace/plain':>12}{'gv+svg':>10}{'tv+svg':>10}{'gv/tv':>7}"
+    )
+    print(header)
+    for program in PROGRAMS:
+        nodes = len(trace(program.source, device=device).graph.nodes)
+        t_plain = best_of(plain(program, device), repeat)
+        t_run = best_of(gradviz_run_only(program, device), repeat)
+        t_trace = best_of(gradviz_trace(program, device), repeat)
+        t_gv = best_of(gradviz_trace_and_svg(program, device), repeat)
+        t_tv = best_of(torchviz_dot(program, device), repeat)
+        print(
+            f"{program.name:<18}{nodes:>6}{t_plain * 1e3:>9.2f}ms{t_run * 1e3:>8.2f}ms"
+            f"{t_trace * 1e3:>8.2f}ms{t_trace / t_plain:>11.2f}x{t_gv * 1e3:>8.1f}ms"
+            f"{t_tv * 1e3:>8.1f}ms{t_gv / t_tv:>6.2f}x"
+        )
+    if args.no_process:
+        return
+    print("\nwhole process: `gradviz export P -o out.svg` vs python+torch+torchviz+dot (svg)")
+    bench = str(Path(__file__).resolve().parent)
+    with tempfile.TemporaryDirectory() as tmp:
+        for program in PROGRAMS:
+            source = Path(tmp) / f"{program.name}.py"
+            source.write_text(program.source)
+            script = Path(tmp) / f"tv_{program.name}.py"
+            script.write_text(
+                TORCHVIZ_SCRIPT.format(bench=bench, name=program.name, out=str(Path(tmp) / "tv"))
+            )
+            t_gv = whole_process(
+                [sys.executable, "-m", "gradviz", "export", str(source), "-o",
+                 str(Path(tmp) / "gv.svg"), "--device", device],
+                max(2, repeat // 3),
+            )  # fmt: skip
+            t_tv = whole_process([sys.executable, str(script)], max(2, repeat // 3))
+            print(
+                f"{program.name:<18} gradviz {t_gv:6.2f}s  torchviz {t_tv:6.2f}s"
+                f"  ratio {t_gv / t_tv:5.2f}x"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+"""Hostile or broken programs: each gets one clear error at its line and column, quickly, and
+nothing happens outside the program."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from gradviz.autograd import trace
+from gradviz.lang import ProgramError, parse, run_program
+
+# (source, expected line, expected column or None, a fragment the message must contain)
+HOSTILE = [
+    ("().__class__.__bases__[0].__subclasses__()", 1, 1, "underscore"),
+    ("x = torch.ones(2)\ny = x.__dict__", 2, 5, "underscore"),
+    ("f = getattr(torch, 'load')", 1, 5, "getattr"),
+    ("m = torch.load('model.pt')", 1, 5, "reads files"),
+    ("torch.save(torch.ones(1), 'PWNED')", 1, 1, "writes files"),
+    ("import os\nos.system('touch PWNED')", 1, 1, "only torch"),
+    ("__import__('os').system('touch PWNED')", 1, 1, "underscore"),
+    ("from os import system", 1, 1, "only torch"),
+    ("eval('1+1')", 1, 1, "runs strings as code"),
+    ("exec('import os')", 1, 1, "runs strings as code"),
+    ("data = open('/etc/passwd').read()", 1, 8, "opens files"),
+    ("f = lambda: 1", 1, 5, "lambda"),
+    ("xs = [i * 2 for i in range(3)]", 1, 6, "comprehension"),
+    ("while True:\n    pass", 1, 1, "while"),
+    ("def f():\n    return 1", 1, 1, "functions"),
+    ("class A:\n    pass", 1, 1, "classes"),
+    ("big = torch.ones(100000, 100000)", 1, 7, "elements"),
+    ("a = torch.zeros(1000000)\nb = a.expand(1000000, 1000000).contiguous()", 2, 5, "elements"),
+    ("layer = nn.Linear(1000000, 1000000)", 1, 9, "elements"),
+    ("n = 2 ** 10 ** 10", 1, 5, "too large"),
+    ("n = 10 ** 100000", 1, 5, "too large"),
+    ("s = 'a' * 10 ** 9", 1, 5, "too large"),
+    ("xs = [0] * 10 ** 9", 1, 6, "too large"),
+    ("r = torch.arange(0, 1e12)", 1, 5, "elements"),
+    ("for i in range(10 ** 9):\n    pass", 1, 10, "times"),
+    ("print(*range(10 ** 9))", 1, 7, "times"),
+    ("x = (1, 2", 1, 5, "syntax error"),
+    ("y = foo * 2", 1, 5, "not defined"),
+    ("z = torch.ones(3) + torch.ones(4)", 1, 5, "size of tensor"),
+    ("h = torch.hub.load('a', 'b')", 1, 5, "downloads"),
+    ("x = torch.ones(3)\nx.numpy()", 2, 1, "NumPy"),
+    ("s = '{0.__class__}'.format(1)", 1, 5, "not allowed"),
+    ("op = torch.ops.aten.add", 1, 6, "arbitrary operators"),
+    ("import torch.utils.data", 1, 1, "only torch"),
+    ("x = torch.ones(3)\nx.register_hook(print)", 2, 1, "takes a function"),
+    ("w = nn.Linear(2, 2)\np = w.weight.data_ptr()", 2, 5, "raw memory"),
+    ("torch.set_default_dtype(torch.float64)", 1, 1, "global settings"),
+    ("torch.ones = 1", 1, 1, "not allowed"),
+    ("x = torch.ones(3, requires_grad=True) * 2\nn = x.grad_fn", 2, 5, "graph"),
+    ("y = torch.rand(2, 2, device='cuda')", 1, 5, "cuda"),
+    ("import numpy as np", 1, 1, "only torch"),
+    ("t = f'{1:99999999}'", 1, 5, "width"),
+    ("x = {'a': 1}", 1, 5, "dictionaries"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "col", "fragment"), HOSTILE, ids=[h[0][:40] for h in HOSTILE]
+)
+def test_hostile_input_gets_a_clear_located_error(
+    source: str, line: int, col: int | None, fragment: str, tmp_path: Path
+) -> None:
+    if "cuda" in source and torch.cuda.is_available():
+        pytest.skip("CUDA is available here")
+    dtype, grad_mode, rng = (
+        torch.get_default_dtype(),
+        torch.is_grad_enabled(),
+        torch.get_rng_state(),
+    )
+    start = time.perf_counter()
+    with pytest.raises(ProgramError) as info:
+        trace(source)
+    elapsed = time.perf_counter() - start
+    error = info.value
+    assert fragment.lower() in error.message.lower(), error.message
+    assert error.line == line, str(error)
+    if col is not None:
+        assert error.col == col, str(error)
+    assert "\n" not in str(error) and "Traceback" not in str(error)
+    assert elapsed < 5.0
+    assert list(tmp_path.iterdir()) == [], "the program left a file behind"
+    assert torch.get_default_dtype() == dtype and torch.is_grad_enabled() == grad_mode
+    assert torch.equal(torch.get_rng_state(), rng)
+
+
+def test_there_are_at_least_25_hostile_inputs() -> None:
+    assert len(HOSTILE) >= 25
+
+
+def test_a_one_megabyte_source_is_refused_before_parsing() -> None:
+    source = "x = 1\n" * (1 << 18)  # 1.5 MB
+    start = time.perf_counter()
+    with pytest.raises(ProgramError, match="characters long"):
+        parse(source)
+    assert time.perf_counter() - start < 0.5
+
+
+@pytest.mark.parametrize("depth", [150, 3000])
+def test_deep_nesting_is_refused(depth: int) -> None:
+    sources = ("y = " + "[" * depth + "1" + "]" * depth, "y = " + "-" * depth + "1")
+    for source in sources:
+        with pytest.raises(ProgramError) as info:
+            parse(source)
+        assert "nested" in info.value.message or "syntax" in info.value.message
+
+
+def test_nested_loops_stop_at_the_step_limit_quickly() -> None:
+    source = "for i in range(100):\n    for j in range(100000):\n        pass"
+    start = time.perf_counter()
+    with pytest.raises(ProgramError, match="steps"):
+        run_program(parse(source))
+    assert time.perf_counter() - start < 10
+
+
+def test_nan_is_not_an_error_but_flagged_where_it_first_appears() -> None:
+    graph = trace("x = -1.0\ny = sqrt(x)\nz = y * 2").graph
+    y, z = graph.find("y"), graph.find("z")
+    assert y is not None and z is not None
+    assert y.nonfinite_value and y.nonfinite_origin
+    assert z.nonfinite_value and not z.nonfinite_origin
+
+
+def test_cancel_stops_a_running_program() -> None:
+    import threading
+
+    cancel = threading.Event()
+    timer = threading.Timer(0.3, cancel.set)
+    timer.start()
+    source = "x = torch.randn(200, 200)\nfor i in range(100000):\n    x = (x @ x).tanh()"
+    start = time.perf_counter()
+    with pytest.raises(ProgramError, match="cancelled"):
+        run_program(parse(source), cancel=cancel)
+    assert time.perf_counter() - start < 3
+    timer.cancel()
+
+
+def test_errors_carry_one_based_columns_for_non_ascii_lines() -> None:
+    with pytest.raises(ProgramError) as info:
+        trace("é = 2.0\nz = é * undefined_name")
+    assert (info.value.line, info.value.col) == (2, 9)
+
+
+def test_environment_is_untouched(tmp_path: Path) -> None:
+    before = dict(os.environ)
+    trace("torch.manual_seed(123)\nx = torch.randn(3, requires_grad=True)\ny = x.sum()")
+    assert dict(os.environ) == before

@@ -1,0 +1,174 @@
+"""The language runs the lecture's snippets unchanged and the constructs a course uses."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from gradviz.lang import ProgramError, parse, run_program
+from gradviz.lang.reference import language_reference
+from gradviz.resources import examples
+
+
+def run(source: str, **kwargs: object):  # type: ignore[no-untyped-def]
+    return run_program(parse(source), **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("example", examples(), ids=[e.name for e in examples()])
+def test_every_shipped_example_runs(example) -> None:  # type: ignore[no-untyped-def]
+    result = run(example.source)
+    assert result.output is not None
+
+
+def test_lecture_expression_as_typed() -> None:
+    result = run("x = 2.0\ny = 3.0\nx*y + exp(x*y)")
+    expected = 6.0 + torch.exp(torch.tensor(6.0))
+    torch.testing.assert_close(result.output, expected)
+    assert [i.name for i in result.inputs] == ["x", "y"]
+
+
+def test_computing_gradients_prints_the_real_gradients() -> None:
+    source = next(e.source for e in examples() if "computing_gradients" in e.name)
+    printed: list[str] = []
+    result = run(source, on_print=printed.append)
+    torch.manual_seed(0)
+    w = torch.randn(5, 3, requires_grad=True)
+    b = torch.randn(3, requires_grad=True)
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(
+        torch.matmul(torch.ones(5), w) + b, torch.zeros(3)
+    )
+    loss.backward()
+    assert printed == [f"{w.grad}\n", f"{b.grad}\n"]
+    assert result.backward_called
+
+
+def test_lecture_tensor_snippets_verbatim() -> None:
+    source = (
+        "ones = torch.zeros(2, 2) + 1\ntwos = torch.ones(2, 2) * 2\n"
+        "threes = (torch.ones(2, 2) * 7 - 1) / 2\nfours = twos ** 2\nsqrt2s = twos ** 0.5\n"
+        "rand = torch.rand(2, 4)\ndoubled = rand * (torch.ones(1, 4) * 2)\n"
+        "y = torch.rand(2, 2)\nmy_device = torch.device('cpu')\ny = y.to(my_device)\n"
+    )
+    env = run(source).env
+    torch.testing.assert_close(env["threes"], torch.full((2, 2), 3.0))
+    torch.testing.assert_close(env["sqrt2s"], torch.full((2, 2), 2.0**0.5))
+    assert env["doubled"].shape == (2, 4)
+    assert env["y"].device.type == "cpu"
+
+
+@pytest.mark.parametrize(
+    "imports",
+    [
+        "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F",
+        "from torch import nn\nfrom torch.nn import functional as F",
+        "import torch.nn\nnn = torch.nn\nF = torch.nn.functional",
+        "from torch.nn.functional import relu\nF = torch.nn.functional",
+    ],
+)
+def test_import_forms(imports: str) -> None:
+    source = imports + "\nm = nn.Linear(2, 1)\nout = F.relu(m(torch.ones(3, 2))).sum()"
+    assert run(source).output.shape == ()
+
+
+def test_float_literal_inputs_and_overrides() -> None:
+    result = run("x = 2.0\nn = 3\ny = x ** n", overrides={"x": 4.0})
+    assert result.output.item() == 64.0
+    assert [i.name for i in result.inputs] == ["x"]  # an int stays a plain number
+
+
+def test_a_name_the_program_changes_is_not_an_input() -> None:
+    result = run("total = 0.\nfor i in range(3):\n    total += 1.5\nprint(total)")
+    assert result.inputs == []
+    assert result.printed == ["4.5\n"]
+
+
+def test_unknown_override_is_refused() -> None:
+    with pytest.raises(ProgramError, match="no scalar input named 'q'"):
+        run("x = 2.0\ny = x * 3", overrides={"q": 1.0})
+
+
+def test_control_flow_and_formatting() -> None:
+    source = (
+        "xs = []\nfor i, v in enumerate([3, 1, 2]):\n    if v > 1:\n        xs.append(v * i)\n"
+        "    elif v == 1:\n        continue\n    else:\n        break\n"
+        "print(xs, len(xs), f'{sum(xs):.2f}', '{} and {}'.format(1, 'b'))"
+    )
+    assert run(source).printed == ["[0, 4] 2 4.00 1 and b\n"]
+
+
+def test_no_grad_block_and_inplace_update() -> None:
+    source = (
+        "w = torch.tensor([1.0, 2.0], requires_grad=True)\nloss = (w * w).sum()\n"
+        "loss.backward()\nwith torch.no_grad():\n    w -= 0.5 * w.grad\nprint(w.tolist())"
+    )
+    assert run(source).printed == ["[0.0, 0.0]\n"]
+
+
+def test_inplace_on_a_leaf_outside_no_grad_is_torchs_error() -> None:
+    with pytest.raises(ProgramError, match="leaf Variable"):
+        run("w = torch.ones(2, requires_grad=True)\nw += 1")
+
+
+def test_optimizer_training_step_matches_plain_torch() -> None:
+    source = (
+        "torch.manual_seed(1)\nmodel = nn.Linear(3, 1)\n"
+        "opt = torch.optim.Adam(model.parameters(), lr=0.1)\n"
+        "X = torch.randn(8, 3)\nY = torch.randn(8, 1)\nfor step in range(5):\n"
+        "    opt.zero_grad()\n    loss = F.mse_loss(model(X), Y)\n"
+        "    loss.backward()\n    opt.step()\n"
+    )
+    env = run(source).env
+    torch.manual_seed(0)
+    torch.manual_seed(1)
+    model = torch.nn.Linear(3, 1)
+    opt = torch.optim.Adam(model.parameters(), lr=0.1)
+    X, Y = torch.randn(8, 3), torch.randn(8, 1)
+    for _ in range(5):
+        opt.zero_grad()
+        loss = torch.nn.functional.mse_loss(model(X), Y)
+        loss.backward()
+        opt.step()
+    torch.testing.assert_close(env["model"].weight, model.weight)
+
+
+def test_randomness_is_reproducible_and_isolated() -> None:
+    state = torch.get_rng_state()
+    a = run("x = torch.randn(4)").env["x"]
+    b = run("x = torch.randn(4)").env["x"]
+    torch.testing.assert_close(a, b)
+    assert torch.equal(state, torch.get_rng_state())
+
+
+def test_output_is_the_backward_tensor_else_the_last_tensor() -> None:
+    result = run("a = torch.ones(2, requires_grad=True)\nl = a.sum()\nl.backward()\nb = a * 2")
+    assert result.output is result.env["l"]
+    result = run("a = torch.ones(2)\nb = a * 2\nc = 3")
+    assert result.output is result.env["b"]
+
+
+def test_language_covers_a_course() -> None:
+    text = language_reference()
+    backticked = text.count("`")
+    assert backticked // 2 > 300  # ~80 functions asked for; the whitelist lists many more
+    for name in (
+        "softmax",
+        "log_softmax",
+        "clamp",
+        "linspace",
+        "where",
+        "view",
+        "reshape",
+        "CrossEntropyLoss",
+        "Conv2d",
+        "binary_cross_entropy_with_logits",
+    ):
+        assert f"`{name}`" in text
+
+
+def test_docs_language_reference_is_current() -> None:
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "language.md"
+    assert doc.read_text(encoding="utf-8") == language_reference(), (
+        "docs/language.md is stale: regenerate with `gradviz language > docs/language.md`"
+    )

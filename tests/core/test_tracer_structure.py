@@ -1,0 +1,147 @@
+"""The graph's structure: names, constants, saved tensors, hook hygiene, JSON contract."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from gradviz.autograd import trace
+from gradviz.autograd.capture import GradientCapture
+from gradviz.autograd.serialize import SCHEMA, graph_to_json
+from gradviz.autograd.walk import reachable
+from gradviz.resources import examples
+
+LECTURE = "x = 2.0\ny = 3.0\nx*y + exp(x*y)"
+
+
+def test_repeated_expression_is_two_nodes_as_in_pytorch() -> None:
+    graph = trace(LECTURE).graph
+    ops = [n.op for n in graph.nodes if n.kind == "op"]
+    assert ops.count("MulBackward0") == 2
+    x = graph.find("x")
+    assert x is not None and len(graph.consumers_of(x.id)) == 2
+
+
+def test_lecture_numbers() -> None:
+    graph = trace("x = 2.0\ny = 3.0\nz1 = x*y\nz2 = exp(z1)\nz3 = z1 + z2").graph
+    e6 = torch.exp(torch.tensor(6.0))
+    z1 = graph.find("z1")
+    assert z1 is not None and z1.grad is not None
+    torch.testing.assert_close(z1.grad, 1 + e6)  # ∂f/∂z1 = 1 + exp(6) ≈ 404.4
+    contributions = sorted(float(e.grad) for e in graph.consumers_of(z1.id))  # type: ignore[arg-type]
+    torch.testing.assert_close(torch.tensor(contributions), torch.tensor([1.0, float(e6)]))
+
+
+def test_automatic_names_follow_forward_order_and_skip_taken_names() -> None:
+    graph = trace("z1 = 1.5\nb = z1 * 2\nc = exp(b) + b").graph
+    names = [n.name for n in graph.nodes if n.kind == "op"]
+    assert names == ["b", "z2", "c"]
+    assert [n.auto_name for n in graph.nodes if n.kind == "op"] == [False, True, False]
+
+
+def test_parameters_are_named_by_module_path_and_constants_by_variable() -> None:
+    source = next(e.source for e in examples() if "mlp" in e.name)
+    graph = trace(source).graph
+    kinds = {n.name: n.kind for n in graph.nodes if n.name}
+    assert kinds["model.0.weight"] == "param" and kinds["model.2.bias"] == "param"
+    assert kinds["X"] == "const" and kinds["y"] == "const"
+    assert kinds["loss"] == "op"
+
+
+def test_saved_tensors_are_listed_with_bytes() -> None:
+    graph = trace(
+        "a = torch.randn(4, 3, requires_grad=True)\nb = torch.randn(3, 2)\nc = (a @ b).sum()"
+    ).graph
+    mm = next(n for n in graph.nodes if n.op == "MmBackward0")
+    saved = {s.name: s for s in mm.saved}
+    assert saved["mat2"].shape == (3, 2) and saved["mat2"].nbytes == 3 * 2 * 4
+
+
+def test_multi_output_ops_report_every_output() -> None:
+    graph = trace(
+        "x = torch.randn(4, requires_grad=True)\np, q = x.split(2)\nout = (p * 3 + q).sum()"
+    ).graph
+    split = next(n for n in graph.nodes if n.op and n.op.startswith("Split"))
+    assert split.name == "p" and split.extra_outputs[0].name == "q"
+    torch.testing.assert_close(split.extra_outputs[0].grad, torch.ones(2))
+    torch.testing.assert_close(split.grad, torch.full((2,), 3.0))
+
+
+def test_hooks_are_removed_after_capture() -> None:
+    x = torch.tensor(2.0, requires_grad=True)
+    y = (x * x).exp()
+    nodes = reachable(y.grad_fn)
+    with GradientCapture(nodes) as capture:
+        y.backward(retain_graph=True)
+    seen = len(capture.order)
+    y.backward()
+    assert len(capture.order) == seen == 2
+
+
+def test_program_backward_twice_traces_the_last_call() -> None:
+    source = "w = 1.5\nl1 = w * 2\nl1.backward()\nl2 = w ** 3\nl2.backward()"
+    graph = trace(source).graph
+    assert graph.node(graph.output).name == "l2"  # type: ignore[arg-type]
+    w = graph.find("w")
+    assert w is not None
+    torch.testing.assert_close(w.grad, torch.tensor(3 * 1.5**2))  # this pass only, not .grad's sum
+
+
+def test_no_grad_program_gives_one_node_and_a_note() -> None:
+    graph = trace("a = torch.ones(2)\nb = a * 2").graph
+    assert len(graph.nodes) == 1 and graph.nodes[0].name == "b" and graph.notes
+
+
+def test_json_contract() -> None:
+    result = trace(LECTURE)
+    data = json.loads(json.dumps(graph_to_json(result.graph), allow_nan=False))
+    assert data["schema"] == SCHEMA and data["device"] == "cpu"
+    ids = {n["id"] for n in data["nodes"]}
+    assert data["output"] in ids
+    for node in data["nodes"]:
+        assert node["kind"] in ("input", "param", "const", "op")
+        assert (node["op"] is None) == (node["kind"] != "op")
+        assert set(node) >= {"id", "kind", "op", "name", "shape", "dtype", "value", "grad"}
+    for edge in data["edges"]:
+        assert edge["src"] in ids and edge["dst"] in ids
+    op_ids = {n["id"] for n in data["nodes"] if n["kind"] == "op"}
+    assert set(data["backward_order"]) == op_ids
+    out = next(n for n in data["nodes"] if n["id"] == data["output"])
+    assert out["value"] == pytest.approx(6 + float(torch.exp(torch.tensor(6.0))), rel=1e-6)
+
+
+def test_json_caps_tensor_size_and_encodes_nonfinite() -> None:
+    graph = trace("a = torch.randn(50, 50, requires_grad=True)\nb = (a / 0).sum()").graph
+    data = json.loads(json.dumps(graph_to_json(graph, max_elements=100), allow_nan=False))
+    a = next(n for n in data["nodes"] if n["name"] == "a")
+    assert a["value"] is None and a["value_summary"]["max"] > 0
+    b = next(n for n in data["nodes"] if n["name"] == "b")
+    assert b["value"] in ("NaN", "Infinity", "-Infinity")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message without CUDA")
+def test_cuda_without_a_gpu_is_a_clear_error() -> None:
+    from gradviz.lang import ProgramError
+
+    with pytest.raises(ProgramError, match="CUDA is not available"):
+        trace(LECTURE, device="cuda")
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("example", examples(), ids=[e.name for e in examples()])
+def test_cuda_gives_the_same_graph(example) -> None:  # type: ignore[no-untyped-def]
+    cpu = trace(example.source).graph
+    gpu = trace(example.source, device="cuda").graph
+    assert [(n.kind, n.op, n.name) for n in cpu.nodes] == [
+        (n.kind, n.op, n.name) for n in gpu.nodes
+    ]
+    if any(n.kind == "op" for n in gpu.nodes):
+        assert gpu.device.startswith("cuda")
+    for a, b in zip(cpu.nodes, gpu.nodes, strict=True):
+        if isinstance(a.value, torch.Tensor) and a.value.is_floating_point() and a.kind != "const":
+            if "randn" in example.source or "rand(" in example.source:
+                continue  # the CUDA generator draws different numbers
+            torch.testing.assert_close(b.value.cpu(), a.value, rtol=1e-4, atol=1e-5)
