@@ -21,9 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from programs import PROGRAMS, Program
 
-from gradviz.autograd import trace
-from gradviz.lang import parse, run_program
-from gradviz.render import build_dot
+from gradviz.autograd.tracer import trace
+from gradviz.lang.interpreter import run_program
+from gradviz.lang.parser import parse
+from gradviz.render.dot import build_dot
 from gradviz.render.layout import run_dot
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from gradviz import __version__
 
 if TYPE_CHECKING:
-    from gradviz.autograd import TraceResult
+    from gradviz.autograd.tracer import TraceResult
     from gradviz.lang.parser import ScalarInput
 
 SUBCOMMANDS = ("trace", "export", "language")
@@ -65,7 +65,7 @@ def _add_program_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _trace(args: argparse.Namespace) -> TraceResult:
-    from gradviz.autograd import trace
+    from gradviz.autograd.tracer import trace
 
     source = _read_program(args.file)
     return trace(source, device=args.device, overrides=_overrides(args.set))
@@ -94,8 +94,9 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from gradviz.render import RenderOptions, export, get_theme
-    from gradviz.render.export import format_of
+    from gradviz.render.dot import RenderOptions
+    from gradviz.render.export import export, format_of
+    from gradviz.render.theme import get_theme
 
     format_of(args.output)  # refuse a bad extension before running anything
     result = _trace(args)

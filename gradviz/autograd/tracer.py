@@ -15,7 +15,9 @@ from gradviz.autograd.graph import Graph, GraphNode
 from gradviz.autograd.naming import BoundNames
 from gradviz.autograd.recorder import ForwardRecorder
 from gradviz.autograd.walk import is_leaf_node, reachable, saved_tensors
-from gradviz.lang import DEFAULT_LIMITS, Interpreter, Limits, Program, RunResult, parse
+from gradviz.lang.interpreter import Interpreter, RunResult
+from gradviz.lang.limits import DEFAULT_LIMITS, Limits
+from gradviz.lang.parser import Program, parse
 
 NO_GRAD_NOTE = (
     "No tensor in this program requires grad, so autograd recorded nothing to draw. "

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from gradviz.autograd import trace
-from gradviz.render import RenderOptions, build_dot, export, get_theme, render_bytes
-from gradviz.render.dot import node_html
+from gradviz.autograd.tracer import trace
+from gradviz.render.dot import RenderOptions, build_dot, node_html
+from gradviz.render.export import export, render_bytes
 from gradviz.render.labels import NodeLabel, format_number
-from gradviz.render.theme import LIGHT
+from gradviz.render.theme import LIGHT, get_theme
 
 LECTURE = "x = 2.0\ny = 3.0\nz1 = x*y\nz2 = exp(z1)\nz3 = z1 + z2"
 
@@ -91,7 +91,7 @@ def test_user_text_is_escaped_not_interpreted() -> None:
 
 
 def test_export_writes_atomically_and_refuses_unknown_formats(graph, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from gradviz.lang import ProgramError
+    from gradviz.lang.errors import ProgramError
 
     with pytest.raises(ProgramError, match="cannot export"):
         export(graph, tmp_path / "out.bmp")

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from gradviz.autograd import trace
-from gradviz.lang import ProgramError, parse, run_program
+from gradviz.autograd.tracer import trace
+from gradviz.lang.errors import ProgramError
+from gradviz.lang.interpreter import run_program
+from gradviz.lang.parser import parse
 
 # (source, expected line, expected column or None, a fragment the message must contain)
 HOSTILE = [

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from gradviz.lang import ProgramError, parse, run_program
+from gradviz.lang.errors import ProgramError
+from gradviz.lang.interpreter import run_program
+from gradviz.lang.parser import parse
 from gradviz.lang.reference import language_reference
 from gradviz.resources import examples
 

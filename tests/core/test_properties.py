@@ -10,8 +10,10 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gradviz.autograd import trace
-from gradviz.lang import ProgramError, parse, run_program
+from gradviz.autograd.tracer import trace
+from gradviz.lang.errors import ProgramError
+from gradviz.lang.interpreter import run_program
+from gradviz.lang.parser import parse
 
 UNARY = ["exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "sqrt", "abs"]
 BINARY = ["+", "-", "*", "/"]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import torch
 
-from gradviz.autograd import trace
+from gradviz.autograd.tracer import trace
 from tests.core.corpus import CASES, Case
 
 ACC = "torch::autograd::AccumulateGrad"

@@ -7,9 +7,9 @@ import json
 import pytest
 import torch
 
-from gradviz.autograd import trace
 from gradviz.autograd.capture import GradientCapture
 from gradviz.autograd.serialize import SCHEMA, graph_to_json
+from gradviz.autograd.tracer import trace
 from gradviz.autograd.walk import reachable
 from gradviz.resources import examples
 
@@ -123,7 +123,7 @@ def test_json_caps_tensor_size_and_encodes_nonfinite() -> None:
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message without CUDA")
 def test_cuda_without_a_gpu_is_a_clear_error() -> None:
-    from gradviz.lang import ProgramError
+    from gradviz.lang.errors import ProgramError
 
     with pytest.raises(ProgramError, match="CUDA is not available"):
         trace(LECTURE, device="cuda")

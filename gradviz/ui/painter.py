@@ -1,0 +1,108 @@
+"""Painting the scene's drawables (Graphviz's own operations) with QPainter."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+
+from gradviz.render.drawing import Drawable, Shape, Text
+
+_DASH = {
+    "solid": Qt.PenStyle.SolidLine,
+    "dashed": Qt.PenStyle.DashLine,
+    "dotted": Qt.PenStyle.DotLine,
+}
+_FONTS: dict[tuple[str, float, bool, bool], tuple[QFont, QFontMetricsF]] = {}
+
+
+def colour(value: str) -> QColor:
+    """Graphviz colours are #rrggbb or #rrggbbaa; Qt wants alpha first."""
+    if value.startswith("#") and len(value) == 9:
+        c = QColor(value[:7])
+        c.setAlpha(int(value[7:9], 16))
+        return c
+    return QColor(value)
+
+
+def font_for(face: str, size: float, bold: bool, italic: bool) -> tuple[QFont, QFontMetricsF]:
+    """A font whose pixel size is Graphviz's point size (one scene unit is one point)."""
+    key = (face, size, bold, italic)
+    cached = _FONTS.get(key)
+    if cached is None:
+        font = QFont(face)
+        font.setPixelSize(max(1, round(size)))
+        font.setBold(bold)
+        font.setItalic(italic)
+        font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
+        cached = (font, QFontMetricsF(font))
+        _FONTS[key] = cached
+    return cached
+
+
+def shape_path(shape: Shape) -> QPainterPath:
+    path = QPainterPath()
+    points = shape.points
+    if shape.kind == "ellipse":
+        (cx, cy), (rx, ry) = points
+        path.addEllipse(QPointF(cx, cy), rx, ry)
+        return path
+    path.moveTo(*points[0])
+    if shape.kind == "bezier":
+        for i in range(1, len(points) - 2, 3):
+            path.cubicTo(QPointF(*points[i]), QPointF(*points[i + 1]), QPointF(*points[i + 2]))
+    else:
+        for point in points[1:]:
+            path.lineTo(*point)
+        if shape.kind == "polygon":
+            path.closeSubpath()
+    return path
+
+
+def paint_shape(painter: QPainter, shape: Shape) -> None:
+    pen = QPen(colour(shape.pen), shape.line_width)
+    pen.setStyle(_DASH.get(shape.dash, Qt.PenStyle.SolidLine))
+    pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+    painter.setPen(pen)
+    painter.setBrush(QBrush(colour(shape.fill)) if shape.filled else Qt.BrushStyle.NoBrush)
+    painter.drawPath(shape_path(shape))
+
+
+def paint_text(painter: QPainter, text: Text) -> None:
+    font, metrics = font_for(text.face, text.size, text.bold, text.italic)
+    width = metrics.horizontalAdvance(text.text)
+    # Graphviz measured the text with its own font engine; squeeze to the space it was given
+    # (with a little slack), so the picture matches the export even when Qt measures wider.
+    room = max(text.width * 1.08, 1.0)
+    scale = min(1.0, room / width) if width > 0 else 1.0
+    drawn = width * scale
+    x = {"l": text.x, "c": text.x - drawn / 2, "r": text.x - drawn}.get(text.align, text.x)
+    painter.setFont(font)
+    painter.setPen(colour(text.color))
+    if scale < 1.0:
+        painter.save()
+        painter.translate(x, text.y)
+        painter.scale(scale, 1.0)
+        painter.drawText(QPointF(0, 0), text.text)
+        painter.restore()
+    else:
+        painter.drawText(QPointF(x, text.y), text.text)
+
+
+def paint(painter: QPainter, drawables: list[Drawable]) -> None:
+    for item in drawables:
+        if isinstance(item, Shape):
+            paint_shape(painter, item)
+        else:
+            paint_text(painter, item)
+
+
+def bounds(drawables: list[Drawable], margin: float = 2.0) -> QRectF:
+    rect = QRectF()
+    for item in drawables:
+        if isinstance(item, Shape):
+            rect = rect.united(shape_path(item).boundingRect())
+        else:
+            rect = rect.united(
+                QRectF(item.x - item.width, item.y - item.size, item.width * 2.2, item.size * 1.4)
+            )
+    return rect.adjusted(-margin, -margin, margin, margin)
