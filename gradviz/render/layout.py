@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -36,7 +37,30 @@ def run_dot(source: str, fmt: str) -> bytes:
         raise ProgramError(f"Graphviz failed: {detail[0] if detail else exc}") from None
 
 
+@functools.cache
+def json_beziers_swapped() -> bool:
+    """Some Graphviz releases (2.43 among them) write filled Béziers as "B" and unfilled as
+    "b" in -Tjson, the reverse of xdot. Ask once: an edge's curve is never filled."""
+    data = json.loads(run_dot("digraph { a -> b }", "json"))
+    ops = [op["op"] for op in data["edges"][0]["_draw_"]]
+    return "b" in ops
+
+
 def layout_json(source: str) -> dict[str, Any]:
-    """Positions and drawing operations (`dot -Tjson`) for the app's canvas."""
+    """Positions and drawing operations (`dot -Tjson`) for the app's canvas, with Bézier
+    fill flags as the xdot specification defines them."""
     data: dict[str, Any] = json.loads(run_dot(source, "json"))
+    if json_beziers_swapped():
+        _swap_beziers(data)
     return data
+
+
+def _swap_beziers(data: dict[str, Any]) -> None:
+    swap = {"b": "B", "B": "b"}
+    items = [data, *data.get("objects", []), *data.get("edges", [])]
+    for item in items:
+        for key, ops in item.items():
+            if key.startswith("_") and key.endswith("draw_") and isinstance(ops, list):
+                for op in ops:
+                    if op.get("op") in swap:
+                        op["op"] = swap[op["op"]]

@@ -102,7 +102,9 @@ def bounds(drawables: list[Drawable], margin: float = 2.0) -> QRectF:
         if isinstance(item, Shape):
             rect = rect.united(shape_path(item).boundingRect())
         else:
-            rect = rect.united(
-                QRectF(item.x - item.width, item.y - item.size, item.width * 2.2, item.size * 1.4)
+            width = item.width * 1.1
+            left = {"l": item.x, "c": item.x - width / 2, "r": item.x - width}.get(
+                item.align, item.x
             )
+            rect = rect.united(QRectF(left, item.y - item.size, width, item.size * 1.4))
     return rect.adjusted(-margin, -margin, margin, margin)

@@ -1,0 +1,36 @@
+"""The application's own colours and type size for each theme (the graph has its own theme)."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtWidgets import QApplication
+
+_COLOURS = {
+    "light": dict(window="#f3f4f6", base="#ffffff", alt="#eef0f3", text="#111827",
+                  button="#e5e7eb", highlight="#2563eb", muted="#6b7280"),
+    "dark": dict(window="#202124", base="#1e1f22", alt="#2a2c30", text="#e8eaed",
+                 button="#303236", highlight="#5b9cff", muted="#a0a4ab"),
+    "projector": dict(window="#ffffff", base="#ffffff", alt="#f0f0f0", text="#000000",
+                      button="#e6e6e6", highlight="#0038a8", muted="#333333"),
+}  # fmt: skip
+
+BASE_POINT_SIZE = {"light": 10.0, "dark": 10.0, "projector": 14.0}
+
+
+def apply(app: QApplication, theme: str, font_scale: float = 1.0) -> None:
+    """Set the palette and default font for `theme`."""
+    c = _COLOURS.get(theme, _COLOURS["light"])
+    palette = QPalette()
+    role = QPalette.ColorRole
+    for r, key in (
+        (role.Window, "window"), (role.Base, "base"), (role.AlternateBase, "alt"),
+        (role.Text, "text"), (role.WindowText, "text"), (role.ButtonText, "text"),
+        (role.ToolTipText, "text"), (role.Button, "button"), (role.ToolTipBase, "base"),
+        (role.Highlight, "highlight"), (role.PlaceholderText, "muted"),
+    ):  # fmt: skip
+        palette.setColor(r, QColor(c[key]))
+    palette.setColor(role.HighlightedText, QColor("#ffffff"))
+    app.setPalette(palette)
+    font = QFont(app.font())
+    font.setPointSizeF(BASE_POINT_SIZE.get(theme, 10.0) * font_scale)
+    app.setFont(font)

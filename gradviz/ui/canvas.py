@@ -1,0 +1,260 @@
+"""The graph canvas: the scene's nodes and edges as items in a zoomable, pannable view."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QPainter,
+    QPen,
+    QResizeEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsScene,
+    QGraphicsSceneHoverEvent,
+    QGraphicsSceneMouseEvent,
+    QGraphicsView,
+    QLabel,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
+
+from gradviz.render.drawing import Drawable, Scene, SceneItem
+from gradviz.ui import painter as draw
+
+SELECT_COLOUR = QColor("#e66100")  # orange: distinct from the viridis range and colour-blind safe
+MATCH_COLOUR = QColor("#5d3a9b")
+
+
+class DrawingItem(QGraphicsItem):
+    """Paints one node's or edge's drawables; nodes are hoverable and clickable."""
+
+    def __init__(self, item: SceneItem, canvas: GraphCanvas) -> None:
+        super().__init__()
+        self.key = item.key
+        self.kind = item.kind
+        self._canvas = canvas
+        self._drawables: list[Drawable] = item.drawables
+        self._rect = draw.bounds(item.drawables, margin=6.0)
+        x, y, w, h = item.bbox
+        self._box = QRectF(x, y, w, h)  # the node's own box, for the selection outline
+        self.selected = False
+        self.matched = False
+        if item.kind == "node":
+            self.setAcceptHoverEvents(True)
+            self.setCursor(Qt.CursorShape.PointingHandCursor)
+            self.setZValue(2)
+        else:
+            self.setZValue(1 if item.kind == "edge" else 0)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    def update_drawables(self, item: SceneItem) -> None:
+        self._drawables = item.drawables
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        draw.paint(painter, self._drawables)
+        if self.selected or self.matched:
+            pen = QPen(SELECT_COLOUR if self.selected else MATCH_COLOUR, 4.0)
+            pen.setStyle(Qt.PenStyle.SolidLine if self.selected else Qt.PenStyle.DashLine)
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(self._box.adjusted(-4, -4, 4, 4), 6, 6)
+
+    def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
+        self.setToolTip(self._canvas.tooltips.get(self.key, ""))
+        super().hoverEnterEvent(event)
+
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.kind == "node":
+            self._canvas.select(self.key)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+
+class GraphCanvas(QGraphicsView):
+    """Shows a Scene. Wheel or Ctrl+=/− zooms, dragging pans, F fits, clicking selects."""
+
+    node_selected = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setScene(QGraphicsScene(self))
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName("Graph canvas")
+        self.tooltips: dict[str, str] = {}
+        self.items_by_key: dict[str, DrawingItem] = {}
+        self._edges: list[DrawingItem] = []
+        self._background: DrawingItem | None = None
+        self._structure: tuple[object, ...] | None = None
+        self.selected: str | None = None
+        self.current: Scene | None = None
+        self._overlay = QLabel(self.viewport())
+        self._overlay.setWordWrap(True)
+        self._overlay.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self._overlay.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._overlay.setAccessibleName("Canvas message")
+        self._overlay.hide()
+        self.auto_fit = True  # keep fitting on resize until the user zooms or pans
+
+    # -- content ---------------------------------------------------------------------------------
+    def show_scene(self, scene: Scene, tooltips: dict[str, str], fit: bool = False) -> None:
+        """Draw `scene`; with the same structure only the drawables change (nothing moves)."""
+        self.tooltips = tooltips
+        same = self._structure == scene.structure and set(scene.nodes) == set(self.items_by_key)
+        self.current = scene
+        self.setBackgroundBrush(QBrush(draw.colour(scene.background)))
+        if same:
+            for key, item in scene.nodes.items():
+                self.items_by_key[key].update_drawables(item)
+            for view_item, item in zip(self._edges, scene.edges, strict=True):
+                view_item.update_drawables(item)
+            if self._background is not None:
+                self._background.update_drawables(scene.graph)
+            return
+        selected = self.selected
+        self.scene().clear()
+        self.items_by_key.clear()
+        self._edges = []
+        self._structure = scene.structure
+        self._background = DrawingItem(scene.graph, self)
+        self.scene().addItem(self._background)
+        for item in scene.edges:
+            edge = DrawingItem(item, self)
+            self._edges.append(edge)
+            self.scene().addItem(edge)
+        for key, item in scene.nodes.items():
+            node = DrawingItem(item, self)
+            self.items_by_key[key] = node
+            self.scene().addItem(node)
+        self.scene().setSceneRect(
+            QRectF(0, 0, scene.width, scene.height).adjusted(-40, -40, 40, 40)
+        )
+        self.selected = None
+        if selected in self.items_by_key:
+            self.select(selected, notify=False)
+        if fit:
+            self.fit()
+
+    def clear(self) -> None:
+        self.scene().clear()
+        self.items_by_key.clear()
+        self._edges = []
+        self._background = None
+        self._structure = None
+        self.current = None
+
+    def set_dimmed(self, dimmed: bool) -> None:
+        """The last good graph stays visible, dimmed, while the program has an error."""
+        for item in self.scene().items():
+            item.setOpacity(0.3 if dimmed else 1.0)
+
+    def set_message(self, text: str) -> None:
+        """A message shown over the top of the canvas (loading, notes), or "" for none."""
+        self._overlay.setText(text)
+        self._overlay.setVisible(bool(text))
+        self._place_overlay()
+
+    @property
+    def message(self) -> str:
+        return self._overlay.text() if self._overlay.isVisible() else ""
+
+    def _place_overlay(self) -> None:
+        width = self.viewport().width() - 32
+        self._overlay.setFixedWidth(max(100, width))
+        self._overlay.adjustSize()
+        self._overlay.move(16, 12)
+
+    # -- selection and search --------------------------------------------------------------------
+    def select(self, key: str | None, notify: bool = True) -> None:
+        if self.selected in self.items_by_key:
+            previous = self.items_by_key[self.selected]
+            previous.selected = False
+            previous.update()
+        self.selected = key
+        if key in self.items_by_key:
+            item = self.items_by_key[key]
+            item.selected = True
+            item.update()
+        if notify and key is not None:
+            self.node_selected.emit(key)
+
+    def highlight(self, keys: set[str]) -> None:
+        for key, item in self.items_by_key.items():
+            if item.matched != (key in keys):
+                item.matched = key in keys
+                item.update()
+
+    def center_on(self, key: str) -> None:
+        if key in self.items_by_key:
+            self.centerOn(self.items_by_key[key])
+
+    # -- view ------------------------------------------------------------------------------------
+    def fit(self) -> None:
+        self.auto_fit = True
+        scene = self.current
+        rect = (
+            QRectF(0, 0, scene.width, scene.height) if scene else self.scene().itemsBoundingRect()
+        )
+        if rect.isValid() and not rect.isEmpty():
+            self.fitInView(rect.adjusted(-20, -20, 20, 20), Qt.AspectRatioMode.KeepAspectRatio)
+            if self.transform().m11() > 2.5:  # a tiny graph should not fill the screen
+                self.resetTransform()
+                self.scale(2.5, 2.5)
+                self.centerOn(rect.center())
+
+    def zoom(self, factor: float, anchor: QPointF | None = None) -> None:
+        self.auto_fit = False
+        scale = self.transform().m11() * factor
+        if 0.02 <= scale <= 20:
+            self.scale(factor, factor)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_overlay()
+        if self.auto_fit:
+            self.fit()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.auto_fit = False  # the user is panning
+        super().mousePressEvent(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        delta = event.angleDelta().y()
+        if delta:
+            self.zoom(1.0015**delta)
+        event.accept()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.ZoomIn) or event.key() in (
+            Qt.Key.Key_Plus,
+            Qt.Key.Key_Equal,
+        ):
+            self.zoom(1.25)
+        elif event.matches(QKeySequence.StandardKey.ZoomOut) or event.key() == Qt.Key.Key_Minus:
+            self.zoom(0.8)
+        elif event.key() == Qt.Key.Key_F:
+            self.fit()
+        elif event.key() == Qt.Key.Key_Escape:
+            self.select(None)
+        else:
+            super().keyPressEvent(event)

@@ -1,0 +1,187 @@
+"""The program editor: line numbers, highlighting, and errors underlined where they happened."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QKeyEvent,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+    QTextCharFormat,
+    QTextCursor,
+    QTextFormat,
+)
+from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
+
+from gradviz.ui.highlighter import Highlighter
+
+
+class _LineNumbers(QWidget):
+    def __init__(self, editor: CodeEditor) -> None:
+        super().__init__(editor)
+        self.editor = editor
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.editor.line_number_width(), 0)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        self.editor.paint_line_numbers(event)
+
+
+class CodeEditor(QPlainTextEdit):
+    """A plain-text editor for programs. `error_line` is the line marked as wrong (1-based)."""
+
+    run_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        font.setPointSizeF(max(font.pointSizeF(), 11.0))
+        self.setFont(font)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.setTabStopDistance(self.fontMetrics().horizontalAdvance(" ") * 4)
+        self.setAccessibleName("Program editor")
+        self._numbers = _LineNumbers(self)
+        self._highlighter = Highlighter(self.document())
+        self.error_line: int | None = None
+        self._error_selection: QTextEdit.ExtraSelection | None = None
+        self.blockCountChanged.connect(self._update_margin)
+        self.updateRequest.connect(self._scroll_numbers)
+        self.cursorPositionChanged.connect(self._refresh_selections)
+        self._update_margin()
+
+    # -- appearance -----------------------------------------------------------------------------
+    def set_theme(self, theme: str) -> None:
+        self._highlighter.set_theme(theme)
+
+    def set_font_scale(self, scale: float, base: float = 11.0) -> None:
+        font = self.font()
+        font.setPointSizeF(base * scale)
+        self.setFont(font)
+        self.setTabStopDistance(self.fontMetrics().horizontalAdvance(" ") * 4)
+        self._update_margin()
+
+    def line_number_width(self) -> int:
+        digits = len(str(max(1, self.blockCount())))
+        return 12 + self.fontMetrics().horizontalAdvance("9") * max(3, digits)
+
+    def _update_margin(self) -> None:
+        self.setViewportMargins(self.line_number_width(), 0, 0, 0)
+
+    def _scroll_numbers(self, rect: QRect, dy: int) -> None:
+        if dy:
+            self._numbers.scroll(0, dy)
+        else:
+            self._numbers.update(0, rect.y(), self._numbers.width(), rect.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        rect = self.contentsRect()
+        self._numbers.setGeometry(
+            QRect(rect.left(), rect.top(), self.line_number_width(), rect.height())
+        )
+
+    def paint_line_numbers(self, event: QPaintEvent) -> None:
+        painter = QPainter(self._numbers)
+        palette = self.palette()
+        painter.fillRect(event.rect(), palette.alternateBase())
+        block = self.firstVisibleBlock()
+        number = block.blockNumber() + 1
+        top = round(self.blockBoundingGeometry(block).translated(self.contentOffset()).top())
+        bottom = top + round(self.blockBoundingRect(block).height())
+        height = self.fontMetrics().height()
+        while block.isValid() and top <= event.rect().bottom():
+            if block.isVisible() and bottom >= event.rect().top():
+                is_error = number == self.error_line
+                painter.setPen(QColor("#d62728") if is_error else palette.placeholderText().color())
+                font = painter.font()
+                font.setBold(is_error)
+                painter.setFont(font)
+                painter.drawText(
+                    0,
+                    top,
+                    self._numbers.width() - 6,
+                    height,
+                    Qt.AlignmentFlag.AlignRight,
+                    str(number),
+                )
+            block = block.next()
+            top = bottom
+            bottom = top + round(self.blockBoundingRect(block).height())
+            number += 1
+
+    # -- errors ---------------------------------------------------------------------------------
+    def set_error(self, line: int | None, col: int | None, message: str) -> None:
+        """Underline the error's place (from its column to the end of the word or line)."""
+        self.error_line = line
+        self._error_selection = None
+        if line is not None and 1 <= line <= self.blockCount():
+            block = self.document().findBlockByNumber(line - 1)
+            cursor = QTextCursor(block)
+            start = max(0, min((col or 1) - 1, max(0, block.length() - 1)))
+            cursor.setPosition(block.position() + start)
+            cursor.movePosition(
+                QTextCursor.MoveOperation.EndOfBlock, QTextCursor.MoveMode.KeepAnchor
+            )
+            if not cursor.hasSelection():
+                cursor.movePosition(QTextCursor.MoveOperation.StartOfBlock)
+                cursor.movePosition(
+                    QTextCursor.MoveOperation.EndOfBlock, QTextCursor.MoveMode.KeepAnchor
+                )
+            fmt = QTextCharFormat()
+            fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+            fmt.setUnderlineColor(QColor("#d62728"))
+            fmt.setToolTip(message)
+            selection = QTextEdit.ExtraSelection()
+            selection.cursor = cursor
+            selection.format = fmt
+            self._error_selection = selection
+        self._refresh_selections()
+        self._numbers.update()
+
+    def clear_error(self) -> None:
+        self.set_error(None, None, "")
+
+    def _refresh_selections(self) -> None:
+        selections = []
+        current = QTextEdit.ExtraSelection()
+        fmt = QTextCharFormat()
+        fmt.setBackground(self.palette().alternateBase())
+        fmt.setProperty(QTextFormat.Property.FullWidthSelection, True)
+        current.format = fmt
+        current.cursor = self.textCursor()
+        current.cursor.clearSelection()
+        selections.append(current)
+        if self._error_selection is not None:
+            selections.append(self._error_selection)
+        self.setExtraSelections(selections)
+
+    # -- typing ---------------------------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Tab and not event.modifiers():
+            self.insertPlainText("    ")
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and (
+            event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
+            self.run_requested.emit()
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            line = self.textCursor().block().text()
+            indent = line[: len(line) - len(line.lstrip())]
+            if line.rstrip().endswith(":"):
+                indent += "    "
+            super().keyPressEvent(event)
+            self.insertPlainText(indent)
+            return
+        super().keyPressEvent(event)
+
+
+def monospace(size: float = 11.0) -> QFont:
+    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    font.setPointSizeF(size)
+    return font

@@ -1,0 +1,281 @@
+"""The inspector: everything about the selected node — numbers, tables, heatmaps, contributions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHeaderView,
+    QLabel,
+    QScrollArea,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+if TYPE_CHECKING:
+    from gradviz.autograd.graph import Graph, GraphNode
+
+TABLE_LIMIT = 400  # elements shown as a table; larger 2-D tensors become a heatmap
+
+
+def fmt(value: float) -> str:
+    from gradviz.render.labels import format_number
+
+    return format_number(value, 6)
+
+
+class TensorView(QStackedWidget):
+    """A number, a table, or a heatmap with a colour bar, whichever suits the tensor."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.number = QLabel()
+        self.number.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.number.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        self.number.setFont(font)
+        self.table = QTableWidget()
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setMinimumHeight(120)
+        self.addWidget(self.number)
+        self.addWidget(self.table)
+        self._heatmap: Any = None
+        self.mode = "number"
+        self.currentChanged.connect(self._fit_to_page)
+
+    def _fit_to_page(self, index: int) -> None:
+        """Size to the page shown (a number needs one line, not the heatmap's height)."""
+        from PySide6.QtWidgets import QSizePolicy
+
+        for i in range(self.count()):
+            policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
+            page = self.widget(i)
+            if page is not None:
+                page.setSizePolicy(policy, policy)
+        self.adjustSize()
+
+    def _ensure_heatmap(self) -> Any:
+        if self._heatmap is None:
+            import pyqtgraph as pg
+
+            widget = pg.GraphicsLayoutWidget()
+            widget.setMinimumHeight(220)
+            plot = widget.addPlot()
+            plot.invertY(True)
+            plot.setAspectLocked(False)
+            image = pg.ImageItem(axisOrder="row-major")
+            plot.addItem(image)
+            bar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False)
+            bar.setImageItem(image, insert_in=plot)
+            self._heatmap = (widget, plot, image, bar)
+            self.addWidget(widget)
+        return self._heatmap
+
+    def show_value(self, value: Any) -> None:
+        """Show a tensor (or number, or None)."""
+        import torch
+
+        if value is None:
+            self.number.setText("none")
+            self.setCurrentWidget(self.number)
+            self.mode = "number"
+            return
+        if not isinstance(value, torch.Tensor):
+            self.number.setText(str(value))
+            self.setCurrentWidget(self.number)
+            self.mode = "number"
+            return
+        data = value.detach().cpu()
+        if data.numel() == 1:
+            self.number.setText(
+                fmt(float(data.item())) if data.is_floating_point() else str(data.item())
+            )
+            self.setCurrentWidget(self.number)
+            self.mode = "number"
+            return
+        if data.dim() <= 2 and data.numel() <= TABLE_LIMIT:
+            grid = data.reshape(1, -1) if data.dim() <= 1 else data
+            rows, cols = grid.shape
+            self.table.setRowCount(rows)
+            self.table.setColumnCount(cols)
+            for r in range(rows):
+                for c in range(cols):
+                    item = grid[r, c].item()
+                    text = fmt(float(item)) if isinstance(item, float) else str(item)
+                    self.table.setItem(r, c, QTableWidgetItem(text))
+            self.setCurrentWidget(self.table)
+            self.mode = "table"
+            return
+        widget, plot, image, bar = self._ensure_heatmap()
+        matrix = data.double()
+        if matrix.dim() == 1:
+            matrix = matrix.reshape(1, -1)
+        elif matrix.dim() > 2:
+            matrix = matrix.reshape(-1, matrix.shape[-1])
+        array = matrix.numpy()
+        finite = array[array == array]
+        low = float(finite.min()) if finite.size else 0.0
+        high = float(finite.max()) if finite.size else 1.0
+        image.setImage(array, levels=(low, high if high > low else low + 1e-12))
+        bar.setLevels((low, high if high > low else low + 1e-12))
+        plot.autoRange()
+        self.setCurrentWidget(widget)
+        self.mode = "heatmap"
+
+
+def _table(headers: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.setMinimumHeight(90)
+    return table
+
+
+def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem(text))
+    table.resizeColumnsToContents()
+
+
+def _summary(value: Any) -> str:
+    import torch
+
+    if not isinstance(value, torch.Tensor) or value.numel() <= 1:
+        return ""
+    data = value.detach().double().cpu()
+    return (
+        f"min {fmt(float(data.min()))}   max {fmt(float(data.max()))}\n"
+        f"mean {fmt(float(data.mean()))}   norm {fmt(float(data.norm()))}"
+    )
+
+
+def _short(value: Any) -> str:
+    from gradviz.render.labels import tensor_text
+
+    return tensor_text(value)
+
+
+class Inspector(QScrollArea):
+    """Details of one node of the current graph; `node_requested` when a row is clicked."""
+
+    node_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setAccessibleName("Inspector")
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        self.title = QLabel("Select a node")
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.subtitle = QLabel("")
+        self.subtitle.setWordWrap(True)
+        layout.addWidget(self.title)
+        layout.addWidget(self.subtitle)
+        self.value_box, self.value_view, self.value_stats = self._section("Value", layout)
+        self.grad_box, self.grad_view, self.grad_stats = self._section(
+            "Gradient ∂output/∂node", layout
+        )
+        self.incoming = _table(["from consumer", "contribution"])
+        self.outgoing = _table(["to operand", "contribution"])
+        self.saved = _table(["saved tensor", "shape", "dtype", "bytes"])
+        for title, table in (
+            ("Gradient arriving (summed)", self.incoming),
+            ("Gradient sent to operands", self.outgoing),
+            ("Saved for backward", self.saved),
+        ):
+            box = QGroupBox(title)
+            QVBoxLayout(box).addWidget(table)
+            layout.addWidget(box)
+        self.incoming.cellDoubleClicked.connect(lambda r, c: self._jump(self.incoming, r))
+        self.outgoing.cellDoubleClicked.connect(lambda r, c: self._jump(self.outgoing, r))
+        layout.addStretch(1)
+        self.setWidget(body)
+        self._keys: dict[int, list[str]] = {}
+        self.node_id: str | None = None
+
+    def _section(self, title: str, layout: QVBoxLayout) -> tuple[QGroupBox, TensorView, QLabel]:
+        box = QGroupBox(title)
+        inner = QVBoxLayout(box)
+        view = TensorView()
+        stats = QLabel("")
+        stats.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        inner.addWidget(view)
+        inner.addWidget(stats)
+        layout.addWidget(box)
+        return box, view, stats
+
+    def _jump(self, table: QTableWidget, row: int) -> None:
+        keys = self._keys.get(id(table), [])
+        if 0 <= row < len(keys):
+            self.node_requested.emit(keys[row])
+
+    def clear(self) -> None:
+        self.node_id = None
+        self.title.setText("Select a node")
+        self.subtitle.setText("Click a node in the graph to see its values and gradients.")
+        for view in (self.value_view, self.grad_view):
+            view.show_value(None)
+        for table in (self.incoming, self.outgoing, self.saved):
+            table.setRowCount(0)
+
+    def show_node(self, graph: Graph, node: GraphNode) -> None:
+        import torch
+
+        self.node_id = node.id
+        self.title.setText(node.name or node.label)
+        kind = node.op or {"input": "input (leaf)", "param": "parameter (leaf)"}.get(
+            node.kind, "constant"
+        )
+        details = [kind]
+        value = node.value
+        if isinstance(value, torch.Tensor):
+            shape = "×".join(str(s) for s in value.shape) or "scalar"
+            details.append(
+                f"shape {shape} · {str(value.dtype).replace('torch.', '')} · {value.device}"
+            )
+        if node.param_path and node.param_path != node.name:
+            details.append(f"module path {node.param_path}")
+        if node.id == graph.output:
+            details.append("the output")
+        if node.nonfinite_origin:
+            details.append("⚠ NaN/Inf first appears here")
+        self.subtitle.setText("\n".join(details))
+        self.value_view.show_value(value)
+        self.value_stats.setText(_summary(value))
+        self.grad_box.setVisible(node.kind != "const")
+        self.grad_view.show_value(node.grad)
+        self.grad_stats.setText(_summary(node.grad))
+        consumers = graph.consumers_of(node.id)
+        operands = [e for e in graph.inputs_of(node.id) if e.input_index is not None]
+        _fill(self.incoming, [[self._name(graph, e.dst), _short(e.grad)] for e in consumers])
+        _fill(self.outgoing, [[self._name(graph, e.src), _short(e.grad)] for e in operands])
+        self._keys = {
+            id(self.incoming): [e.dst for e in consumers],
+            id(self.outgoing): [e.src for e in operands],
+        }
+        _fill(
+            self.saved,
+            [
+                [s.name, "×".join(map(str, s.shape)) or "scalar", s.dtype, f"{s.nbytes:,}"]
+                for s in node.saved
+            ],
+        )
+
+    @staticmethod
+    def _name(graph: Graph, node_id: str) -> str:
+        node = graph.node(node_id)
+        return f"{node.name or node.label} ({node.op})" if node.op else (node.name or node.label)

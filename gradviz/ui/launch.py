@@ -1,0 +1,84 @@
+"""Starting the app: a window on screen at once, torch loading behind it, optional screenshot."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+
+START = time.perf_counter()
+SCREENSHOT_TIMEOUT_MS = 120_000
+
+
+def _platform_defaults() -> None:
+    if (
+        not os.environ.get("DISPLAY")
+        and not os.environ.get("WAYLAND_DISPLAY")
+        and sys.platform.startswith("linux")
+    ):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no screen: render off screen
+
+
+def launch(path: str | None = None, theme: str | None = None, screenshot: str | None = None) -> int:
+    """Run the app; with `screenshot`, write the window to that PNG once the graph is drawn."""
+    _platform_defaults()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    from PySide6.QtWidgets import QApplication
+
+    from gradviz.ui import safety
+    from gradviz.ui.main_window import MainWindow
+    from gradviz.ui.settings import Preferences
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("gradviz")
+    app.setOrganizationName("gradviz")
+    autosaver = None
+    if screenshot:  # a screenshot run touches neither the user's settings nor their autosaves
+        import tempfile
+        from pathlib import Path
+
+        from PySide6.QtCore import QSettings
+
+        from gradviz.ui.autosave import Autosaver
+
+        scratch = Path(tempfile.mkdtemp(prefix="gradviz-shot-"))
+        prefs = Preferences(QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat))
+        autosaver = Autosaver(scratch)
+    else:
+        prefs = Preferences()
+    if theme:
+        prefs.theme = theme
+    window = MainWindow(prefs, autosaver)
+    safety.install(window.report)
+    if screenshot:
+        window.resize(1920, 1080)
+    window.show()
+    visible_ms = (time.perf_counter() - START) * 1000
+    logging.getLogger("gradviz").info("window visible after %.0f ms", visible_ms)
+    window.start(path)
+    if screenshot:
+        _arm_screenshot(app, window, screenshot)
+    return int(app.exec())
+
+
+def _arm_screenshot(app, window, out: str) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QTimer
+
+    done = {"taken": False}
+
+    def take() -> None:
+        if done["taken"]:
+            return
+        done["taken"] = True
+        window.grab().save(out, "PNG")
+        window.document.dirty = False  # a screenshot run never asks to save
+        window.close()
+        app.quit()
+
+    def settled() -> None:
+        QTimer.singleShot(400, take)  # let the view finish painting
+
+    window.graph_shown.connect(settled)
+    QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, take)

@@ -1,0 +1,556 @@
+"""The main window: editor and inputs on the left, the graph in the centre, the inspector docked."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray, QMimeData, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPlainTextEdit,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gradviz.resources import Example, examples
+from gradviz.ui import appearance
+from gradviz.ui.autosave import Autosaver, Recoverable
+from gradviz.ui.canvas import GraphCanvas
+from gradviz.ui.document import Document, read_document, write_document
+from gradviz.ui.editor import CodeEditor, monospace
+from gradviz.ui.exporter import ExportJob
+from gradviz.ui.inspector import Inspector
+from gradviz.ui.menus import build_menus
+from gradviz.ui.settings import Preferences
+from gradviz.ui.trace_service import TraceOutcome, TraceRequest, TraceService, ViewSettings
+from gradviz.ui.variables import InputSpec, VariablePanel
+
+if TYPE_CHECKING:
+    from gradviz.autograd.graph import Graph
+
+log = logging.getLogger(__name__)
+EDIT_DELAY_MS = 150  # typing pauses this long before the program is traced again
+AUTOSAVE_MS = 3000
+WELCOME = "01_lecture_backprop.py"
+
+
+class MainWindow(QMainWindow):
+    """One document, its live graph, and everything around it."""
+
+    graph_shown = Signal()  # after each trace result is on screen (tests, screenshots)
+    torch_ready = Signal()
+
+    def __init__(
+        self, prefs: Preferences | None = None, autosaver: Autosaver | None = None
+    ) -> None:
+        super().__init__()
+        self.prefs = prefs or Preferences()
+        self.autosaver = autosaver or Autosaver()
+        self.document = Document()
+        self.settings = ViewSettings(theme=self.prefs.theme, font_scale=self.prefs.font_scale)
+        self.device = "cpu"
+        self.cuda_available = False
+        self.cuda_reason = "PyTorch is still loading"
+        self.graph: Graph | None = None  # the last good graph
+        self.outcome: TraceOutcome | None = None
+        self.error: tuple[str, int | None, int | None] | None = None
+        self.latency_ms: float | None = None  # keystroke (or slider) to graph on screen
+        self._changed_at: float | None = None
+        self._loading = True
+        self._building = False
+        self.setAcceptDrops(True)
+        self._build()
+        self.service = TraceService(self)
+        self.service.finished.connect(self.show_outcome)
+        self.service.ready.connect(self._on_torch_ready)
+        self._edit_timer = QTimer(self, singleShot=True, interval=EDIT_DELAY_MS)
+        self._edit_timer.timeout.connect(lambda: self.retrace(interrupt=True))
+        self._autosave_timer = QTimer(self, interval=AUTOSAVE_MS)
+        self._autosave_timer.timeout.connect(self._autosave)
+        self._autosave_timer.start()
+        self.apply_theme(self.settings.theme, self.settings.font_scale, retrace=False)
+        self._restore_window()
+
+    # -- construction ----------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.editor = CodeEditor()
+        self.editor.textChanged.connect(self._on_text_changed)
+        self.editor.run_requested.connect(lambda: self.retrace(interrupt=True))
+        self.error_label = QLabel("")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #d62728; font-weight: bold;")
+        self.error_label.setAccessibleName("Error message")
+        self.error_label.hide()
+        self.variables = VariablePanel()
+        self.variables.changed.connect(self._on_input_changed)
+        self.console = QPlainTextEdit()
+        self.console.setReadOnly(True)
+        self.console.setPlaceholderText("print(...) output appears here")
+        self.console.setAccessibleName("Console")
+        self.console.setFont(monospace(10))
+        self.console.setMaximumBlockCount(5000)
+
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(self.editor, 1)
+        top_layout.addWidget(self.error_label)
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(top)
+        left.addWidget(self.variables)
+        left.addWidget(self.console)
+        left.setStretchFactor(0, 5)
+        left.setStretchFactor(1, 1)
+        left.setStretchFactor(2, 2)
+
+        self.canvas = GraphCanvas()
+        self.canvas.node_selected.connect(self.select_node)
+        self.canvas.set_message("Loading PyTorch…")
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.canvas)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 5)
+        self.splitter.setSizes([520, 1100])
+        left.setSizes([520, 110, 160])
+        self.setCentralWidget(self.splitter)
+
+        self.inspector = Inspector()
+        self.inspector.node_requested.connect(lambda key: self.canvas.select(key))
+        self.inspector.clear()
+        self.inspector_dock = QDockWidget("Inspector", self)
+        self.inspector_dock.setObjectName("inspector")
+        self.inspector_dock.setWidget(self.inspector)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.inspector_dock)
+        self.resizeDocks([self.inspector_dock], [360], Qt.Orientation.Horizontal)
+
+        self.device_label = QLabel("device: cpu")
+        self.statusBar().addPermanentWidget(self.device_label)
+        self.statusBar().showMessage("Loading PyTorch…")
+        self.actions_ = build_menus(self)
+        self.setWindowTitle(self.document.title)
+        self.resize(1500, 900)
+
+    def _restore_window(self) -> None:
+        geometry, state = self.prefs.window_state()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    # -- startup ---------------------------------------------------------------------------------
+    def start(self, path: str | None = None) -> None:
+        """Load torch in the background; meanwhile show `path`, the last session or a welcome."""
+        self.service.load_torch()
+        recovered = self.offer_recovery()
+        if recovered:
+            return
+        if path:
+            self.open_path(path)
+        elif self.prefs.last_source is not None and self.prefs.last_source.strip():
+            self.set_document(Document(self.prefs.last_source, self.prefs.last_path))
+        else:
+            self.load_example(next(e for e in examples() if e.name == WELCOME))
+
+    def _on_torch_ready(self, cuda: bool, reason: str) -> None:
+        self._loading = False
+        self.cuda_available = cuda
+        self.cuda_reason = reason
+        self.actions_.set_cuda(cuda, reason)
+        if not self.graph and not self.error:
+            self.canvas.set_message("Tracing…")
+        self.statusBar().showMessage("PyTorch loaded", 3000)
+        self.torch_ready.emit()
+
+    # -- the document ----------------------------------------------------------------------------
+    def set_document(self, document: Document) -> None:
+        self.document = document
+        self._building = True
+        self.editor.setPlainText(document.source)
+        self._building = False
+        self.setWindowTitle(document.title)
+        self.graph = None
+        self.canvas.clear()
+        self.inspector.clear()
+        self.retrace(interrupt=True, keep_layout=False)
+
+    def new_document(self) -> None:
+        if self.maybe_save():
+            self.set_document(Document("x = 2.0\ny = 3.0\nx*y + exp(x*y)\n"))
+
+    def load_example(self, example: Example) -> None:
+        if not self.maybe_save():
+            return
+        self.set_document(Document(example.source, None))
+
+    def _on_text_changed(self) -> None:
+        text = self.editor.toPlainText()
+        if self._building or text == self.document.source:
+            return  # re-highlighting also signals textChanged: only real edits count
+        self.document.source = text
+        self.mark_dirty()
+        self._changed_at = time.perf_counter()
+        self._edit_timer.start()
+
+    def mark_dirty(self) -> None:
+        if not self.document.dirty:
+            self.document.dirty = True
+            self.setWindowTitle(self.document.title)
+
+    def _on_input_changed(self, name: str, value: float) -> None:
+        self.document.overrides[name] = value
+        self.mark_dirty()
+        self._changed_at = time.perf_counter()
+        self.retrace(interrupt=False)
+
+    # -- tracing ---------------------------------------------------------------------------------
+    def retrace(self, interrupt: bool = True, keep_layout: bool = True) -> None:
+        self._edit_timer.stop()
+        request = TraceRequest(
+            self.document.source,
+            dict(self.document.overrides),
+            self.device,
+            self.settings,
+            keep_layout=keep_layout,
+            interrupt=interrupt,
+        )
+        self.service.request(request)
+
+    def show_outcome(self, outcome: TraceOutcome) -> None:
+        """A trace finished: draw it, or mark the error and keep the last good graph dimmed."""
+        self.outcome = outcome
+        self.console.setPlainText(outcome.printed)
+        known = {i.name for i in outcome.inputs}
+        self.document.overrides = {k: v for k, v in self.document.overrides.items() if k in known}
+        if outcome.error is not None:
+            self.error = outcome.error
+            message, line, col = outcome.error
+            where = f"line {line}, col {col}: " if line is not None and col is not None else ""
+            where = where or (f"line {line}: " if line is not None else "")
+            self.error_label.setText(where + message)
+            self.error_label.show()
+            self.editor.set_error(line, col, message)
+            self.canvas.set_dimmed(True)
+            self.canvas.set_message("" if self.graph else where + message)
+            self.statusBar().showMessage(
+                "The program has an error; the last good graph is shown dimmed."
+            )
+        else:
+            self._show_graph(outcome)
+        if self._changed_at is not None:
+            self.latency_ms = (time.perf_counter() - self._changed_at) * 1000
+            self._changed_at = None
+        self.graph_shown.emit()
+
+    def _show_graph(self, outcome: TraceOutcome) -> None:
+        assert outcome.graph is not None and outcome.scene is not None
+        first = self.graph is None
+        previous = self.graph
+        self.graph = outcome.graph
+        self.error = None
+        self.error_label.hide()
+        self.editor.clear_error()
+        relayout = (
+            self.canvas.current is None or self.canvas.current.structure != outcome.scene.structure
+        )
+        self.canvas.show_scene(outcome.scene, outcome.tooltips, fit=first or relayout)
+        self.canvas.set_dimmed(False)
+        self.canvas.set_message("\n".join(outcome.graph.notes))
+        specs = [InputSpec(i.name, i.value) for i in outcome.inputs]
+        self.variables.set_inputs(specs, self.document.overrides)
+        self.device_label.setText(f"device: {outcome.graph.device}")
+        if self.inspector.node_id is None and outcome.graph.output is not None:
+            self.inspector.node_id = outcome.graph.output  # show the output until a click
+        self._reselect(previous)
+        trace_ms = outcome.timings.get("trace", 0) * 1000
+        layout_ms = outcome.timings.get("layout", 0) * 1000
+        action = "laid out" if outcome.relayout else "updated"
+        self.statusBar().showMessage(
+            f"{len(outcome.graph.nodes)} nodes · traced in {trace_ms:.1f} ms · "
+            f"{action} in {layout_ms:.1f} ms"
+        )
+
+    def _reselect(self, previous: object) -> None:
+        key = self.inspector.node_id
+        graph = self.graph
+        if key is None or graph is None:
+            return
+        try:
+            node = graph.node(key)
+        except KeyError:
+            self.inspector.clear()
+            return
+        self.canvas.select(key, notify=False)
+        self.inspector.show_node(graph, node)
+
+    def select_node(self, key: str) -> None:
+        if self.graph is None:
+            return
+        try:
+            node = self.graph.node(key)
+        except KeyError:
+            return
+        self.inspector.show_node(self.graph, node)
+        self.inspector_dock.show()
+
+    # -- view settings ---------------------------------------------------------------------------
+    def update_settings(self, **changes: object) -> None:
+        from dataclasses import replace
+
+        self.settings = replace(self.settings, **changes)  # type: ignore[arg-type]
+        self.retrace(interrupt=True)
+
+    def apply_theme(
+        self, theme: str, font_scale: float | None = None, retrace: bool = True
+    ) -> None:
+        scale = self.settings.font_scale if font_scale is None else font_scale
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            appearance.apply(app, theme, scale)
+        self.editor.set_theme(theme)
+        self.editor.set_font_scale(scale * (1.4 if theme == "projector" else 1.0))
+        self.prefs.theme = theme
+        self.prefs.font_scale = scale
+        if retrace:
+            self.update_settings(theme=theme, font_scale=scale)
+        else:
+            from dataclasses import replace
+
+            self.settings = replace(self.settings, theme=theme, font_scale=scale)
+
+    def set_device(self, device: str) -> None:
+        if device == "cuda" and not self.cuda_available:
+            self.statusBar().showMessage(self.cuda_reason, 5000)
+            return
+        self.device = device
+        self.retrace(interrupt=True)
+
+    def search(self, text: str, jump: bool = False) -> list[str]:
+        """Highlight nodes whose name contains `text`; with `jump`, select the first."""
+        if self.graph is None or not text.strip():
+            self.canvas.highlight(set())
+            return []
+        needle = text.strip().lower()
+        matches = [
+            n.id for n in self.graph.nodes
+            if needle in (n.name or "").lower() or needle in (n.op or "").lower()
+        ]  # fmt: skip
+        self.canvas.highlight(set(matches))
+        if jump and matches:
+            self.canvas.select(matches[0])
+            self.canvas.center_on(matches[0])
+        return matches
+
+    # -- files -----------------------------------------------------------------------------------
+    def open_path(self, path: str) -> bool:
+        from gradviz.lang.errors import ProgramError
+
+        try:
+            document = read_document(path)
+        except ProgramError as exc:
+            self.report(str(exc), dialog=True)
+            return False
+        self.prefs.add_recent(str(Path(path).resolve()))
+        self.prefs.last_folder = str(Path(path).resolve().parent)
+        self.actions_.refresh_recent()
+        self.set_document(document)
+        return True
+
+    def open_dialog(self) -> None:
+        if not self.maybe_save():
+            return
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open", self.prefs.last_folder, "gradviz (*.gradviz *.py);;All files (*)"
+        )
+        if path:
+            self.open_path(path)
+
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self.save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        default = str(Path(self.prefs.last_folder or ".") / "untitled.gradviz")
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "Save",
+            self.document.path or default,
+            "gradviz session (*.gradviz);;Program (*.py)",
+        )
+        return self.save_to(path) if path else False
+
+    def save_to(self, path: str) -> bool:
+        from gradviz.lang.errors import ProgramError
+
+        settings: dict[str, str | float | bool] = {
+            "theme": self.settings.theme,
+            "orientation": self.settings.orientation,
+            "view": self.settings.view,
+        }
+        try:
+            write_document(self.document, path, self.device, settings)
+        except ProgramError as exc:
+            self.report(str(exc), dialog=True)
+            return False
+        self.document.path = path
+        self.document.dirty = False
+        self.setWindowTitle(self.document.title)
+        self.prefs.add_recent(str(Path(path).resolve()))
+        self.prefs.last_folder = str(Path(path).resolve().parent)
+        self.actions_.refresh_recent()
+        self.autosaver.discard()
+        self.statusBar().showMessage(f"Saved {path}", 4000)
+        return True
+
+    def maybe_save(self) -> bool:
+        """True when it is fine to replace the document (saved, discarded, or clean)."""
+        if not self.document.dirty:
+            return True
+        answer = self.ask_unsaved()
+        if answer == "save":
+            return self.save()
+        return answer == "discard"
+
+    def ask_unsaved(self) -> str:
+        """'save', 'discard' or 'cancel' (a dialog; tests replace this)."""
+        box = QMessageBox(self)
+        box.setWindowTitle("Unsaved changes")
+        box.setText(f"Save changes to {self.document.title.split(' — ')[0].lstrip('● ')}?")
+        box.setStandardButtons(
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel
+        )
+        result = box.exec()
+        return {
+            QMessageBox.StandardButton.Save: "save",
+            QMessageBox.StandardButton.Discard: "discard",
+        }.get(QMessageBox.StandardButton(result), "cancel")
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if _dropped_path(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = _dropped_path(event.mimeData())
+        if path and self.maybe_save():
+            self.open_path(path)
+            event.acceptProposedAction()
+
+    # -- autosave and recovery -------------------------------------------------------------------
+    def _autosave(self) -> None:
+        if self.document.dirty:
+            try:
+                self.autosaver.save(
+                    self.document.source, self.document.path, self.document.overrides
+                )
+            except OSError as exc:
+                log.warning("autosave failed: %s", exc)
+
+    def offer_recovery(self) -> bool:
+        orphans = self.autosaver.orphans()
+        if not orphans:
+            return False
+        newest = max(orphans, key=lambda r: r.saved_at)
+        recovered = False
+        if self.ask_recover(newest):
+            document = Document(newest.source, newest.origin, dict(newest.overrides), dirty=True)
+            self.set_document(document)
+            self.document.dirty = True
+            self.setWindowTitle(self.document.title)
+            self._autosave()
+            recovered = True
+        for orphan in orphans:
+            orphan.path.unlink(missing_ok=True)
+        return recovered
+
+    def ask_recover(self, item: Recoverable) -> bool:
+        """Offer unsaved work from a gradviz that did not close cleanly (tests replace this)."""
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(item.saved_at))
+        name = Path(item.origin).name if item.origin else "an untitled program"
+        answer = QMessageBox.question(
+            self,
+            "Recover unsaved work?",
+            f"gradviz did not close cleanly. Recover your unsaved changes to {name} from {when}?",
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    # -- export ----------------------------------------------------------------------------------
+    def export_to(self, path: str, scale: float = 1.0) -> ExportJob | None:
+        if self.graph is None:
+            self.report("Nothing to export yet.")
+            return None
+        job = ExportJob(
+            self.graph,
+            self.settings,
+            path=path,
+            scale=scale,
+            printed=self.outcome.printed if self.outcome else "",
+        )
+        job.signals.done.connect(lambda message: self.statusBar().showMessage(message, 6000))
+        job.signals.failed.connect(lambda message: self.report(message, dialog=True))
+        job.start()
+        return job
+
+    def export_dialog(self, fmt: str, scale: float = 1.0) -> None:
+        stem = Path(self.document.path).stem if self.document.path else "graph"
+        suffix = f"@{scale:g}x" if fmt == "png" and scale != 1 else ""
+        default = str(Path(self.prefs.last_folder or ".") / f"{stem}{suffix}.{fmt}")
+        path, _ = QFileDialog.getSaveFileName(
+            self, f"Export {fmt.upper()}", default, f"{fmt.upper()} (*.{fmt})"
+        )
+        if path:
+            if not path.lower().endswith(f".{fmt}"):
+                path += f".{fmt}"
+            self.export_to(path, scale)
+
+    def copy_image(self) -> ExportJob | None:
+        if self.graph is None:
+            return None
+        job = ExportJob(self.graph, self.settings, path=None, scale=2.0)
+        job.signals.image.connect(self._set_clipboard)
+        job.signals.failed.connect(lambda message: self.report(message, dialog=True))
+        job.start()
+        return job
+
+    def _set_clipboard(self, data: QByteArray) -> None:
+        from PySide6.QtGui import QImage
+
+        image = QImage.fromData(data, b"PNG")
+        QApplication.clipboard().setImage(image)
+        self.statusBar().showMessage("Copied the graph image to the clipboard", 4000)
+
+    # -- reporting and closing -------------------------------------------------------------------
+    def report(self, message: str, dialog: bool = False) -> None:
+        self.statusBar().showMessage(message, 10000)
+        if dialog and QApplication.platformName() != "offscreen":
+            QMessageBox.warning(self, "gradviz", message)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.prefs.save_window_state(self.saveGeometry(), self.saveState())
+        self.prefs.remember_session(self.document.source, self.document.path)
+        self.prefs.sync()
+        self.service.shutdown()
+        self.autosaver.discard()
+        event.accept()
+
+
+def _dropped_path(mime: QMimeData) -> str | None:
+    for url in mime.urls():
+        if url.isLocalFile() and url.toLocalFile().endswith((".py", ".gradviz")):
+            return str(url.toLocalFile())
+    return None

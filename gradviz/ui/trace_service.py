@@ -1,0 +1,246 @@
+"""Tracing and layout off the UI thread: latest request wins, older work is cancelled or dropped."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
+
+if TYPE_CHECKING:
+    from gradviz.autograd.graph import Graph
+    from gradviz.lang.parser import ScalarInput
+    from gradviz.render.drawing import Scene
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ViewSettings:
+    """How the graph is drawn (turned into RenderOptions in the worker, where torch lives)."""
+
+    theme: str = "light"
+    font_scale: float = 1.0
+    orientation: str = "TB"
+    view: str = "backward"
+
+
+@dataclass(frozen=True)
+class TraceRequest:
+    source: str
+    overrides: dict[str, float]
+    device: str
+    settings: ViewSettings
+    generation: int = 0
+    keep_layout: bool = True  # reuse the last layout when only numbers changed
+    interrupt: bool = True  # cancel work in flight (an edit); a slider lets it finish
+
+
+@dataclass
+class TraceOutcome:
+    """What the worker sends back: a graph and its scene, or the error."""
+
+    generation: int
+    request: TraceRequest
+    graph: Graph | None = None
+    scene: Scene | None = None
+    printed: str = ""
+    inputs: list[ScalarInput] = field(default_factory=list)
+    error: tuple[str, int | None, int | None] | None = None  # message, line, col
+    relayout: bool = True
+    timings: dict[str, float] = field(default_factory=dict)
+    tooltips: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Job:
+    request: TraceRequest
+    cancel: threading.Event
+
+
+def render_options(settings: ViewSettings) -> Any:
+    """RenderOptions for `settings` (imports torch-backed modules: call in the worker)."""
+    import dataclasses
+
+    from gradviz.render.dot import RenderOptions
+    from gradviz.render.theme import get_theme
+
+    theme = get_theme(settings.theme)
+    if settings.font_scale != 1.0:
+        theme = dataclasses.replace(
+            theme,
+            font_size=theme.font_size * settings.font_scale,
+            small_size=theme.small_size * settings.font_scale,
+        )
+    return RenderOptions(theme=theme, orientation=settings.orientation, view=settings.view)
+
+
+class _Worker(QObject):
+    finished = Signal(object)  # TraceOutcome
+    ready = Signal(bool, str)  # CUDA available, and why not
+    wake = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._pending: _Job | None = None
+        self._running: _Job | None = None
+        self._scene: Any = None
+        self.wake.connect(self._process)
+
+    def submit(self, job: _Job) -> None:
+        with self._lock:
+            if self._running is not None and job.request.interrupt:
+                self._running.cancel.set()
+            if self._pending is not None:
+                self._pending.cancel.set()
+            self._pending = job
+        self.wake.emit()
+
+    def cancel_all(self) -> None:
+        with self._lock:
+            for job in (self._pending, self._running):
+                if job is not None:
+                    job.cancel.set()
+            self._pending = None
+
+    @Slot()
+    def load_torch(self) -> None:
+        """Import torch and the core once, so the first trace is quick; report CUDA."""
+        try:
+            import torch
+
+            import gradviz.autograd.tracer
+            import gradviz.render.scene  # noqa: F401
+
+            if torch.cuda.is_available():
+                self.ready.emit(True, f"CUDA: {torch.cuda.get_device_name(0)}")
+            else:
+                reason = (
+                    "This PyTorch build has no CUDA support"
+                    if torch.version.cuda is None
+                    else "No CUDA device is available (torch.cuda.is_available() is False)"
+                )
+                self.ready.emit(False, reason)
+        except Exception as exc:  # pragma: no cover - a broken install
+            log.exception("loading torch failed")
+            self.ready.emit(False, f"PyTorch could not be loaded: {exc}")
+
+    @Slot()
+    def _process(self) -> None:
+        with self._lock:
+            job, self._pending = self._pending, None
+            self._running = job
+        if job is None:
+            return
+        try:
+            outcome = self._run(job)
+        finally:
+            with self._lock:
+                self._running = None
+        if not job.cancel.is_set():
+            self.finished.emit(outcome)
+
+    def _run(self, job: _Job) -> TraceOutcome:
+        from gradviz.autograd.tracer import trace
+        from gradviz.lang.errors import ProgramError
+        from gradviz.render.scene import layout_scene, patch_scene
+
+        request = job.request
+        outcome = TraceOutcome(request.generation, request)
+        printed: list[str] = []
+        try:
+            start = time.perf_counter()
+            result = trace(
+                request.source,
+                device=request.device,
+                overrides=request.overrides,
+                cancel=job.cancel,
+                on_print=printed.append,
+            )
+            traced = time.perf_counter()
+            options = render_options(request.settings)
+            scene = None
+            if request.keep_layout and self._scene is not None:
+                scene = patch_scene(self._scene, result.graph, options)
+            outcome.relayout = scene is None
+            if scene is None:
+                scene = layout_scene(result.graph, options)
+            self._scene = scene
+            outcome.graph, outcome.scene = result.graph, scene
+            outcome.inputs = list(result.program.inputs)
+            outcome.tooltips = _tooltips(result.graph)
+            outcome.timings = {
+                "trace": traced - start,
+                "layout": time.perf_counter() - traced,
+            }
+        except ProgramError as exc:
+            outcome.error = (exc.message, exc.line, exc.col)
+        except Exception as exc:
+            log.error("trace failed:\n%s", traceback.format_exc())
+            outcome.error = (f"internal error: {type(exc).__name__}: {exc}", None, None)
+        outcome.printed = "".join(printed)
+        return outcome
+
+
+def _tooltips(graph: Graph) -> dict[str, str]:
+    from gradviz.render.tooltips import node_tooltip
+
+    return {node.id: node_tooltip(graph, node) for node in graph.nodes}
+
+
+class TraceService(QObject):
+    """Owns the worker thread. `request()` from the UI; `finished` with the newest outcome."""
+
+    finished = Signal(object)
+    ready = Signal(bool, str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thread = QThread()
+        self._thread.setObjectName("gradviz-trace")
+        self._worker = _Worker()
+        self._worker.moveToThread(self._thread)
+        self._worker.finished.connect(self._on_finished)
+        self._worker.ready.connect(self.ready)
+        self._generation = 0
+        self._barrier = 0  # outcomes older than the last interrupting request are stale
+        self._shown = 0
+        self._thread.start()
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+
+    def load_torch(self) -> None:
+        from PySide6.QtCore import QMetaObject, Qt
+
+        QMetaObject.invokeMethod(self._worker, "load_torch", Qt.ConnectionType.QueuedConnection)
+
+    def request(self, request: TraceRequest) -> int:
+        self._generation += 1
+        if request.interrupt:
+            self._barrier = self._generation
+        stamped = TraceRequest(
+            request.source, dict(request.overrides), request.device, request.settings,
+            self._generation, request.keep_layout, request.interrupt,
+        )  # fmt: skip
+        self._worker.submit(_Job(stamped, threading.Event()))
+        return self._generation
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    def _on_finished(self, outcome: TraceOutcome) -> None:
+        if outcome.generation >= self._barrier and outcome.generation > self._shown:
+            self._shown = outcome.generation
+            self.finished.emit(outcome)
+
+    def shutdown(self, timeout_ms: int = 5000) -> None:
+        self._worker.cancel_all()
+        self._thread.quit()
+        self._thread.wait(timeout_ms)

@@ -1,0 +1,293 @@
+"""The desktop app, driven as a user would (pytest-qt, offscreen); numbers checked against torch."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from gradviz.render.drawing import Text
+from gradviz.ui.autosave import Autosaver
+from tests.ui.conftest import close_window, make_window, set_program, wait_graph
+
+LECTURE = "x = 2.0\ny = 3.0\nz1 = x*y\nz2 = exp(z1)\nz3 = z1 + z2\n"
+
+
+def torch_lecture(x0: float, y0: float) -> dict[str, torch.Tensor]:
+    x = torch.tensor(x0, requires_grad=True)
+    y = torch.tensor(y0, requires_grad=True)
+    z1 = x * y
+    z1.retain_grad()
+    z2 = torch.exp(z1)
+    z2.retain_grad()
+    z3 = z1 + z2
+    z3.backward()
+    return {"x": x.grad, "y": y.grad, "z1": z1.grad, "z2": z2.grad, "z3_value": z3.detach()}  # type: ignore[dict-item]
+
+
+def node_texts(window, name: str) -> list[str]:  # type: ignore[no-untyped-def]
+    node = window.graph.find(name)
+    item = window.canvas.current.nodes[node.id]
+    return [d.text for d in item.drawables if isinstance(d, Text)]
+
+
+def test_typing_a_program_draws_its_graph_with_torchs_numbers(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    set_program(qtbot, window, LECTURE)
+    expected = torch_lecture(2.0, 3.0)
+    graph = window.graph
+    assert {n.name for n in graph.nodes} == {"x", "y", "z1", "z2", "z3"}
+    for name in ("x", "y", "z1", "z2"):
+        torch.testing.assert_close(graph.find(name).grad, expected[name])
+    torch.testing.assert_close(graph.find("z3").value, expected["z3_value"])
+    from gradviz.render.labels import format_number
+
+    assert f"∇ {format_number(float(expected['z1']))}" in node_texts(window, "z1")
+    assert set(window.canvas.items_by_key) == {n.id for n in graph.nodes}
+
+
+def test_an_error_is_underlined_and_the_last_graph_stays_dimmed(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    set_program(qtbot, window, LECTURE)
+    good = window.graph
+    set_program(qtbot, window, LECTURE + "w = z3 * undefined_thing\n")
+    assert window.graph is good
+    assert window.editor.error_line == 6
+    assert window.error_label.isVisible() and "line 6, col 10" in window.error_label.text()
+    assert "not defined" in window.error_label.text()
+    assert all(item.opacity() < 1 for item in window.canvas.items_by_key.values())
+    set_program(qtbot, window, LECTURE)
+    assert window.editor.error_line is None and not window.error_label.isVisible()
+    assert all(item.opacity() == 1 for item in window.canvas.items_by_key.values())
+
+
+def test_slider_updates_values_in_place_and_matches_torch(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    set_program(qtbot, window, LECTURE)
+    items_before = dict(window.canvas.items_by_key)
+    slider, spin = window.variables.row("x")
+    spin.setValue(1.25)
+    wait_graph(qtbot, window)
+    expected = torch_lecture(1.25, 3.0)
+    torch.testing.assert_close(window.graph.find("y").grad, expected["y"])
+    torch.testing.assert_close(window.graph.find("z1").grad, expected["z1"])
+    assert window.outcome.relayout is False  # same structure: numbers changed, nothing moved
+    assert window.canvas.items_by_key == items_before
+    slider.setValue(slider.maximum())
+    wait_graph(qtbot, window)
+    x_value = float(window.graph.find("x").value)
+    expected = torch_lecture(x_value, 3.0)
+    torch.testing.assert_close(window.graph.find("x").grad, expected["x"])
+
+
+def test_gui_export_equals_cli_export(qtbot, window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    set_program(qtbot, window, LECTURE)
+    program = tmp_path / "p.py"
+    program.write_text(LECTURE)
+    for fmt in ("svg", "png"):
+        gui = tmp_path / f"gui.{fmt}"
+        job = window.export_to(str(gui))
+        with qtbot.waitSignal(job.signals.done, timeout=30_000):
+            pass
+        cli = tmp_path / f"cli.{fmt}"
+        result = subprocess.run(
+            [sys.executable, "-m", "gradviz", "export", str(program), "-o", str(cli)],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert gui.read_bytes() == cli.read_bytes(), fmt
+
+
+def test_session_save_and_open_round_trip(qtbot, window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    set_program(qtbot, window, LECTURE)
+    window.variables.row("y")[1].setValue(0.5)
+    wait_graph(qtbot, window)
+    path = tmp_path / "lesson.gradviz"
+    assert window.save_to(str(path))
+    assert not window.document.dirty
+    data = json.loads(path.read_text())
+    assert data["source"] == LECTURE and data["inputs"] == {"y": 0.5}
+    window.set_document(type(window.document)("a = 1.0\nb = a * 2\n"))
+    wait_graph(qtbot, window)
+    assert window.open_path(str(path))
+    wait_graph(qtbot, window)
+    assert window.editor.toPlainText() == LECTURE
+    torch.testing.assert_close(window.graph.find("x").grad, torch_lecture(2.0, 0.5)["x"])
+    assert str(path.resolve()) in window.prefs.recent_files()
+
+
+def test_a_corrupt_session_is_refused_and_the_current_one_kept(
+    qtbot, window, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    set_program(qtbot, window, LECTURE)
+    bad = tmp_path / "bad.gradviz"
+    bad.write_text('{"schema": "gradviz.session/1", "source": 42}')
+    assert not window.open_path(str(bad))
+    assert window.editor.toPlainText() == LECTURE
+    assert "not a gradviz session" in window.statusBar().currentMessage()
+
+
+def test_autosave_is_offered_back_after_a_crash(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    crashed = Autosaver(tmp_path)
+    crashed.path = tmp_path / "999999.gradviz-autosave"  # a process id that is not running
+    crashed.save("q = 1.5\nr = q ** 2\n", None, {"q": 2.0})
+    win = make_window(qtbot, tmp_path)
+    win.ask_recover = lambda item: True  # type: ignore[method-assign]
+    with qtbot.waitSignal(win.torch_ready, timeout=30_000):
+        win.start(None)
+    wait_graph(qtbot, win)
+    assert win.editor.toPlainText() == "q = 1.5\nr = q ** 2\n"
+    assert win.document.dirty and win.document.overrides == {"q": 2.0}
+    torch.testing.assert_close(win.graph.find("r").value, torch.tensor(4.0))
+    assert not crashed.path.exists()
+    close_window(win)
+
+
+def test_unsaved_changes_prompt_on_close(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    set_program(qtbot, window, LECTURE)
+    window.mark_dirty()
+    window.ask_unsaved = lambda: "cancel"  # type: ignore[method-assign]
+    assert not window.close()
+    assert window.isVisible()
+    window.ask_unsaved = lambda: "discard"  # type: ignore[method-assign]
+    assert window.close()
+
+
+@pytest.mark.qt_no_exception_capture
+def test_an_exception_in_a_slot_leaves_the_app_alive(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QTimer
+
+    from gradviz.ui import safety
+
+    safety.install(window.report)
+
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    QTimer.singleShot(0, broken)
+    qtbot.waitUntil(
+        lambda: "Something went wrong" in window.statusBar().currentMessage(), timeout=5000
+    )
+    set_program(qtbot, window, "a = 3.0\nb = a * a\n")
+    torch.testing.assert_close(window.graph.find("a").grad, torch.tensor(6.0))
+    sys.excepthook = sys.__excepthook__
+
+
+def test_device_toggle_is_disabled_with_a_reason_without_cuda(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    combo = window.actions_.device
+    cuda_item = combo.model().item(1)
+    if torch.cuda.is_available():
+        assert cuda_item.isEnabled()
+    else:
+        assert not cuda_item.isEnabled()
+        assert "CUDA" in combo.toolTip() and "unavailable" in combo.toolTip()
+        window.set_device("cuda")
+        assert window.device == "cpu"
+
+
+def test_clicking_a_node_fills_the_inspector(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    source = "w = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)\nloss = (w * w).sum()\n"
+    set_program(qtbot, window, source)
+    node = window.graph.find("w")
+    item = window.canvas.items_by_key[node.id]
+    view_point = window.canvas.mapFromScene(item.boundingRect().center())
+    qtbot.mouseClick(window.canvas.viewport(), Qt.MouseButton.LeftButton, pos=view_point)
+    assert window.inspector.node_id == node.id
+    assert window.inspector.value_view.mode == "table"
+    table = window.inspector.grad_view.table
+    assert [table.item(0, c).text() for c in range(3)] == ["2.0", "−4.0", "6.0"]  # 2w
+    assert window.inspector.outgoing.rowCount() == 0 and window.inspector.incoming.rowCount() == 2
+
+
+def test_search_highlights_matching_nodes(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    set_program(qtbot, window, LECTURE)
+    matches = window.search("z")
+    assert {window.graph.node(m).name for m in matches} == {"z1", "z2", "z3"}
+    assert all(window.canvas.items_by_key[m].matched for m in matches)
+    window.search("ExpBackward", jump=True)
+    assert window.graph.node(window.canvas.selected).name == "z2"
+
+
+def test_view_settings_relayout_with_the_theme(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    set_program(qtbot, window, LECTURE)
+    window.apply_theme("projector")
+    wait_graph(qtbot, window)
+    sizes = {
+        d.size
+        for item in window.canvas.current.nodes.values()
+        for d in item.drawables
+        if isinstance(d, Text)
+    }
+    assert max(sizes) >= 24
+    window.update_settings(view="forward")
+    wait_graph(qtbot, window)
+    assert not any("∇" in t for t in node_texts(window, "z1"))
+    window.apply_theme("light")
+    wait_graph(qtbot, window)
+
+
+def test_drag_and_drop_opens_a_program(qtbot, window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "dropped.py"
+    path.write_text("k = 0.5\nm = k * 4\n")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(event)
+    wait_graph(qtbot, window)
+    assert window.document.path == str(path)
+    torch.testing.assert_close(window.graph.find("k").grad, torch.tensor(4.0))
+
+
+def test_examples_menu_holds_every_lecture_example(window) -> None:  # type: ignore[no-untyped-def]
+    titles = [a.text() for a in window.menuBar().actions()[2].menu().actions()]
+    joined = " ".join(titles).lower()
+    for needle in (
+        "backprop",
+        "computing gradients",
+        "tensor arithmetic",
+        "broadcasting",
+        "device",
+        "training loop",
+    ):
+        assert needle in joined
+
+
+def test_ui_module_does_not_import_torch() -> None:
+    code = "import sys, gradviz.ui.main_window; print('torch' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})  # fmt: skip
+    assert result.stdout.strip() == "False", result.stderr
+
+
+def test_repaints_keep_none_referenced(window) -> None:  # type: ignore[no-untyped-def]
+    """PySide6 6.12.0 dropped a reference to None per repaint (fatal on Python < 3.12)."""
+    before = sys.getrefcount(None)
+    for _ in range(30):
+        window.repaint()
+    assert sys.getrefcount(None) >= before - 5
+
+
+def test_screenshot_command(tmp_path: Path) -> None:
+    program = tmp_path / "p.py"
+    program.write_text(LECTURE)
+    out = tmp_path / "shot.png"
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "gradviz", str(program), "--screenshot", str(out), "--theme", "dark"],
+        capture_output=True, text=True, timeout=180,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert time.perf_counter() - start < 120
