@@ -265,8 +265,10 @@ def test_examples_menu_holds_every_lecture_example(window) -> None:  # type: ign
 
 def test_ui_module_does_not_import_torch() -> None:
     code = "import sys, gradviz.ui.main_window; print('torch' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})  # fmt: skip
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env
+    )
     assert result.stdout.strip() == "False", result.stderr
 
 
@@ -283,11 +285,14 @@ def test_screenshot_command(tmp_path: Path) -> None:
     program.write_text(LECTURE)
     out = tmp_path / "shot.png"
     start = time.perf_counter()
+    command = [sys.executable, "-m", "gradviz", str(program), "--screenshot", str(out)]
     result = subprocess.run(
-        [sys.executable, "-m", "gradviz", str(program), "--screenshot", str(out), "--theme", "dark"],
-        capture_output=True, text=True, timeout=180,
+        [*command, "--theme", "dark"],
+        capture_output=True,
+        text=True,
+        timeout=180,
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-    )  # fmt: skip
+    )
     assert result.returncode == 0, result.stderr
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert time.perf_counter() - start < 120
