@@ -58,6 +58,10 @@ class TensorView(QStackedWidget):
             page = self.widget(i)
             if page is not None:
                 page.setSizePolicy(policy, policy)
+        if self.currentWidget() is self.number:
+            self.setMaximumHeight(self.number.sizeHint().height() + 12)
+        else:
+            self.setMaximumHeight(16_777_215)  # no limit
         self.adjustSize()
 
     def _ensure_heatmap(self) -> Any:
@@ -79,13 +83,13 @@ class TensorView(QStackedWidget):
 
     def show_value(self, value: Any) -> None:
         """Show a tensor (or number, or None)."""
-        import torch
-
         if value is None:
             self.number.setText("none")
             self.setCurrentWidget(self.number)
             self.mode = "number"
             return
+        import torch  # only once there is a graph, so torch is loaded already
+
         if not isinstance(value, torch.Tensor):
             self.number.setText(str(value))
             self.setCurrentWidget(self.number)

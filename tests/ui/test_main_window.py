@@ -296,3 +296,16 @@ def test_screenshot_command(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert time.perf_counter() - start < 120
+
+
+def test_window_is_built_without_importing_torch(tmp_path: Path) -> None:
+    code = (
+        "import sys\nfrom PySide6.QtWidgets import QApplication\napp = QApplication([])\n"
+        "from gradviz.ui.main_window import MainWindow\nw = MainWindow()\nw.show()\n"
+        "app.processEvents()\nprint('torch' in sys.modules)\nw.service.shutdown()\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert result.stdout.strip().splitlines()[-1] == "False", result.stderr
