@@ -11,6 +11,6 @@ echo "== ruff"
 echo "== mypy (strict on the core)"
 .venv/bin/mypy gradviz
 echo "== core tests, with Qt made unimportable"
-GRADVIZ_BLOCK_QT=1 .venv/bin/python -m pytest -q -p no:pytestqt tests/core
+GRADVIZ_BLOCK_QT=1 .venv/bin/python -m pytest -q -p no:pytest-qt tests/core
 echo "== ui tests (pytest-qt, offscreen; OpenGL ones under Xvfb)"
 .venv/bin/python -m pytest -q tests/ui
