@@ -40,7 +40,8 @@ def mlp(depth: int, width: int = 64, batch: int = 32) -> Program:
         X = torch.randn(batch, width)
         return model(X).pow(2).mean(), dict(model.named_parameters())
 
-    return Program(f"mlp-{depth}", source, build)
+    name = f"mlp-{depth}" if width == 64 else f"mlp-{depth}-w{width}-b{batch}"
+    return Program(name, source, build)
 
 
 CNN_SOURCE = """
@@ -92,6 +93,7 @@ PROGRAMS = [
     mlp(5),
     mlp(20),
     mlp(50),
+    mlp(5, width=1024, batch=512),
     Program("small-cnn", CNN_SOURCE, cnn),
     Program("transformer-layer", TRANSFORMER_SOURCE, transformer),
 ]

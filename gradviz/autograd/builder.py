@@ -76,7 +76,11 @@ def _is_number(value: object) -> bool:
 
 def _nonfinite(value: torch.Tensor | float | None) -> bool:
     if isinstance(value, torch.Tensor):
-        return bool(value.is_floating_point() and not torch.isfinite(value).all())
+        if not value.is_floating_point() or value.numel() == 0:
+            return False
+        if math.isfinite(float(value.sum())):
+            return False  # one cheap pass: a NaN or Inf anywhere makes the sum non-finite
+        return not bool(torch.isfinite(value).all())  # the sum may just have overflowed
     if isinstance(value, float):
         return not math.isfinite(value)
     return False

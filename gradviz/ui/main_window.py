@@ -527,7 +527,7 @@ class MainWindow(QMainWindow):
     def _set_clipboard(self, data: QByteArray) -> None:
         from PySide6.QtGui import QImage
 
-        image = QImage.fromData(data, b"PNG")
+        image = QImage.fromData(data)  # the format is detected from the PNG header
         QApplication.clipboard().setImage(image)
         self.statusBar().showMessage("Copied the graph image to the clipboard", 4000)
 

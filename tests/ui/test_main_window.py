@@ -309,3 +309,27 @@ def test_window_is_built_without_importing_torch(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env
     )
     assert result.stdout.strip().splitlines()[-1] == "False", result.stderr
+
+
+def test_copy_image_puts_the_graph_on_the_clipboard(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QApplication
+
+    set_program(qtbot, window, LECTURE)
+    QApplication.clipboard().clear()
+    job = window.copy_image()
+    with qtbot.waitSignal(job.signals.image, timeout=30_000):
+        pass
+    qtbot.waitUntil(lambda: not QApplication.clipboard().image().isNull(), timeout=5000)
+    image = QApplication.clipboard().image()
+    assert image.width() > 200 and image.height() > 200
+
+
+def test_large_tensors_show_as_a_heatmap(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    set_program(
+        qtbot, window, "W = torch.randn(30, 40, requires_grad=True)\nloss = (W ** 2).sum()\n"
+    )
+    node = window.graph.find("W")
+    window.canvas.select(node.id)
+    assert window.inspector.value_view.mode == "heatmap"
+    assert window.inspector.grad_view.mode == "heatmap"
+    assert "norm" in window.inspector.grad_stats.text()
