@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from gradviz.autograd.tracer import TraceResult
     from gradviz.lang.parser import ScalarInput
 
-SUBCOMMANDS = ("trace", "export", "language")
+SUBCOMMANDS = ("trace", "export", "optimize", "language")
 EXIT_USAGE = 2
 
 
@@ -115,11 +115,87 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _point(text: str) -> tuple[float, float]:
+    parts = text.split(",")
+    try:
+        x, y = (float(p) for p in parts)
+    except ValueError:
+        raise UsageError(f"--start expects X,Y (two numbers), got {text!r}") from None
+    return x, y
+
+
+def cmd_optimize(args: argparse.Namespace) -> int:
+    from gradviz.optim.registry import SpecError, parse_spec
+    from gradviz.optim.serialize import race_to_json
+    from gradviz.optim.trajectories import race
+
+    if (args.surface is None) == (args.function is None):
+        raise UsageError("give exactly one of --surface NAME or --function EXPR")
+    if args.steps < 1 or args.steps > 100_000:
+        raise UsageError("--steps must be between 1 and 100000")
+    if not args.json and not args.output:
+        raise UsageError("give --json, or -o OUT.png|gif|mp4")
+    if args.output and not args.output.lower().endswith((".png", ".gif", ".mp4")):
+        raise UsageError(f"cannot write {args.output!r}: use .png, .gif or .mp4")
+    if args.device.startswith("cuda"):
+        import torch
+
+        if not torch.cuda.is_available():
+            raise UsageError("CUDA is not available on this machine; use --device cpu")
+    surface = _surface(args)
+    try:
+        specs = [parse_spec(text) for text in (args.optimizer or ["sgd"])]
+    except SpecError as exc:
+        raise UsageError(str(exc)) from None
+    start = _point(args.start) if args.start else surface.start
+    result = race(surface, specs, start, args.steps, device=args.device)
+    if args.json:
+        json.dump(race_to_json(result), sys.stdout, indent=2, allow_nan=False)
+        sys.stdout.write("\n")
+    if args.output:
+        from gradviz.ui.lab_export import export_race
+
+        export_race(surface, result, args.output, theme=args.theme)
+    return 0
+
+
+def _surface(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    if args.function is not None:
+        from gradviz.optim.custom import typed_surface
+
+        window = tuple(float(v) for v in args.window.split(",")) if args.window else None
+        if window is not None and len(window) != 4:
+            raise UsageError("--window expects X0,X1,Y0,Y1")
+        return typed_surface(args.function, window) if window else typed_surface(args.function)
+    from gradviz.optim.surfaces import get_surface
+
+    try:
+        return get_surface(args.surface)
+    except KeyError as exc:
+        raise UsageError(str(exc.args[0])) from None
+
+
 def cmd_language(args: argparse.Namespace) -> int:
     from gradviz.lang.reference import language_reference
 
     sys.stdout.write(language_reference())
     return 0
+
+
+def _join_negative_values(argv: list[str]) -> list[str]:
+    """`--start -1.5,2` would read as an unknown option: pass it as `--start=-1.5,2`."""
+    joined: list[str] = []
+    index = 0
+    while index < len(argv):
+        item = argv[index]
+        nxt = argv[index + 1] if index + 1 < len(argv) else ""
+        if item in ("--start", "--window", "--set") and nxt.startswith("-") and len(nxt) > 1:
+            joined.append(f"{item}={nxt}")
+            index += 2
+            continue
+        joined.append(item)
+        index += 1
+    return joined
 
 
 def _subcommand_parser() -> argparse.ArgumentParser:
@@ -141,6 +217,23 @@ def _subcommand_parser() -> argparse.ArgumentParser:
     export.add_argument("--orientation", default="TB", choices=("TB", "LR"))
     export.add_argument("--view", default="backward", choices=("forward", "backward"))
     export.set_defaults(handler=cmd_export)
+
+    optimize = sub.add_parser("optimize", help="race torch.optim optimizers on a surface")
+    optimize.add_argument("--surface", help="a built-in surface, e.g. rosenbrock")
+    optimize.add_argument(
+        "--function", help='f(x, y) in the gradviz language, e.g. "x**2 + 3*y**2"'
+    )
+    optimize.add_argument("--window", help="X0,X1,Y0,Y1 for --function (default -3,3,-3,3)")
+    optimize.add_argument(
+        "--optimizer", action="append", metavar="SPEC", help="NAME[:key=value,...] (repeatable)"
+    )
+    optimize.add_argument("--start", help="X,Y (default: the surface's usual start)")
+    optimize.add_argument("--steps", type=int, default=200)
+    optimize.add_argument("--device", default="cpu")
+    optimize.add_argument("--json", action="store_true", help="print gradviz.trajectories/1 JSON")
+    optimize.add_argument("-o", "--output", help="OUT.png (final frame), .gif or .mp4 (the race)")
+    optimize.add_argument("--theme", default="light", choices=("light", "dark", "projector"))
+    optimize.set_defaults(handler=cmd_optimize)
 
     language = sub.add_parser("language", help="list what programs may use")
     language.set_defaults(handler=cmd_language)
@@ -165,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv and argv[0] in SUBCOMMANDS:
-            args = _subcommand_parser().parse_args(argv)
+            args = _subcommand_parser().parse_args(_join_negative_values(argv))
             handler = args.handler
             return int(handler(args))
         app_args = _app_parser().parse_args(argv)

@@ -71,8 +71,10 @@ class Interpreter(ExpressionEvaluator):
         on_print: Callable[[str], None] | None = None,
         observer: RunObserver | None = None,
         op_observer: OpObserver | None = None,
+        bindings: dict[str, object] | None = None,
     ) -> None:
         super().__init__(program.lines, limits)
+        self.bindings = dict(bindings or {})  # names given to the program (a surface's x, y)
         self.program = program
         self.device = device
         self.overrides = dict(overrides or {})
@@ -111,6 +113,7 @@ class Interpreter(ExpressionEvaluator):
                 "inputs are top-level lines like `x = 2.0`"
             )
         self.env.update(PRELUDE)
+        self.env.update(self.bindings)
         with self._context():
             for stmt in self.program.tree.body:
                 self.execute(stmt)

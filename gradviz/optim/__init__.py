@@ -1,0 +1,1 @@
+"""The optimizer lab's core: loss surfaces, the torch.optim registry, batched trajectories."""
