@@ -249,6 +249,7 @@ def _app_parser() -> argparse.ArgumentParser:
     parser.add_argument("file", nargs="?", help="a program (.py) or session (.gradviz) to open")
     parser.add_argument("--theme", choices=("light", "dark", "projector"))
     parser.add_argument("--screenshot", metavar="OUT.png", help="render the window and exit")
+    parser.add_argument("--tab", choices=("graph", "lab"), default="graph", help="open on this tab")
     return parser
 
 
@@ -264,7 +265,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         app_args = _app_parser().parse_args(argv)
         from gradviz.ui.launch import launch
 
-        return int(launch(app_args.file, theme=app_args.theme, screenshot=app_args.screenshot))
+        return int(
+            launch(
+                app_args.file,
+                theme=app_args.theme,
+                screenshot=app_args.screenshot,
+                tab=app_args.tab,
+            )
+        )
     except (ProgramError, UsageError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_USAGE

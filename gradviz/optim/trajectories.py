@@ -92,12 +92,17 @@ def optimize_batch(
         with torch.no_grad():
             now = params.detach()
             if record:
-                positions[step + 1] = now
-            bad = ~torch.isfinite(now).all(dim=1) | (now.abs() > bound).any(dim=1)
-            diverged = torch.where(bad & (diverged < 0), step + 1, diverged)
+                positions[step + 1] = now  # divergence is found afterwards, over all steps at once
+            else:
+                bad = ~torch.isfinite(now).all(dim=1) | (now.abs() > bound).any(dim=1)
+                diverged = torch.where(bad & (diverged < 0), step + 1, diverged)
     with torch.no_grad():
         final = params.detach()
-        if not record:
+        if record:
+            bad = ~torch.isfinite(positions).all(dim=2) | (positions.abs() > bound).any(dim=2)
+            first = torch.where(bad.any(dim=0), bad.int().argmax(dim=0), -1)
+            diverged = first.to(torch.long)
+        else:
             positions[0] = final
         losses[-1] = _loss(surface, final)
     return positions, losses, diverged
@@ -135,7 +140,7 @@ def _single(
         optimizer.zero_grad()
         value = _loss(surface, params).sum()
         value.backward()
-        return float(value)
+        return float(value.detach())
 
     positions, losses, diverged = [params.detach().clone()], [], -1
     for step in range(steps):

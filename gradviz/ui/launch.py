@@ -20,7 +20,12 @@ def _platform_defaults() -> None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no screen: render off screen
 
 
-def launch(path: str | None = None, theme: str | None = None, screenshot: str | None = None) -> int:
+def launch(
+    path: str | None = None,
+    theme: str | None = None,
+    screenshot: str | None = None,
+    tab: str = "graph",
+) -> int:
     """Run the app; with `screenshot`, write the window to that PNG once the graph is drawn."""
     _platform_defaults()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -58,12 +63,14 @@ def launch(path: str | None = None, theme: str | None = None, screenshot: str | 
     visible_ms = (time.perf_counter() - START) * 1000
     logging.getLogger("gradviz").info("window visible after %.0f ms", visible_ms)
     window.start(path)
+    if tab == "lab":
+        window.open_lab()
     if screenshot:
-        _arm_screenshot(app, window, screenshot)
+        _arm_screenshot(app, window, screenshot, lab=tab == "lab")
     return int(app.exec())
 
 
-def _arm_screenshot(app, window, out: str) -> None:  # type: ignore[no-untyped-def]
+def _arm_screenshot(app, window, out: str, lab: bool = False) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtCore import QTimer
 
     done = {"taken": False}
@@ -80,5 +87,14 @@ def _arm_screenshot(app, window, out: str) -> None:  # type: ignore[no-untyped-d
     def settled() -> None:
         QTimer.singleShot(400, take)  # let the view finish painting
 
-    window.graph_shown.connect(settled)
+    if lab:
+
+        def race_done() -> None:
+            window.lab.pause()
+            window.lab.show_frame(window.lab.max_steps())  # the finished race
+            settled()
+
+        window.lab.race_shown.connect(race_done)
+    else:
+        window.graph_shown.connect(settled)
     QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, take)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -37,6 +38,7 @@ from gradviz.ui.variables import InputSpec, VariablePanel
 
 if TYPE_CHECKING:
     from gradviz.autograd.graph import Graph
+    from gradviz.ui.lab.lab_widget import LabWidget
 
 log = logging.getLogger(__name__)
 EDIT_DELAY_MS = 150  # typing pauses this long before the program is traced again
@@ -123,7 +125,15 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 5)
         self.splitter.setSizes([520, 1100])
         left.setSizes([520, 110, 160])
-        self.setCentralWidget(self.splitter)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.splitter, "Autograd graph")
+        self._lab_placeholder = QLabel("The optimizer lab loads when you open this tab.")
+        self.tabs.addTab(self._lab_placeholder, "Optimizer lab")
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.lab: LabWidget | None = None
+        self._inspector_was_visible = True
+        self.setCentralWidget(self.tabs)
 
         self.inspector = Inspector()
         self.inspector.node_requested.connect(lambda key: self.canvas.select(key))
@@ -162,15 +172,44 @@ class MainWindow(QMainWindow):
         else:
             self.load_example(next(e for e in examples() if e.name == WELCOME))
 
+    def open_lab(self) -> LabWidget:
+        """The optimizer lab tab (built the first time it is shown: it needs pyqtgraph)."""
+        if self.lab is None:
+            from gradviz.ui.lab.lab_widget import LabWidget
+
+            self.lab = LabWidget()
+            self.lab.set_cuda(self.cuda_available, self.cuda_reason)
+            index = self.tabs.indexOf(self._lab_placeholder)
+            self.tabs.blockSignals(True)
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, self.lab, "Optimizer lab")
+            self.tabs.blockSignals(False)
+        self.tabs.setCurrentWidget(self.lab)
+        self._tab_changed(self.tabs.currentIndex())
+        return self.lab
+
+    def _tab_changed(self, index: int) -> None:
+        if self.tabs.widget(index) is self._lab_placeholder:
+            self.open_lab()
+        on_graph = self.tabs.widget(index) is self.splitter
+        if on_graph and self._inspector_was_visible:
+            self.inspector_dock.show()
+        elif not on_graph:
+            self._inspector_was_visible = self.inspector_dock.isVisible()
+            self.inspector_dock.hide()  # it describes graph nodes: the lab has its own panels
+
     def _on_torch_ready(self, cuda: bool, reason: str) -> None:
         self._loading = False
         self.cuda_available = cuda
         self.cuda_reason = reason
         self.actions_.set_cuda(cuda, reason)
+        if self.lab is not None:
+            self.lab.set_cuda(cuda, reason)
         if not self.graph and not self.error:
             self.canvas.set_message("Tracing…")
         self.statusBar().showMessage("PyTorch loaded", 3000)
         self.torch_ready.emit()
+        QTimer.singleShot(2000, _prewarm_optimizers)
 
     # -- the document ----------------------------------------------------------------------------
     def set_document(self, document: Document) -> None:
@@ -545,8 +584,23 @@ class MainWindow(QMainWindow):
         self.prefs.remember_session(self.document.source, self.document.path)
         self.prefs.sync()
         self.service.shutdown()
+        if self.lab is not None:
+            self.lab.shutdown()
         self.autosaver.discard()
         event.accept()
+
+
+def _prewarm_optimizers() -> None:
+    """torch.optim imports torch._dynamo (about two seconds) the first time an optimizer is
+    made; do that in the background so the optimizer lab's first race is quick."""
+    import threading
+
+    def warm() -> None:
+        import torch
+
+        torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+
+    threading.Thread(target=warm, name="gradviz-prewarm", daemon=True).start()
 
 
 def _dropped_path(mime: QMimeData) -> str | None:

@@ -1,0 +1,444 @@
+"""The optimizer lab tab: choose a surface, click a start, watch torch.optim optimizers race."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSlider,
+    QSpinBox,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gradviz.ui.lab.model import LabState
+from gradviz.ui.lab.plots import RacePlots
+from gradviz.ui.lab.racers import RacerPanel
+from gradviz.ui.lab.surface_view import GridImage, SurfaceView
+from gradviz.ui.lab.tasks import BasinResult, RaceResult, basins_task, grid_task, race_task
+from gradviz.ui.lab.worker import LabWorker
+
+if TYPE_CHECKING:
+    from gradviz.ui.lab.surface3d import Surface3D
+
+SURFACES = (
+    ("rosenbrock", "Rosenbrock"), ("beale", "Beale"), ("himmelblau", "Himmelblau"),
+    ("booth", "Booth"), ("matyas", "Matyas"), ("three-hump-camel", "Three-hump camel"),
+    ("six-hump-camel", "Six-hump camel"), ("rastrigin", "Rastrigin"), ("ackley", "Ackley"),
+    ("styblinski-tang", "Styblinski–Tang"), ("quadratic", "Quadratic bowl (κ=10, 30°)"),
+    ("saddle", "Saddle x² − y²"), ("function", "Your function f(x, y)…"),
+)  # fmt: skip
+FRAME_MS = 16  # about 60 frames per second
+
+
+class LabWidget(QWidget):
+    """Everything of the lab; signals let tests and exports know when results are on screen."""
+
+    race_shown = Signal()
+    grid_shown = Signal()
+    basins_shown = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = LabState()
+        self.worker = LabWorker(self)
+        self.worker.done.connect(self._on_done)
+        self.worker.failed.connect(self._on_failed)
+        self.race: RaceResult | None = None
+        self.basins: BasinResult | None = None
+        self.frame = 0
+        self.timings: dict[str, str] = {}
+        self.view3d: Surface3D | None = None
+        self._timer = QTimer(self, interval=FRAME_MS)
+        self._timer.timeout.connect(self._tick)
+        self._build()
+        self._request_grid(reset_view=True)
+        self.request_race()
+
+    # -- layout ----------------------------------------------------------------------------------
+    def _build(self) -> None:
+        controls = QWidget()
+        form = QVBoxLayout(controls)
+        surface_box = QGroupBox("Surface")
+        surface_form = QFormLayout(surface_box)
+        self.surface = QComboBox()
+        for key, title in SURFACES:
+            self.surface.addItem(title, key)
+        self.surface.setAccessibleName("Surface")
+        self.surface.currentIndexChanged.connect(self._surface_changed)
+        self.function = QLineEdit(self.state.function_source)
+        self.function.setPlaceholderText("f(x, y) in the gradviz language, e.g. x**2 + 10*y**2")
+        self.function.editingFinished.connect(self._function_changed)
+        self.function.setVisible(False)
+        self.steps = QSpinBox()
+        self.steps.setRange(1, 5000)
+        self.steps.setValue(self.state.steps)
+        self.steps.valueChanged.connect(self._steps_changed)
+        self.start_label = QLabel("start: the surface's usual one — click the surface to choose")
+        self.start_label.setWordWrap(True)
+        surface_form.addRow(self.surface)
+        surface_form.addRow(self.function)
+        surface_form.addRow("steps", self.steps)
+        surface_form.addRow(self.start_label)
+        form.addWidget(surface_box)
+
+        racers_box = QGroupBox("Optimizers (torch.optim)")
+        self.racers = RacerPanel(self.state.racers)
+        self.racers.changed.connect(self._racers_changed)
+        QVBoxLayout(racers_box).addWidget(self.racers)
+        form.addWidget(racers_box)
+
+        device_box = QGroupBox("Device")
+        device_form = QFormLayout(device_box)
+        self.device = QComboBox()
+        self.device.addItems(["CPU", "CUDA"])
+        self.device.setAccessibleName("Lab device")
+        self.device.currentIndexChanged.connect(self._device_changed)
+        self.set_cuda(False, "checking for CUDA…")
+        self.timing = QLabel("")
+        self.timing.setWordWrap(True)
+        device_form.addRow(self.device)
+        device_form.addRow(self.timing)
+        form.addWidget(device_box)
+
+        basin_box = QGroupBox("Basin map")
+        basin_form = QFormLayout(basin_box)
+        self.basin_resolution = QSpinBox()
+        self.basin_resolution.setRange(16, 1024)
+        self.basin_resolution.setValue(128)
+        self.basin_steps = QSpinBox()
+        self.basin_steps.setRange(10, 5000)
+        self.basin_steps.setValue(300)
+        self.basin_button = QPushButton("Colour starts by where they end")
+        self.basin_button.setToolTip("Runs the first optimizer from every start of a grid at once")
+        self.basin_button.clicked.connect(self.request_basins)
+        self.basin_clear = QPushButton("Clear")
+        self.basin_clear.clicked.connect(self.clear_basins)
+        self.basin_label = QLabel("")
+        self.basin_label.setWordWrap(True)
+        basin_form.addRow("starts per side", self.basin_resolution)
+        basin_form.addRow("steps", self.basin_steps)
+        row = QHBoxLayout()
+        row.addWidget(self.basin_button)
+        row.addWidget(self.basin_clear)
+        basin_form.addRow(row)
+        basin_form.addRow(self.basin_label)
+        form.addWidget(basin_box)
+
+        export_row = QHBoxLayout()
+        save_view = QPushButton("Save view…")
+        save_view.clicked.connect(self._save_view_dialog)
+        save_race = QPushButton("Save race…")
+        save_race.clicked.connect(self._save_race_dialog)
+        export_row.addWidget(save_view)
+        export_row.addWidget(save_race)
+        form.addLayout(export_row)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.status.setStyleSheet("color: #d62728;")
+        form.addWidget(self.status)
+        form.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(controls)
+        scroll.setMinimumWidth(430)
+
+        self.view = SurfaceView()
+        self.view.start_chosen.connect(self.set_start)
+        self.view.window_changed.connect(lambda *w: self._request_grid(window=w))
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.view)
+        centre = QWidget()
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.setContentsMargins(0, 0, 0, 0)
+        centre_layout.addLayout(self._transport())
+        centre_layout.addWidget(self.stack, 1)
+        self.plots = RacePlots()
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(scroll)
+        splitter.addWidget(centre)
+        splitter.addWidget(self.plots)
+        splitter.setSizes([440, 900, 360])
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+
+    def _transport(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.play_button = QPushButton("Pause")
+        self.play_button.setCheckable(True)
+        self.play_button.toggled.connect(lambda on: self.play() if not on else self.pause())
+        step = QPushButton("Step")
+        step.clicked.connect(self.step_once)
+        reset = QPushButton("Reset")
+        reset.clicked.connect(self.reset)
+        self.speed = QSlider(Qt.Orientation.Horizontal)
+        self.speed.setRange(1, 20)
+        self.speed.setValue(2)
+        self.speed.setToolTip("steps per frame")
+        self.three_d = QCheckBox("3D")
+        self.three_d.toggled.connect(self.show_3d)
+        self.step_label = QLabel("step 0")
+        for widget in (
+            self.play_button,
+            step,
+            reset,
+            QLabel("speed"),
+            self.speed,
+            self.three_d,
+            self.step_label,
+        ):
+            row.addWidget(widget)
+        return row
+
+    # -- requests --------------------------------------------------------------------------------
+    def _surface_key(self) -> str:
+        return str(self.surface.currentData())
+
+    def _request_grid(
+        self, window: tuple[float, float, float, float] | None = None, reset_view: bool = False
+    ) -> None:
+        width = max(64, min(1024, self.view.width()))
+        task = grid_task(
+            self._surface_key(), self.state.function_source, window, width, self.state.device
+        )
+        self._reset_view = reset_view
+        self.worker.submit("grid", task)
+
+    def request_race(self) -> None:
+        self.pause()  # the race on screen is about to be replaced; frames would slow the work
+        specs = [(r.spec, r.colour) for r in self.racers.racers() if r.enabled]
+        task = race_task(
+            self._surface_key(),
+            self.state.function_source,
+            specs,
+            self.state.start,
+            self.state.steps,
+            self.state.device,
+        )
+        self.worker.submit("race", task)
+
+    def request_basins(self) -> None:
+        enabled = [r for r in self.racers.racers() if r.enabled]
+        if not enabled:
+            self.status.setText("Switch on an optimizer for the basin map.")
+            return
+        window = self.view.visible_window()
+        task = basins_task(
+            self._surface_key(), self.state.function_source, enabled[0].spec, window,
+            self.basin_resolution.value(), self.basin_steps.value(), self.state.device,
+        )  # fmt: skip
+        self.basin_label.setText("computing…")
+        self.worker.submit("basins", task)
+
+    def clear_basins(self) -> None:
+        self.basins = None
+        self.view.set_basins(None, (0, 1, 0, 1))
+        self.basin_label.setText("")
+
+    # -- results ---------------------------------------------------------------------------------
+    def _on_done(self, channel: str, result: object) -> None:
+        if channel == "grid":
+            image: GridImage = result[0]  # type: ignore[index]
+            minima: list[tuple[float, float]] = result[1]  # type: ignore[index]
+            self.view.set_grid(image, minima, reset_view=getattr(self, "_reset_view", False))
+            if self.view3d is not None:
+                self.view3d.set_grid(image)
+                self.view3d.show_step(self.frame)
+            rows, columns = image.values.shape
+            self.timings["grid"] = f"surface {columns}×{rows} in {image.seconds * 1000:.1f} ms"
+            self._show_timing()
+            self.grid_shown.emit()
+        elif channel == "race":
+            assert isinstance(result, RaceResult)
+            self.race = result
+            self.status.setText("")
+            self.view.set_paths(result.paths)
+            self.view.set_start(*result.start)
+            self.plots.set_paths(result.paths, result.minima)
+            if self.view3d is not None:
+                self.view3d.set_paths(result.paths)
+            steps = self.state.steps
+            self.timings["race"] = (
+                f"{len(result.paths)} optimizers × {steps} steps in {result.seconds * 1000:.0f} ms"
+            )
+            self._show_timing()
+            self.reset()
+            self.play()
+            self.race_shown.emit()
+        elif channel == "basins":
+            assert isinstance(result, BasinResult)
+            self.basins = result
+            self.view.set_basins(result.rgba, result.window)
+            names = {-1: "diverged", -2: "unsettled"}
+            shares = ", ".join(
+                f"{names.get(k, f'minimum {k + 1}')} {v:.0%}"
+                for k, v in result.fractions.items()
+                if v > 0
+            )
+            self.basin_label.setText(
+                f"{result.label}: {result.starts:,} starts × {result.steps} steps in "
+                f"{result.seconds:.2f} s on {result.device}. {shares}"
+            )
+            self.basins_shown.emit()
+
+    def _on_failed(self, channel: str, message: str) -> None:
+        self.status.setText(message)
+        if channel == "basins":
+            self.basin_label.setText("")
+
+    def _show_timing(self) -> None:
+        device = self.state.device.upper()
+        self.timing.setText(f"on {device}: " + " · ".join(self.timings.values()))
+
+    # -- user actions ----------------------------------------------------------------------------
+    def _surface_changed(self) -> None:
+        self.function.setVisible(self._surface_key() == "function")
+        self.state.surface = self._surface_key()
+        self.state.start = None
+        self.start_label.setText("start: the surface's usual one — click the surface to choose")
+        self.clear_basins()
+        self._request_grid(reset_view=True)
+        self.request_race()
+
+    def _function_changed(self) -> None:
+        self.state.function_source = self.function.text()
+        if self._surface_key() == "function":
+            self._request_grid(reset_view=True)
+            self.request_race()
+
+    def _steps_changed(self, value: int) -> None:
+        self.state.steps = value
+        self.request_race()
+
+    def _racers_changed(self) -> None:
+        self.state.racers = self.racers.racers()
+        self.request_race()
+
+    def set_start(self, x: float, y: float) -> None:
+        self.state.start = (x, y)
+        self.start_label.setText(f"start: ({x:.3f}, {y:.3f})")
+        self.view.set_start(x, y)
+        self.request_race()
+
+    def set_cuda(self, available: bool, reason: str) -> None:
+        item = self.device.model().item(1)  # type: ignore[attr-defined]
+        item.setEnabled(available)
+        self.device.setToolTip(
+            "CPU or CUDA for grids and races" if available else f"CUDA unavailable: {reason}"
+        )
+
+    def _device_changed(self, index: int) -> None:
+        self.state.device = "cuda" if index == 1 else "cpu"
+        self._request_grid(window=self.view.visible_window())
+        self.request_race()
+
+    # -- animation -------------------------------------------------------------------------------
+    def max_steps(self) -> int:
+        if self.race is None or not self.race.paths:
+            return 0
+        return max(len(p.points) for p in self.race.paths) - 1
+
+    def show_frame(self, frame: int) -> None:
+        self.frame = max(0, min(frame, self.max_steps()))
+        self.view.show_step(self.frame)
+        self._frames_drawn = getattr(self, "_frames_drawn", 0) + 1
+        playing = self._timer.isActive() and self.frame < self.max_steps()
+        if not playing or self._frames_drawn % 3 == 0:  # the side plots need no 60 fps
+            self.plots.show_step(self.frame)
+        view3d = self.view3d
+        if view3d is not None and self.stack.currentIndex() == self.stack.indexOf(view3d):
+            view3d.show_step(self.frame)
+        self.step_label.setText(f"step {self.frame}")
+
+    def _tick(self) -> None:
+        if self.frame >= self.max_steps():
+            self.pause()
+            return
+        self.show_frame(self.frame + self.speed.value())
+
+    def play(self) -> None:
+        if self.frame >= self.max_steps():
+            self.frame = 0
+        self._timer.start()
+        self.play_button.blockSignals(True)
+        self.play_button.setChecked(False)
+        self.play_button.setText("Pause")
+        self.play_button.blockSignals(False)
+
+    def pause(self) -> None:
+        self._timer.stop()
+        self.play_button.blockSignals(True)
+        self.play_button.setChecked(True)
+        self.play_button.setText("Play")
+        self.play_button.blockSignals(False)
+
+    @property
+    def playing(self) -> bool:
+        return self._timer.isActive()
+
+    def step_once(self) -> None:
+        self.pause()
+        self.show_frame(self.frame + 1)
+
+    def reset(self) -> None:
+        self.show_frame(0)
+
+    def show_3d(self, on: bool) -> None:
+        if on and self.view3d is None:
+            from gradviz.ui.lab.surface3d import Surface3D
+
+            self.view3d = Surface3D()
+            self.stack.addWidget(self.view3d)
+            if self.view.window is not None:
+                self._request_grid(window=self.view.visible_window())
+            if self.race is not None:
+                self.view3d.set_paths(self.race.paths)
+        self.stack.setCurrentWidget(self.view3d if on else self.view)  # type: ignore[arg-type]
+        self.show_frame(self.frame)
+
+    # -- export ----------------------------------------------------------------------------------
+    def _save_view_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save view", "surface.png", "PNG (*.png);;SVG (*.svg)"
+        )
+        if path:
+            self.save_view(path)
+
+    def save_view(self, path: str) -> None:
+        from gradviz.ui.lab.export_view import save_widget
+
+        widget = self.stack.currentWidget()
+        if widget is not None:
+            save_widget(widget, path)
+
+    def _save_race_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save race", "race.gif", "GIF (*.gif);;MP4 (*.mp4)"
+        )
+        if path:
+            self.save_race(path)
+
+    def save_race(self, path: str) -> None:
+        from gradviz.ui.lab.export_view import RaceRecorder
+
+        self.pause()
+        self._recorder = RaceRecorder(self, path)
+        self._recorder.start()
+
+    def shutdown(self) -> None:
+        self._timer.stop()
+        self.worker.shutdown()

@@ -1,0 +1,70 @@
+"""Beside the surface: loss against step (log scale) and distance to the nearest minimum."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from gradviz.ui.lab.surface_view import Path
+
+
+class RacePlots(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.loss = pg.PlotWidget(title="loss")
+        self.loss.setLogMode(y=True)
+        self.loss.setLabel("bottom", "step")
+        self.distance = pg.PlotWidget(title="distance to the nearest minimum")
+        self.distance.setLogMode(y=True)
+        self.distance.setLabel("bottom", "step")
+        for plot in (self.loss, self.distance):
+            plot.setMouseEnabled(x=False, y=False)
+            layout.addWidget(plot)
+        self._loss_curves: list[pg.PlotDataItem] = []
+        self._distance_curves: list[pg.PlotDataItem] = []
+        self._distances: list[np.ndarray] = []
+        self._losses: list[np.ndarray] = []
+
+    def set_paths(self, paths: list[Path], minima: list[tuple[float, float]]) -> None:
+        self.loss.clear()
+        self.distance.clear()
+        self._loss_curves, self._distance_curves = [], []
+        self._losses, self._distances = [], []
+        floor = 1e-12
+        for path in paths:
+            pen = pg.mkPen(QColor(path.colour), width=2)
+            losses = np.asarray(path.losses, dtype=np.float64)
+            low = float(np.nanmin(losses)) if losses.size else 0.0
+            shift = -low + floor if low <= 0 else 0.0  # log scale needs positive values
+            self._losses.append(np.clip(losses + shift, floor, None))
+            if minima:
+                targets = np.asarray(minima, dtype=np.float64)
+                gaps = np.linalg.norm(path.points[:, None, :] - targets[None, :, :], axis=2).min(
+                    axis=1
+                )
+            else:
+                gaps = np.full(len(path.points), np.nan)
+            self._distances.append(np.clip(gaps, floor, None))
+            self._loss_curves.append(self.loss.plot(pen=pen, skipFiniteCheck=True))
+            self._distance_curves.append(self.distance.plot(pen=pen, skipFiniteCheck=True))
+        # Fixed ranges: axes that re-scale on every frame would cost more than the curves.
+        steps = max((len(p.points) for p in paths), default=2) - 1
+        for plot, series in ((self.loss, self._losses), (self.distance, self._distances)):
+            values = np.concatenate([s[np.isfinite(s)] for s in series]) if series else np.array([])
+            plot.enableAutoRange(False)
+            plot.setXRange(0, max(steps, 1), padding=0.02)
+            if values.size:
+                low, high = np.log10(values.min()), np.log10(values.max())
+                plot.setYRange(low, high if high > low else low + 1, padding=0.05)
+
+    def show_step(self, step: int) -> None:
+        for curve, values in zip(self._loss_curves, self._losses, strict=True):
+            shown = values[: step + 1]
+            curve.setData(np.arange(len(shown)), shown)
+        for curve, values in zip(self._distance_curves, self._distances, strict=True):
+            shown = values[: step + 1]
+            curve.setData(np.arange(len(shown)), shown)

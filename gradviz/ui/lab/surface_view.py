@@ -1,0 +1,205 @@
+"""The 2D surface view: heatmap and contours (log colour where values span decades), minima,
+the start, and every optimizer's path with its current point and gradient arrow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QGraphicsItem, QWidget
+
+from gradviz.ui.lab.palette import MARKERS
+
+CONTOURS = 12
+SURFACE_COLOURS = "CET-L2"  # perceptually linear grey, 28 → 240
+
+
+@dataclass
+class GridImage:
+    """A surface grid ready to draw: colour values (rows are y) over a window."""
+
+    values: np.ndarray
+    window: tuple[float, float, float, float]
+    log_scale: bool
+    seconds: float
+    device: str
+
+
+@dataclass
+class Path:
+    """One racer's trajectory: points (steps+1 × 2), losses, gradients at each point."""
+
+    label: str
+    colour: str
+    points: np.ndarray
+    losses: np.ndarray
+    gradients: np.ndarray
+    diverged_at: int | None
+    marker: str = "o"
+
+
+class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
+    """`start_chosen(x, y)` on click; `window_changed(x0, x1, y0, y1)` after pan or zoom."""
+
+    start_chosen = Signal(float, float)
+    window_changed = Signal(float, float, float, float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Loss surface")
+        self.setAspectLocked(False)
+        self.showGrid(x=False, y=False)
+        self.setLabel("bottom", "x")
+        self.setLabel("left", "y")
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setZValue(-10)
+        # The surface does not change while paths animate: keep it as a cached pixmap.
+        self.image.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.addItem(self.image)
+        # A grey surface (dark = low) lets the optimizers' colours stand out everywhere.
+        self.colour_map = pg.colormap.get(SURFACE_COLOURS)
+        self.image.setColorMap(self.colour_map)
+        self.bar = pg.ColorBarItem(colorMap=self.colour_map, interactive=False, width=14)
+        self.bar.setImageItem(self.image, insert_in=self.getPlotItem())
+        self.contours: list[pg.IsocurveItem] = []
+        self.minima = pg.ScatterPlotItem(
+            symbol="star", size=18, brush="#ffffff", pen=pg.mkPen("#000000", width=1.5)
+        )
+        self.minima.setZValue(20)
+        self.addItem(self.minima)
+        self.start_halo = pg.ScatterPlotItem(symbol="+", size=26, pen=pg.mkPen("#ffffff", width=6))
+        self.start_marker = pg.ScatterPlotItem(
+            symbol="+", size=22, pen=pg.mkPen("#000000", width=3)
+        )
+        self.start_halo.setZValue(20.5)
+        self.start_marker.setZValue(21)
+        self.addItem(self.start_halo)
+        self.addItem(self.start_marker)
+        self.legend = self.addLegend(
+            offset=(10, 10), labelTextColor="#ffffff", brush=pg.mkBrush(0, 0, 0, 150)
+        )
+        self.paths: list[Path] = []
+        self._lines: list[pg.PlotDataItem] = []
+        self._heads: list[pg.ScatterPlotItem] = []
+        self._arrows: list[pg.PlotDataItem] = []
+        self.overlay = pg.ImageItem(axisOrder="row-major")
+        self.overlay.setZValue(-5)
+        self.overlay.setOpacity(0.75)
+        self.addItem(self.overlay)
+        self.window: tuple[float, float, float, float] | None = None
+        self._quiet = False
+        self._range_timer = QTimer(self, singleShot=True, interval=200)
+        self._range_timer.timeout.connect(self._emit_window)
+        self.getViewBox().sigRangeChangedManually.connect(lambda *_: self._range_timer.start())
+        self.scene().sigMouseClicked.connect(self._clicked)
+
+    # -- the surface -----------------------------------------------------------------------------
+    def set_grid(
+        self, grid: GridImage, minima: list[tuple[float, float]], reset_view: bool
+    ) -> None:
+        x0, x1, y0, y1 = grid.window
+        values = np.where(np.isfinite(grid.values), grid.values, np.nan)
+        finite = values[np.isfinite(values)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        high = high if high > low else low + 1e-9
+        self.image.setImage(values, levels=(low, high), autoLevels=False)
+        self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        self.bar.setLevels((low, high))
+        self.bar.axis.setLabel("log₁₀(f − min)" if grid.log_scale else "f")
+        for item in self.contours:
+            self.getViewBox().removeItem(item)
+        self.contours = []
+        filled = np.nan_to_num(values, nan=high)
+        for level in np.linspace(low, high, CONTOURS + 2)[1:-1]:
+            pen = pg.mkPen(20, 60, 140, 110, width=1)  # faint blue: visible on dark and light grey
+            curve = pg.IsocurveItem(data=filled, level=float(level), pen=pen)
+            curve.setParentItem(self.image)  # shares the image's placement
+            curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            self.contours.append(curve)
+        self.minima.setData([p[0] for p in minima], [p[1] for p in minima])
+        if reset_view:
+            self._quiet = True
+            self.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+            self._quiet = False
+        self.window = grid.window
+
+    def visible_window(self) -> tuple[float, float, float, float]:
+        (x0, x1), (y0, y1) = self.getViewBox().viewRange()
+        return float(x0), float(x1), float(y0), float(y1)
+
+    def _emit_window(self) -> None:
+        if not self._quiet:
+            self.window_changed.emit(*self.visible_window())
+
+    def set_start(self, x: float, y: float) -> None:
+        self.start_halo.setData([x], [y])
+        self.start_marker.setData([x], [y])
+
+    # -- basin overlay ---------------------------------------------------------------------------
+    def set_basins(
+        self, rgba: np.ndarray | None, window: tuple[float, float, float, float]
+    ) -> None:
+        if rgba is None:
+            self.overlay.clear()
+            return
+        x0, x1, y0, y1 = window
+        self.overlay.setImage(rgba, autoLevels=False)
+        self.overlay.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+
+    # -- the race --------------------------------------------------------------------------------
+    def set_paths(self, paths: list[Path]) -> None:
+        for item in (*self._lines, *self._heads, *self._arrows):
+            self.removeItem(item)
+        self.legend.clear()
+        self.paths = paths
+        self._lines, self._heads, self._arrows = [], [], []
+        for i, path in enumerate(paths):
+            colour = QColor(path.colour)
+            line = pg.PlotDataItem(pen=pg.mkPen(colour, width=3), skipFiniteCheck=True)
+            head = pg.ScatterPlotItem(
+                symbol=path.marker or MARKERS[i % len(MARKERS)], size=13,
+                brush=pg.mkBrush(colour), pen=pg.mkPen("#000000", width=1.2),
+            )  # fmt: skip
+            arrow = pg.PlotDataItem(pen=pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine))
+            for item, z in ((line, 10), (arrow, 11), (head, 12)):
+                item.setZValue(z)
+                self.addItem(item)
+            self.legend.addItem(line, path.label + ("  ✗ diverged" if path.diverged_at else ""))
+            self._lines.append(line)
+            self._heads.append(head)
+            self._arrows.append(arrow)
+
+    def show_step(self, step: int) -> None:
+        """Draw every path up to `step` (each stops at its last point)."""
+        span = self._span()
+        parts = zip(self.paths, self._lines, self._heads, self._arrows, strict=True)
+        for path, line, head, arrow in parts:
+            k = min(step, len(path.points) - 1)
+            shown = path.points[: k + 1]
+            line.setData(shown[:, 0], shown[:, 1])
+            head.setData([shown[-1, 0]], [shown[-1, 1]])
+            gradient = path.gradients[k] if k < len(path.gradients) else np.zeros(2)
+            norm = float(np.linalg.norm(gradient))
+            if norm > 0 and np.isfinite(norm):
+                tip = shown[-1] - gradient / norm * 0.08 * span  # −∇f: the way downhill
+                arrow.setData([shown[-1, 0], tip[0]], [shown[-1, 1], tip[1]])
+            else:
+                arrow.setData([], [])
+
+    def _span(self) -> float:
+        x0, x1, y0, y1 = self.visible_window()
+        return max(x1 - x0, y1 - y0)
+
+    # -- input -----------------------------------------------------------------------------------
+    def _clicked(self, event: object) -> None:
+        button = getattr(event, "button", lambda: None)()
+        if button != Qt.MouseButton.LeftButton or getattr(event, "double", lambda: False)():
+            return
+        position = event.scenePos()  # type: ignore[attr-defined]
+        if not self.getViewBox().sceneBoundingRect().contains(position):
+            return
+        point: QPointF = self.getViewBox().mapSceneToView(position)
+        self.start_chosen.emit(float(point.x()), float(point.y()))

@@ -1,0 +1,155 @@
+"""The lab's computations, run in its worker thread: surface grids, races, basin maps."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from gradviz.ui.lab.palette import BASIN_COLOURS, DIVERGED_COLOUR, MARKERS, UNSETTLED_COLOUR
+from gradviz.ui.lab.surface_view import GridImage, Path
+
+if TYPE_CHECKING:
+    from gradviz.optim.surfaces import Surface
+
+GridOutcome = tuple[GridImage, list[tuple[float, float]], object]
+
+
+@dataclass
+class RaceResult:
+    paths: list[Path]
+    seconds: float
+    device: str
+    start: tuple[float, float]
+    minima: list[tuple[float, float]]
+
+
+@dataclass
+class BasinResult:
+    rgba: np.ndarray
+    window: tuple[float, float, float, float]
+    fractions: dict[int, float]
+    seconds: float
+    device: str
+    label: str
+    starts: int
+    steps: int
+
+
+def make_surface(name: str, function_source: str) -> Surface:
+    if name == "function":
+        from gradviz.optim.custom import typed_surface
+
+        return typed_surface(function_source)
+    from gradviz.optim.surfaces import get_surface
+
+    return get_surface(name)
+
+
+def grid_task(
+    name: str,
+    source: str,
+    window: tuple[float, float, float, float] | None,
+    resolution: int,
+    device: str,
+) -> Callable[[threading.Event], GridOutcome]:
+    def run(cancel: threading.Event) -> GridOutcome:
+        from gradviz.optim.grid import colour_values, evaluate_grid
+
+        surface = make_surface(name, source)
+        grid = evaluate_grid(surface, window, resolution, device)
+        colours = colour_values(grid, surface.log_scale, surface.lowest).numpy()
+        image = GridImage(colours, grid.extent, surface.log_scale, grid.seconds, device)
+        minima = [(m.x, m.y) for m in surface.minima]
+        return image, minima, surface
+
+    return run
+
+
+def race_task(
+    name: str,
+    source: str,
+    specs: list[tuple[str, str]],  # (spec text, colour)
+    start: tuple[float, float] | None,
+    steps: int,
+    device: str,
+) -> Callable[[threading.Event], RaceResult]:
+    def run(cancel: threading.Event) -> RaceResult:
+        import torch
+
+        from gradviz.optim.registry import parse_spec
+        from gradviz.optim.trajectories import optimize_batch, to_runs
+
+        surface = make_surface(name, source)
+        begin = time.perf_counter()
+        origin = start if start is not None else surface.start
+        paths = []
+        for index, (text, colour) in enumerate(specs):
+            spec = parse_spec(text)
+            starts = torch.tensor([origin], dtype=torch.float32, device=device)
+            positions, losses, diverged = optimize_batch(
+                surface, spec, starts, steps, cancel=cancel
+            )
+            run_ = to_runs(spec, positions, losses, diverged)[0]
+            points = np.array(run_.points, dtype=np.float64)
+            at = torch.tensor(points, dtype=torch.float32, requires_grad=True)
+            surface(at[:, 0], at[:, 1]).sum().backward()
+            gradients = (
+                at.grad.numpy().astype(np.float64) if at.grad is not None else np.zeros_like(points)
+            )
+            paths.append(
+                Path(
+                    run_.label,
+                    colour,
+                    points,
+                    np.array(run_.losses),
+                    gradients,
+                    run_.diverged_at,
+                    MARKERS[index % len(MARKERS)],
+                )
+            )
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+        minima = [(m.x, m.y) for m in surface.minima]
+        return RaceResult(paths, time.perf_counter() - begin, device, origin, minima)
+
+    return run
+
+
+def basins_task(
+    name: str,
+    source: str,
+    spec_text: str,
+    window: tuple[float, float, float, float] | None,
+    resolution: int,
+    steps: int,
+    device: str,
+) -> Callable[[threading.Event], BasinResult]:
+    def run(cancel: threading.Event) -> BasinResult:
+        from gradviz.optim.basins import DIVERGED, UNSETTLED, basin_map
+        from gradviz.optim.registry import parse_spec
+
+        surface = make_surface(name, source)
+        spec = parse_spec(spec_text)
+        result = basin_map(
+            surface, spec, resolution, steps, window=window, device=device, cancel=cancel
+        )
+        labels = result.labels.numpy()
+        rgba = np.zeros((*labels.shape, 4), dtype=np.uint8)
+        palette = {DIVERGED: DIVERGED_COLOUR, UNSETTLED: UNSETTLED_COLOUR}
+        for index in range(len(surface.minima)):
+            palette[index] = BASIN_COLOURS[index % len(BASIN_COLOURS)]
+        for label, colour in palette.items():
+            mask = labels == label
+            rgba[mask] = [int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16), 255]
+        extent = (float(result.x[0]), float(result.x[-1]), float(result.y[0]), float(result.y[-1]))
+        return BasinResult(
+            rgba, extent, result.fractions(len(surface.minima)), result.seconds, device,
+            spec.label(), resolution * resolution, steps,
+        )  # fmt: skip
+
+    return run

@@ -1,0 +1,68 @@
+"""`gradviz optimize -o OUT.png|gif|mp4`: the lab's 2D view drawn off screen, frame by frame."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from gradviz.optim.surfaces import Surface
+    from gradviz.optim.trajectories import Race
+
+
+def export_race(surface: Surface, race: Race, path: str, theme: str = "light") -> None:
+    """Write the final frame (PNG) or the whole race (GIF, MP4) of `race` on `surface`."""
+    if not os.environ.get("DISPLAY") and not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    import torch
+    from PySide6.QtWidgets import QApplication
+
+    from gradviz.optim.grid import colour_values, evaluate_grid
+    from gradviz.ui.lab.animation import frame_steps, grab, write_frames
+    from gradviz.ui.lab.palette import MARKERS, RACER_COLOURS
+    from gradviz.ui.lab.surface_view import GridImage, Path, SurfaceView
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    view = SurfaceView()
+    view.resize(1280, 960)
+    grid = evaluate_grid(surface, None, 512)
+    image = GridImage(
+        colour_values(grid, surface.log_scale, surface.lowest).numpy(), grid.extent,
+        surface.log_scale, grid.seconds, "cpu",
+    )  # fmt: skip
+    view.set_grid(image, [(m.x, m.y) for m in surface.minima], reset_view=True)
+    paths = []
+    for index, run in enumerate(race.runs):
+        points = np.array(run.points, dtype=np.float64)
+        at = torch.tensor(points, dtype=torch.float32, requires_grad=True)
+        surface(at[:, 0], at[:, 1]).sum().backward()
+        gradients = at.grad.numpy() if at.grad is not None else np.zeros_like(points)
+        colour = RACER_COLOURS[index % len(RACER_COLOURS)]
+        paths.append(
+            Path(
+                run.label,
+                colour,
+                points,
+                np.array(run.losses),
+                gradients,
+                run.diverged_at,
+                MARKERS[index % len(MARKERS)],
+            )
+        )
+    view.set_paths(paths)
+    if race.runs:
+        view.set_start(*race.runs[0].points[0])
+    view.show()
+    app.processEvents()
+    total = max((len(p.points) for p in paths), default=1) - 1
+    steps = [total] if path.lower().endswith(".png") else frame_steps(total)
+    frames = []
+    for step in steps:
+        view.show_step(step)
+        app.processEvents()
+        frames.append(grab(view))
+    write_frames(frames, path)
+    view.close()

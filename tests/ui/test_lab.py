@@ -1,0 +1,194 @@
+"""The optimizer lab tab (pytest-qt, offscreen): start, play, settings, device, exports."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PySide6.QtCore import QPointF, Qt
+
+from gradviz.optim.registry import parse_spec
+from gradviz.optim.surfaces import get_surface
+
+TIMEOUT = 60_000
+
+
+@pytest.fixture
+def lab(qtbot, window):  # type: ignore[no-untyped-def]
+    widget = window.open_lab()
+    qtbot.waitUntil(lambda: widget.race is not None, timeout=TIMEOUT)
+    return widget
+
+
+def reference(spec_text: str, start: tuple[float, float], steps: int) -> np.ndarray:
+    spec = parse_spec(spec_text)
+    p = torch.tensor(start, requires_grad=True)
+    optimizer = spec.kind.cls([p], **spec.params())
+    surface = get_surface("rosenbrock")
+    points = [p.detach().clone()]
+    for _ in range(steps):
+        optimizer.zero_grad()
+        surface(p[0], p[1]).backward()
+        optimizer.step()
+        points.append(p.detach().clone())
+    return torch.stack(points).numpy()
+
+
+def test_the_default_race_runs_real_torch_optim(lab) -> None:  # type: ignore[no-untyped-def]
+    race = lab.race
+    assert race.paths[0].label.startswith("SGD")
+    start = get_surface("rosenbrock").start
+    np.testing.assert_allclose(
+        race.paths[0].points, reference("sgd:lr=0.001", start, 300), rtol=1e-5, atol=1e-6
+    )
+    assert lab.view.image.image is not None and len(lab.view.contours) > 0
+
+
+def test_click_sets_the_start_and_reruns(qtbot, lab) -> None:  # type: ignore[no-untyped-def]
+    view = lab.view
+    target = view.getViewBox().mapViewToScene(QPointF(0.5, 2.5))
+    with qtbot.waitSignal(lab.race_shown, timeout=TIMEOUT):
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.mapFromScene(target))
+    x, y = lab.state.start
+    assert abs(x - 0.5) < 0.05 and abs(y - 2.5) < 0.05
+    for path in lab.race.paths:
+        assert tuple(path.points[0]) == pytest.approx((x, y), abs=1e-5)
+    np.testing.assert_allclose(
+        lab.race.paths[0].points, reference("sgd:lr=0.001", (x, y), 300), rtol=1e-5, atol=1e-6
+    )
+
+
+def test_play_advances_and_step_and_reset_work(qtbot, lab) -> None:  # type: ignore[no-untyped-def]
+    lab.reset()
+    lab.play()
+    qtbot.waitUntil(lambda: lab.frame > 10, timeout=10_000)
+    lab.pause()
+    frozen = lab.frame
+    qtbot.wait(100)
+    assert lab.frame == frozen and not lab.playing
+    lab.step_once()
+    assert lab.frame == frozen + 1
+    lab.reset()
+    assert lab.frame == 0
+
+
+def test_changing_a_hyperparameter_recomputes(qtbot, lab) -> None:  # type: ignore[no-untyped-def]
+    row = lab.racers.rows[0]
+    with qtbot.waitSignal(lab.race_shown, timeout=TIMEOUT):
+        row.lr.setValue(0.0005)
+    start = lab.state.start or get_surface("rosenbrock").start
+    np.testing.assert_allclose(
+        lab.race.paths[0].points, reference("sgd:lr=0.0005", start, 300), rtol=1e-5, atol=1e-6
+    )
+    with qtbot.waitSignal(lab.race_shown, timeout=TIMEOUT):
+        row.enabled.setChecked(False)
+    assert len(lab.race.paths) == 3
+
+
+def test_a_bad_hyperparameter_is_reported_and_the_race_kept(qtbot, lab) -> None:  # type: ignore[no-untyped-def]
+    before = lab.race
+    row = lab.racers.rows[0]
+    row.extra.setText("momentum=-1")  # torch refuses a negative momentum
+    row.extra.editingFinished.emit()
+    qtbot.waitUntil(lambda: "momentum" in lab.status.text(), timeout=TIMEOUT)
+    assert lab.race is before
+
+
+def test_device_toggle_state(lab) -> None:  # type: ignore[no-untyped-def]
+    item = lab.device.model().item(1)
+    assert item.isEnabled() == torch.cuda.is_available()
+    if not torch.cuda.is_available():
+        assert "CUDA unavailable" in lab.device.toolTip()
+
+
+def test_basin_map_and_typed_function(qtbot, lab) -> None:  # type: ignore[no-untyped-def]
+    index = lab.surface.findData("himmelblau")
+    with qtbot.waitSignal(lab.race_shown, timeout=TIMEOUT):
+        lab.surface.setCurrentIndex(index)
+    lab.basin_resolution.setValue(32)
+    lab.basin_steps.setValue(100)
+    with qtbot.waitSignal(lab.basins_shown, timeout=TIMEOUT):
+        lab.request_basins()
+    assert lab.basins.rgba.shape == (32, 32, 4)
+    assert "starts" in lab.basin_label.text()
+    with qtbot.waitSignal(lab.race_shown, timeout=TIMEOUT):
+        lab.surface.setCurrentIndex(lab.surface.findData("function"))
+    lab.function.setText("x**2 + 10*y**2 + undefined_name")
+    lab.function.editingFinished.emit()
+    qtbot.waitUntil(lambda: "not defined" in lab.status.text(), timeout=TIMEOUT)
+
+
+def test_exports_view_and_race(qtbot, lab, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    png, svg, gif = tmp_path / "v.png", tmp_path / "v.svg", tmp_path / "r.gif"
+    lab.save_view(str(png))
+    lab.save_view(str(svg))
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert b"<svg" in svg.read_bytes()[:2000]
+    lab.steps.setValue(20)
+    qtbot.waitUntil(lambda: lab.max_steps() == 20, timeout=TIMEOUT)
+    lab.save_race(str(gif))
+    qtbot.waitUntil(lambda: "Saved" in lab.status.text(), timeout=TIMEOUT)
+    assert gif.read_bytes()[:6] in (b"GIF89a", b"GIF87a")
+
+
+@pytest.mark.gl
+@pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="the 3D view needs Xvfb")
+def test_3d_view_renders_under_xvfb(tmp_path: Path) -> None:
+    out = tmp_path / "lab3d.png"
+    code = f"""
+import os, sys
+from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QTimer
+app = QApplication([])
+from gradviz.ui.lab.lab_widget import LabWidget
+lab = LabWidget(); lab.resize(1400, 900); lab.show()
+def go():
+    lab.three_d.setChecked(True)
+    QTimer.singleShot(3000, shoot)
+def shoot():
+    lab.pause(); lab.show_frame(lab.max_steps()); app.processEvents()
+    image = lab.view3d.grabFramebuffer(); image.save({str(out)!r})
+    print('mesh', lab.view3d.mesh is not None, 'lines', len(lab.view3d._lines))
+    app.quit()
+lab.race_shown.connect(lambda: QTimer.singleShot(200, go))
+QTimer.singleShot(60000, app.quit)
+app.exec()
+"""
+    env = {k: v for k, v in __import__("os").environ.items() if k != "QT_QPA_PLATFORM"}
+    result = subprocess.run(
+        ["xvfb-run", "-a", "-s", "-screen 0 1920x1080x24", sys.executable, "-c", code],
+        capture_output=True, text=True, timeout=180, env=env,
+    )  # fmt: skip
+    assert "mesh True lines 4" in result.stdout, result.stdout + result.stderr
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(out))
+    assert image.width() > 300
+    colours = {
+        image.pixel(x, y) for x in range(0, image.width(), 37) for y in range(0, image.height(), 37)
+    }
+    assert len(colours) > 20  # a drawn surface, not a blank context
+
+
+@pytest.mark.parametrize("suffix", ["png", "gif", "mp4"])
+def test_optimize_cli_writes_pictures_and_animations(tmp_path: Path, suffix: str) -> None:
+    out = tmp_path / f"race.{suffix}"
+    result = subprocess.run(
+        [sys.executable, "-m", "gradviz", "optimize", "--surface", "himmelblau", "--optimizer",
+         "adam:lr=0.1", "--optimizer", "sgd:lr=0.01", "--steps", "40", "-o", str(out)],
+        capture_output=True, text=True, timeout=240,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    data = out.read_bytes()
+    magic = {"png": b"\x89PNG", "gif": b"GIF8", "mp4": b"ftyp"}[suffix]
+    assert magic in data[:12]
+    if suffix == "gif":
+        import imageio.v2 as imageio
+
+        assert len(imageio.mimread(str(out))) == 41  # one frame per step, the start included
