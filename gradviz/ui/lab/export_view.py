@@ -8,7 +8,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QPoint, QRect, QRunnable, QSize, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from gradviz.ui.lab.animation import frame_steps, grab, write_frames
 
@@ -25,8 +25,13 @@ def save_widget(widget: QWidget, path: str) -> None:
         generator.setViewBox(QRect(0, 0, widget.width(), widget.height()))
         generator.setTitle("gradviz optimizer lab")
         painter = QPainter(generator)
-        widget.render(painter, QPoint(0, 0))
-        painter.end()
+        try:
+            if isinstance(widget, QGraphicsView):
+                widget.render(painter)  # the scene, as vectors
+            else:
+                QWidget.render(widget, painter, QPoint(0, 0))
+        finally:
+            painter.end()
     else:
         widget.grab().save(path, "PNG")
 
