@@ -84,6 +84,8 @@ class OptimizerSpec:
 
     kind: OptimizerKind
     chosen: tuple[tuple[str, Any], ...] = ()
+    schedule: str | None = None  # a torch.optim.lr_scheduler: "step", "exp" or "cosine"
+    schedule_options: tuple[tuple[str, Any], ...] = ()
 
     @property
     def name(self) -> str:
@@ -95,10 +97,21 @@ class OptimizerSpec:
         return values
 
     def label(self) -> str:
-        if not self.chosen:
-            return self.kind.title
-        shown = ", ".join(f"{k}={_show(v)}" for k, v in self.chosen)
-        return f"{self.kind.title} ({shown})"
+        parts = [f"{k}={_show(v)}" for k, v in self.chosen]
+        if self.schedule:
+            parts.append(f"{self.schedule} schedule")
+        return f"{self.kind.title} ({', '.join(parts)})" if parts else self.kind.title
+
+    def build_scheduler(self, optimizer: torch.optim.Optimizer) -> Any:
+        """The lr scheduler to step after each optimizer step, or None."""
+        if self.schedule is None:
+            return None
+        from gradviz.optim.schedules import make_scheduler
+
+        try:
+            return make_scheduler(optimizer, self.schedule, dict(self.schedule_options))
+        except (ValueError, TypeError) as exc:
+            raise SpecError(f"{self.schedule} schedule: {exc}") from None
 
     def build(self, params: Iterable[torch.Tensor]) -> torch.optim.Optimizer:
         """The real torch.optim object; torch's own argument checks give the errors."""
@@ -145,11 +158,28 @@ def parse_spec(text: str) -> OptimizerSpec:
     kind = KINDS[key]
     defaults = kind.defaults()
     chosen: dict[str, Any] = {}
+    schedule: str | None = None
+    schedule_options: dict[str, Any] = {}
     for item in filter(None, (part.strip() for part in rest.split(","))):
         field_name, eq, value = item.partition("=")
         field_name = field_name.strip()
         if not eq:
             raise SpecError(f"{key}: expected key=value, got {item!r}")
+        if field_name == "schedule":
+            from gradviz.optim.schedules import SCHEDULES
+
+            if value.strip() not in SCHEDULES:
+                raise SpecError(
+                    f"unknown schedule {value.strip()!r}; choose from {', '.join(SCHEDULES)}"
+                )
+            schedule = value.strip()
+            continue
+        if field_name.startswith("schedule_"):
+            try:
+                schedule_options[field_name[len("schedule_") :]] = _parse_value(value, 0.0)
+            except ValueError as exc:
+                raise SpecError(f"{key}: {field_name}={value!r}: {exc}") from None
+            continue
         try:
             tuple_owner = next((t for t, parts in TUPLE_PARTS.items() if field_name in parts), None)
             if tuple_owner is not None and tuple_owner in defaults:
@@ -170,6 +200,9 @@ def parse_spec(text: str) -> OptimizerSpec:
             if isinstance(exc, SpecError):
                 raise
             raise SpecError(f"{key}: {field_name}={value!r}: {exc}") from None
-    spec = OptimizerSpec(kind, tuple(chosen.items()))
-    spec.build([torch.zeros(2, requires_grad=True)])  # torch validates the values now
+    if schedule_options and schedule is None:
+        raise SpecError(f"{key}: schedule_ options need schedule=step|exp|cosine")
+    spec = OptimizerSpec(kind, tuple(chosen.items()), schedule, tuple(schedule_options.items()))
+    probe = spec.build([torch.zeros(2, requires_grad=True)])  # torch validates the values now
+    spec.build_scheduler(probe)
     return spec

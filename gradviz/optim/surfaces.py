@@ -142,11 +142,11 @@ def styblinski_tang() -> Surface:
     )  # fmt: skip
 
 
-def quadratic(condition: float = 10.0, angle_degrees: float = 30.0) -> Surface:
+def quadratic(condition: float = 10.0, angle: float = 30.0) -> Surface:
     """½(u² + κ v²) with (u, v) = (x, y) rotated: an ill-conditioned bowl (κ = condition)."""
     if condition < 1:
         raise ValueError("the condition number must be at least 1")
-    c, s = math.cos(math.radians(angle_degrees)), math.sin(math.radians(angle_degrees))
+    c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
 
     def fn(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         u = c * x + s * y
@@ -155,8 +155,8 @@ def quadratic(condition: float = 10.0, angle_degrees: float = 30.0) -> Surface:
 
     return Surface(
         "quadratic", "Quadratic bowl", fn, (-5.0, 5.0, -5.0, 5.0), (Minimum(0.0, 0.0, 0.0),),
-        (-4.0, 3.5), True, f"½(u² + {condition:g}·v²), rotated {angle_degrees:g}°",
-        {"condition": condition, "angle": angle_degrees},
+        (-4.0, 3.5), True, f"½(u² + {condition:g}·v²), rotated {angle:g}°",
+        {"condition": condition, "angle": angle},
     )  # fmt: skip
 
 
@@ -167,7 +167,7 @@ def saddle() -> Surface:
     )  # fmt: skip
 
 
-BUILTIN: dict[str, Callable[[], Surface]] = {
+BUILTIN: dict[str, Callable[..., Surface]] = {
     "rosenbrock": rosenbrock,
     "beale": beale,
     "himmelblau": himmelblau,
@@ -184,8 +184,22 @@ BUILTIN: dict[str, Callable[[], Surface]] = {
 
 
 def get_surface(name: str) -> Surface:
-    """A built-in surface by name (case and '_' forgiven)."""
-    key = name.strip().lower().replace("_", "-").replace(" ", "-")
+    """A built-in surface by name, with parameters where it has them:
+    `rosenbrock`, `rosenbrock:a=1,b=10`, `quadratic:condition=50,angle=45`."""
+    base, _, rest = name.partition(":")
+    key = base.strip().lower().replace("_", "-").replace(" ", "-")
     if key not in BUILTIN:
-        raise KeyError(f"unknown surface {name!r}; choose from {', '.join(BUILTIN)}")
-    return BUILTIN[key]()
+        raise KeyError(f"unknown surface {base.strip()!r}; choose from {', '.join(BUILTIN)}")
+    options: dict[str, float] = {}
+    for item in filter(None, (part.strip() for part in rest.split(","))):
+        option, _, value = item.partition("=")
+        try:
+            options[option.strip()] = float(value)
+        except ValueError:
+            raise KeyError(f"{key}: {item!r} is not name=number") from None
+    try:
+        return BUILTIN[key](**options)
+    except TypeError:
+        raise KeyError(f"{key} has no parameter among {', '.join(options)}") from None
+    except ValueError as exc:
+        raise KeyError(f"{key}: {exc}") from None

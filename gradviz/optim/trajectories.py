@@ -75,6 +75,7 @@ def optimize_batch(
         return _one_at_a_time(surface, spec, starts, steps, bound, record, cancel)
     params = starts.detach().clone().requires_grad_(True)
     optimizer = spec.build([params])
+    scheduler = spec.build_scheduler(optimizer)
     count = steps + 1 if record else 1
     positions = torch.empty((count, *params.shape), dtype=params.dtype, device=params.device)
     losses = torch.empty((count, params.shape[0]), dtype=params.dtype, device=params.device)
@@ -89,6 +90,8 @@ def optimize_batch(
             losses[step] = loss.detach()
         loss.sum().backward()
         optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
         with torch.no_grad():
             now = params.detach()
             if record:
@@ -135,6 +138,7 @@ def _single(
 ) -> tuple[torch.Tensor, torch.Tensor, int]:
     params = start.detach().clone().reshape(1, 2).requires_grad_(True)
     optimizer = spec.build([params])
+    scheduler = spec.build_scheduler(optimizer)
 
     def closure() -> float:
         optimizer.zero_grad()
@@ -148,6 +152,8 @@ def _single(
             raise Cancelled()
         losses.append(_loss(surface, params.detach()))
         optimizer.step(closure)
+        if scheduler is not None:
+            scheduler.step()
         now = params.detach().clone()
         positions.append(now)
         finite = bool(torch.isfinite(now).all())

@@ -243,3 +243,35 @@ def test_every_builtin_surface_evaluates_on_a_grid() -> None:
     for name in BUILTIN:
         grid = evaluate_grid(get_surface(name), resolution=32)
         assert grid.values.shape == (32, 32) and torch.isfinite(grid.values).all()
+
+
+def test_learning_rate_schedules_follow_torch() -> None:
+    spec = parse_spec("sgd:lr=0.002,schedule=exp,schedule_gamma=0.97")
+    surface = get_surface("rosenbrock")
+    positions, _, _ = optimize_batch(surface, spec, torch.tensor([(-1.5, 2.0)]), 50)
+    p = torch.tensor((-1.5, 2.0), requires_grad=True)
+    optimizer = torch.optim.SGD([p], lr=0.002)
+    scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=0.97)
+    expected = [p.detach().clone()]
+    for _ in range(50):
+        optimizer.zero_grad()
+        surface(p[0], p[1]).backward()
+        optimizer.step()
+        scheduler.step()
+        expected.append(p.detach().clone())
+    torch.testing.assert_close(positions[:, 0], torch.stack(expected))
+    assert "exp schedule" in spec.label()
+    with pytest.raises(SpecError, match="unknown schedule"):
+        parse_spec("sgd:schedule=wobbly")
+    with pytest.raises(SpecError, match="step schedule"):
+        parse_spec("sgd:schedule=step,schedule_size=3")
+
+
+def test_surface_parameters() -> None:
+    bowl = get_surface("quadratic:condition=50,angle=0")
+    assert f"{bowl.params['condition']:g}" == "50"
+    assert float(bowl(torch.tensor(0.0), torch.tensor(1.0))) == pytest.approx(25.0)
+    assert float(get_surface("rosenbrock:a=2,b=10")(torch.tensor(2.0), torch.tensor(4.0))) == 0.0
+    for bad in ("quadratic:condition=0.5", "quadratic:colour=3", "rosenbrock:a=x"):
+        with pytest.raises(KeyError):
+            get_surface(bad)

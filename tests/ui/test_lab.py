@@ -192,3 +192,13 @@ def test_optimize_cli_writes_pictures_and_animations(tmp_path: Path, suffix: str
         import imageio.v2 as imageio
 
         assert len(imageio.mimread(str(out))) == 41  # one frame per step, the start included
+
+
+def test_quadratic_bowl_controls(qtbot, lab) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(lab.race_shown, timeout=TIMEOUT):
+        lab.surface.setCurrentIndex(lab.surface.findData("quadratic"))
+    assert lab.condition.isVisible() and lab.angle.isVisible()
+    lab.condition.setValue(100.0)
+    with qtbot.waitSignal(lab.race_shown, timeout=TIMEOUT):
+        lab.condition.editingFinished.emit()
+    assert lab._surface_key() == "quadratic:condition=100,angle=30"

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -38,7 +39,7 @@ SURFACES = (
     ("rosenbrock", "Rosenbrock"), ("beale", "Beale"), ("himmelblau", "Himmelblau"),
     ("booth", "Booth"), ("matyas", "Matyas"), ("three-hump-camel", "Three-hump camel"),
     ("six-hump-camel", "Six-hump camel"), ("rastrigin", "Rastrigin"), ("ackley", "Ackley"),
-    ("styblinski-tang", "Styblinski–Tang"), ("quadratic", "Quadratic bowl (κ=10, 30°)"),
+    ("styblinski-tang", "Styblinski–Tang"), ("quadratic", "Quadratic bowl (κ, rotation)"),
     ("saddle", "Saddle x² − y²"), ("function", "Your function f(x, y)…"),
 )  # fmt: skip
 FRAME_MS = 16  # about 60 frames per second
@@ -83,6 +84,19 @@ class LabWidget(QWidget):
         self.function.setPlaceholderText("f(x, y) in the gradviz language, e.g. x**2 + 10*y**2")
         self.function.editingFinished.connect(self._function_changed)
         self.function.setVisible(False)
+        self.condition = QDoubleSpinBox()
+        self.condition.setRange(1.0, 1000.0)
+        self.condition.setValue(10.0)
+        self.condition.setPrefix("κ = ")
+        self.condition.setToolTip("condition number: how much narrower the bowl is one way")
+        self.angle = QDoubleSpinBox()
+        self.angle.setRange(-90.0, 90.0)
+        self.angle.setValue(30.0)
+        self.angle.setSuffix("°")
+        self.angle.setToolTip("rotation of the bowl")
+        for box in (self.condition, self.angle):
+            box.setVisible(False)
+            box.editingFinished.connect(self._surface_changed)
         self.steps = QSpinBox()
         self.steps.setRange(1, 5000)
         self.steps.setValue(self.state.steps)
@@ -91,6 +105,10 @@ class LabWidget(QWidget):
         self.start_label.setWordWrap(True)
         surface_form.addRow(self.surface)
         surface_form.addRow(self.function)
+        bowl = QHBoxLayout()
+        bowl.addWidget(self.condition)
+        bowl.addWidget(self.angle)
+        surface_form.addRow(bowl)
         surface_form.addRow("steps", self.steps)
         surface_form.addRow(self.start_label)
         form.addWidget(surface_box)
@@ -206,7 +224,10 @@ class LabWidget(QWidget):
 
     # -- requests --------------------------------------------------------------------------------
     def _surface_key(self) -> str:
-        return str(self.surface.currentData())
+        key = str(self.surface.currentData())
+        if key == "quadratic":
+            return f"quadratic:condition={self.condition.value():g},angle={self.angle.value():g}"
+        return key
 
     def _request_grid(
         self, window: tuple[float, float, float, float] | None = None, reset_view: bool = False
@@ -307,6 +328,8 @@ class LabWidget(QWidget):
     # -- user actions ----------------------------------------------------------------------------
     def _surface_changed(self) -> None:
         self.function.setVisible(self._surface_key() == "function")
+        for box in (self.condition, self.angle):
+            box.setVisible(self._surface_key().startswith("quadratic"))
         self.state.surface = self._surface_key()
         self.state.start = None
         self.start_label.setText("start: the surface's usual one — click the surface to choose")
