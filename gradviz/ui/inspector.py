@@ -87,6 +87,7 @@ class TensorView(QStackedWidget):
             self.number.setText("none")
             self.setCurrentWidget(self.number)
             self.mode = "number"
+            self._fit_to_page(self.currentIndex())
             return
         import torch  # only once there is a graph, so torch is loaded already
 
@@ -94,6 +95,7 @@ class TensorView(QStackedWidget):
             self.number.setText(str(value))
             self.setCurrentWidget(self.number)
             self.mode = "number"
+            self._fit_to_page(self.currentIndex())
             return
         data = value.detach().cpu()
         if data.numel() == 1:
@@ -102,6 +104,7 @@ class TensorView(QStackedWidget):
             )
             self.setCurrentWidget(self.number)
             self.mode = "number"
+            self._fit_to_page(self.currentIndex())
             return
         if data.dim() <= 2 and data.numel() <= TABLE_LIMIT:
             grid = data.reshape(1, -1) if data.dim() <= 1 else data
@@ -115,6 +118,7 @@ class TensorView(QStackedWidget):
                     self.table.setItem(r, c, QTableWidgetItem(text))
             self.setCurrentWidget(self.table)
             self.mode = "table"
+            self._fit_to_page(self.currentIndex())
             return
         widget, plot, image, bar = self._ensure_heatmap()
         matrix = data.double()
@@ -131,6 +135,7 @@ class TensorView(QStackedWidget):
         plot.autoRange()
         self.setCurrentWidget(widget)
         self.mode = "heatmap"
+        self._fit_to_page(self.currentIndex())
 
 
 def _table(headers: list[str]) -> QTableWidget:
