@@ -99,11 +99,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     from gradviz.render.export import export, format_of
     from gradviz.render.theme import get_theme
 
-    format_of(args.output)  # refuse a bad extension before running anything
+    animated = args.output.lower().endswith((".gif", ".mp4"))
+    if args.steps != animated:
+        raise UsageError("a walk-through needs --steps and a .gif or .mp4 file (and only then)")
+    if not animated:
+        format_of(args.output)  # refuse a bad extension before running anything
     result = _trace(args)
-    options = RenderOptions(
-        theme=get_theme(args.theme), orientation=args.orientation, view=args.view
-    )
+    view = "forward" if args.steps and args.mode == "forward" else args.view
+    options = RenderOptions(theme=get_theme(args.theme), orientation=args.orientation, view=view)
+    if animated:
+        from gradviz.ui.step_export import export_walkthrough
+
+        export_walkthrough(result.graph, options, args.mode, args.output)
+        return 0
     export(
         result.graph,
         args.output,
@@ -216,6 +224,15 @@ def _subcommand_parser() -> argparse.ArgumentParser:
     export.add_argument("--scale", type=float, default=1.0, help="png resolution multiplier")
     export.add_argument("--orientation", default="TB", choices=("TB", "LR"))
     export.add_argument("--view", default="backward", choices=("forward", "backward"))
+    export.add_argument(
+        "--steps", action="store_true", help="the walk-through, one frame per step (.gif, .mp4)"
+    )
+    export.add_argument(
+        "--mode",
+        default="backward",
+        choices=("backward", "recursive", "forward"),
+        help="with --steps: the engine's order, the lecture's recursion, or the forward pass",
+    )
     export.set_defaults(handler=cmd_export)
 
     optimize = sub.add_parser("optimize", help="race torch.optim optimizers on a surface")
@@ -250,6 +267,8 @@ def _app_parser() -> argparse.ArgumentParser:
     parser.add_argument("--theme", choices=("light", "dark", "projector"))
     parser.add_argument("--screenshot", metavar="OUT.png", help="render the window and exit")
     parser.add_argument("--tab", choices=("graph", "lab"), default="graph", help="open on this tab")
+    parser.add_argument("--present", action="store_true", help="start in presentation mode")
+    parser.add_argument("--step", type=int, default=None, help="with --present: go to this step")
     return parser
 
 
@@ -271,6 +290,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 theme=app_args.theme,
                 screenshot=app_args.screenshot,
                 tab=app_args.tab,
+                present=app_args.present,
+                step=app_args.step,
             )
         )
     except (ProgramError, UsageError) as exc:

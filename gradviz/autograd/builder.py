@@ -11,6 +11,7 @@ import torch
 from gradviz.autograd.capture import GradientCapture
 from gradviz.autograd.graph import (
     ExtraOutput,
+    ForwardCall,
     Graph,
     GraphEdge,
     GraphNode,
@@ -23,6 +24,7 @@ from gradviz.autograd.walk import is_leaf_node, output_count
 
 Node = Any
 Key = tuple[str, object]
+CALL_COPY_LIMIT = 1 << 20  # forward arguments up to this many elements are copied
 
 
 @dataclass
@@ -96,6 +98,8 @@ class GraphBuilder:
         self.pending: dict[Key, _Pending] = {}
         self.edges: list[tuple[Key, Key, int | None, int, torch.Tensor | None]] = []
         self.param_paths = names.param_paths()
+        self.tensor_keys: dict[int, Key] = {}  # id(tensor) → the node whose value it is
+        self.keep: list[object] = []  # holds those tensors, so their ids stay theirs
 
     def build(self) -> Graph:
         ops = [n for n in self.snap.nodes if not is_leaf_node(n)]
@@ -112,6 +116,7 @@ class GraphBuilder:
         seq = int(node._sequence_nr())
         arrived = self.snap.capture.arrived.get(node)
         tensor = self.recorder.tensor_of(node, 0)
+        self._remember(tensor, ("op", node))
         entry = _Pending(
             key=("op", node),
             kind="op",
@@ -137,6 +142,7 @@ class GraphBuilder:
             self.pending[key].order = min(self.pending[key].order, order)
             return key
         variable = acc.variable
+        self._remember(variable, key)
         path = self.param_paths.get(id(variable))
         name = self.names.name_of(variable)
         self.pending[key] = _Pending(
@@ -154,6 +160,7 @@ class GraphBuilder:
         chain = self.recorder.origins_of(tensor)
         origin = next((t for t in chain if self.names.name_of(t)), chain[-1])
         key: Key = ("const", id(origin))
+        self._remember(tensor, key)
         if key in self.pending:
             self.pending[key].order = min(self.pending[key].order, order)
             return key
@@ -165,6 +172,51 @@ class GraphBuilder:
             name=self.names.name_of(origin),
         )
         return key
+
+    def _remember(self, tensor: object, key: Key) -> None:
+        if tensor is not None and id(tensor) not in self.tensor_keys:
+            self.tensor_keys[id(tensor)] = key
+            self.keep.append(tensor)
+
+    def _call(self, node: Node, ids: dict[Key, str]) -> ForwardCall | None:
+        """The forward ATen call that made `node`, its tensors copied as they are now."""
+        recorded = self.recorder.operands.get(node)
+        if recorded is None:
+            return None
+        func, args, kwargs = recorded
+        if str(func).split(".")[1].endswith("_") and args:
+            # In place: argument 0 now holds the result; its input is the previous node's value.
+            before = next(
+                (src for src, dst, index, _, _ in self.edges if dst == ("op", node) and index == 0),
+                None,
+            )
+            if before is not None and before in self.pending:
+                previous = self.pending[before].value
+                args = (previous, *args[1:])
+                self.tensor_keys[id(previous)] = before
+                self.keep.append(previous)
+
+        def copy(value: object) -> object:
+            if isinstance(value, torch.Tensor):
+                return (
+                    value.detach().clone() if value.numel() <= CALL_COPY_LIMIT else value.detach()
+                )
+            if isinstance(value, (list, tuple)):
+                return type(value)(copy(v) for v in value)
+            return value
+
+        arg_nodes = tuple(
+            ids.get(self.tensor_keys[id(a)])
+            if isinstance(a, torch.Tensor) and id(a) in self.tensor_keys
+            else None
+            for a in args
+        )
+        return ForwardCall(
+            str(func),
+            tuple(copy(a) for a in args),
+            {k: copy(v) for k, v in kwargs.items()},
+            arg_nodes,
+        )
 
     def _scalar(self, value: float, order: float) -> Key:  # an int stays an int
         key: Key = ("scalar", len(self.pending))
@@ -195,7 +247,7 @@ class GraphBuilder:
         func_args = self.recorder.operands.get(node)
         if func_args is None:
             return
-        func, args = func_args
+        func, args, _ = func_args
         pointwise = torch.Tag.pointwise in func.tags
         for position, arg in enumerate(args):
             for item in arg if isinstance(arg, (list, tuple)) else (arg,):
@@ -228,6 +280,7 @@ class GraphBuilder:
                     extra_outputs=p.extra,
                     saved=p.saved,
                     aliases=p.aliases,
+                    call=self._call(p.key[1], ids) if p.kind == "op" else None,
                 )
             )
         edges = [

@@ -20,6 +20,26 @@ class SavedTensor:
     nbytes: int
 
 
+@dataclass(frozen=True)
+class ForwardCall:
+    """The ATen operation that made an op node's value, with its arguments as they were.
+
+    Tensor arguments are copies taken when the backward pass ran; `arg_nodes[i]` is the id of
+    the graph node whose value argument i is, where there is one.
+    """
+
+    op: str  # e.g. "aten.mul.Tensor"
+    args: tuple[object, ...]
+    kwargs: dict[str, object]
+    arg_nodes: tuple[str | None, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """`mul` for aten.mul.Tensor."""
+        parts = self.op.split(".")
+        return parts[1] if len(parts) > 1 else self.op
+
+
 @dataclass
 class ExtraOutput:
     """Output 1, 2, ... of a multi-output op (split, max with dim, ...)."""
@@ -49,6 +69,7 @@ class GraphNode:
     nonfinite_origin: bool = False  # the first node (in forward order) whose value is NaN/Inf
     grad_nonfinite_origin: bool = False  # the first node (in backward order) with a NaN/Inf grad
     aliases: list[str] = field(default_factory=list)  # further names bound to the same value
+    call: ForwardCall | None = None  # op nodes: the forward operation (for the chain-rule panel)
 
     @property
     def label(self) -> str:

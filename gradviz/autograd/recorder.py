@@ -62,9 +62,11 @@ class ForwardRecorder:
 
     def __init__(self) -> None:
         self.values: dict[tuple[Node, int], _Value] = {}
-        self.operands: dict[Node, tuple[Any, tuple[Any, ...]]] = {}  # node → (aten op, args)
+        self.operands: dict[
+            Node, tuple[Any, tuple[Any, ...], dict[str, Any]]
+        ] = {}  # op, args, kwargs
         self.const_parent: dict[int, torch.Tensor] = {}  # view → the tensor it views
-        self._pending: list[tuple[torch.Tensor, Any, tuple[Any, ...]]] = []
+        self._pending: list[tuple[torch.Tensor, Any, tuple[Any, ...], dict[str, Any]]] = []
         self._keep: list[torch.Tensor] = []  # keeps const_parent ids valid
 
     # -- OpObserver ----------------------------------------------------------------------------
@@ -73,9 +75,9 @@ class ForwardRecorder:
         if _writes(func):
             self._snapshot_aliases(_flat_tensors(args))
 
-    def after_op(self, func: Any, args: tuple[Any, ...], out: Any) -> None:
+    def after_op(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> None:
         outputs = _flat_tensors(out)
-        self._pending.extend((tensor, func, args) for tensor in outputs)
+        self._pending.extend((tensor, func, args, kwargs) for tensor in outputs)
         if func.is_view and args and isinstance(args[0], torch.Tensor):
             base = args[0]
             if not base.requires_grad:
@@ -86,14 +88,14 @@ class ForwardRecorder:
     # -- queries -------------------------------------------------------------------------------
     def flush(self) -> None:
         pending, self._pending = self._pending, []
-        for tensor, func, args in pending:
+        for tensor, func, args, kwargs in pending:
             node = tensor.grad_fn
             if node is None:
                 continue
             key = (node, tensor.output_nr)
             if key not in self.values:
                 self.values[key] = _Value(tensor)
-                self.operands.setdefault(node, (func, args))
+                self.operands.setdefault(node, (func, args, kwargs))
 
     def value_of(self, node: Node, output_nr: int = 0) -> torch.Tensor | None:
         entry = self.values.get((node, output_nr))

@@ -19,7 +19,8 @@ TENSOR_METHODS = (
     "sum mean std var prod max min amax amin argmax argmin logsumexp norm cumsum all any "
     "median count_nonzero "
     # pointwise
-    "exp log log2 log10 log1p sqrt rsqrt square abs neg sin cos tan tanh sigmoid relu sign "
+    "exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square abs neg sin cos tan tanh sinh cosh "
+    "asin acos atan sigmoid relu sign "
     "floor ceil round trunc reciprocal pow clamp clip softmax log_softmax erf lerp "
     "add sub mul div matmul mm mv bmm dot outer "
     "eq ne gt ge lt le isnan isinf isfinite logical_not masked_fill where maximum minimum "

@@ -24,7 +24,9 @@ class OpObserver(Protocol):
 
     def before_op(self, func: Any, args: tuple[Any, ...]) -> None: ...
 
-    def after_op(self, func: Any, args: tuple[Any, ...], out: Any) -> None: ...
+    def after_op(
+        self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any
+    ) -> None: ...
 
 
 class Cancelled(ProgramError):
@@ -168,7 +170,7 @@ class AllocationGuard(TorchDispatchMode):
             self._check(self._sizes(out))
         self._account(args, out)
         if observer is not None:
-            observer.after_op(func, args, out)
+            observer.after_op(func, args, kwargs, out)
         return out
 
     @contextlib.contextmanager

@@ -148,8 +148,8 @@ def build_dot(graph: Graph, options: RenderOptions | None = None) -> str:
     )
     for node in graph.nodes:
         dot.node(node.id, label=node_html(labels[node.id], theme))
-    for edge in graph.edges:
-        attrs: dict[str, str] = {}
+    for index, edge in enumerate(graph.edges):
+        attrs: dict[str, str] = {"id": f"e{index}"}  # dot may reorder edges; ids keep track
         text = edge_label(edge.grad) if options.backward else None
         if text is not None:
             attrs["label"] = f" {text} "

@@ -196,7 +196,10 @@ def scene_from_json(data: dict[str, Any]) -> Scene:
             "node", obj["name"], drawables, (cx - w / 2, height - cy - h / 2, w, h)
         )
     edges: list[SceneItem] = []
-    for index, edge in enumerate(data.get("edges", [])):
+    listed = data.get("edges", [])
+    # dot does not keep the order edges were written in: the id attribute says which is which.
+    ordered = sorted(listed, key=lambda e: int(str(e.get("id", "e0"))[1:] or 0))
+    for index, edge in enumerate(ordered):
         ops: list[dict[str, Any]] = []
         for part in ("_draw_", "_hdraw_", "_tdraw_", "_ldraw_", "_hldraw_", "_tldraw_"):
             ops.extend(edge.get(part, []))

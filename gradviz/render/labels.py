@@ -96,10 +96,19 @@ class NodeLabel:
 KIND_TEXT = {"input": "input", "param": "parameter", "const": "constant"}
 
 
-def build_labels(graph: Graph, theme: Theme, backward: bool = True) -> dict[str, NodeLabel]:
-    """One NodeLabel per node; gradient colours are fitted to this graph's magnitudes."""
-    scale = gradient_scale(graph)
-    return {node.id: node_label(node, graph, theme, scale, backward) for node in graph.nodes}
+def build_labels(
+    graph: Graph,
+    theme: Theme,
+    backward: bool = True,
+    scale: MagnitudeScale | None = None,
+    missing: str = "∇ none",
+) -> dict[str, NodeLabel]:
+    """One NodeLabel per node; gradient colours are fitted to this graph's magnitudes (or to
+    `scale`, so that a step of a walk-through keeps the colours of the whole pass)."""
+    scale = scale or gradient_scale(graph)
+    return {
+        node.id: node_label(node, graph, theme, scale, backward, missing) for node in graph.nodes
+    }
 
 
 def gradient_scale(graph: Graph) -> MagnitudeScale:
@@ -107,7 +116,12 @@ def gradient_scale(graph: Graph) -> MagnitudeScale:
 
 
 def node_label(
-    node: GraphNode, graph: Graph, theme: Theme, scale: MagnitudeScale, backward: bool
+    node: GraphNode,
+    graph: Graph,
+    theme: Theme,
+    scale: MagnitudeScale,
+    backward: bool,
+    missing: str = "∇ none",
 ) -> NodeLabel:
     is_output = node.id == graph.output
     value = node.value
@@ -126,7 +140,7 @@ def node_label(
     grad_fill, grad_text = theme.no_grad, text_on(theme.no_grad)
     if backward and node.kind != "const":
         if node.grad is None:
-            grad_line = "∇ none"
+            grad_line = missing
         else:
             grad_line = f"∇ {tensor_text(node.grad)}"
             position = scale.position(magnitude(node.grad) or 0.0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from gradviz.autograd.graph import Graph
+from gradviz.render.colors import MagnitudeScale
 from gradviz.render.dot import RenderOptions, build_dot, edge_label
 from gradviz.render.drawing import Drawable, Scene, SceneItem, Shape, Text, scene_from_json
 from gradviz.render.labels import NodeLabel, build_labels
@@ -51,11 +52,24 @@ def _patch_node(item: SceneItem, old: NodeLabel, new: NodeLabel) -> SceneItem:
     return SceneItem(item.kind, item.key, out, item.bbox)
 
 
-def patch_scene(scene: Scene, graph: Graph, options: RenderOptions) -> Scene | None:
-    """The same layout with `graph`'s new numbers, or None if the structure differs."""
-    if scene.structure != (graph.structure_key(), options):
+def patch_scene(
+    scene: Scene,
+    graph: Graph,
+    options: RenderOptions,
+    *,
+    same_structure: bool = False,
+    placeholder: str | None = None,
+    scale: MagnitudeScale | None = None,
+    missing: str = "∇ none",
+) -> Scene | None:
+    """The same layout with `graph`'s new numbers, or None if the structure differs.
+
+    A walk-through step passes `same_structure` (it is the laid-out graph with some numbers
+    hidden), `placeholder` for edge labels not yet sent, and the whole pass's colour `scale`.
+    """
+    if not same_structure and scene.structure != (graph.structure_key(), options):
         return None
-    labels = build_labels(graph, options.theme, options.backward)
+    labels = build_labels(graph, options.theme, options.backward, scale, missing)
     for node_id, label in labels.items():
         old = scene.labels[node_id]
         if (label.title, label.subtitle, label.alert, label.grad_line is None) != (
@@ -66,6 +80,11 @@ def patch_scene(scene: Scene, graph: Graph, options: RenderOptions) -> Scene | N
         key: _patch_node(item, scene.labels[key], labels[key]) for key, item in scene.nodes.items()
     }
     edge_texts = [edge_label(e.grad) if options.backward else None for e in graph.edges]
+    if placeholder is not None:
+        edge_texts = [
+            new if new is not None or old is None else placeholder
+            for new, old in zip(edge_texts, scene.edge_texts, strict=True)
+        ]
     edges = []
     for item, old_text, new_text in zip(scene.edges, scene.edge_texts, edge_texts, strict=True):
         if (old_text is None) != (new_text is None):

@@ -46,6 +46,7 @@ class DrawingItem(QGraphicsItem):
         self._box = QRectF(x, y, w, h)  # the node's own box, for the selection outline
         self.selected = False
         self.matched = False
+        self.hovered = False
         if item.kind == "node":
             self.setAcceptHoverEvents(True)
             self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -67,8 +68,9 @@ class DrawingItem(QGraphicsItem):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         draw.paint(painter, self._drawables)
-        if self.selected or self.matched:
-            pen = QPen(SELECT_COLOUR if self.selected else MATCH_COLOUR, 4.0)
+        if self.selected or self.matched or self.hovered:
+            colour = SELECT_COLOUR if self.selected else MATCH_COLOUR
+            pen = QPen(colour, 4.0 if not self.hovered or self.selected else 3.0)
             pen.setStyle(Qt.PenStyle.SolidLine if self.selected else Qt.PenStyle.DashLine)
             painter.setPen(pen)
             painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -76,7 +78,14 @@ class DrawingItem(QGraphicsItem):
 
     def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
         self.setToolTip(self._canvas.tooltips.get(self.key, ""))
+        self.hovered = True  # a pointer highlight, for whoever is presenting
+        self.update()
         super().hoverEnterEvent(event)
+
+    def hoverLeaveEvent(self, event: QGraphicsSceneHoverEvent) -> None:
+        self.hovered = False
+        self.update()
+        super().hoverLeaveEvent(event)
 
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self.kind == "node":
@@ -206,6 +215,19 @@ class GraphCanvas(QGraphicsView):
     def center_on(self, key: str) -> None:
         if key in self.items_by_key:
             self.centerOn(self.items_by_key[key])
+
+    def follow(self, key: str, min_scale: float) -> None:
+        """Keep `key` in view at a scale where text is large enough (classroom mode)."""
+        if key not in self.items_by_key:
+            return
+        if self.transform().m11() < min_scale:
+            self.resetTransform()
+            self.scale(min_scale, min_scale)
+            self.auto_fit = False
+        item = self.items_by_key[key]
+        visible = self.mapToScene(self.viewport().rect()).boundingRect()
+        if not visible.contains(item.sceneBoundingRect()):
+            self.centerOn(item)
 
     # -- view ------------------------------------------------------------------------------------
     def fit(self) -> None:

@@ -25,6 +25,8 @@ def launch(
     theme: str | None = None,
     screenshot: str | None = None,
     tab: str = "graph",
+    present: bool = False,
+    step: int | None = None,
 ) -> int:
     """Run the app; with `screenshot`, write the window to that PNG once the graph is drawn."""
     _platform_defaults()
@@ -65,6 +67,15 @@ def launch(
     window.start(path)
     if tab == "lab":
         window.open_lab()
+    if present:
+
+        def begin() -> None:
+            window.graph_shown.disconnect(begin)
+            window.walkthrough.toggle_presentation()
+            if step is not None:
+                window.walkthrough.stepper.go(step)
+
+        window.graph_shown.connect(begin)
     if screenshot:
         _arm_screenshot(app, window, screenshot, lab=tab == "lab")
     return int(app.exec())
@@ -96,5 +107,5 @@ def _arm_screenshot(app, window, out: str, lab: bool = False) -> None:  # type: 
 
         window.lab.race_shown.connect(race_done)
     else:
-        window.graph_shown.connect(settled)
+        window.graph_shown.connect(lambda: QTimer.singleShot(300, settled))
     QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, take)

@@ -147,6 +147,9 @@ class MainWindow(QMainWindow):
         self.device_label = QLabel("device: cpu")
         self.statusBar().addPermanentWidget(self.device_label)
         self.statusBar().showMessage("Loading PyTorch…")
+        from gradviz.ui.walkthrough import Walkthrough
+
+        self.walkthrough = Walkthrough(self)
         self.actions_ = build_menus(self)
         self.setWindowTitle(self.document.title)
         self.resize(1500, 900)
@@ -311,6 +314,7 @@ class MainWindow(QMainWindow):
         if self.inspector.node_id is None and outcome.graph.output is not None:
             self.inspector.node_id = outcome.graph.output  # show the output until a click
         self._reselect(previous)
+        self.walkthrough.graph_changed()
         trace_ms = outcome.timings.get("trace", 0) * 1000
         layout_ms = outcome.timings.get("layout", 0) * 1000
         action = "laid out" if outcome.relayout else "updated"

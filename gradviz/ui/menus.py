@@ -92,6 +92,9 @@ def build_menus(window: MainWindow) -> Actions:
         ("SVG", "svg", 1.0), ("PDF", "pdf", 1.0),
     ):  # fmt: skip
         _action(window, export, label, partial(window.export_dialog, fmt, scale))
+    walk = window.walkthrough
+    _action(window, export, "This step (PNG, SVG, PDF)…", walk.export_step_dialog)
+    _action(window, export, "The walk-through (GIF, MP4)…", walk.export_animation_dialog)
     _action(window, file, "&Copy image", window.copy_image, QKeySequence("Ctrl+Shift+C"))
     file.addSeparator()
     _action(window, file, "&Quit", window.close, std.Quit)
@@ -155,6 +158,16 @@ def build_menus(window: MainWindow) -> Actions:
     lr.setCheckable(True)
     actions.orientation_lr = lr
     view.addSeparator()
+    step = _action(window, view, "&Step through backprop", walk.start, QKeySequence("Ctrl+B"))
+    present = _action(
+        window, view, "&Presentation mode", walk.toggle_presentation, QKeySequence("F5")
+    )
+    window.addAction(present)  # F5 also works while the menu bar is hidden
+    leave = QAction("Leave presentation", window)
+    leave.setShortcut(QKeySequence("Esc"))
+    leave.triggered.connect(walk.leave_presentation)
+    window.addAction(leave)
+    view.addSeparator()
     _action(window, view, "Zoom &in", lambda: window.canvas.zoom(1.25), std.ZoomIn)
     _action(window, view, "Zoom &out", lambda: window.canvas.zoom(0.8), std.ZoomOut)
     _action(window, view, "&Fit graph", window.canvas.fit, QKeySequence("F"))
@@ -171,6 +184,7 @@ def build_menus(window: MainWindow) -> Actions:
     toolbar.addSeparator()
     toolbar.addAction(backward)
     toolbar.addAction(lr)
+    toolbar.addAction(step)
     fit = QAction("Fit", window)
     fit.triggered.connect(window.canvas.fit)
     toolbar.addAction(fit)

@@ -104,3 +104,16 @@ def test_export_writes_atomically_and_refuses_unknown_formats(graph, tmp_path: P
 def test_dot_is_one_scene_for_every_output(graph) -> None:  # type: ignore[no-untyped-def]
     source = build_dot(graph)
     assert render_bytes(graph, "dot").decode() == source
+
+
+def test_scene_edges_are_in_graph_order() -> None:
+    """dot reorders edges; the scene must still know which edge is which (labels, updates)."""
+    from gradviz.render.drawing import Text
+    from gradviz.render.labels import format_number
+    from gradviz.render.scene import layout_scene
+
+    g = trace("x = 2.0\ny = 3.0\nz1 = x*y\nz2 = exp(z1)\nz3 = z1 + z2").graph
+    scene = layout_scene(g, RenderOptions())
+    for edge, item in zip(g.edges, scene.edges, strict=True):
+        texts = [d.text.strip() for d in item.drawables if isinstance(d, Text)]
+        assert texts == [format_number(float(edge.grad))]  # type: ignore[arg-type]

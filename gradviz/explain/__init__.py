@@ -1,0 +1,1 @@
+"""Explaining backprop: chain-rule steps, local derivative rules, playback orders."""

@@ -1,0 +1,157 @@
+"""The chain rule at one node: the gradient arriving, the local rule, the numbers, the result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from gradviz.autograd.graph import Graph, GraphEdge, GraphNode
+from gradviz.explain.rules import rule_for
+from gradviz.render.labels import format_number, shape_text, tensor_text
+
+
+@dataclass
+class Term:
+    """What one operand of the node receives."""
+
+    operand: str  # "a = x"
+    source: str | None  # the operand's node id
+    partial: str  # "∂z/∂a = b"
+    local: str  # "b = 3.0" (numbers) or "b: 5×3" (shapes)
+    product: str  # "404.43 × 3.0 = 1213.3"
+    computed: torch.Tensor | None  # by the rule, from the forward arguments
+    recorded: torch.Tensor | None  # by PyTorch (the hook on this node)
+
+
+@dataclass
+class Explanation:
+    node_id: str
+    heading: str  # "z1 = x · y   (MulBackward0)"
+    inputs: list[str] = field(default_factory=list)  # "A = x: 1×5 [1.0, …]" for tensor operands
+    arriving: list[tuple[str, str]] = field(default_factory=list)  # (from node, value text)
+    arriving_total: str = ""
+    upstream: str = ""  # "∂out/∂z1 = 404.43"
+    terms: list[Term] = field(default_factory=list)
+    fallback: str | None = None
+
+
+def _text(value: torch.Tensor | float | None) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, torch.Tensor) and value.numel() > 1:
+        return f"{shape_text(tuple(value.shape))} {tensor_text(value)}"
+    return tensor_text(value)
+
+
+def _is_scalar(value: object) -> bool:
+    return isinstance(value, (int, float)) or (
+        isinstance(value, torch.Tensor) and value.numel() == 1
+    )
+
+
+def _name(graph: Graph, node_id: str | None, fallback: str) -> str:
+    if node_id is None:
+        return fallback
+    node = graph.node(node_id)
+    return node.name or node.label
+
+
+def arriving_sum(graph: Graph, node: GraphNode) -> tuple[list[tuple[str, str]], str]:
+    """The contributions summed into this node's gradient, one per consuming edge."""
+    parts = [
+        (_name(graph, e.dst, "?"), _text(e.grad))
+        for e in graph.consumers_of(node.id)
+        if e.grad is not None and e.output_nr == 0
+    ]
+    total = f"{' + '.join(v for _, v in parts)} = {_text(node.grad)}" if len(parts) > 1 else ""
+    return parts, total
+
+
+def explain(graph: Graph, node: GraphNode) -> Explanation:
+    """How PyTorch's backward at `node` turned the arriving gradient into contributions."""
+    name = node.name or node.label
+    call = node.call
+    rule = rule_for(call.op) if call is not None else None
+    operands = rule.operands if rule else ("a", "b", "c")
+    arg_names: list[str] = []
+    if call is not None:
+        for i, (arg, source) in enumerate(zip(call.args, call.arg_nodes, strict=False)):
+            label = operands[i] if i < len(operands) else f"arg{i}"
+            scalar = arg if isinstance(arg, (torch.Tensor, int, float)) else None
+            shown = _name(graph, source, _text(scalar) if _is_scalar(arg) else label)
+            arg_names.append(f"{label} = {shown}")
+    formula = rule.formula if rule else (call.name if call else node.op or "")
+    heading = f"{name} = {formula}   ({node.op})"
+    parts, total = arriving_sum(graph, node)
+    result = Explanation(node.id, heading, [], parts, total, f"∂out/∂{name} = {_text(node.grad)}")
+    if call is not None:
+        for i, arg in enumerate(call.args):
+            if isinstance(arg, torch.Tensor) and arg.numel() > 1 and i < len(arg_names):
+                result.inputs.append(f"{arg_names[i]}: {_text(arg)}")
+    if call is None or rule is None or node.grad is None:
+        result.fallback = f"computed by PyTorch's {node.op}" + (
+            "" if node.grad is not None else " (no gradient reached it)"
+        )
+        return result
+    try:
+        computed = rule.compute(call.args, call.kwargs, _output(node), node.grad)
+    except (NotImplementedError, RuntimeError, TypeError, IndexError):
+        result.fallback = (
+            f"computed by PyTorch's {node.op} (this use of it has no rule written here)"
+        )
+        return result
+    edges = [e for e in graph.inputs_of(node.id) if e.input_index is not None]
+    used: set[int] = set()
+    for i, (partial, value) in enumerate(zip(rule.partials, computed, strict=False)):
+        if partial is None or value is None:
+            continue
+        source = call.arg_nodes[i] if i < len(call.arg_nodes) else None
+        if source is not None and graph.node(source).kind == "const":
+            continue  # constants get no gradient
+        recorded = _recorded(edges, source, used)
+        if source is None and recorded is None:
+            continue
+        label = operands[i] if i < len(operands) else f"arg{i}"
+        result.terms.append(
+            Term(
+                arg_names[i] if i < len(arg_names) else label,
+                source,
+                f"∂{name}/∂{label} = {partial}",
+                _local(value, node.grad),
+                _product(node.grad, value),
+                value,
+                recorded,
+            )
+        )
+    return result
+
+
+def _output(node: GraphNode) -> torch.Tensor:
+    value = node.value
+    return value if isinstance(value, torch.Tensor) else torch.tensor(float(value or 0.0))
+
+
+def _recorded(edges: list[GraphEdge], source: str | None, used: set[int]) -> torch.Tensor | None:
+    for index, edge in enumerate(edges):
+        if edge.src == source and index not in used:
+            used.add(index)
+            return edge.grad
+    return None
+
+
+def _local(contribution: torch.Tensor, upstream: torch.Tensor) -> str:
+    """The local derivative with numbers: contribution ÷ upstream, where both are scalars."""
+    if contribution.numel() == 1 and upstream.numel() == 1 and float(upstream) != 0:
+        return f"= {format_number(float(contribution) / float(upstream))}"
+    return f"shape {shape_text(tuple(contribution.shape))}"
+
+
+def _product(upstream: torch.Tensor, contribution: torch.Tensor) -> str:
+    if contribution.numel() == 1 and upstream.numel() == 1 and float(upstream) != 0:
+        local = float(contribution) / float(upstream)
+        return (
+            f"{format_number(float(upstream))} × {format_number(local)} = "
+            f"{format_number(float(contribution))}"
+        )
+    return f"upstream {_text(upstream)}  →  sends {_text(contribution)}"

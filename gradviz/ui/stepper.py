@@ -1,0 +1,234 @@
+"""The backprop player: step through the backward (or forward) pass with the chain rule shown."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+if TYPE_CHECKING:
+    from gradviz.autograd.graph import Graph
+    from gradviz.explain.steps import Step
+
+MODES = (
+    ("backward", "Backward, in PyTorch's engine order"),
+    ("recursive", "Backward, the lecture's recursion"),
+    ("forward", "Forward pass"),
+)
+
+
+class Stepper(QWidget):
+    """Holds the steps of the current graph; `step_changed(index)` whenever the step moves."""
+
+    step_changed = Signal(int)
+    mode_changed = Signal(str)
+    stopped = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Backprop player")
+        self.graph: Graph | None = None
+        self.steps: list[Step] = []
+        self.index = 0
+        self._timer = QTimer(self, interval=900)
+        self._timer.timeout.connect(self._advance)
+        layout = QVBoxLayout(self)
+        controls = QHBoxLayout()
+        self.mode = QComboBox()
+        for key, title in MODES:
+            self.mode.addItem(title, key)
+        self.mode.currentIndexChanged.connect(lambda _: self.mode_changed.emit(self.current_mode))
+        self.start_node = QComboBox()
+        self.start_node.setToolTip("The node the lecture's recursion starts from")
+        self.start_node.currentIndexChanged.connect(lambda _: self.rebuild())
+        self.first = QPushButton("|◀")
+        self.back = QPushButton("◀")
+        self.play = QPushButton("▶ Play")
+        self.next = QPushButton("▶")
+        self.last = QPushButton("▶|")
+        self.exit = QPushButton("Done")
+        for button, tip in (
+            (self.first, "First step (Home)"), (self.back, "Previous step (←)"),
+            (self.play, "Play / pause"), (self.next, "Next step (Space or →)"),
+            (self.last, "Last step (End)"), (self.exit, "Leave the walk-through"),
+        ):  # fmt: skip
+            button.setToolTip(tip)
+        self.first.clicked.connect(lambda: self.go(0))
+        self.back.clicked.connect(lambda: self.go(self.index - 1))
+        self.next.clicked.connect(lambda: self.go(self.index + 1))
+        self.last.clicked.connect(lambda: self.go(len(self.steps) - 1))
+        self.play.clicked.connect(self.toggle_play)
+        self.exit.clicked.connect(self.stopped)
+        self.speed = QSlider(Qt.Orientation.Horizontal)
+        self.speed.setRange(1, 10)
+        self.speed.setValue(4)
+        self.speed.setMaximumWidth(120)
+        self.speed.setToolTip("playing speed")
+        self.speed.valueChanged.connect(lambda v: self._timer.setInterval(int(3600 / v)))
+        self.timeline = QSlider(Qt.Orientation.Horizontal)
+        self.timeline.setAccessibleName("Timeline")
+        self.timeline.valueChanged.connect(self.go)
+        for widget in (self.mode, self.start_node, self.first, self.back, self.play, self.next,
+                       self.last, QLabel("speed"), self.speed, self.exit):  # fmt: skip
+            controls.addWidget(widget)
+        layout.addLayout(controls)
+        layout.addWidget(self.timeline)
+        self.caption = QLabel("")
+        self.caption.setWordWrap(True)
+        font = self.caption.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.caption.setFont(font)
+        layout.addWidget(self.caption)
+        self.chain = QTextBrowser()
+        self.chain.setAccessibleName("Chain rule")
+        self.chain.setMinimumHeight(160)
+        layout.addWidget(self.chain, 1)
+
+    def set_large(self, large: bool) -> None:
+        """Big type for the back row (presentation mode)."""
+        self.chain.setStyleSheet("font-size: 26px;" if large else "")
+        self.caption.setStyleSheet("font-size: 24px;" if large else "")
+
+    # -- keyboard --------------------------------------------------------------------------------
+    def install_shortcuts(self, host: QWidget) -> None:
+        """Space/→ next, ← back, Home/End: active while `host` or its children have focus."""
+        for keys, action in (
+            (("Space", "Right"), lambda: self.go(self.index + 1)),
+            (("Left", "Backspace"), lambda: self.go(self.index - 1)),
+            (("Home",), lambda: self.go(0)),
+            (("End",), lambda: self.go(len(self.steps) - 1)),
+            (("P",), self.toggle_play),
+        ):
+            for key in keys:
+                shortcut = QShortcut(QKeySequence(key), host)
+                shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                shortcut.activated.connect(action)
+
+    # -- state -----------------------------------------------------------------------------------
+    @property
+    def current_mode(self) -> str:
+        return str(self.mode.currentData())
+
+    @property
+    def current(self) -> Step | None:
+        return self.steps[self.index] if 0 <= self.index < len(self.steps) else None
+
+    def set_graph(self, graph: Graph, keep_position: bool = True) -> None:
+        self.graph = graph
+        leaves = [n for n in graph.nodes if n.kind in ("input", "param", "op")]
+        chosen = self.start_node.currentData()
+        self.start_node.blockSignals(True)
+        self.start_node.clear()
+        for node in leaves:
+            self.start_node.addItem(f"from {node.name or node.label}", node.id)
+        first_leaf = next((i for i, n in enumerate(leaves) if n.kind != "op"), 0)
+        index = self.start_node.findData(chosen) if chosen is not None else first_leaf
+        self.start_node.setCurrentIndex(index if index >= 0 else first_leaf)
+        self.start_node.blockSignals(False)
+        self.rebuild(keep_position)
+
+    def rebuild(self, keep_position: bool = False) -> None:
+        from gradviz.explain.steps import steps_for
+
+        if self.graph is None:
+            return
+        self.start_node.setVisible(self.current_mode == "recursive")
+        position = self.index if keep_position else 0
+        self.steps = steps_for(self.graph, self.current_mode, self.start_node.currentData())
+        self.timeline.blockSignals(True)
+        self.timeline.setRange(0, max(0, len(self.steps) - 1))
+        self.timeline.blockSignals(False)
+        self.index = -1
+        self.go(min(position, len(self.steps) - 1))
+
+    def go(self, index: int) -> None:
+        if not self.steps:
+            return
+        index = max(0, min(index, len(self.steps) - 1))
+        if index == self.index:
+            return
+        self.index = index
+        self.timeline.blockSignals(True)
+        self.timeline.setValue(index)
+        self.timeline.blockSignals(False)
+        step = self.steps[index]
+        self.caption.setText(step.caption)
+        self.chain.setHtml(self._chain_html(step))
+        self.step_changed.emit(index)
+
+    def toggle_play(self) -> None:
+        if self._timer.isActive():
+            self._timer.stop()
+            self.play.setText("▶ Play")
+        else:
+            if self.index >= len(self.steps) - 1:
+                self.go(0)
+            self._timer.start()
+            self.play.setText("⏸ Pause")
+
+    def _advance(self) -> None:
+        if self.index >= len(self.steps) - 1:
+            self.toggle_play()
+            return
+        self.go(self.index + 1)
+
+    # -- the chain-rule panel --------------------------------------------------------------------
+    def _chain_html(self, step: Step) -> str:
+        from gradviz.explain.chain import explain
+        from gradviz.render.labels import tensor_text
+
+        graph = self.graph
+        if graph is None or step.node_id is None:
+            return ""
+        node = graph.node(step.node_id)
+        if self.current_mode == "forward":
+            inputs = ", ".join(
+                escape(graph.node(e.src).name or graph.node(e.src).label)
+                for e in graph.inputs_of(node.id)
+            )
+            return (
+                f"<h3>{escape(node.name or node.label)} = {escape(node.op or '')}({inputs})</h3>"
+                f"<p>value: <b>{escape(tensor_text(node.value))}</b></p>"
+            )
+        if self.current_mode == "recursive":
+            stack = " → ".join(escape(graph.node(n).name or n) for n in step.stack) or "(empty)"
+            cache = ", ".join(escape(graph.node(n).name or n) for n in step.cache) or "(empty)"
+            return f"<p><b>recursion stack</b>: {stack}</p><p><b>cache</b>: {cache}</p>"
+        if step.index == 0:
+            return "<p>The backward pass starts at the output: ∂out/∂out = 1.</p>"
+        return explanation_html(explain(graph, node))
+
+
+def explanation_html(explanation: Any) -> str:
+    """The chain rule at one node as HTML (escaped): arriving sum, rule, numbers, result."""
+    parts = [f"<h3>{escape(explanation.heading)}</h3>"]
+    for line in explanation.inputs:
+        parts.append(f"<p style='color:#555'>{escape(line)}</p>")
+    if explanation.arriving_total:
+        terms = " + ".join(
+            f"{escape(v)} <i>(from {escape(n)})</i>" for n, v in explanation.arriving
+        )
+        parts.append(f"<p><b>gradient arriving, summed over consumers</b>: {terms}</p>")
+        parts.append(f"<p>= <b>{escape(explanation.arriving_total.split(' = ')[-1])}</b></p>")
+    parts.append(f"<p>{escape(explanation.upstream)}</p>")
+    if explanation.fallback:
+        parts.append(f"<p><i>{escape(explanation.fallback)}</i></p>")
+    for term in explanation.terms:
+        parts.append(
+            f"<p>→ <b>{escape(term.operand)}</b>: {escape(term.partial)} {escape(term.local)}<br>"
+            f"&nbsp;&nbsp;&nbsp;chain rule: {escape(term.product)}</p>"
+        )
+    return "".join(parts)

@@ -1,0 +1,138 @@
+"""The backprop player and classroom mode, driven from the keyboard (pytest-qt, offscreen)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import torch
+from PySide6.QtCore import Qt
+
+from gradviz.render.drawing import Text
+from tests.ui.conftest import set_program, wait_graph
+
+LECTURE = "x = 2.0\ny = 3.0\nz1 = x*y\nz2 = exp(z1)\nz3 = z1 + z2\n"
+
+
+def texts(window, name: str) -> list[str]:  # type: ignore[no-untyped-def]
+    node = window.graph.find(name)
+    return [d.text for d in window.canvas.current.nodes[node.id].drawables if isinstance(d, Text)]
+
+
+def test_keyboard_stepping_follows_the_engine(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    set_program(qtbot, window, LECTURE)
+    walk = window.walkthrough
+    walk.start()
+    stepper = walk.stepper
+    assert stepper.index == 0 and "∇ not yet" in texts(window, "z1")
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Space)
+    assert stepper.index == 1 and "AddBackward0" in stepper.caption.text()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Right)
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Right)
+    assert stepper.index == 3
+    assert window.canvas.selected == window.graph.find("z1").id
+    html = stepper.chain.toHtml()
+    e6 = float(torch.exp(torch.tensor(6.0)))
+    assert f"{1 + e6:.5g}" in html and f"{3 * (1 + e6):.5g}" in html and "from z2" in html
+    assert f"∇ {1 + e6:.5g}" in texts(window, "z1")
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Left)
+    assert stepper.index == 2 and "∇ not yet" in texts(window, "z1")
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Home)
+    assert stepper.index == 0
+    qtbot.keyClick(window.canvas, Qt.Key.Key_End)
+    assert stepper.index == len(stepper.steps) - 1
+    stepper.toggle_play()
+    stepper.go(0)
+    qtbot.waitUntil(lambda: stepper.index >= 2, timeout=10_000)
+    stepper.toggle_play()
+    walk.stop()
+    assert f"∇ {1 + e6:.5g}" in texts(window, "z1")
+
+
+def test_other_orders(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    set_program(qtbot, window, LECTURE)
+    walk = window.walkthrough
+    walk.start()
+    stepper = walk.stepper
+    stepper.mode.setCurrentIndex(stepper.mode.findData("recursive"))
+    assert "compute grad(x)" in stepper.steps[0].caption
+    stepper.go(5)
+    assert "stack" in stepper.chain.toPlainText()
+    stepper.mode.setCurrentIndex(stepper.mode.findData("forward"))
+    wait_graph(qtbot, window)
+    qtbot.waitUntil(
+        lambda: stepper.current_mode == "forward" and stepper.steps[0].values is not None,
+        timeout=10_000,
+    )
+    stepper.go(1)
+    assert "—" in " ".join(texts(window, "z3")) and "6.0" in texts(window, "z1")
+    walk.stop()
+    wait_graph(qtbot, window)
+
+
+def test_presentation_mode_is_big_and_bare(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    set_program(qtbot, window, LECTURE)
+    window.resize(1920, 1080)
+    walk = window.walkthrough
+    walk.toggle_presentation()
+    wait_graph(qtbot, window)
+    assert walk.presenting and walk.active
+    assert not window.editor.isVisible() and not window.inspector_dock.isVisible()
+    assert not window.menuBar().isVisible() and walk.dock.isVisible()
+    walk.stepper.go(2)
+    sizes = [
+        d.size
+        for item in window.canvas.current.nodes.values()
+        for d in item.drawables
+        if isinstance(d, Text)
+    ]
+    node_px = max(sizes) * window.canvas.transform().m11()
+    assert node_px >= 28, node_px
+    walk.toggle_presentation()
+    wait_graph(qtbot, window)
+    assert window.editor.isVisible() and window.menuBar().isVisible() and not walk.presenting
+
+
+def test_step_and_walkthrough_exports(qtbot, window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    set_program(qtbot, window, LECTURE)
+    walk = window.walkthrough
+    walk.start()
+    walk.stepper.go(2)
+    for suffix, magic in (("png", b"\x89PNG"), ("svg", b"<svg"), ("pdf", b"%PDF")):
+        out = tmp_path / f"step.{suffix}"
+        walk.export_step(str(out))
+        assert magic in out.read_bytes()[:400]
+    gif = tmp_path / "walk.gif"
+    job = walk.export_animation(str(gif))
+    with qtbot.waitSignal(job.signals.done, timeout=60_000) as blocker:
+        pass
+    import imageio.v2 as imageio
+
+    frames = imageio.mimread(str(gif))
+    assert len(frames) == len(walk.stepper.steps) == blocker.args[0] == 4
+
+
+def test_headless_walkthrough_export_has_one_frame_per_step(tmp_path: Path) -> None:
+    program = tmp_path / "p.py"
+    example = Path(__file__).parents[2] / "gradviz/resources/examples/03_computing_gradients.py"
+    program.write_text(example.read_text())
+    out = tmp_path / "backprop.gif"
+    result = subprocess.run(
+        [sys.executable, "-m", "gradviz", "export", str(program), "-o", str(out), "--steps"],
+        capture_output=True, text=True, timeout=240,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    import imageio.v2 as imageio
+
+    from gradviz.autograd.tracer import trace
+
+    graph = trace(program.read_text()).graph
+    assert len(imageio.mimread(str(out))) == len(graph.backward_order) + 1
+    bad = subprocess.run(
+        [sys.executable, "-m", "gradviz", "export", str(program), "-o", str(tmp_path / "x.gif")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert bad.returncode == 2 and "--steps" in bad.stderr
