@@ -7,11 +7,9 @@ Prints ratios (lower is better for gradviz / other). Nothing here is asserted.
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,23 +18,13 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from programs import PROGRAMS, Program
+from timing import median_time
 
 from gradviz.autograd.tracer import trace
 from gradviz.lang.interpreter import run_program
 from gradviz.lang.parser import parse
 from gradviz.render.dot import build_dot
 from gradviz.render.layout import run_dot
-
-
-def best_of(fn: Callable[[], object], repeat: int) -> float:
-    """Median wall time in seconds over `repeat` runs (after one warm-up)."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def plain(program: Program, device: str) -> Callable[[], object]:
@@ -79,7 +67,7 @@ def gradviz_trace_and_svg(program: Program, device: str) -> Callable[[], object]
 
 
 def whole_process(cmd: list[str], repeat: int) -> float:
-    return best_of(lambda: subprocess.run(cmd, check=True, capture_output=True), repeat)
+    return median_time(lambda: subprocess.run(cmd, check=True, capture_output=True), repeat)
 
 
 TORCHVIZ_SCRIPT = """
@@ -109,11 +97,11 @@ def main() -> None:
     print(header)
     for program in PROGRAMS:
         nodes = len(trace(program.source, device=device).graph.nodes)
-        t_plain = best_of(plain(program, device), repeat)
-        t_run = best_of(gradviz_run_only(program, device), repeat)
-        t_trace = best_of(gradviz_trace(program, device), repeat)
-        t_gv = best_of(gradviz_trace_and_svg(program, device), repeat)
-        t_tv = best_of(torchviz_dot(program, device), repeat)
+        t_plain = median_time(plain(program, device), repeat)
+        t_run = median_time(gradviz_run_only(program, device), repeat)
+        t_trace = median_time(gradviz_trace(program, device), repeat)
+        t_gv = median_time(gradviz_trace_and_svg(program, device), repeat)
+        t_tv = median_time(torchviz_dot(program, device), repeat)
         print(
             f"{program.name:<18}{nodes:>6}{t_plain * 1e3:>9.2f}ms{t_run * 1e3:>8.2f}ms"
             f"{t_trace * 1e3:>8.2f}ms{t_trace / t_plain:>11.2f}x{t_gv * 1e3:>8.1f}ms"

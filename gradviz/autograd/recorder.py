@@ -7,6 +7,8 @@ from typing import Any
 
 import torch
 
+from gradviz.lang.guard import tensors_in
+
 Node = Any  # torch.autograd.graph.Node (its Python type varies per op)
 
 
@@ -17,19 +19,6 @@ class _Value:
 
     def current(self) -> torch.Tensor:
         return self.snapshot if self.snapshot is not None else self.tensor.detach()
-
-
-def _flat_tensors(tree: Any) -> list[torch.Tensor]:
-    if isinstance(tree, torch.Tensor):
-        return [tree]
-    found: list[torch.Tensor] = []
-    if isinstance(tree, (tuple, list)):
-        for item in tree:
-            if isinstance(item, torch.Tensor):
-                found.append(item)
-            elif isinstance(item, (tuple, list)):
-                found.extend(t for t in item if isinstance(t, torch.Tensor))
-    return found
 
 
 _WRITES: dict[Any, bool] = {}
@@ -73,10 +62,10 @@ class ForwardRecorder:
     def before_op(self, func: Any, args: tuple[Any, ...]) -> None:
         self.flush()
         if _writes(func):
-            self._snapshot_aliases(_flat_tensors(args))
+            self._snapshot_aliases(tensors_in(args))
 
     def after_op(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> None:
-        outputs = _flat_tensors(out)
+        outputs = tensors_in(out)
         self._pending.extend((tensor, func, args, kwargs) for tensor in outputs)
         if func.is_view and args and isinstance(args[0], torch.Tensor):
             base = args[0]

@@ -42,7 +42,7 @@ def _to_meta(value: Any) -> Any:
     return value
 
 
-def _tensors(tree: Any) -> list[torch.Tensor]:
+def tensors_in(tree: Any) -> list[torch.Tensor]:
     """Tensors among an op's arguments or results (flat, or one list deep as for cat)."""
     if isinstance(tree, torch.Tensor):
         return [tree]
@@ -193,7 +193,7 @@ class AllocationGuard(TorchDispatchMode):
         if kind == NO_NEW_MEMORY:
             return []
         if kind != META:
-            tensors = _tensors(args) + _tensors(kwargs)
+            tensors = tensors_in(args) + tensors_in(kwargs)
             if tensors:
                 size = max(t.element_size() for t in tensors)
                 if kind == AT_MOST_INPUT:
@@ -209,7 +209,7 @@ class AllocationGuard(TorchDispatchMode):
                         return [(a.shape[:-1].numel() * b.shape[-1], size)]
         if kind == META and args and isinstance(args[0], (list, tuple)) and not kwargs.get("out"):
             sizes = args[0]
-            if sizes and all(type(s) is int for s in sizes) and not _tensors(args):
+            if sizes and all(type(s) is int for s in sizes) and not tensors_in(args):
                 numel = 1
                 for s in sizes:
                     numel *= max(s, 0)
@@ -228,7 +228,7 @@ class AllocationGuard(TorchDispatchMode):
 
     @staticmethod
     def _sizes(out: Any) -> list[tuple[int, int]]:
-        return [(t.numel(), t.element_size()) for t in _tensors(out)]
+        return [(t.numel(), t.element_size()) for t in tensors_in(out)]
 
     def _check(self, sizes: list[tuple[int, int]]) -> None:
         limit = self.limits.max_tensor_elements
@@ -246,8 +246,8 @@ class AllocationGuard(TorchDispatchMode):
             )
 
     def _account(self, args: tuple[Any, ...], out: Any) -> None:
-        inputs = {id(t) for t in _tensors(args)}
-        for tensor in _tensors(out):
+        inputs = {id(t) for t in tensors_in(args)}
+        for tensor in tensors_in(out):
             if id(tensor) in inputs or tensor._base is not None:
                 continue  # in-place result or a view: no new memory
             nbytes = tensor.numel() * tensor.element_size()

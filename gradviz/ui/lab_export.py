@@ -6,8 +6,6 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 if TYPE_CHECKING:
     from gradviz.optim.surfaces import Surface
     from gradviz.optim.trajectories import Race
@@ -17,13 +15,13 @@ def export_race(surface: Surface, race: Race, path: str, theme: str = "light") -
     """Write the final frame (PNG) or the whole race (GIF, MP4) of `race` on `surface`."""
     if not os.environ.get("DISPLAY") and not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    import torch
     from PySide6.QtWidgets import QApplication
 
     from gradviz.optim.grid import colour_values, evaluate_grid
     from gradviz.ui.lab.animation import frame_steps, grab, write_frames
     from gradviz.ui.lab.palette import MARKERS, RACER_COLOURS
-    from gradviz.ui.lab.surface_view import GridImage, Path, SurfaceView
+    from gradviz.ui.lab.surface_view import GridImage, SurfaceView
+    from gradviz.ui.lab.tasks import path_of
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     view = SurfaceView()
@@ -34,24 +32,10 @@ def export_race(surface: Surface, race: Race, path: str, theme: str = "light") -
         surface.log_scale, grid.seconds, "cpu",
     )  # fmt: skip
     view.set_grid(image, [(m.x, m.y) for m in surface.minima], reset_view=True)
-    paths = []
-    for index, run in enumerate(race.runs):
-        points = np.array(run.points, dtype=np.float64)
-        at = torch.tensor(points, dtype=torch.float32, requires_grad=True)
-        surface(at[:, 0], at[:, 1]).sum().backward()
-        gradients = at.grad.numpy() if at.grad is not None else np.zeros_like(points)
-        colour = RACER_COLOURS[index % len(RACER_COLOURS)]
-        paths.append(
-            Path(
-                run.label,
-                colour,
-                points,
-                np.array(run.losses),
-                gradients,
-                run.diverged_at,
-                MARKERS[index % len(MARKERS)],
-            )
-        )
+    paths = [
+        path_of(surface, run, RACER_COLOURS[i % len(RACER_COLOURS)], MARKERS[i % len(MARKERS)])
+        for i, run in enumerate(race.runs)
+    ]
     view.set_paths(paths)
     if race.runs:
         view.set_start(*race.runs[0].points[0])

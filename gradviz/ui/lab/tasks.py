@@ -15,6 +15,7 @@ from gradviz.ui.lab.surface_view import GridImage, Path
 
 if TYPE_CHECKING:
     from gradviz.optim.surfaces import Surface
+    from gradviz.optim.trajectories import Run
 
 GridOutcome = tuple[GridImage, list[tuple[float, float]], object]
 
@@ -48,6 +49,17 @@ def make_surface(name: str, function_source: str) -> Surface:
     from gradviz.optim.surfaces import get_surface
 
     return get_surface(name)
+
+
+def path_of(surface: Surface, run: Run, colour: str, marker: str) -> Path:
+    """A run ready to draw, with ∇f at each of its points."""
+    import torch
+
+    points = np.array(run.points, dtype=np.float64)
+    at = torch.tensor(points, dtype=torch.float32, requires_grad=True)
+    surface(at[:, 0], at[:, 1]).sum().backward()
+    grads = at.grad.numpy().astype(np.float64) if at.grad is not None else np.zeros_like(points)
+    return Path(run.label, colour, points, np.array(run.losses), grads, run.diverged_at, marker)
 
 
 def grid_task(
@@ -95,23 +107,7 @@ def race_task(
                 surface, spec, starts, steps, cancel=cancel
             )
             run_ = to_runs(spec, positions, losses, diverged)[0]
-            points = np.array(run_.points, dtype=np.float64)
-            at = torch.tensor(points, dtype=torch.float32, requires_grad=True)
-            surface(at[:, 0], at[:, 1]).sum().backward()
-            gradients = (
-                at.grad.numpy().astype(np.float64) if at.grad is not None else np.zeros_like(points)
-            )
-            paths.append(
-                Path(
-                    run_.label,
-                    colour,
-                    points,
-                    np.array(run_.losses),
-                    gradients,
-                    run_.diverged_at,
-                    MARKERS[index % len(MARKERS)],
-                )
-            )
+            paths.append(path_of(surface, run_, colour, MARKERS[index % len(MARKERS)]))
         if device.startswith("cuda"):
             torch.cuda.synchronize()
         minima = [(m.x, m.y) for m in surface.minima]
