@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from gradviz.autograd.tracer import TraceResult
     from gradviz.lang.parser import ScalarInput
 
-SUBCOMMANDS = ("trace", "export", "optimize", "language")
+SUBCOMMANDS = ("trace", "export", "optimize", "landscape", "language")
 EXIT_USAGE = 2
 
 
@@ -183,6 +183,23 @@ def _surface(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         raise UsageError(str(exc.args[0])) from None
 
 
+def cmd_landscape(args: argparse.Namespace) -> int:
+    from gradviz.nets.landscape import landscape_json, random_landscape
+    from gradviz.nets.replay import ReplayError, replay_loss
+
+    if not args.json:
+        raise UsageError("give --json (the landscape is printed as gradviz.landscape/1 JSON)")
+    result = _trace(args)
+    try:
+        loss, base = replay_loss(result.graph)
+        landscape = random_landscape(loss, base, args.grid, args.span, args.seed)
+    except (ReplayError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+    json.dump(landscape_json(landscape), sys.stdout, allow_nan=False)
+    sys.stdout.write("\n")
+    return 0
+
+
 def cmd_language(args: argparse.Namespace) -> int:
     from gradviz.lang.reference import language_reference
 
@@ -251,6 +268,16 @@ def _subcommand_parser() -> argparse.ArgumentParser:
     optimize.add_argument("-o", "--output", help="OUT.png (final frame), .gif or .mp4 (the race)")
     optimize.add_argument("--theme", default="light", choices=("light", "dark", "projector"))
     optimize.set_defaults(handler=cmd_optimize)
+
+    landscape = sub.add_parser(
+        "landscape", help="the loss around the torch.nn weights along two random directions"
+    )
+    _add_program_args(landscape)
+    landscape.add_argument("--grid", type=int, default=31, help="points per side")
+    landscape.add_argument("--span", type=float, default=1.0, help="α, β from −S to S")
+    landscape.add_argument("--seed", type=int, default=0, help="for the random directions")
+    landscape.add_argument("--json", action="store_true")
+    landscape.set_defaults(handler=cmd_landscape)
 
     language = sub.add_parser("language", help="list what programs may use")
     language.set_defaults(handler=cmd_language)

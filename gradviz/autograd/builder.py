@@ -24,7 +24,6 @@ from gradviz.autograd.walk import is_leaf_node, output_count
 
 Node = Any
 Key = tuple[str, object]
-CALL_COPY_LIMIT = 1 << 20  # forward arguments up to this many elements are copied
 
 
 @dataclass
@@ -99,6 +98,7 @@ class GraphBuilder:
         self.edges: list[tuple[Key, Key, int | None, int, torch.Tensor | None]] = []
         self.param_paths = names.param_paths()
         self.tensor_keys: dict[int, Key] = {}  # id(tensor) → the node whose value it is
+        self.output_nrs: dict[int, int] = {}  # id(tensor) → which output of that node
         self.keep: list[object] = []  # holds those tensors, so their ids stay theirs
 
     def build(self) -> Graph:
@@ -130,7 +130,11 @@ class GraphBuilder:
             saved=_saved(self.snap.saved.get(node, [])),
         )
         for nr in range(1, output_count(node)):
-            name = self.names.name_of(self.recorder.tensor_of(node, nr))
+            extra = self.recorder.tensor_of(node, nr)
+            self._remember(extra, ("op", node))
+            if extra is not None:
+                self.output_nrs[id(extra)] = nr
+            name = self.names.name_of(extra)
             entry.extra.append(
                 ExtraOutput(self.recorder.value_of(node, nr), _grad(arrived, nr), name)
             )
@@ -197,10 +201,14 @@ class GraphBuilder:
                 self.keep.append(previous)
 
         def copy(value: object) -> object:
+            """Leaves (which an optimizer may change next) as they were; others by reference."""
             if isinstance(value, torch.Tensor):
-                return (
-                    value.detach().clone() if value.numel() <= CALL_COPY_LIMIT else value.detach()
-                )
+                key = self.tensor_keys.get(id(value))
+                if key is not None and key[0] == "leaf":
+                    snapshot = self.snap.leaf_values.get(key[1])
+                    if snapshot is not None:
+                        return snapshot
+                return value.detach()
             if isinstance(value, (list, tuple)):
                 return type(value)(copy(v) for v in value)
             return value
@@ -211,11 +219,23 @@ class GraphBuilder:
             else None
             for a in args
         )
+
+        def ref(value: object) -> object:
+            if isinstance(value, torch.Tensor):
+                key = self.tensor_keys.get(id(value))
+                node_id = ids.get(key) if key is not None else None
+                return (node_id, self.output_nrs.get(id(value), 0)) if node_id else None
+            if isinstance(value, (list, tuple)):
+                return tuple(ref(v) for v in value)
+            return None
+
+        refs = tuple(ref(a) for a in args)
         return ForwardCall(
             str(func),
             tuple(copy(a) for a in args),
             {k: copy(v) for k, v in kwargs.items()},
             arg_nodes,
+            refs,
         )
 
     def _scalar(self, value: float, order: float) -> Key:  # an int stays an int

@@ -32,6 +32,9 @@ class ForwardCall:
     args: tuple[object, ...]
     kwargs: dict[str, object]
     arg_nodes: tuple[str | None, ...] = ()
+    # args with every tensor replaced by (node id, output number) where it is a node's value
+    # (lists too, as for cat): enough to re-run the graph with other parameter values.
+    refs: tuple[object, ...] = ()
 
     @property
     def name(self) -> str:

@@ -1,0 +1,1 @@
+"""Small networks: specs, toy datasets, training, and their real loss landscapes."""

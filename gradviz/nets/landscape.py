@@ -1,0 +1,207 @@
+"""The real loss landscape around a network's weights (Li et al., "Visualizing the Loss
+Landscape of Neural Nets", NeurIPS 2018): two filter-normalised random directions, or the
+top two PCA directions of a training trajectory, and the loss over a grid of steps along them —
+evaluated batched with torch.func.vmap, in chunks, never one grid point at a time."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+
+import torch
+from torch.func import vmap
+
+from gradviz.nets.replay import LossFn, Params, Unbatchable
+
+# Bytes of parameters and intermediate values per batched chunk: a CPU keeps a chunk in its
+# caches (measured best for a 2-32-32-2 MLP on 1,000 points); a GPU wants big launches.
+CHUNK_BYTES = {"cpu": 24 << 20, "cuda": 2 << 30}
+
+
+@dataclass
+class Landscape:
+    alphas: torch.Tensor  # steps along the first direction
+    betas: torch.Tensor  # steps along the second
+    losses: torch.Tensor  # len(betas) × len(alphas)
+    center: float  # the loss at the weights themselves
+    seconds: float
+    device: str
+    method: str  # "batched", "vmap" or "loop" (how the grid was evaluated)
+    directions: str = "filter-normalised random"
+    path: list[tuple[float, float]] = field(default_factory=list)  # a trajectory, projected
+
+
+def filter_normalised(params: Params, generator: torch.Generator) -> Params:
+    """A random direction scaled filter by filter to the weights' own norms; biases and other
+    one-dimensional parameters get zero (ignored), as in the paper."""
+    direction: Params = {}
+    for name, weight in params.items():
+        if weight.dim() <= 1:
+            direction[name] = torch.zeros_like(weight)
+            continue
+        d = torch.randn(weight.shape, generator=generator, dtype=weight.dtype).to(weight.device)
+        d_norm = d.flatten(1).norm(dim=1).clamp_min(1e-12)
+        w_norm = weight.flatten(1).norm(dim=1)
+        scale = (w_norm / d_norm).reshape(-1, *([1] * (weight.dim() - 1)))
+        direction[name] = d * scale
+    return direction
+
+
+def _chunk_size(loss: LossFn, params: Params) -> int:
+    size = sum(p.numel() * p.element_size() for p in params.values())
+    size += int(getattr(loss, "activation_bytes", 0))
+    device = next(iter(params.values())).device.type
+    return max(1, min(65536, CHUNK_BYTES.get(device, CHUNK_BYTES["cpu"]) // max(size, 1)))
+
+
+def evaluate_plane(
+    loss: LossFn,
+    base: Params,
+    first: Params,
+    second: Params,
+    alphas: torch.Tensor,
+    betas: torch.Tensor,
+    cancel: threading.Event | None = None,
+) -> tuple[torch.Tensor, str]:
+    """L(θ + α·d₁ + β·d₂) for every (α, β), a chunk of grid points at a time: batched
+    matmuls where the replay has them, else torch.func.vmap, else (an op with no batching
+    rule at all) one point after another — always exact."""
+    grid_b, grid_a = torch.meshgrid(betas, alphas, indexing="ij")
+    flat_a, flat_b = grid_a.reshape(-1), grid_b.reshape(-1)
+
+    def at(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return loss({k: base[k] + a * first[k] + b * second[k] for k in base})
+
+    def stacked(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        def moved(k: str) -> torch.Tensor:
+            shape = (-1, *([1] * base[k].dim()))
+            return base[k] + a.reshape(shape) * first[k] + b.reshape(shape) * second[k]
+
+        return loss.batched({k: moved(k) for k in base})  # type: ignore[attr-defined, no-any-return]
+
+    vmapped = vmap(at, randomness="same")
+    chunk = _chunk_size(loss, base)
+    out = torch.empty_like(flat_a)
+    method = "batched" if hasattr(loss, "batched") else "vmap"
+    with torch.no_grad():
+        for start in range(0, flat_a.numel(), chunk):
+            if cancel is not None and cancel.is_set():
+                raise InterruptedError("cancelled")
+            a, b = flat_a[start : start + chunk], flat_b[start : start + chunk]
+            if method == "batched":
+                try:
+                    out[start : start + chunk] = stacked(a, b)
+                    continue
+                except Unbatchable:
+                    method = "vmap"
+            if method == "vmap":
+                try:
+                    out[start : start + chunk] = vmapped(a, b)
+                    continue
+                except (RuntimeError, NotImplementedError):
+                    method = "loop"  # an op without a batching rule: fall back, still exact
+            out[start : start + chunk] = torch.stack([at(x, y) for x, y in zip(a, b, strict=True)])
+    return out.reshape(len(betas), len(alphas)), method
+
+
+def random_landscape(
+    loss: LossFn,
+    base: Params,
+    grid: int = 31,
+    span: float = 1.0,
+    seed: int = 0,
+    cancel: threading.Event | None = None,
+) -> Landscape:
+    """Two filter-normalised random directions; α, β ∈ [−span, span] on a grid × grid lattice."""
+    if not 2 <= grid <= 1001:
+        raise ValueError("the grid must have between 2 and 1001 points per side")
+    if not 0 < span <= 100:
+        raise ValueError("the span must be positive (and at most 100)")
+    device = next(iter(base.values())).device
+    generator = torch.Generator().manual_seed(seed)
+    first = filter_normalised(base, generator)
+    second = filter_normalised(base, generator)
+    steps = torch.linspace(-span, span, grid, device=device)
+    start = time.perf_counter()
+    losses, method = evaluate_plane(loss, base, first, second, steps, steps, cancel)
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    with torch.no_grad():
+        center = float(loss(base))
+    seconds = time.perf_counter() - start
+    return Landscape(steps.cpu(), steps.cpu(), losses.cpu(), center, seconds, str(device), method)
+
+
+def pca_landscape(
+    loss: LossFn,
+    checkpoints: list[Params],
+    grid: int = 31,
+    margin: float = 0.25,
+    cancel: threading.Event | None = None,
+) -> Landscape:
+    """The paper's §6: the trajectory's top two principal directions (of θᵢ − θ_final), the
+    checkpoints projected onto them, and the loss over the plane they span."""
+    if len(checkpoints) < 3:
+        raise ValueError("need at least three checkpoints of the weights")
+    final = checkpoints[-1]
+    names = list(final)
+    rows = torch.stack(
+        [torch.cat([(c[n] - final[n]).flatten() for n in names]) for c in checkpoints]
+    )
+    _, _, v = torch.linalg.svd(rows - rows.mean(0, keepdim=True), full_matrices=False)
+    directions = v[:2]
+    coords = rows @ directions.T  # checkpoints × 2
+
+    def unflatten(vector: torch.Tensor) -> Params:
+        out: Params = {}
+        offset = 0
+        for n in names:
+            size = final[n].numel()
+            out[n] = vector[offset : offset + size].reshape(final[n].shape)
+            offset += size
+        return out
+
+    first, second = unflatten(directions[0]), unflatten(directions[1])
+    low, high = coords.min(0).values, coords.max(0).values
+    pad = (high - low).clamp_min(1e-6) * margin
+    on = rows.device
+    alphas = torch.linspace(float(low[0] - pad[0]), float(high[0] + pad[0]), grid, device=on)
+    betas = torch.linspace(float(low[1] - pad[1]), float(high[1] + pad[1]), grid, device=on)
+    start = time.perf_counter()
+    losses, method = evaluate_plane(loss, final, first, second, alphas, betas, cancel)
+    with torch.no_grad():
+        center = float(loss(final))
+    seconds = time.perf_counter() - start
+    device = str(next(iter(final.values())).device)
+    result = Landscape(
+        alphas.cpu(),
+        betas.cpu(),
+        losses.cpu(),
+        center,
+        seconds,
+        device,
+        method,
+        "PCA of the trajectory",
+    )
+    result.path = [(float(a), float(b)) for a, b in coords.tolist()]
+    return result
+
+
+def landscape_json(landscape: Landscape) -> dict[str, object]:
+    def number(value: float) -> object:
+        return value if math.isfinite(value) else ("NaN" if math.isnan(value) else "Infinity")
+
+    return {
+        "schema": "gradviz.landscape/1",
+        "directions": landscape.directions,
+        "device": landscape.device,
+        "method": landscape.method,
+        "seconds": landscape.seconds,
+        "center_loss": number(landscape.center),
+        "alphas": landscape.alphas.tolist(),
+        "betas": landscape.betas.tolist(),
+        "losses": [[number(v) for v in row] for row in landscape.losses.tolist()],
+        "path": [list(p) for p in landscape.path],
+    }

@@ -1,0 +1,155 @@
+"""Re-running a traced graph with other parameter values: the loss as a function of the
+parameters — per point (vmappable: every op is the recorded ATen call) or for a whole batch of
+parameter settings at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from gradviz.autograd.graph import Graph, GraphNode
+from gradviz.nets.batched import FRESH_RESULTS, Batched, Unbatchable, batched_call
+
+Params = dict[str, torch.Tensor]
+LossFn = Callable[[Params], torch.Tensor]
+
+
+class ReplayError(ValueError):
+    """The graph cannot be re-run (an op that was not recorded, or no such parameters)."""
+
+
+def _resolve(value: Any, ref: Any, env: dict[str, Any]) -> Any:
+    if isinstance(ref, tuple) and len(ref) == 2 and isinstance(ref[0], str):
+        node_id, output_nr = ref
+        if node_id in env:
+            produced = env[node_id]
+            return produced[output_nr] if isinstance(produced, (tuple, list)) else produced
+        return value
+    if isinstance(value, (list, tuple)) and isinstance(ref, tuple):
+        return type(value)(_resolve(v, r, env) for v, r in zip(value, ref, strict=False))
+    return value
+
+
+def _has_batched(values: Any) -> bool:
+    if isinstance(values, Batched):
+        return True
+    if isinstance(values, (list, tuple)):
+        return any(_has_batched(v) for v in values)
+    return False
+
+
+def _readers(graph: Graph, output: str) -> dict[str, int]:
+    counts: dict[str, int] = {output: 1}
+
+    def count(ref: Any) -> None:
+        if isinstance(ref, tuple) and len(ref) == 2 and isinstance(ref[0], str):
+            counts[ref[0]] = counts.get(ref[0], 0) + 1
+        elif isinstance(ref, tuple):
+            for item in ref:
+                count(item)
+
+    for node in graph.nodes:
+        if node.call is not None:
+            for ref in node.call.refs:
+                count(ref)
+    return counts
+
+
+def _aten(op: str) -> Any:
+    _, name, overload = op.split(".")
+    return getattr(getattr(torch.ops.aten, name), overload)
+
+
+class Replay:
+    """The traced program as a function of its torch.nn parameters (by module path)."""
+
+    def __init__(self, graph: Graph, output: str, params: dict[str, GraphNode]) -> None:
+        self.graph = graph
+        self.output = output
+        self.params = params
+        self.readers = _readers(graph, output)  # node id → how many ops read its value
+        self.fresh = {  # op nodes whose value is a new tensor, not a view of another
+            n.id: n.call is not None and n.call.name in FRESH_RESULTS
+            for n in graph.nodes
+            if n.kind == "op"
+        }
+        self.activation_bytes = sum(  # of one evaluation: sizes batched chunks
+            n.value.numel() * n.value.element_size()
+            for n in graph.nodes
+            if n.kind == "op" and isinstance(n.value, torch.Tensor)
+        )
+
+    def _run(self, values: dict[str, Any], call: Callable[[GraphNode, list[Any]], Any]) -> Any:
+        env: dict[str, Any] = {}
+        for node in self.graph.nodes:
+            if node.kind == "param" and node.param_path in values:
+                env[node.id] = values[node.param_path]
+            elif node.kind != "op":
+                env[node.id] = node.value
+            else:
+                recorded = node.call
+                assert recorded is not None
+                args = [
+                    _resolve(a, r, env) for a, r in zip(recorded.args, recorded.refs, strict=False)
+                ]
+                env[node.id] = call(node, args)
+        result = env[self.output]
+        return result[0] if isinstance(result, (tuple, list)) else result
+
+    def __call__(self, values: Params) -> torch.Tensor:
+        def call(node: GraphNode, args: list[Any]) -> Any:
+            assert node.call is not None
+            return _aten(node.call.op)(*args, **node.call.kwargs)
+
+        result: torch.Tensor = self._run(values, call)
+        return result
+
+    def batched(self, values: Params) -> torch.Tensor:
+        """The loss for each slice values[·][i]: every tensor carries a leading batch
+        dimension. Raises Unbatchable where an op has no batched form here."""
+
+        def call(node: GraphNode, args: list[Any]) -> Any:
+            recorded = node.call
+            assert recorded is not None
+            if not (_has_batched(args) or _has_batched(list(recorded.kwargs.values()))):
+                return _aten(recorded.op)(*args, **recorded.kwargs)
+            first = recorded.refs[0] if recorded.refs else None
+            donated = (
+                isinstance(first, tuple)
+                and isinstance(first[0], str)
+                and self.readers.get(first[0]) == 1
+                and self.fresh.get(first[0], False)
+            )
+            return batched_call(recorded.op, args, recorded.kwargs, donated)
+
+        result = self._run({k: Batched(v) for k, v in values.items()}, call)
+        size = next(iter(values.values())).shape[0]
+        if not isinstance(result, Batched):  # the loss does not depend on the parameters
+            return torch.as_tensor(result).expand(size).clone()
+        return result.tensor.reshape(size)
+
+
+def replay_loss(graph: Graph, prefix: str = "") -> tuple[Replay, Params]:
+    """The program as a function params → loss, and the parameters it was traced at."""
+    params = {n.param_path: n for n in graph.nodes if n.kind == "param" and n.param_path}
+    chosen = {path: node for path, node in params.items() if path.startswith(prefix)}
+    if not chosen:
+        where = f" under {prefix.rstrip('.')!r}" if prefix else ""
+        raise ReplayError(f"the program has no torch.nn parameters{where} to move along")
+    output = graph.output
+    if output is None:
+        raise ReplayError("the program has no output")
+    value = next(n.value for n in graph.nodes if n.id == output)
+    if not isinstance(value, torch.Tensor) or value.numel() != 1:
+        shape = tuple(value.shape) if isinstance(value, torch.Tensor) else "not a tensor"
+        raise ReplayError(f"the loss must be a single number; the program's output is {shape}")
+    for node in graph.nodes:
+        if node.kind == "op" and node.call is None:
+            raise ReplayError(f"{node.op} was not recorded, so it cannot be re-run")
+    base = {p: n.value for p, n in chosen.items() if isinstance(n.value, torch.Tensor)}
+    return Replay(graph, output, chosen), base
+
+
+__all__ = ["LossFn", "Params", "Replay", "ReplayError", "Unbatchable", "replay_loss"]

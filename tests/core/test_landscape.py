@@ -1,0 +1,252 @@
+"""Loss landscapes: replayed graphs and vmapped planes against plain PyTorch, point by point."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.func import functional_call
+
+from gradviz.autograd.tracer import trace
+from gradviz.nets.landscape import (
+    evaluate_plane,
+    filter_normalised,
+    pca_landscape,
+    random_landscape,
+)
+from gradviz.nets.replay import LossFn, Replay, ReplayError, Unbatchable, replay_loss
+from gradviz.resources import example
+from tests.core.corpus import CASES, Case
+
+MLP = """
+import torch
+import torch.nn.functional as F
+from torch import nn
+torch.manual_seed(3)
+model = nn.Sequential(nn.Linear(2, 32), nn.Tanh(), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 2))
+X = torch.randn(40, 2)
+y = (X[:, 0] * X[:, 1] > 0).long()
+loss = F.cross_entropy(model(X), y)
+loss.backward()
+"""
+
+
+def reference_mlp() -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
+    torch.manual_seed(3)
+    model = nn.Sequential(
+        nn.Linear(2, 32), nn.Tanh(), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 2)
+    )
+    X = torch.randn(40, 2)
+    y = (X[:, 0] * X[:, 1] > 0).long()
+    return model, X, y
+
+
+def reference_loss(model: nn.Module, X: torch.Tensor, y: torch.Tensor, params) -> float:  # type: ignore[no-untyped-def]
+    with torch.no_grad():
+        return float(F.cross_entropy(functional_call(model, params, (X,)), y))
+
+
+def test_replay_at_the_traced_weights_gives_the_traced_loss() -> None:
+    graph = trace(MLP).graph
+    loss, base = replay_loss(graph)
+    model, X, y = reference_mlp()
+    assert set(base) == {f"model.{k}" for k, _ in model.named_parameters()}
+    expected = F.cross_entropy(model(X), y).item()
+    assert float(loss(base)) == pytest.approx(expected, abs=1e-6)
+
+
+def test_replay_with_other_weights_matches_torch() -> None:
+    loss, base = replay_loss(trace(MLP).graph)
+    model, X, y = reference_mlp()
+    torch.manual_seed(11)
+    moved = {k: v + 0.3 * torch.randn_like(v) for k, v in base.items()}
+    plain = {k.removeprefix("model."): v for k, v in moved.items()}
+    assert float(loss(moved)) == pytest.approx(reference_loss(model, X, y, plain), abs=1e-6)
+
+
+def test_replay_of_the_lecture_training_loop_is_centred_on_the_last_forward() -> None:
+    """The optimizer steps after the last backward: the landscape is centred on the weights
+    the graph was traced at, whose loss is the graph's output value."""
+    graph = trace(example("07_training_loop.py").source).graph
+    loss, base = replay_loss(graph)
+    output = next(n for n in graph.nodes if n.id == graph.output)
+    assert isinstance(output.value, torch.Tensor)
+    assert float(loss(base)) == pytest.approx(float(output.value), abs=1e-6)
+
+
+WITH_MODULES = [case for case in CASES if re.search(r"\bnn\.[A-Z]\w*\(", case.source)]
+
+
+@pytest.mark.parametrize("case", WITH_MODULES, ids=[case.name for case in WITH_MODULES])
+def test_replay_reproduces_every_corpus_program_with_modules(case: Case) -> None:
+    graph = trace(case.source).graph
+    loss, base = replay_loss(graph)
+    _, reference_output = case.reference()
+    torch.testing.assert_close(loss(base), reference_output.detach(), atol=1e-6, rtol=1e-5)
+
+
+def test_a_program_without_parameters_cannot_be_replayed() -> None:
+    graph = trace("x = 2.0\ny = x * x").graph
+    with pytest.raises(ReplayError, match=r"no torch\.nn parameters"):
+        replay_loss(graph)
+
+
+def test_filter_normalised_directions_have_the_weights_norms() -> None:
+    _, base = replay_loss(trace(MLP).graph)
+    direction = filter_normalised(base, torch.Generator().manual_seed(0))
+    for name, weight in base.items():
+        d = direction[name]
+        assert d.shape == weight.shape
+        if weight.dim() == 1:
+            assert torch.count_nonzero(d) == 0
+        else:
+            torch.testing.assert_close(d.flatten(1).norm(dim=1), weight.flatten(1).norm(dim=1))
+
+
+def only_per_point(loss: Replay) -> LossFn:
+    """The same loss without its batched form, so the grid goes through vmap."""
+    return lambda params: loss(params)
+
+
+@pytest.mark.parametrize("method", ["batched", "vmap"])
+def test_every_grid_point_equals_a_plain_torch_evaluation(method: str) -> None:
+    loss, base = replay_loss(trace(MLP).graph)
+    model, X, y = reference_mlp()
+    fn = loss if method == "batched" else only_per_point(loss)
+    landscape = random_landscape(fn, base, grid=9, span=1.5, seed=4)
+    assert landscape.method == method
+    generator = torch.Generator().manual_seed(4)
+    first = filter_normalised(base, generator)
+    second = filter_normalised(base, generator)
+    for i, beta in enumerate(landscape.betas.tolist()):
+        for j, alpha in enumerate(landscape.alphas.tolist()):
+            params = {
+                k.removeprefix("model."): base[k] + alpha * first[k] + beta * second[k]
+                for k in base
+            }
+            expected = reference_loss(model, X, y, params)
+            assert float(landscape.losses[i, j]) == pytest.approx(expected, abs=1e-5)
+    assert landscape.losses[4, 4] == pytest.approx(landscape.center, abs=1e-6)
+
+
+@pytest.mark.parametrize("case", WITH_MODULES, ids=[case.name for case in WITH_MODULES])
+def test_batched_replay_equals_point_by_point_replay(case: Case) -> None:
+    """Three parameter settings at once, against three separate replays (whose first setting,
+    the traced weights, is itself checked against plain torch above)."""
+    loss, base = replay_loss(trace(case.source).graph)
+    torch.manual_seed(5)
+    shifts = [0.0, 0.2, -0.5]
+    settings = [{k: v + s * torch.randn_like(v) for k, v in base.items()} for s in shifts]
+    stacked = {k: torch.stack([p[k] for p in settings]) for k in base}
+    try:
+        together = loss.batched(stacked)
+    except Unbatchable:
+        assert "Conv2d" in case.source or "Embedding" in case.source or "LayerNorm" in case.source
+        return
+    separately = torch.stack([loss(p).reshape(()) for p in settings])
+    torch.testing.assert_close(together, separately, atol=1e-6, rtol=1e-5)
+
+
+def test_an_unbatchable_graph_falls_back_to_vmap() -> None:
+    case = next(c for c in CASES if "Conv2d" in c.source)
+    loss, base = replay_loss(trace(case.source).graph)
+    landscape = random_landscape(loss, base, grid=3, span=0.5)
+    assert landscape.method == "vmap"
+    per_point = only_per_point(loss)
+    generator = torch.Generator().manual_seed(0)
+    first, second = filter_normalised(base, generator), filter_normalised(base, generator)
+    for i, b in enumerate(landscape.betas.tolist()):
+        for j, a in enumerate(landscape.alphas.tolist()):
+            moved = {k: base[k] + a * first[k] + b * second[k] for k in base}
+            assert float(landscape.losses[i, j]) == pytest.approx(float(per_point(moved)), abs=1e-5)
+
+
+def test_an_op_without_a_batching_rule_falls_back_to_an_exact_loop() -> None:
+    def loss(params: dict[str, torch.Tensor]) -> torch.Tensor:
+        return torch.tensor(params["w"].sum().item() ** 2)  # .item() cannot be vmapped
+
+    base = {"w": torch.tensor([1.0, 2.0])}
+    first = {"w": torch.tensor([1.0, 0.0])}
+    second = {"w": torch.tensor([0.0, 1.0])}
+    steps = torch.tensor([-1.0, 0.0, 2.0])
+    losses, method = evaluate_plane(loss, base, first, second, steps, steps)
+    assert method == "loop"
+    for i, b in enumerate(steps.tolist()):
+        for j, a in enumerate(steps.tolist()):
+            assert float(losses[i, j]) == pytest.approx((3.0 + a + b) ** 2)
+
+
+def test_pca_plane_of_a_real_sgd_trajectory() -> None:
+    loss, _ = replay_loss(trace(MLP).graph)
+    model, X, y = reference_mlp()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    checkpoints = []
+    for _ in range(12):
+        checkpoints.append({f"model.{k}": v.detach().clone() for k, v in model.named_parameters()})
+        optimizer.zero_grad()
+        F.cross_entropy(model(X), y).backward()
+        optimizer.step()
+    landscape = pca_landscape(loss, checkpoints, grid=7)
+    assert len(landscape.path) == 12
+    assert landscape.path[-1] == pytest.approx((0.0, 0.0), abs=1e-6)  # the final weights
+    final = checkpoints[-1]
+    assert landscape.center == pytest.approx(
+        reference_loss(model, X, y, {k.removeprefix("model."): v for k, v in final.items()}),
+        abs=1e-6,
+    )
+    # the path lies inside the plotted window
+    for a, b in landscape.path:
+        assert float(landscape.alphas[0]) <= a <= float(landscape.alphas[-1])
+        assert float(landscape.betas[0]) <= b <= float(landscape.betas[-1])
+    # the first checkpoint's loss is higher than the last: training went downhill
+    first_loss = reference_loss(
+        model, X, y, {k.removeprefix("model."): v for k, v in checkpoints[0].items()}
+    )
+    assert first_loss > landscape.center
+
+
+def test_landscape_arguments_are_checked() -> None:
+    loss, base = replay_loss(trace(MLP).graph)
+    with pytest.raises(ValueError, match="grid"):
+        random_landscape(loss, base, grid=1)
+    with pytest.raises(ValueError, match="span"):
+        random_landscape(loss, base, span=0)
+    with pytest.raises(ValueError, match="three checkpoints"):
+        pca_landscape(loss, [base, base])
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gradviz", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_cli_landscape_json(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    program = tmp_path / "mlp.py"
+    program.write_text(MLP)
+    done = run_cli("landscape", str(program), "--grid", "5", "--span", "0.5", "--json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["schema"] == "gradviz.landscape/1"
+    assert data["alphas"] == pytest.approx(torch.linspace(-0.5, 0.5, 5).tolist())
+    assert len(data["losses"]) == 5 and all(len(row) == 5 for row in data["losses"])
+    model, X, y = reference_mlp()
+    expected = F.cross_entropy(model(X), y).item()
+    assert data["center_loss"] == pytest.approx(expected, abs=1e-6)
+    assert data["losses"][2][2] == pytest.approx(expected, abs=1e-6)
+
+
+def test_cli_landscape_errors_exit_2(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    program = tmp_path / "plain.py"
+    program.write_text("x = 2.0\ny = x * x\n")
+    done = run_cli("landscape", str(program), "--json")
+    assert done.returncode == 2
+    assert "no torch.nn parameters" in done.stderr
+    done = run_cli("landscape", str(program))
+    assert done.returncode == 2 and "--json" in done.stderr
