@@ -41,6 +41,16 @@ class Path:
     marker: str = "o"
 
 
+def _pixel_rect(window: tuple[float, float, float, float], shape: tuple[int, ...]) -> QRectF:
+    """Where an image of samples taken at linspace(x0, x1, columns) × linspace(y0, y1, rows)
+    goes: each pixel centred on its sample, so the edge pixels reach half a step beyond."""
+    x0, x1, y0, y1 = window
+    rows, columns = shape[0], shape[1]
+    dx = (x1 - x0) / max(columns - 1, 1)
+    dy = (y1 - y0) / max(rows - 1, 1)
+    return QRectF(x0 - dx / 2, y0 - dy / 2, x1 - x0 + dx, y1 - y0 + dy)
+
+
 class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
     """`start_chosen(x, y)` on click; `window_changed(x0, x1, y0, y1)` after pan or zoom."""
 
@@ -106,7 +116,7 @@ class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
         low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         high = high if high > low else low + 1e-9
         self.image.setImage(values, levels=(low, high), autoLevels=False)
-        self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        self.image.setRect(_pixel_rect(grid.window, values.shape))
         self.bar.setLevels((low, high))
         self.bar.axis.setLabel("log₁₀(f − min)" if grid.log_scale else "f")
         for item in self.contours:
@@ -115,7 +125,7 @@ class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
         filled = np.nan_to_num(values, nan=high)
         for level in np.linspace(low, high, CONTOURS + 2)[1:-1]:
             pen = pg.mkPen(20, 60, 140, 110, width=1)  # faint blue: visible on dark and light grey
-            curve = pg.IsocurveItem(data=filled, level=float(level), pen=pen)
+            curve = pg.IsocurveItem(data=filled, level=float(level), pen=pen, axisOrder="row-major")
             curve.setParentItem(self.image)  # shares the image's placement
             curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             self.contours.append(curve)
@@ -145,9 +155,8 @@ class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
         if rgba is None:
             self.overlay.clear()
             return
-        x0, x1, y0, y1 = window
         self.overlay.setImage(rgba, autoLevels=False)
-        self.overlay.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        self.overlay.setRect(_pixel_rect(window, rgba.shape[:2]))
 
     # -- the race --------------------------------------------------------------------------------
     def set_paths(self, paths: list[Path]) -> None:
