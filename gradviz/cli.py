@@ -293,7 +293,12 @@ def _app_parser() -> argparse.ArgumentParser:
     parser.add_argument("file", nargs="?", help="a program (.py) or session (.gradviz) to open")
     parser.add_argument("--theme", choices=("light", "dark", "projector"))
     parser.add_argument("--screenshot", metavar="OUT.png", help="render the window and exit")
-    parser.add_argument("--tab", choices=("graph", "lab"), default="graph", help="open on this tab")
+    parser.add_argument(
+        "--tab",
+        choices=("graph", "lab", "landscape"),
+        default="graph",
+        help="open on this tab (landscape: the lab showing FILE's network's loss landscape)",
+    )
     parser.add_argument("--present", action="store_true", help="start in presentation mode")
     parser.add_argument("--step", type=int, default=None, help="with --present: go to this step")
     return parser

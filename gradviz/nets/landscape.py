@@ -49,11 +49,59 @@ def filter_normalised(params: Params, generator: torch.Generator) -> Params:
     return direction
 
 
-def _chunk_size(loss: LossFn, params: Params) -> int:
+def chunk_size(loss: LossFn, params: Params) -> int:
+    """How many weight settings to evaluate at once."""
     size = sum(p.numel() * p.element_size() for p in params.values())
     size += int(getattr(loss, "activation_bytes", 0))
     device = next(iter(params.values())).device.type
     return max(1, min(65536, CHUNK_BYTES.get(device, CHUNK_BYTES["cpu"]) // max(size, 1)))
+
+
+def evaluate_points(
+    loss: LossFn,
+    base: Params,
+    first: Params,
+    second: Params,
+    a: torch.Tensor,
+    b: torch.Tensor,
+    cancel: threading.Event | None = None,
+) -> tuple[torch.Tensor, str]:
+    """L(θ + a[i]·d₁ + b[i]·d₂) for every i, a chunk of points at a time: batched matmuls where
+    the replay has them, else torch.func.vmap, else (an op with no batching rule at all) one
+    point after another — always exact. Differentiable in a and b where grad mode is on."""
+
+    def at(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return loss({k: base[k] + x * first[k] + y * second[k] for k in base})
+
+    def stacked(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        def moved(k: str) -> torch.Tensor:
+            shape = (-1, *([1] * base[k].dim()))
+            return base[k] + x.reshape(shape) * first[k] + y.reshape(shape) * second[k]
+
+        return loss.batched({k: moved(k) for k in base})  # type: ignore[attr-defined, no-any-return]
+
+    vmapped = vmap(at, randomness="same")
+    chunk = chunk_size(loss, base)
+    parts = []
+    method = "batched" if hasattr(loss, "batched") else "vmap"
+    for start in range(0, a.numel(), chunk):
+        if cancel is not None and cancel.is_set():
+            raise InterruptedError("cancelled")
+        x, y = a[start : start + chunk], b[start : start + chunk]
+        if method == "batched":
+            try:
+                parts.append(stacked(x, y))
+                continue
+            except Unbatchable:
+                method = "vmap"
+        if method == "vmap":
+            try:
+                parts.append(vmapped(x, y))
+                continue
+            except (RuntimeError, NotImplementedError):
+                method = "loop"  # an op without a batching rule: fall back, still exact
+        parts.append(torch.stack([at(p, q).reshape(()) for p, q in zip(x, y, strict=True)]))
+    return (torch.cat(parts) if parts else a.new_zeros(0)), method
 
 
 def evaluate_plane(
@@ -65,45 +113,13 @@ def evaluate_plane(
     betas: torch.Tensor,
     cancel: threading.Event | None = None,
 ) -> tuple[torch.Tensor, str]:
-    """L(θ + α·d₁ + β·d₂) for every (α, β), a chunk of grid points at a time: batched
-    matmuls where the replay has them, else torch.func.vmap, else (an op with no batching
-    rule at all) one point after another — always exact."""
+    """L(θ + α·d₁ + β·d₂) on the grid betas × alphas (rows are β)."""
     grid_b, grid_a = torch.meshgrid(betas, alphas, indexing="ij")
-    flat_a, flat_b = grid_a.reshape(-1), grid_b.reshape(-1)
-
-    def at(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        return loss({k: base[k] + a * first[k] + b * second[k] for k in base})
-
-    def stacked(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        def moved(k: str) -> torch.Tensor:
-            shape = (-1, *([1] * base[k].dim()))
-            return base[k] + a.reshape(shape) * first[k] + b.reshape(shape) * second[k]
-
-        return loss.batched({k: moved(k) for k in base})  # type: ignore[attr-defined, no-any-return]
-
-    vmapped = vmap(at, randomness="same")
-    chunk = _chunk_size(loss, base)
-    out = torch.empty_like(flat_a)
-    method = "batched" if hasattr(loss, "batched") else "vmap"
     with torch.no_grad():
-        for start in range(0, flat_a.numel(), chunk):
-            if cancel is not None and cancel.is_set():
-                raise InterruptedError("cancelled")
-            a, b = flat_a[start : start + chunk], flat_b[start : start + chunk]
-            if method == "batched":
-                try:
-                    out[start : start + chunk] = stacked(a, b)
-                    continue
-                except Unbatchable:
-                    method = "vmap"
-            if method == "vmap":
-                try:
-                    out[start : start + chunk] = vmapped(a, b)
-                    continue
-                except (RuntimeError, NotImplementedError):
-                    method = "loop"  # an op without a batching rule: fall back, still exact
-            out[start : start + chunk] = torch.stack([at(x, y) for x, y in zip(a, b, strict=True)])
-    return out.reshape(len(betas), len(alphas)), method
+        flat, method = evaluate_points(
+            loss, base, first, second, grid_a.reshape(-1), grid_b.reshape(-1), cancel
+        )
+    return flat.reshape(len(betas), len(alphas)), method
 
 
 def random_landscape(

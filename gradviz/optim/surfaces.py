@@ -31,6 +31,7 @@ class Surface:
     log_scale: bool = False  # colour by log(f - min): the values span decades
     formula: str = ""
     params: dict[str, float] = field(default_factory=dict)
+    max_grid: int = 8192  # points per side worth evaluating (a network landscape: fewer)
 
     def __call__(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return self.fn(x, y)

@@ -65,8 +65,10 @@ def launch(
     visible_ms = (time.perf_counter() - START) * 1000
     logging.getLogger("gradviz").info("window visible after %.0f ms", visible_ms)
     window.start(path)
-    if tab == "lab":
-        window.open_lab()
+    if tab in ("lab", "landscape"):
+        lab = window.open_lab()
+        if tab == "landscape":
+            lab.surface.setCurrentIndex(lab.surface.findData("network"))
     if present:
 
         def begin() -> None:
@@ -77,7 +79,7 @@ def launch(
 
         window.graph_shown.connect(begin)
     if screenshot:
-        _arm_screenshot(app, window, screenshot, lab=tab == "lab")
+        _arm_screenshot(app, window, screenshot, lab=tab in ("lab", "landscape"))
     return int(app.exec())
 
 

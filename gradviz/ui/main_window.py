@@ -194,6 +194,8 @@ class MainWindow(QMainWindow):
     def _tab_changed(self, index: int) -> None:
         if self.tabs.widget(index) is self._lab_placeholder:
             self.open_lab()
+        if self.lab is not None and self.tabs.widget(index) is self.lab:
+            self.lab.set_program(self.editor.toPlainText())  # for its network landscape
         on_graph = self.tabs.widget(index) is self.splitter
         if on_graph and self._inspector_was_visible:
             self.inspector_dock.show()

@@ -21,6 +21,9 @@ from gradviz.nets.landscape import (
     random_landscape,
 )
 from gradviz.nets.replay import LossFn, Replay, ReplayError, Unbatchable, replay_loss
+from gradviz.nets.surface import network_surface
+from gradviz.optim.registry import parse_spec
+from gradviz.optim.trajectories import optimize_batch
 from gradviz.resources import example
 from tests.core.corpus import CASES, Case
 
@@ -250,3 +253,58 @@ def test_cli_landscape_errors_exit_2(tmp_path) -> None:  # type: ignore[no-untyp
     assert "no torch.nn parameters" in done.stderr
     done = run_cli("landscape", str(program))
     assert done.returncode == 2 and "--json" in done.stderr
+
+
+def reference_surface_loss(alpha: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
+    """The landscape of MLP written in plain torch: functional_call at θ + α·d₁ + β·d₂."""
+    model, X, y = reference_mlp()
+    base = {f"model.{k}": v.detach() for k, v in model.named_parameters()}
+    generator = torch.Generator().manual_seed(0)
+    first, second = filter_normalised(base, generator), filter_normalised(base, generator)
+    params = {k.removeprefix("model."): base[k] + alpha * first[k] + beta * second[k] for k in base}
+    return F.cross_entropy(functional_call(model, params, (X,)), y)
+
+
+def test_network_surface_values_and_gradients_match_plain_torch() -> None:
+    surface = network_surface(MLP)
+    xs = torch.tensor([[-0.9, 0.0, 0.4]])
+    ys = torch.tensor([[0.3], [-0.6]])
+    with torch.no_grad():
+        grid = surface(xs, ys)
+    assert grid.shape == (2, 3)
+    for i, b in enumerate(ys.flatten().tolist()):
+        for j, a in enumerate(xs.flatten().tolist()):
+            expected = reference_surface_loss(torch.tensor(a), torch.tensor(b)).item()
+            assert float(grid[i, j]) == pytest.approx(expected, abs=1e-5)
+    at = torch.tensor([[0.25, -0.4], [-0.5, 0.1]], requires_grad=True)
+    surface(at[:, 0], at[:, 1]).sum().backward()
+    for row, (a, b) in enumerate(at.detach().tolist()):
+        alpha = torch.tensor(a, requires_grad=True)
+        beta = torch.tensor(b, requires_grad=True)
+        reference_surface_loss(alpha, beta).backward()
+        assert at.grad is not None
+        assert at.grad[row].tolist() == pytest.approx(
+            [float(alpha.grad), float(beta.grad)], abs=1e-5
+        )  # type: ignore[arg-type]
+
+
+def test_adam_on_the_network_surface_equals_a_plain_torch_optim_loop() -> None:
+    surface = network_surface(MLP)
+    start = (-0.7, 0.6)
+    positions, losses, _ = optimize_batch(
+        surface, parse_spec("adam:lr=0.05"), torch.tensor([start]), 25
+    )
+    point = torch.tensor(start, requires_grad=True)
+    optimizer = torch.optim.Adam([point], lr=0.05)
+    for step in range(25):
+        optimizer.zero_grad()
+        loss = reference_surface_loss(point[0], point[1])
+        assert float(losses[step, 0]) == pytest.approx(loss.item(), abs=1e-5)
+        loss.backward()
+        optimizer.step()
+        torch.testing.assert_close(positions[step + 1, 0], point.detach(), atol=1e-5, rtol=1e-5)
+
+
+def test_network_surface_refuses_a_program_without_a_network() -> None:
+    with pytest.raises(ReplayError):
+        network_surface("x = 2.0\ny = x * x")

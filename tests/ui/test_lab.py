@@ -202,3 +202,58 @@ def test_quadratic_bowl_controls(qtbot, lab) -> None:  # type: ignore[no-untyped
     with qtbot.waitSignal(lab.race_shown, timeout=TIMEOUT):
         lab.condition.editingFinished.emit()
     assert lab._surface_key() == "quadratic:condition=100,angle=30"
+
+
+def test_contours_lie_where_the_surface_has_their_level(lab) -> None:  # type: ignore[no-untyped-def]
+    """Each contour line, mapped to (x, y), passes where log10 f equals its level (the
+    default Rosenbrock is far from symmetric: transposed lines would be far off)."""
+    surface = get_surface("rosenbrock")
+    viewbox = lab.view.getViewBox()
+    shown = lab.view.image.image
+    spread = float(np.nanmax(shown) - np.nanmin(shown))
+    checked = 0
+    for curve in lab.view.contours:
+        if curve.level < np.nanmin(shown) + 3.0:
+            continue  # near the minimum the log is too steep for pixel-sized sampling
+        curve.generatePath()
+        path = curve.path
+        points = [path.elementAt(i) for i in range(0, path.elementCount(), 7)]
+        mapped = [viewbox.mapFromItemToView(curve, QPointF(p.x, p.y)) for p in points]
+        xs = torch.tensor([p.x() for p in mapped], dtype=torch.float64)
+        ys = torch.tensor([p.y() for p in mapped], dtype=torch.float64)
+        # the lab colours log10(f − min + ε), ε far below every contour's level here
+        error = (torch.log10(surface(xs, ys)) - curve.level).abs().median()
+        assert float(error) < 0.02 * spread, (curve.level, float(error))
+        checked += 1
+    assert checked >= 5
+
+
+def test_the_network_landscape_surface(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    from gradviz.nets.surface import network_surface
+    from gradviz.resources import example
+
+    source = example("12_mlp_two_layers.py").source
+    window.editor.setPlainText(source)
+    lab = window.open_lab()
+    with qtbot.waitSignals([lab.race_shown, lab.grid_shown], timeout=TIMEOUT):
+        lab.surface.setCurrentIndex(lab.surface.findData("network"))
+    assert not lab.basin_button.isEnabled()
+    assert lab.view.getPlotItem().getAxis("bottom").labelText.startswith("α")
+    rows, columns = lab.view.image.image.shape
+    assert rows == columns == 61  # capped: each point is a forward pass of the network
+    # the race is real torch.optim on L(θ + α·d₁ + β·d₂), computed here independently
+    surface = network_surface(source)
+    path = lab.race.paths[3]
+    assert path.label.startswith("Adam")
+    point = torch.tensor(surface.start, requires_grad=True)
+    optimizer = torch.optim.Adam([point], lr=0.05)
+    for step in range(20):
+        np.testing.assert_allclose(path.points[step], point.detach().numpy(), atol=1e-5)
+        optimizer.zero_grad()
+        surface(point[0], point[1]).backward()
+        optimizer.step()
+    # a program without a network gets a clear message, and the last landscape stays
+    window.editor.setPlainText("x = 2.0\ny = x * x\n")
+    lab.set_program(window.editor.toPlainText())
+    qtbot.waitUntil(lambda: "torch.nn parameters" in lab.status.text(), timeout=TIMEOUT)
+    assert lab.view.image.image.shape == (61, 61)

@@ -41,6 +41,7 @@ SURFACES = (
     ("six-hump-camel", "Six-hump camel"), ("rastrigin", "Rastrigin"), ("ackley", "Ackley"),
     ("styblinski-tang", "Styblinski–Tang"), ("quadratic", "Quadratic bowl (κ, rotation)"),
     ("saddle", "Saddle x² − y²"), ("function", "Your function f(x, y)…"),
+    ("network", "The Graph tab's network: its real loss landscape"),
 )  # fmt: skip
 FRAME_MS = 16  # about 60 frames per second
 
@@ -229,13 +230,25 @@ class LabWidget(QWidget):
             return f"quadratic:condition={self.condition.value():g},angle={self.angle.value():g}"
         return key
 
+    def _source(self) -> str:
+        """What the surface is made from: the typed f(x, y), or the Graph tab's program."""
+        if self._surface_key() == "network":
+            return self.state.network_source
+        return self.state.function_source
+
+    def set_program(self, source: str) -> None:
+        """The Graph tab's program, whose network the "network" surface shows."""
+        if source == self.state.network_source:
+            return
+        self.state.network_source = source
+        if self._surface_key() == "network":
+            self._surface_changed()
+
     def _request_grid(
         self, window: tuple[float, float, float, float] | None = None, reset_view: bool = False
     ) -> None:
         width = max(64, min(1024, self.view.width()))
-        task = grid_task(
-            self._surface_key(), self.state.function_source, window, width, self.state.device
-        )
+        task = grid_task(self._surface_key(), self._source(), window, width, self.state.device)
         self._reset_view = reset_view
         self.worker.submit("grid", task)
 
@@ -244,7 +257,7 @@ class LabWidget(QWidget):
         specs = [(r.spec, r.colour) for r in self.racers.racers() if r.enabled]
         task = race_task(
             self._surface_key(),
-            self.state.function_source,
+            self._source(),
             specs,
             self.state.start,
             self.state.steps,
@@ -259,7 +272,7 @@ class LabWidget(QWidget):
             return
         window = self.view.visible_window()
         task = basins_task(
-            self._surface_key(), self.state.function_source, enabled[0].spec, window,
+            self._surface_key(), self._source(), enabled[0].spec, window,
             self.basin_resolution.value(), self.basin_steps.value(), self.state.device,
         )  # fmt: skip
         self.basin_label.setText("computing…")
@@ -275,6 +288,9 @@ class LabWidget(QWidget):
         if channel == "grid":
             image: GridImage = result[0]  # type: ignore[index]
             minima: list[tuple[float, float]] = result[1]  # type: ignore[index]
+            network = getattr(result[2], "name", "") == "network"  # type: ignore[index]
+            self.view.setLabel("bottom", "α (along d₁)" if network else "x")
+            self.view.setLabel("left", "β (along d₂)" if network else "y")
             self.view.set_grid(image, minima, reset_view=getattr(self, "_reset_view", False))
             if self.view3d is not None:
                 self.view3d.set_grid(image)
@@ -328,6 +344,13 @@ class LabWidget(QWidget):
     # -- user actions ----------------------------------------------------------------------------
     def _surface_changed(self) -> None:
         self.function.setVisible(self._surface_key() == "function")
+        network = self._surface_key() == "network"
+        self.basin_button.setEnabled(not network)
+        self.basin_button.setToolTip(
+            "A basin map of a network would need a training run from every start"
+            if network
+            else "Runs the first optimizer from every start of a grid at once"
+        )
         for box in (self.condition, self.angle):
             box.setVisible(self._surface_key().startswith("quadratic"))
         self.state.surface = self._surface_key()

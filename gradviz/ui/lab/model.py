@@ -25,8 +25,9 @@ def default_racers() -> list[Racer]:
 
 @dataclass
 class LabState:
-    surface: str = "rosenbrock"  # a built-in name, or "function" for `function_source`
+    surface: str = "rosenbrock"  # a built-in name, "function" or "network" (the sources below)
     function_source: str = "x**2 + 10*y**2"
+    network_source: str = ""  # the Graph tab's program, for the "network" surface
     start: tuple[float, float] | None = None  # None: the surface's usual start
     steps: int = 300
     device: str = "cpu"

@@ -1,4 +1,5 @@
-"""Beside the surface: loss against step (log scale) and distance to the nearest minimum."""
+"""Beside the surface: loss against step (log scale) and distance to the nearest minimum
+(or, with none known, from the start)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,10 @@ class RacePlots(QWidget):
         self._loss_curves, self._distance_curves = [], []
         self._losses, self._distances = [], []
         floor = 1e-12
+        self.distance.setTitle(
+            "distance to the nearest minimum" if minima else "distance from the start"
+        )
+        self.distance.setLogMode(y=bool(minima))
         for path in paths:
             pen = pg.mkPen(QColor(path.colour), width=2)
             losses = np.asarray(path.losses, dtype=np.float64)
@@ -46,9 +51,9 @@ class RacePlots(QWidget):
                 gaps = np.linalg.norm(path.points[:, None, :] - targets[None, :, :], axis=2).min(
                     axis=1
                 )
-            else:
-                gaps = np.full(len(path.points), np.nan)
-            self._distances.append(np.clip(gaps, floor, None))
+            else:  # no known minimum (a network's landscape): how far each has travelled
+                gaps = np.linalg.norm(path.points - path.points[:1], axis=1)
+            self._distances.append(np.clip(gaps, floor, None) if minima else gaps)
             self._loss_curves.append(self.loss.plot(pen=pen, skipFiniteCheck=True))
             self._distance_curves.append(self.distance.plot(pen=pen, skipFiniteCheck=True))
         # Fixed ranges: axes that re-scale on every frame would cost more than the curves.
@@ -57,9 +62,11 @@ class RacePlots(QWidget):
             values = np.concatenate([s[np.isfinite(s)] for s in series]) if series else np.array([])
             plot.enableAutoRange(False)
             plot.setXRange(0, max(steps, 1), padding=0.02)
-            if values.size:
+            if values.size and (plot is self.loss or minima):
                 low, high = np.log10(values.min()), np.log10(values.max())
                 plot.setYRange(low, high if high > low else low + 1, padding=0.05)
+            elif values.size:
+                plot.setYRange(0, max(float(values.max()), 1e-9), padding=0.05)
 
     def show_step(self, step: int) -> None:
         for curve, values in zip(self._loss_curves, self._losses, strict=True):

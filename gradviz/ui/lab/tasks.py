@@ -41,7 +41,15 @@ class BasinResult:
     steps: int
 
 
-def make_surface(name: str, function_source: str) -> Surface:
+def make_surface(name: str, function_source: str, device: str = "cpu") -> Surface:
+    """A built-in surface; `function_source` is f(x, y) for "function", a program for
+    "network" (its torch.nn network's loss landscape)."""
+    if name == "network":
+        from gradviz.nets.surface import network_surface
+
+        if not function_source.strip():
+            raise ValueError("write a program with a torch.nn model and a loss in the Graph tab")
+        return network_surface(function_source, device)
     if name == "function":
         from gradviz.optim.custom import typed_surface
 
@@ -72,8 +80,8 @@ def grid_task(
     def run(cancel: threading.Event) -> GridOutcome:
         from gradviz.optim.grid import colour_values, evaluate_grid
 
-        surface = make_surface(name, source)
-        grid = evaluate_grid(surface, window, resolution, device)
+        surface = make_surface(name, source, device)
+        grid = evaluate_grid(surface, window, min(resolution, surface.max_grid), device)
         colours = colour_values(grid, surface.log_scale, surface.lowest).numpy()
         image = GridImage(colours, grid.extent, surface.log_scale, grid.seconds, device)
         minima = [(m.x, m.y) for m in surface.minima]
@@ -96,7 +104,7 @@ def race_task(
         from gradviz.optim.registry import parse_spec
         from gradviz.optim.trajectories import optimize_batch, to_runs
 
-        surface = make_surface(name, source)
+        surface = make_surface(name, source, device)
         begin = time.perf_counter()
         origin = start if start is not None else surface.start
         paths = []
@@ -129,7 +137,7 @@ def basins_task(
         from gradviz.optim.basins import DIVERGED, UNSETTLED, basin_map
         from gradviz.optim.registry import parse_spec
 
-        surface = make_surface(name, source)
+        surface = make_surface(name, source, device)
         spec = parse_spec(spec_text)
         result = basin_map(
             surface, spec, resolution, steps, window=window, device=device, cancel=cancel
