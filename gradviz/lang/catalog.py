@@ -17,7 +17,7 @@ from gradviz.lang.objects import Fn, Namespace
 TORCH_FUNCTIONS = (
     # creation
     "tensor as_tensor zeros ones full empty rand randn randint zeros_like ones_like full_like "
-    "empty_like rand_like randn_like arange linspace logspace eye "
+    "empty_like rand_like randn_like randperm arange linspace logspace eye "
     # arithmetic and pointwise maths
     "add sub mul div pow neg abs exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square sin cos tan "
     "asin acos atan atan2 sinh cosh tanh sigmoid relu erf sign floor ceil round trunc frac "

@@ -43,6 +43,9 @@ class RunResult:
     inputs: list[ScalarInput]
     device: str
     modules: dict[str, nn.Module] = field(default_factory=dict)
+    # the random number generators as the program left them (the run itself forks them)
+    rng_state: torch.Tensor | None = None
+    cuda_rng_state: torch.Tensor | None = None
 
 
 class _Break(Exception):
@@ -117,6 +120,9 @@ class Interpreter(ExpressionEvaluator):
         with self._context():
             for stmt in self.program.tree.body:
                 self.execute(stmt)
+            rng_state = torch.get_rng_state()
+            cuda = torch.device(self.device)
+            cuda_rng = torch.cuda.get_rng_state(cuda) if cuda.type == "cuda" else None
         output = self.backward_tensor if self.backward_tensor is not None else self.output
         return RunResult(
             env=self.env,
@@ -127,6 +133,8 @@ class Interpreter(ExpressionEvaluator):
             inputs=self.program.inputs,
             device=self.device,
             modules={k: v for k, v in self.env.items() if isinstance(v, nn.Module)},
+            rng_state=rng_state,
+            cuda_rng_state=cuda_rng,
         )
 
     @contextlib.contextmanager

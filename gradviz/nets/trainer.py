@@ -1,0 +1,202 @@
+"""Training the builder's network step by step: the program's own objects (run once by the
+interpreter), then the program's training step repeated — zero_grad, forward, loss, backward,
+step — exactly as the program's loop would run it with more steps."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+from gradviz.nets.codegen import program
+from gradviz.nets.spec import NetworkSpec
+
+Column = torch.Tensor
+FEATURE_FUNCTIONS: dict[str, Callable[[Column, Column], Column]] = {  # as FEATURES writes them
+    "x": lambda x, y: x,
+    "y": lambda x, y: y,
+    "x²": lambda x, y: x * x,
+    "y²": lambda x, y: y * y,
+    "xy": lambda x, y: x * y,
+    "sin x": lambda x, y: torch.sin(x),
+    "sin y": lambda x, y: torch.sin(y),
+}
+
+
+@dataclass
+class Metrics:
+    """The curves so far: one entry per step (batch loss, gradient norms), and per evaluation."""
+
+    steps: list[int] = field(default_factory=list)
+    batch_loss: list[float] = field(default_factory=list)
+    grad_norms: dict[str, list[float]] = field(default_factory=dict)  # layer → ‖∂L/∂W‖ per step
+    eval_steps: list[int] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    test_loss: list[float] = field(default_factory=list)
+    train_accuracy: list[float] = field(default_factory=list)
+    test_accuracy: list[float] = field(default_factory=list)
+
+
+class Trainer:
+    """The network of `spec`, its data, optimizer and the step counter."""
+
+    def __init__(self, spec: NetworkSpec) -> None:
+        from gradviz.lang.interpreter import Interpreter
+        from gradviz.lang.parser import parse
+
+        self.spec = spec.check()
+        run = Interpreter(parse(program(spec, steps=0)), device=spec.device).run()
+        env = run.env
+        self.model: nn.Module = env["model"]
+        self.optimizer: torch.optim.Optimizer = env["optimizer"]
+        self.loss_fn: nn.Module = env["loss_fn"]
+        self.X_train, self.y_train = env["X_train"], env["y_train"]
+        self.X_test, self.y_test = env["X_test"], env["y_test"]
+        self.batch_size: int = env["batch_size"]
+        n_test = env["n_test"]
+        self.points = torch.stack([env["x"], env["y"]], dim=1).cpu()  # every point, shuffled
+        self.targets = env["target"].cpu()
+        self.is_test = torch.arange(len(self.points)) < n_test
+        # dropout draws continue the program's random stream, whatever else uses torch's
+        assert run.rng_state is not None
+        self.rng, self.cuda_rng = run.rng_state, run.cuda_rng_state
+        self.step_count = 0
+        self.metrics = Metrics()
+        self.layers = {
+            name: module
+            for name, module in self.model.named_modules()
+            if isinstance(module, nn.Linear)
+        }
+        for name in self.layers:
+            self.metrics.grad_norms[f"model.{name}"] = []
+
+    @property
+    def classification(self) -> bool:
+        return not self.spec.data.regression
+
+    def step(self, count: int = 1) -> None:
+        """`count` training steps, each on the next batch (wrapping round the training set)."""
+        device = self.X_train.device
+        cuda = [device.index or 0] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=cuda):
+            torch.set_rng_state(self.rng)
+            if self.cuda_rng is not None:
+                torch.cuda.set_rng_state(self.cuda_rng, device)
+            for _ in range(count):
+                start = self.step_count * self.batch_size % len(self.X_train)
+                inputs = self.X_train[start : start + self.batch_size]
+                labels = self.y_train[start : start + self.batch_size]
+                self.optimizer.zero_grad()
+                loss = self.loss_fn(self.model(inputs), labels)
+                loss.backward()
+                for name, layer in self.layers.items():
+                    grad = layer.weight.grad
+                    norm = float(grad.norm()) if grad is not None else 0.0
+                    self.metrics.grad_norms[f"model.{name}"].append(norm)
+                self.optimizer.step()
+                self.step_count += 1
+                self.metrics.steps.append(self.step_count)
+                self.metrics.batch_loss.append(loss.item())
+            self.rng = torch.get_rng_state()
+            if self.cuda_rng is not None:
+                self.cuda_rng = torch.cuda.get_rng_state(device)
+
+    def _loss_and_accuracy(self, X: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+        if len(X) == 0:
+            return math.nan, math.nan
+        out = self.model(X)
+        loss = float(self.loss_fn(out, y))
+        if not self.classification:
+            return loss, math.nan
+        if self.spec.loss == "cross_entropy":
+            predicted = out.argmax(1)
+            return loss, float((predicted == y).float().mean())
+        return loss, float(((out > 0).float() == y).float().mean())
+
+    def evaluate(self) -> None:
+        """Loss (and accuracy) on the whole training and test sets, in eval mode."""
+        self.model.eval()
+        try:
+            with torch.no_grad():
+                train = self._loss_and_accuracy(self.X_train, self.y_train)
+                test = self._loss_and_accuracy(self.X_test, self.y_test)
+        finally:
+            self.model.train()
+        m = self.metrics
+        m.eval_steps.append(self.step_count)
+        m.train_loss.append(train[0])
+        m.test_loss.append(test[0])
+        m.train_accuracy.append(train[1])
+        m.test_accuracy.append(test[1])
+
+    def extent(self, margin: float = 0.15) -> tuple[float, float, float, float]:
+        low, high = self.points.min(0).values, self.points.max(0).values
+        pad = (high - low) * margin
+        return (
+            float(low[0] - pad[0]),
+            float(high[0] + pad[0]),
+            float(low[1] - pad[1]),
+            float(high[1] + pad[1]),
+        )
+
+    def predict_grid(self, resolution: int = 96) -> tuple[torch.Tensor, tuple[float, ...]]:
+        """The network's output over the data's window (rows are y): P(class 1) for a
+        classifier, the predicted value for regression."""
+        x0, x1, y0, y1 = self.extent()
+        device = self.X_train.device
+        xs = torch.linspace(x0, x1, resolution, device=device)
+        ys = torch.linspace(y0, y1, resolution, device=device)
+        gy, gx = torch.meshgrid(ys, xs, indexing="ij")
+        columns = [FEATURE_FUNCTIONS[f](gx.reshape(-1), gy.reshape(-1)) for f in self.spec.features]
+        self.model.eval()
+        try:
+            with torch.no_grad():
+                out = self.model(torch.stack(columns, dim=1))
+        finally:
+            self.model.train()
+        if self.spec.loss == "cross_entropy":
+            values = out.softmax(1)[:, 1]
+        elif self.spec.loss == "bce":
+            values = out[:, 0].sigmoid()
+        else:
+            values = out[:, 0]
+        return values.reshape(resolution, resolution).cpu(), (x0, x1, y0, y1)
+
+    def neuron_grids(self, resolution: int = 24) -> dict[str, torch.Tensor]:
+        """Each hidden neuron's output over the window (Playground's thumbnails): layer → units
+        × resolution × resolution, taken after each layer's activation."""
+        x0, x1, y0, y1 = self.extent()
+        device = self.X_train.device
+        xs = torch.linspace(x0, x1, resolution, device=device)
+        ys = torch.linspace(y0, y1, resolution, device=device)
+        gy, gx = torch.meshgrid(ys, xs, indexing="ij")
+        h = torch.stack(
+            [FEATURE_FUNCTIONS[f](gx.reshape(-1), gy.reshape(-1)) for f in self.spec.features], 1
+        )
+        grids: dict[str, torch.Tensor] = {}
+        self.model.eval()
+        try:
+            with torch.no_grad():
+                modules = list(self.model.children())
+                name = None
+                for index, module in enumerate(modules):
+                    h = module(h)
+                    if isinstance(module, nn.Linear):
+                        name = f"model.{index}"
+                    next_is_linear = index + 1 >= len(modules) or isinstance(
+                        modules[index + 1], nn.Linear
+                    )
+                    if name is not None and next_is_linear and index + 1 < len(modules):
+                        grids[name] = h.T.reshape(-1, resolution, resolution).cpu()
+        finally:
+            self.model.train()
+        return grids
+
+
+def state_of(trainer: Trainer) -> dict[str, Any]:
+    """The weights now (module path → tensor copy): checkpoints for the PCA landscape."""
+    return {f"model.{k}": v.detach().clone() for k, v in trainer.model.named_parameters()}

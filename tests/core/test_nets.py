@@ -1,0 +1,359 @@
+"""The network builder's core: datasets, program ↔ spec, training — against plain PyTorch."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch import nn
+
+from gradviz.autograd.tracer import trace
+from gradviz.lang.interpreter import Interpreter
+from gradviz.lang.parser import parse
+from gradviz.nets.codegen import program
+from gradviz.nets.csv_data import CsvError, parse_csv
+from gradviz.nets.read_back import NotBuilderForm, read_back
+from gradviz.nets.spec import (
+    ACTIVATIONS,
+    CLASSIFICATION,
+    FEATURES,
+    REGRESSION,
+    Data,
+    Layer,
+    NetworkSpec,
+    NetworkSpecError,
+)
+from gradviz.nets.trainer import Trainer
+from gradviz.optim.registry import parse_spec
+
+# -- the datasets, written again in plain torch --
+
+
+def reference_data(name: str, n: int, noise: float) -> tuple[torch.Tensor, ...]:
+    """x, y, target as the generated program makes them, after torch.manual_seed."""
+    half = n // 2
+    ones = torch.cat([torch.ones(half), torch.zeros(n - half)])
+    if name == "circles":
+        angle = torch.rand(n) * 2 * math.pi
+        radius = torch.cat([torch.rand(half) * 0.5, 0.7 + torch.rand(n - half) * 0.3])
+        x = radius * torch.cos(angle) + noise * torch.randn(n)
+        y = radius * torch.sin(angle) + noise * torch.randn(n)
+        target = ones
+    elif name == "xor":
+        x, y = torch.rand(n) * 2 - 1, torch.rand(n) * 2 - 1
+        target = (x * y > 0).float()
+        x, y = x + noise * torch.randn(n), y + noise * torch.randn(n)
+    elif name == "gaussians":
+        target = ones
+        x = target - 0.5 + (0.25 + noise) * torch.randn(n)
+        y = target - 0.5 + (0.25 + noise) * torch.randn(n)
+    elif name == "spiral":
+        target = ones
+        r = torch.cat([torch.arange(half), torch.arange(n - half)]) / half
+        theta = 3.5 * math.pi * r + math.pi * target
+        x = r * torch.sin(theta) + noise * torch.randn(n)
+        y = r * torch.cos(theta) + noise * torch.randn(n)
+    elif name == "moons":
+        target = ones
+        t = torch.rand(n) * math.pi
+        x = torch.where(target > 0, torch.cos(t), 1 - torch.cos(t)) - 0.5 + noise * torch.randn(n)
+        y = torch.where(target > 0, torch.sin(t), 0.5 - torch.sin(t)) - 0.25
+        y = y + noise * torch.randn(n)
+    elif name == "plane":
+        x, y = torch.rand(n) * 2 - 1, torch.rand(n) * 2 - 1
+        target = 0.6 * x - 0.8 * y + noise * torch.randn(n)
+    else:
+        x, y = torch.rand(n) * 2 - 1, torch.rand(n) * 2 - 1
+        target = torch.sin(3 * x) * torch.cos(2 * y) + noise * torch.randn(n)
+    order = torch.randperm(n)
+    return x[order], y[order], target[order]
+
+
+def run_env(spec: NetworkSpec, steps: int = 0) -> dict[str, object]:
+    return Interpreter(parse(program(spec, steps))).run().env
+
+
+@pytest.mark.parametrize("name", CLASSIFICATION + REGRESSION)
+def test_each_dataset_is_what_plain_torch_makes(name: str) -> None:
+    loss = "mse" if name in REGRESSION else "bce"
+    spec = NetworkSpec(data=Data(name, samples=90, noise=0.15), loss=loss, seed=7)
+    env = run_env(spec)
+    torch.manual_seed(7)
+    x, y, target = reference_data(name, 90, 0.15)
+    for got, expected in zip((env["x"], env["y"], env["target"]), (x, y, target), strict=True):
+        assert isinstance(got, torch.Tensor)
+        torch.testing.assert_close(got, expected)
+    if name in CLASSIFICATION:
+        assert set(target.tolist()) == {0.0, 1.0}
+        assert 0.3 < float(target.mean()) < 0.7  # both classes, roughly balanced
+
+
+def test_features_split_and_labels() -> None:
+    spec = NetworkSpec(
+        data=Data("xor", samples=50, test_fraction=0.3), features=tuple(FEATURES), seed=3
+    )
+    env = run_env(spec)
+    x, y = env["x"], env["y"]
+    assert isinstance(x, torch.Tensor) and isinstance(y, torch.Tensor)
+    expected = torch.stack([x, y, x * x, y * y, x * y, torch.sin(x), torch.sin(y)], dim=1)
+    X = torch.cat([env["X_test"], env["X_train"]])  # type: ignore[list-item]
+    torch.testing.assert_close(X, expected)
+    assert len(env["X_test"]) == 15 and len(env["X_train"]) == 35  # type: ignore[arg-type]
+    assert env["y_train"].shape == (35, 1)  # type: ignore[union-attr]
+    assert not X.requires_grad  # the data are inputs: no gradient flows into them
+
+
+# -- program ↔ spec --
+
+OPTIMIZERS = [
+    "sgd:lr=0.1",
+    "momentum:lr=0.05",
+    "nesterov",
+    "adam:lr=0.01,beta1=0.8",
+    "adamw",
+    "rmsprop:alpha=0.9",
+    "adagrad",
+    "radam",
+    "nadam",
+]
+
+
+def specs() -> st.SearchStrategy[NetworkSpec]:
+    layer = st.builds(Layer, st.integers(1, 64), st.sampled_from(sorted(ACTIVATIONS)))
+    classification = st.builds(
+        Data,
+        st.sampled_from(CLASSIFICATION),
+        st.integers(10, 400),
+        st.sampled_from([0.0, 0.05, 0.25]),
+        st.sampled_from([0.0, 0.2, 0.5]),
+    )
+    return st.builds(
+        NetworkSpec,
+        data=classification,
+        features=st.lists(st.sampled_from(list(FEATURES)), min_size=1, max_size=7, unique=True).map(
+            tuple
+        ),
+        layers=st.lists(layer, max_size=4).map(tuple),
+        dropout=st.sampled_from([0.0, 0.1, 0.5]),
+        loss=st.sampled_from(["bce", "cross_entropy"]),
+        optimizer=st.sampled_from(OPTIMIZERS),
+        weight_decay=st.sampled_from([0.0, 1e-4, 0.01]),
+        batch_size=st.integers(1, 64),
+        seed=st.integers(0, 1000),
+    )
+
+
+def same(a: NetworkSpec, b: NetworkSpec) -> bool:
+    """Equal, up to how the optimizer is written (and dropout where no hidden layer has it)."""
+    plain_a, plain_b = (
+        s.with_(optimizer="", dropout=s.dropout if s.layers else 0.0) for s in (a, b)
+    )
+    return plain_a == plain_b and (
+        parse_spec(a.optimizer).params() == parse_spec(b.optimizer).params()
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(specs())
+def test_builder_code_builder_round_trip(spec: NetworkSpec) -> None:
+    assert same(read_back(program(spec)), spec), program(spec)
+
+
+def test_round_trip_of_regression_and_csv() -> None:
+    rows = tuple((i / 10, -i / 20, float(i % 2)) for i in range(12))
+    for spec in (
+        NetworkSpec(data=Data("sine", 120, 0.05), loss="mse", layers=(Layer(16, "gelu"),)),
+        NetworkSpec(data=Data("csv", csv_rows=rows), device="cpu", batch_size=4),
+    ):
+        assert same(read_back(program(spec)), spec)
+
+
+def test_an_edit_in_the_editor_comes_back_to_the_builder() -> None:
+    source = program(NetworkSpec())
+    edited = source.replace("nn.Linear(8, 8), nn.Tanh()", "nn.Linear(8, 8), nn.ReLU()")
+    edited = edited.replace("lr=0.03", "lr=0.1").replace("batch_size = 16", "batch_size = 32")
+    spec = read_back(edited)
+    assert spec.layers == (Layer(8, "tanh"), Layer(8, "relu"))
+    assert parse_spec(spec.optimizer).params()["lr"] == 0.1
+    assert spec.batch_size == 32
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("nn.Linear(8, 8), nn.Tanh(),\n", "nn.Linear(8, 16), nn.Tanh(),\n", "takes 8 inputs"),
+        ("nn.Linear(8, 1)", "nn.Linear(8, 1), nn.Sigmoid()", "no activation after it"),
+        ("nn.BCEWithLogitsLoss()", "nn.HuberLoss()", "no loss HuberLoss"),
+        ("nn.Tanh(),\n    nn.Linear(8, 1)", "nn.Conv1d(1, 1, 1),\n    nn.Linear(8, 1)", "Conv1d"),
+        ("torch.stack([x, y]", "torch.stack([x, y * 3]", "no input feature y * 3"),
+        ("model = nn.Sequential(", "net = nn.Sequential(", "no `model = ...`"),
+    ],
+)
+def test_a_program_the_builder_cannot_show_says_where(old: str, new: str, message: str) -> None:
+    source = program(NetworkSpec())
+    assert old in source
+    with pytest.raises(NotBuilderForm, match=re.escape(message)) as caught:
+        read_back(source.replace(old, new, 1))
+    if "model = ..." not in message:
+        assert re.match(r"line \d+, col \d+: ", str(caught.value))
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"layers": (Layer(0),)}, "width"),
+        ({"layers": (Layer(8, "swish"),)}, "activation"),
+        ({"layers": tuple(Layer(4) for _ in range(9))}, "at most 8"),
+        ({"dropout": 1.0}, "dropout"),
+        ({"batch_size": 0}, "batch size"),
+        ({"features": ()}, "feature"),
+        ({"optimizer": "lbfgs"}, "closure"),
+        ({"optimizer": "adam:weight_decay=0.1"}, "own field"),
+        ({"optimizer": "rprop", "weight_decay": 0.1}, "no weight decay"),
+        ({"optimizer": "adam:lr=x"}, "lr"),
+        ({"data": Data("circles", samples=10**7)}, "samples"),
+        ({"data": Data("sine")}, "MSE"),
+        ({"data": Data("csv")}, "CSV"),
+    ],
+)
+def test_absurd_settings_get_clear_errors(changes: dict[str, object], message: str) -> None:
+    with pytest.raises(NetworkSpecError, match=message):
+        NetworkSpec().with_(**changes).check()
+
+
+# -- training --
+
+
+def plain_loop(spec: NetworkSpec, steps: int) -> tuple[nn.Module, list[float]]:
+    """The same training written as one plain PyTorch script."""
+    torch.manual_seed(spec.seed)
+    x, y, target = reference_data(spec.data.name, spec.data.samples, spec.data.noise)
+    features = torch.stack([x, y, x * y], dim=1)
+    labels = target.unsqueeze(1)
+    n_test = int(spec.data.samples * spec.data.test_fraction)
+    X_train, y_train = features[n_test:], labels[n_test:]
+    model = nn.Sequential(
+        nn.Linear(3, 6),
+        nn.ReLU(),
+        nn.Dropout(0.2),
+        nn.Linear(6, 5),
+        nn.Tanh(),
+        nn.Dropout(0.2),
+        nn.Linear(5, 1),
+    )
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.02, weight_decay=1e-3)
+    loss_fn = nn.BCEWithLogitsLoss()
+    losses = []
+    for step in range(steps):
+        start = step * spec.batch_size % len(X_train)
+        optimizer.zero_grad()
+        loss = loss_fn(
+            model(X_train[start : start + spec.batch_size]),
+            y_train[start : start + spec.batch_size],
+        )
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return model, losses
+
+
+TRAINED = NetworkSpec(
+    data=Data("moons", samples=120, noise=0.1, test_fraction=0.25),
+    features=("x", "y", "xy"),
+    layers=(Layer(6, "relu"), Layer(5, "tanh")),
+    dropout=0.2,
+    optimizer="adam:lr=0.02",
+    weight_decay=1e-3,
+    batch_size=10,
+    seed=11,
+)
+
+
+def test_training_equals_a_plain_pytorch_loop_step_by_step() -> None:
+    trainer = Trainer(TRAINED)
+    _, expected = plain_loop(TRAINED, 23)
+    for _ in range(3):  # in uneven chunks, as the Play button runs it
+        trainer.step(5)
+    trainer.step(8)
+    assert trainer.metrics.batch_loss == pytest.approx(expected, abs=1e-6)
+    reference, _ = plain_loop(TRAINED, 23)
+    for (name, ours), (_, theirs) in zip(
+        trainer.model.named_parameters(), reference.named_parameters(), strict=True
+    ):
+        torch.testing.assert_close(ours, theirs, msg=name)
+
+
+def test_training_equals_the_program_run_with_more_steps() -> None:
+    trainer = Trainer(TRAINED)
+    trainer.step(17)
+    model = run_env(TRAINED, steps=17)["model"]
+    assert isinstance(model, nn.Module)
+    for ours, theirs in zip(trainer.model.parameters(), model.parameters(), strict=True):
+        torch.testing.assert_close(ours, theirs)
+
+
+def test_evaluation_gradient_norms_and_the_decision_grid() -> None:
+    trainer = Trainer(TRAINED)
+    trainer.step(30)
+    trainer.evaluate()
+    reference, _ = plain_loop(TRAINED, 30)
+    torch.manual_seed(TRAINED.seed)
+    x, y, target = reference_data("moons", 120, 0.1)
+    features = torch.stack([x, y, x * y], dim=1)
+    reference.eval()
+    with torch.no_grad():
+        out = reference(features[30:])
+        train_loss = nn.functional.binary_cross_entropy_with_logits(out, target[30:, None])
+        accuracy = ((out[:, 0] > 0).float() == target[30:]).float().mean()
+    assert trainer.metrics.train_loss[-1] == pytest.approx(train_loss.item(), abs=1e-6)
+    assert trainer.metrics.train_accuracy[-1] == pytest.approx(accuracy.item())
+    assert set(trainer.metrics.grad_norms) == {"model.0", "model.3", "model.6"}
+    assert all(len(v) == 30 for v in trainer.metrics.grad_norms.values())
+    grid, (x0, x1, y0, y1) = trainer.predict_grid(8)
+    xs, ys = torch.linspace(x0, x1, 8), torch.linspace(y0, y1, 8)
+    gy, gx = torch.meshgrid(ys, xs, indexing="ij")
+    gx, gy = gx.reshape(-1), gy.reshape(-1)
+    with torch.no_grad():
+        expected = reference(torch.stack([gx, gy, gx * gy], dim=1)).sigmoid().reshape(8, 8)
+    torch.testing.assert_close(grid, expected)
+    thumbnails = trainer.neuron_grids(5)
+    assert {k: tuple(v.shape) for k, v in thumbnails.items()} == {
+        "model.0": (6, 5, 5),
+        "model.3": (5, 5, 5),
+    }
+
+
+def test_the_graph_of_one_training_step() -> None:
+    graph = trace(program(TRAINED)).graph
+    params = {n.param_path for n in graph.nodes if n.kind == "param"}
+    assert params == {f"model.{i}.{p}" for i in (0, 3, 6) for p in ("weight", "bias")}
+    assert not any(n.name in ("noise", "test_fraction") for n in graph.nodes)
+
+
+# -- CSV --
+
+
+def test_csv_with_a_header() -> None:
+    text = "x,y,label\n" + "".join(f"{i / 10},{-i},{i % 2}\n" for i in range(12))
+    rows = parse_csv(text)
+    assert len(rows) == 12 and rows[3] == (0.3, -3.0, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1,2,3\n" * 5 + "1,abc,0\n" + "1,2,3\n" * 5, "line 6, column 2: 'abc' is not a number"),
+        ("1,2,3\n" * 5 + "1,2\n", "line 6: expected 3 columns"),
+        ("1,2,3\n" * 3, "only 3 rows"),
+        ("1,2,3\n" * 1001, "more than 1000 rows"),
+        ("1,2,3\n" * 10 + "1,inf,0\n", "not a finite number"),
+        ("1,2,3\n" * 100_000, "larger than"),
+    ],
+)
+def test_bad_csv_files_get_clear_errors(text: str, message: str) -> None:
+    with pytest.raises(CsvError, match=message):
+        parse_csv(text)
