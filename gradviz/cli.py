@@ -295,9 +295,9 @@ def _app_parser() -> argparse.ArgumentParser:
     parser.add_argument("--screenshot", metavar="OUT.png", help="render the window and exit")
     parser.add_argument(
         "--tab",
-        choices=("graph", "lab", "landscape"),
+        choices=("graph", "lab", "landscape", "network"),
         default="graph",
-        help="open on this tab (landscape: the lab showing FILE's network's loss landscape)",
+        help="open on this tab (landscape: the lab on FILE's network's loss landscape)",
     )
     parser.add_argument("--present", action="store_true", help="start in presentation mode")
     parser.add_argument("--step", type=int, default=None, help="with --present: go to this step")

@@ -238,6 +238,14 @@ class GraphBuilder:
             refs,
         )
 
+    def _module_of(self, pending: _Pending) -> str | None:
+        """The nn.Module path a node belongs to: where its op ran, or whose parameter it is."""
+        if pending.kind == "op":
+            return self.recorder.module_of.get(pending.key[1])
+        if pending.param_path and "." in pending.param_path:
+            return pending.param_path.rsplit(".", 1)[0]
+        return None
+
     def _scalar(self, value: float, order: float) -> Key:  # an int stays an int
         key: Key = ("scalar", len(self.pending))
         self.pending[key] = _Pending(key=key, kind="const", order=order, value=value)
@@ -301,6 +309,7 @@ class GraphBuilder:
                     saved=p.saved,
                     aliases=p.aliases,
                     call=self._call(p.key[1], ids) if p.kind == "op" else None,
+                    module=self._module_of(p),
                 )
             )
         edges = [

@@ -73,6 +73,7 @@ class GraphNode:
     grad_nonfinite_origin: bool = False  # the first node (in backward order) with a NaN/Inf grad
     aliases: list[str] = field(default_factory=list)  # further names bound to the same value
     call: ForwardCall | None = None  # op nodes: the forward operation (for the chain-rule panel)
+    module: str | None = None  # the nn.Module path it ran in (`model.0`), or whose parameter
 
     @property
     def label(self) -> str:
@@ -106,6 +107,7 @@ class Graph:
     device: str
     notes: list[str] = field(default_factory=list)
     seed: str | None = None  # how the backward pass was started: "program", "one", "ones"
+    modules: dict[str, str] = field(default_factory=dict)  # path → `Linear(4 → 16)`
 
     def __post_init__(self) -> None:
         self._by_id = {node.id: node for node in self.nodes}

@@ -46,6 +46,14 @@ class BoundNames:
                 paths.setdefault(id(param), f"{module_name}.{param_name}")
         return paths
 
+    def module_paths(self) -> dict[int, str]:
+        """id(module) → `model.0` for every bound module and everything inside it."""
+        paths: dict[int, str] = {}
+        for module_name, module in self._modules.items():
+            for sub_name, sub in module.named_modules(prefix=module_name):
+                paths.setdefault(id(sub), sub_name)
+        return paths
+
 
 def auto_names(count: int, taken: set[str], prefix: str = "z") -> list[str]:
     """`count` fresh names z1, z2, ... skipping any the program already uses."""

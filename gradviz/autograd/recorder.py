@@ -55,7 +55,11 @@ class ForwardRecorder:
             Node, tuple[Any, tuple[Any, ...], dict[str, Any]]
         ] = {}  # op, args, kwargs
         self.const_parent: dict[int, torch.Tensor] = {}  # view → the tensor it views
-        self._pending: list[tuple[torch.Tensor, Any, tuple[Any, ...], dict[str, Any]]] = []
+        self._pending: list[
+            tuple[torch.Tensor, Any, tuple[Any, ...], dict[str, Any], str | None]
+        ] = []
+        self.module_of: dict[Node, str] = {}  # the innermost nn.Module path an op ran in
+        self.scopes: Any = None  # a ModuleScopes, while a traced run is on
         self._keep: list[torch.Tensor] = []  # keeps const_parent ids valid
 
     # -- OpObserver ----------------------------------------------------------------------------
@@ -66,7 +70,8 @@ class ForwardRecorder:
 
     def after_op(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> None:
         outputs = tensors_in(out)
-        self._pending.extend((tensor, func, args, kwargs) for tensor in outputs)
+        module = self.scopes.current if self.scopes is not None else None
+        self._pending.extend((tensor, func, args, kwargs, module) for tensor in outputs)
         if func.is_view and args and isinstance(args[0], torch.Tensor):
             base = args[0]
             if not base.requires_grad:
@@ -77,7 +82,7 @@ class ForwardRecorder:
     # -- queries -------------------------------------------------------------------------------
     def flush(self) -> None:
         pending, self._pending = self._pending, []
-        for tensor, func, args, kwargs in pending:
+        for tensor, func, args, kwargs, module in pending:
             node = tensor.grad_fn
             if node is None:
                 continue
@@ -85,6 +90,8 @@ class ForwardRecorder:
             if key not in self.values:
                 self.values[key] = _Value(tensor)
                 self.operands.setdefault(node, (func, args, kwargs))
+                if module:
+                    self.module_of.setdefault(node, module)
 
     def value_of(self, node: Node, output_nr: int = 0) -> torch.Tensor | None:
         entry = self.values.get((node, output_nr))
@@ -105,6 +112,7 @@ class ForwardRecorder:
     def clear(self) -> None:
         self.values.clear()
         self.operands.clear()
+        self.module_of.clear()
         self.const_parent.clear()
         self._pending.clear()
         self._keep.clear()

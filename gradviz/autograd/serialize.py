@@ -96,6 +96,8 @@ def node_to_json(node: GraphNode, max_elements: int) -> dict[str, JsonValue]:
         data["aliases"] = list(node.aliases)
     if node.param_path:
         data["param_path"] = node.param_path
+    if node.module:
+        data["module"] = node.module
     if node.sequence_nr is not None:
         data["sequence_nr"] = node.sequence_nr
     if node.saved:
@@ -151,6 +153,7 @@ def graph_to_json(
         "backward_order": list(graph.backward_order),
         "seed": graph.seed,
         "notes": list(graph.notes),
+        "modules": dict(graph.modules),
         "inputs": [{"name": i.name, "value": i.value, "line": i.line} for i in (inputs or [])],
         "printed": "".join(printed or []),
     }

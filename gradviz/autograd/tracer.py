@@ -12,6 +12,7 @@ import torch
 from gradviz.autograd.builder import GraphBuilder, Snapshot
 from gradviz.autograd.capture import GradientCapture
 from gradviz.autograd.graph import Graph, GraphNode
+from gradviz.autograd.modules import ModuleScopes
 from gradviz.autograd.naming import BoundNames
 from gradviz.autograd.recorder import ForwardRecorder
 from gradviz.autograd.walk import is_leaf_node, reachable, saved_tensors
@@ -45,6 +46,8 @@ class Tracer:
         self.device = device
         self.recorder = ForwardRecorder()
         self.names = BoundNames()
+        self.scopes = ModuleScopes(self.names)
+        self.recorder.scopes = self.scopes
         self.graph: Graph | None = None
 
     # -- RunObserver ---------------------------------------------------------------------------
@@ -72,6 +75,8 @@ class Tracer:
             tensor, nodes, capture, saved, leaf_values, str(tensor.device), seed, notes or []
         )
         graph = GraphBuilder(snap, self.recorder, self.names).build()
+        used = {n.module for n in graph.nodes if n.module}
+        graph.modules = {p: t for p, t in self.scopes.titles.items() if p in used}
         if not kwargs.get("retain_graph"):
             self.recorder.clear()
         return graph
@@ -117,6 +122,7 @@ def trace(
         observer=tracer,
         op_observer=tracer.recorder,
     )
-    run = interpreter.run()
+    with tracer.scopes.installed():
+        run = interpreter.run()
     graph = tracer.finish(run.output)
     return TraceResult(graph, run, parsed)

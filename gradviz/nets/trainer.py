@@ -16,6 +16,8 @@ from gradviz.nets.codegen import program
 from gradviz.nets.spec import NetworkSpec
 
 Column = torch.Tensor
+CHECKPOINT_EVERY = 5  # steps between the weights kept for the PCA view (doubles as they pile up)
+MAX_CHECKPOINTS = 200
 FEATURE_FUNCTIONS: dict[str, Callable[[Column, Column], Column]] = {  # as FEATURES writes them
     "x": lambda x, y: x,
     "y": lambda x, y: y,
@@ -66,6 +68,8 @@ class Trainer:
         self.rng, self.cuda_rng = run.rng_state, run.cuda_rng_state
         self.step_count = 0
         self.metrics = Metrics()
+        self.checkpoints: list[dict[str, torch.Tensor]] = [state_of(self)]  # for the PCA view
+        self.checkpoint_every = CHECKPOINT_EVERY
         self.layers = {
             name: module
             for name, module in self.model.named_modules()
@@ -99,11 +103,23 @@ class Trainer:
                     self.metrics.grad_norms[f"model.{name}"].append(norm)
                 self.optimizer.step()
                 self.step_count += 1
+                if self.step_count % self.checkpoint_every == 0:
+                    self._checkpoint()
                 self.metrics.steps.append(self.step_count)
                 self.metrics.batch_loss.append(loss.item())
             self.rng = torch.get_rng_state()
             if self.cuda_rng is not None:
                 self.cuda_rng = torch.cuda.get_rng_state(device)
+
+    def _checkpoint(self) -> None:
+        self.checkpoints.append(state_of(self))
+        if len(self.checkpoints) > MAX_CHECKPOINTS:  # keep every other: a longer, coarser path
+            self.checkpoints = self.checkpoints[::2]
+            self.checkpoint_every *= 2
+
+    def loss_function(self) -> ModelLoss:
+        """The loss on the whole training set as a function of the weights (module paths)."""
+        return ModelLoss(self.model, self.loss_fn, self.X_train, self.y_train)
 
     def _loss_and_accuracy(self, X: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
         if len(X) == 0:
@@ -195,6 +211,25 @@ class Trainer:
         finally:
             self.model.train()
         return grids
+
+
+class ModelLoss:
+    """params → loss over (X, y), by torch.func.functional_call: vmappable for landscapes.
+    Call it with the model in eval mode (dropout off)."""
+
+    def __init__(
+        self, model: nn.Module, loss_fn: nn.Module, X: torch.Tensor, y: torch.Tensor
+    ) -> None:
+        self.model, self.loss_fn, self.X, self.y = model, loss_fn, X, y
+        widths = sum(m.out_features for m in model.modules() if isinstance(m, nn.Linear))
+        self.activation_bytes = X.shape[0] * widths * X.element_size() * 3  # of one evaluation
+
+    def __call__(self, params: dict[str, torch.Tensor]) -> torch.Tensor:
+        from torch.func import functional_call
+
+        plain = {k.removeprefix("model."): v for k, v in params.items()}
+        out: torch.Tensor = self.loss_fn(functional_call(self.model, plain, (self.X,)), self.y)
+        return out
 
 
 def state_of(trainer: Trainer) -> dict[str, Any]:

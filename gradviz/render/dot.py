@@ -27,6 +27,7 @@ class RenderOptions:
     view: str = "backward"  # "forward": values only; "backward": values and gradients
     dpi: float | None = None  # bitmap resolution (png); None leaves Graphviz's default
     legend: bool = True
+    modules: bool = True  # group each nn.Module's nodes in a box named by its path
 
     @property
     def backward(self) -> bool:
@@ -86,8 +87,10 @@ def legend_html(graph: Graph, theme: Theme, options: RenderOptions) -> str | Non
         )
         caption = _font(
             "∇ = ∂output/∂node  ·  colour: |∇| (log scale)",
-            face=theme.font, size=small, colour=theme.text,
-        )  # fmt: skip
+            face=theme.font,
+            size=small,
+            colour=theme.text,
+        )
         lo = _font(format_number(low, 3), face=theme.mono, size=small, colour=theme.text)
         hi = _font(format_number(high, 3), face=theme.mono, size=small, colour=theme.text)
         rows.append(f'<tr><td colspan="3">{caption}</td></tr>')
@@ -113,6 +116,26 @@ def edge_label(grad: torch.Tensor | None) -> str | None:
     if grad is None or grad.numel() != 1:
         return None
     return format_number(float(grad.item()))
+
+
+def _cluster(
+    dot: graphviz.Digraph, index: int, title: str, members: list[str], theme: Theme
+) -> None:
+    """A dashed box around one module's nodes (parameters and the ops it ran), titled with its
+    module path; a node named inside a cluster is placed in it."""
+    with dot.subgraph(name=f"cluster_{index}") as box:
+        box.attr(
+            label=title,
+            labeljust="l",
+            style="rounded,dashed",
+            color=theme.muted,
+            fontcolor=theme.muted,
+            fontname=theme.font,
+            fontsize=f"{theme.small_size:g}",
+            margin="10",
+        )
+        for member in members:
+            box.node(member)
 
 
 def build_dot(graph: Graph, options: RenderOptions | None = None) -> str:
@@ -146,8 +169,15 @@ def build_dot(graph: Graph, options: RenderOptions | None = None) -> str:
         fontsize=f"{theme.small_size:g}",
         fontcolor=theme.edge_label,
     )
+    grouped = options.modules and bool(graph.modules)
+    clusters: dict[str, list[str]] = {}
     for node in graph.nodes:
-        dot.node(node.id, label=node_html(labels[node.id], theme))
+        html = node_html(labels[node.id], theme)
+        if grouped and node.module in graph.modules:
+            clusters.setdefault(node.module, []).append(node.id)
+        dot.node(node.id, label=html)
+    for index, (path, members) in enumerate(clusters.items()):
+        _cluster(dot, index, f"{path} · {graph.modules[path]}", members, theme)
     for index, edge in enumerate(graph.edges):
         attrs: dict[str, str] = {"id": f"e{index}"}  # dot may reorder edges; ids keep track
         text = edge_label(edge.grad) if options.backward else None

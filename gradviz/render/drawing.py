@@ -186,8 +186,10 @@ def scene_from_json(data: dict[str, Any]) -> Scene:
     gvid_to_name: dict[int, str] = {}
     nodes: dict[str, SceneItem] = {}
     for obj in data.get("objects", []):
-        if "nodes" in obj or "subgraphs" in obj:
-            continue  # clusters (none yet)
+        if "nodes" in obj or "subgraphs" in obj or "pos" not in obj:
+            # a cluster (an nn.Module's box): drawn with the graph, beneath the nodes
+            graph_ops += parse_ops(obj.get("_draw_", []) + obj.get("_ldraw_", []), height)
+            continue
         gvid_to_name[int(obj["_gvid"])] = obj["name"]
         drawables = parse_ops(obj.get("_draw_", []) + obj.get("_ldraw_", []), height)
         cx, cy = (float(v) for v in obj["pos"].split(","))

@@ -65,6 +65,8 @@ def launch(
     visible_ms = (time.perf_counter() - START) * 1000
     logging.getLogger("gradviz").info("window visible after %.0f ms", visible_ms)
     window.start(path)
+    if tab == "network":
+        window.open_network()
     if tab in ("lab", "landscape"):
         lab = window.open_lab()
         if tab == "landscape":
@@ -79,11 +81,14 @@ def launch(
 
         window.graph_shown.connect(begin)
     if screenshot:
-        _arm_screenshot(app, window, screenshot, lab=tab in ("lab", "landscape"))
+        _arm_screenshot(app, window, screenshot, tab)
     return int(app.exec())
 
 
-def _arm_screenshot(app, window, out: str, lab: bool = False) -> None:  # type: ignore[no-untyped-def]
+SCREENSHOT_STEPS = 300  # training steps before a screenshot of the Network tab
+
+
+def _arm_screenshot(app, window, out: str, tab: str = "graph") -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtCore import QTimer
 
     done = {"taken": False}
@@ -100,7 +105,19 @@ def _arm_screenshot(app, window, out: str, lab: bool = False) -> None:  # type: 
     def settled() -> None:
         QTimer.singleShot(400, take)  # let the view finish painting
 
-    if lab:
+    if tab == "network":
+
+        def trained() -> None:  # a picture after some training, not of the untrained net
+            network = window.network
+            if network.shot is not None and network.shot.step >= SCREENSHOT_STEPS:
+                network.pause()
+                network.snapshot_shown.disconnect(trained)
+                settled()
+            elif not network.playing:
+                network.toggle_play()
+
+        window.network.snapshot_shown.connect(trained)
+    elif tab in ("lab", "landscape"):
 
         def race_done() -> None:
             window.lab.pause()

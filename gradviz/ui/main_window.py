@@ -39,6 +39,7 @@ from gradviz.ui.variables import InputSpec, VariablePanel
 if TYPE_CHECKING:
     from gradviz.autograd.graph import Graph
     from gradviz.ui.lab.lab_widget import LabWidget
+    from gradviz.ui.nets.network_widget import NetworkWidget
 
 log = logging.getLogger(__name__)
 EDIT_DELAY_MS = 150  # typing pauses this long before the program is traced again
@@ -130,8 +131,11 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.splitter, "Autograd graph")
         self._lab_placeholder = QLabel("The optimizer lab loads when you open this tab.")
         self.tabs.addTab(self._lab_placeholder, "Optimizer lab")
+        self._network_placeholder = QLabel("The network builder loads when you open this tab.")
+        self.tabs.addTab(self._network_placeholder, "Network")
         self.tabs.currentChanged.connect(self._tab_changed)
         self.lab: LabWidget | None = None
+        self.network: NetworkWidget | None = None
         self._inspector_was_visible = True
         self.setCentralWidget(self.tabs)
 
@@ -191,9 +195,37 @@ class MainWindow(QMainWindow):
         self._tab_changed(self.tabs.currentIndex())
         return self.lab
 
+    def open_network(self) -> NetworkWidget:
+        """The Network tab (built the first time it is shown), reading the editor's program."""
+        if self.network is None:
+            from gradviz.ui.nets.network_widget import NetworkWidget
+
+            self.network = NetworkWidget()
+            self.network.set_cuda(self.cuda_available, self.cuda_reason)
+            self.network.program_written.connect(self._write_program)
+            index = self.tabs.indexOf(self._network_placeholder)
+            self.tabs.blockSignals(True)
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, self.network, "Network")
+            self.tabs.blockSignals(False)
+            self.network.read_back_now(self.editor.toPlainText())
+        self.tabs.setCurrentWidget(self.network)
+        self._tab_changed(self.tabs.currentIndex())
+        return self.network
+
+    def _write_program(self, text: str) -> None:
+        """The builder's program replaces the editor's (one undoable edit)."""
+        cursor = self.editor.textCursor()
+        cursor.beginEditBlock()
+        cursor.select(cursor.SelectionType.Document)
+        cursor.insertText(text)
+        cursor.endEditBlock()
+
     def _tab_changed(self, index: int) -> None:
         if self.tabs.widget(index) is self._lab_placeholder:
             self.open_lab()
+        if self.tabs.widget(index) is self._network_placeholder:
+            self.open_network()
         if self.lab is not None and self.tabs.widget(index) is self.lab:
             self.lab.set_program(self.editor.toPlainText())  # for its network landscape
         on_graph = self.tabs.widget(index) is self.splitter
@@ -210,6 +242,8 @@ class MainWindow(QMainWindow):
         self.actions_.set_cuda(cuda, reason)
         if self.lab is not None:
             self.lab.set_cuda(cuda, reason)
+        if self.network is not None:
+            self.network.set_cuda(cuda, reason)
         if not self.graph and not self.error:
             self.canvas.set_message("Tracing…")
         self.statusBar().showMessage("PyTorch loaded", 3000)
@@ -227,6 +261,8 @@ class MainWindow(QMainWindow):
         self.canvas.clear()
         self.inspector.clear()
         self.retrace(interrupt=True, keep_layout=False)
+        if self.network is not None:
+            self.network.program_edited(document.source)
 
     def new_document(self) -> None:
         if self.maybe_save():
@@ -245,6 +281,8 @@ class MainWindow(QMainWindow):
         self.mark_dirty()
         self._changed_at = time.perf_counter()
         self._edit_timer.start()
+        if self.network is not None:
+            self.network.program_edited(text)
 
     def mark_dirty(self) -> None:
         if not self.document.dirty:
@@ -592,6 +630,8 @@ class MainWindow(QMainWindow):
         self.service.shutdown()
         if self.lab is not None:
             self.lab.shutdown()
+        if self.network is not None:
+            self.network.shutdown()
         self.autosaver.discard()
         event.accept()
 

@@ -157,6 +157,16 @@ def build_menus(window: MainWindow) -> Actions:
     )
     lr.setCheckable(True)
     actions.orientation_lr = lr
+    modules = _action(
+        window,
+        view,
+        "Group by &module",
+        lambda on: window.update_settings(modules=bool(on)),
+        QKeySequence("M"),
+    )
+    modules.setCheckable(True)
+    modules.setChecked(window.settings.modules)
+    modules.setToolTip("A box around each nn.Module's parameters and ops, named by its path")
     view.addSeparator()
     step = _action(window, view, "&Step through backprop", walk.start, QKeySequence("Ctrl+B"))
     present = _action(

@@ -27,6 +27,7 @@ class ViewSettings:
     font_scale: float = 1.0
     orientation: str = "TB"
     view: str = "backward"
+    modules: bool = True  # boxes around each nn.Module's nodes
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,9 @@ def render_options(settings: ViewSettings) -> Any:
             font_size=theme.font_size * settings.font_scale,
             small_size=theme.small_size * settings.font_scale,
         )
-    return RenderOptions(theme=theme, orientation=settings.orientation, view=settings.view)
+    return RenderOptions(
+        theme=theme, orientation=settings.orientation, view=settings.view, modules=settings.modules
+    )
 
 
 class _Worker(QObject):

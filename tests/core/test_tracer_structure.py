@@ -145,3 +145,48 @@ def test_cuda_gives_the_same_graph(example) -> None:  # type: ignore[no-untyped-
             if "randn" in example.source or "rand(" in example.source:
                 continue  # the CUDA generator draws different numbers
             torch.testing.assert_close(b.value.cpu(), a.value, rtol=1e-4, atol=1e-5)
+
+
+MODULES = """
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Sequential(nn.Linear(3, 1)))
+loss_fn = nn.MSELoss()
+X = torch.randn(4, 2)
+loss = loss_fn(model(X) * 2, torch.zeros(4, 1))
+loss.backward()
+"""
+
+
+def test_each_node_knows_the_module_it_ran_in() -> None:
+    graph = trace(MODULES).graph
+    by_op = {}
+    for node in graph.nodes:
+        by_op.setdefault((node.op or node.name), []).append(node.module)
+    # torch's own ops for these modules: Linear is t + addmm, ReLU is relu, MSELoss is mse_loss
+    assert by_op["AddmmBackward0"] == ["model.0", "model.2.0"]
+    assert by_op["TBackward0"] == ["model.0", "model.2.0"]
+    assert by_op["ReluBackward0"] == ["model.1"]
+    assert by_op["MulBackward0"] == [None]  # `* 2` is the program's own, outside any module
+    assert by_op["MseLossBackward0"] == ["loss_fn"]
+    assert by_op["model.2.0.weight"] == ["model.2.0"]
+    assert graph.modules == {
+        "model.0": "Linear(2 → 3)",
+        "model.1": "ReLU",
+        "model.2.0": "Linear(3 → 1)",
+        "loss_fn": "MSELoss",
+    }
+    data = graph_to_json(graph)
+    assert data["modules"]["model.0"] == "Linear(2 → 3)"
+    assert {n["module"] for n in data["nodes"] if "module" in n} == set(graph.modules)
+
+
+def test_modules_are_boxes_in_the_picture_and_hooks_go_away() -> None:
+    from gradviz.render.dot import RenderOptions, build_dot
+
+    graph = trace(MODULES).graph
+    dot = build_dot(graph)
+    assert dot.count("subgraph cluster_") == 4
+    assert "model.2.0 · Linear(3 → 1)" in dot
+    assert "subgraph" not in build_dot(graph, RenderOptions(modules=False))
+    assert not torch.nn.modules.module._global_forward_pre_hooks
+    assert not torch.nn.modules.module._global_forward_hooks

@@ -1,0 +1,69 @@
+"""Which torch.nn module each op ran inside (`model.0`, by module path), from module forward
+hooks installed for the length of one traced run and only heeding the tracing thread."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from torch import nn
+
+from gradviz.autograd.naming import BoundNames
+
+
+def module_title(module: nn.Module) -> str:
+    """`Linear(4 → 16)`, `ReLU`, `Dropout(p=0.1)`: what a cluster of the graph is."""
+    kind = type(module).__name__
+    if isinstance(module, nn.Linear):
+        return f"{kind}({module.in_features} → {module.out_features})"
+    if isinstance(module, nn.Dropout):
+        return f"{kind}(p={module.p:g})"
+    return kind
+
+
+class ModuleScopes:
+    """A stack of the module paths whose forward is running, on the tracing thread."""
+
+    def __init__(self, names: BoundNames) -> None:
+        self.names = names
+        self.stack: list[str] = []
+        self.titles: dict[str, str] = {}  # path → module_title, for each module that ran
+        self._paths: dict[int, str] = {}
+        self._thread = threading.get_ident()
+
+    @property
+    def current(self) -> str | None:
+        return self.stack[-1] if self.stack else None
+
+    def _path(self, module: nn.Module) -> str | None:
+        path = self._paths.get(id(module))
+        if path is None:  # modules are bound as the program runs: look again
+            self._paths = self.names.module_paths()
+            path = self._paths.get(id(module))
+        return path
+
+    def _enter(self, module: nn.Module, args: Any) -> None:
+        if threading.get_ident() != self._thread:
+            return  # another thread (a training worker) running its own modules
+        path = self._path(module)
+        self.stack.append(path or "")
+        if path and not list(module.children()):
+            self.titles.setdefault(path, module_title(module))
+
+    def _leave(self, module: nn.Module, args: Any, output: Any) -> None:
+        if threading.get_ident() == self._thread and self.stack:
+            self.stack.pop()
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[ModuleScopes]:
+        self._thread = threading.get_ident()
+        pre = nn.modules.module.register_module_forward_pre_hook(self._enter)
+        post = nn.modules.module.register_module_forward_hook(self._leave, always_call=True)
+        try:
+            yield self
+        finally:
+            pre.remove()
+            post.remove()
+            self.stack.clear()

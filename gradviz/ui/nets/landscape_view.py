@@ -1,0 +1,161 @@
+"""The trained network's real loss landscape (Li et al. 2018), in the optimizer lab's surface
+view: two filter-normalised random directions around the current weights, or the plane of the
+training trajectory's top two PCA directions with the trajectory drawn on it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gradviz.nets.landscape import Landscape, pca_landscape, random_landscape
+from gradviz.nets.trainer import Trainer, state_of
+from gradviz.ui.lab.surface_view import GridImage, Path, SurfaceView
+
+if TYPE_CHECKING:
+    from gradviz.ui.nets.network_widget import NetworkWidget
+
+TRAJECTORY_COLOUR = "#D55E00"
+
+
+def landscape_task(
+    holder: dict[str, Trainer], mode: str, grid: int, span: float
+) -> Callable[[threading.Event], tuple[Landscape, int]]:
+    def run(cancel: threading.Event) -> tuple[Landscape, int]:
+        trainer = holder["trainer"]
+        loss = trainer.loss_function()
+        trainer.model.eval()  # dropout off: the landscape of the network as it predicts
+        try:
+            if mode == "pca":
+                checkpoints = [*trainer.checkpoints, state_of(trainer)]
+                return pca_landscape(loss, checkpoints, grid, cancel=cancel), trainer.step_count
+            base = state_of(trainer)
+            result = random_landscape(loss, base, grid, span, trainer.spec.seed, cancel)
+            return result, trainer.step_count
+        finally:
+            trainer.model.train()
+
+    return run
+
+
+def image_of(landscape: Landscape) -> GridImage:
+    """log₁₀ of the losses (they span decades away from a minimum)."""
+    losses = landscape.losses.double().numpy()
+    finite = losses[np.isfinite(losses)]
+    floor = max(float(finite.min()) if finite.size else 1e-12, 1e-12)
+    values = np.log10(np.clip(losses, floor, None))
+    values[~np.isfinite(losses)] = np.nan
+    a, b = landscape.alphas, landscape.betas
+    window = (float(a[0]), float(a[-1]), float(b[0]), float(b[-1]))
+    return GridImage(values, window, True, landscape.seconds, landscape.device)
+
+
+class LandscapePanel(QWidget):
+    def __init__(self, owner: NetworkWidget) -> None:
+        super().__init__()
+        self.owner = owner
+        self.result: Landscape | None = None
+        self.computed_at: int | None = None
+        self.mode = QComboBox()
+        self.mode.addItem("Random directions around the weights", "random")
+        self.mode.addItem("PCA of the training trajectory", "pca")
+        self.mode.setAccessibleName("Landscape directions")
+        self.grid = QSpinBox()
+        self.grid.setRange(5, 201)
+        self.grid.setValue(41)
+        self.grid.setPrefix("grid ")
+        self.span = QDoubleSpinBox()
+        self.span.setRange(0.05, 10.0)
+        self.span.setValue(1.0)
+        self.span.setPrefix("span ±")
+        self.compute = QPushButton("Compute")
+        self.compute.clicked.connect(self.request)
+        self.label = QLabel("Compute the loss over the whole training set around the weights.")
+        self.label.setWordWrap(True)
+        self.view = SurfaceView()
+        self.view.setLabel("bottom", "α (along d₁)")
+        self.view.setLabel("left", "β (along d₂)")
+        row = QHBoxLayout()
+        for widget in (self.mode, self.grid, self.span, self.compute):
+            row.addWidget(widget)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(row)
+        layout.addWidget(self.label)
+        layout.addWidget(self.view, 1)
+        self.mode.currentIndexChanged.connect(self._mode_changed)
+
+    def _mode_changed(self) -> None:
+        self.span.setEnabled(self.mode.currentData() == "random")
+
+    def request(self) -> None:
+        if "trainer" not in self.owner.holder:
+            return
+        self.owner.pause()
+        self.label.setText("computing…")
+        task = landscape_task(
+            self.owner.holder, str(self.mode.currentData()), self.grid.value(), self.span.value()
+        )
+        self.owner.worker.submit("landscape", task)
+
+    def on_done(self, channel: str, result: object) -> None:
+        if channel != "landscape":
+            return
+        assert isinstance(result, tuple)
+        landscape: Landscape = result[0]
+        step: int = result[1]
+        self.result, self.computed_at = landscape, step
+        self.view.set_grid(image_of(landscape), [], reset_view=True)
+        self.view.bar.axis.setLabel("log₁₀ loss")
+        pca = landscape.directions.startswith("PCA")
+        self.view.setLabel("bottom", "1st principal direction" if pca else "α (along d₁)")
+        self.view.setLabel("left", "2nd principal direction" if pca else "β (along d₂)")
+        if landscape.path:
+            points = np.array(landscape.path, dtype=np.float64)
+            path = Path(
+                "training trajectory", TRAJECTORY_COLOUR, points, np.zeros(len(points)),
+                np.zeros_like(points), None, "o",
+            )  # fmt: skip
+            self.view.set_paths([path])
+            self.view.show_step(len(points) - 1)
+            self.view.legend.setVisible(True)
+        else:
+            self.view.set_paths([])
+            self.view.legend.setVisible(False)
+            self.view.set_start(0.0, 0.0)  # the weights themselves
+        self._describe(step)
+
+    def _describe(self, now: int) -> None:
+        if self.result is None or self.computed_at is None:
+            return
+        r = self.result
+        grid = f"{len(r.alphas)}×{len(r.betas)}"
+        text = (
+            f"{r.directions}: loss {r.center:.4g} at the weights of step {self.computed_at}; "
+            f"{grid} grid in {r.seconds * 1000:.0f} ms on {r.device.upper()} ({r.method})"
+        )
+        if now != self.computed_at:
+            text += f" — training is now at step {now}: Compute again for the current weights"
+        self.label.setText(text)
+
+    def on_failed(self, message: str) -> None:
+        self.label.setText(message)
+
+    def note_step(self, holder: dict[str, Trainer], step: int) -> None:
+        self._describe(step)
+
+    def forget(self) -> None:
+        self.result, self.computed_at = None, None
+        self.label.setText("Compute the loss over the whole training set around the weights.")

@@ -1,0 +1,265 @@
+"""The Network tab: the builder beside the live training views. The builder and the editor's
+program are one: a change here rewrites the program; an edit there comes back here."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gradviz.nets.codegen import program
+from gradviz.nets.read_back import NotBuilderForm, read_back
+from gradviz.nets.spec import NetworkSpec, NetworkSpecError
+from gradviz.nets.trainer import Trainer
+from gradviz.ui.lab.worker import LabWorker
+from gradviz.ui.nets.builder import BuilderPanel
+from gradviz.ui.nets.landscape_view import LandscapePanel
+from gradviz.ui.nets.tasks import Snapshot, setup_task, train_task
+from gradviz.ui.nets.views import DecisionView, TrainingPlots
+
+READ_BACK_MS = 400  # after the last keystroke in the editor
+
+
+class NetworkWidget(QWidget):
+    program_written = Signal(str)  # the builder's program, for the editor
+    snapshot_shown = Signal()  # after each picture of the training (tests, screenshots)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.spec = NetworkSpec()
+        self.holder: dict[str, Trainer] = {}
+        self.shot: Snapshot | None = None
+        self.playing = False
+        self.worker = LabWorker(self)
+        self.worker.done.connect(self._on_done)
+        self.worker.failed.connect(self._on_failed)
+        self._pending_text: str | None = None
+        self._read_timer = QTimer(self, singleShot=True, interval=READ_BACK_MS)
+        self._read_timer.timeout.connect(self._read_back)
+        self._build()
+        self.reset()
+
+    # -- layout ----------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.builder = BuilderPanel()
+        self.builder.changed.connect(self._builder_changed)
+        self.builder.open_csv.connect(self.open_csv_dialog)
+        scroll = QScrollArea()
+        scroll.setWidget(self.builder)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(380)
+
+        self.banner = QLabel("")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("background: #fff3cd; color: #5c4400; padding: 6px;")
+        self.banner.hide()
+        self.use_builder = QPushButton("Write the builder's network into the editor")
+        self.use_builder.clicked.connect(self.write_program)
+        self.use_builder.hide()
+
+        self.play_button = QPushButton("Play")
+        self.play_button.setToolTip("Train continuously (Space)")
+        self.play_button.clicked.connect(self.toggle_play)
+        self.step_button = QPushButton("Step")
+        self.step_button.setToolTip("One training step: zero_grad, forward, loss, backward, step")
+        self.step_button.clicked.connect(lambda: self.train(1))
+        self.epoch_button = QPushButton("+ epoch")
+        self.epoch_button.setToolTip("As many steps as one pass over the training set")
+        self.epoch_button.clicked.connect(self.train_epoch)
+        self.reset_button = QPushButton("Reset")
+        self.reset_button.setToolTip("New weights from the seed; step 0")
+        self.reset_button.clicked.connect(self.reset)
+        self.status = QLabel("")
+        self.status.setAccessibleName("Training status")
+        controls = QHBoxLayout()
+        for widget in (self.play_button, self.step_button, self.epoch_button, self.reset_button):
+            controls.addWidget(widget)
+        controls.addWidget(self.status, 1)
+
+        self.decision = DecisionView()
+        self.landscape = LandscapePanel(self)
+        self.views = QTabWidget()
+        self.views.addTab(self.decision, "Decision boundary")
+        self.views.addTab(self.landscape, "Loss landscape")
+        self.plots = TrainingPlots()
+
+        centre = QWidget()
+        column = QVBoxLayout(centre)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.banner)
+        column.addWidget(self.use_builder)
+        column.addLayout(controls)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.views)
+        split.addWidget(self.plots)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        column.addWidget(split, 1)
+
+        outer = QSplitter(Qt.Orientation.Horizontal)
+        outer.addWidget(scroll)
+        outer.addWidget(centre)
+        outer.setStretchFactor(1, 1)
+        outer.setSizes([400, 1300])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(outer)
+        shortcut = QShortcut(QKeySequence(Qt.Key.Key_Space), self)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(self.toggle_play)
+
+    # -- builder ↔ program -----------------------------------------------------------------------
+    def _builder_changed(self) -> None:
+        spec = self.builder.spec()
+        try:
+            spec.check()
+        except NetworkSpecError as exc:
+            self._show_status(str(exc), error=True)
+            return
+        self.spec = spec
+        self.write_program()
+        self.reset()
+
+    def write_program(self) -> None:
+        self._hide_banner()
+        self.program_written.emit(program(self.spec))
+
+    def program_edited(self, text: str) -> None:
+        """The editor's program changed: read it back once typing pauses."""
+        self._pending_text = text
+        self._read_timer.start()
+
+    def read_back_now(self, text: str) -> None:
+        self._pending_text = text
+        self._read_back()
+
+    def _read_back(self) -> None:
+        text, self._pending_text = self._pending_text, None
+        if text is None:
+            return
+        try:
+            spec = read_back(text)
+        except NotBuilderForm as exc:
+            self.banner.setText(
+                "The program in the editor is not a network the builder can show, so the "
+                f"builder keeps its own — {exc}"
+            )
+            self.banner.show()
+            self.use_builder.show()
+            return
+        self._hide_banner()
+        if program(spec) == program(self.spec):
+            return  # the builder's own program, come back
+        self.spec = spec
+        self.builder.set_spec(spec)
+        self.reset()
+
+    def _hide_banner(self) -> None:
+        self.banner.hide()
+        self.use_builder.hide()
+
+    def open_csv_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open points", "", "CSV (*.csv *.txt)")
+        if not path:
+            self.builder.set_spec(self.spec)  # back to the dataset it had
+            return
+        self.load_csv(path)
+
+    def load_csv(self, path: str) -> bool:
+        """Points from a CSV file (x, y, target per row); a bad file is reported, not loaded."""
+        from gradviz.nets.csv_data import CsvError, read_csv
+
+        try:
+            rows = read_csv(path)
+        except (CsvError, OSError) as exc:
+            self._show_status(f"{path}: {exc}", error=True)
+            self.builder.set_spec(self.spec)
+            return False
+        self.builder.set_csv(rows)
+        return True
+
+    # -- training ------------------------------------------------------------------------------
+    def reset(self) -> None:
+        self.pause()
+        self.holder = {}
+        self.plots.clear()
+        self.landscape.forget()
+        self._show_status("building the network…")
+        self.worker.submit("train", setup_task(self.spec, self.holder))
+
+    def train(self, steps: int | None) -> None:
+        if "trainer" not in self.holder:
+            return
+        self.worker.submit("train", train_task(self.holder, steps))
+
+    def train_epoch(self) -> None:
+        trainer = self.holder.get("trainer")
+        if trainer is not None:
+            self.train(max(1, -(-len(trainer.X_train) // trainer.batch_size)))
+
+    def toggle_play(self) -> None:
+        if self.playing:
+            self.pause()
+        else:
+            self.playing = True
+            self.play_button.setText("Pause")
+            self.train(None)
+
+    def pause(self) -> None:
+        self.playing = False
+        self.play_button.setText("Play")
+
+    def _on_done(self, channel: str, result: object) -> None:
+        if channel == "train":
+            assert isinstance(result, Snapshot)
+            self.shot = result
+            self.decision.show_snapshot(result)
+            self.plots.show_snapshot(result)
+            self.landscape.note_step(self.holder, result.step)
+            self._show_status(self._describe(result))
+            self.snapshot_shown.emit()
+            if self.playing:
+                self.train(None)
+        else:
+            self.landscape.on_done(channel, result)
+
+    def _on_failed(self, channel: str, message: str) -> None:
+        self.pause()
+        self._show_status(message, error=True)
+        if channel != "train":
+            self.landscape.on_failed(message)
+
+    @staticmethod
+    def _describe(shot: Snapshot) -> str:
+        m = shot.metrics
+        parts = [f"step {shot.step}", f"epoch {shot.epoch:.1f}"]
+        if m.train_loss:
+            parts.append(f"training loss {m.train_loss[-1]:.4g}")
+        if m.test_loss and m.test_loss[-1] == m.test_loss[-1]:
+            parts.append(f"test loss {m.test_loss[-1]:.4g}")
+        if shot.classification and m.test_accuracy and m.test_accuracy[-1] == m.test_accuracy[-1]:
+            parts.append(f"test accuracy {m.test_accuracy[-1]:.0%}")
+        if shot.ms_per_step:
+            parts.append(f"{shot.ms_per_step:.2f} ms/step on {shot.device.upper()}")
+        return " · ".join(parts)
+
+    def _show_status(self, text: str, error: bool = False) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet("color: #d62728; font-weight: bold;" if error else "")
+
+    def set_cuda(self, available: bool, reason: str) -> None:
+        self.builder.set_cuda(available, reason)
+
+    def shutdown(self) -> None:
+        self.pause()
+        self.worker.shutdown()

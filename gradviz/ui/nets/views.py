@@ -1,0 +1,133 @@
+"""What training looks like: the decision boundary (or regression surface) under the data, the
+train/test loss curves, and each layer's gradient norm over time."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from gradviz.ui.lab.palette import RACER_COLOURS
+from gradviz.ui.nets.tasks import Snapshot
+
+CLASS_COLOURS = ("#E69F00", "#0072B2")  # Okabe–Ito orange (class 0) and blue (class 1)
+
+
+def _diverging_map() -> pg.ColorMap:
+    """Pale orange (class 0) → white (undecided) → pale blue (class 1): the regions stay
+    lighter than the points, so every point shows on either side of the boundary."""
+    return pg.ColorMap([0.0, 0.5, 1.0], [QColor("#f3c77a"), QColor("#f7f7f7"), QColor("#7fb2dd")])
+
+
+class DecisionView(pg.PlotWidget):  # type: ignore[misc]
+    """The network's output over the plane, with the training (filled) and test (ringed) points."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAspectLocked(True)
+        self.setMenuEnabled(False)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.addItem(self.image)
+        # as Playground draws them: training points ringed in white, test points in black
+        self.train_points = pg.ScatterPlotItem(size=10, pen=pg.mkPen("#ffffff", width=1.5))
+        self.test_points = pg.ScatterPlotItem(size=11, pen=pg.mkPen("#000000", width=2))
+        self.addItem(self.train_points)
+        self.addItem(self.test_points)
+        self.setLabel("bottom", "x")
+        self.setLabel("left", "y")
+        self.showGrid(x=False, y=False)
+        self._shape: tuple[float, ...] | None = None
+
+    def show_snapshot(self, shot: Snapshot) -> None:
+        x0, x1, y0, y1 = shot.extent
+        if shot.classification:
+            self.image.setColorMap(_diverging_map())
+            self.image.setImage(shot.grid, levels=(0.0, 1.0), autoLevels=False)
+        else:
+            low = float(min(shot.targets.min(), np.nanmin(shot.grid)))
+            high = float(max(shot.targets.max(), np.nanmax(shot.grid)))
+            self.image.setColorMap(pg.colormap.get("CET-D1"))
+            self.image.setImage(shot.grid, levels=(low, high if high > low else low + 1))
+        rows, columns = shot.grid.shape
+        dx, dy = (x1 - x0) / max(columns - 1, 1), (y1 - y0) / max(rows - 1, 1)
+        self.image.setRect(QRectF(x0 - dx / 2, y0 - dy / 2, x1 - x0 + dx, y1 - y0 + dy))
+        brushes = self._brushes(shot)
+        train, test = ~shot.is_test, shot.is_test
+        self.train_points.setData(
+            pos=shot.points[train], brush=[b for b, t in zip(brushes, train, strict=True) if t]
+        )
+        self.test_points.setData(
+            pos=shot.points[test], brush=[b for b, t in zip(brushes, test, strict=True) if t]
+        )
+        if self._shape != (x0, x1, y0, y1):
+            self._shape = (x0, x1, y0, y1)
+            self.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+
+    @staticmethod
+    def _brushes(shot: Snapshot) -> list[str]:
+        if shot.classification:
+            return [CLASS_COLOURS[int(t > 0.5)] for t in shot.targets]
+        colours = pg.colormap.get("CET-D1")
+        low, high = float(shot.targets.min()), float(shot.targets.max())
+        scaled = (shot.targets - low) / (high - low if high > low else 1.0)
+        return [colours.map(float(v), mode="qcolor").name() for v in scaled]
+
+
+def smoothed(values: list[float], keep: float = 0.9) -> np.ndarray:
+    """An exponential moving average: batch-to-batch noise hides a layer's trend."""
+    out = np.empty(len(values))
+    average = values[0] if values else 0.0
+    for i, value in enumerate(values):
+        average = keep * average + (1 - keep) * value
+        out[i] = average
+    return out
+
+
+class TrainingPlots(QWidget):
+    """Loss (batch, whole training set, test set) and per-layer gradient norms, by step."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.loss = pg.PlotWidget(title="loss")
+        self.loss.setLogMode(y=True)
+        self.loss.setLabel("bottom", "step")
+        self.loss.addLegend(offset=(-10, 10))
+        self.batch = self.loss.plot(pen=pg.mkPen("#bbbbbb", width=1), name="batch")
+        self.train = self.loss.plot(pen=pg.mkPen("#0072B2", width=3), name="training set")
+        self.test = self.loss.plot(pen=pg.mkPen("#D55E00", width=3), name="test set")
+        self.grads = pg.PlotWidget(title="gradient norm ‖∂L/∂W‖ per layer (smoothed)")
+        self.grads.setLogMode(y=True)
+        self.grads.setLabel("bottom", "step")
+        self.grads.addLegend(offset=(-10, 10))
+        self._grad_curves: dict[str, pg.PlotDataItem] = {}
+        for plot in (self.loss, self.grads):
+            plot.setMouseEnabled(x=False, y=False)
+            layout.addWidget(plot)
+
+    def show_snapshot(self, shot: Snapshot) -> None:
+        m = shot.metrics
+        positive = 1e-12
+        self.batch.setData(m.steps, np.maximum(m.batch_loss, positive))
+        self.train.setData(m.eval_steps, np.maximum(m.train_loss, positive))
+        finite_test = [(s, v) for s, v in zip(m.eval_steps, m.test_loss, strict=True) if v == v]
+        if finite_test:
+            steps, values = zip(*finite_test, strict=True)
+            self.test.setData(list(steps), np.maximum(values, positive))
+        else:
+            self.test.setData([], [])
+        if set(self._grad_curves) != set(m.grad_norms):
+            self.grads.clear()
+            self._grad_curves = {}
+            for index, name in enumerate(m.grad_norms):
+                pen = pg.mkPen(RACER_COLOURS[index % len(RACER_COLOURS)], width=2.5)
+                self._grad_curves[name] = self.grads.plot(pen=pen, name=name)
+        for name, curve in self._grad_curves.items():
+            curve.setData(m.steps, np.maximum(smoothed(m.grad_norms[name]), positive))
+
+    def clear(self) -> None:
+        for curve in (self.batch, self.train, self.test, *self._grad_curves.values()):
+            curve.setData([], [])

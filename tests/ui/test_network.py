@@ -1,0 +1,146 @@
+"""The Network tab (pytest-qt, offscreen): builder ↔ editor, live training, CSV, landscape —
+the numbers on screen checked against plain PyTorch computed here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PySide6.QtCore import Qt
+
+from gradviz.nets.codegen import program
+from gradviz.nets.read_back import read_back
+from gradviz.nets.spec import Layer
+from tests.core.test_nets import TRAINED, plain_loop, reference_data
+from tests.ui.conftest import set_program
+
+TIMEOUT = 60_000
+
+
+@pytest.fixture
+def network(qtbot, window):  # type: ignore[no-untyped-def]
+    set_program(qtbot, window, program(TRAINED))
+    widget = window.open_network()
+    qtbot.waitUntil(lambda: widget.shot is not None, timeout=TIMEOUT)
+    return widget
+
+
+def test_the_builder_shows_the_editor_program(network) -> None:  # type: ignore[no-untyped-def]
+    builder = network.builder
+    assert builder.dataset.currentData() == "moons"
+    assert [row[1].value() for row in builder.layer_rows] == [6, 5]
+    assert [row[2].currentText() for row in builder.layer_rows] == ["relu", "tanh"]
+    assert builder.dropout.value() == pytest.approx(0.2)
+    assert builder.features["xy"].isChecked() and not builder.features["x²"].isChecked()
+    assert not network.banner.isVisible()
+    assert network.shot.step == 0
+
+
+def test_steps_and_play_match_a_plain_pytorch_loop(qtbot, network) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(3):
+        with qtbot.waitSignal(network.snapshot_shown, timeout=TIMEOUT):
+            qtbot.mouseClick(network.step_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(network.snapshot_shown, timeout=TIMEOUT):
+        qtbot.mouseClick(network.epoch_button, Qt.MouseButton.LeftButton)
+    steps = 3 + -(-90 // TRAINED.batch_size)  # an epoch: one pass over the 90 training points
+    assert network.shot.step == steps
+    model, losses = plain_loop(TRAINED, steps)
+    assert network.shot.metrics.batch_loss == pytest.approx(losses, abs=1e-6)
+    # the status line's training loss and accuracy: the whole training set, in eval mode
+    torch.manual_seed(TRAINED.seed)
+    x, y, target = reference_data("moons", 120, 0.1)
+    features = torch.stack([x, y, x * y], dim=1)
+    model.eval()
+    with torch.no_grad():
+        out = model(features[30:])
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(out, target[30:, None])
+        test_out = model(features[:30])
+        accuracy = ((test_out[:, 0] > 0).float() == target[:30]).float().mean()
+    assert f"training loss {loss.item():.4g}" in network.status.text()
+    assert f"test accuracy {accuracy.item():.0%}" in network.status.text()
+    # Play trains on in the worker until paused
+    network.toggle_play()
+    qtbot.waitUntil(lambda: network.shot.step > steps + 20, timeout=TIMEOUT)
+    network.toggle_play()
+    assert not network.playing
+    curve = network.plots.train.getData()
+    assert len(curve[0]) == len(network.shot.metrics.eval_steps)
+
+
+def test_building_rewrites_the_program_and_undo_brings_it_back(qtbot, window, network) -> None:  # type: ignore[no-untyped-def]
+    before = window.editor.toPlainText()
+    qtbot.mouseClick(network.builder.add_layer, Qt.MouseButton.LeftButton)
+    text = window.editor.toPlainText()
+    spec = read_back(text)
+    assert spec.layers == (Layer(6, "relu"), Layer(5, "tanh"), Layer(5, "tanh"))
+    assert "nn.Linear(5, 5), nn.Tanh(), nn.Dropout(0.2)," in text
+    qtbot.waitUntil(lambda: network.shot is not None and network.shot.step == 0, timeout=TIMEOUT)
+    window.editor.undo()
+    assert window.editor.toPlainText() == before
+    qtbot.waitUntil(lambda: len(network.builder.layer_rows) == 2, timeout=TIMEOUT)
+
+
+def test_typing_in_the_editor_updates_the_builder(qtbot, window, network) -> None:  # type: ignore[no-untyped-def]
+    text = window.editor.toPlainText()
+    edited = text.replace("nn.Linear(3, 6), nn.ReLU()", "nn.Linear(3, 9), nn.GELU()")
+    edited = edited.replace("nn.Linear(6, 5)", "nn.Linear(9, 5)").replace("n = 120", "n = 80")
+    window.editor.setPlainText(edited)
+    qtbot.waitUntil(lambda: network.builder.layer_rows[0][1].value() == 9, timeout=TIMEOUT)
+    assert network.builder.layer_rows[0][2].currentText() == "gelu"
+    assert network.builder.samples.value() == 80
+    # a program the builder cannot show: a banner, and the builder keeps its network
+    window.editor.setPlainText(edited.replace("nn.GELU()", "nn.Conv1d(1, 1, 1)"))
+    qtbot.waitUntil(lambda: network.banner.isVisible(), timeout=TIMEOUT)
+    assert "Conv1d" in network.banner.text() and "line" in network.banner.text()
+    qtbot.mouseClick(network.use_builder, Qt.MouseButton.LeftButton)
+    assert "nn.Linear(3, 9), nn.GELU()" in window.editor.toPlainText()
+    assert not network.banner.isVisible()
+
+
+def test_absurd_settings_and_bad_csv_files(qtbot, network, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    network.builder.features["x"].setChecked(False)
+    network.builder.features["y"].setChecked(False)
+    network.builder.features["xy"].setChecked(False)
+    assert "at least one input feature" in network.status.text()
+    network.builder.features["x"].setChecked(True)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x,y,label\n" + "1,2,0\n" * 12 + "1,oops,1\n")
+    assert not network.load_csv(str(bad))
+    assert "line 14, column 2: 'oops' is not a number" in network.status.text()
+    good = tmp_path / "good.csv"
+    rows = [(i / 10, (i % 5) / 5, float(i % 2)) for i in range(40)]
+    good.write_text("".join(f"{a},{b},{c}\n" for a, b, c in rows))
+    with qtbot.waitSignal(network.snapshot_shown, timeout=TIMEOUT):
+        assert network.load_csv(str(good))
+    assert network.spec.data.name == "csv" and len(network.spec.data.csv_rows) == 40
+    assert "40 rows" in network.builder.csv_label.text()
+    shown = sorted(map(tuple, network.shot.points.tolist()))
+    np.testing.assert_allclose(shown, sorted((a, b) for a, b, _ in rows), atol=1e-6)
+
+
+def test_loss_landscape_of_the_trained_weights(qtbot, network) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(network.snapshot_shown, timeout=TIMEOUT):
+        network.train(40)
+    panel = network.landscape
+    panel.grid.setValue(7)
+    with qtbot.waitSignal(network.worker.done, timeout=TIMEOUT):
+        panel.request()
+    result = panel.result
+    assert result is not None and result.losses.shape == (7, 7)
+    model, _ = plain_loop(TRAINED, 40)
+    torch.manual_seed(TRAINED.seed)
+    x, y, target = reference_data("moons", 120, 0.1)
+    model.eval()
+    with torch.no_grad():
+        out = model(torch.stack([x, y, x * y], dim=1)[30:])
+        expected = torch.nn.functional.binary_cross_entropy_with_logits(out, target[30:, None])
+    assert result.center == pytest.approx(expected.item(), abs=1e-6)
+    assert float(result.losses[3, 3]) == pytest.approx(expected.item(), abs=1e-5)
+    assert "step 40" in panel.label.text()
+    panel.mode.setCurrentIndex(panel.mode.findData("pca"))
+    with qtbot.waitSignal(network.worker.done, timeout=TIMEOUT):
+        panel.request()
+    assert panel.result.directions == "PCA of the trajectory"
+    assert len(panel.view.paths) == 1 and len(panel.view.paths[0].points) >= 3
