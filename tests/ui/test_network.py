@@ -3,6 +3,10 @@ the numbers on screen checked against plain PyTorch computed here."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -144,3 +148,59 @@ def test_loss_landscape_of_the_trained_weights(qtbot, network) -> None:  # type:
         panel.request()
     assert panel.result.directions == "PCA of the trajectory"
     assert len(panel.view.paths) == 1 and len(panel.view.paths[0].points) >= 3
+
+
+@pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="the 3D view needs Xvfb")
+def test_the_landscape_in_3d_under_xvfb(tmp_path: Path) -> None:
+    out = tmp_path / "landscape3d.png"
+    source = tmp_path / "net.py"
+    source.write_text(program(TRAINED))
+    code = f"""
+import tempfile
+from pathlib import Path
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from gradviz.ui.autosave import Autosaver
+from gradviz.ui.main_window import MainWindow
+from gradviz.ui.settings import Preferences
+scratch = Path(tempfile.mkdtemp())
+w = MainWindow(Preferences(QSettings(str(scratch / "s.ini"), QSettings.Format.IniFormat)),
+               Autosaver(scratch))
+w.resize(1400, 900); w.show(); w.start({str(source)!r})
+def go():
+    n = w.open_network()
+    n.worker.done.connect(lambda channel, result: channel == "landscape" and shoot())
+    n.snapshot_shown.connect(shown)
+def shown():
+    n = w.network
+    n.train(30) if n.shot.step == 0 else n.shot.step == 30 and compute()
+def compute():
+    panel = w.network.landscape
+    panel.mode.setCurrentIndex(panel.mode.findData("pca")); panel.grid.setValue(21)
+    panel.request()
+def shoot():
+    panel = w.network.landscape
+    panel.three_d.setChecked(True)
+    QTimer.singleShot(1500, lambda: done(panel))
+def done(panel):
+    panel.view3d.grabFramebuffer().save({str(out)!r})
+    print('mesh', panel.view3d.mesh is not None, 'lines', len(panel.view3d._lines))
+    w.document.dirty = False; w.close(); app.quit()
+w.torch_ready.connect(lambda: QTimer.singleShot(300, go))
+QTimer.singleShot(90000, app.quit)
+app.exec()
+"""
+    env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
+    result = subprocess.run(
+        ["xvfb-run", "-a", "-s", "-screen 0 1920x1080x24", sys.executable, "-c", code],
+        capture_output=True, text=True, timeout=180, env=env,
+    )  # fmt: skip
+    assert "mesh True lines 1" in result.stdout, result.stdout + result.stderr
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(out))
+    colours = {
+        image.pixel(x, y) for x in range(0, image.width(), 37) for y in range(0, image.height(), 37)
+    }
+    assert len(colours) > 20  # a drawn surface, not a blank context

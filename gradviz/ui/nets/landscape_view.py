@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QSpinBox,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -25,6 +27,7 @@ from gradviz.nets.trainer import Trainer, state_of
 from gradviz.ui.lab.surface_view import GridImage, Path, SurfaceView
 
 if TYPE_CHECKING:
+    from gradviz.ui.lab.surface3d import Surface3D
     from gradviz.ui.nets.network_widget import NetworkWidget
 
 TRAJECTORY_COLOUR = "#D55E00"
@@ -87,15 +90,37 @@ class LandscapePanel(QWidget):
         self.view = SurfaceView()
         self.view.setLabel("bottom", "α (along d₁)")
         self.view.setLabel("left", "β (along d₂)")
+        self.view3d: Surface3D | None = None  # made when first asked for: it needs OpenGL
+        self.three_d = QCheckBox("3D")
+        self.three_d.toggled.connect(self.show_3d)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.view)
         row = QHBoxLayout()
-        for widget in (self.mode, self.grid, self.span, self.compute):
+        for widget in (self.mode, self.grid, self.span, self.compute, self.three_d):
             row.addWidget(widget)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
         layout.addWidget(self.label)
-        layout.addWidget(self.view, 1)
+        layout.addWidget(self.stack, 1)
         self.mode.currentIndexChanged.connect(self._mode_changed)
+
+    def show_3d(self, on: bool) -> None:
+        """The same landscape as an orbitable mesh (with the trajectory on it)."""
+        if on and self.view3d is None:
+            from gradviz.ui.lab.surface3d import Surface3D
+
+            self.view3d = Surface3D()
+            self.stack.addWidget(self.view3d)
+            self._show_3d()
+        self.stack.setCurrentWidget(self.view3d if on else self.view)  # type: ignore[arg-type]
+
+    def _show_3d(self) -> None:
+        if self.view3d is None or self.result is None:
+            return
+        self.view3d.set_grid(image_of(self.result))
+        self.view3d.set_paths(self.view.paths)
+        self.view3d.show_step(max((len(p.points) for p in self.view.paths), default=1) - 1)
 
     def _mode_changed(self) -> None:
         self.span.setEnabled(self.mode.currentData() == "random")
