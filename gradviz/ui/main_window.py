@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QMimeData, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
-    QFileDialog,
     QLabel,
-    QMainWindow,
-    QMessageBox,
     QPlainTextEdit,
     QSplitter,
     QTabWidget,
@@ -25,16 +21,17 @@ from PySide6.QtWidgets import (
 
 from gradviz.resources import Example, examples
 from gradviz.ui import appearance
-from gradviz.ui.autosave import Autosaver, Recoverable
+from gradviz.ui.autosave import Autosaver
 from gradviz.ui.canvas import GraphCanvas
-from gradviz.ui.document import Document, read_document, write_document
+from gradviz.ui.document import Document
 from gradviz.ui.editor import CodeEditor, monospace
-from gradviz.ui.exporter import ExportJob
 from gradviz.ui.inspector import Inspector
 from gradviz.ui.menus import build_menus
 from gradviz.ui.settings import Preferences
 from gradviz.ui.trace_service import TraceOutcome, TraceRequest, TraceService, ViewSettings
 from gradviz.ui.variables import InputSpec, VariablePanel
+from gradviz.ui.window_files import DocumentWindow
+from gradviz.ui.window_tabs import TabbedWindow
 
 if TYPE_CHECKING:
     from gradviz.autograd.graph import Graph
@@ -47,7 +44,7 @@ AUTOSAVE_MS = 3000
 WELCOME = "01_lecture_backprop.py"
 
 
-class MainWindow(QMainWindow):
+class MainWindow(TabbedWindow, DocumentWindow):
     """One document, its live graph, and everything around it."""
 
     graph_shown = Signal()  # after each trace result is on screen (tests, screenshots)
@@ -178,62 +175,6 @@ class MainWindow(QMainWindow):
             self.set_document(Document(self.prefs.last_source, self.prefs.last_path))
         else:
             self.load_example(next(e for e in examples() if e.name == WELCOME))
-
-    def open_lab(self) -> LabWidget:
-        """The optimizer lab tab (built the first time it is shown: it needs pyqtgraph)."""
-        if self.lab is None:
-            from gradviz.ui.lab.lab_widget import LabWidget
-
-            self.lab = LabWidget()
-            self.lab.set_cuda(self.cuda_available, self.cuda_reason)
-            index = self.tabs.indexOf(self._lab_placeholder)
-            self.tabs.blockSignals(True)
-            self.tabs.removeTab(index)
-            self.tabs.insertTab(index, self.lab, "Optimizer lab")
-            self.tabs.blockSignals(False)
-        self.tabs.setCurrentWidget(self.lab)
-        self._tab_changed(self.tabs.currentIndex())
-        return self.lab
-
-    def open_network(self) -> NetworkWidget:
-        """The Network tab (built the first time it is shown), reading the editor's program."""
-        if self.network is None:
-            from gradviz.ui.nets.network_widget import NetworkWidget
-
-            self.network = NetworkWidget()
-            self.network.set_cuda(self.cuda_available, self.cuda_reason)
-            self.network.program_written.connect(self._write_program)
-            index = self.tabs.indexOf(self._network_placeholder)
-            self.tabs.blockSignals(True)
-            self.tabs.removeTab(index)
-            self.tabs.insertTab(index, self.network, "Network")
-            self.tabs.blockSignals(False)
-            self.network.read_back_now(self.editor.toPlainText())
-        self.tabs.setCurrentWidget(self.network)
-        self._tab_changed(self.tabs.currentIndex())
-        return self.network
-
-    def _write_program(self, text: str) -> None:
-        """The builder's program replaces the editor's (one undoable edit)."""
-        cursor = self.editor.textCursor()
-        cursor.beginEditBlock()
-        cursor.select(cursor.SelectionType.Document)
-        cursor.insertText(text)
-        cursor.endEditBlock()
-
-    def _tab_changed(self, index: int) -> None:
-        if self.tabs.widget(index) is self._lab_placeholder:
-            self.open_lab()
-        if self.tabs.widget(index) is self._network_placeholder:
-            self.open_network()
-        if self.lab is not None and self.tabs.widget(index) is self.lab:
-            self.lab.set_program(self.editor.toPlainText())  # for its network landscape
-        on_graph = self.tabs.widget(index) is self.splitter
-        if on_graph and self._inspector_was_visible:
-            self.inspector_dock.show()
-        elif not on_graph:
-            self._inspector_was_visible = self.inspector_dock.isVisible()
-            self.inspector_dock.hide()  # it describes graph nodes: the lab has its own panels
 
     def _on_torch_ready(self, cuda: bool, reason: str) -> None:
         self._loading = False
@@ -434,192 +375,7 @@ class MainWindow(QMainWindow):
             self.canvas.center_on(matches[0])
         return matches
 
-    # -- files -----------------------------------------------------------------------------------
-    def open_path(self, path: str) -> bool:
-        from gradviz.lang.errors import ProgramError
-
-        try:
-            document = read_document(path)
-        except ProgramError as exc:
-            self.report(str(exc), dialog=True)
-            return False
-        self.prefs.add_recent(str(Path(path).resolve()))
-        self.prefs.last_folder = str(Path(path).resolve().parent)
-        self.actions_.refresh_recent()
-        self.set_document(document)
-        return True
-
-    def open_dialog(self) -> None:
-        if not self.maybe_save():
-            return
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open", self.prefs.last_folder, "gradviz (*.gradviz *.py);;All files (*)"
-        )
-        if path:
-            self.open_path(path)
-
-    def save(self) -> bool:
-        if self.document.path is None:
-            return self.save_as()
-        return self.save_to(self.document.path)
-
-    def save_as(self) -> bool:
-        default = str(Path(self.prefs.last_folder or ".") / "untitled.gradviz")
-        path, _ = QFileDialog.getSaveFileName(
-            self,
-            "Save",
-            self.document.path or default,
-            "gradviz session (*.gradviz);;Program (*.py)",
-        )
-        return self.save_to(path) if path else False
-
-    def save_to(self, path: str) -> bool:
-        from gradviz.lang.errors import ProgramError
-
-        settings: dict[str, str | float | bool] = {
-            "theme": self.settings.theme,
-            "orientation": self.settings.orientation,
-            "view": self.settings.view,
-        }
-        try:
-            write_document(self.document, path, self.device, settings)
-        except ProgramError as exc:
-            self.report(str(exc), dialog=True)
-            return False
-        self.document.path = path
-        self.document.dirty = False
-        self.setWindowTitle(self.document.title)
-        self.prefs.add_recent(str(Path(path).resolve()))
-        self.prefs.last_folder = str(Path(path).resolve().parent)
-        self.actions_.refresh_recent()
-        self.autosaver.discard()
-        self.statusBar().showMessage(f"Saved {path}", 4000)
-        return True
-
-    def maybe_save(self) -> bool:
-        """True when it is fine to replace the document (saved, discarded, or clean)."""
-        if not self.document.dirty:
-            return True
-        answer = self.ask_unsaved()
-        if answer == "save":
-            return self.save()
-        return answer == "discard"
-
-    def ask_unsaved(self) -> str:
-        """'save', 'discard' or 'cancel' (a dialog; tests replace this)."""
-        box = QMessageBox(self)
-        box.setWindowTitle("Unsaved changes")
-        box.setText(f"Save changes to {self.document.title.split(' — ')[0].lstrip('● ')}?")
-        box.setStandardButtons(
-            QMessageBox.StandardButton.Save
-            | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel
-        )
-        result = box.exec()
-        return {
-            QMessageBox.StandardButton.Save: "save",
-            QMessageBox.StandardButton.Discard: "discard",
-        }.get(QMessageBox.StandardButton(result), "cancel")
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if _dropped_path(event.mimeData()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        path = _dropped_path(event.mimeData())
-        if path and self.maybe_save():
-            self.open_path(path)
-            event.acceptProposedAction()
-
-    # -- autosave and recovery -------------------------------------------------------------------
-    def _autosave(self) -> None:
-        if self.document.dirty:
-            try:
-                self.autosaver.save(
-                    self.document.source, self.document.path, self.document.overrides
-                )
-            except OSError as exc:
-                log.warning("autosave failed: %s", exc)
-
-    def offer_recovery(self) -> bool:
-        orphans = self.autosaver.orphans()
-        if not orphans:
-            return False
-        newest = max(orphans, key=lambda r: r.saved_at)
-        recovered = False
-        if self.ask_recover(newest):
-            document = Document(newest.source, newest.origin, dict(newest.overrides), dirty=True)
-            self.set_document(document)
-            self.document.dirty = True
-            self.setWindowTitle(self.document.title)
-            self._autosave()
-            recovered = True
-        for orphan in orphans:
-            orphan.path.unlink(missing_ok=True)
-        return recovered
-
-    def ask_recover(self, item: Recoverable) -> bool:
-        """Offer unsaved work from a gradviz that did not close cleanly (tests replace this)."""
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(item.saved_at))
-        name = Path(item.origin).name if item.origin else "an untitled program"
-        answer = QMessageBox.question(
-            self,
-            "Recover unsaved work?",
-            f"gradviz did not close cleanly. Recover your unsaved changes to {name} from {when}?",
-        )
-        return answer == QMessageBox.StandardButton.Yes
-
-    # -- export ----------------------------------------------------------------------------------
-    def export_to(self, path: str, scale: float = 1.0) -> ExportJob | None:
-        if self.graph is None:
-            self.report("Nothing to export yet.")
-            return None
-        job = ExportJob(
-            self.graph,
-            self.settings,
-            path=path,
-            scale=scale,
-            printed=self.outcome.printed if self.outcome else "",
-        )
-        job.signals.done.connect(lambda message: self.statusBar().showMessage(message, 6000))
-        job.signals.failed.connect(lambda message: self.report(message, dialog=True))
-        job.start()
-        return job
-
-    def export_dialog(self, fmt: str, scale: float = 1.0) -> None:
-        stem = Path(self.document.path).stem if self.document.path else "graph"
-        suffix = f"@{scale:g}x" if fmt == "png" and scale != 1 else ""
-        default = str(Path(self.prefs.last_folder or ".") / f"{stem}{suffix}.{fmt}")
-        path, _ = QFileDialog.getSaveFileName(
-            self, f"Export {fmt.upper()}", default, f"{fmt.upper()} (*.{fmt})"
-        )
-        if path:
-            if not path.lower().endswith(f".{fmt}"):
-                path += f".{fmt}"
-            self.export_to(path, scale)
-
-    def copy_image(self) -> ExportJob | None:
-        if self.graph is None:
-            return None
-        job = ExportJob(self.graph, self.settings, path=None, scale=2.0)
-        job.signals.image.connect(self._set_clipboard)
-        job.signals.failed.connect(lambda message: self.report(message, dialog=True))
-        job.start()
-        return job
-
-    def _set_clipboard(self, data: QByteArray) -> None:
-        from PySide6.QtGui import QImage
-
-        image = QImage.fromData(data)  # the format is detected from the PNG header
-        QApplication.clipboard().setImage(image)
-        self.statusBar().showMessage("Copied the graph image to the clipboard", 4000)
-
-    # -- reporting and closing -------------------------------------------------------------------
-    def report(self, message: str, dialog: bool = False) -> None:
-        self.statusBar().showMessage(message, 10000)
-        if dialog and QApplication.platformName() != "offscreen":
-            QMessageBox.warning(self, "gradviz", message)
-
+    # -- closing -------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.maybe_save():
             event.ignore()
@@ -647,10 +403,3 @@ def _prewarm_optimizers() -> None:
         torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
 
     threading.Thread(target=warm, name="gradviz-prewarm", daemon=True).start()
-
-
-def _dropped_path(mime: QMimeData) -> str | None:
-    for url in mime.urls():
-        if url.isLocalFile() and url.toLocalFile().endswith((".py", ".gradviz")):
-            return str(url.toLocalFile())
-    return None
