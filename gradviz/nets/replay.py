@@ -117,7 +117,8 @@ class Replay:
                 return _aten(recorded.op)(*args, **recorded.kwargs)
             first = recorded.refs[0] if recorded.refs else None
             donated = (
-                isinstance(first, tuple)
+                not torch.is_grad_enabled()  # under autograd, an op may need its input later
+                and isinstance(first, tuple)
                 and isinstance(first[0], str)
                 and self.readers.get(first[0]) == 1
                 and self.fresh.get(first[0], False)
