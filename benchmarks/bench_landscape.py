@@ -1,8 +1,9 @@
-"""Loss landscapes, measured: gradviz's vmapped replay against the per-point loop a user would
+"""Loss landscapes, measured: gradviz's batched replay against the per-point loop a user would
 write (load the perturbed weights, run the model, .item()), a lean functional_call loop, and
-the matmul-throughput bound for the same FLOPs. A 2-32-32-2 MLP on 1,000 points, 51×51 grid.
+the matmul-throughput bound for the same FLOPs. A 2-32-32-2 MLP on 1,000 points, 51×51 grid
+(the issue's GPU case: --device cuda --grid 201 --points 10000).
 
-Run: python benchmarks/bench_landscape.py [--device cuda] [--grid 51]
+Run: python benchmarks/bench_landscape.py [--device cuda] [--grid 51] [--points 1000]
 """
 
 from __future__ import annotations
@@ -23,50 +24,53 @@ from gradviz.nets.replay import replay_loss
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from timing import median_time
 
-PROGRAM = """
+PROGRAM_TEMPLATE = """
 import torch
 import torch.nn.functional as F
 from torch import nn
 torch.manual_seed(0)
 model = nn.Sequential(nn.Linear(2, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 2))
-X = torch.randn(1000, 2)
+X = torch.randn({points}, 2)
 y = (X[:, 0] * X[:, 1] > 0).long()
 loss = F.cross_entropy(model(X), y)
 """
+PROGRAM = PROGRAM_TEMPLATE.format(points=1000)
 
 
-def reference_setup(device: str) -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
+def reference_setup(device: str, points: int) -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
     torch.manual_seed(0)
     model = nn.Sequential(
         nn.Linear(2, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 2)
     ).to(device)
-    X = torch.randn(1000, 2).to(device)
+    X = torch.randn(points, 2).to(device)
     y = (X[:, 0] * X[:, 1] > 0).long().to(device)
     return model, X, y
 
 
 def matmul_rate(device: str) -> float:
     """FLOP/s of one large float32 matmul on this device: the bound a landscape can approach."""
-    a = torch.randn(1024, 1024, device=device)
-    b = torch.randn(1024, 1024, device=device)
+    n = 1024 if device == "cpu" else 8192  # a GPU needs a big product to reach its rate
+    a = torch.randn(n, n, device=device)
+    b = torch.randn(n, n, device=device)
 
     def run() -> None:
         (a @ b).sum().item()
 
-    return 2 * 1024**3 / median_time(run, 5)
+    return 2 * n**3 / median_time(run, 5)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--grid", type=int, default=51)
+    parser.add_argument("--points", type=int, default=1000, help="training points")
     args = parser.parse_args()
-    device, grid = args.device, args.grid
+    device, grid, samples = args.device, args.grid, args.points
     points = grid * grid
 
-    graph = trace(PROGRAM, device=device).graph
+    graph = trace(PROGRAM_TEMPLATE.format(points=samples), device=device).graph
     loss, base = replay_loss(graph)
-    model, X, y = reference_setup(device)
+    model, X, y = reference_setup(device, samples)
     generator = torch.Generator().manual_seed(0)
     first, second = filter_normalised(base, generator), filter_normalised(base, generator)
     steps = torch.linspace(-1, 1, grid).tolist()
@@ -99,10 +103,10 @@ def main() -> None:
     user = median_time(user_loop, 2) * scale
     lean = median_time(lean_loop, 2) * scale
 
-    flops_per_point = 2 * 1000 * (2 * 32 + 32 * 32 + 32 * 2)
+    flops_per_point = 2 * samples * (2 * 32 + 32 * 32 + 32 * 2)
     bound = flops_per_point * points / matmul_rate(device)
     landscape = random_landscape(loss, base, grid=grid, seed=0)
-    print(f"loss landscape, 2-32-32-2 MLP on 1,000 points, {grid}×{grid} grid on {device}:")
+    print(f"loss landscape, 2-32-32-2 MLP on {samples:,} points, {grid}×{grid} grid on {device}:")
     print(f"  gradviz ({landscape.method} replay):                {batched * 1000:8.1f} ms")
     print(f"  per-point loop, weights copied into the model: {user * 1000:8.1f} ms "
           f"({user / batched:.1f}× slower)")  # fmt: skip

@@ -20,14 +20,22 @@ class Unbatchable(NotImplementedError):
 class Batched:
     """A value with a leading batch dimension (one slice per parameter setting)."""
 
-    __slots__ = ("tensor",)
+    __slots__ = ("_tensor",)
 
     def __init__(self, tensor: torch.Tensor) -> None:
-        self.tensor = tensor
+        self._tensor = tensor
+
+    @property
+    def tensor(self) -> torch.Tensor:
+        return self._tensor
 
     @property
     def ndim(self) -> int:  # of one slice
         return self.tensor.dim() - 1
+
+    @property
+    def count(self) -> int:  # slices
+        return self.tensor.shape[0]
 
 
 def _aligned(value: Any, ndim: int) -> Any:
@@ -229,6 +237,7 @@ ELEMENTWISE_OPS = {
     "sinh",
     "cosh",
     "erf",
+    "clone",
 }
 
 RULES: dict[str, Callable[[Args, dict[str, Any]], Any]] = {

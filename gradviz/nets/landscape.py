@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 import torch
 from torch.func import vmap
 
+from gradviz.nets.affine import Affine
+from gradviz.nets.heap import keep_freed_memory
 from gradviz.nets.replay import LossFn, Params, Unbatchable
 
 # Bytes of parameters and intermediate values per batched chunk: a CPU keeps a chunk in its
 # caches (measured best for a 2-32-32-2 MLP on 1,000 points); a GPU wants big launches.
-CHUNK_BYTES = {"cpu": 24 << 20, "cuda": 2 << 30}
+CHUNK_BYTES = {"cpu": 64 << 20, "cuda": 2 << 30}
 
 
 @dataclass
@@ -74,12 +76,11 @@ def evaluate_points(
         return loss({k: base[k] + x * first[k] + y * second[k] for k in base})
 
     def stacked(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        def moved(k: str) -> torch.Tensor:
-            shape = (-1, *([1] * base[k].dim()))
-            return base[k] + x.reshape(shape) * first[k] + y.reshape(shape) * second[k]
+        coeffs = torch.stack([torch.ones_like(x), x, y], dim=1)  # one tensor: shared by all
+        moved = {k: Affine([base[k], first[k], second[k]], coeffs) for k in base}
+        return loss.batched(moved)  # type: ignore[attr-defined, no-any-return]
 
-        return loss.batched({k: moved(k) for k in base})  # type: ignore[attr-defined, no-any-return]
-
+    keep_freed_memory()
     vmapped = vmap(at, randomness="same")
     chunk = chunk_size(loss, base)
     parts = []

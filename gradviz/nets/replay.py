@@ -10,7 +10,8 @@ from typing import Any
 import torch
 
 from gradviz.autograd.graph import Graph, GraphNode
-from gradviz.nets.batched import FRESH_RESULTS, Batched, Unbatchable, batched_call
+from gradviz.nets.affine import affine_call
+from gradviz.nets.batched import FRESH_RESULTS, Batched, Unbatchable
 
 Params = dict[str, torch.Tensor]
 LossFn = Callable[[Params], torch.Tensor]
@@ -106,9 +107,10 @@ class Replay:
         result: torch.Tensor = self._run(values, call)
         return result
 
-    def batched(self, values: Params) -> torch.Tensor:
+    def batched(self, values: dict[str, torch.Tensor | Batched]) -> torch.Tensor:
         """The loss for each slice values[·][i]: every tensor carries a leading batch
-        dimension. Raises Unbatchable where an op has no batched form here."""
+        dimension (or is a Batched value already, such as an Affine one). Raises Unbatchable
+        where an op has no batched form here."""
 
         def call(node: GraphNode, args: list[Any]) -> Any:
             recorded = node.call
@@ -123,10 +125,11 @@ class Replay:
                 and self.readers.get(first[0]) == 1
                 and self.fresh.get(first[0], False)
             )
-            return batched_call(recorded.op, args, recorded.kwargs, donated)
+            return affine_call(recorded.op, args, recorded.kwargs, donated)
 
-        result = self._run({k: Batched(v) for k, v in values.items()}, call)
-        size = next(iter(values.values())).shape[0]
+        wrapped = {k: v if isinstance(v, Batched) else Batched(v) for k, v in values.items()}
+        result = self._run(wrapped, call)
+        size = next(iter(wrapped.values())).count
         if not isinstance(result, Batched):  # the loss does not depend on the parameters
             return torch.as_tensor(result).expand(size).clone()
         return result.tensor.reshape(size)

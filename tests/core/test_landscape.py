@@ -14,6 +14,7 @@ from torch import nn
 from torch.func import functional_call
 
 from gradviz.autograd.tracer import trace
+from gradviz.nets.affine import Affine, affine_call
 from gradviz.nets.landscape import (
     evaluate_plane,
     filter_normalised,
@@ -154,6 +155,74 @@ def test_batched_replay_equals_point_by_point_replay(case: Case) -> None:
         return
     separately = torch.stack([loss(p).reshape(()) for p in settings])
     torch.testing.assert_close(together, separately, atol=1e-6, rtol=1e-5)
+
+
+LINEAR_IN_PARAMETERS = """
+import torch
+from torch import nn
+torch.manual_seed(2)
+lin = nn.Linear(3, 4)
+X = torch.randn(5, 3)
+w = lin.weight * 2.0 - 0.5
+v = -w.t().reshape(12)
+h = torch.tanh(X @ lin.weight.t() + lin.bias)
+loss = h.sum() + (v * v).mean() + (lin.bias - 3 * lin.bias).sum() + (X @ w.t()).relu().mean()
+"""
+
+
+@pytest.mark.parametrize(
+    "case",
+    [*WITH_MODULES, Case("linear ops on parameters", LINEAR_IN_PARAMETERS, lambda: None)],  # type: ignore[arg-type]
+    ids=[*(case.name for case in WITH_MODULES), "linear-ops-on-parameters"],
+)
+def test_affine_parameters_equal_point_by_point_replay(case: Case) -> None:
+    """Parameters given symbolically as θ + a·d₁ + b·d₂ (kept symbolic through the linear ops,
+    materialised at the first non-linear one) give each point's loss, as separate replays do."""
+    loss, base = replay_loss(trace(case.source).graph)
+    torch.manual_seed(6)
+    first = {k: torch.randn_like(v) for k, v in base.items()}
+    second = {k: torch.randn_like(v) for k, v in base.items()}
+    a, b = torch.tensor([0.0, 0.3, -0.7, 1.1]), torch.tensor([0.0, -0.4, 0.2, 0.9])
+    coeffs = torch.stack([torch.ones_like(a), a, b], dim=1)
+    symbolic = {k: Affine([base[k], first[k], second[k]], coeffs) for k in base}
+    try:
+        together = loss.batched(symbolic)  # type: ignore[arg-type]
+    except Unbatchable:
+        assert "Conv2d" in case.source or "Embedding" in case.source or "LayerNorm" in case.source
+        return
+    separately = torch.stack(
+        [
+            loss({k: base[k] + x * first[k] + y * second[k] for k in base}).reshape(())
+            for x, y in zip(a.tolist(), b.tolist(), strict=True)
+        ]
+    )
+    torch.testing.assert_close(together, separately, atol=1e-5, rtol=1e-5)
+
+
+def test_the_first_layer_stays_symbolic_until_its_activation() -> None:
+    """X·Wᵀ + b with a constant X is affine in the grid coordinates: one product per direction,
+    not per point."""
+    x = torch.randn(7, 3)
+    coeffs = torch.tensor([[1.0, 0.5, -1.0], [1.0, 2.0, 0.25]])
+    weight = Affine([torch.randn(4, 3), torch.randn(4, 3), torch.randn(4, 3)], coeffs)
+    bias = Affine([torch.randn(4), torch.zeros(4), torch.zeros(4)], coeffs)
+    transposed = affine_call("aten.t.default", [weight], {})
+    out = affine_call("aten.addmm.default", [bias, x, transposed], {})
+    assert isinstance(out, Affine)
+    expected = torch.stack(
+        [
+            torch.addmm(
+                sum(c * p for c, p in zip(row, bias.parts, strict=True)),
+                x,
+                sum(c * p for c, p in zip(row, weight.parts, strict=True)).t(),
+            )
+            for row in coeffs.tolist()
+        ]
+    )
+    torch.testing.assert_close(out.tensor, expected)
+    activated = affine_call("aten.tanh.default", [out], {})
+    assert not isinstance(activated, Affine)
+    torch.testing.assert_close(activated.tensor, expected.tanh())
 
 
 def test_an_unbatchable_graph_falls_back_to_vmap() -> None:

@@ -1,0 +1,154 @@
+"""Batched values kept symbolic while they are affine in the grid coordinates: a landscape's
+parameters are θ + α·d₁ + β·d₂, and whatever a linear op makes of them (a transposed weight,
+X·Wᵀ + b for a constant input X) is again c₀·p₀ + c₁·p₁ + c₂·p₂ with the same coefficients. So the
+first layer runs once per direction instead of once per grid point, and the values are only
+materialised — one small matrix product — where a non-linear op needs them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+
+from gradviz.nets.batched import Args, Batched, batched_call
+
+
+class Affine(Batched):
+    """Slice i is Σⱼ coeffs[i, j] · parts[j]; every part has the shape of one slice."""
+
+    __slots__ = ("coeffs", "parts")
+
+    def __init__(self, parts: Sequence[torch.Tensor], coeffs: torch.Tensor) -> None:
+        self.parts: list[torch.Tensor] = list(torch.broadcast_tensors(*parts))
+        self.coeffs = coeffs  # points × len(parts)
+        self._tensor: torch.Tensor | None = None  # type: ignore[assignment]
+
+    @property
+    def ndim(self) -> int:
+        return self.parts[0].dim()
+
+    @property
+    def count(self) -> int:
+        return self.coeffs.shape[0]
+
+    @property
+    def tensor(self) -> torch.Tensor:
+        if self._tensor is None:
+            stacked = torch.stack([p.reshape(-1) for p in self.parts])
+            flat = self.coeffs @ stacked
+            self._tensor = flat.reshape(self.coeffs.shape[0], *self.parts[0].shape)
+        return self._tensor
+
+    def map(self, fn: Callable[[torch.Tensor], torch.Tensor]) -> Affine:
+        """A linear map applied to every part."""
+        return Affine([fn(p) for p in self.parts], self.coeffs)
+
+    def plus(self, other: Any, scale: float = 1.0) -> Affine | None:
+        """self + scale·other where that is still affine (other constant or with the same
+        coefficients), else None."""
+        if isinstance(other, Affine):
+            if other.coeffs is not self.coeffs:
+                return None
+            return Affine(
+                [p + scale * q for p, q in zip(self.parts, other.parts, strict=True)], self.coeffs
+            )
+        if isinstance(other, Batched):
+            return None
+        constant = other if scale == 1 else scale * other
+        return Affine([self.parts[0] + constant, *self.parts[1:]], self.coeffs)
+
+
+def _constant(value: Any) -> bool:
+    return isinstance(value, (torch.Tensor, int, float))
+
+
+def _product(left: Any, right: Any) -> Affine | None:
+    if isinstance(left, Affine) and isinstance(right, torch.Tensor):
+        return left.map(lambda p: torch.matmul(p, right))
+    if isinstance(right, Affine) and isinstance(left, torch.Tensor):
+        return right.map(lambda p: torch.matmul(left, p))
+    return None
+
+
+def _addmm(args: Args, kwargs: dict[str, Any]) -> Affine | None:
+    bias, m1, m2 = args[:3]
+    beta, alpha = kwargs.get("beta", 1), kwargs.get("alpha", 1)
+    product = _product(m1, m2)
+    if product is None:
+        return None
+    if alpha != 1:
+        product = product.map(lambda p: alpha * p)
+    return product if beta == 0 else product.plus(bias, beta)
+
+
+def _add(args: Args, kwargs: dict[str, Any], sign: float) -> Affine | None:
+    a, b = args[:2]
+    alpha = args[2] if len(args) > 2 else kwargs.get("alpha", 1)
+    if isinstance(a, Affine):
+        return a.plus(b, sign * alpha)
+    if sign == 1 and isinstance(b, Affine) and _constant(a):
+        return b.plus(a, 1.0) if alpha == 1 else b.map(lambda p: alpha * p).plus(a)
+    return None
+
+
+def _mul(args: Args, kwargs: dict[str, Any]) -> Affine | None:
+    a, b = args[:2]
+    if isinstance(a, Affine) and _constant(b):
+        return a.map(lambda p: p * b)
+    if isinstance(b, Affine) and _constant(a):
+        return b.map(lambda p: a * p)
+    return None
+
+
+def _unary(
+    fn: Callable[[torch.Tensor, Args], torch.Tensor],
+) -> Callable[[Args, dict[str, Any]], Affine | None]:
+    def rule(args: Args, kwargs: dict[str, Any]) -> Affine | None:
+        first = args[0]
+        return (
+            first.map(lambda p: fn(p, args)) if isinstance(first, Affine) and not kwargs else None
+        )
+
+    return rule
+
+
+def _reshaped(p: torch.Tensor, args: Args) -> torch.Tensor:
+    return p.reshape(args[1])
+
+
+LINEAR_RULES: dict[str, Callable[[Args, dict[str, Any]], Affine | None]] = {
+    "t": _unary(lambda p, args: p.t()),
+    "view": _unary(_reshaped),
+    "_unsafe_view": _unary(_reshaped),
+    "reshape": _unary(_reshaped),
+    "neg": _unary(lambda p, args: -p),
+    "clone": _unary(lambda p, args: p),
+    "mm": lambda args, kw: _product(args[0], args[1]),
+    "matmul": lambda args, kw: _product(args[0], args[1]),
+    "addmm": _addmm,
+    "add": lambda args, kw: _add(args, kw, 1.0),
+    "sub": lambda args, kw: _add(args, kw, -1.0),
+    "mul": _mul,
+}
+
+
+def _materialised(value: Any) -> Any:
+    if isinstance(value, Affine):
+        return Batched(value.tensor)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_materialised(v) for v in value)
+    return value
+
+
+def affine_call(op: str, args: Args, kwargs: dict[str, Any], donated: bool = False) -> Any:
+    """batched_call, keeping the result symbolic where the op is linear in its Affine argument."""
+    _, name, _overload = op.split(".")
+    rule = LINEAR_RULES.get(name)
+    if rule is not None and args:
+        kept = rule(args, kwargs)
+        if kept is not None:
+            return kept
+    if any(isinstance(a, Affine) for a in args):
+        args = [_materialised(a) for a in args]
+    return batched_call(op, args, kwargs, donated)
