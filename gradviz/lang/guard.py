@@ -104,16 +104,29 @@ _MATMUL = {"mm", "addmm", "bmm", "baddbmm"}
 _KINDS: dict[Any, int] = {}
 
 
+_IN_PLACE_TAG = getattr(torch.Tag, "inplace", None)  # newer torch only; else the schema says
+_POINTWISE_TAG = getattr(torch.Tag, "pointwise", None)
+_REDUCTION_TAG = getattr(torch.Tag, "reduction", None)
+
+
+def _in_place(func: Any, tag: Any = _IN_PLACE_TAG) -> bool:
+    """The op writes into its first argument (`add_`, `relu_`)."""
+    if tag is not None:
+        return tag in func.tags
+    name: str = func._schema.name
+    return name.endswith("_") and bool(func._schema.is_mutable)
+
+
 def _kind(func: Any) -> int:
     kind = _KINDS.get(func)
     if kind is None:
         name = func._schema.name.split("::")[-1]
         tags = func.tags
-        if func.is_view or torch.Tag.inplace in tags:
+        if func.is_view or _in_place(func):
             kind = NO_NEW_MEMORY  # views share memory; in-place ops write into an argument
-        elif torch.Tag.pointwise in tags:
+        elif _POINTWISE_TAG is not None and _POINTWISE_TAG in tags:
             kind = BROADCAST
-        elif torch.Tag.reduction in tags or name in _AT_MOST_INPUT:
+        elif (_REDUCTION_TAG is not None and _REDUCTION_TAG in tags) or name in _AT_MOST_INPUT:
             kind = AT_MOST_INPUT
         elif name in _MATMUL:
             kind = MATMUL

@@ -174,3 +174,21 @@ def test_docs_language_reference_is_current() -> None:
     assert doc.read_text(encoding="utf-8") == language_reference(), (
         "docs/language.md is stale: regenerate with `gradviz language > docs/language.md`"
     )
+
+
+def test_in_place_ops_are_known_without_the_inplace_tag() -> None:
+    """torch releases before the `inplace` tag (the GPU machine's 2.11 among them) fall back to
+    the schema: every op the tag marks is still treated as writing into an argument."""
+    from gradviz.lang.guard import _in_place
+
+    tagged = 0
+    for name in dir(torch.ops.aten):
+        packet = getattr(torch.ops.aten, name, None)
+        for overload in getattr(packet, "overloads", list)():
+            func = getattr(packet, overload)
+            if hasattr(torch.Tag, "inplace") and torch.Tag.inplace in func.tags:
+                tagged += 1
+                assert _in_place(func, tag=None), func
+    assert tagged > 100 or not hasattr(torch.Tag, "inplace")
+    assert _in_place(torch.ops.aten.relu_.default, tag=None)
+    assert not _in_place(torch.ops.aten.relu.default, tag=None)
