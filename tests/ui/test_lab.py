@@ -46,7 +46,7 @@ def test_the_default_race_runs_real_torch_optim(lab) -> None:  # type: ignore[no
     np.testing.assert_allclose(
         race.paths[0].points, reference("sgd:lr=0.001", start, 300), rtol=1e-5, atol=1e-6
     )
-    assert lab.view.image.image is not None and len(lab.view.contours) > 0
+    assert lab.view.image.image is not None and len(lab.view.contours.levels) > 0
 
 
 def test_click_sets_the_start_and_reruns(qtbot, lab) -> None:  # type: ignore[no-untyped-def]
@@ -58,6 +58,52 @@ def test_click_sets_the_start_and_reruns(qtbot, lab) -> None:  # type: ignore[no
     assert abs(x - 0.5) < 0.05 and abs(y - 2.5) < 0.05
     for path in lab.race.paths:
         assert tuple(path.points[0]) == pytest.approx((x, y), abs=1e-5)
+    np.testing.assert_allclose(
+        lab.race.paths[0].points, reference("sgd:lr=0.001", (x, y), 300), rtol=1e-5, atol=1e-6
+    )
+
+
+def _mouse(widget, kind, pos, buttons) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    point = QPointF(pos)
+    event = QMouseEvent(
+        kind, point, widget.mapToGlobal(point), Qt.MouseButton.LeftButton, buttons,
+        Qt.KeyboardModifier.NoModifier,
+    )  # fmt: skip
+    QApplication.sendEvent(widget, event)
+
+
+def test_dragging_the_start_races_from_each_position(qtbot, lab) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QEvent
+
+    view = lab.view
+    box = view.getViewBox()
+    x0, y0 = lab.race.start  # the surface's usual start, where the marker stands
+
+    def at(x: float, y: float):  # type: ignore[no-untyped-def]
+        return view.mapFromScene(box.mapViewToScene(QPointF(x, y)))
+
+    held, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    viewport = view.viewport()
+    _mouse(viewport, QEvent.Type.MouseButtonPress, at(x0, y0), held)
+    previews = []
+    lab.view.start_moved.connect(lambda x, y: previews.append((x, y)))
+    for k in range(1, 6):  # towards (0.5, 2.5), a few moves
+        x, y = x0 + (0.5 - x0) * k / 5, y0 + (2.5 - y0) * k / 5
+        _mouse(viewport, QEvent.Type.MouseMove, at(x, y), held)
+        qtbot.wait(20)
+    assert len(previews) >= 3, "the marker did not follow the mouse"
+    assert lab.state.start == pytest.approx(previews[-1])
+    with qtbot.waitSignal(lab.race_shown, timeout=TIMEOUT):
+        _mouse(viewport, QEvent.Type.MouseButtonRelease, at(0.5, 2.5), none)
+    x, y = lab.state.start
+    assert abs(x - 0.5) < 0.05 and abs(y - 2.5) < 0.05
+    assert (
+        lab.start_label.text().startswith("start: (") and "dragging" not in lab.start_label.text()
+    )
+    qtbot.waitUntil(lambda: tuple(lab.race.paths[0].points[0]) == pytest.approx((x, y), abs=1e-5))
     np.testing.assert_allclose(
         lab.race.paths[0].points, reference("sgd:lr=0.001", (x, y), 300), rtol=1e-5, atol=1e-6
     )
@@ -212,18 +258,17 @@ def test_contours_lie_where_the_surface_has_their_level(lab) -> None:  # type: i
     shown = lab.view.image.image
     spread = float(np.nanmax(shown) - np.nanmin(shown))
     checked = 0
-    for curve in lab.view.contours:
-        if curve.level < np.nanmin(shown) + 3.0:
+    item = lab.view.contours
+    for level, path in item.levels:
+        if level < np.nanmin(shown) + 3.0:
             continue  # near the minimum the log is too steep for pixel-sized sampling
-        curve.generatePath()
-        path = curve.path
         points = [path.elementAt(i) for i in range(0, path.elementCount(), 7)]
-        mapped = [viewbox.mapFromItemToView(curve, QPointF(p.x, p.y)) for p in points]
+        mapped = [viewbox.mapFromItemToView(item, QPointF(p.x, p.y)) for p in points]
         xs = torch.tensor([p.x() for p in mapped], dtype=torch.float64)
         ys = torch.tensor([p.y() for p in mapped], dtype=torch.float64)
         # the lab colours log10(f − min + ε), ε far below every contour's level here
-        error = (torch.log10(surface(xs, ys)) - curve.level).abs().median()
-        assert float(error) < 0.02 * spread, (curve.level, float(error))
+        error = (torch.log10(surface(xs, ys)) - level).abs().median()
+        assert float(error) < 0.02 * spread, (level, float(error))
         checked += 1
     assert checked >= 5
 

@@ -7,27 +7,21 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
-    QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QScrollArea,
     QSlider,
-    QSpinBox,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from gradviz.ui.lab.controls import LabControls
 from gradviz.ui.lab.model import LabState
 from gradviz.ui.lab.plots import RacePlots
-from gradviz.ui.lab.racers import RacerPanel
 from gradviz.ui.lab.surface_view import GridImage, SurfaceView
 from gradviz.ui.lab.tasks import BasinResult, RaceResult, basins_task, grid_task, race_task
 from gradviz.ui.lab.worker import LabWorker
@@ -35,14 +29,6 @@ from gradviz.ui.lab.worker import LabWorker
 if TYPE_CHECKING:
     from gradviz.ui.lab.surface3d import Surface3D
 
-SURFACES = (
-    ("rosenbrock", "Rosenbrock"), ("beale", "Beale"), ("himmelblau", "Himmelblau"),
-    ("booth", "Booth"), ("matyas", "Matyas"), ("three-hump-camel", "Three-hump camel"),
-    ("six-hump-camel", "Six-hump camel"), ("rastrigin", "Rastrigin"), ("ackley", "Ackley"),
-    ("styblinski-tang", "Styblinski–Tang"), ("quadratic", "Quadratic bowl (κ, rotation)"),
-    ("saddle", "Saddle x² − y²"), ("function", "Your function f(x, y)…"),
-    ("network", "The Graph tab's network: its real loss landscape"),
-)  # fmt: skip
 FRAME_MS = 16  # about 60 frames per second
 
 
@@ -64,7 +50,7 @@ class LabWidget(QWidget):
         self.frame = 0
         self.timings: dict[str, str] = {}
         self.view3d: Surface3D | None = None
-        self._timer = QTimer(self, interval=FRAME_MS)
+        self._timer = QTimer(self, interval=FRAME_MS, timerType=Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._tick)
         self._build()
         self._request_grid(reset_view=True)
@@ -72,104 +58,29 @@ class LabWidget(QWidget):
 
     # -- layout ----------------------------------------------------------------------------------
     def _build(self) -> None:
-        controls = QWidget()
-        form = QVBoxLayout(controls)
-        surface_box = QGroupBox("Surface")
-        surface_form = QFormLayout(surface_box)
-        self.surface = QComboBox()
-        for key, title in SURFACES:
-            self.surface.addItem(title, key)
-        self.surface.setAccessibleName("Surface")
+        controls = LabControls(self.state)
+        self.surface, self.function = controls.surface, controls.function
+        self.condition, self.angle = controls.condition, controls.angle
+        self.steps, self.start_label, self.racers = (
+            controls.steps,
+            controls.start_label,
+            controls.racers,
+        )
+        self.device, self.timing, self.status = controls.device, controls.timing, controls.status
+        self.basin_resolution, self.basin_steps = controls.basin_resolution, controls.basin_steps
+        self.basin_button, self.basin_label = controls.basin_button, controls.basin_label
         self.surface.currentIndexChanged.connect(self._surface_changed)
-        self.function = QLineEdit(self.state.function_source)
-        self.function.setPlaceholderText("f(x, y) in the gradviz language, e.g. x**2 + 10*y**2")
         self.function.editingFinished.connect(self._function_changed)
-        self.function.setVisible(False)
-        self.condition = QDoubleSpinBox()
-        self.condition.setRange(1.0, 1000.0)
-        self.condition.setValue(10.0)
-        self.condition.setPrefix("κ = ")
-        self.condition.setToolTip("condition number: how much narrower the bowl is one way")
-        self.angle = QDoubleSpinBox()
-        self.angle.setRange(-90.0, 90.0)
-        self.angle.setValue(30.0)
-        self.angle.setSuffix("°")
-        self.angle.setToolTip("rotation of the bowl")
         for box in (self.condition, self.angle):
-            box.setVisible(False)
             box.editingFinished.connect(self._surface_changed)
-        self.steps = QSpinBox()
-        self.steps.setRange(1, 5000)
-        self.steps.setValue(self.state.steps)
         self.steps.valueChanged.connect(self._steps_changed)
-        self.start_label = QLabel("start: the surface's usual one — click the surface to choose")
-        self.start_label.setWordWrap(True)
-        surface_form.addRow(self.surface)
-        surface_form.addRow(self.function)
-        bowl = QHBoxLayout()
-        bowl.addWidget(self.condition)
-        bowl.addWidget(self.angle)
-        surface_form.addRow(bowl)
-        surface_form.addRow("steps", self.steps)
-        surface_form.addRow(self.start_label)
-        form.addWidget(surface_box)
-
-        racers_box = QGroupBox("Optimizers (torch.optim)")
-        self.racers = RacerPanel(self.state.racers)
         self.racers.changed.connect(self._racers_changed)
-        QVBoxLayout(racers_box).addWidget(self.racers)
-        form.addWidget(racers_box)
-
-        device_box = QGroupBox("Device")
-        device_form = QFormLayout(device_box)
-        self.device = QComboBox()
-        self.device.addItems(["CPU", "CUDA"])
-        self.device.setAccessibleName("Lab device")
         self.device.currentIndexChanged.connect(self._device_changed)
         self.set_cuda(False, "checking for CUDA…")
-        self.timing = QLabel("")
-        self.timing.setWordWrap(True)
-        device_form.addRow(self.device)
-        device_form.addRow(self.timing)
-        form.addWidget(device_box)
-
-        basin_box = QGroupBox("Basin map")
-        basin_form = QFormLayout(basin_box)
-        self.basin_resolution = QSpinBox()
-        self.basin_resolution.setRange(16, 1024)
-        self.basin_resolution.setValue(128)
-        self.basin_steps = QSpinBox()
-        self.basin_steps.setRange(10, 5000)
-        self.basin_steps.setValue(300)
-        self.basin_button = QPushButton("Colour starts by where they end")
-        self.basin_button.setToolTip("Runs the first optimizer from every start of a grid at once")
         self.basin_button.clicked.connect(self.request_basins)
-        self.basin_clear = QPushButton("Clear")
-        self.basin_clear.clicked.connect(self.clear_basins)
-        self.basin_label = QLabel("")
-        self.basin_label.setWordWrap(True)
-        basin_form.addRow("starts per side", self.basin_resolution)
-        basin_form.addRow("steps", self.basin_steps)
-        row = QHBoxLayout()
-        row.addWidget(self.basin_button)
-        row.addWidget(self.basin_clear)
-        basin_form.addRow(row)
-        basin_form.addRow(self.basin_label)
-        form.addWidget(basin_box)
-
-        export_row = QHBoxLayout()
-        save_view = QPushButton("Save view…")
-        save_view.clicked.connect(self._save_view_dialog)
-        save_race = QPushButton("Save race…")
-        save_race.clicked.connect(self._save_race_dialog)
-        export_row.addWidget(save_view)
-        export_row.addWidget(save_race)
-        form.addLayout(export_row)
-        self.status = QLabel("")
-        self.status.setWordWrap(True)
-        self.status.setStyleSheet("color: #d62728;")
-        form.addWidget(self.status)
-        form.addStretch(1)
+        controls.basin_clear.clicked.connect(self.clear_basins)
+        controls.save_view.clicked.connect(self._save_view_dialog)
+        controls.save_race.clicked.connect(self._save_race_dialog)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(controls)
@@ -177,6 +88,7 @@ class LabWidget(QWidget):
 
         self.view = SurfaceView()
         self.view.start_chosen.connect(self.set_start)
+        self.view.start_moved.connect(self.preview_start)
         self.view.window_changed.connect(lambda *w: self._request_grid(window=w))
         self.stack = QStackedWidget()
         self.stack.addWidget(self.view)
@@ -313,8 +225,11 @@ class LabWidget(QWidget):
                 f"{len(result.paths)} optimizers × {steps} steps in {result.seconds * 1000:.0f} ms"
             )
             self._show_timing()
-            self.reset()
-            self.play()
+            if getattr(self, "_preview", False):
+                self.show_frame(self.max_steps())  # mid-drag: the whole paths, at once
+            else:
+                self.reset()
+                self.play()
             self.race_shown.emit()
         elif channel == "basins":
             assert isinstance(result, BasinResult)
@@ -378,6 +293,16 @@ class LabWidget(QWidget):
         self.state.start = (x, y)
         self.start_label.setText(f"start: ({x:.3f}, {y:.3f})")
         self.view.set_start(x, y)
+        self._preview = False
+        self.request_race()
+
+    def preview_start(self, x: float, y: float) -> None:
+        """The start is being dragged: race from each position, shown whole (no animation),
+        until the drag ends and set_start races from where it was let go."""
+        self.state.start = (x, y)
+        self.start_label.setText(f"start: ({x:.3f}, {y:.3f})  — dragging")
+        self.view.set_start(x, y)
+        self._preview = True
         self.request_race()
 
     def set_cuda(self, available: bool, reason: str) -> None:

@@ -11,7 +11,9 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
+from gradviz.ui.lab.contours import ContourLines
 from gradviz.ui.lab.palette import MARKERS
+from gradviz.ui.lab.trail import kept_indices, shown_points
 
 CONTOURS = 12
 SURFACE_COLOURS = "CET-L2"  # perceptually linear grey, 28 → 240
@@ -52,9 +54,11 @@ def _pixel_rect(window: tuple[float, float, float, float], shape: tuple[int, ...
 
 
 class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
-    """`start_chosen(x, y)` on click; `window_changed(x0, x1, y0, y1)` after pan or zoom."""
+    """`start_chosen(x, y)` on click or after a drag of the start (`start_moved` during it);
+    `window_changed(x0, x1, y0, y1)` after pan or zoom."""
 
-    start_chosen = Signal(float, float)
+    start_chosen = Signal(float, float)  # a click, or the end of a drag of the start marker
+    start_moved = Signal(float, float)  # while the start marker is dragged
     window_changed = Signal(float, float, float, float)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -74,15 +78,24 @@ class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
         self.image.setColorMap(self.colour_map)
         self.bar = pg.ColorBarItem(colorMap=self.colour_map, interactive=False, width=14)
         self.bar.setImageItem(self.image, insert_in=self.getPlotItem())
-        self.contours: list[pg.IsocurveItem] = []
+        # faint blue contour lines: visible on dark and light grey; placed as the image is
+        self.contours = ContourLines(pg.mkPen(20, 60, 140, 110, width=1))
+        self.contours.setParentItem(self.image)
         self.minima = pg.ScatterPlotItem(
             symbol="star", size=18, brush="#ffffff", pen=pg.mkPen("#000000", width=1.5)
         )
         self.minima.setZValue(20)
         self.addItem(self.minima)
         self.start_halo = pg.ScatterPlotItem(symbol="+", size=26, pen=pg.mkPen("#ffffff", width=6))
-        self.start_marker = pg.ScatterPlotItem(
-            symbol="+", size=22, pen=pg.mkPen("#000000", width=3)
+        # the start: click anywhere to put it there, or drag it (the race follows as it moves)
+        self.start_marker = pg.TargetItem(
+            pos=(0, 0), size=22, symbol="+", pen=pg.mkPen("#000000", width=3),
+            hoverPen=pg.mkPen("#d55e00", width=4), brush=None, movable=True,
+        )  # fmt: skip
+        self.start_marker.setToolTip("Start: drag it, or click anywhere on the surface")
+        self.start_marker.sigPositionChanged.connect(lambda _: self._start_signal(self.start_moved))
+        self.start_marker.sigPositionChangeFinished.connect(
+            lambda _: self._start_signal(self.start_chosen)
         )
         self.start_halo.setZValue(20.5)
         self.start_marker.setZValue(21)
@@ -92,9 +105,15 @@ class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
             offset=(10, 10), labelTextColor="#ffffff", brush=pg.mkBrush(0, 0, 0, 150)
         )
         self.paths: list[Path] = []
-        self._lines: list[pg.PlotDataItem] = []
-        self._heads: list[pg.ScatterPlotItem] = []
-        self._arrows: list[pg.PlotDataItem] = []
+        self._kept: list[np.ndarray] = []  # per path: the points a line at this zoom needs
+        self._step = 0
+        self._lines: list[pg.PlotCurveItem] = []
+        self._arrows: list[pg.PlotCurveItem] = []
+        self.heads = pg.ScatterPlotItem(size=13, pen=pg.mkPen("#000000", width=1.2))
+        self.heads.setZValue(12)
+        self.addItem(self.heads)
+        self._head_style: tuple[list[str], list[object]] = ([], [])
+        self._legend_samples: list[pg.PlotDataItem] = []
         self.overlay = pg.ImageItem(axisOrder="row-major")
         self.overlay.setZValue(-5)
         self.overlay.setOpacity(0.75)
@@ -104,6 +123,7 @@ class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
         self._range_timer = QTimer(self, singleShot=True, interval=200)
         self._range_timer.timeout.connect(self._emit_window)
         self.getViewBox().sigRangeChangedManually.connect(lambda *_: self._range_timer.start())
+        self.getViewBox().sigRangeChanged.connect(lambda *_: self._view_moved())
         self.scene().sigMouseClicked.connect(self._clicked)
 
     # -- the surface -----------------------------------------------------------------------------
@@ -119,16 +139,9 @@ class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
         self.image.setRect(_pixel_rect(grid.window, values.shape))
         self.bar.setLevels((low, high))
         self.bar.axis.setLabel("log₁₀(f − min)" if grid.log_scale else "f")
-        for item in self.contours:
-            self.getViewBox().removeItem(item)
-        self.contours = []
         filled = np.nan_to_num(values, nan=high)
-        for level in np.linspace(low, high, CONTOURS + 2)[1:-1]:
-            pen = pg.mkPen(20, 60, 140, 110, width=1)  # faint blue: visible on dark and light grey
-            curve = pg.IsocurveItem(data=filled, level=float(level), pen=pen, axisOrder="row-major")
-            curve.setParentItem(self.image)  # shares the image's placement
-            curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-            self.contours.append(curve)
+        levels = np.linspace(low, high, CONTOURS + 2)[1:-1]
+        self.contours.set_data(filled, [float(v) for v in levels])
         self.minima.setData([p[0] for p in minima], [p[1] for p in minima])
         if reset_view:
             self._quiet = True
@@ -146,7 +159,16 @@ class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
 
     def set_start(self, x: float, y: float) -> None:
         self.start_halo.setData([x], [y])
-        self.start_marker.setData([x], [y])
+        point = self.start_marker.pos()
+        dragging = getattr(self.start_marker, "moving", False)  # the hand that holds it wins
+        if not dragging and (float(point.x()), float(point.y())) != (x, y):
+            self.start_marker.blockSignals(True)
+            self.start_marker.setPos(x, y)
+            self.start_marker.blockSignals(False)
+
+    def _start_signal(self, signal: Signal) -> None:
+        point = self.start_marker.pos()
+        signal.emit(float(point.x()), float(point.y()))  # type: ignore[attr-defined]
 
     # -- basin overlay ---------------------------------------------------------------------------
     def set_basins(
@@ -160,36 +182,49 @@ class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
 
     # -- the race --------------------------------------------------------------------------------
     def set_paths(self, paths: list[Path]) -> None:
-        for item in (*self._lines, *self._heads, *self._arrows):
+        for item in (*self._lines, *self._arrows):
             self.removeItem(item)
         self.legend.clear()
         self.paths = paths
-        self._lines, self._heads, self._arrows = [], [], []
+        self._kept = []
+        self._lines, self._arrows, self._legend_samples = [], [], []
+        symbols, brushes = [], []
         for i, path in enumerate(paths):
             colour = QColor(path.colour)
-            line = pg.PlotDataItem(pen=pg.mkPen(colour, width=3), skipFiniteCheck=True)
-            head = pg.ScatterPlotItem(
-                symbol=path.marker or MARKERS[i % len(MARKERS)], size=13,
-                brush=pg.mkBrush(colour), pen=pg.mkPen("#000000", width=1.2),
-            )  # fmt: skip
-            arrow = pg.PlotDataItem(pen=pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine))
-            for item, z in ((line, 10), (arrow, 11), (head, 12)):
+            # PlotCurveItems, not PlotDataItems: a frame sets 16 of them, and the lighter item
+            # keeps a frame of 8 racers inside 60 fps
+            line = pg.PlotCurveItem(pen=pg.mkPen(colour, width=3), skipFiniteCheck=True)
+            arrow = pg.PlotCurveItem(pen=pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine))
+            for item, z in ((line, 10), (arrow, 11)):
                 item.setZValue(z)
                 self.addItem(item)
-            self.legend.addItem(line, path.label + ("  ✗ diverged" if path.diverged_at else ""))
+            symbol = path.marker or MARKERS[i % len(MARKERS)]
+            sample = pg.PlotDataItem(  # never shown itself: the legend draws its line and marker
+                pen=line.opts["pen"], symbol=symbol, symbolSize=11, symbolBrush=pg.mkBrush(colour),
+                symbolPen=pg.mkPen("#000000", width=1.2),
+            )  # fmt: skip
+            self._legend_samples.append(sample)
+            self.legend.addItem(sample, path.label + ("  ✗ diverged" if path.diverged_at else ""))
+            symbols.append(symbol)
+            brushes.append(pg.mkBrush(colour))
             self._lines.append(line)
-            self._heads.append(head)
             self._arrows.append(arrow)
+        self._head_style = (symbols, brushes)
+        self.heads.setData([], [])
 
     def show_step(self, step: int) -> None:
         """Draw every path up to `step` (each stops at its last point)."""
+        self._step = step
         span = self._span()
-        parts = zip(self.paths, self._lines, self._heads, self._arrows, strict=True)
-        for path, line, head, arrow in parts:
+        if len(self._kept) != len(self.paths):
+            self._thin_paths()
+        heads = np.zeros((len(self.paths), 2))
+        parts = zip(self.paths, self._kept, self._lines, self._arrows, strict=True)
+        for i, (path, kept, line, arrow) in enumerate(parts):
             k = min(step, len(path.points) - 1)
-            shown = path.points[: k + 1]
+            shown = shown_points(path.points, kept, k)
             line.setData(shown[:, 0], shown[:, 1])
-            head.setData([shown[-1, 0]], [shown[-1, 1]])
+            heads[i] = shown[-1]
             gradient = path.gradients[k] if k < len(path.gradients) else np.zeros(2)
             norm = float(np.linalg.norm(gradient))
             if norm > 0 and np.isfinite(norm):
@@ -197,6 +232,18 @@ class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
                 arrow.setData([shown[-1, 0], tip[0]], [shown[-1, 1], tip[1]])
             else:
                 arrow.setData([], [])
+        symbols, brushes = self._head_style
+        self.heads.setData(pos=heads, symbol=symbols, brush=brushes)  # one item for every racer
+
+    def _thin_paths(self) -> None:
+        """Which points of each path a line at this zoom needs (again after each zoom)."""
+        width, height = self.getViewBox().viewPixelSize()
+        self._kept = [kept_indices(p.points, (width, height)) for p in self.paths]
+
+    def _view_moved(self) -> None:
+        if self.paths:
+            self._thin_paths()
+            self.show_step(self._step)
 
     def _span(self) -> float:
         x0, x1, y0, y1 = self.visible_window()
