@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
@@ -166,9 +166,9 @@ class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
             self.start_marker.setPos(x, y)
             self.start_marker.blockSignals(False)
 
-    def _start_signal(self, signal: Signal) -> None:
+    def _start_signal(self, signal: SignalInstance) -> None:
         point = self.start_marker.pos()
-        signal.emit(float(point.x()), float(point.y()))  # type: ignore[attr-defined]
+        signal.emit(float(point.x()), float(point.y()))
 
     # -- basin overlay ---------------------------------------------------------------------------
     def set_basins(
