@@ -119,12 +119,13 @@ def edge_label(grad: torch.Tensor | None) -> str | None:
 
 
 def _cluster(
-    dot: graphviz.Digraph, index: int, title: str, members: list[str], theme: Theme
+    dot: graphviz.Digraph, index: int, path: str, title: str, members: list[str], theme: Theme
 ) -> None:
     """A dashed box around one module's nodes (parameters and the ops it ran), titled with its
     module path; a node named inside a cluster is placed in it."""
     with dot.subgraph(name=f"cluster_{index}") as box:
         box.attr(
+            id=f"module-box-{path}",  # the app finds the box by it (double-click folds it)
             label=title,
             labeljust="l",
             style="rounded,dashed",
@@ -177,7 +178,7 @@ def build_dot(graph: Graph, options: RenderOptions | None = None) -> str:
             clusters.setdefault(node.module, []).append(node.id)
         dot.node(node.id, label=html)
     for index, (path, members) in enumerate(clusters.items()):
-        _cluster(dot, index, f"{path} · {graph.modules[path]}", members, theme)
+        _cluster(dot, index, path, f"{path} · {graph.modules[path]}", members, theme)
     for index, edge in enumerate(graph.edges):
         attrs: dict[str, str] = {"id": f"e{index}"}  # dot may reorder edges; ids keep track
         text = edge_label(edge.grad) if options.backward else None

@@ -71,6 +71,7 @@ class Scene:
     labels: dict[str, NodeLabel] = field(default_factory=dict)  # what each node's box says
     edge_texts: list[str | None] = field(default_factory=list)
     structure: tuple[object, ...] = ()
+    clusters: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)  # boxes
 
 
 @dataclass
@@ -185,10 +186,15 @@ def scene_from_json(data: dict[str, Any]) -> Scene:
     graph_ops = parse_ops(data.get("_draw_", []) + data.get("_ldraw_", []), height)
     gvid_to_name: dict[int, str] = {}
     nodes: dict[str, SceneItem] = {}
+    clusters: dict[str, tuple[float, float, float, float]] = {}
     for obj in data.get("objects", []):
         if "nodes" in obj or "subgraphs" in obj or "pos" not in obj:
             # a cluster (an nn.Module's box): drawn with the graph, beneath the nodes
             graph_ops += parse_ops(obj.get("_draw_", []) + obj.get("_ldraw_", []), height)
+            box_id = str(obj.get("id", ""))
+            if box_id.startswith("module-box-") and "bb" in obj:
+                x0, y0, x1, y1 = (float(v) for v in obj["bb"].split(","))
+                clusters[box_id.removeprefix("module-box-")] = (x0, height - y1, x1 - x0, y1 - y0)
             continue
         gvid_to_name[int(obj["_gvid"])] = obj["name"]
         drawables = parse_ops(obj.get("_draw_", []) + obj.get("_ldraw_", []), height)
@@ -208,4 +214,4 @@ def scene_from_json(data: dict[str, Any]) -> Scene:
         drawables = parse_ops(ops, height)
         edges.append(SceneItem("edge", str(index), drawables, _bbox(drawables)))
     graph_item = SceneItem("graph", "graph", graph_ops, (0.0, 0.0, width, height))
-    return Scene(width, height, background, nodes, edges, graph_item)
+    return Scene(width, height, background, nodes, edges, graph_item, clusters=clusters)

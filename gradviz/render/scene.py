@@ -97,5 +97,5 @@ def patch_scene(
     graph_item = scene.graph  # the legend's range may change; it is redrawn on the next layout
     return Scene(
         scene.width, scene.height, scene.background, nodes, edges, graph_item,
-        labels, edge_texts, scene.structure,
+        labels, edge_texts, scene.structure, scene.clusters,
     )  # fmt: skip

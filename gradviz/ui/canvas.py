@@ -95,10 +95,14 @@ class DrawingItem(QGraphicsItem):
         super().mousePressEvent(event)
 
 
+FOLDED_PREFIX = "folded_"  # gradviz.autograd.collapse.FOLDED_PREFIX (kept here: no torch import)
+
+
 class GraphCanvas(QGraphicsView):
     """Shows a Scene. Wheel or Ctrl+=/− zooms, dragging pans, F fits, clicking selects."""
 
     node_selected = Signal(str)
+    module_toggled = Signal(str)  # double-click on a module's box or on a folded module
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -259,6 +263,29 @@ class GraphCanvas(QGraphicsView):
         if event.button() == Qt.MouseButton.LeftButton:
             self.auto_fit = False  # the user is panning
         super().mousePressEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        """Fold the module whose box was double-clicked; unfold a folded one."""
+        path = self.module_at(self.mapToScene(event.position().toPoint()))
+        if path is not None:
+            self.module_toggled.emit(path)
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def module_at(self, point: QPointF) -> str | None:
+        """The folded module node at `point`, else the innermost module box around it."""
+        for key, item in self.items_by_key.items():
+            if key.startswith(FOLDED_PREFIX) and item.sceneBoundingRect().contains(point):
+                return key.removeprefix(FOLDED_PREFIX)
+        if self.current is None:
+            return None
+        around = [
+            (w * h, path)
+            for path, (x, y, w, h) in self.current.clusters.items()
+            if QRectF(x, y, w, h).contains(point)
+        ]
+        return min(around)[1] if around else None
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         delta = event.angleDelta().y()

@@ -115,6 +115,7 @@ class MainWindow(TabbedWindow, DocumentWindow):
 
         self.canvas = GraphCanvas()
         self.canvas.node_selected.connect(self.select_node)
+        self.canvas.module_toggled.connect(self.toggle_module)
         self.canvas.set_message("Loading PyTorch…")
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
@@ -328,6 +329,18 @@ class MainWindow(TabbedWindow, DocumentWindow):
         self.inspector_dock.show()
 
     # -- view settings ---------------------------------------------------------------------------
+    def toggle_module(self, path: str) -> None:
+        """Fold an nn.Module's part of the graph into one node, or unfold it."""
+        self._fold(self.settings.folded ^ {path})
+
+    def fold_all_modules(self, fold: bool) -> None:
+        self._fold(frozenset(self.graph.modules if fold and self.graph is not None else ()))
+
+    def _fold(self, paths: frozenset[str]) -> None:
+        if self.actions_.group_modules is not None:
+            self.actions_.group_modules.setChecked(True)  # folding needs the module boxes on
+        self.update_settings(folded=paths, modules=True)
+
     def update_settings(self, **changes: object) -> None:
         from dataclasses import replace
 

@@ -28,6 +28,7 @@ class Actions:
         self.search: QLineEdit | None = None
         self.view_backward: QAction | None = None
         self.orientation_lr: QAction | None = None
+        self.group_modules: QAction | None = None
         self.theme_actions: dict[str, QAction] = {}
 
     def set_cuda(self, available: bool, reason: str) -> None:
@@ -166,7 +167,13 @@ def build_menus(window: MainWindow) -> Actions:
     )
     modules.setCheckable(True)
     modules.setChecked(window.settings.modules)
-    modules.setToolTip("A box around each nn.Module's parameters and ops, named by its path")
+    actions.group_modules = modules
+    modules.setToolTip(
+        "A box around each nn.Module's parameters and ops, named by its path; double-click a "
+        "box to fold the module into one node, and a folded node to unfold it"
+    )
+    _action(window, view, "&Fold all modules", lambda: window.fold_all_modules(True))
+    _action(window, view, "&Unfold all modules", lambda: window.fold_all_modules(False))
     view.addSeparator()
     step = _action(window, view, "&Step through backprop", walk.start, QKeySequence("Ctrl+B"))
     present = _action(

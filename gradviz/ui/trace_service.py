@@ -28,6 +28,7 @@ class ViewSettings:
     orientation: str = "TB"
     view: str = "backward"
     modules: bool = True  # boxes around each nn.Module's nodes
+    folded: frozenset[str] = frozenset()  # module paths shown as one node each
 
 
 @dataclass(frozen=True)
@@ -166,17 +167,22 @@ class _Worker(QObject):
                 on_print=printed.append,
             )
             traced = time.perf_counter()
+            graph = result.graph
+            if request.settings.modules and request.settings.folded:
+                from gradviz.autograd.collapse import fold_modules
+
+                graph = fold_modules(graph, request.settings.folded)
             options = render_options(request.settings)
             scene = None
             if request.keep_layout and self._scene is not None:
-                scene = patch_scene(self._scene, result.graph, options)
+                scene = patch_scene(self._scene, graph, options)
             outcome.relayout = scene is None
             if scene is None:
-                scene = layout_scene(result.graph, options)
+                scene = layout_scene(graph, options)
             self._scene = scene
-            outcome.graph, outcome.scene = result.graph, scene
+            outcome.graph, outcome.scene = graph, scene
             outcome.inputs = list(result.program.inputs)
-            outcome.tooltips = _tooltips(result.graph)
+            outcome.tooltips = _tooltips(graph)
             outcome.timings = {
                 "trace": traced - start,
                 "layout": time.perf_counter() - traced,

@@ -333,3 +333,60 @@ def test_large_tensors_show_as_a_heatmap(qtbot, window) -> None:  # type: ignore
     assert window.inspector.value_view.mode == "heatmap"
     assert window.inspector.grad_view.mode == "heatmap"
     assert "norm" in window.inspector.grad_stats.text()
+
+
+FOLDING = """
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
+X = torch.randn(4, 2)
+loss = model(X).pow(2).mean()
+loss.backward()
+"""
+
+
+def test_double_clicking_a_module_box_folds_it_and_its_node_unfolds_it(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    from gradviz.autograd.collapse import FOLDED_PREFIX
+    from gradviz.ui.canvas import FOLDED_PREFIX as CANVAS_PREFIX
+
+    assert CANVAS_PREFIX == FOLDED_PREFIX
+    set_program(qtbot, window, FOLDING)
+    canvas = window.canvas
+    scene = window.outcome.scene
+    assert set(scene.clusters) == {"model.0", "model.1", "model.2"}
+    x, y, _w, h = scene.clusters["model.0"]
+    corner = QPointF(x + 4, y + h - 4)  # inside the box, clear of its nodes
+    assert canvas.module_at(corner) == "model.0"
+    before = len(window.graph.nodes)
+    qtbot.mouseDClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=canvas.mapFromScene(corner))
+    wait_graph(qtbot, window)
+    folded = window.graph.node("folded_model.0")
+    assert len(window.graph.nodes) == before - 3  # weight, bias, t and addmm became one
+    # what it shows: the layer's output and the gradient that reached it, as torch has them
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1))
+    X = torch.randn(4, 2)
+    hidden = model[0](X)
+    hidden.retain_grad()
+    model[2](model[1](hidden)).pow(2).mean().backward()
+    torch.testing.assert_close(folded.value, hidden.detach())
+    torch.testing.assert_close(folded.grad, hidden.grad)
+    assert "folded_model.0" in window.outcome.scene.nodes
+    item = canvas.items_by_key["folded_model.0"]
+    centre = item.sceneBoundingRect().center()
+    qtbot.mouseDClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=canvas.mapFromScene(centre))
+    wait_graph(qtbot, window)
+    assert len(window.graph.nodes) == before
+    window.fold_all_modules(True)
+    wait_graph(qtbot, window)
+    assert {n.id for n in window.graph.nodes if n.id.startswith("folded_")} == {
+        "folded_model.0", "folded_model.1", "folded_model.2"
+    }  # fmt: skip
+    walk = window.walkthrough  # the walk-through steps through folded modules as nodes
+    walk.start()
+    for index in range(len(walk.stepper.steps)):
+        walk.stepper.go(index)
+    assert "folded_model.0" in [step.node_id for step in walk.stepper.steps if step.node_id]
+    walk.stop()
+    window.fold_all_modules(False)
+    wait_graph(qtbot, window)
+    assert len(window.graph.nodes) == before
