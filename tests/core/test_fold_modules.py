@@ -88,4 +88,5 @@ def test_explanations_of_a_folded_graph_name_the_module() -> None:
             explain(folded, node)  # every node, the folded one too, is explained
     tanh = next(n for n in folded.nodes if n.op == "TanhBackward0")
     assert tanh.call is not None and tanh.call.arg_nodes[0] == folded_id("model.0")
-    assert "model.0" in " ".join(explain(folded, tanh).inputs + [explain(folded, tanh).heading])
+    told = explain(folded, tanh)
+    assert "model.0" in " ".join([*told.inputs, told.heading])

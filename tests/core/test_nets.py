@@ -357,3 +357,37 @@ def test_csv_with_a_header() -> None:
 def test_bad_csv_files_get_clear_errors(text: str, message: str) -> None:
     with pytest.raises(CsvError, match=message):
         parse_csv(text)
+
+
+def test_neuron_thumbnails_are_each_hidden_units_output_over_the_plane() -> None:
+    """What the Neurons view shows, against forward hooks on the activations in a plain
+    forward pass of the same model."""
+    spec = NetworkSpec(
+        data=Data("xor", samples=60), features=("x", "y", "xy"),
+        layers=(Layer(6, "tanh"), Layer(5, "relu")), dropout=0.2, seed=3,
+    )  # fmt: skip
+    trainer = Trainer(spec)
+    trainer.step(5)
+    thumbnails = trainer.neuron_grids(7)
+    x0, x1, y0, y1 = trainer.extent()
+    gy, gx = torch.meshgrid(torch.linspace(y0, y1, 7), torch.linspace(x0, x1, 7), indexing="ij")
+    gx, gy = gx.reshape(-1), gy.reshape(-1)
+    seen: dict[str, torch.Tensor] = {}
+    modules = dict(trainer.model.named_children())
+    hooks = [
+        modules[name].register_forward_hook(
+            lambda _m, _i, out, name=name: seen.__setitem__(name, out.detach())
+        )
+        for name, module in modules.items()
+        if isinstance(module, (nn.Tanh, nn.ReLU))
+    ]
+    trainer.model.eval()
+    with torch.no_grad():
+        trainer.model(torch.stack([gx, gy, gx * gy], dim=1))
+    trainer.model.train()
+    for hook in hooks:
+        hook.remove()
+    activations = [seen[name] for name in sorted(seen, key=int)]
+    assert list(thumbnails) == ["model.0", "model.3"]  # each Linear whose units are shown
+    for grid, out in zip(thumbnails.values(), activations, strict=True):
+        torch.testing.assert_close(grid, out.T.reshape(-1, 7, 7))
