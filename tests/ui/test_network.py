@@ -204,3 +204,26 @@ app.exec()
         image.pixel(x, y) for x in range(0, image.width(), 37) for y in range(0, image.height(), 37)
     }
     assert len(colours) > 20  # a drawn surface, not a blank context
+
+
+def test_the_hidden_units_view_shows_each_units_output(qtbot, network) -> None:  # type: ignore[no-untyped-def]
+    """One thumbnail per hidden unit, showing the trainer's neuron grids (themselves checked
+    against forward hooks in the core tests), refreshed as training goes on."""
+    with qtbot.waitSignal(network.snapshot_shown, timeout=TIMEOUT):
+        network.views.setCurrentWidget(network.neurons)  # asks for a picture of the units
+    shot = network.shot
+    assert shot.neurons is not None
+    assert {k: v.shape[0] for k, v in shot.neurons.items()} == {"model.0": 6, "model.3": 5}
+    view = network.neurons
+    assert [len(images) for images in view.images.values()] == [6, 5]
+    for name, images in view.images.items():
+        for image, grid in zip(images, shot.neurons[name], strict=True):
+            np.testing.assert_array_equal(image.image, grid)
+    before = shot.neurons["model.0"].copy()
+    with qtbot.waitSignal(network.snapshot_shown, timeout=TIMEOUT):
+        qtbot.mouseClick(network.epoch_button, Qt.MouseButton.LeftButton)
+    assert not np.array_equal(network.shot.neurons["model.0"], before)  # training moved them
+    network.views.setCurrentIndex(0)
+    with qtbot.waitSignal(network.snapshot_shown, timeout=TIMEOUT):
+        qtbot.mouseClick(network.step_button, Qt.MouseButton.LeftButton)
+    assert network.shot.neurons is None  # not computed while nobody looks at them

@@ -24,6 +24,7 @@ from gradviz.nets.trainer import Trainer
 from gradviz.ui.lab.worker import LabWorker
 from gradviz.ui.nets.builder import BuilderPanel
 from gradviz.ui.nets.landscape_view import LandscapePanel
+from gradviz.ui.nets.neurons import NeuronView
 from gradviz.ui.nets.tasks import Snapshot, setup_task, train_task
 from gradviz.ui.nets.views import DecisionView, TrainingPlots
 
@@ -91,6 +92,9 @@ class NetworkWidget(QWidget):
         self.views = QTabWidget()
         self.views.addTab(self.decision, "Decision boundary")
         self.views.addTab(self.landscape, "Loss landscape")
+        self.neurons = NeuronView()
+        self.views.addTab(self.neurons, "Hidden units")
+        self.views.currentChanged.connect(self._view_changed)
         self.plots = TrainingPlots()
 
         centre = QWidget()
@@ -195,12 +199,19 @@ class NetworkWidget(QWidget):
         self.plots.clear()
         self.landscape.forget()
         self._show_status("building the network…")
-        self.worker.submit("train", setup_task(self.spec, self.holder))
+        self.worker.submit("train", setup_task(self.spec, self.holder, self._want_neurons()))
 
     def train(self, steps: int | None) -> None:
         if "trainer" not in self.holder:
             return
-        self.worker.submit("train", train_task(self.holder, steps))
+        self.worker.submit("train", train_task(self.holder, steps, self._want_neurons()))
+
+    def _want_neurons(self) -> bool:
+        return self.views.currentWidget() is self.neurons
+
+    def _view_changed(self) -> None:
+        if self._want_neurons() and not self.playing and "trainer" in self.holder:
+            self.train(0)  # a picture of the units as they are now
 
     def train_epoch(self) -> None:
         trainer = self.holder.get("trainer")
@@ -225,6 +236,7 @@ class NetworkWidget(QWidget):
             self.shot = result
             self.decision.show_snapshot(result)
             self.plots.show_snapshot(result)
+            self.neurons.show_snapshot(result)
             self.landscape.note_step(self.holder, result.step)
             self._show_status(self._describe(result))
             self.snapshot_shown.emit()

@@ -32,10 +32,12 @@ class Snapshot:
     classification: bool
     ms_per_step: float
     device: str
+    neurons: dict[str, np.ndarray] | None = None  # hidden layer → units × rows × columns
 
 
-def snapshot(trainer: Trainer, ms_per_step: float) -> Snapshot:
+def snapshot(trainer: Trainer, ms_per_step: float, neurons: bool = False) -> Snapshot:
     grid, extent = trainer.predict_grid()
+    units = {k: v.numpy() for k, v in trainer.neuron_grids().items()} if neurons else None
     return Snapshot(
         trainer.step_count,
         trainer.step_count * trainer.batch_size / max(len(trainer.X_train), 1),
@@ -48,31 +50,33 @@ def snapshot(trainer: Trainer, ms_per_step: float) -> Snapshot:
         trainer.classification,
         ms_per_step,
         str(trainer.X_train.device),
+        units,
     )
 
 
 def setup_task(
-    spec: NetworkSpec, holder: dict[str, Trainer]
+    spec: NetworkSpec, holder: dict[str, Trainer], neurons: bool = False
 ) -> Callable[[threading.Event], Snapshot]:
     def run(cancel: threading.Event) -> Snapshot:
         trainer = Trainer(spec)
         trainer.evaluate()
         holder["trainer"] = trainer
-        return snapshot(trainer, 0.0)
+        return snapshot(trainer, 0.0, neurons)
 
     return run
 
 
 def train_task(
-    holder: dict[str, Trainer], steps: int | None
+    holder: dict[str, Trainer], steps: int | None, neurons: bool = False
 ) -> Callable[[threading.Event], Snapshot]:
-    """`steps` steps, or (None) as many as fit in CHUNK_SECONDS."""
+    """`steps` steps (0: none, a fresh picture), or (None) as many as fit in CHUNK_SECONDS;
+    with `neurons`, each hidden unit's output over the plane too."""
 
     def run(cancel: threading.Event) -> Snapshot:
         trainer = holder["trainer"]
         begin = time.perf_counter()
         done = 0
-        while not cancel.is_set():
+        while steps != 0 and not cancel.is_set():
             trainer.step(1)
             done += 1
             if steps is not None and done >= steps:
@@ -80,7 +84,8 @@ def train_task(
             if steps is None and time.perf_counter() - begin > CHUNK_SECONDS:
                 break
         ms = (time.perf_counter() - begin) * 1000 / max(done, 1)
-        trainer.evaluate()
-        return snapshot(trainer, ms)
+        if done:
+            trainer.evaluate()
+        return snapshot(trainer, ms if done else 0.0, neurons)
 
     return run
