@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,6 +70,17 @@ def _saved(items: list[tuple[str, torch.Tensor]]) -> list[SavedTensor]:
         )
         for name, t in items
     ]
+
+
+@functools.cache
+def _op_name(func: Any) -> str:
+    """ "aten.mul.Tensor" (str() of an OpOverload is slow enough to matter once per node)."""
+    return str(func)
+
+
+@functools.cache
+def _pointwise(func: Any) -> bool:
+    return torch.Tag.pointwise in func.tags
 
 
 def _is_number(value: object) -> bool:
@@ -188,7 +200,8 @@ class GraphBuilder:
         if recorded is None:
             return None
         func, args, kwargs = recorded
-        if str(func).split(".")[1].endswith("_") and args:
+        op_name = _op_name(func)
+        if op_name.split(".")[1].endswith("_") and args:
             # In place: argument 0 now holds the result; its input is the previous node's value.
             before = next(
                 (src for src, dst, index, _, _ in self.edges if dst == ("op", node) and index == 0),
@@ -231,7 +244,7 @@ class GraphBuilder:
 
         refs = tuple(ref(a) for a in args)
         return ForwardCall(
-            str(func),
+            op_name,
             tuple(copy(a) for a in args),
             {k: copy(v) for k, v in kwargs.items()},
             arg_nodes,
@@ -276,7 +289,7 @@ class GraphBuilder:
         if func_args is None:
             return
         func, args, _ = func_args
-        pointwise = torch.Tag.pointwise in func.tags
+        pointwise = _pointwise(func)
         for position, arg in enumerate(args):
             for item in arg if isinstance(arg, (list, tuple)) else (arg,):
                 if isinstance(item, torch.Tensor) and not item.requires_grad:
@@ -329,11 +342,39 @@ class GraphBuilder:
         return graph
 
 
+def _nonfinite_all(values: list[torch.Tensor | float | None]) -> list[bool]:
+    """_nonfinite of each value, the tensors checked together: one norm per tensor in a
+    single fused call, then a closer look only where a norm is not finite (a NaN or Inf, or
+    just a sum of squares too big for the dtype)."""
+    flags = [isinstance(v, float) and not math.isfinite(v) for v in values]
+    checked = [
+        i
+        for i, v in enumerate(values)
+        if isinstance(v, torch.Tensor) and v.is_floating_point() and v.numel() > 0
+    ]
+    by_device: dict[torch.device, list[int]] = {}
+    for i in checked:
+        by_device.setdefault(values[i].device, []).append(i)  # type: ignore[union-attr]
+    for indices in by_device.values():
+        tensors = [values[i] for i in indices]
+        try:
+            norms = torch._foreach_norm(tensors)  # type: ignore[arg-type]
+            finite = torch.stack([n.float() for n in norms]).isfinite().tolist()
+            suspects = [i for i, ok in zip(indices, finite, strict=True) if not ok]
+        except (RuntimeError, TypeError):  # a dtype the fused kernel lacks: look at each
+            suspects = indices
+        for i in suspects:
+            flags[i] = _nonfinite(values[i])
+    return flags
+
+
 def mark_nonfinite(graph: Graph) -> None:
     """Flag NaN/Inf values and gradients, and the node where each first appears."""
-    for node in graph.nodes:
-        node.nonfinite_value = _nonfinite(node.value)
-        node.nonfinite_grad = _nonfinite(node.grad)
+    value_flags = _nonfinite_all([node.value for node in graph.nodes])
+    grad_flags = _nonfinite_all([node.grad for node in graph.nodes])
+    for node, bad_value, bad_grad in zip(graph.nodes, value_flags, grad_flags, strict=True):
+        node.nonfinite_value = bad_value
+        node.nonfinite_grad = bad_grad
     for node in graph.nodes:  # forward: bad value from only good operands
         if node.nonfinite_value:
             operands = [graph.node(e.src) for e in graph.inputs_of(node.id)]

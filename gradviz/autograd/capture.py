@@ -25,7 +25,8 @@ def _detached(grads: Sequence[torch.Tensor | None], clone: bool = False) -> Grad
 
 
 class GradientCapture:
-    """Pre-hooks record gradients arriving at each node; post-hooks the ones it sends on.
+    """Post-hooks record the gradients arriving at each op node, the ones it sends on, and
+    the engine's order; pre-hooks on leaves (AccumulateGrad) what arrives there.
 
     Use as a context manager around the backward call: every handle is removed on exit.
     """
@@ -38,10 +39,14 @@ class GradientCapture:
         self._handles: list[Any] = []
 
     def __enter__(self) -> GradientCapture:
+        # One hook per node: an op node's post-hook sees the gradient that arrived as well as
+        # the ones it sends on, and runs as the engine finishes the node, so post-hooks record
+        # the engine's order too (a pre-hook as well would double the cost of hooking).
         try:
             for node in self.nodes:
-                self._handles.append(node.register_prehook(self._prehook(node)))
-                if not is_leaf_node(node):
+                if is_leaf_node(node):
+                    self._handles.append(node.register_prehook(self._prehook(node)))
+                else:
                     self._handles.append(node.register_hook(self._posthook(node)))
         except BaseException:
             self.remove()
@@ -62,8 +67,6 @@ class GradientCapture:
         def hook(grad_outputs: Sequence[torch.Tensor | None]) -> None:
             # AccumulateGrad may keep the very tensor as .grad and add into it later: copy it.
             self.arrived[node] = _detached(grad_outputs, clone=leaf)
-            if not leaf:
-                self.order.append(node)
 
         return hook
 
@@ -71,6 +74,8 @@ class GradientCapture:
         def hook(
             grad_inputs: Sequence[torch.Tensor | None], grad_outputs: Sequence[torch.Tensor | None]
         ) -> None:
+            self.arrived[node] = _detached(grad_outputs)
             self.sent[node] = _detached(grad_inputs)
+            self.order.append(node)
 
         return hook

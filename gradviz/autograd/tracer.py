@@ -18,7 +18,7 @@ from gradviz.autograd.recorder import ForwardRecorder
 from gradviz.autograd.walk import is_leaf_node, reachable, saved_tensors
 from gradviz.lang.interpreter import Interpreter, RunResult
 from gradviz.lang.limits import DEFAULT_LIMITS, Limits
-from gradviz.lang.parser import Program, parse
+from gradviz.lang.parser import Program, parse_cached
 
 NO_GRAD_NOTE = (
     "No tensor in this program requires grad, so autograd recorded nothing to draw. "
@@ -110,7 +110,7 @@ def trace(
     on_print: Callable[[str], None] | None = None,
 ) -> TraceResult:
     """Run `program` with real PyTorch and return the autograd graph with values and gradients."""
-    parsed = parse(program, limits) if isinstance(program, str) else program
+    parsed = parse_cached(program, limits) if isinstance(program, str) else program
     tracer = Tracer(device)
     interpreter = Interpreter(
         parsed,

@@ -14,13 +14,21 @@ from torch import nn
 
 from gradviz.lang import arithmetic
 from gradviz.lang.builtins import bounded_list, make_builtins
-from gradviz.lang.catalog import FUNCTIONAL_NS, IMPORTABLE, MATH_NS, NN_NS, TORCH_NS, bare_math
+from gradviz.lang.catalog import (
+    FUNCTIONAL_NS,
+    IMPORTABLE,
+    MATH_NS,
+    NN_NS,
+    TORCH_NS,
+    bare_math,
+    manual_seed,
+)
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.expressions import ExpressionEvaluator
 from gradviz.lang.guard import AllocationGuard, OpObserver
 from gradviz.lang.limits import DEFAULT_LIMITS, Limits
 from gradviz.lang.objects import BoundMethod, Fn
-from gradviz.lang.parser import Program, ScalarInput, input_statements
+from gradviz.lang.parser import Program, ScalarInput
 
 
 class RunObserver(Protocol):
@@ -87,7 +95,7 @@ class Interpreter(ExpressionEvaluator):
         self.guard = AllocationGuard(limits, cancel, op_observer)
         self.printed: list[str] = []
         self._printed_chars = 0
-        self._inputs = input_statements(program.tree)
+        self._inputs = program.input_statements()
         self.output: torch.Tensor | None = None
         self.output_name: str | None = None
         self.backward_tensor: torch.Tensor | None = None
@@ -152,7 +160,7 @@ class Interpreter(ExpressionEvaluator):
             self.guard,
             torch.enable_grad(),
         ):
-            torch.manual_seed(0)
+            manual_seed(0)
             yield
 
     def builtin(self, name: str) -> Any:

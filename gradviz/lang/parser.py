@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import warnings
 from dataclasses import dataclass, field
 
@@ -28,6 +29,14 @@ class Program:
     tree: ast.Module
     lines: list[str]
     inputs: list[ScalarInput] = field(default_factory=list)
+
+    def input_statements(self) -> dict[int, tuple[str, float]]:
+        """input_statements(self.tree), worked out once per program (every run needs it)."""
+        cached: dict[int, tuple[str, float]] | None = self.__dict__.get("_input_statements")
+        if cached is None:
+            cached = input_statements(self.tree)
+            object.__setattr__(self, "_input_statements", cached)
+        return cached
 
     def input_names(self) -> list[str]:
         seen: list[str] = []
@@ -144,3 +153,10 @@ def parse(source: str, limits: Limits = DEFAULT_LIMITS) -> Program:
         )
     validate(tree, lines, limits)
     return Program(source, tree, lines, _scalar_inputs(tree, lines))
+
+
+@functools.lru_cache(maxsize=16)
+def parse_cached(source: str, limits: Limits = DEFAULT_LIMITS) -> Program:
+    """parse(), remembered for the last few sources: the app re-traces the same program for
+    every slider move, and a Program is never changed by running it."""
+    return parse(source, limits)
