@@ -206,11 +206,11 @@ def race(
     """Every optimizer from the same start: the lab's race, and `gradviz optimize`."""
     begin = time.perf_counter()
     result = Race(surface.name, device)
+    from gradviz.optim.together import optimize_together
+
     starts = torch.tensor([start], dtype=torch.float32, device=device)
-    for spec in specs:
-        positions, losses, diverged = optimize_batch(
-            surface, spec, starts, steps, bound=bound, cancel=cancel
-        )
+    trajectories = optimize_together(surface, specs, starts, steps, bound=bound, cancel=cancel)
+    for spec, (positions, losses, diverged) in zip(specs, trajectories, strict=True):
         result.runs.extend(to_runs(spec, positions, losses, diverged))
     if device.startswith("cuda"):
         torch.cuda.synchronize()

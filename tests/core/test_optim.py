@@ -275,3 +275,23 @@ def test_surface_parameters() -> None:
     for bad in ("quadratic:condition=0.5", "quadratic:colour=3", "rosenbrock:a=x"):
         with pytest.raises(KeyError):
             get_surface(bad)
+
+
+def test_optimizers_raced_together_follow_their_separate_runs() -> None:
+    """One shared forward and backward per step (optimize_together) gives every optimizer the
+    trajectory it has alone — all the batchable kinds, a schedule, L-BFGS, a divergence."""
+    from gradviz.optim.together import optimize_together
+
+    surface = get_surface("himmelblau")
+    texts = [f"{name}:lr=0.01" for name, kind in KINDS.items() if kind.batchable]
+    texts += ["adam:lr=0.05,schedule=exp,schedule_gamma=0.98", "lbfgs", "sgd:lr=1.5"]
+    specs = [parse_spec(t) for t in texts]
+    starts = torch.tensor([[0.5, 0.5], [-3.0, 2.5]])
+    together = optimize_together(surface, specs, starts, 60)
+    assert len(together) == len(specs)
+    for text, spec, (positions, losses, diverged) in zip(texts, specs, together, strict=True):
+        alone = optimize_batch(surface, spec, starts, 60)
+        torch.testing.assert_close(positions, alone[0], rtol=1e-6, atol=1e-6, equal_nan=True)
+        torch.testing.assert_close(losses, alone[1], rtol=1e-6, atol=1e-6, equal_nan=True)
+        assert diverged.tolist() == alone[2].tolist(), text
+    assert together[-1][2].tolist() != [-1, -1]  # lr 1.5 on Himmelblau: it does diverge

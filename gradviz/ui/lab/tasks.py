@@ -102,19 +102,20 @@ def race_task(
         import torch
 
         from gradviz.optim.registry import parse_spec
-        from gradviz.optim.trajectories import optimize_batch, to_runs
+        from gradviz.optim.together import optimize_together
+        from gradviz.optim.trajectories import to_runs
 
         surface = make_surface(name, source, device)
         begin = time.perf_counter()
         origin = start if start is not None else surface.start
+        parsed = [parse_spec(text) for text, _ in specs]
+        starts = torch.tensor([origin], dtype=torch.float32, device=device)
+        trajectories = optimize_together(surface, parsed, starts, steps, cancel=cancel)
         paths = []
-        for index, (text, colour) in enumerate(specs):
-            spec = parse_spec(text)
-            starts = torch.tensor([origin], dtype=torch.float32, device=device)
-            positions, losses, diverged = optimize_batch(
-                surface, spec, starts, steps, cancel=cancel
-            )
-            run_ = to_runs(spec, positions, losses, diverged)[0]
+        for index, (spec, (_, colour), trajectory) in enumerate(
+            zip(parsed, specs, trajectories, strict=True)
+        ):
+            run_ = to_runs(spec, *trajectory)[0]
             paths.append(path_of(surface, run_, colour, MARKERS[index % len(MARKERS)]))
         if device.startswith("cuda"):
             torch.cuda.synchronize()
