@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QApplication,
     QDockWidget,
     QLabel,
     QPlainTextEdit,
@@ -20,7 +19,6 @@ from PySide6.QtWidgets import (
 )
 
 from gradviz.resources import Example, examples
-from gradviz.ui import appearance
 from gradviz.ui.autosave import Autosaver
 from gradviz.ui.canvas import GraphCanvas
 from gradviz.ui.document import Document
@@ -32,6 +30,7 @@ from gradviz.ui.trace_service import TraceOutcome, TraceRequest, TraceService, V
 from gradviz.ui.variables import InputSpec, VariablePanel
 from gradviz.ui.window_files import DocumentWindow
 from gradviz.ui.window_tabs import TabbedWindow
+from gradviz.ui.window_view import ViewWindow
 
 if TYPE_CHECKING:
     from gradviz.autograd.graph import Graph
@@ -44,7 +43,7 @@ AUTOSAVE_MS = 3000
 WELCOME = "01_lecture_backprop.py"
 
 
-class MainWindow(TabbedWindow, DocumentWindow):
+class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
     """One document, its live graph, and everything around it."""
 
     graph_shown = Signal()  # after each trace result is on screen (tests, screenshots)
@@ -327,66 +326,6 @@ class MainWindow(TabbedWindow, DocumentWindow):
             return
         self.inspector.show_node(self.graph, node)
         self.inspector_dock.show()
-
-    # -- view settings ---------------------------------------------------------------------------
-    def toggle_module(self, path: str) -> None:
-        """Fold an nn.Module's part of the graph into one node, or unfold it."""
-        self._fold(self.settings.folded ^ {path})
-
-    def fold_all_modules(self, fold: bool) -> None:
-        self._fold(frozenset(self.graph.modules if fold and self.graph is not None else ()))
-
-    def _fold(self, paths: frozenset[str]) -> None:
-        if self.actions_.group_modules is not None:
-            self.actions_.group_modules.setChecked(True)  # folding needs the module boxes on
-        self.update_settings(folded=paths, modules=True)
-
-    def update_settings(self, **changes: object) -> None:
-        from dataclasses import replace
-
-        self.settings = replace(self.settings, **changes)  # type: ignore[arg-type]
-        self.retrace(interrupt=True)
-
-    def apply_theme(
-        self, theme: str, font_scale: float | None = None, retrace: bool = True
-    ) -> None:
-        scale = self.settings.font_scale if font_scale is None else font_scale
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            appearance.apply(app, theme, scale)
-        self.editor.set_theme(theme)
-        self.editor.set_font_scale(scale * (1.4 if theme == "projector" else 1.0))
-        self.prefs.theme = theme
-        self.prefs.font_scale = scale
-        if retrace:
-            self.update_settings(theme=theme, font_scale=scale)
-        else:
-            from dataclasses import replace
-
-            self.settings = replace(self.settings, theme=theme, font_scale=scale)
-
-    def set_device(self, device: str) -> None:
-        if device == "cuda" and not self.cuda_available:
-            self.statusBar().showMessage(self.cuda_reason, 5000)
-            return
-        self.device = device
-        self.retrace(interrupt=True)
-
-    def search(self, text: str, jump: bool = False) -> list[str]:
-        """Highlight nodes whose name contains `text`; with `jump`, select the first."""
-        if self.graph is None or not text.strip():
-            self.canvas.highlight(set())
-            return []
-        needle = text.strip().lower()
-        matches = [
-            n.id for n in self.graph.nodes
-            if needle in (n.name or "").lower() or needle in (n.op or "").lower()
-        ]  # fmt: skip
-        self.canvas.highlight(set(matches))
-        if jump and matches:
-            self.canvas.select(matches[0])
-            self.canvas.center_on(matches[0])
-        return matches
 
     # -- closing -------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:

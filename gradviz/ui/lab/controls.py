@@ -1,9 +1,11 @@
-"""The optimizer lab's side panel: surface, optimizers, device, basin map and export controls
-(widgets only; the lab connects them)."""
+"""The optimizer lab's controls: the side panel (surface, optimizers, device, basin map,
+export) and the transport bar above the surface (widgets only; the lab connects them)."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -12,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSlider,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -124,3 +127,25 @@ class LabControls(QWidget):
         basin_form.addRow(row)
         basin_form.addRow(self.basin_label)
         return box
+
+
+class TransportBar(QWidget):
+    """Play/pause, step, reset, speed (steps per frame), the 3D switch and the step shown."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.play_button = QPushButton("Pause")
+        self.play_button.setCheckable(True)
+        self.step = QPushButton("Step")
+        self.reset = QPushButton("Reset")
+        self.speed = QSlider(Qt.Orientation.Horizontal)
+        self.speed.setRange(1, 20)
+        self.speed.setValue(2)
+        self.speed.setToolTip("steps per frame")
+        self.three_d = QCheckBox("3D")
+        self.step_label = QLabel("step 0")
+        shown = (self.play_button, self.step, self.reset, QLabel("speed"), self.speed)
+        for widget in (*shown, self.three_d, self.step_label):
+            row.addWidget(widget)

@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, QPoint, QRect, QRunnable, QSize, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QGraphicsView, QWidget
+from PySide6.QtWidgets import QFileDialog, QGraphicsView, QWidget
 
 from gradviz.ui.lab.animation import frame_steps, grab, write_frames
 
 if TYPE_CHECKING:
     from gradviz.ui.lab.lab_widget import LabWidget
+
+
+SAVE_DIALOGS = {  # what: (title, suggested file, filters)
+    "view": ("Save view", "surface.png", "PNG (*.png);;SVG (*.svg)"),
+    "race": ("Save race", "race.gif", "GIF (*.gif);;MP4 (*.mp4)"),
+}
+
+
+def ask_and_save(parent: QWidget, what: str, save: Callable[[str], None]) -> None:
+    """Ask where to save the lab's view or race, then save it there."""
+    title, suggested, filters = SAVE_DIALOGS[what]
+    path, _ = QFileDialog.getSaveFileName(parent, title, suggested, filters)
+    if path:
+        save(path)
 
 
 def save_widget(widget: QWidget, path: str) -> None:

@@ -6,20 +6,15 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QFileDialog,
     QHBoxLayout,
-    QLabel,
-    QPushButton,
     QScrollArea,
-    QSlider,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from gradviz.ui.lab.controls import LabControls
+from gradviz.ui.lab.controls import LabControls, TransportBar
 from gradviz.ui.lab.model import LabState
 from gradviz.ui.lab.plots import RacePlots
 from gradviz.ui.lab.surface_view import GridImage, SurfaceView
@@ -79,8 +74,8 @@ class LabWidget(QWidget):
         self.set_cuda(False, "checking for CUDA…")
         self.basin_button.clicked.connect(self.request_basins)
         controls.basin_clear.clicked.connect(self.clear_basins)
-        controls.save_view.clicked.connect(self._save_view_dialog)
-        controls.save_race.clicked.connect(self._save_race_dialog)
+        controls.save_view.clicked.connect(lambda: self._ask_and_save("view"))
+        controls.save_race.clicked.connect(lambda: self._ask_and_save("race"))
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(controls)
@@ -95,7 +90,7 @@ class LabWidget(QWidget):
         centre = QWidget()
         centre_layout = QVBoxLayout(centre)
         centre_layout.setContentsMargins(0, 0, 0, 0)
-        centre_layout.addLayout(self._transport())
+        centre_layout.addWidget(self._transport())
         centre_layout.addWidget(self.stack, 1)
         self.plots = RacePlots()
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -107,33 +102,15 @@ class LabWidget(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
 
-    def _transport(self) -> QHBoxLayout:
-        row = QHBoxLayout()
-        self.play_button = QPushButton("Pause")
-        self.play_button.setCheckable(True)
+    def _transport(self) -> QWidget:
+        bar = TransportBar()
+        self.play_button, self.speed = bar.play_button, bar.speed
+        self.three_d, self.step_label = bar.three_d, bar.step_label
         self.play_button.toggled.connect(lambda on: self.play() if not on else self.pause())
-        step = QPushButton("Step")
-        step.clicked.connect(self.step_once)
-        reset = QPushButton("Reset")
-        reset.clicked.connect(self.reset)
-        self.speed = QSlider(Qt.Orientation.Horizontal)
-        self.speed.setRange(1, 20)
-        self.speed.setValue(2)
-        self.speed.setToolTip("steps per frame")
-        self.three_d = QCheckBox("3D")
+        bar.step.clicked.connect(self.step_once)
+        bar.reset.clicked.connect(self.reset)
         self.three_d.toggled.connect(self.show_3d)
-        self.step_label = QLabel("step 0")
-        for widget in (
-            self.play_button,
-            step,
-            reset,
-            QLabel("speed"),
-            self.speed,
-            self.three_d,
-            self.step_label,
-        ):
-            row.addWidget(widget)
-        return row
+        return bar
 
     # -- requests --------------------------------------------------------------------------------
     def _surface_key(self) -> str:
@@ -382,12 +359,10 @@ class LabWidget(QWidget):
         self.show_frame(self.frame)
 
     # -- export ----------------------------------------------------------------------------------
-    def _save_view_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save view", "surface.png", "PNG (*.png);;SVG (*.svg)"
-        )
-        if path:
-            self.save_view(path)
+    def _ask_and_save(self, what: str) -> None:
+        from gradviz.ui.lab.export_view import ask_and_save
+
+        ask_and_save(self, what, self.save_view if what == "view" else self.save_race)
 
     def save_view(self, path: str) -> None:
         from gradviz.ui.lab.export_view import save_widget
@@ -395,13 +370,6 @@ class LabWidget(QWidget):
         widget = self.stack.currentWidget()
         if widget is not None:
             save_widget(widget, path)
-
-    def _save_race_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save race", "race.gif", "GIF (*.gif);;MP4 (*.mp4)"
-        )
-        if path:
-            self.save_race(path)
 
     def save_race(self, path: str) -> None:
         from gradviz.ui.lab.export_view import RaceRecorder

@@ -1,0 +1,94 @@
+"""The main window's view settings: folding modules, theme, device and node search (each a
+change of ViewSettings and a new trace, or a highlight on the canvas)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QApplication, QMainWindow
+
+from gradviz.ui import appearance
+from gradviz.ui.canvas import GraphCanvas
+from gradviz.ui.editor import CodeEditor
+from gradviz.ui.settings import Preferences
+from gradviz.ui.trace_service import ViewSettings
+
+if TYPE_CHECKING:
+    from gradviz.autograd.graph import Graph
+    from gradviz.ui.menus import Actions
+
+
+class ViewWindow(QMainWindow):
+    """How the graph is shown (mixed into the main window, which owns these attributes)."""
+
+    settings: ViewSettings
+    graph: Graph | None
+    canvas: GraphCanvas
+    editor: CodeEditor
+    prefs: Preferences
+    actions_: Actions
+    device: str
+    cuda_available: bool
+    cuda_reason: str
+
+    def retrace(self, interrupt: bool = True, keep_layout: bool = True) -> None:
+        raise NotImplementedError  # the main window's
+
+    def toggle_module(self, path: str) -> None:
+        """Fold an nn.Module's part of the graph into one node, or unfold it."""
+        self._fold(self.settings.folded ^ {path})
+
+    def fold_all_modules(self, fold: bool) -> None:
+        self._fold(frozenset(self.graph.modules if fold and self.graph is not None else ()))
+
+    def _fold(self, paths: frozenset[str]) -> None:
+        if self.actions_.group_modules is not None:
+            self.actions_.group_modules.setChecked(True)  # folding needs the module boxes on
+        self.update_settings(folded=paths, modules=True)
+
+    def update_settings(self, **changes: object) -> None:
+        from dataclasses import replace
+
+        self.settings = replace(self.settings, **changes)  # type: ignore[arg-type]
+        self.retrace(interrupt=True)
+
+    def apply_theme(
+        self, theme: str, font_scale: float | None = None, retrace: bool = True
+    ) -> None:
+        scale = self.settings.font_scale if font_scale is None else font_scale
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            appearance.apply(app, theme, scale)
+        self.editor.set_theme(theme)
+        self.editor.set_font_scale(scale * (1.4 if theme == "projector" else 1.0))
+        self.prefs.theme = theme
+        self.prefs.font_scale = scale
+        if retrace:
+            self.update_settings(theme=theme, font_scale=scale)
+        else:
+            from dataclasses import replace
+
+            self.settings = replace(self.settings, theme=theme, font_scale=scale)
+
+    def set_device(self, device: str) -> None:
+        if device == "cuda" and not self.cuda_available:
+            self.statusBar().showMessage(self.cuda_reason, 5000)
+            return
+        self.device = device
+        self.retrace(interrupt=True)
+
+    def search(self, text: str, jump: bool = False) -> list[str]:
+        """Highlight nodes whose name contains `text`; with `jump`, select the first."""
+        if self.graph is None or not text.strip():
+            self.canvas.highlight(set())
+            return []
+        needle = text.strip().lower()
+        matches = [
+            n.id for n in self.graph.nodes
+            if needle in (n.name or "").lower() or needle in (n.op or "").lower()
+        ]  # fmt: skip
+        self.canvas.highlight(set(matches))
+        if jump and matches:
+            self.canvas.select(matches[0])
+            self.canvas.center_on(matches[0])
+        return matches
