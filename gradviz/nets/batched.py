@@ -104,12 +104,29 @@ def _along_dim(op: Callable[..., torch.Tensor]) -> Callable[[Args, dict[str, Any
     return run
 
 
+class LogSoftmax(Batched):
+    """x − logsumexp(x), kept as its two parts: nll_loss, its usual reader, needs only
+    logsumexp minus the target's logit, not the whole subtraction."""
+
+    __slots__ = ("dim", "logits", "lse")
+
+    def __init__(self, logits: torch.Tensor, lse: torch.Tensor, dim: int) -> None:
+        self.logits, self.lse, self.dim = logits, lse, dim
+        self._tensor: torch.Tensor | None = None  # type: ignore[assignment]
+
+    @property
+    def tensor(self) -> torch.Tensor:
+        if self._tensor is None:
+            self._tensor = self.logits - self.lse
+        return self._tensor
+
+
 def _log_softmax(args: Args, kwargs: dict[str, Any]) -> Any:
     """x − logsumexp(x): the same values, and about twice as fast as aten's kernel on the
     short class dimension of a small classifier."""
     x: Batched = args[0]
     dim = _dim(args[1], x.ndim)
-    return Batched(x.tensor - torch.logsumexp(x.tensor, dim, keepdim=True))
+    return LogSoftmax(x.tensor, torch.logsumexp(x.tensor, dim, keepdim=True), dim)
 
 
 def _reduce_all(op: Callable[..., torch.Tensor]) -> Callable[[Args, dict[str, Any]], Any]:
@@ -174,22 +191,38 @@ def _nll_loss(args: Args, kwargs: dict[str, Any]) -> Any:
     x, target, weight, reduction, ignore_index = args[:5]
     if isinstance(target, Batched) or isinstance(weight, Batched) or weight is not None:
         raise Unbatchable("class weights")
-    logits: torch.Tensor = x.tensor
-    size = logits.shape[0]
-    if x.ndim == 1:  # one sample: (C,) → a batch of (B, C) with one target each
-        flat, targets = logits, target.expand(size)
-    elif x.ndim == 2:
-        flat, targets = logits.reshape(-1, logits.shape[-1]), target.repeat(size)
-    else:
+    if x.ndim not in (1, 2):
         raise Unbatchable("nll_loss over spatial dimensions")
-    per_item = torch.ops.aten.nll_loss_forward.default(flat, targets, None, 0, ignore_index)[0]
-    per_item = per_item.reshape(size, -1)
+    if isinstance(x, LogSoftmax) and x.dim == x.ndim:  # cross-entropy: lse − the target's logit
+        per_item = _picked_loss(x, target, ignore_index)
+    else:
+        logits: torch.Tensor = x.tensor
+        size = logits.shape[0]
+        if x.ndim == 1:  # one sample: (C,) → a batch of (B, C) with one target each
+            flat, targets = logits, target.expand(size)
+        else:
+            flat, targets = logits.reshape(-1, logits.shape[-1]), target.repeat(size)
+        result = torch.ops.aten.nll_loss_forward.default(flat, targets, None, 0, ignore_index)
+        per_item = result[0].reshape(size, -1)
+    size = per_item.shape[0]
     if reduction == 0:
         return (Batched(per_item.reshape(size, *target.shape)), None)
     if reduction == 2:
         return (Batched(per_item.sum(1)), None)
     counted = (target != ignore_index).sum()
     return (Batched(per_item.sum(1) / counted), None)
+
+
+def _picked_loss(x: LogSoftmax, target: torch.Tensor, ignore_index: int) -> torch.Tensor:
+    """−log_softmax(x)[target] per item (batch × items), 0 where the target is ignored."""
+    logits, lse = x.logits, x.lse
+    size = logits.shape[0]
+    items = target.reshape(1, -1)
+    ignored = items == ignore_index
+    index = items.masked_fill(ignored, 0).unsqueeze(-1).expand(size, -1, 1)
+    picked = logits.reshape(size, -1, logits.shape[-1]).gather(2, index)
+    per_item = (lse.reshape(size, -1, 1) - picked).squeeze(-1)
+    return per_item.masked_fill(ignored, 0.0) if bool(ignored.any()) else per_item
 
 
 def _view(args: Args, kwargs: dict[str, Any]) -> Any:

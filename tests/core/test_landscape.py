@@ -377,3 +377,25 @@ def test_adam_on_the_network_surface_equals_a_plain_torch_optim_loop() -> None:
 def test_network_surface_refuses_a_program_without_a_network() -> None:
     with pytest.raises(ReplayError):
         network_surface("x = 2.0\ny = x * x")
+
+
+@pytest.mark.parametrize("options", ["", ", ignore_index=1", ", reduction='sum'"])
+def test_batched_cross_entropy_equals_point_by_point(options: str) -> None:
+    """The batched cross-entropy (logsumexp minus the target's logit, without the whole
+    log-softmax) against separate replays, with ignored targets and summed losses too."""
+    source = f"""
+import torch
+import torch.nn.functional as F
+from torch import nn
+torch.manual_seed(1)
+model = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 3))
+X = torch.randn(20, 2)
+y = torch.randint(0, 3, (20,))
+loss = F.cross_entropy(model(X), y{options})
+"""
+    loss, base = replay_loss(trace(source).graph)
+    torch.manual_seed(5)
+    settings = [{k: v + s * torch.randn_like(v) for k, v in base.items()} for s in (0, 0.3, -0.6)]
+    together = loss.batched({k: torch.stack([p[k] for p in settings]) for k in base})
+    separately = torch.stack([loss(p).reshape(()) for p in settings])
+    torch.testing.assert_close(together, separately, atol=1e-6, rtol=1e-5)
