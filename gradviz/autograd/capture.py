@@ -14,12 +14,16 @@ Grads = tuple[torch.Tensor | None, ...]
 
 
 def _detached(grads: Sequence[torch.Tensor | None], clone: bool = False) -> Grads:
+    """The gradients, kept outside autograd. Only a create_graph backward passes tensors that
+    require grad: the others are kept as they are (a detach runs through the allocation
+    guard's dispatch mode, costing about as much as the op itself; holding the tensor also
+    keeps the engine from accumulating into it in place)."""
     out: list[torch.Tensor | None] = []
     for grad in grads:
         if grad is None:
             out.append(None)
         else:
-            grad = grad.detach()
+            grad = grad.detach() if grad.requires_grad else grad
             out.append(grad.clone() if clone else grad)
     return tuple(out)
 
