@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import threading
 import warnings
 from dataclasses import dataclass, field
 
@@ -121,6 +122,18 @@ def _scalar_inputs(tree: ast.Module, lines: list[str]) -> list[ScalarInput]:
     return found
 
 
+_PARSING = threading.Lock()
+
+
+def parse_python(source: str) -> ast.Module:
+    """ast.parse, one thread at a time: CPython 3.11's AST conversion keeps its recursion
+    depth in interpreter-wide state, so two threads parsing at once can fail with
+    "SystemError: AST constructor recursion depth mismatch" (the app parses in the trace
+    worker and, for the Network tab, on the UI thread)."""
+    with _PARSING:
+        return ast.parse(source, mode="exec")
+
+
 def parse(source: str, limits: Limits = DEFAULT_LIMITS) -> Program:
     """Parse and validate; raise ProgramError naming the line and column of the first problem."""
     from gradviz.lang.validator import validate
@@ -136,7 +149,7 @@ def parse(source: str, limits: Limits = DEFAULT_LIMITS) -> Program:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. SyntaxWarning for `1in`; not the user's error
-            tree = ast.parse(source, mode="exec")
+            tree = parse_python(source)
     except SyntaxError as exc:
         line = exc.lineno or 1
         col = exc.offset or 1

@@ -7,6 +7,7 @@ import ast
 import itertools
 from typing import Any
 
+from gradviz.lang.parser import parse_python
 from gradviz.nets.spec import ACTIVATIONS, FEATURES, LOSSES, Data, Layer, NetworkSpec
 from gradviz.optim.registry import KINDS, TUPLE_PARTS, OptimizerKind
 
@@ -43,9 +44,7 @@ def _literal(node: ast.AST) -> Any:
     raise NotBuilderForm("expected a plain number here", node)
 
 
-FEATURE_BY_CODE = {
-    ast.unparse(ast.parse(code, mode="eval")): name for name, code in FEATURES.items()
-}
+FEATURE_BY_CODE = {ast.unparse(parse_python(code).body[0]): name for name, code in FEATURES.items()}
 MODULE_ACTIVATIONS = {module: name for name, module in ACTIVATIONS.items() if module}
 LOSS_BY_MODULE = {module: name for name, module in LOSSES.items()}
 
@@ -169,7 +168,7 @@ def _assignment(target: str, value: ast.expr, spec: dict[str, Any], data: dict[s
 def read_back(source: str) -> NetworkSpec:
     """The NetworkSpec a builder-form program describes, or NotBuilderForm saying why not."""
     try:
-        tree = ast.parse(source)
+        tree = parse_python(source)
     except SyntaxError as exc:
         raise NotBuilderForm(f"line {exc.lineno}: {exc.msg}") from None
     spec: dict[str, Any] = {}

@@ -192,3 +192,19 @@ def test_in_place_ops_are_known_without_the_inplace_tag() -> None:
     assert tagged > 100 or not hasattr(torch.Tag, "inplace")
     assert _in_place(torch.ops.aten.relu_.default, tag=None)
     assert not _in_place(torch.ops.aten.relu.default, tag=None)
+
+
+def test_python_is_parsed_one_thread_at_a_time() -> None:
+    """CPython 3.11 can fail two concurrent ast.parse calls ("AST constructor recursion depth
+    mismatch"), which the app makes (trace worker, Network tab): parsing waits its turn."""
+    import threading
+
+    from gradviz.lang import parser
+
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (parser.parse_python("x = 1"), done.set()))
+    with parser._PARSING:
+        worker.start()
+        assert not done.wait(0.2), "parsed while another parse held the lock"
+    assert done.wait(5.0)
+    worker.join()
