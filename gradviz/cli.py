@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gradviz import __version__
+from gradviz.heap import keep_freed_memory
 
 if TYPE_CHECKING:
     from gradviz.autograd.tracer import TraceResult
@@ -308,6 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from gradviz.lang.errors import ProgramError
 
     argv = list(sys.argv[1:] if argv is None else argv)
+    keep_freed_memory()  # a trace, a landscape or a basin map reuses freed memory
     try:
         if argv and argv[0] in SUBCOMMANDS:
             args = _subcommand_parser().parse_args(_join_negative_values(argv))

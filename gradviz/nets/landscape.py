@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import torch
 from torch.func import vmap
 
+from gradviz.heap import keep_freed_memory
 from gradviz.nets.affine import Affine
-from gradviz.nets.heap import keep_freed_memory
 from gradviz.nets.replay import LossFn, Params, Unbatchable
 
 # Bytes of parameters and intermediate values per batched chunk: a CPU keeps a chunk in its

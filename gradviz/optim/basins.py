@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import torch
 
+from gradviz.heap import keep_freed_memory
 from gradviz.optim.registry import OptimizerSpec
 from gradviz.optim.surfaces import Surface
 from gradviz.optim.trajectories import optimize_batch
@@ -45,6 +46,7 @@ def basin_map(
     cancel: threading.Event | None = None,
 ) -> BasinMap:
     """Run `spec` from resolution² starts at once (one tensor) and label where each ends."""
+    keep_freed_memory()  # each step's half-megabyte tensors would be page-faulted in anew
     x0, x1, y0, y1 = window or surface.domain
     start = time.perf_counter()
     xs = torch.linspace(x0, x1, resolution, device=device)

@@ -97,8 +97,11 @@ def optimize_batch(
             if record:
                 positions[step + 1] = now  # divergence is found afterwards, over all steps at once
             else:
-                bad = ~torch.isfinite(now).all(dim=1) | (now.abs() > bound).any(dim=1)
-                diverged = torch.where(bad & (diverged < 0), step + 1, diverged)
+                # inside the bound, coordinate by coordinate (NaN compares False, so it is out);
+                # elementwise ops only: reductions over the 2 coordinates cost more per step
+                inside = now.abs() <= bound
+                bad = ~(inside[:, 0] & inside[:, 1])
+                diverged.masked_fill_(bad & (diverged < 0), step + 1)
     with torch.no_grad():
         final = params.detach()
         if record:

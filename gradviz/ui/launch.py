@@ -7,6 +7,8 @@ import os
 import sys
 import time
 
+from gradviz.heap import keep_freed_memory
+
 START = time.perf_counter()
 SCREENSHOT_TIMEOUT_MS = 120_000
 
@@ -30,6 +32,7 @@ def launch(
 ) -> int:
     """Run the app; with `screenshot`, write the window to that PNG once the graph is drawn."""
     _platform_defaults()
+    keep_freed_memory()  # landscapes, basin maps and traces reuse memory instead of faulting it in
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     from PySide6.QtWidgets import QApplication
 

@@ -1,7 +1,8 @@
-"""Keep freed memory in the process for reuse (glibc only): a batched landscape frees and
-re-allocates megabyte-sized tensors every chunk, and without this glibc hands them back to the
-operating system each time, so every chunk page-faults its memory in again (measured: 184,000
-faults and about half the time of a 51×51 landscape on a 2-core VM)."""
+"""Keep freed memory in the process for reuse (glibc only): landscapes, basin maps and traces
+free and re-allocate tensors of up to megabytes every step, and without this glibc hands them
+back to the operating system each time, so each step page-faults its memory in again
+(measured: 184,000 faults and about half the time of a 51×51 landscape on a 2-core VM).
+Called by the CLI and the app at start, and by the core functions that need it most."""
 
 from __future__ import annotations
 
