@@ -227,3 +227,10 @@ def test_the_hidden_units_view_shows_each_units_output(qtbot, network) -> None: 
     with qtbot.waitSignal(network.snapshot_shown, timeout=TIMEOUT):
         qtbot.mouseClick(network.step_button, Qt.MouseButton.LeftButton)
     assert network.shot.neurons is None  # not computed while nobody looks at them
+    network.views.setCurrentWidget(network.neurons)
+    for _ in range(len(network.builder.layer_rows)):  # no hidden layers left: it says so
+        qtbot.mouseClick(network.builder.layer_rows[0][3], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: network.shot is not None and network.shot.neurons == {}, timeout=TIMEOUT
+    )
+    assert view.images == {}

@@ -23,13 +23,13 @@ class NeuronView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         super().__init__()
         self.setAccessibleName("Hidden units")
         self.images: dict[str, list[pg.ImageItem]] = {}
-        self._shape: tuple[tuple[str, int], ...] = ()
+        self._shape: tuple[tuple[str, int], ...] | None = None  # layers and their widths
         self._colours = _unit_colours()
 
     def show_snapshot(self, shot: Snapshot) -> None:
         neurons = shot.neurons
-        if not neurons:
-            return
+        if neurons is None:
+            return  # not computed for this picture (the view was not shown)
         shape = tuple((name, len(grids)) for name, grids in neurons.items())
         if shape != self._shape:
             self._build(shape)
@@ -43,6 +43,8 @@ class NeuronView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         self.clear()
         self.images = {}
         self._shape = shape
+        if not shape:
+            self.addLabel("This network has no hidden layers: add one in the builder.")
         for column, (name, units) in enumerate(shape):
             shown = min(units, MAX_UNITS)
             more = f" (first {shown})" if units > shown else ""
