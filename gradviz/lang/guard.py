@@ -101,6 +101,7 @@ _AT_MOST_INPUT = {
     "randn_like", "bernoulli", "gather", "cumsum", "cumprod",
 }  # fmt: skip
 _MATMUL = {"mm", "addmm", "bmm", "baddbmm"}
+_DETACH = torch.ops.aten.detach.default  # nn.Parameter and torch.tensor run it: let it pass
 _KINDS: dict[Any, int] = {}
 
 
@@ -168,7 +169,7 @@ class AllocationGuard(TorchDispatchMode):
         kwargs: dict[str, Any] | None = None,
     ) -> Any:
         kwargs = kwargs or {}
-        if self.bypass:
+        if self.bypass or func is _DETACH:  # a detach allocates nothing and makes no node
             return func(*args, **kwargs)
         if self.cancel is not None and self.cancel.is_set():
             raise Cancelled()
