@@ -15,7 +15,8 @@ from gradviz.nets.batched import Args, Batched, batched_call
 
 
 class Affine(Batched):
-    """Slice i is Σⱼ coeffs[i, j] · parts[j]; every part has the shape of one slice."""
+    """Slice i is Σⱼ coeffs[i, j] · parts[j]; every part has the shape of one slice, and
+    coeffs[:, 0] is 1 for every slice (parts[0] is the constant term: θ itself)."""
 
     __slots__ = ("coeffs", "parts")
 

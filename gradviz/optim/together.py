@@ -13,13 +13,9 @@ import torch
 
 from gradviz.optim.registry import OptimizerSpec
 from gradviz.optim.surfaces import Surface
-from gradviz.optim.trajectories import Cancelled, default_bound, optimize_batch
+from gradviz.optim.trajectories import Cancelled, default_bound, loss_at, optimize_batch
 
 Trajectory = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # positions, losses, diverged
-
-
-def _loss(surface: Surface, points: torch.Tensor) -> torch.Tensor:
-    return surface(points[:, 0], points[:, 1])
 
 
 def optimize_together(
@@ -66,7 +62,7 @@ def _shared(
             raise Cancelled()
         for optimizer in optimizers:
             optimizer.zero_grad()
-        loss = _loss(surface, torch.cat(params))
+        loss = loss_at(surface, torch.cat(params))
         losses[step] = loss.detach().reshape(count, rows)
         loss.sum().backward()
         for optimizer in optimizers:
@@ -77,7 +73,7 @@ def _shared(
         with torch.no_grad():
             positions[step + 1] = torch.stack([p.detach() for p in params])
     with torch.no_grad():
-        losses[-1] = _loss(surface, positions[-1].reshape(-1, 2)).reshape(count, rows)
+        losses[-1] = loss_at(surface, positions[-1].reshape(-1, 2)).reshape(count, rows)
         bad = ~torch.isfinite(positions).all(dim=3) | (positions.abs() > bound).any(dim=3)
         first = torch.where(bad.any(dim=0), bad.int().argmax(dim=0), -1).to(torch.long)
     return [(positions[:, k], losses[:, k], first[k]) for k in range(count)]

@@ -49,7 +49,8 @@ def default_bound(surface: Surface) -> float:
     return 10 * max(abs(x0), abs(x1), abs(y0), abs(y1), x1 - x0, y1 - y0)
 
 
-def _loss(surface: Surface, points: torch.Tensor) -> torch.Tensor:
+def loss_at(surface: Surface, points: torch.Tensor) -> torch.Tensor:
+    """The surface at each row (x, y) of `points`."""
     return surface(points[:, 0], points[:, 1])
 
 
@@ -85,7 +86,7 @@ def optimize_batch(
         if cancel is not None and cancel.is_set():
             raise Cancelled()
         optimizer.zero_grad()
-        loss = _loss(surface, params)
+        loss = loss_at(surface, params)
         if record:
             losses[step] = loss.detach()
         loss.sum().backward()
@@ -110,7 +111,7 @@ def optimize_batch(
             diverged = first.to(torch.long)
         else:
             positions[0] = final
-        losses[-1] = _loss(surface, final)
+        losses[-1] = loss_at(surface, final)
     return positions, losses, diverged
 
 
@@ -145,7 +146,7 @@ def _single(
 
     def closure() -> float:
         optimizer.zero_grad()
-        value = _loss(surface, params).sum()
+        value = loss_at(surface, params).sum()
         value.backward()
         return float(value.detach())
 
@@ -153,7 +154,7 @@ def _single(
     for step in range(steps):
         if cancel is not None and cancel.is_set():
             raise Cancelled()
-        losses.append(_loss(surface, params.detach()))
+        losses.append(loss_at(surface, params.detach()))
         optimizer.step(closure)
         if scheduler is not None:
             scheduler.step()
@@ -162,7 +163,7 @@ def _single(
         finite = bool(torch.isfinite(now).all())
         if diverged < 0 and (not finite or bool(now.abs().max() > bound)):
             diverged = step + 1
-    losses.append(_loss(surface, params.detach()))
+    losses.append(loss_at(surface, params.detach()))
     return torch.stack(positions), torch.stack(losses), diverged
 
 
