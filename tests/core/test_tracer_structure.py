@@ -138,13 +138,13 @@ def test_cuda_gives_the_same_graph(example) -> None:  # type: ignore[no-untyped-
     assert [(n.kind, n.op, n.name) for n in cpu.nodes] == [
         (n.kind, n.op, n.name) for n in gpu.nodes
     ]
-    if any(n.kind == "op" for n in gpu.nodes):
-        assert gpu.device.startswith("cuda")
+    if any(n.kind == "op" for n in gpu.nodes) and 'device = "cpu"' not in example.source:
+        assert gpu.device.startswith("cuda")  # (a program that pins the CPU stays there)
     for a, b in zip(cpu.nodes, gpu.nodes, strict=True):
         if isinstance(a.value, torch.Tensor) and a.value.is_floating_point() and a.kind != "const":
             if "randn" in example.source or "rand(" in example.source:
                 continue  # the CUDA generator draws different numbers
-            torch.testing.assert_close(b.value.cpu(), a.value, rtol=1e-4, atol=1e-5)
+            torch.testing.assert_close(b.value.cpu(), a.value, rtol=1e-4, atol=1e-5, equal_nan=True)
 
 
 MODULES = """
