@@ -190,3 +190,24 @@ def test_modules_are_boxes_in_the_picture_and_hooks_go_away() -> None:
     assert "subgraph" not in build_dot(graph, RenderOptions(modules=False))
     assert not torch.nn.modules.module._global_forward_pre_hooks
     assert not torch.nn.modules.module._global_forward_hooks
+
+
+def test_garbage_collection_is_paused_only_while_tracing() -> None:
+    import gc
+    import threading
+
+    seen: list[bool] = []
+    trace("x = 2.0\ny = x * 3\nprint(y)", on_print=lambda _: seen.append(gc.isenabled()))
+    assert seen == [False] and gc.isenabled()
+    threads = [threading.Thread(target=trace, args=(LECTURE,)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert gc.isenabled()  # however the traces overlapped
+    gc.disable()
+    try:
+        trace(LECTURE)
+        assert not gc.isenabled()  # whoever turned it off keeps it off
+    finally:
+        gc.enable()
