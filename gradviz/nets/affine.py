@@ -36,9 +36,13 @@ class Affine(Batched):
     @property
     def tensor(self) -> torch.Tensor:
         if self._tensor is None:
-            stacked = torch.stack([p.reshape(-1) for p in self.parts])
+            # matrices column by column, the layout batched products give and read (_product)
+            columns = self.parts[0].dim() == 2
+            parts = [p.mT if columns else p for p in self.parts]
+            stacked = torch.stack([p.reshape(-1) for p in parts])
             flat = self.coeffs @ stacked
-            self._tensor = flat.reshape(self.coeffs.shape[0], *self.parts[0].shape)
+            value = flat.reshape(self.coeffs.shape[0], *parts[0].shape)
+            self._tensor = value.mT if columns else value
         return self._tensor
 
     def map(self, fn: Callable[[torch.Tensor], torch.Tensor]) -> Affine:

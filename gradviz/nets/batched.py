@@ -68,13 +68,21 @@ def _t(args: Args, kwargs: dict[str, Any]) -> Any:
     return x if x.ndim < 2 else Batched(x.tensor.transpose(1, 2))
 
 
-def _product(a: Any, b: Any) -> torch.Tensor:
-    """a @ b for 2-D slices; the result has the batch dimension when either has one."""
+def _operands(a: Any, b: Any) -> tuple[torch.Tensor, torch.Tensor]:
     left = a.tensor if isinstance(a, Batched) else a
     right = b.tensor if isinstance(b, Batched) else b
     if (isinstance(a, Batched) and a.ndim != 2) or (isinstance(b, Batched) and b.ndim != 2):
         raise Unbatchable("mm of non-matrices")
-    return torch.matmul(left, right)
+    return left, right
+
+
+def _product(a: Any, b: Any) -> torch.Tensor:
+    """a @ b for 2-D slices; the result has the batch dimension when either has one. Computed
+    transposed, (bᵀ·aᵀ)ᵀ: each slice of the result is laid out column by column, so the long
+    side (a layer's samples) is the matrix kernel's wide dimension, the next product reads it
+    contiguously, and a reduction over a few classes runs along rows of samples."""
+    left, right = _operands(a, b)
+    return torch.matmul(right.mT, left.mT).mT
 
 
 def _matmul(args: Args, kwargs: dict[str, Any]) -> Any:
@@ -82,18 +90,21 @@ def _matmul(args: Args, kwargs: dict[str, Any]) -> Any:
 
 
 def _addmm(args: Args, kwargs: dict[str, Any]) -> Any:
+    """bias·beta + (m1 @ m2)·alpha as one batched kernel call (the bias is the kernel's
+    initial value), computed transposed as in _product."""
     bias, m1, m2 = args[:3]
     beta, alpha = kwargs.get("beta", 1), kwargs.get("alpha", 1)
-    out = _product(m1, m2)
-    if alpha != 1:
-        out = out * alpha
-    if beta != 0:
-        scaled = _aligned(bias, 2) if isinstance(bias, Batched) else bias
-        scaled = scaled if beta == 1 else scaled * beta
-        batched_product = isinstance(m1, Batched) or isinstance(m2, Batched)
-        # the product is fresh, so the bias can go in place when the shapes allow it
-        out = out.add_(scaled) if batched_product else scaled + out
-    return Batched(out)
+    left, right = _operands(m1, m2)
+    count = max(left.shape[0] if left.dim() == 3 else 1, right.shape[0] if right.dim() == 3 else 1)
+    first = right.mT.expand(count, -1, -1)  # (count, n, k)
+    second = left.mT.expand(count, -1, -1)  # (count, k, m)
+    initial = _aligned(bias, 2) if isinstance(bias, Batched) else torch.as_tensor(bias)
+    if initial.dim() == 0:
+        initial = initial.reshape(1, 1)
+    elif initial.dim() == 1:
+        initial = initial.reshape(1, -1)
+    out = torch.baddbmm(initial.mT, first, second, beta=beta, alpha=alpha)
+    return Batched(out.mT)
 
 
 def _along_dim(op: Callable[..., torch.Tensor]) -> Callable[[Args, dict[str, Any]], Any]:
