@@ -159,6 +159,7 @@ class AllocationGuard(TorchDispatchMode):
         self.observing = True
         self.bypass = False
         self.live_bytes = 0
+        self._counted: dict[int, tuple[weakref.ref[torch.Tensor], int]] = {}  # live outputs
         self._lock = threading.Lock()
 
     def __torch_dispatch__(
@@ -176,13 +177,18 @@ class AllocationGuard(TorchDispatchMode):
         observer = self.observer if self.observing else None
         if observer is not None:
             observer.before_op(func, args)
-        predicted = self._predict(func, args, kwargs)
-        if predicted is not None:
-            self._check(predicted)
-        out = func(*args, **kwargs)
-        if predicted is None:
-            self._check(self._sizes(out))
-        self._account(args, out)
+        kind = _kind(func)
+        if kind == NO_NEW_MEMORY:  # a view or an in-place op: nothing to foresee or count
+            out = func(*args, **kwargs)
+        else:
+            predicted = self._predict(func, kind, args, kwargs)
+            if predicted is not None:
+                self._check(predicted)
+            out = func(*args, **kwargs)
+            outputs = tensors_in(out)
+            if predicted is None:
+                self._check(self._sizes(outputs))
+            self._account(args, kwargs, outputs)
         if observer is not None:
             observer.after_op(func, args, kwargs, out)
         return out
@@ -201,11 +207,10 @@ class AllocationGuard(TorchDispatchMode):
         finally:
             self.bypass = previous
 
-    def _predict(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def _predict(
+        self, func: Any, kind: int, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
         """Output (numel, element size) pairs, or None when only running the op can tell."""
-        kind = _kind(func)
-        if kind == NO_NEW_MEMORY:
-            return []
         if kind != META:
             tensors = tensors_in(args) + tensors_in(kwargs)
             if tensors:
@@ -259,18 +264,22 @@ class AllocationGuard(TorchDispatchMode):
                 f"the limit is {_human_bytes(self.limits.max_total_bytes)}"
             )
 
-    def _account(self, args: tuple[Any, ...], out: Any) -> None:
-        inputs = {id(t) for t in tensors_in(args)}
-        for tensor in tensors_in(out):
-            if id(tensor) in inputs or tensor._base is not None:
-                continue  # in-place result or a view: no new memory
+    def _account(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any], outputs: list[torch.Tensor]
+    ) -> None:
+        """Count each new output's bytes until it is freed (a weak reference's callback)."""
+        for tensor in outputs:
+            if tensor._base is not None:
+                continue  # a view: no new memory
             nbytes = tensor.numel() * tensor.element_size()
-            if nbytes == 0:
-                continue
+            if nbytes == 0 or any(tensor is a for a in args) or tensor is kwargs.get("out"):
+                continue  # an argument written in place: counted when it was made
             with self._lock:
                 self.live_bytes += nbytes
-            weakref.finalize(tensor, self._release, nbytes)
+                ref = weakref.ref(tensor, self._release)
+                self._counted[id(ref)] = (ref, nbytes)  # (a weak reference hashes its tensor)
 
-    def _release(self, nbytes: int) -> None:
+    def _release(self, ref: weakref.ref[torch.Tensor]) -> None:
         with self._lock:
+            _, nbytes = self._counted.pop(id(ref), (ref, 0))
             self.live_bytes -= nbytes
