@@ -207,9 +207,7 @@ class AllocationGuard(TorchDispatchMode):
         finally:
             self.bypass = previous
 
-    def _predict(
-        self, func: Any, kind: int, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> Any:
+    def _predict(self, func: Any, kind: int, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """Output (numel, element size) pairs, or None when only running the op can tell."""
         if kind != META:
             tensors = tensors_in(args) + tensors_in(kwargs)
