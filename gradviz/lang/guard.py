@@ -15,6 +15,7 @@ from torch.utils._pytree import tree_map
 
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.limits import Limits
+from gradviz.lang.sizes import INDEX_RESULTS, RULES, TWO_OUTPUTS, predicted_numel
 
 _META = torch.device("meta")
 
@@ -87,7 +88,7 @@ def broadcast_numel(shapes: list[torch.Size]) -> int | None:
 
 
 # How to foresee an op's output size without running it; decided once per op.
-NO_NEW_MEMORY, BROADCAST, AT_MOST_INPUT, MATMUL, META = range(5)
+NO_NEW_MEMORY, BROADCAST, AT_MOST_INPUT, MATMUL, RULE, META = range(6)
 
 # Ops whose outputs are never larger than their largest input (losses, softmax, pooling, ...).
 _AT_MOST_INPUT = {
@@ -131,10 +132,27 @@ def _kind(func: Any) -> int:
             kind = AT_MOST_INPUT
         elif name in _MATMUL:
             kind = MATMUL
+        elif name in RULES:
+            kind = RULE  # sizes.py works it out (the meta kernel is slow Python)
+        elif func.namespace == "profiler" or name == "_local_scalar_dense":
+            kind = NO_NEW_MEMORY  # record_function markers; .item() returns a number
         else:
             kind = META
         _KINDS[func] = kind
     return kind
+
+
+def _element_size(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> int:
+    """Bytes per element of a RULE op's output: the dtype asked for, else its inputs' widest."""
+    if name in INDEX_RESULTS or (name == "arange" and all(type(a) is int for a in args)):
+        return 8  # indices, or a range of Python ints
+    dtype = kwargs.get("dtype")
+    if dtype is None:
+        sizes = [t.element_size() for t in tensors_in(args)]
+        if sizes:
+            return max(sizes)
+        dtype = torch.get_default_dtype()
+    return torch.empty((), dtype=dtype, device=_META).element_size()
 
 
 class AllocationGuard(TorchDispatchMode):
@@ -224,6 +242,13 @@ class AllocationGuard(TorchDispatchMode):
                     a, b = tensors[-2], tensors[-1]
                     if a.dim() >= 2 and b.dim() >= 2:
                         return [(a.shape[:-1].numel() * b.shape[-1], size)]
+        if kind == RULE:
+            name = func._schema.name.split("::")[-1]
+            numel = predicted_numel(name, func._overloadname, args, kwargs)
+            if numel is not None:
+                return [(numel, _element_size(name, args, kwargs))] * (
+                    2 if name in TWO_OUTPUTS else 1
+                )
         if kind == META and args and isinstance(args[0], (list, tuple)) and not kwargs.get("out"):
             sizes = args[0]
             if sizes and all(type(s) is int for s in sizes) and not tensors_in(args):

@@ -1,0 +1,155 @@
+"""The guard's size rules: each equals (or, where marked, bounds) what the real op makes, and a
+first trace that uses these ops never pays for importing sympy or torch._dynamo."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch.utils._python_dispatch import TorchDispatchMode
+
+from gradviz.lang.errors import ProgramError
+from gradviz.lang.interpreter import run_program
+from gradviz.lang.parser import parse
+from gradviz.lang.sizes import RULES, predicted_numel
+
+BOUNDS_ONLY = {"nonzero"}  # data-dependent: the rule is an upper bound
+
+
+class _Calls(TorchDispatchMode):
+    """Every aten call torch makes, with what it returned."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[Any, tuple[Any, ...], dict[str, Any], Any]] = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
+        kwargs = kwargs or {}
+        out = func(*args, **kwargs)
+        self.calls.append((func, args, kwargs, out))
+        return out
+
+
+x = torch.randn(4, 3)
+img = torch.randn(2, 3, 7, 9)
+CASES: list[Callable[[], object]] = [
+    lambda: torch.cat([x, x, x[:1]]),
+    lambda: torch.stack([x, x]),
+    lambda: torch.mv(x, torch.ones(3)),
+    lambda: torch.dot(x[0], x[1]),
+    lambda: torch.arange(7),
+    lambda: torch.arange(2.0, 9.5),
+    lambda: torch.arange(1, 10, 3),
+    lambda: torch.arange(0, 1, 0.1),
+    lambda: torch.arange(5, 0, -2),
+    lambda: torch.linspace(0, 1, 11),
+    lambda: torch.logspace(0, 2, 5),
+    lambda: torch.randperm(9),
+    lambda: torch.eye(4),
+    lambda: torch.eye(3, 5),
+    lambda: torch.randint(0, 5, (3, 4)),
+    lambda: torch.randint(5, (6,)),
+    lambda: x.repeat(2, 3),
+    lambda: x.repeat(2, 1, 3),
+    lambda: x[torch.tensor([0, 2, 3])],
+    lambda: x[:, torch.tensor([[0, 1], [2, 0]])],
+    lambda: x[torch.tensor([0, 1]), torch.tensor([2, 0])],
+    lambda: img[:, torch.tensor([0, 2]), :, torch.tensor([1, 3])],
+    lambda: x[x > 0],
+    lambda: F.embedding(torch.tensor([[1, 2], [0, 3]]), torch.randn(5, 6)),
+    lambda: F.conv2d(img, torch.randn(4, 3, 3, 3)),
+    lambda: F.conv2d(img, torch.randn(4, 3, 3, 2), stride=2, padding=1, dilation=(1, 2)),
+    lambda: F.conv2d(img, torch.randn(6, 1, 3, 3), groups=3),
+    lambda: F.conv1d(torch.randn(2, 3, 10), torch.randn(5, 3, 4), stride=3),
+    lambda: F.conv_transpose2d(img, torch.randn(3, 2, 3, 3), stride=2, output_padding=1),
+    lambda: F.adaptive_avg_pool2d(img, (2, 3)),
+    lambda: F.adaptive_max_pool2d(img, 4),
+    lambda: F.interpolate(img, size=(14, 5)),
+    lambda: torch.nonzero(x > 0),
+    lambda: torch.tril(x),
+    lambda: torch.triu(x, 1),
+    lambda: torch.flip(x, [0, 1]),
+    lambda: torch.roll(x, 2, 1),
+    lambda: F.hardswish(x),
+    lambda: F.logsigmoid(x),
+    lambda: F.group_norm(img, 3),
+    lambda: torch.linalg.cross(torch.randn(4, 3), torch.randn(1, 3)),
+    lambda: torch.trace(x[:3]),
+    lambda: torch.dist(x, x + 1),
+]
+
+
+def _largest(out: Any) -> int:
+    tensors = [out] if isinstance(out, torch.Tensor) else [t for t in out if torch.is_tensor(t)]
+    return max((t.numel() for t in tensors), default=0)
+
+
+@pytest.mark.parametrize("case", range(len(CASES)))
+def test_each_rule_gives_the_size_torch_makes(case: int) -> None:
+    with _Calls() as recorder:
+        CASES[case]()
+    checked = 0
+    for func, args, kwargs, out in recorder.calls:
+        name = func._schema.name.split("::")[-1]
+        if name not in RULES:
+            continue
+        predicted = predicted_numel(name, func._overloadname, args, kwargs)
+        assert predicted is not None, f"{func} {args}"
+        actual = _largest(out)
+        if name in BOUNDS_ONLY or (
+            name == "index" and any(i is not None and i.dtype == torch.bool for i in args[1])
+        ):
+            assert predicted >= actual, f"{func}: {predicted} < {actual}"
+        else:
+            assert predicted == actual, f"{func} {[getattr(a, 'shape', a) for a in args]}"
+        checked += 1
+    assert checked, "the case ran no op that has a rule"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "y = torch.eye(100000)",
+        "y = torch.linspace(0, 1, 10 ** 9)",
+        "y = torch.ones(1000, 1000).repeat(100, 1)",
+        "x = torch.ones(4000, 4000)\ny = torch.cat([x, x, x])",
+        "y = torch.randperm(10 ** 9)",
+        "y = torch.randint(0, 5, (10 ** 5, 10 ** 5))",
+    ],
+)
+def test_oversized_results_are_refused_before_they_exist(source: str) -> None:
+    with pytest.raises(ProgramError, match="elements"):
+        run_program(parse(source))
+
+
+def test_a_first_trace_with_these_ops_imports_neither_sympy_nor_dynamo() -> None:
+    program = textwrap.dedent(
+        """
+        x = torch.randn(4, 3, requires_grad=True)
+        img = torch.randn(1, 2, 6, 6, requires_grad=True)
+        a = torch.cat([x, x]).sum() + torch.stack([x, x]).sum() + torch.dot(x[0], x[1])
+        b = torch.mv(x, torch.ones(3)).sum() + (torch.arange(3.0) * x).sum()
+        c = (torch.linspace(0, 1, 3) * x).sum() + x[torch.randperm(4)].sum() + x[x > 0].sum()
+        d = nn.Embedding(5, 3)(torch.tensor([1, 2])).sum() + nn.Conv2d(2, 3, 3)(img).sum()
+        e = (torch.eye(3) @ x.T).sum() + torch.tril(x).sum() + x.repeat(2, 2).sum()
+        f = torch.flip(x, [0]).sum() + torch.roll(x, 1, 0).sum() + F.hardswish(x).sum()
+        g = F.adaptive_avg_pool2d(img, 2).sum() + F.group_norm(img, 1).sum() + torch.dist(x, x)
+        loss = a + b + c + d + e + f + g
+        """
+    )
+    check = (
+        "import sys\n"
+        "from gradviz.autograd.tracer import trace\n"
+        f"trace({program!r})\n"
+        "print(sorted(m for m in ('sympy', 'torch._dynamo') if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr
