@@ -26,8 +26,10 @@ class TypedFunction:
         result = interpreter.run().output
         if result is None:
             raise ProgramError("the function gives no value: write an expression in x and y")
-        if result.shape != torch.broadcast_shapes(x.shape, y.shape):
-            result = result.expand(torch.broadcast_shapes(x.shape, y.shape))
+        # (views, in C++: torch.broadcast_shapes imports sympy on first use, half a second)
+        shape = torch.broadcast_tensors(x, y)[0].shape
+        if result.shape != shape:
+            result = result.expand(shape)
         return result
 
 

@@ -1,5 +1,6 @@
-"""The guard's size rules: each equals (or, where marked, bounds) what the real op makes, and a
-first trace that uses these ops never pays for importing sympy or torch._dynamo."""
+"""The guard's size rules: each equals (or, where marked, bounds) what the real op makes; and a
+first trace, typed surface, landscape or export never pays for importing sympy or torch._dynamo
+(a second or more: torch.optim imports torch._dynamo itself, so programs with one still do)."""
 
 from __future__ import annotations
 
@@ -128,6 +129,39 @@ def test_oversized_results_are_refused_before_they_exist(source: str) -> None:
         run_program(parse(source))
 
 
+def _heavy_imports_after(code: str) -> str:
+    """What of sympy and torch._dynamo a fresh interpreter has imported after running `code`."""
+    check = (
+        code
+        + "\nimport sys\nprint(sorted(m for m in ('sympy', 'torch._dynamo') if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, timeout=120, check=True
+    )
+    return result.stdout.strip() + result.stderr
+
+
+def test_a_typed_surface_a_landscape_and_an_export_import_neither() -> None:
+    code = textwrap.dedent(
+        """
+        from gradviz.autograd.tracer import trace
+        from gradviz.nets.landscape import random_landscape
+        from gradviz.nets.replay import replay_loss
+        from gradviz.optim.custom import typed_surface
+        from gradviz.optim.grid import evaluate_grid
+        from gradviz.render.export import render_bytes
+        evaluate_grid(typed_surface("(x**2 + y - 11)**2 + sin(x*y)"), None, 32, "cpu")
+        graph = trace(
+            "model = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 1))\\n"
+            "loss = F.mse_loss(model(torch.randn(8, 2)), torch.randn(8, 1))"
+        ).graph
+        render_bytes(graph, "svg")
+        random_landscape(*replay_loss(graph), grid=5)
+        """
+    )
+    assert _heavy_imports_after(code) == "[]"
+
+
 def test_a_first_trace_with_these_ops_imports_neither_sympy_nor_dynamo() -> None:
     program = textwrap.dedent(
         """
@@ -143,13 +177,5 @@ def test_a_first_trace_with_these_ops_imports_neither_sympy_nor_dynamo() -> None
         loss = a + b + c + d + e + f + g
         """
     )
-    check = (
-        "import sys\n"
-        "from gradviz.autograd.tracer import trace\n"
-        f"trace({program!r})\n"
-        "print(sorted(m for m in ('sympy', 'torch._dynamo') if m in sys.modules))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", check], capture_output=True, text=True, timeout=120, check=True
-    )
-    assert result.stdout.strip() == "[]", result.stdout + result.stderr
+    code = f"from gradviz.autograd.tracer import trace\ntrace({program!r})"
+    assert _heavy_imports_after(code) == "[]"
