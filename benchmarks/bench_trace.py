@@ -18,7 +18,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from programs import PROGRAMS, Program
-from timing import median_time
+from timing import interleaved_medians
 
 from gradviz.autograd.tracer import trace
 from gradviz.lang.interpreter import run_program
@@ -66,8 +66,8 @@ def gradviz_trace_and_svg(program: Program, device: str) -> Callable[[], object]
     return lambda: run_dot(build_dot(trace(parsed, device=device).graph), "svg")
 
 
-def whole_process(cmd: list[str], repeat: int) -> float:
-    return median_time(lambda: subprocess.run(cmd, check=True, capture_output=True), repeat)
+def process(cmd: list[str]) -> Callable[[], object]:
+    return lambda: subprocess.run(cmd, check=True, capture_output=True)
 
 
 TORCHVIZ_SCRIPT = """
@@ -89,7 +89,7 @@ def main() -> None:
     args = parser.parse_args()
     repeat = 3 if args.quick else 10
     device = args.device
-    print(f"torch {torch.__version__}, device {device}, median of {repeat}")
+    print(f"torch {torch.__version__}, device {device}, median of {repeat}, taking turns")
     header = (
         f"{'program':<18}{'nodes':>6}{'plain f+b':>11}{'run only':>10}{'trace':>10}"
         f"{'trace/plain':>12}{'gv+svg':>10}{'tv+svg':>10}{'gv/tv':>7}"
@@ -97,11 +97,16 @@ def main() -> None:
     print(header)
     for program in PROGRAMS:
         nodes = len(trace(program.source, device=device).graph.nodes)
-        t_plain = median_time(plain(program, device), repeat)
-        t_run = median_time(gradviz_run_only(program, device), repeat)
-        t_trace = median_time(gradviz_trace(program, device), repeat)
-        t_gv = median_time(gradviz_trace_and_svg(program, device), repeat)
-        t_tv = median_time(torchviz_dot(program, device), repeat)
+        t_plain, t_run, t_trace, t_gv, t_tv = interleaved_medians(
+            [
+                plain(program, device),
+                gradviz_run_only(program, device),
+                gradviz_trace(program, device),
+                gradviz_trace_and_svg(program, device),
+                torchviz_dot(program, device),
+            ],
+            repeat,
+        )
         print(
             f"{program.name:<18}{nodes:>6}{t_plain * 1e3:>9.2f}ms{t_run * 1e3:>8.2f}ms"
             f"{t_trace * 1e3:>8.2f}ms{t_trace / t_plain:>11.2f}x{t_gv * 1e3:>8.1f}ms"
@@ -119,12 +124,12 @@ def main() -> None:
             script.write_text(
                 TORCHVIZ_SCRIPT.format(bench=bench, name=program.name, out=str(Path(tmp) / "tv"))
             )
-            t_gv = whole_process(
-                [sys.executable, "-m", "gradviz", "export", str(source), "-o",
-                 str(Path(tmp) / "gv.svg"), "--device", device],
-                max(2, repeat // 3),
-            )  # fmt: skip
-            t_tv = whole_process([sys.executable, str(script)], max(2, repeat // 3))
+            gradviz_cmd = [sys.executable, "-m", "gradviz", "export", str(source), "-o",
+                           str(Path(tmp) / "gv.svg"), "--device", device]  # fmt: skip
+            torchviz_cmd = [sys.executable, str(script)]
+            t_gv, t_tv = interleaved_medians(
+                [process(gradviz_cmd), process(torchviz_cmd)], max(3, repeat // 2)
+            )
             print(
                 f"{program.name:<18} gradviz {t_gv:6.2f}s  torchviz {t_tv:6.2f}s"
                 f"  ratio {t_gv / t_tv:5.2f}x"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 
 def median_time(fn: Callable[[], object], repeat: int = 5) -> float:
@@ -16,3 +16,17 @@ def median_time(fn: Callable[[], object], repeat: int = 5) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def interleaved_medians(fns: Sequence[Callable[[], object]], repeat: int = 5) -> list[float]:
+    """Median wall time of each function, the functions taking turns (A B C A B C …) so that
+    this machine's speed drifting over seconds affects each alike; one warm-up run each."""
+    for fn in fns:
+        fn()
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeat):
+        for fn, column in zip(fns, times, strict=True):
+            start = time.perf_counter()
+            fn()
+            column.append(time.perf_counter() - start)
+    return [statistics.median(column) for column in times]

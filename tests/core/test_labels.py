@@ -1,0 +1,50 @@
+"""A larger tensor's box shows its mean and standard deviation and is coloured by its root mean
+square: each equals torch's own computation in double precision, huge and tiny values too."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from gradviz.render.labels import format_number, magnitude, tensor_text
+
+torch.manual_seed(7)
+TENSORS = [
+    torch.randn(50, 40),
+    torch.randn(512, 1024) * 3 + 100,  # a large mean next to a small spread
+    torch.rand(7) * 1e-3,
+    torch.randn(30, 30) * 1e25,  # squares overflow float32
+    torch.randn(30, 30) * 1e-25,  # squares underflow float32
+    torch.randn(3, 4, 5, dtype=torch.float64),
+    torch.randn(8, 8).half(),
+]
+
+
+@pytest.mark.parametrize("index", range(len(TENSORS)))
+def test_mean_and_spread_are_torch_s(index: int) -> None:
+    value = TENSORS[index]
+    exact = value.double()
+    expected = (
+        f"μ {format_number(float(exact.mean()), 3)} · σ {format_number(float(exact.std()), 3)}"
+    )
+    assert tensor_text(value) == expected
+
+
+@pytest.mark.parametrize("index", range(len(TENSORS)))
+def test_gradient_magnitude_is_the_root_mean_square(index: int) -> None:
+    value = TENSORS[index]
+    expected = float(value.double().pow(2).mean().sqrt())
+    assert magnitude(value) == pytest.approx(expected, rel=1e-5)
+
+
+def test_integer_tensors_show_their_range() -> None:
+    value = torch.tensor([[4, -2, 9], [0, 3, 1], [7, 7, 7]])
+    low, high = float(value.min()), float(value.max())
+    assert tensor_text(value) == f"min {format_number(low, 3)} · max {format_number(high, 3)}"
+
+
+def test_non_finite_values_show_as_torch_gives_them() -> None:
+    value = torch.tensor([1.0, float("inf"), 2.0, 3.0, 4.0, 5.0, 6.0])
+    exact = value.double()
+    mean, std = format_number(float(exact.mean()), 3), format_number(float(exact.std()), 3)
+    assert tensor_text(value) == f"μ {mean} · σ {std}"
