@@ -89,7 +89,7 @@ def main() -> None:
     args = parser.parse_args()
     repeat = 3 if args.quick else 10
     device = args.device
-    print(f"torch {torch.__version__}, device {device}, median of {repeat}, taking turns")
+    print(f"torch {torch.__version__}, device {device}, median of {repeat} turns × 2 runs")
     header = (
         f"{'program':<18}{'nodes':>6}{'plain f+b':>11}{'run only':>10}{'trace':>10}"
         f"{'trace/plain':>12}{'gv+svg':>10}{'tv+svg':>10}{'gv/tv':>7}"
@@ -106,6 +106,7 @@ def main() -> None:
                 torchviz_dot(program, device),
             ],
             repeat,
+            burst=3,
         )
         print(
             f"{program.name:<18}{nodes:>6}{t_plain * 1e3:>9.2f}ms{t_run * 1e3:>8.2f}ms"
