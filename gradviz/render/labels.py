@@ -40,30 +40,23 @@ def magnitude(value: torch.Tensor | float | None) -> float | None:
     if isinstance(value, torch.Tensor):
         if value.numel() == 0:
             return 0.0
-        data = _wide(value.detach())
-        rms = float(torch.linalg.vector_norm(data)) / math.sqrt(data.numel())  # one pass
-        if (rms == 0.0 or not math.isfinite(rms)) and data.dtype != torch.float64:
-            # the squares may have under- or overflowed in float32: redo it in double
-            rms = float(torch.linalg.vector_norm(data.double())) / math.sqrt(data.numel())
+        data = value.detach()
+        count = math.sqrt(data.numel())
+        wide = torch.float64 if data.dtype == torch.float64 else torch.float32
+        rms = float(torch.linalg.vector_norm(data, dtype=wide)) / count
+        if rms == 0.0 or not math.isfinite(rms):  # squares under- or overflowed: add in double
+            rms = float(torch.linalg.vector_norm(data, dtype=torch.float64)) / count
         return rms
     return abs(float(value))
 
 
-def _wide(data: torch.Tensor) -> torch.Tensor:
-    """float32 or float64: half precision would also add up in half precision."""
-    return data if data.dtype in (torch.float32, torch.float64) else data.double()
-
-
 def _std_mean(data: torch.Tensor) -> tuple[float, float]:
-    """Sample standard deviation and mean (the vectorised sum and norm kernels: several times
-    faster than torch.std_mean on a CPU); in double only where float32 overflows."""
-    mean = data.mean()
-    deviation = torch.linalg.vector_norm(data - mean) / math.sqrt(max(data.numel() - 1, 1))
-    std, average = float(deviation), float(mean)
-    suspect = std == 0.0 or not (math.isfinite(std) and math.isfinite(average))
-    if suspect and data.dtype != torch.float64:  # the squares may have under- or overflowed
-        return _std_mean(data.double())
-    return std, average
+    """Sample standard deviation and mean, summed in double as the elements are read: a third
+    of torch.std_mean's time on a CPU, and exact where every element is the same."""
+    count = data.numel()
+    mean = float(data.sum(dtype=torch.float64)) / count
+    deviation = torch.linalg.vector_norm(data - mean, dtype=torch.float64)
+    return float(deviation) / math.sqrt(max(count - 1, 1)), mean
 
 
 def tensor_text(value: torch.Tensor | float | None, digits: int = 5) -> str:
@@ -87,7 +80,7 @@ def tensor_text(value: torch.Tensor | float | None, digits: int = 5) -> str:
     if not value.is_floating_point():
         low, high = torch.aminmax(value.detach().double())
         return f"min {format_number(float(low), 3)} · max {format_number(float(high), 3)}"
-    std, mean = _std_mean(_wide(value.detach()))
+    std, mean = _std_mean(value.detach())
     return f"μ {format_number(mean, 3)} · σ {format_number(std, 3)}"
 
 

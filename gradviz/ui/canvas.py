@@ -10,6 +10,7 @@ from PySide6.QtGui import (
     QKeySequence,
     QMouseEvent,
     QPainter,
+    QPainterPath,
     QPen,
     QResizeEvent,
     QWheelEvent,
@@ -41,6 +42,7 @@ class DrawingItem(QGraphicsItem):
         self.kind = item.kind
         self._canvas = canvas
         self._drawables: list[Drawable] = item.drawables
+        self._paths: list[QPainterPath | None] | None = None  # made on first paint, then kept
         self._rect = draw.bounds(item.drawables, margin=6.0)
         x, y, w, h = item.bbox
         self._box = QRectF(x, y, w, h)  # the node's own box, for the selection outline
@@ -57,6 +59,7 @@ class DrawingItem(QGraphicsItem):
 
     def update_drawables(self, item: SceneItem) -> None:
         self._drawables = item.drawables
+        self._paths = None
         self.update()
 
     def boundingRect(self) -> QRectF:
@@ -67,7 +70,10 @@ class DrawingItem(QGraphicsItem):
     ) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        draw.paint(painter, self._drawables)
+        if self._paths is None:
+            self._paths = draw.paths_of(self._drawables)
+        scale = option.levelOfDetailFromTransform(painter.worldTransform())
+        draw.paint(painter, self._drawables, scale, self._paths)
         if self.selected or self.matched or self.hovered:
             colour = SELECT_COLOUR if self.selected else MATCH_COLOUR
             pen = QPen(colour, 4.0 if not self.hovered or self.selected else 3.0)

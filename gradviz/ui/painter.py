@@ -58,13 +58,35 @@ def shape_path(shape: Shape) -> QPainterPath:
     return path
 
 
-def paint_shape(painter: QPainter, shape: Shape) -> None:
-    pen = QPen(colour(shape.pen), shape.line_width)
-    pen.setStyle(_DASH.get(shape.dash, Qt.PenStyle.SolidLine))
-    pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
-    painter.setPen(pen)
-    painter.setBrush(QBrush(colour(shape.fill)) if shape.filled else Qt.BrushStyle.NoBrush)
-    painter.drawPath(shape_path(shape))
+_PENS: dict[tuple[str, float, str], QPen] = {}
+_BRUSHES: dict[str, QBrush] = {}
+
+
+def pen_for(shape: Shape) -> QPen:
+    """The shape's outline pen (a few distinct ones per picture, so made once each)."""
+    key = (shape.pen, shape.line_width, shape.dash)
+    pen = _PENS.get(key)
+    if pen is None:
+        pen = QPen(colour(shape.pen), shape.line_width)
+        pen.setStyle(_DASH.get(shape.dash, Qt.PenStyle.SolidLine))
+        pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+        _PENS[key] = pen
+    return pen
+
+
+def brush_for(shape: Shape) -> QBrush:
+    if not shape.filled:
+        return QBrush(Qt.BrushStyle.NoBrush)
+    brush = _BRUSHES.get(shape.fill)
+    if brush is None:
+        brush = _BRUSHES[shape.fill] = QBrush(colour(shape.fill))
+    return brush
+
+
+def paint_shape(painter: QPainter, shape: Shape, path: QPainterPath | None = None) -> None:
+    painter.setPen(pen_for(shape))
+    painter.setBrush(brush_for(shape))
+    painter.drawPath(path if path is not None else shape_path(shape))
 
 
 def paint_text(painter: QPainter, text: Text) -> None:
@@ -88,12 +110,34 @@ def paint_text(painter: QPainter, text: Text) -> None:
         painter.drawText(QPointF(x, text.y), text.text)
 
 
-def paint(painter: QPainter, drawables: list[Drawable]) -> None:
-    for item in drawables:
+# Text smaller than this on screen is left out (a zoomed-out overview of a big graph): it could
+# not be read, and shaping it is most of the cost of painting a node.
+LEGIBLE_PIXELS = 3.0
+
+
+def paint(
+    painter: QPainter,
+    drawables: list[Drawable],
+    scale: float = 1.0,
+    paths: list[QPainterPath | None] | None = None,
+) -> None:
+    """Paint `drawables`; `scale` is screen pixels per scene unit (for leaving out text too
+    small to read); `paths`, where given, are the shapes' paths made already (see paths_of)."""
+    for index, item in enumerate(drawables):
         if isinstance(item, Shape):
-            paint_shape(painter, item)
-        else:
+            paint_shape(painter, item, paths[index] if paths is not None else None)
+        elif legible(item, scale):
             paint_text(painter, item)
+
+
+def paths_of(drawables: list[Drawable]) -> list[QPainterPath | None]:
+    """Each shape's path (None for text), to keep for repainting."""
+    return [shape_path(d) if isinstance(d, Shape) else None for d in drawables]
+
+
+def legible(text: Text, scale: float) -> bool:
+    """Whether `text` is big enough on screen to be worth drawing."""
+    return text.size * scale >= LEGIBLE_PIXELS
 
 
 def bounds(drawables: list[Drawable], margin: float = 2.0) -> QRectF:

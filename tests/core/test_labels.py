@@ -17,6 +17,7 @@ TENSORS = [
     torch.randn(30, 30) * 1e-25,  # squares underflow float32
     torch.randn(3, 4, 5, dtype=torch.float64),
     torch.randn(8, 8).half(),
+    torch.full((5, 3), 0.1),  # every element the same: no spread at all
 ]
 
 
