@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -22,7 +23,7 @@ from gradviz.nets.landscape import filter_normalised, random_landscape
 from gradviz.nets.replay import replay_loss
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from timing import median_time
+from timing import interleaved_medians
 
 PROGRAM_TEMPLATE = """
 import torch
@@ -47,8 +48,9 @@ def reference_setup(device: str, points: int) -> tuple[nn.Module, torch.Tensor, 
     return model, X, y
 
 
-def matmul_rate(device: str) -> float:
-    """FLOP/s of one large float32 matmul on this device: the bound a landscape can approach."""
+def square_matmul(device: str) -> tuple[Callable[[], None], float]:
+    """One large float32 matmul on this device and its FLOPs: its rate is the bound a
+    landscape can approach."""
     n = 1024 if device == "cpu" else 8192  # a GPU needs a big product to reach its rate
     a = torch.randn(n, n, device=device)
     b = torch.randn(n, n, device=device)
@@ -56,7 +58,7 @@ def matmul_rate(device: str) -> float:
     def run() -> None:
         (a @ b).sum().item()
 
-    return 2 * n**3 / median_time(run, 5)
+    return run, 2.0 * n**3
 
 
 def main() -> None:
@@ -98,13 +100,16 @@ def main() -> None:
                     }
                     F.cross_entropy(functional_call(model, params, (X,)), y).item()
 
-    batched = median_time(gradviz_batched, 5)
+    # taking turns, so that this machine's drifting speed affects each alike
+    square, square_flops = square_matmul(device)
+    batched, user, lean, t_square = interleaved_medians(
+        [gradviz_batched, user_loop, lean_loop, square], 3
+    )
     scale = grid / len(rows)
-    user = median_time(user_loop, 2) * scale
-    lean = median_time(lean_loop, 2) * scale
+    user, lean = user * scale, lean * scale
 
     flops_per_point = 2 * samples * (2 * 32 + 32 * 32 + 32 * 2)
-    bound = flops_per_point * points / matmul_rate(device)
+    bound = flops_per_point * points / (square_flops / t_square)
     landscape = random_landscape(loss, base, grid=grid, seed=0)
     print(f"loss landscape, 2-32-32-2 MLP on {samples:,} points, {grid}×{grid} grid on {device}:")
     print(f"  gradviz ({landscape.method} replay):                {batched * 1000:8.1f} ms")

@@ -23,12 +23,15 @@ from gradviz.optim.surfaces import get_surface
 from gradviz.optim.trajectories import optimize_batch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from timing import median_time
+from timing import interleaved_medians
 
 
 def grid_vs_loop(device: str) -> None:
     surface = get_surface("rosenbrock")
-    batched = median_time(lambda: evaluate_grid(surface, None, 2048, device).values.sum().item())
+
+    def grid() -> None:
+        evaluate_grid(surface, None, 2048, device).values.sum().item()
+
     xs = torch.linspace(-2, 2, 64, device=device)
     ys = torch.linspace(-1, 3, 64, device=device)
 
@@ -37,7 +40,8 @@ def grid_vs_loop(device: str) -> None:
             for x in xs:
                 surface(x, y).item()
 
-    per_point = median_time(loop, 2) * (2048 * 2048) / (64 * 64)
+    batched, per_point = interleaved_medians([grid, loop], 3)
+    per_point *= (2048 * 2048) / (64 * 64)
     print(
         f"grid 2048² Rosenbrock on {device}: {batched * 1000:.1f} ms batched; a per-point loop "
         f"would take {per_point:.0f} s ({per_point / batched:,.0f}× slower)"
@@ -57,7 +61,7 @@ def batch_vs_separate(device: str) -> None:
     def one() -> None:
         optimize_batch(surface, spec, starts[:1], 1000, record=False)
 
-    t_batch, t_one = median_time(batch, 3), median_time(one, 3)
+    t_batch, t_one = interleaved_medians([batch, one], 3)
     print(
         f"1,024 starts × 1,000 Adam steps on {device}: batched {t_batch:.2f} s = "
         f"{t_batch / t_one:.2f}× "
