@@ -13,7 +13,7 @@ import graphviz
 import torch
 
 from gradviz.autograd.graph import Graph
-from gradviz.render.colors import interpolate
+from gradviz.render.colors import MagnitudeScale, interpolate
 from gradviz.render.labels import NodeLabel, build_labels, format_number, gradient_scale
 from gradviz.render.theme import LIGHT, Theme
 
@@ -74,11 +74,13 @@ def node_html(label: NodeLabel, theme: Theme) -> str:
     )
 
 
-def legend_html(graph: Graph, theme: Theme, options: RenderOptions) -> str | None:
+def legend_html(
+    graph: Graph, theme: Theme, options: RenderOptions, scale: MagnitudeScale | None = None
+) -> str | None:
     """The key under the graph: gradient colour scale, node kinds and notes."""
     rows: list[str] = []
     small = theme.small_size
-    scale = gradient_scale(graph)
+    scale = scale or gradient_scale(graph)
     if options.backward and not scale.empty:
         low, high = scale.ticks()
         cells = "".join(
@@ -139,11 +141,18 @@ def _cluster(
             box.node(member)
 
 
-def build_dot(graph: Graph, options: RenderOptions | None = None) -> str:
-    """The DOT text of the picture for `graph`."""
+def build_dot(
+    graph: Graph,
+    options: RenderOptions | None = None,
+    labels: dict[str, NodeLabel] | None = None,
+    scale: MagnitudeScale | None = None,
+) -> str:
+    """The DOT text of the picture for `graph` (with its node labels and gradient colour scale,
+    where the caller made them already: each magnitude is a pass over a gradient)."""
     options = options or RenderOptions()
     theme = options.theme
-    labels = build_labels(graph, theme, options.backward)
+    scale = scale or gradient_scale(graph)
+    labels = labels or build_labels(graph, theme, options.backward, scale)
     dot = graphviz.Digraph("gradviz")
     graph_attr = {
         "rankdir": options.orientation,
@@ -156,7 +165,7 @@ def build_dot(graph: Graph, options: RenderOptions | None = None) -> str:
     }
     if options.dpi:
         graph_attr["dpi"] = f"{options.dpi:g}"
-    legend = legend_html(graph, theme, options) if options.legend else None
+    legend = legend_html(graph, theme, options, scale) if options.legend else None
     if legend:
         graph_attr.update({"label": legend, "labelloc": "b", "labeljust": "c"})
     dot.attr("graph", **graph_attr)

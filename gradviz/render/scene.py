@@ -8,14 +8,16 @@ from gradviz.autograd.graph import Graph
 from gradviz.render.colors import MagnitudeScale
 from gradviz.render.dot import RenderOptions, build_dot, edge_label
 from gradviz.render.drawing import Drawable, Scene, SceneItem, Shape, Text, scene_from_json
-from gradviz.render.labels import NodeLabel, build_labels
+from gradviz.render.labels import NodeLabel, build_labels, gradient_scale
 from gradviz.render.layout import layout_json
 
 
 def layout_scene(graph: Graph, options: RenderOptions) -> Scene:
     """Lay out `graph` with `dot` and return what to draw (one `dot` call)."""
-    scene = scene_from_json(layout_json(build_dot(graph, options)))
-    scene.labels = build_labels(graph, options.theme, options.backward)
+    scale = gradient_scale(graph)
+    labels = build_labels(graph, options.theme, options.backward, scale)
+    scene = scene_from_json(layout_json(build_dot(graph, options, labels, scale)))
+    scene.labels = labels
     scene.edge_texts = [edge_label(e.grad) if options.backward else None for e in graph.edges]
     scene.structure = (graph.structure_key(), options)
     return scene
