@@ -9,6 +9,7 @@ from typing import Any
 import graphviz
 
 from gradviz.lang.errors import ProgramError
+from gradviz.render.dot_process import shared
 
 INSTALL_HINT = (
     "Graphviz's `dot` program was not found. Install Graphviz: "
@@ -48,8 +49,17 @@ def json_beziers_swapped() -> bool:
 
 def layout_json(source: str) -> dict[str, Any]:
     """Positions and drawing operations (`dot -Tjson`) for the app's canvas, with Bézier
-    fill flags as the xdot specification defines them."""
-    data: dict[str, Any] = json.loads(run_dot(source, "json"))
+    fill flags as the xdot specification defines them. Asks the long-lived `dot` first; where
+    it gives no answer, a `dot` of its own (whose errors are then reported)."""
+    answer = shared().layout(source)
+    data: dict[str, Any] | None = None
+    if answer is not None:
+        try:
+            data = json.loads(answer)
+        except ValueError:
+            data = None
+    if data is None:
+        data = json.loads(run_dot(source, "json"))
     if json_beziers_swapped():
         _swap_beziers(data)
     return data
