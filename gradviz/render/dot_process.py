@@ -17,6 +17,8 @@ from typing import IO
 # JSON strings hold newlines escaped, so a buffer ending in it is one complete answer.
 _END = b"\n}\n"
 _ERROR = object()  # put in the queue when dot reports an error on stderr
+PROBE = b"digraph probe { a }\n"
+PROBE_SECONDS = 5.0
 
 
 class DotProcess:
@@ -25,6 +27,7 @@ class DotProcess:
     def __init__(self, executable: str = "dot", timeout: float = 120.0) -> None:
         self.executable = executable
         self.timeout = timeout
+        self.usable = True  # False once a new process failed to answer a trivial graph
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self._answers: queue.Queue[object] = queue.Queue()
@@ -53,7 +56,7 @@ class DotProcess:
         if self._process is not None and self._process.poll() is None:
             return self._process
         self._stop()
-        path = shutil.which(self.executable)
+        path = shutil.which(self.executable) if self.usable else None
         if path is None:
             return None
         self._answers = queue.Queue()
@@ -69,6 +72,19 @@ class DotProcess:
             target=_watch_errors, args=(process.stderr, answers), daemon=True, name="dot-err"
         ).start()
         self._process = process
+        # A dot that holds its answers back until its input ends (its output not flushed per
+        # graph) would leave every layout waiting: ask a trivial one first, briefly.
+        assert process.stdin is not None
+        process.stdin.write(PROBE)
+        process.stdin.flush()
+        try:
+            answered = isinstance(self._answers.get(timeout=PROBE_SECONDS), bytes)
+        except queue.Empty:
+            answered = False
+        if not answered:
+            self.usable = False
+            self._stop()
+            return None
         return process
 
     def _answer(self) -> bytes | None:

@@ -13,6 +13,7 @@ import pytest
 
 from gradviz.autograd.tracer import trace
 from gradviz.lang.errors import ProgramError
+from gradviz.render import dot_process
 from gradviz.render.dot import RenderOptions, build_dot
 from gradviz.render.dot_process import DotProcess
 from gradviz.render.layout import layout_json, run_dot
@@ -125,3 +126,18 @@ def test_without_dot_there_is_no_answer() -> None:
 def test_a_bad_graph_still_gets_graphvizs_own_error() -> None:
     with pytest.raises(ProgramError, match="Graphviz failed"):
         layout_json("digraph { a -> }")
+
+
+def test_a_dot_that_holds_its_answers_back_is_not_used(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A build of dot that does not flush each graph's answer would leave layouts waiting: a
+    trivial graph is asked first, and without an answer the one-shot dot is used instead."""
+    silent = tmp_path / "silent-dot"
+    silent.write_text("#!/bin/sh\ncat > /dev/null\n")
+    silent.chmod(0o755)
+    monkeypatch.setattr(dot_process, "PROBE_SECONDS", 0.5)
+    process = DotProcess(str(silent))
+    start = time.perf_counter()
+    assert process.layout("digraph { a -> b }") is None
+    assert not process.usable
+    assert process.layout("digraph { a -> b }") is None  # not tried again
+    assert time.perf_counter() - start < 5
