@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gradviz.ui.lab.surface_view import Path
+from gradviz.ui.log_axis import log_plot
 
 
 class RacePlots(QWidget):
@@ -16,11 +17,9 @@ class RacePlots(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.loss = pg.PlotWidget(title="loss")
-        self.loss.setLogMode(y=True)
+        self.loss = log_plot(title="loss")
         self.loss.setLabel("bottom", "step")
-        self.distance = pg.PlotWidget(title="distance to the nearest minimum")
-        self.distance.setLogMode(y=True)
+        self.distance = log_plot(title="distance to the nearest minimum")
         self.distance.setLabel("bottom", "step")
         for plot in (self.loss, self.distance):
             plot.setMouseEnabled(x=False, y=False)

@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gradviz.ui.lab.palette import RACER_COLOURS
+from gradviz.ui.log_axis import log_plot
 from gradviz.ui.nets.tasks import Snapshot
 
 CLASS_COLOURS = ("#E69F00", "#0072B2")  # Okabe–Ito orange (class 0) and blue (class 1)
@@ -92,15 +93,13 @@ class TrainingPlots(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.loss = pg.PlotWidget(title="loss")
-        self.loss.setLogMode(y=True)
+        self.loss = log_plot(title="loss")
         self.loss.setLabel("bottom", "step")
         self.loss.addLegend(offset=(-10, 10))
         self.batch = self.loss.plot(pen=pg.mkPen("#bbbbbb", width=1), name="batch")
         self.train = self.loss.plot(pen=pg.mkPen("#0072B2", width=3), name="training set")
         self.test = self.loss.plot(pen=pg.mkPen("#D55E00", width=3), name="test set")
-        self.grads = pg.PlotWidget(title="gradient norm ‖∂L/∂W‖ per layer (smoothed)")
-        self.grads.setLogMode(y=True)
+        self.grads = log_plot(title="gradient norm ‖∂L/∂W‖ per layer (smoothed)")
         self.grads.setLabel("bottom", "step")
         self.grads.addLegend(offset=(-10, 10))
         self._grad_curves: dict[str, pg.PlotDataItem] = {}
