@@ -178,7 +178,7 @@ class AllocationGuard(TorchDispatchMode):
         self.bypass = False
         self.live_bytes = 0
         self._counted: dict[int, tuple[weakref.ref[torch.Tensor], int]] = {}  # live outputs
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # _release may run inside, from a collection
 
     def __torch_dispatch__(
         self,
@@ -297,12 +297,16 @@ class AllocationGuard(TorchDispatchMode):
             nbytes = tensor.numel() * tensor.element_size()
             if nbytes == 0 or any(tensor is a for a in args) or tensor is kwargs.get("out"):
                 continue  # an argument written in place: counted when it was made
+            # Made before taking the lock: making an object may run a garbage collection,
+            # whose freed tensors call _release on this very thread.
+            ref = weakref.ref(tensor, self._release)
+            entry = (ref, nbytes)
             with self._lock:
                 self.live_bytes += nbytes
-                ref = weakref.ref(tensor, self._release)
-                self._counted[id(ref)] = (ref, nbytes)  # (a weak reference hashes its tensor)
+                self._counted[id(ref)] = entry  # by id: a weak reference hashes its tensor
 
     def _release(self, ref: weakref.ref[torch.Tensor]) -> None:
         with self._lock:
-            _, nbytes = self._counted.pop(id(ref), (ref, 0))
-            self.live_bytes -= nbytes
+            entry = self._counted.pop(id(ref), None)
+            if entry is not None:
+                self.live_bytes -= entry[1]
