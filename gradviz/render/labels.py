@@ -41,6 +41,8 @@ def magnitude(value: torch.Tensor | float | None) -> float | None:
         if value.numel() == 0:
             return 0.0
         data = value.detach()
+        if not (data.is_floating_point() or data.is_complex()):
+            data = data.double()
         count = math.sqrt(data.numel())
         wide = torch.float64 if data.dtype == torch.float64 else torch.float32
         rms = float(torch.linalg.vector_norm(data, dtype=wide)) / count

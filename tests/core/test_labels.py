@@ -49,3 +49,8 @@ def test_non_finite_values_show_as_torch_gives_them() -> None:
     exact = value.double()
     mean, std = format_number(float(exact.mean()), 3), format_number(float(exact.std()), 3)
     assert tensor_text(value) == f"μ {mean} · σ {std}"
+
+
+def test_the_magnitude_of_integer_values_is_their_root_mean_square_too() -> None:
+    value = torch.tensor([[3, 4], [0, -5]])
+    assert magnitude(value) == pytest.approx(float(value.double().pow(2).mean().sqrt()))
