@@ -74,6 +74,7 @@ class Stepper(QWidget):
         self.speed = QSlider(Qt.Orientation.Horizontal)
         self.speed.setRange(1, 10)
         self.speed.setValue(4)
+        self.speed.setMinimumWidth(60)  # squeezed to nothing in a narrow panel otherwise
         self.speed.setMaximumWidth(120)
         self.speed.setToolTip("playing speed")
         self.speed.valueChanged.connect(lambda v: self._timer.setInterval(int(3600 / v)))
