@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QApplication, QMainWindow
+from PySide6.QtWidgets import QApplication, QMainWindow, QPlainTextEdit
 
 from gradviz.ui import appearance
 from gradviz.ui.canvas import GraphCanvas
-from gradviz.ui.editor import CodeEditor
+from gradviz.ui.editor import CodeEditor, monospace
 from gradviz.ui.settings import Preferences
 from gradviz.ui.trace_service import ViewSettings
 
@@ -25,6 +25,7 @@ class ViewWindow(QMainWindow):
     graph: Graph | None
     canvas: GraphCanvas
     editor: CodeEditor
+    console: QPlainTextEdit
     prefs: Preferences
     actions_: Actions
     device: str
@@ -60,7 +61,9 @@ class ViewWindow(QMainWindow):
         if isinstance(app, QApplication):
             appearance.apply(app, theme, scale)
         self.editor.set_theme(theme)
-        self.editor.set_font_scale(scale * (1.4 if theme == "projector" else 1.0))
+        code_scale = scale * (1.4 if theme == "projector" else 1.0)
+        self.editor.set_font_scale(code_scale)
+        self.console.setFont(monospace(10 * code_scale))  # printed output, as legible as code
         self.prefs.theme = theme
         self.prefs.font_scale = scale
         if retrace:
