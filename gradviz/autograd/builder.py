@@ -359,7 +359,7 @@ def _nonfinite_all(values: list[torch.Tensor | float | None]) -> list[bool]:
         tensors = [values[i] for i in indices]
         try:
             norms = torch._foreach_norm(tensors)  # type: ignore[arg-type]
-            finite = torch.stack([n.float() for n in norms]).isfinite().tolist()
+            finite = torch.stack(norms).isfinite().tolist()  # (stack promotes mixed dtypes)
             suspects = [i for i, ok in zip(indices, finite, strict=True) if not ok]
         except (RuntimeError, TypeError):  # a dtype the fused kernel lacks: look at each
             suspects = indices
