@@ -214,13 +214,18 @@ class GraphBuilder:
                 self.keep.append(previous)
 
         def copy(value: object) -> object:
-            """Leaves (which an optimizer may change next) as they were; others by reference."""
+            """Leaves (which an optimizer may change next) and recorded values as they were
+            (copied before any later in-place write); others by reference."""
             if isinstance(value, torch.Tensor):
                 key = self.tensor_keys.get(id(value))
                 if key is not None and key[0] == "leaf":
                     snapshot = self.snap.leaf_values.get(key[1])
                     if snapshot is not None:
                         return snapshot
+                elif key is not None and key[0] == "op":
+                    recorded = self.recorder.value_of(key[1], self.output_nrs.get(id(value), 0))
+                    if recorded is not None:
+                        return recorded
                 return value.detach()
             if isinstance(value, (list, tuple)):
                 return type(value)(copy(v) for v in value)

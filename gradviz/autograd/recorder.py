@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,12 +62,23 @@ class ForwardRecorder:
         self.module_of: dict[Node, str] = {}  # the innermost nn.Module path an op ran in
         self.scopes: Any = None  # a ModuleScopes, while a traced run is on
         self._keep: list[torch.Tensor] = []  # keeps const_parent ids valid
+        # What an earlier backward pass recorded, its graph not built yet (see freeze): in-place
+        # writes are watched for it too, and one into a constant it read calls on_constant_write.
+        self.frozen: ForwardRecorder | None = None
+        self.on_constant_write: Callable[[], None] | None = None
+        self._constants: set[int] | None = None  # storages of the constants its ops read
 
     # -- OpObserver ----------------------------------------------------------------------------
     def before_op(self, func: Any, args: tuple[Any, ...]) -> None:
         self.flush()
         if _writes(func):
-            self._snapshot_aliases(tensors_in(args))
+            keys = {_storage_key(t) for t in tensors_in(args)}
+            self._snapshot_aliases(keys)
+            frozen = self.frozen
+            if frozen is not None:
+                frozen._snapshot_aliases(keys)
+                if not keys.isdisjoint(frozen.constant_storages()) and self.on_constant_write:
+                    self.on_constant_write()
 
     def after_op(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> None:
         outputs = tensors_in(out)
@@ -109,6 +121,30 @@ class ForwardRecorder:
             chain.append(self.const_parent[id(chain[-1])])
         return chain
 
+    def freeze(self) -> ForwardRecorder:
+        """Hand what was recorded so far to a new recorder, for a graph to be built later, and
+        start afresh; this one keeps snapshotting the frozen values before in-place writes."""
+        self.flush()
+        frozen = ForwardRecorder()
+        frozen.values, self.values = self.values, {}
+        frozen.operands, self.operands = self.operands, {}
+        frozen.module_of, self.module_of = self.module_of, {}
+        frozen.const_parent, self.const_parent = self.const_parent, {}
+        frozen._keep, self._keep = self._keep, []
+        self.frozen = frozen
+        return frozen
+
+    def constant_storages(self) -> set[int]:
+        """Storages of the tensors without grad that the recorded ops read (data, constants)."""
+        if self._constants is None:
+            self._constants = {
+                _storage_key(t)
+                for _, args, kwargs in self.operands.values()
+                for t in tensors_in(args) + tensors_in(kwargs)
+                if not t.requires_grad
+            }
+        return self._constants
+
     def clear(self) -> None:
         self.values.clear()
         self.operands.clear()
@@ -117,8 +153,8 @@ class ForwardRecorder:
         self._pending.clear()
         self._keep.clear()
 
-    def _snapshot_aliases(self, written: list[torch.Tensor]) -> None:
-        keys = {_storage_key(t) for t in written}
+    def _snapshot_aliases(self, keys: set[int]) -> None:
+        """Copy the recorded values that share a storage about to be written."""
         for entry in self.values.values():
             if entry.snapshot is None and _storage_key(entry.tensor) in keys:
                 entry.snapshot = entry.tensor.detach().clone()

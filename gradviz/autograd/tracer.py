@@ -50,14 +50,29 @@ class Tracer:
         self.names = BoundNames()
         self.scopes = ModuleScopes(self.names)
         self.recorder.scopes = self.scopes
+        self.recorder.on_constant_write = self._build_pending
         self.graph: Graph | None = None
+        # The program's latest backward pass, its graph built only once it is known to be the
+        # last (a training loop calls backward at every step and shows only the last graph).
+        self._pending: tuple[Snapshot, ForwardRecorder] | None = None
 
     # -- RunObserver ---------------------------------------------------------------------------
     def bound(self, name: str, value: object) -> None:
         self.names.bound(name, value)
 
     def backward(self, tensor: torch.Tensor, kwargs: dict[str, Any]) -> None:
-        self.graph = self.trace_backward(tensor, kwargs, seed="program")
+        if kwargs.get("retain_graph") or kwargs.get("create_graph"):
+            # the next pass may reach into this one's nodes: build now, keep the record
+            self.graph = self.trace_backward(tensor, kwargs, seed="program")
+            return
+        self._drop_pending()
+        snap = self._capture(tensor, kwargs, "program", [])
+        if all(is_leaf_node(n) for n in snap.nodes):
+            self.graph = self._build(snap, self.recorder)  # no op at all: nothing to wait for
+            self.recorder.clear()
+            return
+        self._pending = (snap, self.recorder.freeze())
+        self.graph = None
 
     # -- tracing -------------------------------------------------------------------------------
     def trace_backward(
@@ -67,24 +82,48 @@ class Tracer:
         seed: str,
         notes: list[str] | None = None,
     ) -> Graph:
+        """Run backward from `tensor` with hooks and build its graph now."""
+        self._drop_pending()
+        snap = self._capture(tensor, kwargs, seed, notes or [])
+        graph = self._build(snap, self.recorder)
+        if not kwargs.get("retain_graph"):
+            self.recorder.clear()
+        return graph
+
+    def _capture(
+        self, tensor: torch.Tensor, kwargs: dict[str, Any], seed: str, notes: list[str]
+    ) -> Snapshot:
         self.recorder.flush()
         nodes = reachable(tensor.grad_fn)
         saved = {n: saved_tensors(n) for n in nodes if not is_leaf_node(n)}
         leaf_values = {n: n.variable.detach().clone() for n in nodes if is_leaf_node(n)}
         with GradientCapture(nodes) as capture:
             tensor.backward(**kwargs)
-        snap = Snapshot(
-            tensor, nodes, capture, saved, leaf_values, str(tensor.device), seed, notes or []
-        )
-        graph = GraphBuilder(snap, self.recorder, self.names).build()
+        return Snapshot(tensor, nodes, capture, saved, leaf_values, str(tensor.device), seed, notes)
+
+    def _build(self, snap: Snapshot, recorder: ForwardRecorder) -> Graph:
+        graph = GraphBuilder(snap, recorder, self.names).build()
         used = {n.module for n in graph.nodes if n.module}
         graph.modules = {p: t for p, t in self.scopes.titles.items() if p in used}
-        if not kwargs.get("retain_graph"):
-            self.recorder.clear()
         return graph
 
+    def _build_pending(self) -> None:
+        """Build the waiting graph (at the end of the run, or before an in-place write into a
+        constant it read would change what it shows)."""
+        if self._pending is None:
+            return
+        snap, frozen = self._pending
+        self._drop_pending()
+        self.graph = self._build(snap, frozen)
+
+    def _drop_pending(self) -> None:
+        self._pending = None
+        self.recorder.frozen = None
+
     def finish(self, output: torch.Tensor | None) -> Graph:
-        """The graph for a run that never called backward: backward from its output ourselves."""
+        """The graph of the run's last backward pass; for a run that never called backward,
+        backward from its output ourselves."""
+        self._build_pending()
         if self.graph is not None:
             return self.graph
         if output is None:

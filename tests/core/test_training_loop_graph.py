@@ -1,0 +1,94 @@
+"""A program that calls backward at every step of a loop shows the last step's graph, built once
+at the end: its values are those of that step even though optimizer.step() and in-place writes
+changed the tensors afterwards, and its gradients are torch's, computed here independently."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from gradviz.autograd import tracer as tracer_module
+from gradviz.autograd.tracer import trace
+from gradviz.nets.replay import replay_loss
+
+LOOP = """
+torch.manual_seed(4)
+model = nn.Linear(3, 2)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+X = torch.randn(6, 3)
+Y = torch.randn(6, 2)
+for step in range(4):
+    optimizer.zero_grad()
+    out = model(X)
+    loss = ((out - Y) ** 2).mean()
+    loss.backward()
+    optimizer.step()
+"""
+
+
+def _last_step_in_torch(
+    extra_write: bool = False,
+) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
+    """The same loop in plain torch: weights, X and loss as they were at the last step, and
+    the gradients of that step."""
+    torch.manual_seed(4)
+    model = nn.Linear(3, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    X = torch.randn(6, 3)
+    Y = torch.randn(6, 2)
+    for _ in range(4):
+        optimizer.zero_grad()
+        before = {k: v.detach().clone() for k, v in model.named_parameters()}
+        loss = ((model(X) - Y) ** 2).mean()
+        loss.backward()
+        grads = {k: v.grad.clone() for k, v in model.named_parameters()}  # type: ignore[union-attr]
+        optimizer.step()
+    return {**before, **{f"grad.{k}": g for k, g in grads.items()}}, X.clone(), loss.detach()
+
+
+def test_the_last_steps_values_and_gradients_despite_the_step_after_it() -> None:
+    graph = trace(LOOP).graph
+    expected, X, loss = _last_step_in_torch()
+    weight = next(n for n in graph.nodes if n.param_path == "model.weight")
+    bias = next(n for n in graph.nodes if n.param_path == "model.bias")
+    torch.testing.assert_close(weight.value, expected["weight"])
+    torch.testing.assert_close(bias.value, expected["bias"])
+    torch.testing.assert_close(weight.grad, expected["grad.weight"])
+    torch.testing.assert_close(bias.grad, expected["grad.bias"])
+    transposed = next(n for n in graph.nodes if n.op == "TBackward0")
+    torch.testing.assert_close(transposed.value, expected["weight"].T)  # a view of the weight
+    out = next(n for n in graph.nodes if n.name == "out")
+    torch.testing.assert_close(out.value, X @ expected["weight"].T + expected["bias"])
+    torch.testing.assert_close(graph.node(graph.output or "").value, loss)
+    addmm = next(n for n in graph.nodes if n.op == "AddmmBackward0")
+    assert addmm.call is not None  # what the chain-rule panel multiplies by
+    torch.testing.assert_close(addmm.call.args[2], expected["weight"].T)
+
+
+def test_the_replayed_loss_at_the_traced_weights_is_the_traced_loss() -> None:
+    graph = trace(LOOP).graph
+    replay, base = replay_loss(graph)
+    with torch.no_grad():
+        torch.testing.assert_close(replay(base), graph.node(graph.output or "").value)
+
+
+def test_a_constant_written_in_place_afterwards_shows_as_it_was() -> None:
+    graph = trace(LOOP + "X.mul_(10.0)\nY.zero_()\n").graph
+    _, X, _ = _last_step_in_torch()
+    constant = next(n for n in graph.nodes if n.kind == "const" and n.name == "X")
+    torch.testing.assert_close(constant.value, X)
+    out = next(n for n in graph.nodes if n.name == "out")
+    assert out.value is not None and not torch.equal(out.value, torch.zeros_like(out.value))
+
+
+def test_only_the_last_graph_is_built(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    built = []
+    original = tracer_module.GraphBuilder.build
+
+    def counting(self):  # type: ignore[no-untyped-def]
+        built.append(self)
+        return original(self)
+
+    monkeypatch.setattr(tracer_module.GraphBuilder, "build", counting)
+    trace(LOOP)
+    assert len(built) == 1
