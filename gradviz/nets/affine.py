@@ -18,12 +18,21 @@ class Affine(Batched):
     """Slice i is Σⱼ coeffs[i, j] · parts[j]; every part has the shape of one slice, and
     coeffs[:, 0] is 1 for every slice (parts[0] is the constant term: θ itself)."""
 
-    __slots__ = ("coeffs", "parts")
+    __slots__ = ("_basis", "coeffs", "parts")
 
     def __init__(self, parts: Sequence[torch.Tensor], coeffs: torch.Tensor) -> None:
         self.parts: list[torch.Tensor] = list(torch.broadcast_tensors(*parts))
         self.coeffs = coeffs  # points × len(parts)
         self._tensor: torch.Tensor | None = None  # type: ignore[assignment]
+        # the parts flattened into one matrix, built once and shared by with_coeffs copies
+        self._basis: list[torch.Tensor] = []
+
+    def with_coeffs(self, coeffs: torch.Tensor) -> Affine:
+        """The same parts at other grid points: nothing computed from the parts is redone."""
+        other = Affine.__new__(Affine)
+        other.parts, other.coeffs, other._basis = self.parts, coeffs, self._basis
+        other._tensor = None
+        return other
 
     @property
     def ndim(self) -> int:
@@ -39,8 +48,9 @@ class Affine(Batched):
             # matrices column by column, the layout batched products give and read (_product)
             columns = self.parts[0].dim() == 2
             parts = [p.mT if columns else p for p in self.parts]
-            stacked = torch.stack([p.reshape(-1) for p in parts])
-            flat = self.coeffs @ stacked
+            if not self._basis:
+                self._basis.append(torch.stack([p.reshape(-1) for p in parts]))
+            flat = self.coeffs @ self._basis[0]
             value = flat.reshape(self.coeffs.shape[0], *parts[0].shape)
             self._tensor = value.mT if columns else value
         return self._tensor

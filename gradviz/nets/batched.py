@@ -132,12 +132,31 @@ class LogSoftmax(Batched):
         return self._tensor
 
 
+# e^-80 ≈ 1.8e-35 is below the resolution of a sum that holds the largest term's e^0 = 1, in
+# float32 and float64 alike; terms further below are taken at -80, so no denormal number is
+# computed (a CPU computes those about 100× slower: a landscape's far corners are full of them)
+SMALLEST_EXPONENT = -80.0
+
+
+def _logsumexp(x: torch.Tensor, dim: int) -> torch.Tensor:
+    """torch.logsumexp(x, dim, keepdim=True), the same sum in the same order, with terms under
+    e^-80 of the largest taken as e^-80 on a CPU (see SMALLEST_EXPONENT); aten's own kernel
+    where the maximum is not finite, and on other devices (a GPU handles denormals at speed)."""
+    if x.device.type != "cpu" or not x.is_floating_point():
+        return torch.logsumexp(x, dim, keepdim=True)
+    largest = x.amax(dim, keepdim=True)
+    if not bool(largest.isfinite().all()):
+        return torch.logsumexp(x, dim, keepdim=True)
+    terms = (x - largest).clamp_min_(SMALLEST_EXPONENT).exp_()
+    return terms.sum(dim, keepdim=True).log_().add_(largest)
+
+
 def _log_softmax(args: Args, kwargs: dict[str, Any]) -> Any:
     """x − logsumexp(x): the same values, and about twice as fast as aten's kernel on the
     short class dimension of a small classifier."""
     x: Batched = args[0]
     dim = _dim(args[1], x.ndim)
-    return LogSoftmax(x.tensor, torch.logsumexp(x.tensor, dim, keepdim=True), dim)
+    return LogSoftmax(x.tensor, _logsumexp(x.tensor, dim), dim)
 
 
 def _reduce_all(op: Callable[..., torch.Tensor]) -> Callable[[Args, dict[str, Any]], Any]:
@@ -224,15 +243,24 @@ def _nll_loss(args: Args, kwargs: dict[str, Any]) -> Any:
     return (Batched(per_item.sum(1) / counted), None)
 
 
+PICKED_BY_WHERE = 4  # classes up to which the target's logit is chosen by torch.where, not gather
+
+
 def _picked_loss(x: LogSoftmax, target: torch.Tensor, ignore_index: int) -> torch.Tensor:
     """−log_softmax(x)[target] per item (batch × items), 0 where the target is ignored."""
     logits, lse = x.logits, x.lse
-    size = logits.shape[0]
+    size, classes = logits.shape[0], logits.shape[-1]
     items = target.reshape(1, -1)
     ignored = items == ignore_index
-    index = items.masked_fill(ignored, 0).unsqueeze(-1).expand(size, -1, 1)
-    picked = logits.reshape(size, -1, logits.shape[-1]).gather(2, index)
-    per_item = (lse.reshape(size, -1, 1) - picked).squeeze(-1)
+    rows = logits.reshape(size, -1, classes)
+    if classes <= PICKED_BY_WHERE:  # a class's logits are a row of samples: no gather needed
+        picked = rows[..., 0]
+        for k in range(1, classes):
+            picked = torch.where(items == k, rows[..., k], picked)
+    else:
+        index = items.masked_fill(ignored, 0).unsqueeze(-1).expand(size, -1, 1)
+        picked = rows.gather(2, index).squeeze(-1)
+    per_item = lse.reshape(size, -1) - picked
     return per_item.masked_fill(ignored, 0.0) if bool(ignored.any()) else per_item
 
 

@@ -91,10 +91,15 @@ def evaluate_points(
     def at(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return loss({k: base[k] + x * first[k] + y * second[k] for k in base})
 
+    moved: dict[str, Affine] = {}
+    memo: dict[str, Affine] = {}  # what the chunks share: every op's result that stays affine
+
     def stacked(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         coeffs = torch.stack([torch.ones_like(x), x, y], dim=1)  # one tensor: shared by all
-        moved = {k: Affine([base[k], first[k], second[k]], coeffs) for k in base}
-        return loss.batched(moved)  # type: ignore[attr-defined, no-any-return]
+        if not moved:
+            moved.update({k: Affine([base[k], first[k], second[k]], coeffs) for k in base})
+        chunk = {k: v.with_coeffs(coeffs) for k, v in moved.items()}
+        return loss.batched(chunk, memo)  # type: ignore[attr-defined, no-any-return]
 
     keep_freed_memory()
     vmapped = vmap(at, randomness="same")

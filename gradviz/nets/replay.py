@@ -10,7 +10,7 @@ from typing import Any
 import torch
 
 from gradviz.autograd.graph import Graph, GraphNode
-from gradviz.nets.affine import affine_call
+from gradviz.nets.affine import Affine, affine_call
 from gradviz.nets.batched import FRESH_RESULTS, Batched, Unbatchable
 
 Params = dict[str, torch.Tensor]
@@ -107,12 +107,30 @@ class Replay:
         result: torch.Tensor = self._run(values, call)
         return result
 
-    def batched(self, values: dict[str, torch.Tensor | Batched]) -> torch.Tensor:
+    def batched(
+        self, values: dict[str, torch.Tensor | Batched], memo: dict[str, Affine] | None = None
+    ) -> torch.Tensor:
         """The loss for each slice values[·][i]: every tensor carries a leading batch
         dimension (or is a Batched value already, such as an Affine one). Raises Unbatchable
-        where an op has no batched form here."""
+        where an op has no batched form here. `memo`, shared by calls whose Affine values
+        differ only in their coefficients (one landscape's chunks), keeps each op's affine
+        result, so that the later calls only apply their own coefficients to it."""
+        coeffs = {id(v.coeffs): v.coeffs for v in values.values() if isinstance(v, Affine)}
+        shared = next(iter(coeffs.values())) if len(coeffs) == 1 else None
+        if shared is None:
+            memo = None
 
         def call(node: GraphNode, args: list[Any]) -> Any:
+            if memo is not None and shared is not None:
+                kept = memo.get(node.id)
+                if kept is not None:
+                    return kept.with_coeffs(shared)
+            result = compute(node, args)
+            if memo is not None and isinstance(result, Affine) and result.coeffs is shared:
+                memo[node.id] = result
+            return result
+
+        def compute(node: GraphNode, args: list[Any]) -> Any:
             recorded = node.call
             assert recorded is not None
             if not (_has_batched(args) or _has_batched(list(recorded.kwargs.values()))):

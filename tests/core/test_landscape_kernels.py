@@ -1,0 +1,152 @@
+"""The landscape's own kernels against torch's: the clamped logsumexp, the target's logit picked
+without gather, and the affine results shared by a landscape's chunks."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.func import functional_call
+from torch.utils._python_dispatch import TorchDispatchMode
+
+import gradviz.nets.landscape as landscape_module
+from gradviz.autograd.tracer import trace
+from gradviz.nets.batched import _logsumexp
+from gradviz.nets.landscape import filter_normalised, random_landscape
+from gradviz.nets.replay import replay_loss
+
+INF, NAN = float("inf"), float("nan")
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("spread", [0.1, 5.0, 40.0, 400.0])
+def test_logsumexp_equals_torch_from_close_to_far_apart_terms(
+    dtype: torch.dtype, spread: float
+) -> None:
+    """Far-apart terms (spread 400: e^-800 underflows) are where the clamp acts; a clamp at a
+    less negative exponent would change the sums of the 5 and 40 spreads."""
+    generator = torch.Generator().manual_seed(int(spread * 10))
+    x = (torch.randn(6, 50, 3, generator=generator) * spread).to(dtype)
+    for dim in (0, 1, 2):
+        torch.testing.assert_close(_logsumexp(x, dim), torch.logsumexp(x, dim, keepdim=True))
+
+
+def test_logsumexp_of_gaps_just_beyond_the_clamp() -> None:
+    gaps = torch.tensor([[0.0, -70.0], [0.0, -79.0], [0.0, -81.0], [0.0, -90.0], [3.0, -200.0]])
+    for dtype in (torch.float32, torch.float64):
+        x = gaps.to(dtype)
+        torch.testing.assert_close(_logsumexp(x, 1), torch.logsumexp(x, 1, keepdim=True))
+
+
+def test_logsumexp_with_infinities_and_nan_is_torchs() -> None:
+    x = torch.tensor(
+        [[1.0, INF, 0.0], [-INF, -INF, -INF], [2.0, -INF, 1.0], [NAN, 1.0, 0.0], [-INF, 5.0, 4.0]]
+    )
+    torch.testing.assert_close(
+        _logsumexp(x, 1), torch.logsumexp(x, 1, keepdim=True), equal_nan=True
+    )
+
+
+def cross_entropy_program(classes: int, options: str, scale: float) -> str:
+    return f"""
+import torch
+import torch.nn.functional as F
+from torch import nn
+torch.manual_seed(4)
+model = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, {classes}))
+X = torch.randn(30, 2) * {scale}
+y = torch.randint(0, {classes}, (30,))
+loss = F.cross_entropy(model(X) * {scale}, y{options})
+"""
+
+
+@pytest.mark.parametrize("classes", [2, 4, 6])  # 2 and 4 by torch.where, 6 by gather
+@pytest.mark.parametrize("options", ["", ", ignore_index=1", ", reduction='sum'"])
+@pytest.mark.parametrize("scale", [1.0, 60.0])  # 60: logits hundreds apart
+def test_batched_cross_entropy_equals_plain_torch(classes: int, options: str, scale: float) -> None:
+    loss, base = replay_loss(trace(cross_entropy_program(classes, options, scale)).graph)
+    torch.manual_seed(4)
+    model = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, classes))
+    X = torch.randn(30, 2) * scale
+    y = torch.randint(0, classes, (30,))
+    torch.manual_seed(9)
+    settings = [{k: v + s * torch.randn_like(v) for k, v in base.items()} for s in (0, 0.5, -2.0)]
+    together = loss.batched({k: torch.stack([p[k] for p in settings]) for k in base})
+    keyword = {"ignore_index": 1} if "ignore" in options else {}
+    reduction = "sum" if "sum" in options else "mean"
+    with torch.no_grad():
+        expected = torch.stack(
+            [
+                F.cross_entropy(
+                    functional_call(model, {k.removeprefix("model."): v for k, v in p.items()}, X)
+                    * scale,
+                    y,
+                    reduction=reduction,
+                    **keyword,  # type: ignore[arg-type]
+                )
+                for p in settings
+            ]
+        )
+    torch.testing.assert_close(together, expected, atol=1e-5, rtol=1e-5)
+
+
+MLP = """
+import torch
+import torch.nn.functional as F
+from torch import nn
+torch.manual_seed(3)
+model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 2))
+X = torch.randn(25, 2)
+y = (X[:, 0] * X[:, 1] > 0).long()
+loss = F.cross_entropy(model(X), y)
+"""
+
+
+class ProductsWith(TorchDispatchMode):
+    """Counts the aten calls that read a given tensor (by its storage)."""
+
+    def __init__(self, tensor: torch.Tensor) -> None:
+        super().__init__()
+        self.pointer = tensor.untyped_storage().data_ptr()
+        self.count = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
+        for arg in args:
+            if isinstance(arg, torch.Tensor) and arg.untyped_storage().data_ptr() == self.pointer:
+                self.count += 1
+        return func(*args, **(kwargs or {}))
+
+
+def test_chunks_share_the_first_layers_products_and_equal_plain_torch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Many small chunks: the data enters the first layer's three products (θ, d₁, d₂) once in
+    all, not once per chunk, and every point still equals plain torch at that point."""
+    graph = trace(MLP).graph
+    loss, base = replay_loss(graph)
+    data = next(n.value for n in graph.nodes if n.name == "X")
+    monkeypatch.setitem(landscape_module.CHUNK_BYTES, "cpu", 20_000)  # a few points a chunk
+    assert 1 < landscape_module.chunk_size(loss, base) < 8
+    counter = ProductsWith(data)
+    with counter:
+        landscape = random_landscape(loss, base, grid=7, span=1.2, seed=2)
+    assert landscape.method == "batched"
+    assert counter.count == 3 + 1  # and once more for the loss at the centre, alone
+
+    torch.manual_seed(3)
+    model = nn.Sequential(
+        nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 2)
+    )
+    X = torch.randn(25, 2)
+    y = (X[:, 0] * X[:, 1] > 0).long()
+    generator = torch.Generator().manual_seed(2)
+    first, second = filter_normalised(base, generator), filter_normalised(base, generator)
+    with torch.no_grad():
+        for i, b in enumerate(landscape.betas.tolist()):
+            for j, a in enumerate(landscape.alphas.tolist()):
+                params = {
+                    k.removeprefix("model."): base[k] + a * first[k] + b * second[k] for k in base
+                }
+                expected = float(F.cross_entropy(functional_call(model, params, (X,)), y))
+                assert float(landscape.losses[i, j]) == pytest.approx(expected, abs=1e-5)
