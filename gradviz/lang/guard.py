@@ -211,6 +211,14 @@ class AllocationGuard(TorchDispatchMode):
             observer.after_op(func, args, kwargs, out)
         return out
 
+    def check(self, sizes: list[tuple[int, int]]) -> None:
+        """Refuse tensors of these (elements, bytes per element) before they are made."""
+        self._check(sizes)
+
+    def adopt(self, tensors: list[torch.Tensor]) -> None:
+        """Count tensors made while the guard was suspended, until they are freed."""
+        self._account((), {}, tensors)
+
     @contextlib.contextmanager
     def suspended(self) -> Iterator[None]:
         """Let ops through unchecked and unrecorded (gradviz's own work, e.g. backward)."""

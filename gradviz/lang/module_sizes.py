@@ -1,0 +1,127 @@
+"""Upper bounds on the parameters and buffers a torch.nn layer's constructor makes, worked out
+from its arguments, so that it can be checked once and built without a Python call per op."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import math
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+
+Arguments = dict[str, Any]
+Rule = Callable[[Arguments], list[int] | None]  # element counts of the tensors made
+
+
+def _count(value: Any) -> int | None:
+    """A size argument: a non-negative int (not a bool), else None."""
+    if type(value) is int and value >= 0:
+        return value
+    return None
+
+
+def _kernel(value: Any, dims: int) -> int | None:
+    """The elements of a kernel given as an int or a tuple of `dims` ints."""
+    if type(value) is int:
+        return value**dims if value >= 0 else None
+    if isinstance(value, (tuple, list)) and len(value) == dims:
+        sizes = [_count(v) for v in value]
+        return math.prod(s for s in sizes if s is not None) if None not in sizes else None
+    return None
+
+
+def _linear(a: Arguments) -> list[int] | None:
+    n_in, n_out = _count(a["in_features"]), _count(a["out_features"])
+    return None if n_in is None or n_out is None else [n_in * n_out, n_out]
+
+
+def _bilinear(a: Arguments) -> list[int] | None:
+    first, second = _count(a["in1_features"]), _count(a["in2_features"])
+    out = _count(a["out_features"])
+    if first is None or second is None or out is None:
+        return None
+    return [out * first * second, out]
+
+
+def _convolution(dims: int) -> Rule:
+    def rule(a: Arguments) -> list[int] | None:
+        n_in, n_out = _count(a["in_channels"]), _count(a["out_channels"])
+        kernel = _kernel(a["kernel_size"], dims)
+        if n_in is None or n_out is None or kernel is None:
+            return None
+        return [n_in * n_out * kernel, n_out]  # groups only make the weight smaller
+
+    return rule
+
+
+def _batch_norm(a: Arguments) -> list[int] | None:
+    channels = _count(a["num_features"])
+    return None if channels is None else [channels] * 4 + [1]
+
+
+def _layer_norm(a: Arguments) -> list[int] | None:
+    shape = a["normalized_shape"]
+    elements = _kernel(shape, len(shape)) if isinstance(shape, (tuple, list)) else _count(shape)
+    return None if elements is None else [elements, elements]
+
+
+def _group_norm(a: Arguments) -> list[int] | None:
+    channels = _count(a["num_channels"])
+    return None if channels is None or _count(a["num_groups"]) is None else [channels] * 2
+
+
+def _embedding(a: Arguments) -> list[int] | None:
+    if a.get("_weight") is not None:
+        return None
+    rows, width = _count(a["num_embeddings"]), _count(a["embedding_dim"])
+    return None if rows is None or width is None else [rows * width]
+
+
+RULES: dict[type[nn.Module], Rule] = {
+    nn.Linear: _linear,
+    nn.Bilinear: _bilinear,
+    nn.Conv1d: _convolution(1),
+    nn.Conv2d: _convolution(2),
+    nn.ConvTranspose2d: _convolution(2),
+    nn.BatchNorm1d: _batch_norm,
+    nn.BatchNorm2d: _batch_norm,
+    nn.LayerNorm: _layer_norm,
+    nn.GroupNorm: _group_norm,
+    nn.Embedding: _embedding,
+}
+
+
+@functools.cache
+def _signature(cls: type[nn.Module]) -> inspect.Signature:
+    return inspect.signature(cls)
+
+
+def layer_sizes(cls: Any, args: list[Any], kwargs: dict[str, Any]) -> list[tuple[int, int]] | None:
+    """(elements, bytes per element) of each tensor `cls(*args, **kwargs)` would make, at most;
+    None where there is no rule for `cls` or its arguments are not plain sizes (then the
+    constructor runs op by op under the allocation guard instead)."""
+    rule = RULES.get(cls) if isinstance(cls, type) else None
+    if rule is None:
+        return None
+    try:
+        bound = _signature(cls).bind(*args, **kwargs)
+    except TypeError:
+        return None  # the constructor itself reports the wrong arguments
+    bound.apply_defaults()
+    arguments = dict(bound.arguments)
+    device, dtype = arguments.get("device"), arguments.get("dtype")
+    if device is not None and not isinstance(device, (str, torch.device)):
+        return None
+    if dtype is not None and not isinstance(dtype, torch.dtype):
+        return None
+    try:
+        elements = rule(arguments)
+    except (KeyError, TypeError, ValueError):
+        return None
+    if elements is None:
+        return None
+    element_size = (dtype or torch.get_default_dtype()).itemsize
+    return [(n, element_size) for n in elements]
