@@ -12,6 +12,7 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -71,10 +72,34 @@ def batch_vs_separate(device: str) -> None:
 
 
 def basins(device: str) -> None:
+    """The basin map as the lab makes it (on a GPU: a CUDA graph per step), and beside it the
+    same starts and steps launched op by op (optimize_batch), taking turns."""
     surface = get_surface("himmelblau")
     spec = parse_spec("adam:lr=0.05")
     result = basin_map(surface, spec, 256, 500, device=device)
-    print(f"basin map 256×256 starts × 500 Adam steps on {device}: {result.seconds:.2f} s")
+    xs = torch.linspace(-5, 5, 256, device=device)
+    grid_y, grid_x = torch.meshgrid(xs, xs, indexing="ij")
+    starts = torch.stack([grid_x.reshape(-1), grid_y.reshape(-1)], dim=1)
+
+    def synced(fn: Callable[[], object]) -> Callable[[], None]:
+        def run() -> None:
+            fn()
+            if device.startswith("cuda"):
+                torch.cuda.synchronize()
+
+        return run
+
+    t_map, t_eager = interleaved_medians(
+        [
+            synced(lambda: basin_map(surface, spec, 256, 500, device=device)),
+            synced(lambda: optimize_batch(surface, spec, starts, 500, record=False)),
+        ],
+        3,
+    )
+    print(
+        f"basin map 256×256 starts × 500 Adam steps on {device} ({result.method}): "
+        f"{t_map:.2f} s; launched op by op: {t_eager:.2f} s ({t_eager / t_map:.1f}×)"
+    )
 
 
 def frames() -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import torch
 
 from gradviz.heap import keep_freed_memory
+from gradviz.optim.graphed import graphable, optimize_final
 from gradviz.optim.registry import OptimizerSpec
 from gradviz.optim.surfaces import Surface
 from gradviz.optim.trajectories import optimize_batch
@@ -27,6 +28,7 @@ class BasinMap:
     steps: int
     seconds: float
     device: str
+    method: str = "eager"  # or "cuda graph": each step replayed as one captured graph
 
     def fractions(self, count: int) -> dict[int, float]:
         total = self.labels.numel()
@@ -53,10 +55,14 @@ def basin_map(
     ys = torch.linspace(y0, y1, resolution, device=device)
     grid_y, grid_x = torch.meshgrid(ys, xs, indexing="ij")
     starts = torch.stack([grid_x.reshape(-1), grid_y.reshape(-1)], dim=1)
-    positions, _, diverged = optimize_batch(
-        surface, spec, starts, steps, record=False, cancel=cancel
-    )
-    final = positions[0]
+    if graphable(spec):  # on a GPU, each step replayed as one CUDA graph
+        final, diverged, method = optimize_final(surface, spec, starts, steps, cancel=cancel)
+        final = final[0]
+    else:
+        positions, _, diverged = optimize_batch(
+            surface, spec, starts, steps, record=False, cancel=cancel
+        )
+        final, method = positions[0], "eager"
     labels = torch.full((starts.shape[0],), UNSETTLED, dtype=torch.long, device=device)
     if surface.minima:
         minima = torch.tensor(
@@ -70,4 +76,5 @@ def basin_map(
     labels = labels.reshape(resolution, resolution)
     if device.startswith("cuda"):
         torch.cuda.synchronize()
-    return BasinMap(labels.cpu(), xs.cpu(), ys.cpu(), steps, time.perf_counter() - start, device)
+    seconds = time.perf_counter() - start
+    return BasinMap(labels.cpu(), xs.cpu(), ys.cpu(), steps, seconds, device, method)

@@ -113,10 +113,11 @@ class OptimizerSpec:
         except (ValueError, TypeError) as exc:
             raise SpecError(f"{self.schedule} schedule: {exc}") from None
 
-    def build(self, params: Iterable[torch.Tensor]) -> torch.optim.Optimizer:
-        """The real torch.optim object; torch's own argument checks give the errors."""
+    def build(self, params: Iterable[torch.Tensor], **implementation: Any) -> torch.optim.Optimizer:
+        """The real torch.optim object; torch's own argument checks give the errors.
+        `implementation`: arguments that choose how, not what (capturable=True)."""
         try:
-            return self.kind.cls(list(params), **self.params())
+            return self.kind.cls(list(params), **self.params(), **implementation)
         except (ValueError, TypeError) as exc:
             raise SpecError(f"{self.kind.name}: {exc}") from None
 

@@ -17,6 +17,8 @@ from gradviz.nets.replay import replay_loss
 from gradviz.nets.spec import Data, Layer, NetworkSpec
 from gradviz.nets.trainer import Trainer
 from gradviz.optim.basins import basin_map
+from gradviz.optim.custom import typed_surface
+from gradviz.optim.graphed import optimize_final
 from gradviz.optim.grid import evaluate_grid
 from gradviz.optim.registry import parse_spec
 from gradviz.optim.surfaces import get_surface
@@ -65,8 +67,48 @@ def test_a_basin_map_on_the_gpu_agrees_with_the_cpu() -> None:
     spec = parse_spec("adam:lr=0.05")
     cpu = basin_map(surface, spec, 48, 300, device="cpu")
     gpu = basin_map(surface, spec, 48, 300, device="cuda")
+    assert gpu.method == "cuda graph"
     same = (gpu.labels.cpu() == cpu.labels).float().mean().item()
     assert same > 0.99  # starts on a ridge may round either way
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["sgd:lr=0.002", "momentum:lr=0.001", "adam:lr=0.05", "rmsprop:lr=0.01", "radam:lr=0.05"],
+)
+def test_replayed_cuda_graph_steps_follow_eager_steps_on_the_gpu(text: str) -> None:
+    """The captured step replayed 197 times (after 3 eager ones) against 200 eager steps on
+    the same GPU: the same divergence steps, the same end points (capturable optimizers do
+    their scalar arithmetic on the device, so they may round differently)."""
+    surface = get_surface("rosenbrock")
+    spec = parse_spec(text)
+    xs = torch.linspace(-1.8, 1.8, 16, device="cuda")
+    grid_y, grid_x = torch.meshgrid(xs, xs + 1.0, indexing="ij")
+    starts = torch.stack([grid_x.reshape(-1), grid_y.reshape(-1)], dim=1)
+    final, diverged, method = optimize_final(surface, spec, starts, 200)
+    assert method == "cuda graph"
+    eager_final, eager_diverged, eager_method = optimize_final(
+        surface, spec, starts, 200, capture=False
+    )
+    assert eager_method == "eager"
+    positions, _, expected = optimize_batch(surface, spec, starts, 200, record=False)
+    assert eager_diverged.tolist() == expected.tolist()
+    torch.testing.assert_close(eager_final, positions, equal_nan=True, atol=0, rtol=0)
+    agree = (diverged == expected).float().mean().item()
+    assert agree > 0.98
+    kept = (diverged < 0) & (expected < 0)
+    torch.testing.assert_close(final[0][kept], positions[0][kept], atol=1e-3, rtol=1e-3)
+
+
+def test_a_typed_function_on_the_gpu_is_captured_or_stepped_eagerly() -> None:
+    surface = typed_surface("(1 - x)**2 + 100*(y - x**2)**2", (-2.0, 2.0, -1.0, 3.0))
+    spec = parse_spec("adam:lr=0.05")
+    starts = torch.tensor([[-1.5, 2.0], [0.5, 0.5]], device="cuda")
+    final, diverged, method = optimize_final(surface, spec, starts, 50)
+    assert method in ("cuda graph", "eager")
+    positions, _, expected = optimize_batch(surface, spec, starts, 50, record=False)
+    assert diverged.tolist() == expected.tolist()
+    torch.testing.assert_close(final, positions, atol=1e-3, rtol=1e-3)
 
 
 def test_training_on_the_gpu_follows_a_plain_loop_there() -> None:

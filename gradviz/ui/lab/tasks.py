@@ -153,7 +153,8 @@ def basins_task(
             rgba[mask] = [int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16), 255]
         extent = (float(result.x[0]), float(result.x[-1]), float(result.y[0]), float(result.y[-1]))
         return BasinResult(
-            rgba, extent, result.fractions(len(surface.minima)), result.seconds, device,
+            rgba, extent, result.fractions(len(surface.minima)), result.seconds,
+            device if result.method == "eager" else f"{device}, one CUDA graph a step",
             spec.label(), resolution * resolution, steps,
         )  # fmt: skip
 
