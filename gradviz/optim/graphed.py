@@ -38,11 +38,16 @@ class Stepper:
     left the bound or stopped being finite."""
 
     def __init__(
-        self, surface: Surface, spec: OptimizerSpec, starts: torch.Tensor, bound: float
+        self,
+        surface: Surface,
+        spec: OptimizerSpec,
+        starts: torch.Tensor,
+        bound: float,
+        capture: bool,
     ) -> None:
         self.surface, self.bound = surface, bound
         self.params = starts.detach().clone().requires_grad_(True)
-        capturable = self.params.is_cuda and _has_capturable(spec)
+        capturable = capture and _has_capturable(spec)
         self.optimizer = spec.build([self.params], **({"capturable": True} if capturable else {}))
         self.diverged = torch.full((starts.shape[0],), -1, dtype=torch.long, device=starts.device)
         self.counter = torch.zeros((), dtype=torch.long, device=starts.device)
@@ -77,6 +82,8 @@ def optimize_final(
     defaults to whether the starts are on a GPU."""
     bound = default_bound(surface) if bound is None else bound
     capture = starts.is_cuda if capture is None else capture
+    if capture and not replay_checked(spec, starts.device):
+        capture = False
     if capture:
         try:
             return _optimize(surface, spec, starts, steps, bound, cancel, True)
@@ -94,7 +101,7 @@ def _optimize(
     cancel: threading.Event | None,
     capture: bool,
 ) -> tuple[torch.Tensor, torch.Tensor, str]:
-    stepper = Stepper(surface, spec, starts, bound)
+    stepper = Stepper(surface, spec, starts, bound, capture)
     eager = steps if not capture or steps <= WARM_UP else WARM_UP
     if capture:
         side = torch.cuda.Stream(device=starts.device)
@@ -114,6 +121,39 @@ def _optimize(
         _run(graph.replay, steps - eager, cancel)
         method = "cuda graph"
     return stepper.params.detach().reshape(1, -1, 2), stepper.diverged, method
+
+
+_checked: dict[tuple[object, ...], bool] = {}
+_checked_lock = threading.Lock()
+
+
+def replay_checked(spec: OptimizerSpec, device: torch.device) -> bool:
+    """Whether replaying a captured step of this optimizer and settings gives what eager steps
+    give, tried once per process and device on a small problem (16 starts × 12 steps): a GPU
+    stack whose capture misbehaves falls back to eager steps instead of drawing a wrong map."""
+    key = (spec.kind.cls, repr(sorted(spec.params().items())), str(device))
+    with _checked_lock:
+        if key not in _checked:
+            _checked[key] = _replay_matches(spec, device)
+        return _checked[key]
+
+
+def _replay_matches(spec: OptimizerSpec, device: torch.device) -> bool:
+    from gradviz.optim.surfaces import get_surface
+
+    surface = get_surface("himmelblau")
+    xs = torch.linspace(-4.0, 4.0, 4, device=device)
+    grid_y, grid_x = torch.meshgrid(xs, xs, indexing="ij")
+    starts = torch.stack([grid_x.reshape(-1), grid_y.reshape(-1)], dim=1)
+    try:
+        graphed = _optimize(surface, spec, starts, 12, default_bound(surface), None, True)
+    except RuntimeError:
+        torch.cuda.synchronize(device)
+        return False
+    eager = _optimize(surface, spec, starts, 12, default_bound(surface), None, False)
+    same_divergence = bool(torch.equal(graphed[1], eager[1]))
+    close = torch.allclose(graphed[0], eager[0], rtol=1e-4, atol=1e-4, equal_nan=True)
+    return same_divergence and bool(close)
 
 
 def _run(step: Callable[[], object], count: int, cancel: threading.Event | None) -> None:

@@ -18,7 +18,7 @@ from gradviz.nets.spec import Data, Layer, NetworkSpec
 from gradviz.nets.trainer import Trainer
 from gradviz.optim.basins import basin_map
 from gradviz.optim.custom import typed_surface
-from gradviz.optim.graphed import optimize_final
+from gradviz.optim.graphed import optimize_final, replay_checked
 from gradviz.optim.grid import evaluate_grid
 from gradviz.optim.registry import parse_spec
 from gradviz.optim.surfaces import get_surface
@@ -85,6 +85,7 @@ def test_replayed_cuda_graph_steps_follow_eager_steps_on_the_gpu(text: str) -> N
     xs = torch.linspace(-1.8, 1.8, 16, device="cuda")
     grid_y, grid_x = torch.meshgrid(xs, xs + 1.0, indexing="ij")
     starts = torch.stack([grid_x.reshape(-1), grid_y.reshape(-1)], dim=1)
+    assert replay_checked(spec, starts.device)
     final, diverged, method = optimize_final(surface, spec, starts, 200)
     assert method == "cuda graph"
     eager_final, eager_diverged, eager_method = optimize_final(
