@@ -11,19 +11,19 @@ from typing import Any
 
 import torch
 
-from gradviz.nets.batched import Args, Batched, batched_call
+from gradviz.nets.batched import Args, Batched, WithOnes, batched_call
 
 
 class Affine(Batched):
     """Slice i is Σⱼ coeffs[i, j] · parts[j]; every part has the shape of one slice, and
     coeffs[:, 0] is 1 for every slice (parts[0] is the constant term: θ itself)."""
 
-    __slots__ = ("_basis", "coeffs", "parts")
+    __slots__ = ("_basis", "_value", "coeffs", "parts")
 
     def __init__(self, parts: Sequence[torch.Tensor], coeffs: torch.Tensor) -> None:
         self.parts: list[torch.Tensor] = list(torch.broadcast_tensors(*parts))
         self.coeffs = coeffs  # points × len(parts)
-        self._tensor: torch.Tensor | None = None  # type: ignore[assignment]
+        self._value: Batched | None = None
         # the parts flattened into one matrix, built once and shared by with_coeffs copies
         self._basis: list[torch.Tensor] = []
 
@@ -31,7 +31,7 @@ class Affine(Batched):
         """The same parts at other grid points: nothing computed from the parts is redone."""
         other = Affine.__new__(Affine)
         other.parts, other.coeffs, other._basis = self.parts, coeffs, self._basis
-        other._tensor = None
+        other._value = None
         return other
 
     @property
@@ -44,16 +44,32 @@ class Affine(Batched):
 
     @property
     def tensor(self) -> torch.Tensor:
-        if self._tensor is None:
-            # matrices column by column, the layout batched products give and read (_product)
-            columns = self.parts[0].dim() == 2
-            parts = [p.mT if columns else p for p in self.parts]
-            if not self._basis:
-                self._basis.append(torch.stack([p.reshape(-1) for p in parts]))
-            flat = self.coeffs @ self._basis[0]
-            value = flat.reshape(self.coeffs.shape[0], *parts[0].shape)
-            self._tensor = value.mT if columns else value
-        return self._tensor
+        return self.materialised().tensor
+
+    def materialised(self) -> Batched:
+        """The values themselves; matrices column by column (the layout batched products give
+        and read, batched._product) with a row of ones below them (WithOnes: a following
+        product adds its bias in the same kernel call). The ones are the constant part's own
+        (coeffs[:, 0] is 1), so they come out of the same product, exactly 1."""
+        if self._value is None:
+            count = self.coeffs.shape[0]
+            if self.parts[0].dim() == 2:
+                if not self._basis:
+                    rows = [torch.ones_like(self.parts[0][:, :1]).mT]
+                    rows += [torch.zeros_like(rows[0])] * (len(self.parts) - 1)
+                    augmented = [
+                        torch.cat([p.mT, r]) for p, r in zip(self.parts, rows, strict=True)
+                    ]
+                    self._basis.append(torch.stack([p.reshape(-1) for p in augmented]))
+                flat = self.coeffs @ self._basis[0]
+                k, n = self.parts[0].shape[1], self.parts[0].shape[0]
+                self._value = WithOnes(flat.reshape(count, k + 1, n))
+            else:
+                if not self._basis:
+                    self._basis.append(torch.stack([p.reshape(-1) for p in self.parts]))
+                flat = self.coeffs @ self._basis[0]
+                self._value = Batched(flat.reshape(count, *self.parts[0].shape))
+        return self._value
 
     def map(self, fn: Callable[[torch.Tensor], torch.Tensor]) -> Affine:
         """A linear map applied to every part."""
@@ -150,7 +166,7 @@ LINEAR_RULES: dict[str, Callable[[Args, dict[str, Any]], Affine | None]] = {
 
 def _materialised(value: Any) -> Any:
     if isinstance(value, Affine):
-        return Batched(value.tensor)
+        return value.materialised()
     if isinstance(value, (list, tuple)):
         return type(value)(_materialised(v) for v in value)
     return value

@@ -38,6 +38,19 @@ class Batched:
         return self.tensor.shape[0]
 
 
+class WithOnes(Batched):
+    """Batched matrices stored column by column with a row of ones under them: storage
+    (count, k + 1, n) holds slices of n × k. A product of such a value with a weight, plus a
+    bias, is then one batched matmul of [Wᵀ | bias] with the storage: no pass that copies the
+    bias into the output first, none that reads it back."""
+
+    __slots__ = ("storage",)
+
+    def __init__(self, storage: torch.Tensor) -> None:
+        self.storage = storage
+        super().__init__(storage[:, :-1, :].mT)
+
+
 def _aligned(value: Any, ndim: int) -> Any:
     """A batched tensor viewed so it broadcasts against a slice of `ndim` dimensions."""
     if isinstance(value, Batched):
@@ -91,9 +104,14 @@ def _matmul(args: Args, kwargs: dict[str, Any]) -> Any:
 
 def _addmm(args: Args, kwargs: dict[str, Any]) -> Any:
     """bias·beta + (m1 @ m2)·alpha as one batched kernel call (the bias is the kernel's
-    initial value), computed transposed as in _product."""
+    initial value, or a column of the weight where m1 carries a row of ones), computed
+    transposed as in _product."""
     bias, m1, m2 = args[:3]
     beta, alpha = kwargs.get("beta", 1), kwargs.get("alpha", 1)
+    if isinstance(m1, WithOnes) and beta == 1 and alpha == 1:
+        fused = _addmm_with_ones(bias, m1, m2)
+        if fused is not None:
+            return fused
     left, right = _operands(m1, m2)
     count = max(left.shape[0] if left.dim() == 3 else 1, right.shape[0] if right.dim() == 3 else 1)
     first = right.mT.expand(count, -1, -1)  # (count, n, k)
@@ -105,6 +123,24 @@ def _addmm(args: Args, kwargs: dict[str, Any]) -> Any:
         initial = initial.reshape(1, -1)
     out = torch.baddbmm(initial.mT, first, second, beta=beta, alpha=alpha)
     return Batched(out.mT)
+
+
+def _addmm_with_ones(bias: Any, m1: WithOnes, m2: Any) -> Batched | None:
+    """bias + m1 @ m2 as [m2ᵀ | bias] @ m1's storage (transposed): the bias is the weight's
+    last column, met by m1's row of ones. None where the operands do not fit that form."""
+    right = m2.tensor if isinstance(m2, Batched) else m2
+    values = bias.tensor if isinstance(bias, Batched) else bias
+    if not isinstance(right, torch.Tensor) or not isinstance(values, torch.Tensor):
+        return None
+    count = m1.count
+    if right.dim() not in (2, 3) or values.dim() - isinstance(bias, Batched) != 1:
+        return None
+    weight = right.mT.expand(count, -1, -1)  # (count, n, k)
+    column = values.reshape(-1 if isinstance(bias, Batched) else 1, weight.shape[1], 1)
+    if values.dtype != weight.dtype or column.shape[1] != weight.shape[1]:
+        return None
+    augmented = torch.cat([weight, column.expand(count, -1, -1)], dim=2)
+    return Batched(torch.bmm(augmented, m1.storage).mT)
 
 
 def _along_dim(op: Callable[..., torch.Tensor]) -> Callable[[Args, dict[str, Any]], Any]:
@@ -346,7 +382,8 @@ def batched_call(op: str, args: Args, kwargs: dict[str, Any], donated: bool = Fa
         first = args[0]
         if isinstance(first, Batched):
             in_place = getattr(torch.ops.aten, f"{name}_").default
-            return Batched(in_place(first.tensor, *args[1:]))
+            result = in_place(first.tensor, *args[1:])
+            return first if isinstance(first, WithOnes) else Batched(result)  # ones kept
     rule = RULES.get(f"{name}.{overload}") or RULES.get(name)
     if rule is None and name in ELEMENTWISE_OPS:
         rule = _elementwise(getattr(getattr(torch.ops.aten, name), overload))

@@ -12,7 +12,8 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 import gradviz.nets.landscape as landscape_module
 from gradviz.autograd.tracer import trace
-from gradviz.nets.batched import _logsumexp
+from gradviz.nets.affine import Affine
+from gradviz.nets.batched import Batched, WithOnes, _logsumexp, batched_call
 from gradviz.nets.landscape import filter_normalised, random_landscape
 from gradviz.nets.replay import replay_loss
 
@@ -150,3 +151,31 @@ def test_chunks_share_the_first_layers_products_and_equal_plain_torch(
                 }
                 expected = float(F.cross_entropy(functional_call(model, params, (X,)), y))
                 assert float(landscape.losses[i, j]) == pytest.approx(expected, abs=1e-5)
+
+
+def test_materialised_matrices_carry_a_row_of_exact_ones() -> None:
+    coeffs = torch.tensor([[1.0, 0.3, -2.0], [1.0, -1.5, 0.25], [1.0, 7.0, 3.0]])
+    parts = [torch.randn(5, 4) for _ in range(3)]
+    value = Affine(parts, coeffs).materialised()
+    assert isinstance(value, WithOnes)
+    expected = torch.stack([sum(c * p for c, p in zip(row, parts, strict=True)) for row in coeffs])
+    torch.testing.assert_close(value.tensor, expected)
+    assert torch.equal(value.storage[:, -1, :], torch.ones(3, 5))
+
+
+@pytest.mark.parametrize("bias_kind", ["batched", "constant"])
+def test_a_product_with_the_row_of_ones_adds_the_bias_in_the_product(bias_kind: str) -> None:
+    """relu(first layer) @ Wᵀ + b, with m1 carrying its row of ones through the in-place ReLU,
+    against torch.addmm slice by slice; the ones must come out of the ReLU unchanged."""
+    coeffs = torch.tensor([[1.0, 0.5, -1.0], [1.0, 2.0, 0.25]])
+    hidden = Affine([torch.randn(6, 4) for _ in range(3)], coeffs).materialised()
+    activated = batched_call("aten.relu.default", [hidden], {}, donated=True)
+    assert isinstance(activated, WithOnes)
+    weight_t = Batched(torch.randn(2, 4, 3))  # per slice (k=4) × (n=3)
+    bias = Batched(torch.randn(2, 3)) if bias_kind == "batched" else torch.randn(3)
+    out = batched_call("aten.addmm.default", [bias, activated, weight_t], {})
+    for i in range(2):
+        b = bias.tensor[i] if isinstance(bias, Batched) else bias
+        expected = torch.addmm(b, activated.tensor[i], weight_t.tensor[i])
+        torch.testing.assert_close(out.tensor[i], expected)
+    assert torch.equal(activated.storage[:, -1, :], torch.ones(2, 6))
