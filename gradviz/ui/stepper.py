@@ -22,10 +22,10 @@ if TYPE_CHECKING:
     from gradviz.autograd.graph import Graph
     from gradviz.explain.steps import Step
 
-MODES = (
-    ("backward", "Backward, in PyTorch's engine order"),
-    ("recursive", "Backward, the lecture's recursion"),
-    ("forward", "Forward pass"),
+MODES = (  # key, title (short: the control row is full in presentation mode), tooltip
+    ("backward", "Backward (engine)", "Backward, in the order PyTorch's engine ran the nodes"),
+    ("recursive", "Backward (lecture)", "Backward, the lecture's recursion from a chosen node"),
+    ("forward", "Forward pass", "Forward, in the order the program computed the values"),
 )
 
 
@@ -47,8 +47,10 @@ class Stepper(QWidget):
         layout = QVBoxLayout(self)
         controls = QHBoxLayout()
         self.mode = QComboBox()
-        for key, title in MODES:
+        for index, (key, title, tip) in enumerate(MODES):
             self.mode.addItem(title, key)
+            self.mode.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
+        self.mode.setToolTip("What to step through")
         self.mode.currentIndexChanged.connect(lambda _: self.mode_changed.emit(self.current_mode))
         self.start_node = QComboBox()
         self.start_node.setToolTip("The node the lecture's recursion starts from")
