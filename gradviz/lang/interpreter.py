@@ -7,6 +7,7 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol
 
 import torch
@@ -27,7 +28,7 @@ from gradviz.lang.errors import ProgramError
 from gradviz.lang.expressions import ExpressionEvaluator
 from gradviz.lang.guard import AllocationGuard, OpObserver
 from gradviz.lang.limits import DEFAULT_LIMITS, Limits
-from gradviz.lang.module_sizes import layer_sizes
+from gradviz.lang.module_sizes import build_layer, layer_sizes
 from gradviz.lang.objects import BoundMethod, Fn
 from gradviz.lang.parser import Program, ScalarInput
 
@@ -332,32 +333,11 @@ class Interpreter(ExpressionEvaluator):
             return self.quietly(lambda: callee.impl(*args, **kwargs), node)
         if isinstance(callee, BoundMethod) and callee.qualname == "str.format":
             return self.quietly(lambda: callee(*args, **kwargs), node)
-        if isinstance(callee, Fn):
-            sizes = layer_sizes(callee.impl, args, kwargs)
-            if sizes is not None:
-                return self._build_layer(node, callee, args, kwargs, sizes)
+        sizes = layer_sizes(callee.impl, args, kwargs) if isinstance(callee, Fn) else None
+        if sizes is not None:  # a torch.nn layer checked once, then built unguarded
+            construct = partial(super().invoke, node, callee, args, kwargs)
+            return self.located(node, partial(build_layer, self.guard, sizes, construct))
         return super().invoke(node, callee, args, kwargs)
-
-    def _build_layer(
-        self,
-        node: ast.Call,
-        callee: Fn,
-        args: list[Any],
-        kwargs: dict[str, Any],
-        sizes: list[tuple[int, int]],
-    ) -> Any:
-        """A layer whose tensors are known from its arguments (module_sizes): checked once,
-        then built without the guard's Python call per op (~15 % of a 20-layer MLP's trace)."""
-        self.located(node, lambda: self.guard.check(sizes))
-        with self.guard.suspended():
-            layer = super().invoke(node, callee, args, kwargs)
-        made = [*layer.parameters(), *layer.buffers()]
-        actual = sorted((t.numel() for t in made), reverse=True)
-        allowed = sorted((n for n, _ in sizes), reverse=True)
-        if len(actual) > len(allowed) or any(a > b for a, b in zip(actual, allowed, strict=False)):
-            raise self.fail(node, "internal error: a layer made more than its size rule allows")
-        self.guard.adopt(made)
-        return layer
 
     def _backward(
         self, node: ast.Call, tensor: torch.Tensor, args: list[Any], kwargs: dict[str, Any]

@@ -7,10 +7,15 @@ import functools
 import inspect
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
+
+from gradviz.lang.errors import ProgramError
+
+if TYPE_CHECKING:
+    from gradviz.lang.guard import AllocationGuard
 
 Arguments = dict[str, Any]
 Rule = Callable[[Arguments], list[int] | None]  # element counts of the tensors made
@@ -125,3 +130,21 @@ def layer_sizes(cls: Any, args: list[Any], kwargs: dict[str, Any]) -> list[tuple
         return None
     element_size = (dtype or torch.get_default_dtype()).itemsize
     return [(n, element_size) for n in elements]
+
+
+def build_layer(
+    guard: AllocationGuard, sizes: list[tuple[int, int]], construct: Callable[[], nn.Module]
+) -> nn.Module:
+    """A layer whose tensors are bounded by `sizes` (layer_sizes): checked once, then built
+    without the guard's Python call per op (~15 % of a 20-layer MLP's trace) and counted by
+    the guard afterwards, like the tensors it saw made."""
+    guard.check(sizes)
+    with guard.suspended():
+        layer = construct()
+    made = [*layer.parameters(), *layer.buffers()]
+    actual = sorted((t.numel() for t in made), reverse=True)
+    allowed = sorted((n for n, _ in sizes), reverse=True)
+    if len(actual) > len(allowed) or any(a > b for a, b in zip(actual, allowed, strict=False)):
+        raise ProgramError("internal error: a layer made more than its size rule allows")
+    guard.adopt(made)
+    return layer
