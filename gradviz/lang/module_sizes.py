@@ -85,6 +85,34 @@ def _embedding(a: Arguments) -> list[int] | None:
     return None if rows is None or width is None else [rows * width]
 
 
+def _attention_tensors(width: int, kdim: int, vdim: int) -> list[int]:
+    """nn.MultiheadAttention's parameters: one packed q/k/v projection (or three where the
+    keys or values have their own width), its bias, the output projection, bias_k/bias_v."""
+    packed = (
+        [3 * width * width]
+        if kdim == vdim == width
+        else [width * width, width * kdim, width * vdim]
+    )
+    return [*packed, 3 * width, width * width, width, width, width]
+
+
+def _attention(a: Arguments) -> list[int] | None:
+    width = _count(a["embed_dim"])
+    kdim = width if a["kdim"] is None else _count(a["kdim"])
+    vdim = width if a["vdim"] is None else _count(a["vdim"])
+    if width is None or kdim is None or vdim is None or _count(a["num_heads"]) is None:
+        return None
+    return _attention_tensors(width, kdim, vdim)
+
+
+def _encoder_layer(a: Arguments) -> list[int] | None:
+    width, hidden = _count(a["d_model"]), _count(a["dim_feedforward"])
+    if width is None or hidden is None or _count(a["nhead"]) is None:
+        return None
+    feed_forward = [hidden * width, hidden, width * hidden, width]
+    return [*_attention_tensors(width, width, width), *feed_forward, *[width] * 4]
+
+
 RULES: dict[type[nn.Module], Rule] = {
     nn.Linear: _linear,
     nn.Bilinear: _bilinear,
@@ -96,6 +124,8 @@ RULES: dict[type[nn.Module], Rule] = {
     nn.LayerNorm: _layer_norm,
     nn.GroupNorm: _group_norm,
     nn.Embedding: _embedding,
+    nn.MultiheadAttention: _attention,
+    nn.TransformerEncoderLayer: _encoder_layer,
 }
 
 

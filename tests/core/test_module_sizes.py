@@ -42,6 +42,11 @@ CASES: list[tuple[type[nn.Module], tuple[Any, ...], dict[str, Any]]] = [
     (nn.GroupNorm, (4, 8), {"affine": False}),
     (nn.Embedding, (100, 16), {}),
     (nn.Embedding, (10, 3), {"padding_idx": 0}),
+    (nn.MultiheadAttention, (8, 2), {}),
+    (nn.MultiheadAttention, (8, 2), {"kdim": 3, "vdim": 5, "add_bias_kv": True}),
+    (nn.MultiheadAttention, (6, 3), {"bias": False, "batch_first": True}),
+    (nn.TransformerEncoderLayer, (8, 2), {"dim_feedforward": 16}),
+    (nn.TransformerEncoderLayer, (), {"d_model": 16, "nhead": 4, "batch_first": True}),
 ]
 
 
@@ -60,7 +65,7 @@ def test_the_rule_bounds_every_tensor_torch_makes(
     if largest:
         assert max(t.element_size() for t in largest if t.is_floating_point()) == predicted[0][1]
     # exact where no option makes it smaller (no groups, no dropped bias or statistics)
-    if not kwargs and cls not in (nn.BatchNorm1d, nn.BatchNorm2d):
+    if not kwargs and cls not in (nn.BatchNorm1d, nn.BatchNorm2d, nn.MultiheadAttention):
         assert made == allowed
 
 
@@ -88,6 +93,7 @@ def test_arguments_that_are_not_plain_sizes_have_no_rule(
 def test_layers_without_a_rule_have_none() -> None:
     assert layer_sizes(nn.ReLU, [], {}) is None
     assert layer_sizes(nn.LSTM, [3, 4], {}) is None
+    assert layer_sizes(nn.MultiheadAttention, [8, 2], {"kdim": 2.5}) is None
     assert layer_sizes(nn.Embedding, [3, 4], {"_weight": torch.ones(3, 4)}) is None
     assert layer_sizes(len, [[1]], {}) is None
 
@@ -100,6 +106,8 @@ def test_layers_without_a_rule_have_none() -> None:
         ("conv = nn.Conv2d(4096, 4096, 64)", 8),
         ("norm = nn.LayerNorm((100000, 100000))", 8),
         ("b = nn.Bilinear(10000, 10000, 1000)", 5),
+        ("t = nn.TransformerEncoderLayer(100000, 4, dim_feedforward=100)", 5),
+        ("a = nn.MultiheadAttention(100000, 4)", 5),
     ],
 )
 def test_an_oversized_layer_is_refused_at_its_place_before_allocation(
@@ -158,6 +166,8 @@ def test_no_guard_call_runs_inside_a_layer_with_a_rule(monkeypatch: pytest.Monke
 
     monkeypatch.setattr(guard_module.AllocationGuard, "__torch_dispatch__", counting)
     run_program(parse("a = nn.Linear(64, 64)"))
+    assert seen == []
+    run_program(parse("t = nn.TransformerEncoderLayer(16, 4, dim_feedforward=32)"))
     assert seen == []
     run_program(parse("r = nn.LSTM(3, 4)"))  # no rule: its constructor's ops are guarded
     assert seen
