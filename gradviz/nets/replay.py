@@ -127,7 +127,7 @@ class Replay:
                     return kept.with_coeffs(shared)
             result = compute(node, args)
             if memo is not None and isinstance(result, Affine) and result.coeffs is shared:
-                memo[node.id] = result
+                memo[node.id] = result.with_coeffs(shared)  # the parts, not this chunk's values
             return result
 
         def compute(node: GraphNode, args: list[Any]) -> Any:
