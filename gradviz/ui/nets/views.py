@@ -13,6 +13,8 @@ from gradviz.ui.lab.palette import RACER_COLOURS
 from gradviz.ui.log_axis import log_plot
 from gradviz.ui.nets.tasks import Snapshot
 
+# a dark, half-opaque box as the lab's legend has: curves that pass under it stay readable
+LEGEND_BOX = {"labelTextColor": "#ffffff", "brush": pg.mkBrush(0, 0, 0, 170)}
 CLASS_COLOURS = ("#E69F00", "#0072B2")  # Okabe–Ito orange (class 0) and blue (class 1)
 
 
@@ -95,13 +97,13 @@ class TrainingPlots(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.loss = log_plot(title="loss")
         self.loss.setLabel("bottom", "step")
-        self.loss.addLegend(offset=(-10, 10))
+        self.loss.addLegend(offset=(-10, 10), **LEGEND_BOX)
         self.batch = self.loss.plot(pen=pg.mkPen("#bbbbbb", width=1), name="batch")
         self.train = self.loss.plot(pen=pg.mkPen("#0072B2", width=3), name="training set")
         self.test = self.loss.plot(pen=pg.mkPen("#D55E00", width=3), name="test set")
         self.grads = log_plot(title="gradient norm ‖∂L/∂W‖ per layer (smoothed)")
         self.grads.setLabel("bottom", "step")
-        self.grads.addLegend(offset=(-10, 10))
+        self.grads.addLegend(offset=(-10, 10), **LEGEND_BOX)
         self._grad_curves: dict[str, pg.PlotDataItem] = {}
         for plot in (self.loss, self.grads):
             plot.setMouseEnabled(x=False, y=False)
