@@ -333,8 +333,7 @@ class Interpreter(ExpressionEvaluator):
             return self.quietly(lambda: callee.impl(*args, **kwargs), node)
         if isinstance(callee, BoundMethod) and callee.qualname == "str.format":
             return self.quietly(lambda: callee(*args, **kwargs), node)
-        sizes = layer_sizes(callee.impl, args, kwargs) if isinstance(callee, Fn) else None
-        if sizes is not None:  # a torch.nn layer checked once, then built unguarded
+        if isinstance(callee, Fn) and (sizes := layer_sizes(callee.impl, args, kwargs)):
             construct = partial(super().invoke, node, callee, args, kwargs)
             return self.located(node, partial(build_layer, self.guard, sizes, construct))
         return super().invoke(node, callee, args, kwargs)
