@@ -150,14 +150,15 @@ class Trainer:
         m.test_accuracy.append(test[1])
 
     def extent(self, margin: float = 0.15) -> tuple[float, float, float, float]:
+        """The plane the pictures cover: a square around the data (x and y drawn to one scale,
+        as Playground draws them, so a circle stays round and no strip of the view is left
+        empty), with `margin` of the wider side's span around it."""
         low, high = self.points.min(0).values, self.points.max(0).values
-        pad = (high - low) * margin
-        return (
-            float(low[0] - pad[0]),
-            float(high[0] + pad[0]),
-            float(low[1] - pad[1]),
-            float(high[1] + pad[1]),
-        )
+        centre = (low + high) / 2
+        span = float((high - low).max())
+        half = span * (0.5 + margin) if span > 0 else 1.0
+        cx, cy = float(centre[0]), float(centre[1])
+        return (cx - half, cx + half, cy - half, cy + half)
 
     def predict_grid(self, resolution: int = 96) -> tuple[torch.Tensor, tuple[float, ...]]:
         """The network's output over the data's window (rows are y): P(class 1) for a

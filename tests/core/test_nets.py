@@ -327,6 +327,23 @@ def test_evaluation_gradient_norms_and_the_decision_grid() -> None:
     }
 
 
+def test_the_pictures_cover_a_square_around_all_the_data() -> None:
+    """Two moons are twice as wide as tall: the window is a square (one scale on both axes)
+    holding every point with a margin, centred on the data."""
+    trainer = Trainer(TRAINED)
+    x0, x1, y0, y1 = trainer.extent()
+    assert x1 - x0 == pytest.approx(y1 - y0)
+    low, high = trainer.points.min(0).values, trainer.points.max(0).values
+    assert x0 < float(low[0]) and float(high[0]) < x1
+    assert y0 < float(low[1]) and float(high[1]) < y1
+    assert (x0 + x1) / 2 == pytest.approx(float(low[0] + high[0]) / 2)
+    assert (y0 + y1) / 2 == pytest.approx(float(low[1] + high[1]) / 2)
+    wider = float((high - low).max())
+    assert x1 - x0 == pytest.approx(wider * 1.3)
+    trainer.points = torch.zeros_like(trainer.points)  # every point at one spot: still a plane
+    assert trainer.extent() == (-1.0, 1.0, -1.0, 1.0)
+
+
 def test_the_graph_of_one_training_step() -> None:
     graph = trace(program(TRAINED)).graph
     params = {n.param_path for n in graph.nodes if n.kind == "param"}
