@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gradviz import __version__
+from gradviz import __version__, dynamo_stand_in
 from gradviz.heap import keep_freed_memory
 
 if TYPE_CHECKING:
@@ -310,6 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     argv = list(sys.argv[1:] if argv is None else argv)
     keep_freed_memory()  # a trace, a landscape or a basin map reuses freed memory
+    dynamo_stand_in.install()  # a program's first optimizer: no 1–2 s import of torch._dynamo
     try:
         if argv and argv[0] in SUBCOMMANDS:
             args = _subcommand_parser().parse_args(_join_negative_values(argv))

@@ -189,7 +189,6 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
             self.canvas.set_message("Tracing…")
         self.statusBar().showMessage("PyTorch loaded", 3000)
         self.torch_ready.emit()
-        QTimer.singleShot(2000, _prewarm_optimizers)
 
     # -- the document ----------------------------------------------------------------------------
     def set_document(self, document: Document) -> None:
@@ -342,16 +341,3 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
             self.network.shutdown()
         self.autosaver.discard()
         event.accept()
-
-
-def _prewarm_optimizers() -> None:
-    """torch.optim imports torch._dynamo (about two seconds) the first time an optimizer is
-    made; do that in the background so the optimizer lab's first race is quick."""
-    import threading
-
-    def warm() -> None:
-        import torch
-
-        torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
-
-    threading.Thread(target=warm, name="gradviz-prewarm", daemon=True).start()
