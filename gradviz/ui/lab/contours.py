@@ -9,6 +9,8 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
+from gradviz.optim.contours import Contour
+
 
 class ContourLines(pg.GraphicsObject):  # type: ignore[misc]
     """Isolines of a row-major grid in its pixel coordinates (parent it to the ImageItem)."""
@@ -20,18 +22,18 @@ class ContourLines(pg.GraphicsObject):  # type: ignore[misc]
         self.path = QPainterPath()
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
-    def set_data(self, values: np.ndarray, levels: list[float]) -> None:
-        """values: rows are y (as the image shows them); NaN must be filled beforehand."""
+    def set_data(self, contours: list[Contour]) -> None:
+        """Lines in the image's pixel coordinates (gradviz.optim.contours, made in a worker)."""
         self.prepareGeometryChange()
-        columns_first = values.T  # pyqtgraph's isocurve takes [x, y]
         self.levels, self.path = [], QPainterPath()
-        for level in levels:
+        for contour in contours:
             path = QPainterPath()
-            for line in pg.isocurve(columns_first, level, connected=True, extendToEdge=True):
-                path.moveTo(*line[0])
-                for point in line[1:]:
-                    path.lineTo(*point)
-            self.levels.append((float(level), path))
+            if contour.lines:
+                points = np.concatenate(contour.lines)
+                connect = np.ones(len(points), dtype=bool)
+                connect[np.cumsum([len(line) for line in contour.lines]) - 1] = False
+                path = pg.arrayToQPath(points[:, 0], points[:, 1], connect=connect)
+            self.levels.append((contour.level, path))
             self.path.addPath(path)
         self.update()
 

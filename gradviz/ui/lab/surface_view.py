@@ -11,11 +11,11 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
+from gradviz.optim.contours import Contour, contour_lines
 from gradviz.ui.lab.contours import ContourLines
 from gradviz.ui.lab.palette import MARKERS
 from gradviz.ui.lab.trail import kept_indices, shown_points
 
-CONTOURS = 12
 SURFACE_COLOURS = "CET-L2"  # perceptually linear grey, 28 → 240
 
 
@@ -28,6 +28,7 @@ class GridImage:
     log_scale: bool
     seconds: float
     device: str
+    contours: list[Contour] | None = None  # made with the grid in its worker; else when shown
 
 
 @dataclass
@@ -139,9 +140,9 @@ class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
         self.image.setRect(_pixel_rect(grid.window, values.shape))
         self.bar.setLevels((low, high))
         self.bar.axis.setLabel("log₁₀(f − min)" if grid.log_scale else "f")
-        filled = np.nan_to_num(values, nan=high)
-        levels = np.linspace(low, high, CONTOURS + 2)[1:-1]
-        self.contours.set_data(filled, [float(v) for v in levels])
+        self.contours.set_data(
+            grid.contours if grid.contours is not None else contour_lines(values)
+        )
         self.minima.setData([p[0] for p in minima], [p[1] for p in minima])
         if reset_view:
             self._quiet = True

@@ -78,12 +78,15 @@ def grid_task(
     device: str,
 ) -> Callable[[threading.Event], GridOutcome]:
     def run(cancel: threading.Event) -> GridOutcome:
+        from gradviz.optim.contours import contour_lines
         from gradviz.optim.grid import colour_values, evaluate_grid
 
         surface = make_surface(name, source, device)
         grid = evaluate_grid(surface, window, min(resolution, surface.max_grid), device)
         colours = colour_values(grid, surface.log_scale, surface.lowest).numpy()
-        image = GridImage(colours, grid.extent, surface.log_scale, grid.seconds, device)
+        image = GridImage(
+            colours, grid.extent, surface.log_scale, grid.seconds, device, contour_lines(colours)
+        )
         minima = [(m.x, m.y) for m in surface.minima]
         return image, minima, surface
 
