@@ -302,3 +302,29 @@ def test_the_network_landscape_surface(qtbot, window) -> None:  # type: ignore[n
     lab.set_program(window.editor.toPlainText())
     qtbot.waitUntil(lambda: "torch.nn parameters" in lab.status.text(), timeout=TIMEOUT)
     assert lab.view.image.image.shape == (61, 61)
+
+
+def test_contour_lines_are_made_off_the_ui_thread(qtbot, lab, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The lab's grids arrive with their contour lines, made in the lab's worker: the UI
+    thread only draws them (pyqtgraph's isocurve on it froze the window for seconds)."""
+    import threading
+
+    import gradviz.optim.contours as contours
+
+    threads: list[str] = []
+    made = contours.contour_lines
+
+    def recording(*args, **kwargs):  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread().name)
+        return made(*args, **kwargs)
+
+    monkeypatch.setattr(contours, "contour_lines", recording)
+    monkeypatch.setattr("gradviz.ui.lab.surface_view.contour_lines", recording)
+    with qtbot.waitSignal(lab.grid_shown, timeout=TIMEOUT):
+        lab.surface.setCurrentIndex(lab.surface.findData("himmelblau"))
+    assert threads and threading.main_thread().name not in threads
+    shown = lab.view.image.image
+    levels = [level for level, _ in lab.view.contours.levels]
+    finite = shown[np.isfinite(shown)]
+    assert levels == pytest.approx(list(np.linspace(finite.min(), finite.max(), 14)[1:-1]))
+    assert all(not path.isEmpty() for _, path in lab.view.contours.levels)
