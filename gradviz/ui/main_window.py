@@ -189,6 +189,7 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
             self.canvas.set_message("Tracing…")
         self.statusBar().showMessage("PyTorch loaded", 3000)
         self.torch_ready.emit()
+        _import_plotting_in_background()
 
     # -- the document ----------------------------------------------------------------------------
     def set_document(self, document: Document) -> None:
@@ -341,3 +342,15 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
             self.network.shutdown()
         self.autosaver.discard()
         event.accept()
+
+
+def _import_plotting_in_background() -> None:
+    """pyqtgraph takes 0.2–0.4 s to import; the lab, the Network tab and the inspector's
+    heatmap need it first on the UI thread, which then froze for that long. Imported here in a
+    thread instead (it builds no widget at import), the UI thread only shares the interpreter."""
+    import threading
+
+    def load() -> None:
+        import pyqtgraph  # noqa: F401
+
+    threading.Thread(target=load, name="gradviz-import-plots", daemon=True).start()
