@@ -142,6 +142,55 @@ def big_graph(window) -> None:  # type: ignore[no-untyped-def]
     )
 
 
+def ui_thread_stalls(window) -> None:  # type: ignore[no-untyped-def]
+    """The longest the UI thread went without handling its events (a 5 ms timer's worst gap)
+    while each action's work ran: what a user feels as a frozen window."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from programs import PROGRAMS
+
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.timeout.connect(tick)
+    timer.start(5)
+
+    def measure(label: str, action, settle_ms: int) -> None:  # type: ignore[no-untyped-def]
+        gaps.clear()
+        last[0] = time.perf_counter()
+        action()
+        loop = QEventLoop()
+        QTimer.singleShot(settle_ms, loop.quit)
+        loop.exec()
+        print(f"  {label:<44} worst UI-thread gap {max(gaps, default=0) * 1000:6.0f} ms")
+
+    transformer = next(p for p in PROGRAMS if p.name == "transformer-layer").source
+    print("UI thread while work runs in workers:")
+    measure("show the transformer layer (tensor tables)", lambda: window.editor.setPlainText(
+        transformer), 4000)  # fmt: skip
+    measure("retrace it with another seed", lambda: window.editor.setPlainText(
+        transformer.replace("manual_seed(0)", "manual_seed(1)")), 3000)  # fmt: skip
+    lab = window.open_lab()
+    loop = QEventLoop()
+    QTimer.singleShot(4000, loop.quit)
+    loop.exec()
+    measure("lab: switch to Himmelblau (new 2D grid)", lambda: lab.surface.setCurrentIndex(
+        lab.surface.findData("himmelblau")), 4000)  # fmt: skip
+    def zoom() -> None:
+        lab.view.getViewBox().scaleBy((0.5, 0.5))
+        lab.view._range_timer.start()  # what a wheel zoom starts: a grid at the new view
+
+    measure("lab: zoom in (grid at the view's resolution)", zoom, 4000)
+    measure("lab: race animating", lab.play, 3000)
+    measure("open the Network tab", window.open_network, 4000)
+    timer.stop()
+
+
 def main() -> None:
     startup()
     app = QApplication.instance() or QApplication([])
@@ -162,6 +211,7 @@ def main() -> None:
     new_node(window)
     slider_rate(window)
     big_graph(window)
+    ui_thread_stalls(window)
     window.document.dirty = False
     window.close()
     app.quit()
