@@ -181,6 +181,7 @@ def ui_thread_stalls(window) -> None:  # type: ignore[no-untyped-def]
     loop.exec()
     measure("lab: switch to Himmelblau (new 2D grid)", lambda: lab.surface.setCurrentIndex(
         lab.surface.findData("himmelblau")), 4000)  # fmt: skip
+
     def zoom() -> None:
         lab.view.getViewBox().scaleBy((0.5, 0.5))
         lab.view._range_timer.start()  # what a wheel zoom starts: a grid at the new view
