@@ -71,11 +71,16 @@ DANGEROUS_NAMES = {
 }
 
 
+POSITION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
+
+
 def _position(node: ast.AST) -> tuple[float, ...]:
     """Source order, innermost first; nodes without a position (contexts) are checked last."""
+    values = [getattr(node, attr, None) for attr in POSITION]
+    # (column 0 is a position: `def f(t):` is checked before its argument `t`)
     return tuple(
-        getattr(node, attr, None) or (0 if attr.startswith("end") else math.inf)
-        for attr in ("lineno", "col_offset", "end_lineno", "end_col_offset")
+        (0 if attr.startswith("end") else math.inf) if value is None else value
+        for attr, value in zip(POSITION, values, strict=True)
     )
 
 

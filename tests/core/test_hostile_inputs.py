@@ -33,6 +33,8 @@ HOSTILE = [
     ("xs = [i * 2 for i in range(3)]", 1, 6, "comprehension"),
     ("while True:\n    pass", 1, 1, "while"),
     ("def f():\n    return 1", 1, 1, "functions"),
+    ("def f(t):\n    return t * 2", 1, 1, "functions"),
+    ("def f(t=2): return t", 1, 1, "functions"),
     ("class A:\n    pass", 1, 1, "classes"),
     ("big = torch.ones(100000, 100000)", 1, 7, "elements"),
     ("a = torch.zeros(1000000)\nb = a.expand(1000000, 1000000).contiguous()", 2, 5, "elements"),
