@@ -65,7 +65,9 @@ class _LoadedAlready(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def find_spec(
         self, fullname: str, path: Any, target: types.ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
-        module = sys.modules.get(fullname) if fullname.startswith(NAME + ".") else None
+        if target is not None or not fullname.startswith(NAME + "."):
+            return None  # (importlib.reload passes its module as target: a real reload)
+        module = sys.modules.get(fullname)
         if module is None:
             return None
         self.own_specs[fullname] = getattr(module, "__spec__", None)
