@@ -20,6 +20,7 @@ from gradviz.ui.lab.plots import RacePlots
 from gradviz.ui.lab.surface_view import GridImage, SurfaceView
 from gradviz.ui.lab.tasks import BasinResult, RaceResult, basins_task, grid_task, race_task
 from gradviz.ui.lab.worker import LabWorker
+from gradviz.ui.type_size import fit_to_contents
 
 if TYPE_CHECKING:
     from gradviz.ui.lab.surface3d import Surface3D
@@ -79,7 +80,7 @@ class LabWidget(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(controls)
-        scroll.setMinimumWidth(430)
+        fit_to_contents(scroll)
 
         self.view = SurfaceView()
         self.view.start_chosen.connect(self.set_start)

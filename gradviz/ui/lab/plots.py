@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gradviz.ui.lab.surface_view import Path
 from gradviz.ui.log_axis import log_plot
+from gradviz.ui.type_size import follow_type_size
 
 
 class RacePlots(QWidget):
@@ -23,6 +24,7 @@ class RacePlots(QWidget):
         self.distance.setLabel("bottom", "step")
         for plot in (self.loss, self.distance):
             plot.setMouseEnabled(x=False, y=False)
+            follow_type_size(plot)
             layout.addWidget(plot)
         self._loss_curves: list[pg.PlotDataItem] = []
         self._distance_curves: list[pg.PlotDataItem] = []

@@ -27,6 +27,7 @@ from gradviz.ui.nets.landscape_view import LandscapePanel
 from gradviz.ui.nets.neurons import NeuronView
 from gradviz.ui.nets.tasks import Snapshot, setup_task, train_task
 from gradviz.ui.nets.views import DecisionView, TrainingPlots
+from gradviz.ui.type_size import fit_to_contents
 
 READ_BACK_MS = 400  # after the last keystroke in the editor
 
@@ -58,7 +59,7 @@ class NetworkWidget(QWidget):
         scroll = QScrollArea()
         scroll.setWidget(self.builder)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(380)
+        fit_to_contents(scroll)
 
         self.banner = QLabel("")
         self.banner.setWordWrap(True)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from gradviz.ui.lab.palette import RACER_COLOURS
 from gradviz.ui.log_axis import log_plot
 from gradviz.ui.nets.tasks import Snapshot
+from gradviz.ui.type_size import follow_type_size
 
 # a dark, half-opaque box as the lab's legend has: curves that pass under it stay readable
 LEGEND_BOX = {"labelTextColor": "#ffffff", "brush": pg.mkBrush(0, 0, 0, 170)}
@@ -107,6 +108,7 @@ class TrainingPlots(QWidget):
         self._grad_curves: dict[str, pg.PlotDataItem] = {}
         for plot in (self.loss, self.grads):
             plot.setMouseEnabled(x=False, y=False)
+            follow_type_size(plot)
             layout.addWidget(plot)
 
     def show_snapshot(self, shot: Snapshot) -> None:
