@@ -33,6 +33,11 @@ class _OnFontChange(QObject):
         return False
 
 
+def on_font_change(widget: QWidget, react: Callable[[], None]) -> None:
+    """Call `react` after every change of `widget`'s type size (a theme switch)."""
+    _OnFontChange(widget, react)
+
+
 def _restyle(plot: pg.PlotWidget) -> None:
     size = text_size()
     item = plot.getPlotItem()
@@ -53,7 +58,7 @@ def follow_type_size(plot: pg.PlotWidget) -> pg.PlotWidget:
     """`plot`'s title and legend (including entries added later) in the application's type
     size, now and after every theme change."""
     _restyle(plot)
-    _OnFontChange(plot, lambda: _restyle(plot))
+    on_font_change(plot, lambda: _restyle(plot))
     return plot
 
 
@@ -71,5 +76,5 @@ def fit_to_contents(panel: QScrollArea) -> QScrollArea:
         )
 
     fit()
-    _OnFontChange(panel, fit)
+    on_font_change(panel, fit)
     return panel

@@ -9,6 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor
 
 from gradviz.ui.nets.tasks import Snapshot
+from gradviz.ui.type_size import on_font_change, text_size
 
 MAX_UNITS = 16  # per layer; wider layers show their first units and say how many are left
 
@@ -25,6 +26,10 @@ class NeuronView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         self.images: dict[str, list[pg.ImageItem]] = {}
         self._shape: tuple[tuple[str, int], ...] | None = None  # layers and their widths
         self._colours = _unit_colours()
+        on_font_change(self, self._rebuild_at_next_picture)  # labels in the new type size
+
+    def _rebuild_at_next_picture(self) -> None:
+        self._shape = None
 
     def show_snapshot(self, shot: Snapshot) -> None:
         neurons = shot.neurons
@@ -44,11 +49,13 @@ class NeuronView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         self.images = {}
         self._shape = shape
         if not shape:
-            self.addLabel("This network has no hidden layers: add one in the builder.")
+            self.addLabel(
+                "This network has no hidden layers: add one in the builder.", size=text_size()
+            )
         for column, (name, units) in enumerate(shape):
             shown = min(units, MAX_UNITS)
             more = f" (first {shown})" if units > shown else ""
-            self.addLabel(f"{name}<br>{units} units{more}", row=0, col=column)
+            self.addLabel(f"{name}<br>{units} units{more}", row=0, col=column, size=text_size())
             self.images[name] = []
             for row in range(shown):
                 box = self.addViewBox(row=row + 1, col=column, lockAspect=True, enableMouse=False)

@@ -102,7 +102,7 @@ class TrainingPlots(QWidget):
         self.batch = self.loss.plot(pen=pg.mkPen("#bbbbbb", width=1), name="batch")
         self.train = self.loss.plot(pen=pg.mkPen("#0072B2", width=3), name="training set")
         self.test = self.loss.plot(pen=pg.mkPen("#D55E00", width=3), name="test set")
-        self.grads = log_plot(title="gradient norm ‖∂L/∂W‖ per layer (smoothed)")
+        self.grads = log_plot(title="‖∂L/∂W‖ per layer, smoothed")  # short: 14 pt must fit
         self.grads.setLabel("bottom", "step")
         self.grads.addLegend(offset=(-10, 10), **LEGEND_BOX)
         self._grad_curves: dict[str, pg.PlotDataItem] = {}
