@@ -375,8 +375,9 @@ def _nonfinite_all(values: list[torch.Tensor | float | None]) -> list[bool]:
 
 def mark_nonfinite(graph: Graph) -> None:
     """Flag NaN/Inf values and gradients, and the node where each first appears."""
-    value_flags = _nonfinite_all([node.value for node in graph.nodes])
-    grad_flags = _nonfinite_all([node.grad for node in graph.nodes])
+    count = len(graph.nodes)
+    flags = _nonfinite_all([n.value for n in graph.nodes] + [n.grad for n in graph.nodes])
+    value_flags, grad_flags = flags[:count], flags[count:]  # one fused pass over both
     for node, bad_value, bad_grad in zip(graph.nodes, value_flags, grad_flags, strict=True):
         node.nonfinite_value = bad_value
         node.nonfinite_grad = bad_grad
