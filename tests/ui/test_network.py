@@ -150,6 +150,45 @@ def test_loss_landscape_of_the_trained_weights(qtbot, network) -> None:  # type:
     assert len(panel.view.paths) == 1 and len(panel.view.paths[0].points) >= 3
 
 
+def _bce_of_plain_loop(steps: int) -> float:
+    model, _ = plain_loop(TRAINED, steps)
+    torch.manual_seed(TRAINED.seed)
+    x, y, target = reference_data("moons", 120, 0.1)
+    model.eval()
+    with torch.no_grad():
+        out = model(torch.stack([x, y, x * y], dim=1)[30:])
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(out, target[30:, None])
+    return loss.item()
+
+
+def test_opening_the_landscape_tab_computes_it(qtbot, network) -> None:  # type: ignore[no-untyped-def]
+    """No empty plot behind a Compute button: the tab computes the landscape at the weights
+    when opened, again when training moved them while paused, and not when nothing changed."""
+    panel = network.landscape
+    panel.grid.setValue(7)
+    with qtbot.waitSignal(network.snapshot_shown, timeout=TIMEOUT):
+        network.train(10)
+    network.views.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=TIMEOUT)
+    assert panel.computed_at == 10 and not network.playing
+    assert panel.result.center == pytest.approx(_bce_of_plain_loop(10), abs=1e-6)
+    first = panel.result
+    network.views.setCurrentIndex(0)
+    network.views.setCurrentWidget(panel)
+    qtbot.wait(300)
+    assert panel.result is first  # the same weights: nothing recomputed
+    network.views.setCurrentIndex(0)
+    with qtbot.waitSignal(network.snapshot_shown, timeout=TIMEOUT):
+        network.train(5)
+    network.views.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: panel.computed_at == 15, timeout=TIMEOUT)
+    assert panel.result.center == pytest.approx(_bce_of_plain_loop(15), abs=1e-6)
+    with qtbot.waitSignal(network.snapshot_shown, timeout=TIMEOUT):  # a step, tab in view
+        network.train(3)
+    qtbot.waitUntil(lambda: panel.computed_at == 18, timeout=TIMEOUT)
+    assert panel.result.center == pytest.approx(_bce_of_plain_loop(18), abs=1e-6)
+
+
 @pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="the 3D view needs Xvfb")
 def test_the_landscape_in_3d_under_xvfb(tmp_path: Path) -> None:
     out = tmp_path / "landscape3d.png"

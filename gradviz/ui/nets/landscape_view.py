@@ -84,7 +84,7 @@ class LandscapePanel(QWidget):
         self.span.setValue(1.0)
         self.span.setPrefix("span ±")
         self.compute = QPushButton("Compute")
-        self.compute.clicked.connect(self.request)
+        self.compute.clicked.connect(lambda: self.request())
         self.label = QLabel("Compute the loss over the whole training set around the weights.")
         self.label.setWordWrap(True)
         self.view = SurfaceView()
@@ -125,10 +125,13 @@ class LandscapePanel(QWidget):
     def _mode_changed(self) -> None:
         self.span.setEnabled(self.mode.currentData() == "random")
 
-    def request(self) -> None:
+    def request(self, pause: bool = True) -> None:
+        """Compute the landscape at the current weights (pausing training: Compute's click;
+        opening the tab computes without stopping it)."""
         if "trainer" not in self.owner.holder:
             return
-        self.owner.pause()
+        if pause:
+            self.owner.pause()
         self.label.setText("computing…")
         task = landscape_task(
             self.owner.holder, str(self.mode.currentData()), self.grid.value(), self.span.value()

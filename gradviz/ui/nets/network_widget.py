@@ -213,6 +213,17 @@ class NetworkWidget(QWidget):
     def _view_changed(self) -> None:
         if self._want_neurons() and not self.playing and "trainer" in self.holder:
             self.train(0)  # a picture of the units as they are now
+        self._refresh_landscape()
+
+    def _refresh_landscape(self) -> None:
+        """The landscape tab, when shown, at the weights as they are: on opening it, and
+        whenever training stops (pause, a step, an epoch) with other weights than it shows."""
+        panel = self.landscape
+        if self.views.currentWidget() is not panel or "trainer" not in self.holder:
+            return
+        step = self.shot.step if self.shot is not None else 0
+        if panel.result is None or (not self.playing and panel.computed_at != step):
+            panel.request(pause=False)
 
     def train_epoch(self) -> None:
         trainer = self.holder.get("trainer")
@@ -243,6 +254,8 @@ class NetworkWidget(QWidget):
             self.snapshot_shown.emit()
             if self.playing:
                 self.train(None)
+            else:
+                self._refresh_landscape()
         else:
             self.landscape.on_done(channel, result)
 
