@@ -80,6 +80,10 @@ class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
         self.image.setColorMap(self.colour_map)
         self.bar = pg.ColorBarItem(colorMap=self.colour_map, interactive=False, width=14)
         self.bar.setImageItem(self.image, insert_in=self.getPlotItem())
+        # plain numbers: an axis of log₁₀ losses or of steps along a direction read
+        # "(x0.001)" with pyqtgraph's SI prefixes
+        for axis in (self.getAxis("bottom"), self.getAxis("left"), self.bar.axis):
+            axis.enableAutoSIPrefix(False)
         # faint blue contour lines: visible on dark and light grey; placed as the image is
         self.contours = ContourLines(pg.mkPen(20, 60, 140, 110, width=1))
         self.contours.setParentItem(self.image)
