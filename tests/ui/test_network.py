@@ -124,6 +124,18 @@ def test_absurd_settings_and_bad_csv_files(qtbot, network, tmp_path: Path) -> No
     np.testing.assert_allclose(shown, sorted((a, b) for a, b, _ in rows), atol=1e-6)
 
 
+def _bce_of_plain_loop(steps: int) -> float:
+    """The training-set loss of a plain PyTorch loop after `steps` steps."""
+    model, _ = plain_loop(TRAINED, steps)
+    torch.manual_seed(TRAINED.seed)
+    x, y, target = reference_data("moons", 120, 0.1)
+    model.eval()
+    with torch.no_grad():
+        out = model(torch.stack([x, y, x * y], dim=1)[30:])
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(out, target[30:, None])
+    return loss.item()
+
+
 def test_loss_landscape_of_the_trained_weights(qtbot, network) -> None:  # type: ignore[no-untyped-def]
     with qtbot.waitSignal(network.snapshot_shown, timeout=TIMEOUT):
         network.train(40)
@@ -133,32 +145,15 @@ def test_loss_landscape_of_the_trained_weights(qtbot, network) -> None:  # type:
         panel.request()
     result = panel.result
     assert result is not None and result.losses.shape == (7, 7)
-    model, _ = plain_loop(TRAINED, 40)
-    torch.manual_seed(TRAINED.seed)
-    x, y, target = reference_data("moons", 120, 0.1)
-    model.eval()
-    with torch.no_grad():
-        out = model(torch.stack([x, y, x * y], dim=1)[30:])
-        expected = torch.nn.functional.binary_cross_entropy_with_logits(out, target[30:, None])
-    assert result.center == pytest.approx(expected.item(), abs=1e-6)
-    assert float(result.losses[3, 3]) == pytest.approx(expected.item(), abs=1e-5)
+    expected = _bce_of_plain_loop(40)
+    assert result.center == pytest.approx(expected, abs=1e-6)
+    assert float(result.losses[3, 3]) == pytest.approx(expected, abs=1e-5)
     assert "step 40" in panel.label.text()
     panel.mode.setCurrentIndex(panel.mode.findData("pca"))
     with qtbot.waitSignal(network.worker.done, timeout=TIMEOUT):
         panel.request()
     assert panel.result.directions == "PCA of the trajectory"
     assert len(panel.view.paths) == 1 and len(panel.view.paths[0].points) >= 3
-
-
-def _bce_of_plain_loop(steps: int) -> float:
-    model, _ = plain_loop(TRAINED, steps)
-    torch.manual_seed(TRAINED.seed)
-    x, y, target = reference_data("moons", 120, 0.1)
-    model.eval()
-    with torch.no_grad():
-        out = model(torch.stack([x, y, x * y], dim=1)[30:])
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(out, target[30:, None])
-    return loss.item()
 
 
 def test_opening_the_landscape_tab_computes_it(qtbot, network) -> None:  # type: ignore[no-untyped-def]
