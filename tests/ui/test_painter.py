@@ -42,3 +42,33 @@ def test_shapes_are_drawn_at_every_scale_and_kept_paths_draw_the_same(qapp) -> N
     assert outline > 100
     assert _ink([BOX], 0.01, cached=True) == outline
     assert _ink([BOX, LABEL], 1.0, cached=True) == _ink([BOX, LABEL], 1.0)
+
+
+def test_an_items_bounds_hold_every_shape_it_paints(qapp) -> None:  # type: ignore[no-untyped-def]
+    """The bounds come from the shapes' points (no path built): they must still hold each
+    path, curved edges and ellipses included, for every item of a real laid-out graph."""
+    from gradviz.autograd.tracer import trace
+    from gradviz.render.dot import RenderOptions
+    from gradviz.render.scene import layout_scene
+    from gradviz.ui.painter import bounds, shape_path
+
+    source = (
+        "x = torch.randn(4, 3, requires_grad=True)\nw = torch.randn(3, 2, requires_grad=True)\n"
+        "h = torch.tanh(x @ w)\nloss = (h * h).sum() + h.mean() * 2.0\n"
+    )
+    scene = layout_scene(trace(source).graph, RenderOptions())
+    kinds = set()
+    for item in [*scene.nodes.values(), *scene.edges, scene.graph]:
+        rect = bounds(item.drawables, margin=0.0)
+        for drawable in item.drawables:
+            if isinstance(drawable, Shape):
+                kinds.add(drawable.kind)
+                inner = shape_path(drawable).boundingRect()  # (a straight edge: width 0)
+                inside = (
+                    rect.left() - 1e-6 <= inner.left() <= inner.right() <= rect.right() + 1e-6
+                    and rect.top() - 1e-6 <= inner.top() <= inner.bottom() <= rect.bottom() + 1e-6
+                )
+                assert inside, (item.key, inner, rect)
+    assert {"bezier", "polygon"} <= kinds
+    ellipse = Shape("ellipse", ((50.0, 20.0), (30.0, 10.0)), False, "#000000", "#ffffff")
+    assert bounds([ellipse], margin=0.0) == shape_path(ellipse).boundingRect()
