@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export QT_QPA_PLATFORM=offscreen
+export HYPOTHESIS_PROFILE=ci  # the same examples every run (tests/core/conftest.py)
 
 echo "== ruff"
 .venv/bin/ruff check gradviz tests benchmarks

@@ -18,3 +18,10 @@ class _BlockQt(importlib.abc.MetaPathFinder):
 
 if os.environ.get("GRADVIZ_BLOCK_QT") == "1":
     sys.meta_path.insert(0, _BlockQt())
+
+# CI (scripts/test.sh sets HYPOTHESIS_PROFILE=ci) draws the same examples every run, so a change
+# lands or not on its own merits; a plain `pytest` keeps drawing new ones, and finding bugs.
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("ci", derandomize=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
