@@ -26,7 +26,7 @@ from gradviz.lang.catalog import (
 )
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.expressions import ExpressionEvaluator
-from gradviz.lang.guard import AllocationGuard, OpObserver
+from gradviz.lang.guard import AllocationGuard, Cancelled, OpObserver
 from gradviz.lang.limits import DEFAULT_LIMITS, Limits
 from gradviz.lang.module_sizes import build_layer, layer_sizes
 from gradviz.lang.objects import BoundMethod, Fn
@@ -182,6 +182,8 @@ class Interpreter(ExpressionEvaluator):
 
     # -- statements -----------------------------------------------------------------------------
     def execute(self, stmt: ast.stmt) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise Cancelled()  # here too: a loop of prints or plain numbers runs no torch op
         self.step(stmt)
         handler = self._statements.get(type(stmt))
         if handler is None:

@@ -152,6 +152,29 @@ def test_cancel_stops_a_running_program() -> None:
     timer.cancel()
 
 
+@pytest.mark.parametrize(
+    "loop",
+    [
+        "x = 2.0\nfor i in range(100000):\n    print(i, x)",  # a tensor's text, no torch op
+        "s = 0\nfor i in range(100000):\n    for j in range(9):\n        s = s + i * j",
+    ],
+    ids=["prints", "plain numbers"],
+)
+def test_cancel_stops_a_loop_that_runs_no_torch_op(loop: str) -> None:
+    """The guard sees cancellation at each torch op; a loop of prints or of plain numbers runs
+    none (the first took 15 s to notice: the app's next trace waited for it)."""
+    import threading
+
+    cancel = threading.Event()
+    timer = threading.Timer(0.3, cancel.set)
+    timer.start()
+    start = time.perf_counter()
+    with pytest.raises(ProgramError, match="cancelled"):
+        run_program(parse(loop), cancel=cancel, on_print=lambda text: None)
+    assert time.perf_counter() - start < 3
+    timer.cancel()
+
+
 def test_errors_carry_one_based_columns_for_non_ascii_lines() -> None:
     with pytest.raises(ProgramError) as info:
         trace("é = 2.0\nz = é * undefined_name")
