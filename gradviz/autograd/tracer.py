@@ -20,12 +20,13 @@ from gradviz.autograd.recorder import ForwardRecorder
 from gradviz.autograd.walk import is_leaf_node, reachable, saved_tensors
 from gradviz.lang.interpreter import Interpreter, RunResult
 from gradviz.lang.limits import DEFAULT_LIMITS, Limits
-from gradviz.lang.parser import Program, parse_cached
+from gradviz.lang.parser import Program, changed_numbers, parse_cached
 
 NO_GRAD_NOTE = (
     "No tensor in this program requires grad, so autograd recorded nothing to draw. "
     "Create a leaf with requires_grad=True (or write `x = 2.0`) to see the graph."
 )
+NO_TENSOR_NOTE = "The program made no tensor to draw."
 SEED_ONES_NOTE = (
     "The output is not a scalar: gradients are of the sum of its elements "
     "(backward seeded with ones)."
@@ -127,7 +128,7 @@ class Tracer:
         if self.graph is not None:
             return self.graph
         if output is None:
-            return Graph([], [], None, [], self.device, ["The program made no tensor to draw."])
+            return Graph([], [], None, [], self.device, [NO_TENSOR_NOTE])
         if not output.requires_grad:
             node = GraphNode(
                 "n0", "const", None, self.names.name_of(output), output.detach().clone()
@@ -166,7 +167,22 @@ def trace(
     with _collection_paused(), tracer.scopes.installed():
         run = interpreter.run()
         graph = tracer.finish(run.output)
+    if graph.notes == [NO_TENSOR_NOTE]:
+        graph.notes = [NO_TENSOR_NOTE + _changed_number_hint(parsed)]
     return TraceResult(graph, run, parsed)
+
+
+def _changed_number_hint(program: Program) -> str:
+    """Why a number the user wrote made no tensor: `x = 2.0` assigned again is no input."""
+    changed = changed_numbers(program.tree)
+    if not changed:
+        return ""
+    name, value, line = changed[0]
+    return (
+        f" `{name} = {value!r}` (line {line}) is not a scalar input, because the program "
+        f"assigns `{name}` again: it stays a plain Python number. To follow it through "
+        f"autograd, write `{name} = torch.tensor({value!r}, requires_grad=True)`."
+    )
 
 
 _pause_lock = threading.Lock()

@@ -111,6 +111,19 @@ def input_statements(tree: ast.Module) -> dict[int, tuple[str, float]]:
     return found
 
 
+def changed_numbers(tree: ast.Module) -> list[tuple[str, float, int]]:
+    """(name, value, line) of each top-level `x = 2.0` that is not a scalar input because the
+    program assigns the name again (so it stays a plain number): what to point at when a
+    program made no tensor."""
+    counts = assignment_counts(tree)
+    found = []
+    for stmt in tree.body:
+        spec = scalar_input_of(stmt)
+        if spec is not None and counts.get(spec[0], 0) > 1:
+            found.append((spec[0], spec[1], stmt.lineno))
+    return found
+
+
 def _scalar_inputs(tree: ast.Module, lines: list[str]) -> list[ScalarInput]:
     found = []
     specs = input_statements(tree)

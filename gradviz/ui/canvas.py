@@ -155,7 +155,8 @@ class GraphCanvas(QGraphicsView):
         self._edges = []
         self._structure = scene.structure
         self._background = DrawingItem(scene.graph, self)
-        self.scene().addItem(self._background)
+        if scene.nodes:  # an empty graph's legend and notes would repeat the banner, tiny
+            self.scene().addItem(self._background)
         for item in scene.edges:
             edge = DrawingItem(item, self)
             self._edges.append(edge)

@@ -92,7 +92,9 @@ class VariablePanel(QWidget):
         self.grid.setColumnStretch(1, 1)
         self._rows: dict[str, _Row] = {}
         self._specs: list[InputSpec] = []
-        self._hint = QLabel("Scalar inputs get sliders here: write a line like `x = 2.0`.")
+        self._hint = QLabel(
+            "Scalar inputs get sliders here: a line like `x = 2.0` (a name assigned only there)."
+        )
         self._hint.setWordWrap(True)
         self.grid.addWidget(self._hint, 0, 0, 1, 3)
 

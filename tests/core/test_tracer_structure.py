@@ -94,6 +94,19 @@ def test_no_grad_program_gives_one_node_and_a_note() -> None:
     assert len(graph.nodes) == 1 and graph.nodes[0].name == "b" and graph.notes
 
 
+def test_a_number_assigned_again_is_named_when_nothing_is_drawn() -> None:
+    """`x = 2.0` that the program assigns again stays a plain number (not an input): when the
+    program then made no tensor, the note says which line and how to make it one."""
+    changed = trace("x = 2.0\nfor i in range(3):\n    x = x * 1.5\nprint(x)\n").graph
+    assert not changed.nodes
+    (note,) = changed.notes
+    assert "`x = 2.0` (line 1)" in note and "x = torch.tensor(2.0, requires_grad=True)" in note
+    fix = "x = torch.tensor(2.0, requires_grad=True)\nfor i in range(3):\n    x = x * 1.5"
+    followed = trace(fix)
+    assert [n.op for n in followed.graph.nodes if n.kind == "op"] == ["MulBackward0"] * 3
+    assert trace("n = 3\nm = n * 2\n").graph.notes == ["The program made no tensor to draw."]
+
+
 def test_json_contract() -> None:
     result = trace(LECTURE)
     data = json.loads(json.dumps(graph_to_json(result.graph), allow_nan=False))
