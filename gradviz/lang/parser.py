@@ -6,6 +6,7 @@ import ast
 import functools
 import threading
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from gradviz.lang.errors import ProgramError, column_of, error_at
@@ -99,29 +100,26 @@ def assignment_counts(tree: ast.Module) -> dict[str, int]:
     return counts
 
 
+def _top_level_numbers(tree: ast.Module) -> Iterator[tuple[ast.stmt, tuple[str, float], int]]:
+    """Each top-level `x = 2.0`, its (name, value), and how often the program assigns x."""
+    counts = assignment_counts(tree)
+    for stmt in tree.body:
+        spec = scalar_input_of(stmt)
+        if spec is not None:
+            yield stmt, spec, counts.get(spec[0], 0)
+
+
 def input_statements(tree: ast.Module) -> dict[int, tuple[str, float]]:
     """id(statement) → (name, value) for each scalar input: a top-level `x = 2.0` whose name
     is assigned nowhere else (a name the program goes on to change stays a plain number)."""
-    counts = assignment_counts(tree)
-    found: dict[int, tuple[str, float]] = {}
-    for stmt in tree.body:
-        spec = scalar_input_of(stmt)
-        if spec is not None and counts.get(spec[0], 0) == 1:
-            found[id(stmt)] = spec
-    return found
+    return {id(stmt): spec for stmt, spec, count in _top_level_numbers(tree) if count == 1}
 
 
 def changed_numbers(tree: ast.Module) -> list[tuple[str, float, int]]:
     """(name, value, line) of each top-level `x = 2.0` that is not a scalar input because the
     program assigns the name again (so it stays a plain number): what to point at when a
     program made no tensor."""
-    counts = assignment_counts(tree)
-    found = []
-    for stmt in tree.body:
-        spec = scalar_input_of(stmt)
-        if spec is not None and counts.get(spec[0], 0) > 1:
-            found.append((spec[0], spec[1], stmt.lineno))
-    return found
+    return [(*spec, stmt.lineno) for stmt, spec, count in _top_level_numbers(tree) if count > 1]
 
 
 def _scalar_inputs(tree: ast.Module, lines: list[str]) -> list[ScalarInput]:
