@@ -268,3 +268,20 @@ def test_the_hidden_units_view_shows_each_units_output(qtbot, network) -> None: 
         lambda: network.shot is not None and network.shot.neurons == {}, timeout=TIMEOUT
     )
     assert view.images == {}
+
+
+@pytest.mark.parametrize(
+    ("count", "width", "height"), [(8, 380, 840), (16, 380, 840), (6, 300, 900), (5, 900, 200)]
+)
+def test_hidden_units_sit_abreast_as_space_allows(count: int, width: int, height: int) -> None:
+    """The arrangement gives each square thumbnail the most room a grid of that column offers."""
+    from gradviz.ui.nets.neurons import thumbnails_across
+
+    def side(across: int) -> float:
+        rows = -(-count // across)
+        return min(width / across, height / rows)
+
+    chosen = thumbnails_across(count, width, height)
+    assert side(chosen) == max(side(a) for a in range(1, count + 1))
+    if (count, width, height) == (8, 380, 840):
+        assert chosen == 2 and side(chosen) > 1.8 * side(1)  # the Network tab's usual case

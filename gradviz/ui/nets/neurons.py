@@ -1,12 +1,13 @@
-"""Each hidden unit's output over the plane, as TensorFlow Playground shows them: one column of
-thumbnails per hidden layer, orange for negative, blue for positive (each unit on its own
-symmetric scale), so students see the features each layer builds from the one before."""
+"""Each hidden unit's output over the plane, as TensorFlow Playground shows them: a column of
+thumbnails per hidden layer (several abreast where the view is wide), orange for negative, blue
+for positive (each unit on its own symmetric scale), so students see the features each layer
+builds from the one before."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QResizeEvent
 
 from gradviz.ui.nets.tasks import Snapshot
 from gradviz.ui.type_size import on_font_change, text_size
@@ -19,6 +20,15 @@ def _unit_colours() -> pg.ColorMap:
     return pg.ColorMap([0.0, 0.5, 1.0], [QColor("#E69F00"), QColor("#f7f7f7"), QColor("#0072B2")])
 
 
+def thumbnails_across(count: int, width: float, height: float) -> int:
+    """How many of a layer's `count` square thumbnails to put side by side in a width × height
+    column so that each is as big as it can be (a single file of 16 wastes a wide view)."""
+    return max(
+        range(1, max(count, 1) + 1),
+        key=lambda across: min(width / across, height / -(-max(count, 1) // across)),
+    )
+
+
 class NeuronView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
     def __init__(self) -> None:
         super().__init__()
@@ -26,10 +36,23 @@ class NeuronView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         self.images: dict[str, list[pg.ImageItem]] = {}
         self._shape: tuple[tuple[str, int], ...] | None = None  # layers and their widths
         self._colours = _unit_colours()
+        self._across: list[int] = []  # thumbnails abreast, per layer
         on_font_change(self, self._rebuild_at_next_picture)  # labels in the new type size
 
     def _rebuild_at_next_picture(self) -> None:
         self._shape = None
+
+    def _arrangement(self, shape: tuple[tuple[str, int], ...]) -> list[int]:
+        """Thumbnails abreast for each layer, at the view's size now."""
+        width = max(self.width(), 1) / max(len(shape), 1)
+        height = max(self.height() - 60, 1)  # below the layers' labels
+        return [thumbnails_across(min(units, MAX_UNITS), width, height) for _, units in shape]
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        shape = getattr(self, "_shape", None)  # (the first resize comes from Qt's constructor)
+        if shape is not None and self._arrangement(shape) != self._across:
+            self._rebuild_at_next_picture()  # another arrangement fits better now
 
     def show_snapshot(self, shot: Snapshot) -> None:
         neurons = shot.neurons
@@ -52,13 +75,18 @@ class NeuronView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
             self.addLabel(
                 "This network has no hidden layers: add one in the builder.", size=text_size()
             )
+        self._across = self._arrangement(shape)
         for column, (name, units) in enumerate(shape):
             shown = min(units, MAX_UNITS)
             more = f" (first {shown})" if units > shown else ""
             self.addLabel(f"{name}<br>{units} units{more}", row=0, col=column, size=text_size())
             self.images[name] = []
-            for row in range(shown):
-                box = self.addViewBox(row=row + 1, col=column, lockAspect=True, enableMouse=False)
+            grid = self.addLayout(row=1, col=column)
+            across = self._across[column]
+            for index in range(shown):
+                box = grid.addViewBox(
+                    row=index // across, col=index % across, lockAspect=True, enableMouse=False
+                )
                 box.setMenuEnabled(False)
                 image = pg.ImageItem(axisOrder="row-major")  # rows are y, as in the data view
                 image.setColorMap(self._colours)
