@@ -158,6 +158,11 @@ def _element_size(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> i
 class AllocationGuard(TorchDispatchMode):
     """Predicts each op's output size (shape rules, else the meta device) and refuses big ones."""
 
+    def check_cancelled(self) -> None:
+        """Raise Cancelled if the caller asked to stop (at every op, and every statement)."""
+        if self.cancel is not None and self.cancel.is_set():
+            raise Cancelled()
+
     @classmethod
     def _should_skip_dynamo(cls) -> bool:
         # gradviz never compiles; not wrapping __torch_dispatch__ for dynamo avoids importing
@@ -190,8 +195,7 @@ class AllocationGuard(TorchDispatchMode):
         kwargs = kwargs or {}
         if self.bypass or func is _DETACH:  # a detach allocates nothing and makes no node
             return func(*args, **kwargs)
-        if self.cancel is not None and self.cancel.is_set():
-            raise Cancelled()
+        self.check_cancelled()
         observer = self.observer if self.observing else None
         if observer is not None:
             observer.before_op(func, args)

@@ -26,7 +26,7 @@ from gradviz.lang.catalog import (
 )
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.expressions import ExpressionEvaluator
-from gradviz.lang.guard import AllocationGuard, Cancelled, OpObserver
+from gradviz.lang.guard import AllocationGuard, OpObserver
 from gradviz.lang.limits import DEFAULT_LIMITS, Limits
 from gradviz.lang.module_sizes import build_layer, layer_sizes
 from gradviz.lang.objects import BoundMethod, Fn
@@ -91,7 +91,6 @@ class Interpreter(ExpressionEvaluator):
         self.program = program
         self.device = device
         self.overrides = dict(overrides or {})
-        self.cancel = cancel
         self.on_print = on_print
         self.observer = observer
         self.guard = AllocationGuard(limits, cancel, op_observer)
@@ -182,8 +181,7 @@ class Interpreter(ExpressionEvaluator):
 
     # -- statements -----------------------------------------------------------------------------
     def execute(self, stmt: ast.stmt) -> None:
-        if self.cancel is not None and self.cancel.is_set():
-            raise Cancelled()  # here too: a loop of prints or plain numbers runs no torch op
+        self.guard.check_cancelled()  # a loop of prints or plain numbers runs no torch op
         self.step(stmt)
         handler = self._statements.get(type(stmt))
         if handler is None:
