@@ -179,3 +179,42 @@ def test_a_product_with_the_row_of_ones_adds_the_bias_in_the_product(bias_kind: 
         expected = torch.addmm(b, activated.tensor[i], weight_t.tensor[i])
         torch.testing.assert_close(out.tensor[i], expected)
     assert torch.equal(activated.storage[:, -1, :], torch.ones(2, 6))
+
+
+def _batched_cross_entropy(logits: torch.Tensor, target: torch.Tensor, **options: int) -> object:
+    log_probs = batched_call("aten._log_softmax.default", [Batched(logits), 1, False], {})
+    reduction, ignore_index = options.get("reduction", 1), options.get("ignore_index", -100)
+    out, _ = batched_call(
+        "aten.nll_loss_forward.default", [log_probs, target, None, reduction, ignore_index], {}
+    )
+    return out.tensor
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_two_class_cross_entropy_from_tiny_to_huge_gaps(dtype: torch.dtype) -> None:
+    """Two classes take softplus of the logit gap: gaps of 0 to ±300 (and just past the −80
+    clamp) against F.cross_entropy slice by slice, each target, with and without ignored ones."""
+    gaps = torch.tensor([0.0, 0.3, -2.0, 19.0, 21.0, -79.0, -81.0, -120.0, 300.0, -300.0])
+    first = torch.linspace(-3, 3, len(gaps))
+    slices = torch.stack([torch.stack([first, first + s * gaps], dim=1) for s in (1.0, -0.5)])
+    logits = slices.to(dtype)  # 2 settings × 10 samples × 2 classes
+    target = torch.tensor([0, 1, 1, 0, 1, 0, 1, 0, 1, 0])
+    for options in ({}, {"ignore_index": 1}, {"reduction": 2}, {"reduction": 0}):
+        got = _batched_cross_entropy(logits, target, **options)
+        reduction = {0: "none", 1: "mean", 2: "sum"}[options.get("reduction", 1)]
+        keyword = {"ignore_index": 1} if "ignore_index" in options else {}
+        expected = torch.stack(
+            [F.cross_entropy(s, target, reduction=reduction, **keyword) for s in logits]  # type: ignore[arg-type]
+        )
+        torch.testing.assert_close(got, expected, atol=1e-6, rtol=1e-6)
+
+
+def test_two_class_cross_entropy_with_infinite_logits_is_not_finite_where_torchs_is() -> None:
+    logits = torch.tensor([[[1.0, INF], [0.0, 2.0]], [[-INF, 0.0], [NAN, 1.0]]])
+    target = torch.tensor([0, 1])
+    got = _batched_cross_entropy(logits, target, reduction=0)
+    expected = torch.stack([F.cross_entropy(s, target, reduction="none") for s in logits])
+    # not finite exactly where torch's is (an infinite logit may give inf where torch gives nan)
+    assert torch.equal(got.isfinite(), expected.isfinite())
+    finite = expected.isfinite()
+    torch.testing.assert_close(got[finite], expected[finite])
