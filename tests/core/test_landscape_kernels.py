@@ -13,7 +13,8 @@ from torch.utils._python_dispatch import TorchDispatchMode
 import gradviz.nets.landscape as landscape_module
 from gradviz.autograd.tracer import trace
 from gradviz.nets.affine import Affine
-from gradviz.nets.batched import Batched, WithOnes, _logsumexp, batched_call
+from gradviz.nets.batched import Batched, WithOnes, batched_call
+from gradviz.nets.batched_losses import logsumexp
 from gradviz.nets.landscape import filter_normalised, random_landscape
 from gradviz.nets.replay import replay_loss
 
@@ -30,14 +31,14 @@ def test_logsumexp_equals_torch_from_close_to_far_apart_terms(
     generator = torch.Generator().manual_seed(int(spread * 10))
     x = (torch.randn(6, 50, 3, generator=generator) * spread).to(dtype)
     for dim in (0, 1, 2):
-        torch.testing.assert_close(_logsumexp(x, dim), torch.logsumexp(x, dim, keepdim=True))
+        torch.testing.assert_close(logsumexp(x, dim), torch.logsumexp(x, dim, keepdim=True))
 
 
 def test_logsumexp_of_gaps_just_beyond_the_clamp() -> None:
     gaps = torch.tensor([[0.0, -70.0], [0.0, -79.0], [0.0, -81.0], [0.0, -90.0], [3.0, -200.0]])
     for dtype in (torch.float32, torch.float64):
         x = gaps.to(dtype)
-        torch.testing.assert_close(_logsumexp(x, 1), torch.logsumexp(x, 1, keepdim=True))
+        torch.testing.assert_close(logsumexp(x, 1), torch.logsumexp(x, 1, keepdim=True))
 
 
 def test_logsumexp_with_infinities_and_nan_is_torchs() -> None:
@@ -45,7 +46,7 @@ def test_logsumexp_with_infinities_and_nan_is_torchs() -> None:
         [[1.0, INF, 0.0], [-INF, -INF, -INF], [2.0, -INF, 1.0], [NAN, 1.0, 0.0], [-INF, 5.0, 4.0]]
     )
     torch.testing.assert_close(
-        _logsumexp(x, 1), torch.logsumexp(x, 1, keepdim=True), equal_nan=True
+        logsumexp(x, 1), torch.logsumexp(x, 1, keepdim=True), equal_nan=True
     )
 
 

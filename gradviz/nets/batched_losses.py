@@ -1,0 +1,170 @@
+"""The batched replay's losses: log-softmax kept as logits and logsumexp, cross-entropy (two
+classes as a softplus of the logit gap), MSE and BCE-with-logits, reduced per parameter setting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from gradviz.nets.batched_value import Args, Batched, Unbatchable, aligned, slice_dim
+
+
+class LogSoftmax(Batched):
+    """x − logsumexp(x), kept as its two parts: nll_loss, its usual reader, needs only
+    logsumexp minus the target's logit, not the whole subtraction."""
+
+    __slots__ = ("_lse", "dim", "logits")
+
+    def __init__(self, logits: torch.Tensor, dim: int) -> None:
+        self.logits, self.dim = logits, dim
+        self._lse: torch.Tensor | None = None
+        self._tensor: torch.Tensor | None = None  # type: ignore[assignment]
+
+    @property
+    def ndim(self) -> int:  # without computing the subtraction
+        return self.logits.dim() - 1
+
+    @property
+    def lse(self) -> torch.Tensor:
+        """logsumexp along the dimension, kept (computed when first asked for)."""
+        if self._lse is None:
+            self._lse = logsumexp(self.logits, self.dim)
+        return self._lse
+
+    @property
+    def tensor(self) -> torch.Tensor:
+        if self._tensor is None:
+            self._tensor = self.logits - self.lse
+        return self._tensor
+
+
+# e^-80 ≈ 1.8e-35 is below the resolution of a sum that holds the largest term's e^0 = 1, in
+# float32 and float64 alike; terms further below are taken at -80, so no denormal number is
+# computed (a CPU computes those about 100× slower: a landscape's far corners are full of them)
+SMALLEST_EXPONENT = -80.0
+
+
+def logsumexp(x: torch.Tensor, dim: int) -> torch.Tensor:
+    """torch.logsumexp(x, dim, keepdim=True), the same sum in the same order, with terms under
+    e^-80 of the largest taken as e^-80 on a CPU (see SMALLEST_EXPONENT); aten's own kernel
+    where the maximum is not finite, and on other devices (a GPU handles denormals at speed)."""
+    if x.device.type != "cpu" or not x.is_floating_point():
+        return torch.logsumexp(x, dim, keepdim=True)
+    largest = x.amax(dim, keepdim=True)
+    if not bool(largest.isfinite().all()):
+        return torch.logsumexp(x, dim, keepdim=True)
+    terms = (x - largest).clamp_min_(SMALLEST_EXPONENT).exp_()
+    return terms.sum(dim, keepdim=True).log_().add_(largest)
+
+
+def log_softmax(args: Args, kwargs: dict[str, Any]) -> Any:
+    """x − logsumexp(x): the same values, and about twice as fast as aten's kernel on the
+    short class dimension of a small classifier."""
+    x: Batched = args[0]
+    dim = slice_dim(args[1], x.ndim)
+    return LogSoftmax(x.tensor, dim)
+
+
+def reduced(per_item: torch.Tensor, reduction: int) -> torch.Tensor:
+    """ATen's reduction codes: 0 none, 1 mean, 2 sum — over everything but the batch."""
+    if reduction == 0:
+        return per_item
+    dims = list(range(1, per_item.dim()))
+    if not dims:
+        return per_item
+    return per_item.mean(dims) if reduction == 1 else per_item.sum(dims)
+
+
+def mse_loss(args: Args, kwargs: dict[str, Any]) -> Any:
+    a, b = args[:2]
+    reduction = args[2] if len(args) > 2 else kwargs.get("reduction", 1)
+    ndim = max(x.ndim if isinstance(x, Batched) else x.dim() for x in (a, b))
+    diff = aligned(a, ndim) - aligned(b, ndim)
+    return Batched(reduced(diff * diff, reduction))
+
+
+def bce_with_logits(args: Args, kwargs: dict[str, Any]) -> Any:
+    x, target = args[:2]
+    padded = [*args, None, None, None]
+    weight = padded[2] if len(args) > 2 else kwargs.get("weight")
+    pos_weight = padded[3] if len(args) > 3 else kwargs.get("pos_weight")
+    reduction = args[4] if len(args) > 4 else kwargs.get("reduction", 1)
+    if any(isinstance(v, Batched) for v in (target, weight, pos_weight)):
+        raise Unbatchable("batched targets")
+    logits: torch.Tensor = x.tensor
+    spread = [v.expand_as(logits) if isinstance(v, torch.Tensor) else v for v in (target, weight)]
+    per_item = torch.ops.aten.binary_cross_entropy_with_logits.default(
+        logits, spread[0], spread[1], pos_weight, 0
+    )
+    return Batched(reduced(per_item, reduction))
+
+
+def nll_loss(args: Args, kwargs: dict[str, Any]) -> Any:
+    x, target, weight, reduction, ignore_index = args[:5]
+    if isinstance(target, Batched) or isinstance(weight, Batched) or weight is not None:
+        raise Unbatchable("class weights")
+    if x.ndim not in (1, 2):
+        raise Unbatchable("nll_loss over spatial dimensions")
+    if isinstance(x, LogSoftmax) and x.dim == x.ndim:  # cross-entropy: lse − the target's logit
+        per_item = _picked_loss(x, target, ignore_index)
+    else:
+        logits: torch.Tensor = x.tensor
+        size = logits.shape[0]
+        if x.ndim == 1:  # one sample: (C,) → a batch of (B, C) with one target each
+            flat, targets = logits, target.expand(size)
+        else:
+            flat, targets = logits.reshape(-1, logits.shape[-1]), target.repeat(size)
+        result = torch.ops.aten.nll_loss_forward.default(flat, targets, None, 0, ignore_index)
+        per_item = result[0].reshape(size, -1)
+    size = per_item.shape[0]
+    if reduction == 0:
+        return (Batched(per_item.reshape(size, *target.shape)), None)
+    if reduction == 2:
+        return (Batched(per_item.sum(1)), None)
+    counted = (target != ignore_index).sum()
+    return (Batched(per_item.sum(1) / counted), None)
+
+
+PICKED_BY_WHERE = 4  # classes up to which the target's logit is chosen by torch.where, not gather
+
+
+def _picked_loss(x: LogSoftmax, target: torch.Tensor, ignore_index: int) -> torch.Tensor:
+    """−log_softmax(x)[target] per item (batch × items), 0 where the target is ignored."""
+    logits = x.logits
+    size, classes = logits.shape[0], logits.shape[-1]
+    items = target.reshape(1, -1)
+    ignored = items == ignore_index
+    rows = logits.reshape(size, -1, classes)
+    if classes == 2 and logits.device.type == "cpu" and logits.is_floating_point():
+        two = _two_class_loss(rows, items, ignored)
+        if two is not None:
+            return two
+    if classes <= PICKED_BY_WHERE:  # a class's logits are a row of samples: no gather needed
+        picked = rows[..., 0]
+        for k in range(1, classes):
+            picked = torch.where(items == k, rows[..., k], picked)
+    else:
+        index = items.masked_fill(ignored, 0).unsqueeze(-1).expand(size, -1, 1)
+        picked = rows.gather(2, index).squeeze(-1)
+    per_item = x.lse.reshape(size, -1) - picked
+    return per_item.masked_fill(ignored, 0.0) if bool(ignored.any()) else per_item
+
+
+def _two_class_loss(
+    rows: torch.Tensor, items: torch.Tensor, ignored: torch.Tensor
+) -> torch.Tensor | None:
+    """Two classes: logsumexp(z) − z_t = log(1 + e^(z_other − z_t)) = softplus(±(z₁ − z₀)), one
+    fused kernel instead of the max, shift, exp, sum, log and pick (about a quarter of a small
+    classifier's landscape). Gaps under −80 are taken at −80, as in logsumexp (no denormal
+    numbers; the loss there is below float resolution anyway). None where a target is neither
+    class nor ignored (aten's own path then reports it) or a logit is not finite (aten's
+    handling of infinities is kept)."""
+    if not bool(((items == 0) | (items == 1) | ignored).all()):
+        return None
+    sign = torch.where(items == 1, -1.0, 1.0).to(rows.dtype)  # target 0: z₁ − z₀; 1: z₀ − z₁
+    gap = torch.sub(rows[..., 1], rows[..., 0]).mul_(sign)
+    if not bool(gap.isfinite().all()):
+        return None
+    per_item = torch.nn.functional.softplus(gap.clamp_min_(SMALLEST_EXPONENT))
+    return per_item.masked_fill_(ignored, 0.0) if bool(ignored.any()) else per_item
