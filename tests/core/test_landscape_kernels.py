@@ -45,9 +45,7 @@ def test_logsumexp_with_infinities_and_nan_is_torchs() -> None:
     x = torch.tensor(
         [[1.0, INF, 0.0], [-INF, -INF, -INF], [2.0, -INF, 1.0], [NAN, 1.0, 0.0], [-INF, 5.0, 4.0]]
     )
-    torch.testing.assert_close(
-        logsumexp(x, 1), torch.logsumexp(x, 1, keepdim=True), equal_nan=True
-    )
+    torch.testing.assert_close(logsumexp(x, 1), torch.logsumexp(x, 1, keepdim=True), equal_nan=True)
 
 
 def cross_entropy_program(classes: int, options: str, scale: float) -> str:
