@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from programs import PROGRAMS, Program
 from timing import interleaved_medians
 
+from gradviz import collection
 from gradviz.autograd.tracer import trace
 from gradviz.lang.interpreter import run_program
 from gradviz.lang.parser import parse
@@ -86,10 +87,18 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     parser.add_argument("--no-process", action="store_true", help="skip whole-process timings")
+    parser.add_argument(
+        "--no-freeze", action="store_true", help="leave start-up objects to the collector"
+    )
     args = parser.parse_args()
+    if not args.no_freeze:
+        import torchviz  # noqa: F401  (imported before the freeze, as the app imports its own)
+
+        collection.freeze_start_up()  # as the app and the CLI do once torch is imported
     repeat = 3 if args.quick else 10
     device = args.device
-    print(f"torch {torch.__version__}, device {device}, median of {repeat} turns × 2 runs")
+    frozen = "no" if args.no_freeze else "start-up objects frozen, as in the app and the CLI"
+    print(f"torch {torch.__version__}, {device}, median of {repeat} turns × 2 runs; {frozen}")
     header = (
         f"{'program':<18}{'nodes':>6}{'plain f+b':>11}{'run only':>10}{'trace':>10}"
         f"{'trace/plain':>12}{'gv+svg':>10}{'tv+svg':>10}{'gv/tv':>7}"

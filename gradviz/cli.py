@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gradviz import __version__, dynamo_stand_in
+from gradviz import __version__, collection, dynamo_stand_in
 from gradviz.heap import keep_freed_memory
 
 if TYPE_CHECKING:
@@ -314,6 +314,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if argv and argv[0] in SUBCOMMANDS:
             args = _subcommand_parser().parse_args(_join_negative_values(argv))
+            if argv[0] != "language":  # every other command runs torch
+                with collection.start_up("torch"):
+                    import torch  # noqa: F401
             handler = args.handler
             return int(handler(args))
         app_args = _app_parser().parse_args(argv)

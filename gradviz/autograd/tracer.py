@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 
+from gradviz import collection
 from gradviz.autograd.builder import GraphBuilder, Snapshot
 from gradviz.autograd.capture import GradientCapture
 from gradviz.autograd.graph import Graph, GraphNode
@@ -164,7 +163,7 @@ def trace(
         observer=tracer,
         op_observer=tracer.recorder,
     )
-    with _collection_paused(), tracer.scopes.installed():
+    with collection.paused(), tracer.scopes.installed():
         run = interpreter.run()
         graph = tracer.finish(run.output)
     if graph.notes == [NO_TENSOR_NOTE]:
@@ -183,32 +182,3 @@ def _changed_number_hint(program: Program) -> str:
         f"assigns `{name}` again: it stays a plain Python number. To follow it through "
         f"autograd, write `{name} = torch.tensor({value!r}, requires_grad=True)`."
     )
-
-
-_pause_lock = threading.Lock()
-_paused_by = 0  # traces running with collection paused (several threads may trace at once)
-
-
-@contextlib.contextmanager
-def _collection_paused() -> Iterator[None]:
-    """No cyclic garbage collection while tracing: a trace allocates thousands of small
-    objects that live on in the graph, and the collections they trigger scan everything the
-    process holds (about 6 % of a 20-layer MLP's trace, and a full collection now and then
-    costs more than a whole trace). What the trace leaves is collected afterwards as usual."""
-    global _paused_by
-    with _pause_lock:
-        if _paused_by == 0 and not gc.isenabled():
-            _paused_by = -1  # the program's owner turned collection off: leave it so
-        if _paused_by >= 0:
-            _paused_by += 1
-            gc.disable()
-    try:
-        yield
-    finally:
-        with _pause_lock:
-            if _paused_by > 0:
-                _paused_by -= 1
-                if _paused_by == 0:
-                    gc.enable()
-            elif _paused_by == -1:
-                _paused_by = 0

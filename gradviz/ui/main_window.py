@@ -351,6 +351,9 @@ def _import_plotting_in_background() -> None:
     import threading
 
     def load() -> None:
-        import pyqtgraph  # noqa: F401
+        from gradviz import collection
+
+        with collection.start_up("pyqtgraph"):
+            import pyqtgraph  # noqa: F401
 
     threading.Thread(target=load, name="gradviz-import-plots", daemon=True).start()

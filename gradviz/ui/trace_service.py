@@ -116,10 +116,13 @@ class _Worker(QObject):
     def load_torch(self) -> None:
         """Import torch and the core once, so the first trace is quick; report CUDA."""
         try:
-            import torch
+            from gradviz import collection
 
-            import gradviz.autograd.tracer
-            import gradviz.render.scene  # noqa: F401
+            with collection.start_up("torch"):
+                import torch
+
+                import gradviz.autograd.tracer
+                import gradviz.render.scene  # noqa: F401
 
             if torch.cuda.is_available():
                 self.ready.emit(True, f"CUDA: {torch.cuda.get_device_name(0)}")
