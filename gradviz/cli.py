@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -124,13 +125,28 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _point(text: str) -> tuple[float, float]:
-    parts = text.split(",")
+def _numbers(text: str, option: str, form: str) -> tuple[float, ...]:
+    """`form`'s comma-separated finite numbers ("X,Y"), or a UsageError naming the option."""
+    count = len(form.split(","))
     try:
-        x, y = (float(p) for p in parts)
+        values = tuple(float(p) for p in text.split(","))
     except ValueError:
-        raise UsageError(f"--start expects X,Y (two numbers), got {text!r}") from None
+        values = ()
+    if len(values) != count or not all(math.isfinite(v) for v in values):
+        raise UsageError(f"{option} expects {form} ({count} finite numbers), got {text!r}")
+    return values
+
+
+def _point(text: str) -> tuple[float, float]:
+    x, y = _numbers(text, "--start", "X,Y")
     return x, y
+
+
+def _window(text: str) -> tuple[float, float, float, float]:
+    x0, x1, y0, y1 = _numbers(text, "--window", "X0,X1,Y0,Y1")
+    if not (x0 < x1 and y0 < y1):
+        raise UsageError(f"--window needs X0 < X1 and Y0 < Y1, got {text!r}")
+    return x0, x1, y0, y1
 
 
 def cmd_optimize(args: argparse.Namespace) -> int:
@@ -146,11 +162,9 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         raise UsageError("give --json, or -o OUT.png|gif|mp4")
     if args.output and not args.output.lower().endswith((".png", ".gif", ".mp4")):
         raise UsageError(f"cannot write {args.output!r}: use .png, .gif or .mp4")
-    if args.device.startswith("cuda"):
-        import torch
+    from gradviz.devices import checked_device
 
-        if not torch.cuda.is_available():
-            raise UsageError("CUDA is not available on this machine; use --device cpu")
+    checked_device(args.device)
     surface = _surface(args)
     try:
         specs = [parse_spec(text) for text in (args.optimizer or ["sgd"])]
@@ -172,10 +186,9 @@ def _surface(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     if args.function is not None:
         from gradviz.optim.custom import typed_surface
 
-        window = tuple(float(v) for v in args.window.split(",")) if args.window else None
-        if window is not None and len(window) != 4:
-            raise UsageError("--window expects X0,X1,Y0,Y1")
-        return typed_surface(args.function, window) if window else typed_surface(args.function)
+        if args.window:
+            return typed_surface(args.function, _window(args.window))
+        return typed_surface(args.function)
     from gradviz.optim.surfaces import get_surface
 
     try:

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import torch
 from torch import nn
 
+from gradviz.devices import checked_device
 from gradviz.lang import arithmetic
 from gradviz.lang.builtins import bounded_list, make_builtins
 from gradviz.lang.catalog import (
@@ -148,9 +149,7 @@ class Interpreter(ExpressionEvaluator):
 
     @contextlib.contextmanager
     def _context(self) -> Iterator[None]:
-        device = torch.device(self.device)
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise ProgramError("CUDA is not available on this machine; use --device cpu")
+        device = checked_device(self.device)
         cuda_devices = [device.index or 0] if device.type == "cuda" else []
         # torch.device as a context manager imports torch._dynamo (over a second) on first use;
         # on the CPU it is not needed, since factories default to the CPU anyway.

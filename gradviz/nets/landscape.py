@@ -157,6 +157,8 @@ def random_landscape(
         raise ValueError("the grid must have between 2 and 1001 points per side")
     if not 0 < span <= 100:
         raise ValueError("the span must be positive (and at most 100)")
+    if not -(2**63) <= seed < 2**64:  # what torch.Generator.manual_seed takes
+        raise ValueError("the seed must be an integer between -2**63 and 2**64 - 1")
     device = next(iter(base.values())).device
     generator = torch.Generator().manual_seed(seed)
     first = filter_normalised(base, generator)

@@ -65,6 +65,29 @@ def test_trace_reads_stdin_and_set_changes_inputs() -> None:
         (["trace", "-", "--set", "q=1"], LECTURE, "error: no scalar input named 'q'"),
         (["trace", "-", "--set", "x=abc"], LECTURE, "error: --set x: 'abc' is not a number"),
         (["export", "-", "-o", "out.bmp"], LECTURE, "error: cannot export to 'out.bmp'"),
+        (["trace", "-", "--device", "tpu"], LECTURE, "error: unknown device 'tpu': use cpu or"),
+        (["export", "-", "-o", "g.svg", "--device", "mps"], LECTURE, "error: gradviz runs on cpu"),
+        (
+            ["optimize", "--surface", "booth", "--json", "--start", "1e400,2"],
+            None,
+            "error: --start expects X,Y (2 finite numbers), got '1e400,2'",
+        ),
+        (
+            ["optimize", "--function", "x**2", "--json", "--window", "a,1,0,1"],
+            None,
+            "error: --window expects X0,X1,Y0,Y1 (4 finite numbers)",
+        ),
+        (
+            ["optimize", "--function", "x**2", "--json", "--window", "1,0,0,1"],
+            None,
+            "error: --window needs X0 < X1 and Y0 < Y1",
+        ),
+        (["optimize", "--surface", "booth", "--json", "--device", "cuda:x"], None, "error: unkno"),
+        (
+            ["landscape", "-", "--json", "--grid", "3", "--seed", "99999999999999999999"],
+            "model = nn.Linear(2, 1)\nloss = model(torch.ones(4, 2)).pow(2).mean()\n",
+            "error: the seed must be an integer between",
+        ),
     ],
 )
 def test_bad_input_exits_2_with_one_clear_line(
