@@ -41,6 +41,8 @@ def on_font_change(widget: QWidget, react: Callable[[], None]) -> None:
 def _restyle(plot: pg.PlotWidget) -> None:
     size = text_size()
     item = plot.getPlotItem()
+    if item is None:  # a closed plot (pyqtgraph drops its item on close), not yet deleted
+        return
     title = item.titleLabel
     if title.text:
         item.setTitle(title.text, size=size)

@@ -328,3 +328,49 @@ def test_contour_lines_are_made_off_the_ui_thread(qtbot, lab, monkeypatch) -> No
     finite = shown[np.isfinite(shown)]
     assert levels == pytest.approx(list(np.linspace(finite.min(), finite.max(), 14)[1:-1]))
     assert all(not path.isEmpty() for _, path in lab.view.contours.levels)
+
+
+def test_an_exported_race_takes_the_theme_and_hides_the_arrow_at_a_minimum(qapp) -> None:  # type: ignore[no-untyped-def]
+    """`gradviz optimize --theme projector -o …` drew the light theme's 10 pt type; its colour
+    bar's 14 pt tick labels then ran into the bar's title; a racer sitting on a minimum showed
+    an arrow pointing wherever rounding left its gradient, its marker hidden under the star."""
+    from gradviz.optim.trajectories import race
+    from gradviz.ui import appearance
+    from gradviz.ui.lab.animation import grab
+    from gradviz.ui.lab_export import race_view
+
+    surface = get_surface("himmelblau")
+    result = race(surface, [parse_spec("sgd")], (0.0, 0.0), 50)
+    font, palette = qapp.font(), qapp.palette()
+    appearance.apply(qapp, "projector")
+    try:
+        view = race_view(surface, result)
+        view.show()
+        view.show_step(50)
+        for _ in range(2):  # axes widen to their labels as they paint
+            grab(view)
+            qapp.processEvents()
+        assert [label.opts["size"] for _, label in view.legend.items] == ["14pt"]
+        axis = view.bar.axis
+        # room for the widest tick label and the title beside it (pyqtgraph counts 0.8 of the
+        # title's box, the rest being its margins); a fixed 45 px left the title on the ticks
+        assert axis.width() >= axis.textWidth + 0.8 * axis.label.boundingRect().height()
+        end = np.asarray(result.runs[0].points[-1])
+        assert np.linalg.norm(end - np.array([3.0, 2.0])) < 1e-3  # SGD reached (3, 2)
+        arrow = view._arrows[0]
+        assert len(arrow.getData()[0]) == 0  # at the minimum: no arrow
+        assert view.heads.zValue() > view.minima.zValue()  # its marker over the star
+        view.show_step(5)  # on the way down: the arrow points downhill, −∇f
+        xs, ys = arrow.getData()
+        assert len(xs) == 2
+        point = torch.tensor(result.runs[0].points[5], requires_grad=True)
+        surface(point[0], point[1]).backward()
+        assert point.grad is not None
+        downhill = -point.grad.double().numpy()
+        direction = np.array([xs[1] - xs[0], ys[1] - ys[0]])
+        cosine = direction @ downhill / np.linalg.norm(direction) / np.linalg.norm(downhill)
+        assert cosine > 0.999
+        view.close()
+    finally:
+        qapp.setFont(font)
+        qapp.setPalette(palette)

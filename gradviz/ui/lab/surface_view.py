@@ -55,6 +55,19 @@ def _pixel_rect(window: tuple[float, float, float, float], shape: tuple[int, ...
     return QRectF(x0 - dx / 2, y0 - dy / 2, x1 - x0 + dx, y1 - y0 + dy)
 
 
+# An arrow shows the way downhill, direction only; where the gradient has fallen below this
+# fraction of its largest along the path, the racer sits at a minimum and the direction of
+# what is left (rounding) would only mislead, so none is drawn.
+FLAT = 1e-4
+
+
+def _steepest(gradients: np.ndarray) -> float:
+    """The largest finite gradient norm along a path (0 for none)."""
+    norms = np.linalg.norm(gradients, axis=1) if len(gradients) else np.zeros(0)
+    finite = norms[np.isfinite(norms)]
+    return float(finite.max()) if finite.size else 0.0
+
+
 class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
     """`start_chosen(x, y)` on click or after a drag of the start (`start_moved` during it);
     `window_changed(x0, x1, y0, y1)` after pan or zoom."""
@@ -80,6 +93,8 @@ class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
         self.image.setColorMap(self.colour_map)
         self.bar = pg.ColorBarItem(colorMap=self.colour_map, interactive=False, width=14)
         self.bar.setImageItem(self.image, insert_in=self.getPlotItem())
+        self.bar.axis.setWidth(None)  # as wide as its tick labels (pyqtgraph fixes 45 px: the
+        # projector's "−0.5" at 14 pt ran into the axis title)
         # plain numbers: an axis of log₁₀ losses or of steps along a direction read
         # "(x0.001)" with pyqtgraph's SI prefixes
         for axis in (self.getAxis("bottom"), self.getAxis("left"), self.bar.axis):
@@ -114,10 +129,11 @@ class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
         self.paths: list[Path] = []
         self._kept: list[np.ndarray] = []  # per path: the points a line at this zoom needs
         self._step = 0
+        self._steepest: list[float] = []  # per path: its largest gradient norm
         self._lines: list[pg.PlotCurveItem] = []
         self._arrows: list[pg.PlotCurveItem] = []
         self.heads = pg.ScatterPlotItem(size=13, pen=pg.mkPen("#000000", width=1.2))
-        self.heads.setZValue(12)
+        self.heads.setZValue(20.2)  # over the minima's stars: a racer that reached one stays seen
         self.addItem(self.heads)
         self._head_style: tuple[list[str], list[object]] = ([], [])
         self._legend_samples: list[pg.PlotDataItem] = []
@@ -217,6 +233,7 @@ class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
             self._lines.append(line)
             self._arrows.append(arrow)
         self._head_style = (symbols, brushes)
+        self._steepest = [_steepest(path.gradients) for path in paths]
         self.heads.setData([], [])
 
     def show_step(self, step: int) -> None:
@@ -234,7 +251,7 @@ class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
             heads[i] = shown[-1]
             gradient = path.gradients[k] if k < len(path.gradients) else np.zeros(2)
             norm = float(np.linalg.norm(gradient))
-            if norm > 0 and np.isfinite(norm):
+            if np.isfinite(norm) and norm > FLAT * self._steepest[i]:
                 tip = shown[-1] - gradient / norm * 0.08 * span  # −∇f: the way downhill
                 arrow.setData([shown[-1, 0], tip[0]], [shown[-1, 1], tip[1]])
             else:
