@@ -83,7 +83,20 @@ def tensor_text(value: torch.Tensor | float | None, digits: int = 5) -> str:
         low, high = torch.aminmax(value.detach().double())
         return f"min {format_number(float(low), 3)} · max {format_number(float(high), 3)}"
     std, mean = _std_mean(value.detach())
+    if _indistinguishable_from_zero(value.detach(), mean):
+        mean = 0.0
     return f"μ {format_number(mean, 3)} · σ {format_number(std, 3)}"
+
+
+def _indistinguishable_from_zero(data: torch.Tensor, mean: float) -> bool:
+    """Whether `mean` is finer than the elements' own precision: under one ε of their dtype
+    times their mean magnitude. A softmax's gradient, whose rows sum to exactly 0 in exact
+    arithmetic, then reads μ 0.0 and not μ 3.9e−10 (what float32 rounding left over); random
+    data's means are orders of magnitude above that line."""
+    if mean == 0.0 or not math.isfinite(mean):
+        return False
+    scale = float(data.abs().sum(dtype=torch.float64)) / data.numel()
+    return abs(mean) <= torch.finfo(data.dtype).eps * scale
 
 
 @dataclass(frozen=True)

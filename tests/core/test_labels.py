@@ -54,3 +54,26 @@ def test_non_finite_values_show_as_torch_gives_them() -> None:
 def test_the_magnitude_of_integer_values_is_their_root_mean_square_too() -> None:
     value = torch.tensor([[3, 4], [0, -5]])
     assert magnitude(value) == pytest.approx(float(value.double().pow(2).mean().sqrt()))
+
+
+def test_a_mean_that_rounding_cannot_tell_from_zero_reads_zero() -> None:
+    """The cross-entropy gradient w.r.t. the logits: each row sums to 0 exactly (softmax − one
+    hot), so its mean is 0; float32 leaves a residue of ~1e-10, shown as 0.0. A real mean many
+    times that residue is still shown as torch gives it."""
+    from gradviz.autograd.tracer import trace
+
+    source = (
+        "torch.manual_seed(1)\nlogits = torch.randn(4, 3, requires_grad=True)\n"
+        "labels = torch.tensor([0, 2, 1, 2])\nloss = F.cross_entropy(logits, labels)\n"
+        "loss.backward()\n"
+    )
+    graph = trace(source).graph
+    grad = next(n.grad for n in graph.nodes if n.name == "logits")
+    assert isinstance(grad, torch.Tensor)
+    torch.testing.assert_close(grad.sum(1), torch.zeros(4), atol=1e-6, rtol=0)
+    std = format_number(float(grad.double().std()), 3)
+    assert tensor_text(grad) == f"μ 0.0 · σ {std}"
+    shifted = grad + 1e-4  # a mean of 1e-4: far above float32's rounding of these elements
+    mean = format_number(float(shifted.double().mean()), 3)
+    assert tensor_text(shifted).startswith(f"μ {mean} · σ ")
+    assert mean != "0.0"
