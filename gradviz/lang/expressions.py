@@ -16,6 +16,7 @@ from gradviz.lang.builtins import bounded_list
 from gradviz.lang.errors import ProgramError, error_at
 from gradviz.lang.limits import Limits
 from gradviz.lang.objects import BoundMethod, Fn, Namespace
+from gradviz.lang.shape_hints import PRODUCTS, linear_mismatch, product_mismatch
 
 
 def clean_message(exc: BaseException) -> str:
@@ -121,9 +122,24 @@ class ExpressionEvaluator:
 
         def run() -> Any:
             arithmetic.check_binary(kind, left, right, self.limits)
-            return arithmetic.check_result(arithmetic.BINARY[kind](left, right))
+            try:
+                return arithmetic.check_result(arithmetic.BINARY[kind](left, right))
+            except RuntimeError:
+                if kind is ast.MatMult:
+                    names = (getattr(node, "left", None), getattr(node, "right", None))
+                    hint = product_mismatch(
+                        left, right, self.operand_name(names[0]), self.operand_name(names[1])
+                    )
+                    if hint:
+                        raise ValueError(hint) from None
+                raise
 
         return self.located(node, run)
+
+    def operand_name(self, node: ast.AST | None) -> str:
+        """How a message names an operand: its code where short, else "the operand"."""
+        text = self.source_of(node) if node is not None else ""
+        return text if text and len(text) <= 24 else "the operand"
 
     def _binop(self, node: ast.BinOp) -> Any:
         left = self.eval(node.left)
@@ -228,7 +244,35 @@ class ExpressionEvaluator:
             action = lambda: callee(*args, **kwargs)  # noqa: E731
         else:
             raise self.fail(node, f"`{self.source_of(node.func)}` is not callable")
-        return self.located(node, lambda: arithmetic.check_result(action()))
+
+        def run() -> Any:
+            try:
+                return arithmetic.check_result(action())
+            except RuntimeError as exc:
+                hint = self._call_hint(node, callee, args, str(exc))
+                if hint:
+                    raise ValueError(hint) from None
+                raise
+
+        return self.located(node, run)
+
+    def _call_hint(self, node: ast.Call, callee: Any, args: list[Any], message: str) -> str | None:
+        """A shape error of a product or a linear layer, said with the operands' names."""
+        if isinstance(callee, nn.Module):
+            return linear_mismatch(callee, self.operand_name(node.func), message)
+        if getattr(callee, "qualname", None) not in PRODUCTS:
+            return None
+        if isinstance(callee, BoundMethod) and args:
+            owner = node.func.value if isinstance(node.func, ast.Attribute) else None
+            pair = (callee.owner, args[0], owner, node.args[0] if node.args else None)
+        elif len(args) >= 2 and len(node.args) >= 2:
+            pair = (args[0], args[1], node.args[0], node.args[1])
+        else:
+            return None
+        left, right, left_node, right_node = pair
+        return product_mismatch(
+            left, right, self.operand_name(left_node), self.operand_name(right_node)
+        )
 
     @staticmethod
     def is_tensor(value: Any) -> bool:

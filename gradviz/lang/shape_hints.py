@@ -1,0 +1,73 @@
+"""Shape errors said in a student's terms: which sizes of which operand disagree in a matrix
+product or a linear layer, instead of torch's "size mismatch, got input (3), mat (3x4), vec (5)"."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import torch
+from torch import nn
+
+PRODUCTS = {"torch.matmul", "torch.mm", "torch.mv", "Tensor.matmul", "Tensor.mm", "Tensor.mv"}
+_LINEAR = re.compile(r"mat1 and mat2 shapes cannot be multiplied \((\d+)x(\d+) and (\d+)x(\d+)\)")
+
+
+def _shape(t: torch.Tensor) -> str:
+    return "×".join(str(s) for s in t.shape)
+
+
+def _described(name: str, t: torch.Tensor) -> str:
+    if t.dim() == 1:
+        return f"{name} has {t.shape[0]} element{'s' if t.shape[0] != 1 else ''}"
+    return f"{name} is {_shape(t)}"
+
+
+def product_mismatch(left: Any, right: Any, left_name: str, right_name: str) -> str | None:
+    """Why `left @ right` cannot be computed, when its inner sizes disagree; None otherwise (a
+    batch mismatch, a dtype, anything else: torch's own message says it better)."""
+    if not isinstance(left, torch.Tensor) or not isinstance(right, torch.Tensor):
+        return None
+    if left.dim() == 0 or right.dim() == 0:
+        return None
+    inner_left = left.shape[-1]
+    inner_right = right.shape[0] if right.dim() == 1 else right.shape[-2]
+    if inner_left == inner_right:
+        return None
+    both = f"{_described(left_name, left)} and {_described(right_name, right)}"
+    if left.dim() == 1 and right.dim() == 1:
+        return f"cannot multiply: {both}; a dot product needs two vectors of one length"
+    if left.dim() == 1:
+        what_left = f"the {inner_left} elements of {left_name}"
+    elif left.dim() == 2:
+        what_left = f"the {inner_left} columns of {left_name}"
+    else:
+        what_left = f"the last size of {left_name} ({inner_left})"
+    if right.dim() == 1:
+        what_right = f"the {inner_right} elements of {right_name}"
+    elif right.dim() == 2:
+        what_right = f"the {inner_right} rows of {right_name}"
+    else:
+        what_right = f"the second-to-last size of {right_name} ({inner_right})"
+    return f"cannot multiply: {both}; {what_left} must match {what_right}"
+
+
+def linear_mismatch(module: nn.Module, name: str, message: str) -> str | None:
+    """For torch's "mat1 and mat2 shapes cannot be multiplied (8x5 and 3x4)" from calling
+    `module`: the one nn.Linear inside it that takes 3 features, named by its path."""
+    found = _LINEAR.search(message)
+    if found is None:
+        return None
+    rows, got, wanted, out = (int(g) for g in found.groups())
+    layers = [
+        path
+        for path, layer in module.named_modules()
+        if isinstance(layer, nn.Linear) and (layer.in_features, layer.out_features) == (wanted, out)
+    ]
+    if len(layers) != 1:
+        return None
+    label = ".".join(p for p in (name, layers[0]) if p)
+    return (
+        f"{label} is Linear({wanted} → {out}): its input's last size must be {wanted}, "
+        f"but it was given {rows}×{got} ({got} features)"
+    )

@@ -1,0 +1,66 @@
+"""Shape errors in a student's terms: a matrix product names the operands, their shapes and the
+sizes that disagree; a network names the linear layer that got the wrong number of features.
+(A hint is only ever made from torch's own refusal of the operation, its RuntimeError.)"""
+
+from __future__ import annotations
+
+import pytest
+
+from gradviz.autograd.tracer import trace
+from gradviz.lang.errors import ProgramError
+
+CASES = [
+    (
+        "W = torch.randn(3, 4, requires_grad=True)\nx = torch.randn(5)\ny = W @ x\n",
+        "line 3, col 5: in `W @ x`: cannot multiply: W is 3×4 and x has 5 elements; "
+        "the 4 columns of W must match the 5 elements of x",
+    ),
+    (
+        "W = torch.randn(3, 4)\nx = torch.randn(5, 2)\ny = torch.mm(W, x)\n",
+        "the 4 columns of W must match the 5 rows of x",
+    ),
+    (
+        "W = torch.randn(3, 4)\nx = torch.randn(5)\ny = W.matmul(x)\n",
+        "in `W.matmul(x)`: cannot multiply: W is 3×4 and x has 5 elements",
+    ),
+    (
+        "x = torch.randn(3)\nW = torch.randn(4, 2)\ny = torch.matmul(x, W)\n",
+        "the 3 elements of x must match the 4 rows of W",
+    ),
+    (
+        "a = torch.randn(3)\nb = torch.randn(4)\nc = a @ b\n",
+        "a has 3 elements and b has 4 elements; a dot product needs two vectors of one length",
+    ),
+    (
+        "a = torch.randn(2, 3, 4)\nb = torch.randn(2, 5, 6)\nc = a @ b\n",
+        "the last size of a (4) must match the second-to-last size of b (5)",
+    ),
+    (
+        "layer = nn.Linear(3, 4)\nx = torch.randn(8, 5)\ny = layer(x)\n",
+        "in `layer(x)`: layer is Linear(3 → 4): its input's last size must be 3, "
+        "but it was given 8×5 (5 features)",
+    ),
+    (
+        "model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(8, 1))\n"
+        "y = model(torch.randn(4, 2))\n",
+        "model.2 is Linear(8 → 1): its input's last size must be 8, but it was given 4×16",
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "message"), CASES)
+def test_a_shape_error_names_the_sizes_that_disagree(source: str, message: str) -> None:
+    with pytest.raises(ProgramError) as caught:
+        trace(source)
+    assert message in str(caught.value)
+
+
+def test_other_product_errors_keep_torchs_words() -> None:
+    """Inner sizes that agree, a dtype that does not: torch says it best."""
+    source = "a = torch.ones(2, 2, dtype=torch.float64)\nb = torch.ones(2, 2)\nc = a @ b\n"
+    with pytest.raises(ProgramError, match="same dtype"):
+        trace(source)
+    batches = "a = torch.randn(2, 3, 4)\nb = torch.randn(5, 4, 6)\nc = a @ b\n"
+    with pytest.raises(ProgramError) as caught:
+        trace(batches)
+    assert "cannot multiply" not in str(caught.value)
