@@ -267,6 +267,8 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
             self.canvas.set_message("" if self.graph else where + message)
             self.statusBar().showMessage(
                 "The program has an error; the last good graph is shown dimmed."
+                if self.graph
+                else "The program has an error (see the line marked in the editor)."
             )
         else:
             self._show_graph(outcome)

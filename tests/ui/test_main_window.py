@@ -67,6 +67,22 @@ def test_an_error_is_underlined_and_the_last_graph_stays_dimmed(qtbot, window) -
     assert all(item.opacity() == 1 for item in window.canvas.items_by_key.values())
 
 
+def test_an_error_before_any_graph_does_not_speak_of_a_dimmed_one(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.py"
+    bad.write_text("W = torch.randn(3, 4)\nx = torch.randn(5)\ny = W @ x\n")
+    win = make_window(qtbot, tmp_path)
+    with qtbot.waitSignal(win.torch_ready, timeout=30_000):
+        win.start(str(bad))
+    wait_graph(qtbot, win)
+    assert win.graph is None and win.editor.error_line == 3
+    assert "dimmed" not in win.statusBar().currentMessage()
+    assert "the 4 columns of W must match the 5 elements of x" in win.error_label.text()
+    set_program(qtbot, win, LECTURE)
+    set_program(qtbot, win, "W = torch.randn(3, 4)\nx = torch.randn(5)\ny = W @ x\n")
+    assert win.graph is not None and "dimmed" in win.statusBar().currentMessage()
+    close_window(win)
+
+
 def test_slider_updates_values_in_place_and_matches_torch(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     set_program(qtbot, window, LECTURE)
     items_before = dict(window.canvas.items_by_key)
