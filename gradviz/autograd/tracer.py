@@ -17,9 +17,10 @@ from gradviz.autograd.modules import ModuleScopes
 from gradviz.autograd.naming import BoundNames
 from gradviz.autograd.recorder import ForwardRecorder
 from gradviz.autograd.walk import is_leaf_node, reachable, saved_tensors
-from gradviz.lang.interpreter import Interpreter, RunResult
+from gradviz.lang.interpreter import Interpreter
 from gradviz.lang.limits import DEFAULT_LIMITS, Limits
 from gradviz.lang.parser import Program, changed_numbers, parse_cached
+from gradviz.lang.run_result import RunResult
 
 NO_GRAD_NOTE = (
     "No tensor in this program requires grad, so autograd recorded nothing to draw. "
@@ -168,6 +169,7 @@ def trace(
         graph = tracer.finish(run.output)
     if graph.notes == [NO_TENSOR_NOTE]:
         graph.notes = [NO_TENSOR_NOTE + _changed_number_hint(parsed)]
+    graph.notes = [*graph.notes, *interpreter.warnings.notes()]
     return TraceResult(graph, run, parsed)
 
 

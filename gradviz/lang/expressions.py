@@ -40,6 +40,7 @@ class ExpressionEvaluator:
         self.limits = limits
         self.env: dict[str, Any] = {}
         self.steps = 0
+        self.line: int | None = None  # of the statement or expression evaluated last
         self._handlers: dict[type[ast.AST], Callable[[Any], Any]] = {
             ast.Constant: self._constant,
             ast.Name: self._name,
@@ -67,6 +68,7 @@ class ExpressionEvaluator:
         return text if len(text) <= 40 else text[:37] + "..."
 
     def step(self, node: ast.AST) -> None:
+        self.line = getattr(node, "lineno", self.line)
         self.steps += 1
         if self.steps > self.limits.max_steps:
             raise self.fail(

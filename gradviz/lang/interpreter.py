@@ -6,9 +6,8 @@ import ast
 import contextlib
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Protocol
+from typing import Any
 
 import torch
 from torch import nn
@@ -31,32 +30,9 @@ from gradviz.lang.guard import AllocationGuard, OpObserver
 from gradviz.lang.limits import DEFAULT_LIMITS, Limits
 from gradviz.lang.module_sizes import build_layer, layer_sizes
 from gradviz.lang.objects import BoundMethod, Fn
-from gradviz.lang.parser import Program, ScalarInput
-
-
-class RunObserver(Protocol):
-    """Told of every name binding and asked to perform each `.backward()` (the tracer)."""
-
-    def bound(self, name: str, value: object) -> None: ...
-
-    def backward(self, tensor: torch.Tensor, kwargs: dict[str, Any]) -> None: ...
-
-
-@dataclass
-class RunResult:
-    """What a run left behind: its variables, its output tensor and what it printed."""
-
-    env: dict[str, Any]
-    output: torch.Tensor | None
-    output_name: str | None
-    backward_called: bool
-    printed: list[str]
-    inputs: list[ScalarInput]
-    device: str
-    modules: dict[str, nn.Module] = field(default_factory=dict)
-    # the random number generators as the program left them (the run itself forks them)
-    rng_state: torch.Tensor | None = None
-    cuda_rng_state: torch.Tensor | None = None
+from gradviz.lang.parser import Program
+from gradviz.lang.program_warnings import WarningLog, collected
+from gradviz.lang.run_result import RunObserver, RunResult
 
 
 class _Break(Exception):
@@ -95,6 +71,7 @@ class Interpreter(ExpressionEvaluator):
         self.on_print = on_print
         self.observer = observer
         self.guard = AllocationGuard(limits, cancel, op_observer)
+        self.warnings = WarningLog(lambda: self.line)  # torch's, with the line that raised them
         self.printed: list[str] = []
         self._printed_chars = 0
         self._inputs = program.input_statements()
@@ -127,7 +104,7 @@ class Interpreter(ExpressionEvaluator):
             )
         self.env.update(PRELUDE)
         self.env.update(self.bindings)
-        with self._context():
+        with collected(self.warnings), self._context():
             for stmt in self.program.tree.body:
                 self.execute(stmt)
             rng_state = torch.get_rng_state()

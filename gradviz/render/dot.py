@@ -6,6 +6,7 @@ app draws the `-Tjson` drawing operations of the same text, so both show the sam
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from html import escape
 
@@ -16,6 +17,8 @@ from gradviz.autograd.graph import Graph
 from gradviz.render.colors import MagnitudeScale, interpolate
 from gradviz.render.labels import NodeLabel, build_labels, format_number, gradient_scale
 from gradviz.render.theme import LIGHT, Theme
+
+NOTE_WIDTH = 90  # characters per line of a note under the graph
 
 
 @dataclass(frozen=True)
@@ -104,10 +107,11 @@ def legend_html(
     key = _font(kinds, face=theme.font, size=small, colour=theme.muted)
     rows.append(f'<tr><td colspan="3">{key}</td></tr>')
     for note in graph.notes:
-        rows.append(
-            f'<tr><td colspan="3">{_font(note, face=theme.font, size=small, colour=theme.text)}'
-            "</td></tr>"
+        lines = "<br/>".join(
+            _font(line, face=theme.font, size=small, colour=theme.text)
+            for line in textwrap.wrap(note, NOTE_WIDTH) or [""]
         )
+        rows.append(f'<tr><td colspan="3">{lines}</td></tr>')
     if not rows:
         return None
     return f'<<table border="0" cellspacing="2">{"".join(rows)}</table>>'

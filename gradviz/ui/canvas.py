@@ -260,6 +260,10 @@ class GraphCanvas(QGraphicsView):
         if 0.02 <= scale <= 20:
             self.scale(factor, factor)
 
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)  # scrolls the viewport's child widgets along
+        self._overlay.move(16, 12)  # the message stays at the top, whatever is scrolled
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._place_overlay()

@@ -406,3 +406,24 @@ def test_double_clicking_a_module_box_folds_it_and_its_node_unfolds_it(qtbot, wi
     window.fold_all_modules(False)
     wait_graph(qtbot, window)
     assert len(window.graph.nodes) == before
+
+
+def test_the_canvas_message_stays_in_view_when_the_graph_is_scrolled(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Scrolling a QGraphicsView scrolls its viewport's child widgets too: the message (a
+    note, a warning) slid off the top-left and was drawn cut off at the canvas's edge."""
+    from PySide6.QtCore import QRectF
+
+    from gradviz.ui.canvas import GraphCanvas
+
+    canvas = GraphCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(600, 400)
+    canvas.show()
+    canvas.scene().setSceneRect(QRectF(0, 0, 3000, 3000))
+    canvas.set_message("⚠ torch warned at line 3: a long note")
+    canvas.horizontalScrollBar().setValue(500)
+    canvas.verticalScrollBar().setValue(300)
+    overlay = canvas._overlay
+    assert overlay.isVisible()
+    assert overlay.x() >= 0 and overlay.y() >= 0
+    assert overlay.geometry().right() <= canvas.viewport().width()
