@@ -31,6 +31,11 @@ def language_reference() -> str:
         "`getattr` and friends, `torch.load`/`save`/`hub`, `.numpy()`.\n\n",
         "The output is the tensor `.backward()` was last called on, else the last tensor "
         "assigned or written as an expression.\n\n",
+        "Errors name their line and column; a shape error names the operands and the sizes "
+        "that disagree (`W is 3×4 and x has 5 elements`, or the `nn.Linear` that was given "
+        "the wrong number of features). Warnings torch gives while the program runs (a loss "
+        "that broadcasts two shapes, `.grad` of a non-leaf) become notes under the graph, "
+        "with their line.\n\n",
         _block(
             "Builtins",
             sorted(
