@@ -25,12 +25,34 @@ class TypedFunction:
         interpreter = Interpreter(self.program, device=str(x.device), bindings={"x": x, "y": y})
         result = interpreter.run().output
         if result is None:
-            raise ProgramError("the function gives no value: write an expression in x and y")
+            raise ProgramError(
+                "f(x, y) gives no tensor: its last line must be an expression in x and y, "
+                "such as `x**2 + 3*y**2`"
+            )
         # (views, in C++: torch.broadcast_shapes imports sympy on first use, half a second)
         shape = torch.broadcast_tensors(x, y)[0].shape
         if result.shape != shape:
-            result = result.expand(shape)
+            try:
+                result = result.expand(shape)
+            except RuntimeError:
+                size = "×".join(str(s) for s in result.shape)
+                raise ProgramError(
+                    f"f(x, y) must give one number per point, not a tensor of {size}"
+                ) from None
         return result
+
+
+def _check_point_by_point(fn: TypedFunction, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """f at the points x, y together, once it is known to equal f at each point alone (the
+    lab evaluates many points at once: a `sum` or `mean` over x would mix them)."""
+    together = fn(x, y)
+    alone = torch.stack([fn(x[i : i + 1], y[i : i + 1]).reshape(()) for i in range(len(x))])
+    if not torch.allclose(together, alone, rtol=1e-5, atol=1e-6, equal_nan=True):
+        raise ProgramError(
+            "f(x, y) must be computed point by point: x and y hold many points at once, so a "
+            "sum, mean or other reduction over them mixes the points (write x**2, not sum(x**2))"
+        )
+    return together
 
 
 def typed_surface(
@@ -40,7 +62,7 @@ def typed_surface(
     fn = TypedFunction(source)
     probe_x = torch.linspace(domain[0], domain[1], 3)
     probe_y = torch.linspace(domain[2], domain[3], 3)
-    value = fn(probe_x, probe_y)  # fail now, with the program's own error, not mid-run
+    value = _check_point_by_point(fn, probe_x, probe_y)  # fail now, not mid-run
     if not value.is_floating_point():
         raise ProgramError("f(x, y) must be a floating-point value")
     start = (domain[0] + 0.8 * (domain[1] - domain[0]), domain[2] + 0.8 * (domain[3] - domain[2]))

@@ -85,6 +85,32 @@ def test_typed_functions_keep_the_languages_safety() -> None:
             typed_surface(bad)
 
 
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("torch.randn(3)", "one number per point, not a tensor of 3"),
+        ("x * torch.ones(3)", "one number per point"),
+        ("sum(x**2) + y", "must be computed point by point"),
+        ("x.mean() + y", "must be computed point by point"),
+        ("1.0", "gives no tensor: its last line must be an expression in x and y"),
+        ("print(x)", "gives no tensor"),
+    ],
+)
+def test_a_typed_function_must_give_one_number_per_point(source: str, message: str) -> None:
+    """The lab evaluates many points at once: a reduction over x mixes them (and a tensor of
+    another size was a traceback)."""
+    from gradviz.lang.errors import ProgramError
+
+    with pytest.raises(ProgramError, match=message):
+        typed_surface(source)
+
+
+def test_a_pointwise_typed_function_with_where_and_constants_is_fine() -> None:
+    typed = typed_surface("torch.where(x > 0, x, -x) + y**2 + torch.tensor(0.5)")
+    x, y = torch.tensor([-1.0, 2.0]), torch.tensor([3.0, -0.5])
+    torch.testing.assert_close(typed(x, y), x.abs() + y**2 + 0.5)
+
+
 def reference_run(
     cls: type, params: dict, start: tuple[float, float], steps: int, fn
 ) -> torch.Tensor:  # type: ignore[no-untyped-def,type-arg]
