@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -40,6 +40,7 @@ class TraceResult:
     graph: Graph
     run: RunResult
     program: Program
+    warnings: list[tuple[int | None, str]] = field(default_factory=list)  # (line, torch's words)
 
 
 class Tracer:
@@ -170,7 +171,7 @@ def trace(
     if graph.notes == [NO_TENSOR_NOTE]:
         graph.notes = [NO_TENSOR_NOTE + _changed_number_hint(parsed)]
     graph.notes = [*graph.notes, *interpreter.warnings.notes()]
-    return TraceResult(graph, run, parsed)
+    return TraceResult(graph, run, parsed, list(interpreter.warnings.entries))
 
 
 def _changed_number_hint(program: Program) -> str:

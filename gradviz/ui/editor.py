@@ -19,6 +19,9 @@ from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
 
 from gradviz.ui.highlighter import Highlighter
 
+ERROR = QColor("#d62728")  # red: the line that failed
+WARNING = QColor("#b35900")  # amber, readable on light and dark: a line torch warned at
+
 
 class _LineNumbers(QWidget):
     def __init__(self, editor: CodeEditor) -> None:
@@ -49,6 +52,8 @@ class CodeEditor(QPlainTextEdit):
         self._highlighter = Highlighter(self.document())
         self.error_line: int | None = None
         self._error_selection: QTextEdit.ExtraSelection | None = None
+        self.warning_lines: dict[int, str] = {}  # line → what torch warned there
+        self._warning_selections: list[QTextEdit.ExtraSelection] = []
         self.blockCountChanged.connect(self._update_margin)
         self.updateRequest.connect(self._scroll_numbers)
         self.cursorPositionChanged.connect(self._refresh_selections)
@@ -97,9 +102,11 @@ class CodeEditor(QPlainTextEdit):
         while block.isValid() and top <= event.rect().bottom():
             if block.isVisible() and bottom >= event.rect().top():
                 is_error = number == self.error_line
-                painter.setPen(QColor("#d62728") if is_error else palette.placeholderText().color())
+                warned = number in self.warning_lines
+                colour = ERROR if is_error else WARNING if warned else None
+                painter.setPen(colour or palette.placeholderText().color())
                 font = painter.font()
-                font.setBold(is_error)
+                font.setBold(colour is not None)
                 painter.setFont(font)
                 painter.drawText(
                     0,
@@ -134,7 +141,7 @@ class CodeEditor(QPlainTextEdit):
                 )
             fmt = QTextCharFormat()
             fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
-            fmt.setUnderlineColor(QColor("#d62728"))
+            fmt.setUnderlineColor(ERROR)
             fmt.setToolTip(message)
             selection = QTextEdit.ExtraSelection()
             selection.cursor = cursor
@@ -146,6 +153,29 @@ class CodeEditor(QPlainTextEdit):
     def clear_error(self) -> None:
         self.set_error(None, None, "")
 
+    def set_warnings(self, warnings: list[tuple[int | None, str]]) -> None:
+        """Mark the lines torch warned at (amber number, dotted underline, the warning as tip)."""
+        self.warning_lines = {}
+        for line, text in warnings:
+            if line is not None and 1 <= line <= self.blockCount():
+                previous = self.warning_lines.get(line)
+                self.warning_lines[line] = f"{previous}\n{text}" if previous else text
+        self._warning_selections = []
+        for line, text in self.warning_lines.items():
+            cursor = QTextCursor(self.document().findBlockByNumber(line - 1))
+            cursor.movePosition(
+                QTextCursor.MoveOperation.EndOfBlock, QTextCursor.MoveMode.KeepAnchor
+            )
+            fmt = QTextCharFormat()
+            fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DotLine)
+            fmt.setUnderlineColor(WARNING)
+            fmt.setToolTip(f"torch warned: {text}")
+            selection = QTextEdit.ExtraSelection()
+            selection.cursor, selection.format = cursor, fmt
+            self._warning_selections.append(selection)
+        self._refresh_selections()
+        self._numbers.update()
+
     def _refresh_selections(self) -> None:
         selections = []
         current = QTextEdit.ExtraSelection()
@@ -156,6 +186,7 @@ class CodeEditor(QPlainTextEdit):
         current.cursor = self.textCursor()
         current.cursor.clearSelection()
         selections.append(current)
+        selections.extend(self._warning_selections)
         if self._error_selection is not None:
             selections.append(self._error_selection)
         self.setExtraSelections(selections)

@@ -263,6 +263,7 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
             self.error_label.setText(where + message)
             self.error_label.show()
             self.editor.set_error(line, col, message)
+            self.editor.set_warnings([])  # the lines may have moved: the last run's would mislead
             self.canvas.set_dimmed(True)
             self.canvas.set_message("" if self.graph else where + message)
             self.statusBar().showMessage(
@@ -285,6 +286,7 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
         self.error = None
         self.error_label.hide()
         self.editor.clear_error()
+        self.editor.set_warnings(outcome.warnings)
         relayout = (
             self.canvas.current is None or self.canvas.current.structure != outcome.scene.structure
         )

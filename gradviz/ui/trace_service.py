@@ -56,6 +56,7 @@ class TraceOutcome:
     relayout: bool = True
     timings: dict[str, float] = field(default_factory=dict)
     tooltips: dict[str, str] = field(default_factory=dict)
+    warnings: list[tuple[int | None, str]] = field(default_factory=list)  # torch's, by line
 
 
 @dataclass
@@ -171,6 +172,7 @@ class _Worker(QObject):
             )
             traced = time.perf_counter()
             graph = result.graph
+            outcome.warnings = result.warnings
             if request.settings.modules and request.settings.folded:
                 from gradviz.autograd.collapse import fold_modules
 

@@ -427,3 +427,16 @@ def test_the_canvas_message_stays_in_view_when_the_graph_is_scrolled(qtbot) -> N
     assert overlay.isVisible()
     assert overlay.x() >= 0 and overlay.y() >= 0
     assert overlay.geometry().right() <= canvas.viewport().width()
+
+
+def test_a_line_torch_warned_at_is_marked_in_the_editor(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    broadcast = (
+        "x = torch.randn(8, 1, requires_grad=True)\ny = torch.randn(9)\n"
+        "loss = F.mse_loss(x, y)\nloss.backward()\n"
+    )
+    set_program(qtbot, window, broadcast)
+    assert list(window.editor.warning_lines) == [3]
+    assert "Using a target size" in window.editor.warning_lines[3]
+    assert any("torch warned at line 3" in note for note in window.graph.notes)
+    set_program(qtbot, window, LECTURE)
+    assert window.editor.warning_lines == {}
