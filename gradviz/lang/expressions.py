@@ -16,7 +16,12 @@ from gradviz.lang.builtins import bounded_list
 from gradviz.lang.errors import ProgramError, error_at
 from gradviz.lang.limits import Limits
 from gradviz.lang.objects import BoundMethod, Fn, Namespace
-from gradviz.lang.shape_hints import PRODUCTS, linear_mismatch, product_mismatch
+from gradviz.lang.shape_hints import (
+    PRODUCTS,
+    broadcast_mismatch,
+    linear_mismatch,
+    product_mismatch,
+)
 
 
 def clean_message(exc: BaseException) -> str:
@@ -127,13 +132,13 @@ class ExpressionEvaluator:
             try:
                 return arithmetic.check_result(arithmetic.BINARY[kind](left, right))
             except RuntimeError:
-                if kind is ast.MatMult:
-                    names = (getattr(node, "left", None), getattr(node, "right", None))
-                    hint = product_mismatch(
-                        left, right, self.operand_name(names[0]), self.operand_name(names[1])
-                    )
-                    if hint:
-                        raise ValueError(hint) from None
+                names = (getattr(node, "left", None), getattr(node, "right", None))
+                explain = product_mismatch if kind is ast.MatMult else broadcast_mismatch
+                hint = explain(
+                    left, right, self.operand_name(names[0]), self.operand_name(names[1])
+                )
+                if hint:
+                    raise ValueError(hint) from None
                 raise
 
         return self.located(node, run)

@@ -71,3 +71,27 @@ def linear_mismatch(module: nn.Module, name: str, message: str) -> str | None:
         f"{label} is Linear({wanted} → {out}): its input's last size must be {wanted}, "
         f"but it was given {rows}×{got} ({got} features)"
     )
+
+
+def broadcast_mismatch(left: Any, right: Any, left_name: str, right_name: str) -> str | None:
+    """Why `left` and `right` cannot be combined element by element: the first dimension, lined
+    up from the right, whose sizes differ with neither 1; None where they broadcast."""
+    if not isinstance(left, torch.Tensor) or not isinstance(right, torch.Tensor):
+        return None
+    a, b = tuple(left.shape), tuple(right.shape)
+    for offset in range(1, min(len(a), len(b)) + 1):
+        x, y = a[-offset], b[-offset]
+        if x != y and x != 1 and y != 1:
+            where = {1: "the last dimension", 2: "the second-to-last dimension"}.get(
+                offset, f"dimension {offset} from the right"
+            )
+            return (
+                f"cannot combine {left_name} ({_shape_or_scalar(left)}) and {right_name} "
+                f"({_shape_or_scalar(right)}) element by element: lined up from the right, "
+                f"their sizes at {where} are {x} and {y}, and neither is 1"
+            )
+    return None
+
+
+def _shape_or_scalar(t: torch.Tensor) -> str:
+    return _shape(t) if t.dim() else "a scalar"

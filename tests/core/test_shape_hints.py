@@ -45,6 +45,19 @@ CASES = [
         "y = model(torch.randn(4, 2))\n",
         "model.2 is Linear(8 → 1): its input's last size must be 8, but it was given 4×16",
     ),
+    (
+        "a = torch.randn(5, 3)\nb = torch.randn(5)\nc = a - b\n",
+        "in `a - b`: cannot combine a (5×3) and b (5) element by element: lined up from the "
+        "right, their sizes at the last dimension are 3 and 5, and neither is 1",
+    ),
+    (
+        "a = torch.randn(4, 5, 3)\nb = torch.randn(2, 1, 3)\nc = a / b\n",
+        "their sizes at dimension 3 from the right are 4 and 2",
+    ),
+    (
+        "a = torch.randn(2, 3, 4)\nb = torch.randn(3, 4)\nc = a * b.T\n",
+        "a (2×3×4) and b.T (4×3)",
+    ),
 ]
 
 
@@ -53,6 +66,13 @@ def test_a_shape_error_names_the_sizes_that_disagree(source: str, message: str) 
     with pytest.raises(ProgramError) as caught:
         trace(source)
     assert message in str(caught.value)
+
+
+def test_shapes_that_broadcast_are_not_refused() -> None:
+    source = "a = torch.randn(3, requires_grad=True)\nb = torch.randn(3, 1)\nc = a + b\n"
+    graph = trace(source).graph
+    output = next(n for n in graph.nodes if n.id == graph.output)
+    assert tuple(output.value.shape) == (3, 3)  # as torch broadcasts them
 
 
 def test_other_product_errors_keep_torchs_words() -> None:
