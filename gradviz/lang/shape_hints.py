@@ -94,4 +94,6 @@ def broadcast_mismatch(left: Any, right: Any, left_name: str, right_name: str) -
 
 
 def _shape_or_scalar(t: torch.Tensor) -> str:
+    if t.dim() == 1:
+        return f"{t.shape[0]} element{'s' if t.shape[0] != 1 else ''}"
     return _shape(t) if t.dim() else "a scalar"

@@ -47,8 +47,8 @@ CASES = [
     ),
     (
         "a = torch.randn(5, 3)\nb = torch.randn(5)\nc = a - b\n",
-        "in `a - b`: cannot combine a (5×3) and b (5) element by element: lined up from the "
-        "right, their sizes at the last dimension are 3 and 5, and neither is 1",
+        "in `a - b`: cannot combine a (5×3) and b (5 elements) element by element: lined up "
+        "from the right, their sizes at the last dimension are 3 and 5, and neither is 1",
     ),
     (
         "a = torch.randn(4, 5, 3)\nb = torch.randn(2, 1, 3)\nc = a / b\n",
