@@ -7,6 +7,7 @@ from typing import Any
 
 import torch
 
+from gradviz.lang.data_loading import ITERABLE
 from gradviz.lang.limits import Limits
 from gradviz.lang.objects import Fn
 
@@ -19,8 +20,8 @@ def bounded_list(value: Any, limits: Limits, what: str = "this loop") -> list[An
         if value.dim() == 0:
             raise TypeError("cannot iterate over a 0-d tensor")
         length = value.shape[0]
-    elif isinstance(value, (list, tuple, str, torch.Size)):
-        length = len(value)
+    elif isinstance(value, (list, tuple, str, torch.Size, *ITERABLE)):
+        length = len(value)  # a DataLoader: its batches, made now
     else:
         raise TypeError(f"cannot iterate over a {type(value).__name__} value")
     if length > limits.max_loop_iterations:

@@ -11,6 +11,7 @@ import torch.nn.functional as functional
 import torch.optim
 from torch import nn
 
+from gradviz.lang.data_loading import DATA_NS, UTILS_NS
 from gradviz.lang.objects import Fn, Namespace
 
 # torch.* functions a deep-learning course uses (each is the real torch function).
@@ -190,7 +191,6 @@ TORCH_BLOCKED = {
     "from_numpy": "NumPy arrays are not part of gradviz programs",
     "compile": "compiles code",
     "jit": "compiles and runs code",
-    "utils": "gives access to files, processes and the network",
     "multiprocessing": "starts processes",
     "distributed": "opens network connections",
     "ops": "calls arbitrary operators",
@@ -288,6 +288,7 @@ def _torch_namespace(nn_ns: Namespace, optim_ns: Namespace) -> Namespace:
     members["nn"] = nn_ns
     members["optim"] = optim_ns
     members["cuda"] = _cuda_namespace()
+    members["utils"] = UTILS_NS
     return Namespace("torch", members, TORCH_BLOCKED)
 
 
@@ -304,6 +305,8 @@ IMPORTABLE: dict[str, Namespace] = {
     "torch.nn.functional": FUNCTIONAL_NS,
     "torch.optim": OPTIM_NS,
     "torch.cuda": TORCH_NS.members["cuda"],  # type: ignore[dict-item]
+    "torch.utils": UTILS_NS,
+    "torch.utils.data": DATA_NS,
     "math": MATH_NS,
 }
 

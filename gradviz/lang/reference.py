@@ -64,6 +64,10 @@ def language_reference() -> str:
         _block("torch.nn.functional (F)", sorted(catalog.FUNCTIONAL)),
         _block("torch.nn modules", sorted(catalog.NN_MODULES)),
         _block("torch.optim optimizers", catalog.OPTIMIZERS),
+        _block(
+            "torch.utils.data (batches made in this process: batch_size, shuffle, drop_last)",
+            ["TensorDataset", "DataLoader"],
+        ),
         _block("Tensor methods", sorted(attributes.TENSOR_METHODS)),
         _block("Tensor properties", sorted(attributes.TENSOR_PROPERTIES)),
         _block(

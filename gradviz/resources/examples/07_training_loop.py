@@ -2,11 +2,12 @@
 # the last step's autograd graph; the printed losses show training progress.
 import torch
 from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
 
 torch.manual_seed(0)
 X = torch.randn(64, 2)
 Y = X[:, :1] * 2.0 - X[:, 1:] + 0.5
-training_loader = list(zip(X.split(16), Y.split(16)))
+training_loader = DataLoader(TensorDataset(X, Y), batch_size=16, shuffle=True)
 
 model = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1))
 loss_fn = nn.MSELoss()

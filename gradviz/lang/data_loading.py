@@ -1,0 +1,73 @@
+"""`torch.utils.data` as a course uses it for the training loop's `training_loader`: the real
+TensorDataset and DataLoader, batches made in this process (no worker processes, no pinned
+memory), with batch_size, shuffle (from torch's seeded generator) and drop_last."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from gradviz.lang.objects import Fn, Namespace
+
+LOADER_OPTIONS = ("batch_size", "shuffle", "drop_last")
+ITERABLE = (DataLoader, TensorDataset)  # what a `for` loop may also go through
+
+
+def tensor_dataset(*tensors: Any) -> TensorDataset:
+    """TensorDataset(X, y): sample i is (X[i], y[i])."""
+    if not tensors:
+        raise TypeError("TensorDataset needs at least one tensor")
+    if not all(isinstance(t, torch.Tensor) and t.dim() >= 1 for t in tensors):
+        raise TypeError("TensorDataset takes tensors of at least one dimension")
+    sizes = [t.shape[0] for t in tensors]
+    if len(set(sizes)) > 1:
+        listed = ", ".join(str(s) for s in sizes)
+        raise ValueError(f"TensorDataset: the tensors must have one first size (got {listed})")
+    return TensorDataset(*tensors)
+
+
+def data_loader(
+    dataset: Any,
+    batch_size: int = 1,
+    shuffle: bool = False,
+    drop_last: bool = False,
+    **options: Any,
+) -> DataLoader[Any]:
+    """DataLoader(dataset, batch_size=…, shuffle=…, drop_last=…) over a TensorDataset or a
+    list of samples; its batches are made when a loop goes through it."""
+    if options:
+        raise TypeError(
+            f"DataLoader: `{sorted(options)[0]}` is not supported here "
+            f"(only {', '.join(LOADER_OPTIONS)})"
+        )
+    if not isinstance(dataset, (TensorDataset, list, tuple)):
+        raise TypeError("DataLoader takes a TensorDataset (or a list of samples)")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"DataLoader: batch_size must be a whole number ≥ 1, not {batch_size!r}")
+    return DataLoader(
+        dataset,  # type: ignore[arg-type]  # a list of samples works as a map-style dataset
+        batch_size=batch_size,
+        shuffle=bool(shuffle),
+        drop_last=bool(drop_last),
+        num_workers=0,
+    )
+
+
+DATA_NS = Namespace(
+    "torch.utils.data",
+    {
+        "TensorDataset": Fn("torch.utils.data.TensorDataset", tensor_dataset),
+        "DataLoader": Fn("torch.utils.data.DataLoader", data_loader),
+    },
+)
+UTILS_NS = Namespace(
+    "torch.utils",
+    {"data": DATA_NS},
+    {
+        "cpp_extension": "compiles and loads code",
+        "checkpoint": "re-runs code in backward, outside gradviz's view",
+        "hooks": "runs code inside autograd",
+    },
+)

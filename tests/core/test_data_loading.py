@@ -1,0 +1,83 @@
+"""The lecture's training loop over a `training_loader`: TensorDataset and DataLoader (batch
+size, shuffle, drop_last) give the batches plain PyTorch gives with the same seed, so training
+ends at the same weights; the graph is the last batch's step; other options are refused."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from gradviz.autograd.tracer import trace
+from gradviz.lang.errors import ProgramError
+
+LOOP = """
+from torch.utils.data import DataLoader, TensorDataset
+torch.manual_seed(3)
+X = torch.randn(10, 2)
+Y = X[:, :1] * 2.0 - X[:, 1:] + 0.5
+training_loader = DataLoader(TensorDataset(X, Y), batch_size=4, shuffle=True, drop_last={drop})
+model = nn.Linear(2, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+for epoch in range(3):
+    for i, data in enumerate(training_loader):
+        inputs, labels = data
+        optimizer.zero_grad()
+        outputs = model(inputs)
+        loss = F.mse_loss(outputs, labels)
+        loss.backward()
+        optimizer.step()
+        print(epoch, i, inputs.shape[0], loss.item())
+"""
+
+
+@pytest.mark.parametrize("drop", [False, True])
+def test_training_over_a_shuffled_loader_equals_plain_pytorch(drop: bool) -> None:
+    result = trace(LOOP.format(drop=drop))
+    torch.manual_seed(0)  # a run starts from seed 0, as gradviz's does, then the program's
+    torch.manual_seed(3)
+    X = torch.randn(10, 2)
+    Y = X[:, :1] * 2.0 - X[:, 1:] + 0.5
+    loader = DataLoader(TensorDataset(X, Y), batch_size=4, shuffle=True, drop_last=drop)
+    model = torch.nn.Linear(2, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    printed = []
+    for epoch in range(3):
+        for i, (inputs, labels) in enumerate(loader):
+            optimizer.zero_grad()
+            loss = torch.nn.functional.mse_loss(model(inputs), labels)
+            loss.backward()
+            optimizer.step()
+            printed.append(f"{epoch} {i} {inputs.shape[0]} {loss.item()}\n")
+    assert result.run.printed == printed  # same batches, same order, same losses
+    torch.testing.assert_close(result.run.env["model"].weight, model.weight)
+    sizes = [int(line.split()[2]) for line in printed]
+    assert sizes == ([4, 4] if drop else [4, 4, 2]) * 3
+    loss_node = next(n for n in result.graph.nodes if n.id == result.graph.output)
+    assert loss_node.value.item() == pytest.approx(loss.item(), rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (
+            "d = torch.utils.data.TensorDataset(torch.ones(3, 2))\n"
+            "l = torch.utils.data.DataLoader(d, num_workers=2)\n",
+            "DataLoader: `num_workers` is not supported here (only batch_size, shuffle, drop_last)",
+        ),
+        ("l = torch.utils.data.DataLoader(torch.ones(3, 2))\n", "takes a TensorDataset"),
+        (
+            "d = torch.utils.data.TensorDataset(torch.ones(3, 2), torch.ones(4))\n",
+            "the tensors must have one first size (got 3, 4)",
+        ),
+        (
+            "d = torch.utils.data.TensorDataset(torch.ones(3))\n"
+            "l = torch.utils.data.DataLoader(d, batch_size=0)\n",
+            "batch_size must be a whole number ≥ 1, not 0",
+        ),
+        ("c = torch.utils.checkpoint\n", "re-runs code in backward"),
+    ],
+)
+def test_other_uses_are_refused_clearly(source: str, message: str) -> None:
+    with pytest.raises(ProgramError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        trace(source)
