@@ -37,19 +37,19 @@ def product_mismatch(left: Any, right: Any, left_name: str, right_name: str) -> 
     both = f"{_described(left_name, left)} and {_described(right_name, right)}"
     if left.dim() == 1 and right.dim() == 1:
         return f"cannot multiply: {both}; a dot product needs two vectors of one length"
-    if left.dim() == 1:
-        what_left = f"the {inner_left} elements of {left_name}"
-    elif left.dim() == 2:
-        what_left = f"the {inner_left} columns of {left_name}"
-    else:
-        what_left = f"the last size of {left_name} ({inner_left})"
-    if right.dim() == 1:
-        what_right = f"the {inner_right} elements of {right_name}"
-    elif right.dim() == 2:
-        what_right = f"the {inner_right} rows of {right_name}"
-    else:
-        what_right = f"the second-to-last size of {right_name} ({inner_right})"
+    what_left = _inner_part(left, left_name, inner_left, last=True)
+    what_right = _inner_part(right, right_name, inner_right, last=False)
     return f"cannot multiply: {both}; {what_left} must match {what_right}"
+
+
+def _inner_part(t: torch.Tensor, name: str, size: int, last: bool) -> str:
+    """The sizes a product pairs up: a vector's elements, a matrix's columns (on the left) or
+    rows (on the right), a batch's last or second-to-last size."""
+    if t.dim() == 1:
+        return f"the {size} elements of {name}"
+    if t.dim() == 2:
+        return f"the {size} {'columns' if last else 'rows'} of {name}"
+    return f"the {'last' if last else 'second-to-last'} size of {name} ({size})"
 
 
 def linear_mismatch(module: nn.Module, name: str, message: str) -> str | None:
