@@ -135,7 +135,10 @@ class ExpressionEvaluator:
                 names = (getattr(node, "left", None), getattr(node, "right", None))
                 explain = product_mismatch if kind is ast.MatMult else broadcast_mismatch
                 hint = explain(
-                    left, right, self.operand_name(names[0]), self.operand_name(names[1])
+                    left,
+                    right,
+                    self.operand_name(names[0], "the left operand"),
+                    self.operand_name(names[1], "the right operand"),
                 )
                 if hint:
                     raise ValueError(hint) from None
@@ -143,10 +146,10 @@ class ExpressionEvaluator:
 
         return self.located(node, run)
 
-    def operand_name(self, node: ast.AST | None) -> str:
-        """How a message names an operand: its code where short, else "the operand"."""
+    def operand_name(self, node: ast.AST | None, fallback: str = "the operand") -> str:
+        """How a message names an operand: its code where short, else `fallback`."""
         text = self.source_of(node) if node is not None else ""
-        return text if text and len(text) <= 24 else "the operand"
+        return text if text and len(text) <= 24 else fallback
 
     def _binop(self, node: ast.BinOp) -> Any:
         left = self.eval(node.left)
@@ -266,7 +269,7 @@ class ExpressionEvaluator:
     def _call_hint(self, node: ast.Call, callee: Any, args: list[Any], message: str) -> str | None:
         """A shape error of a product or a linear layer, said with the operands' names."""
         if isinstance(callee, nn.Module):
-            return linear_mismatch(callee, self.operand_name(node.func), message)
+            return linear_mismatch(callee, self.operand_name(node.func, "the module"), message)
         if getattr(callee, "qualname", None) not in PRODUCTS:
             return None
         if isinstance(callee, BoundMethod) and args:
@@ -278,7 +281,10 @@ class ExpressionEvaluator:
             return None
         left, right, left_node, right_node = pair
         return product_mismatch(
-            left, right, self.operand_name(left_node), self.operand_name(right_node)
+            left,
+            right,
+            self.operand_name(left_node, "the first argument"),
+            self.operand_name(right_node, "the second argument"),
         )
 
     @staticmethod
