@@ -83,20 +83,24 @@ def tensor_text(value: torch.Tensor | float | None, digits: int = 5) -> str:
         low, high = torch.aminmax(value.detach().double())
         return f"min {format_number(float(low), 3)} · max {format_number(float(high), 3)}"
     std, mean = _std_mean(value.detach())
-    if _indistinguishable_from_zero(value.detach(), mean):
+    if _indistinguishable_from_zero(value.detach(), mean, std):
         mean = 0.0
     return f"μ {format_number(mean, 3)} · σ {format_number(std, 3)}"
 
 
-def _indistinguishable_from_zero(data: torch.Tensor, mean: float) -> bool:
+def _indistinguishable_from_zero(data: torch.Tensor, mean: float, std: float) -> bool:
     """Whether `mean` is finer than the elements' own precision: under one ε of their dtype
     times their mean magnitude. A softmax's gradient, whose rows sum to exactly 0 in exact
     arithmetic, then reads μ 0.0 and not μ 3.9e−10 (what float32 rounding left over); random
-    data's means are orders of magnitude above that line."""
-    if mean == 0.0 or not math.isfinite(mean):
+    data's means are orders of magnitude above that line. The mean magnitude is at most the
+    root mean square, √(σ² + μ²): only a mean under ε times that needs the pass over |x|."""
+    if mean == 0.0 or not math.isfinite(mean) or not math.isfinite(std):
+        return False
+    eps = torch.finfo(data.dtype).eps
+    if abs(mean) > eps * math.hypot(std, mean):
         return False
     scale = float(data.abs().sum(dtype=torch.float64)) / data.numel()
-    return abs(mean) <= torch.finfo(data.dtype).eps * scale
+    return abs(mean) <= eps * scale
 
 
 @dataclass(frozen=True)
