@@ -12,6 +12,7 @@ from torch import nn
 
 from gradviz.lang import arithmetic
 from gradviz.lang.attributes import format_value, get_attribute
+from gradviz.lang.autograd_hints import autograd_hint
 from gradviz.lang.builtins import bounded_list
 from gradviz.lang.errors import ProgramError, error_at
 from gradviz.lang.limits import Limits
@@ -89,10 +90,21 @@ class ExpressionEvaluator:
                 raise
             message = exc.message
         except Exception as exc:
-            message = clean_message(exc)
+            message = autograd_hint(clean_message(exc), self._subject(node)) or clean_message(exc)
         if quote:
             message = f"in `{self.source_of(node)}`: {message}"
         raise self.fail(node, message) from None
+
+    def _subject(self, node: ast.AST) -> str | None:
+        """The tensor an error is about: `y` of `y.backward()`, `x` of `x += 1`."""
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            target: ast.AST = node.func.value
+        elif isinstance(node, ast.AugAssign):
+            target = node.target
+        else:
+            return None
+        text = self.source_of(target)
+        return f"`{text}`" if text and len(text) <= 24 else None
 
     def eval(self, node: ast.expr) -> Any:
         self.step(node)
