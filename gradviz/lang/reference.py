@@ -33,7 +33,9 @@ def language_reference() -> str:
         "assigned or written as an expression.\n\n",
         "Errors name their line and column; a shape error names the operands and the sizes "
         "that disagree (`W is 3×4 and x has 5 elements`, or the `nn.Linear` that was given "
-        "the wrong number of features). Warnings torch gives while the program runs (a loss "
+        "the wrong number of features), and the common autograd errors (backward of a "
+        "non-scalar, a second backward, an in-place change of a leaf) say what to do first. "
+        "Warnings torch gives while the program runs (a loss "
         "that broadcasts two shapes, `.grad` of a non-leaf) become notes under the graph, "
         "with their line.\n\n",
         _block(
