@@ -292,7 +292,7 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
         )
         self.canvas.show_scene(outcome.scene, outcome.tooltips, fit=first or relayout)
         self.canvas.set_dimmed(False)
-        self.canvas.set_message("\n".join(outcome.graph.notes))
+        self.canvas.set_message(_banner(outcome.graph.notes, bool(outcome.graph.nodes)))
         specs = [InputSpec(i.name, i.value) for i in outcome.inputs]
         self.variables.set_inputs(specs, self.document.overrides)
         self.device_label.setText(f"device: {outcome.graph.device}")
@@ -346,6 +346,19 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
             self.network.shutdown()
         self.autosaver.discard()
         event.accept()
+
+
+def _banner(notes: list[str], drawn: bool) -> str:
+    """The notes over the top of the canvas. Under a drawn graph its legend holds them whole, so
+    the banner only points at a warning there (three lines of it covered the graph's top)."""
+    if not drawn:
+        return "\n".join(notes)
+    shown = []
+    for note in notes:
+        if note.startswith("⚠ torch warned"):
+            note = note.split(":", 1)[0] + ": see the note under the graph"
+        shown.append(note)
+    return "\n".join(shown)
 
 
 def _import_plotting_in_background() -> None:

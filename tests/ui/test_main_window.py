@@ -438,5 +438,7 @@ def test_a_line_torch_warned_at_is_marked_in_the_editor(qtbot, window) -> None: 
     assert list(window.editor.warning_lines) == [3]
     assert "Using a target size" in window.editor.warning_lines[3]
     assert any("torch warned at line 3" in note for note in window.graph.notes)
+    # the banner over the graph points at the note; the legend under the graph holds it whole
+    assert window.canvas.message == "⚠ torch warned at line 3: see the note under the graph"
     set_program(qtbot, window, LECTURE)
     assert window.editor.warning_lines == {}
