@@ -27,19 +27,27 @@ class UsageError(Exception):
     """Bad command-line input: printed as `error: ...`, exit status 2."""
 
 
-def _read_program(path: str) -> str:
+def _read_program(path: str) -> tuple[str, dict[str, float]]:
+    """The program's text, and the input values a session saved with it (its sliders)."""
     if path == "-":
-        return sys.stdin.read()
+        return sys.stdin.read().removeprefix("\ufeff"), {}
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")  # a byte-order mark is no code
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise UsageError(f"cannot read {path}: {reason}") from None
     if path.endswith(".gradviz"):
         from gradviz.session import load_session_text
 
-        return load_session_text(text, path).source
-    return text
+        session = load_session_text(text, path)
+        return session.source, dict(session.overrides)
+    return text, {}
+
+
+def _program(args: argparse.Namespace) -> tuple[str, dict[str, float]]:
+    """Source and input values: a session's saved ones, then each `--set` over them."""
+    source, saved = _read_program(args.file)
+    return source, {**saved, **_overrides(args.set)}
 
 
 def _overrides(items: Sequence[str]) -> dict[str, float]:
@@ -67,11 +75,13 @@ def _add_program_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
 
 
-def _trace(args: argparse.Namespace) -> TraceResult:
+def _trace(args: argparse.Namespace) -> tuple[TraceResult, list[ScalarInput]]:
+    """The traced program, and its scalar inputs at the values it ran with."""
     from gradviz.autograd.tracer import trace
 
-    source = _read_program(args.file)
-    return trace(source, device=args.device, overrides=_overrides(args.set))
+    source, overrides = _program(args)
+    result = trace(source, device=args.device, overrides=overrides)
+    return result, _inputs(result, overrides)
 
 
 def _inputs(result: TraceResult, overrides: dict[str, float]) -> list[ScalarInput]:
@@ -84,12 +94,12 @@ def _inputs(result: TraceResult, overrides: dict[str, float]) -> list[ScalarInpu
 def cmd_trace(args: argparse.Namespace) -> int:
     from gradviz.autograd.serialize import graph_to_json
 
-    result = _trace(args)
+    result, inputs = _trace(args)
     data = graph_to_json(
         result.graph,
         max_elements=args.max_elements,
         printed=result.run.printed,
-        inputs=_inputs(result, _overrides(args.set)),
+        inputs=inputs,
     )
     json.dump(data, sys.stdout, indent=None if args.compact else 2, allow_nan=False)
     sys.stdout.write("\n")
@@ -106,7 +116,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError("a walk-through needs --steps and a .gif or .mp4 file (and only then)")
     if not animated:
         format_of(args.output)  # refuse a bad extension before running anything
-    result = _trace(args)
+    result, inputs = _trace(args)
     view = "forward" if args.steps and args.mode == "forward" else args.view
     options = RenderOptions(theme=get_theme(args.theme), orientation=args.orientation, view=view)
     if animated:
@@ -120,7 +130,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         options,
         scale=args.scale,
         printed=result.run.printed,
-        inputs=_inputs(result, _overrides(args.set)),
+        inputs=inputs,
     )
     return 0
 
@@ -203,7 +213,7 @@ def cmd_landscape(args: argparse.Namespace) -> int:
 
     if not args.json:
         raise UsageError("give --json (the landscape is printed as gradviz.landscape/1 JSON)")
-    result = _trace(args)
+    result, _ = _trace(args)
     try:
         loss, base = replay_loss(result.graph)
         landscape = random_landscape(loss, base, args.grid, args.span, args.seed)

@@ -87,7 +87,7 @@ def load_session_text(text: str, where: str = "the file") -> Session:
 
 def load_session(path: str | Path) -> Session:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise SessionError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
     return load_session_text(text, str(path))

@@ -55,7 +55,7 @@ def read_csv(path: str | Path) -> tuple[tuple[float, float, float], ...]:
     if file.stat().st_size > MAX_BYTES:
         raise CsvError(f"{file.name} is larger than {MAX_BYTES // 1024} KB")
     try:
-        text = file.read_text(encoding="utf-8")
+        text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise CsvError(f"{file.name} is not a UTF-8 text file") from None
     return parse_csv(text)

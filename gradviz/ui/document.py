@@ -33,7 +33,7 @@ def read_document(path: str) -> Document:
         session = load_session(path)
         return Document(session.source, path, dict(session.overrides))
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise SessionError(f"cannot open {path}: {getattr(exc, 'strerror', None) or exc}") from None
     return Document(text, path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 
 import pytest
 import torch
@@ -358,6 +359,16 @@ def test_csv_with_a_header() -> None:
     text = "x,y,label\n" + "".join(f"{i / 10},{-i},{i % 2}\n" for i in range(12))
     rows = parse_csv(text)
     assert len(rows) == 12 and rows[3] == (0.3, -3.0, 1.0)
+
+
+def test_a_csv_saved_by_a_spreadsheet_with_a_byte_order_mark(tmp_path: Path) -> None:
+    """Excel's "CSV UTF-8" starts with a BOM: the first number was unreadable."""
+    from gradviz.nets.csv_data import read_csv
+
+    path = tmp_path / "data.csv"
+    path.write_bytes(("\ufeff" + "".join(f"{i},{-i},{i % 2}\n" for i in range(12))).encode())
+    rows = read_csv(path)
+    assert len(rows) == 12 and rows[0] == (0.0, 0.0, 0.0) and rows[5] == (5.0, -5.0, 1.0)
 
 
 @pytest.mark.parametrize(

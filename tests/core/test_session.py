@@ -66,3 +66,36 @@ def test_cli_opens_sessions(tmp_path: Path) -> None:
     path = tmp_path / "s.gradviz"
     save_session(path, Session("x = 2.0\ny = x * 3"))
     assert main(["export", str(path), "-o", str(tmp_path / "g.json")]) == 0
+
+
+def test_the_cli_traces_a_session_at_its_saved_input_values(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """What the app showed when the session was saved (its sliders), unless `--set` says other."""
+    import json
+
+    import torch
+
+    from gradviz.cli import main
+
+    path = tmp_path / "s.gradviz"
+    save_session(path, Session("x = 2.0\ny = x * x\n", overrides={"x": 3.0}))
+    for extra, x in (([], 3.0), (["--set", "x=5"], 5.0)):
+        assert main(["trace", str(path), *extra]) == 0
+        data = json.loads(capsys.readouterr().out)
+        values = {n["name"]: n["value"] for n in data["nodes"]}
+        expected = torch.tensor(x) * torch.tensor(x)
+        assert values == {"x": x, "y": float(expected)}
+        assert data["inputs"] == [{"name": "x", "value": x, "line": 1}]
+
+
+def test_files_saved_with_a_byte_order_mark_open(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Windows editors start UTF-8 files with a BOM: it is no code (it was a syntax error)."""
+    from gradviz.cli import main
+
+    program = tmp_path / "p.py"
+    program.write_bytes("\ufeffx = 2.0\ny = x * x\n".encode())
+    assert main(["trace", str(program)]) == 0
+    assert '"schema": "gradviz.graph/1"' in capsys.readouterr().out
+    session = tmp_path / "s.gradviz"
+    save_session(session, Session("x = 2.0\n"))
+    session.write_bytes(b"\xef\xbb\xbf" + session.read_bytes())
+    assert main(["trace", str(session)]) == 0
