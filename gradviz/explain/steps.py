@@ -162,6 +162,16 @@ def steps_for(graph: Graph, mode: str, start: str | None = None) -> list[Step]:
     return backward_steps(graph)
 
 
+def partial_at(graph: Graph, step: Step) -> frozenset[str]:
+    """The nodes whose gradient shown at this step is a sum still waiting for a consumer's
+    contribution (a leaf's .grad as the engine accumulates it)."""
+    if step.values is not None:
+        return frozenset()
+    edges = enumerate(graph.edges)
+    waiting = {edge.src for i, edge in edges if edge.grad is not None and i not in step.sent}
+    return frozenset(node for node in waiting if step.grads.get(node) is not None)
+
+
 def graph_at(graph: Graph, step: Step) -> Graph:
     """The graph as this step shows it: gradients only where they have been computed."""
     nodes: list[GraphNode] = []

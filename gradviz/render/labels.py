@@ -131,12 +131,15 @@ def build_labels(
     backward: bool = True,
     scale: MagnitudeScale | None = None,
     missing: str = "∇ none",
+    partial: frozenset[str] = frozenset(),
 ) -> dict[str, NodeLabel]:
     """One NodeLabel per node; gradient colours are fitted to this graph's magnitudes (or to
-    `scale`, so that a step of a walk-through keeps the colours of the whole pass)."""
+    `scale`, so that a step of a walk-through keeps the colours of the whole pass); the nodes in
+    `partial` show a sum still waiting for contributions (a walk-through step)."""
     scale = scale or gradient_scale(graph)
     return {
-        node.id: node_label(node, graph, theme, scale, backward, missing) for node in graph.nodes
+        node.id: node_label(node, graph, theme, scale, backward, missing, node.id in partial)
+        for node in graph.nodes
     }
 
 
@@ -151,6 +154,7 @@ def node_label(
     scale: MagnitudeScale,
     backward: bool,
     missing: str = "∇ none",
+    partial: bool = False,
 ) -> NodeLabel:
     is_output = node.id == graph.output
     value = node.value
@@ -171,7 +175,7 @@ def node_label(
         if node.grad is None:
             grad_line = missing
         else:
-            grad_line = f"∇ {tensor_text(node.grad)}"
+            grad_line = f"∇ {tensor_text(node.grad)}{'…' if partial else ''}"  # …: more to come
             position = scale.position(magnitude(node.grad) or 0.0)
             if position is not None:
                 grad_fill = interpolate(theme.palette, position)

@@ -63,15 +63,17 @@ def patch_scene(
     placeholder: str | None = None,
     scale: MagnitudeScale | None = None,
     missing: str = "∇ none",
+    partial: frozenset[str] = frozenset(),
 ) -> Scene | None:
     """The same layout with `graph`'s new numbers, or None if the structure differs.
 
     A walk-through step passes `same_structure` (it is the laid-out graph with some numbers
-    hidden), `placeholder` for edge labels not yet sent, and the whole pass's colour `scale`.
+    hidden), `placeholder` for edge labels not yet sent, the whole pass's colour `scale`, and
+    the nodes whose gradient is a `partial` sum so far.
     """
     if not same_structure and scene.structure != (graph.structure_key(), options):
         return None
-    labels = build_labels(graph, options.theme, options.backward, scale, missing)
+    labels = build_labels(graph, options.theme, options.backward, scale, missing, partial)
     for node_id, label in labels.items():
         old = scene.labels[node_id]
         if (label.title, label.subtitle, label.alert, label.grad_line is None) != (

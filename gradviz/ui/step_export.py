@@ -130,7 +130,7 @@ def save_scene(scene: Scene, path: str, highlight: str | None = None, scale: flo
 
 def step_scenes(graph: Graph, base: Scene, options: Any, steps: list[Step]) -> list[Scene]:
     """The base layout with each step's numbers (gradients only where they have arrived)."""
-    from gradviz.explain.steps import graph_at
+    from gradviz.explain.steps import graph_at, partial_at
     from gradviz.render.labels import gradient_scale
     from gradviz.render.scene import patch_scene
 
@@ -145,6 +145,7 @@ def step_scenes(graph: Graph, base: Scene, options: Any, steps: list[Step]) -> l
             placeholder="…",
             scale=scale,
             missing="∇ not yet",
+            partial=partial_at(graph, step),
         )
         scenes.append(scene if scene is not None else base)
     return scenes

@@ -161,6 +161,32 @@ def test_leaves_accumulate_and_unreached_nodes_have_no_gradient_yet() -> None:
     assert unreached and all(n.grad is None for n in unreached)
 
 
+def test_a_sum_still_waiting_for_contributions_is_marked_until_the_last_arrives() -> None:
+    """x of x*y + exp(x*y) gets y·e^xy from one product first, then y from the other: between
+    the two its box shows the partial sum, marked with an ellipsis; at the end, the whole one."""
+    from gradviz.explain.steps import partial_at
+    from gradviz.render.labels import build_labels
+    from gradviz.render.theme import LIGHT
+
+    graph = trace("x = 2.0\ny = 3.0\nx*y + exp(x*y)\n").graph
+    x = graph.find("x")
+    assert x is not None
+    steps = backward_steps(graph)
+    marked = [s for s in steps if x.id in partial_at(graph, s)]
+    assert marked, "some step shows x's gradient before both products have sent theirs"
+    step = marked[0]
+    torch_x, torch_y = torch.tensor(2.0), torch.tensor(3.0)
+    through_exp = torch_y * torch.exp(torch_x * torch_y)  # ∂/∂x of exp(xy), sent first
+    assert float(step.grads[x.id]) == pytest.approx(float(through_exp), rel=1e-6)
+    labels = build_labels(graph_at(graph, step), LIGHT, partial=partial_at(graph, step))
+    assert labels[x.id].grad_line is not None and labels[x.id].grad_line.endswith("…")
+    last = steps[-1]
+    assert partial_at(graph, last) == frozenset()
+    final = build_labels(graph_at(graph, last), LIGHT, partial=partial_at(graph, last))
+    assert final[x.id].grad_line is not None and not final[x.id].grad_line.endswith("…")
+    assert float(last.grads[x.id]) == pytest.approx(float(through_exp + torch_y), rel=1e-6)
+
+
 def test_forward_steps_reveal_values_in_execution_order() -> None:
     graph = trace("x = 2.0\ny = 3.0\nz1 = x*y\nz2 = exp(z1)\nz3 = z1 + z2").graph
     steps = forward_steps(graph)
