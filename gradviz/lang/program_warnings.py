@@ -10,6 +10,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
+NOTE_PREFIX = "⚠ torch warned"  # how a warning's note begins (the app shortens it over a graph)
 MAX_WARNINGS = 5  # distinct warnings kept per run (a training loop repeats the same one)
 
 _local = threading.local()
@@ -66,7 +67,7 @@ class WarningLog:
     def notes(self) -> list[str]:
         """One note per warning: "torch warned at line 4: …"."""
         return [
-            f"⚠ torch warned{f' at line {line}' if line is not None else ''}: {text}"
+            f"{NOTE_PREFIX}{f' at line {line}' if line is not None else ''}: {text}"
             for line, text in self.entries
         ]
 
