@@ -213,48 +213,49 @@ class GraphBuilder:
                 self.tensor_keys[id(previous)] = before
                 self.keep.append(previous)
 
-        def copy(value: object) -> object:
-            """Leaves (which an optimizer may change next) and recorded values as they were
-            (copied before any later in-place write); others by reference."""
-            if isinstance(value, torch.Tensor):
-                key = self.tensor_keys.get(id(value))
-                if key is not None and key[0] == "leaf":
-                    snapshot = self.snap.leaf_values.get(key[1])
-                    if snapshot is not None:
-                        return snapshot
-                elif key is not None and key[0] == "op":
-                    recorded = self.recorder.value_of(key[1], self.output_nrs.get(id(value), 0))
-                    if recorded is not None:
-                        return recorded
-                return value.detach()
-            if isinstance(value, (list, tuple)):
-                return type(value)(copy(v) for v in value)
-            return value
-
         arg_nodes = tuple(
             ids.get(self.tensor_keys[id(a)])
             if isinstance(a, torch.Tensor) and id(a) in self.tensor_keys
             else None
             for a in args
         )
-
-        def ref(value: object) -> object:
-            if isinstance(value, torch.Tensor):
-                key = self.tensor_keys.get(id(value))
-                node_id = ids.get(key) if key is not None else None
-                return (node_id, self.output_nrs.get(id(value), 0)) if node_id else None
-            if isinstance(value, (list, tuple)):
-                return tuple(ref(v) for v in value)
-            return None
-
-        refs = tuple(ref(a) for a in args)
         return ForwardCall(
             op_name,
-            tuple(copy(a) for a in args),
-            {k: copy(v) for k, v in kwargs.items()},
+            tuple(self._copy(a) for a in args),
+            {k: self._copy(v) for k, v in kwargs.items()},
             arg_nodes,
-            refs,
+            tuple(self._ref(a, ids) for a in args),
         )
+
+    # Methods, not closures in _call: a recursive closure is a reference cycle (the function,
+    # its cell), which would keep each call's tensors alive until a garbage collection.
+    def _copy(self, value: object) -> object:
+        """Leaves (which an optimizer may change next) and recorded values as they were
+        (copied before any later in-place write); others by reference."""
+        if isinstance(value, torch.Tensor):
+            key = self.tensor_keys.get(id(value))
+            if key is not None and key[0] == "leaf":
+                snapshot = self.snap.leaf_values.get(key[1])
+                if snapshot is not None:
+                    return snapshot
+            elif key is not None and key[0] == "op":
+                recorded = self.recorder.value_of(key[1], self.output_nrs.get(id(value), 0))
+                if recorded is not None:
+                    return recorded
+            return value.detach()
+        if isinstance(value, (list, tuple)):
+            return type(value)(self._copy(v) for v in value)
+        return value
+
+    def _ref(self, value: object, ids: dict[Key, str]) -> object:
+        """(node id, output number) of a tensor argument, nested as the arguments are."""
+        if isinstance(value, torch.Tensor):
+            key = self.tensor_keys.get(id(value))
+            node_id = ids.get(key) if key is not None else None
+            return (node_id, self.output_nrs.get(id(value), 0)) if node_id else None
+        if isinstance(value, (list, tuple)):
+            return tuple(self._ref(v, ids) for v in value)
+        return None
 
     def _module_of(self, pending: _Pending) -> str | None:
         """The nn.Module path a node belongs to: where its op ran, or whose parameter it is."""

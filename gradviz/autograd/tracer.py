@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,7 +53,8 @@ class Tracer:
         self.names = BoundNames()
         self.scopes = ModuleScopes(self.names)
         self.recorder.scopes = self.scopes
-        self.recorder.on_constant_write = self._build_pending
+        this = weakref.ref(self)  # no reference cycle through the recorder's callback
+        self.recorder.on_constant_write = lambda: _build_pending(this)
         self.graph: Graph | None = None
         # The program's latest backward pass, its graph built only once it is known to be the
         # last (a training loop calls backward at every step and shows only the last graph).
@@ -141,6 +143,12 @@ class Tracer:
         return self.trace_backward(
             output, {"gradient": torch.ones_like(output)}, "ones", [SEED_ONES_NOTE]
         )
+
+
+def _build_pending(tracer: weakref.ref[Tracer]) -> None:
+    alive = tracer()
+    if alive is not None:
+        alive._build_pending()
 
 
 def trace(

@@ -47,22 +47,6 @@ class ExpressionEvaluator:
         self.env: dict[str, Any] = {}
         self.steps = 0
         self.line: int | None = None  # of the statement or expression evaluated last
-        self._handlers: dict[type[ast.AST], Callable[[Any], Any]] = {
-            ast.Constant: self._constant,
-            ast.Name: self._name,
-            ast.BinOp: self._binop,
-            ast.UnaryOp: self._unaryop,
-            ast.BoolOp: self._boolop,
-            ast.Compare: self._compare,
-            ast.Call: self._call,
-            ast.Attribute: self._attribute,
-            ast.Subscript: self._subscript,
-            ast.List: self._list,
-            ast.Tuple: self._tuple,
-            ast.Slice: self._slice,
-            ast.IfExp: self._ifexp,
-            ast.JoinedStr: self._joinedstr,
-        }
 
     # -- plumbing -------------------------------------------------------------------------------
     def fail(self, node: ast.AST, message: str) -> ProgramError:
@@ -108,10 +92,10 @@ class ExpressionEvaluator:
 
     def eval(self, node: ast.expr) -> Any:
         self.step(node)
-        handler = self._handlers.get(type(node))
+        handler = _HANDLERS.get(type(node))
         if handler is None:
             raise self.fail(node, f"`{type(node).__name__}` is not supported here")
-        return handler(node)
+        return handler(self, node)
 
     # -- leaves ---------------------------------------------------------------------------------
     def _constant(self, node: ast.Constant) -> Any:
@@ -302,3 +286,23 @@ class ExpressionEvaluator:
     @staticmethod
     def is_tensor(value: Any) -> bool:
         return isinstance(value, torch.Tensor)
+
+
+# By node type, as plain functions: a table of bound methods kept on the evaluator would tie it
+# to itself in a reference cycle, keeping everything a run made alive until a garbage collection.
+_HANDLERS: dict[type[ast.AST], Callable[[Any, Any], Any]] = {
+    ast.Constant: ExpressionEvaluator._constant,
+    ast.Name: ExpressionEvaluator._name,
+    ast.BinOp: ExpressionEvaluator._binop,
+    ast.UnaryOp: ExpressionEvaluator._unaryop,
+    ast.BoolOp: ExpressionEvaluator._boolop,
+    ast.Compare: ExpressionEvaluator._compare,
+    ast.Call: ExpressionEvaluator._call,
+    ast.Attribute: ExpressionEvaluator._attribute,
+    ast.Subscript: ExpressionEvaluator._subscript,
+    ast.List: ExpressionEvaluator._list,
+    ast.Tuple: ExpressionEvaluator._tuple,
+    ast.Slice: ExpressionEvaluator._slice,
+    ast.IfExp: ExpressionEvaluator._ifexp,
+    ast.JoinedStr: ExpressionEvaluator._joinedstr,
+}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 import torch
@@ -184,6 +184,9 @@ class AllocationGuard(TorchDispatchMode):
         self.live_bytes = 0
         self._counted: dict[int, tuple[weakref.ref[torch.Tensor], int]] = {}  # live outputs
         self._lock = threading.RLock()  # _release may run inside, from a collection
+        # The weak references' callback holds the guard weakly: a bound method would tie the
+        # guard to itself through `_counted`, a cycle only a garbage collection frees.
+        self._on_free = _releaser(weakref.ref(self))
 
     def __torch_dispatch__(
         self,
@@ -311,7 +314,7 @@ class AllocationGuard(TorchDispatchMode):
                 continue  # an argument written in place: counted when it was made
             # Made before taking the lock: making an object may run a garbage collection,
             # whose freed tensors call _release on this very thread.
-            ref = weakref.ref(tensor, self._release)
+            ref = weakref.ref(tensor, self._on_free)
             entry = (ref, nbytes)
             with self._lock:
                 self.live_bytes += nbytes
@@ -322,3 +325,14 @@ class AllocationGuard(TorchDispatchMode):
             entry = self._counted.pop(id(ref), None)
             if entry is not None:
                 self.live_bytes -= entry[1]
+
+
+def _releaser(
+    guard: weakref.ref[AllocationGuard],
+) -> Callable[[weakref.ref[torch.Tensor]], None]:
+    def release(ref: weakref.ref[torch.Tensor]) -> None:
+        alive = guard()
+        if alive is not None:
+            alive._release(ref)
+
+    return release

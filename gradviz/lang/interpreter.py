@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
@@ -71,27 +72,15 @@ class Interpreter(ExpressionEvaluator):
         self.on_print = on_print
         self.observer = observer
         self.guard = AllocationGuard(limits, cancel, op_observer)
-        self.warnings = WarningLog(lambda: self.line)  # torch's, with the line that raised them
+        this = weakref.ref(self)  # held weakly by what the interpreter keeps: no reference cycle
+        self.warnings = WarningLog(lambda: getattr(this(), "line", None))  # with the line
         self.printed: list[str] = []
         self._printed_chars = 0
         self._inputs = program.input_statements()
         self.output: torch.Tensor | None = None
         self.output_name: str | None = None
         self.backward_tensor: torch.Tensor | None = None
-        self._builtins: dict[str, object] = {**bare_math(), **make_builtins(limits, self._print)}
-        self._statements: dict[type[ast.stmt], Callable[[Any], None]] = {
-            ast.Expr: self._expr_stmt,
-            ast.Assign: self._assign,
-            ast.AugAssign: self._augassign,
-            ast.Import: self._import,
-            ast.ImportFrom: self._import_from,
-            ast.If: self._if,
-            ast.For: self._for,
-            ast.With: self._with,
-            ast.Pass: lambda node: None,
-            ast.Break: self._break,
-            ast.Continue: self._continue,
-        }
+        self._builtins: dict[str, object] = {**bare_math(), **make_builtins(limits, _printer(this))}
 
     # -- entry point ----------------------------------------------------------------------------
     def run(self) -> RunResult:
@@ -159,10 +148,10 @@ class Interpreter(ExpressionEvaluator):
     def execute(self, stmt: ast.stmt) -> None:
         self.guard.check_cancelled()  # a loop of prints or plain numbers runs no torch op
         self.step(stmt)
-        handler = self._statements.get(type(stmt))
+        handler = _STATEMENTS.get(type(stmt))
         if handler is None:
             raise self.fail(stmt, f"`{type(stmt).__name__}` is not supported")
-        handler(stmt)
+        handler(self, stmt)
 
     def execute_block(self, body: list[ast.stmt]) -> None:
         for stmt in body:
@@ -345,6 +334,34 @@ class Interpreter(ExpressionEvaluator):
         self.printed.append(text)
         if self.on_print is not None:
             self.on_print(text)
+
+
+# By statement type, as plain functions (a table of bound methods would keep the interpreter,
+# and all the run made, in a reference cycle until a garbage collection).
+_STATEMENTS: dict[type[ast.stmt], Callable[[Interpreter, Any], None]] = {
+    ast.Expr: Interpreter._expr_stmt,
+    ast.Assign: Interpreter._assign,
+    ast.AugAssign: Interpreter._augassign,
+    ast.Import: Interpreter._import,
+    ast.ImportFrom: Interpreter._import_from,
+    ast.If: Interpreter._if,
+    ast.For: Interpreter._for,
+    ast.With: Interpreter._with,
+    ast.Break: Interpreter._break,
+    ast.Continue: Interpreter._continue,
+    ast.Pass: lambda interpreter, node: None,
+}
+
+
+def _printer(this: weakref.ref[Interpreter]) -> Callable[..., None]:
+    """`print` for the program: to the interpreter's output channel, holding it weakly."""
+
+    def print_(*args: Any, sep: str = " ", end: str = "\n") -> None:
+        interpreter = this()
+        if interpreter is not None:
+            interpreter._print(*args, sep=sep, end=end)
+
+    return print_
 
 
 def _where(node: ast.AST) -> dict[str, int]:

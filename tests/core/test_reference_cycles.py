@@ -1,0 +1,89 @@
+"""A trace and a plain run leave no reference cycles behind: once the
+result is dropped, reference counting frees every tensor, graph node and interpreter object at
+once (a cycle would hold them, and the memory of the tensors, until a garbage collection, which
+then has to walk them all)."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import torch
+
+import gradviz
+from gradviz.autograd.tracer import trace
+from gradviz.lang.interpreter import run_program
+from gradviz.lang.parser import parse
+
+EXAMPLES = sorted((Path(gradviz.__file__).parent / "resources" / "examples").glob("*.py"))
+
+
+def cycles_left_by(action: Callable[[], object]) -> list[str]:
+    """The types of the tensors and gradviz objects that `action` left in reference cycles,
+    found by a garbage collection after it (its result dropped)."""
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        action()
+        gc.collect()
+        return _ours(gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+
+
+def _ours(objects: list[object]) -> list[str]:
+    """The tensors and gradviz objects among them (torch's own helpers may make small cycles:
+    the DataLoader's collate flattens batches with a recursive closure)."""
+    return sorted(
+        {
+            type(o).__qualname__
+            for o in objects
+            if isinstance(o, torch.Tensor)
+            or type(o).__module__.startswith("gradviz")
+            or getattr(o, "__module__", "").startswith("gradviz")
+        }
+    )
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_tracing_an_example_leaves_no_cycle(path: Path) -> None:
+    source = path.read_text(encoding="utf-8")
+    assert trace(source).graph.nodes
+    assert cycles_left_by(lambda: trace(source)) == []
+
+
+def test_a_plain_run_leaves_no_cycle() -> None:
+    program = parse(
+        "import torch\nfrom torch import nn\ntorch.manual_seed(0)\n"
+        "model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 1))\n"
+        "loss = model(torch.randn(16, 3)).pow(2).mean()\nprint(loss)\nloss.backward()\n"
+    )
+    run = run_program(program)
+    assert run.printed and run.backward_called
+    assert cycles_left_by(lambda: run_program(program)) == []
+
+
+def test_a_failed_run_leaves_no_cycle() -> None:
+    from gradviz.lang.errors import ProgramError
+
+    source = "import torch\nw = torch.ones(3, 4, requires_grad=True)\n(w @ torch.ones(5)).sum()\n"
+
+    def failing() -> None:
+        with pytest.raises(ProgramError, match="line 3"):
+            trace(source)
+
+    assert cycles_left_by(failing) == []
+
+
+def test_a_tensor_is_freed_when_the_trace_is_dropped() -> None:
+    """Not only no cycle: nothing else keeps the program's tensors (a weak reference dies)."""
+    import weakref
+
+    result = trace("import torch\nx = torch.randn(100, requires_grad=True)\ny = (x * x).sum()\n")
+    x = result.run.env["x"]
+    ref = weakref.ref(x)
+    del x, result
+    assert ref() is None
