@@ -13,6 +13,7 @@ from torch import nn
 
 from gradviz.lang.catalog import TENSOR_BLOCKED
 from gradviz.lang.objects import BoundMethod, Namespace
+from gradviz.lang.user_code import MISSING, UserClass, UserModule
 
 TENSOR_METHODS = (
     # reductions
@@ -201,6 +202,15 @@ def get_attribute(value: object, name: str) -> object:
         return _tensor_attribute(value, name)
     if isinstance(value, Namespace):
         return _namespace_attribute(value, name)
+    if isinstance(value, UserClass):
+        raise AttributeError(
+            f"`{value.name}.{name}`: use it on a {value.name} you made, e.g. "
+            f"`model = {value.name}(...)` then `model.{name}`"
+        )
+    if isinstance(value, UserModule):
+        found = value.user_attribute(name)
+        if found is not MISSING:
+            return found
     if isinstance(value, nn.Module):
         return _module_attribute(value, name)
     if isinstance(value, torch.optim.Optimizer) and name in OPTIMIZER_METHODS:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import torch
+from torch import nn
 
 from gradviz.lang.data_loading import ITERABLE
 from gradviz.lang.limits import Limits
@@ -20,8 +22,8 @@ def bounded_list(value: Any, limits: Limits, what: str = "this loop") -> list[An
         if value.dim() == 0:
             raise TypeError("cannot iterate over a 0-d tensor")
         length = value.shape[0]
-    elif isinstance(value, (list, tuple, str, torch.Size, *ITERABLE)):
-        length = len(value)  # a DataLoader: its batches, made now
+    elif isinstance(value, (list, tuple, str, torch.Size, nn.ModuleList, nn.Sequential, *ITERABLE)):
+        length = len(value)  # a DataLoader: its batches, made now; a ModuleList: its layers
     else:
         raise TypeError(f"cannot iterate over a {type(value).__name__} value")
     if length > limits.max_loop_iterations:
@@ -78,3 +80,15 @@ def make_builtins(limits: Limits, print_fn: Callable[..., None]) -> dict[str, Fn
         "max": max_,
     }
     return {name: Fn(name, impl) for name, impl in table.items()}
+
+
+def weak_printer(owner: weakref.ref[Any]) -> Callable[..., None]:
+    """`print` for a program: to its interpreter's `_print` (its output channel), holding the
+    interpreter weakly (the builtins it keeps would otherwise tie it to itself in a cycle)."""
+
+    def print_(*args: Any, sep: str = " ", end: str = "\n") -> None:
+        interpreter = owner()
+        if interpreter is not None:
+            interpreter._print(*args, sep=sep, end=end)
+
+    return print_

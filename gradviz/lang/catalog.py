@@ -272,8 +272,14 @@ def _functional_namespace() -> Namespace:
     return Namespace("torch.nn.functional", _functions("F", functional, FUNCTIONAL))
 
 
+def _module_base(*args: Any, **kwargs: Any) -> None:
+    raise TypeError("nn.Module is a base class: write `class Net(nn.Module):` and make a Net")
+
+
 def _nn_namespace(functional_ns: Namespace) -> Namespace:
     members = _functions("nn", nn, NN_MODULES)
+    members["Module"] = Fn("nn.Module", _module_base)  # only named as a class's base
+    members["Parameter"] = Fn("nn.Parameter", nn.Parameter)
     members["functional"] = functional_ns
     return Namespace("torch.nn", members)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from functools import partial
 from typing import Any
 
@@ -44,7 +44,7 @@ class ExpressionEvaluator:
     def __init__(self, lines: list[str], limits: Limits) -> None:
         self.lines = lines
         self.limits = limits
-        self.env: dict[str, Any] = {}
+        self.env: MutableMapping[str, Any] = {}  # a function call: its names, then these
         self.steps = 0
         self.line: int | None = None  # of the statement or expression evaluated last
 

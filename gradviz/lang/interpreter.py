@@ -15,7 +15,7 @@ from torch import nn
 
 from gradviz.devices import checked_device
 from gradviz.lang import arithmetic
-from gradviz.lang.builtins import bounded_list, make_builtins
+from gradviz.lang.builtins import bounded_list, make_builtins, weak_printer
 from gradviz.lang.catalog import (
     FUNCTIONAL_NS,
     IMPORTABLE,
@@ -25,6 +25,7 @@ from gradviz.lang.catalog import (
     bare_math,
     manual_seed,
 )
+from gradviz.lang.definitions import Definitions
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.expressions import ExpressionEvaluator
 from gradviz.lang.guard import AllocationGuard, OpObserver
@@ -34,6 +35,7 @@ from gradviz.lang.objects import BoundMethod, Fn
 from gradviz.lang.parser import Program
 from gradviz.lang.program_warnings import WarningLog, collected
 from gradviz.lang.run_result import RunObserver, RunResult
+from gradviz.lang.user_code import DEFINED, UserModule
 
 
 class _Break(Exception):
@@ -48,7 +50,7 @@ PRELUDE: dict[str, object] = {"torch": TORCH_NS, "nn": NN_NS, "F": FUNCTIONAL_NS
 _NO_GRAD_TYPES = (torch.no_grad, torch.enable_grad)
 
 
-class Interpreter(ExpressionEvaluator):
+class Interpreter(ExpressionEvaluator, Definitions):
     """Executes a Program's statements with real torch, under an allocation guard."""
 
     def __init__(
@@ -80,7 +82,8 @@ class Interpreter(ExpressionEvaluator):
         self.output: torch.Tensor | None = None
         self.output_name: str | None = None
         self.backward_tensor: torch.Tensor | None = None
-        self._builtins: dict[str, object] = {**bare_math(), **make_builtins(limits, _printer(this))}
+        printer = weak_printer(this)
+        self._builtins: dict[str, object] = {**bare_math(), **make_builtins(limits, printer)}
 
     # -- entry point ----------------------------------------------------------------------------
     def run(self) -> RunResult:
@@ -100,8 +103,10 @@ class Interpreter(ExpressionEvaluator):
             cuda = torch.device(self.device)
             cuda_rng = torch.cuda.get_rng_state(cuda) if cuda.type == "cuda" else None
         output = self.backward_tensor if self.backward_tensor is not None else self.output
+        top_level = self.env  # every function call has returned: the program's own names
+        assert isinstance(top_level, dict)
         return RunResult(
-            env=self.env,
+            env=top_level,
             output=output,
             output_name=self.output_name,
             backward_called=self.backward_tensor is not None,
@@ -164,9 +169,10 @@ class Interpreter(ExpressionEvaluator):
 
     def bind(self, name: str, value: Any) -> None:
         self.env[name] = value
-        if self.observer is not None:
-            self.observer.bound(name, value)
-        if isinstance(value, torch.Tensor):
+        top_level = self.call_depth == 0
+        if self.observer is not None and (top_level or isinstance(value, torch.Tensor)):
+            self.observer.bound(name, value)  # a function's local tensors name graph nodes too
+        if top_level and isinstance(value, torch.Tensor):
             self.output, self.output_name = value, name
 
     def _assign(self, node: ast.Assign) -> None:
@@ -203,6 +209,9 @@ class Interpreter(ExpressionEvaluator):
 
     def _set_attribute(self, target: ast.Attribute, value: Any) -> None:
         owner = self.eval(target.value)
+        if isinstance(owner, UserModule):
+            self.located(target, lambda: owner.set_user_attribute(target.attr, value))
+            return
         if not isinstance(owner, torch.Tensor):
             raise self.fail(target, f"cannot set `.{target.attr}` here")
         if target.attr == "requires_grad":
@@ -298,6 +307,8 @@ class Interpreter(ExpressionEvaluator):
             return self.quietly(lambda: callee.impl(*args, **kwargs), node)
         if isinstance(callee, BoundMethod) and callee.qualname == "str.format":
             return self.quietly(lambda: callee(*args, **kwargs), node)
+        if isinstance(callee, DEFINED):
+            return self.located(node, lambda: self.call_defined(callee, args, kwargs))
         if isinstance(callee, Fn) and (sizes := layer_sizes(callee.impl, args, kwargs)):
             construct = partial(super().invoke, node, callee, args, kwargs)
             return self.located(node, partial(build_layer, self.guard, sizes, construct))
@@ -350,18 +361,10 @@ _STATEMENTS: dict[type[ast.stmt], Callable[[Interpreter, Any], None]] = {
     ast.Break: Interpreter._break,
     ast.Continue: Interpreter._continue,
     ast.Pass: lambda interpreter, node: None,
+    ast.FunctionDef: Interpreter._def,
+    ast.ClassDef: Interpreter._class,
+    ast.Return: Interpreter._return,
 }
-
-
-def _printer(this: weakref.ref[Interpreter]) -> Callable[..., None]:
-    """`print` for the program: to the interpreter's output channel, holding it weakly."""
-
-    def print_(*args: Any, sep: str = " ", end: str = "\n") -> None:
-        interpreter = this()
-        if interpreter is not None:
-            interpreter._print(*args, sep=sep, end=end)
-
-    return print_
 
 
 def _where(node: ast.AST) -> dict[str, int]:

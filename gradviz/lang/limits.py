@@ -18,6 +18,7 @@ class Limits:
     max_string_chars: int = 10_000
     max_loop_iterations: int = 100_000
     max_steps: int = 1_000_000  # statements and expressions evaluated
+    max_call_depth: int = 40  # calls of the program's own functions inside one another
     max_output_chars: int = 200_000  # printed text kept
     max_format_width: int = 200
 

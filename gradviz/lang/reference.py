@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gradviz.lang import attributes, catalog
+from gradviz.lang.limits import DEFAULT_LIMITS
 
 
 def _block(title: str, names: list[str]) -> str:
@@ -22,10 +23,19 @@ def language_reference() -> str:
         "100,000 iterations), `with torch.no_grad():`, `break`, `continue`, `pass`, and "
         "expression statements. A top-level `x = 2.0` (a float literal) defines a scalar "
         "input that requires grad; `n = 3` (an int) stays a plain number.\n\n",
+        "Definitions: `def f(a, b=2):` with `return` (positional and keyword arguments, "
+        "defaults; a function's names are its own, the program's top-level names are read "
+        "through), and `class Net(nn.Module):` with `__init__` (starting with "
+        "`super().__init__()`), `forward` and other methods, layers and `nn.Parameter`s set "
+        "on `self` — the usual PyTorch model, which then trains, traces (its layers named "
+        "`model.fc1`) and maps its loss landscape like an `nn.Sequential`. Calls nest at "
+        f"most {DEFAULT_LIMITS.max_call_depth} deep.\n\n",
         "Expressions: numbers, strings, `True`/`False`/`None`, lists and tuples, "
         "`+ - * / // % ** @`, comparisons, `and`/`or`/`not`, `x if c else y`, indexing and "
         "slicing, calls with keyword arguments and `*args`, f-strings and `'{}'.format(...)`.\n\n",
-        "Refused with a message naming the line and column: `def`, `class`, `lambda`, "
+        "Refused with a message naming the line and column: functions inside functions, "
+        "`*args`/`**kwargs` parameters, decorators, classes not derived from `nn.Module`, "
+        "`lambda`, "
         "comprehensions, `while`, `try`, imports other than torch and math, names and "
         "attributes starting with `_`, attributes not listed below, `eval`/`exec`/`open`/"
         "`getattr` and friends, `torch.load`/`save`/`hub`, `.numpy()`.\n\n",
@@ -77,7 +87,8 @@ def language_reference() -> str:
             sorted([*attributes.MODULE_DATA, *attributes.MODULE_METHODS]),
         ),
         _block("Optimizer methods", sorted(attributes.OPTIMIZER_METHODS)),
-        "### Other\n\n`torch.device`, `torch.cuda.is_available()`, `torch.cuda.device_count()`, "
+        "### Other\n\n`nn.Parameter`, `nn.Module` (as a class's base), `torch.device`, "
+        "`torch.cuda.is_available()`, `torch.cuda.device_count()`, "
         "`torch.manual_seed(n)`, `torch.no_grad()`, `torch.enable_grad()`, `math.pi` and "
         "friends, list `.append`/`.extend`, `str.format`, `.values`/`.indices` of "
         "`max(dim=...)` results.\n",

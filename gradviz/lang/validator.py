@@ -6,6 +6,7 @@ import ast
 import math
 
 from gradviz.lang.catalog import IMPORTABLE, TORCH_BLOCKED, all_attribute_names
+from gradviz.lang.definition_rules import Definitions, check_definitions
 from gradviz.lang.errors import error_at
 from gradviz.lang.limits import Limits
 
@@ -15,14 +16,12 @@ ALLOWED_NODES: tuple[type[ast.AST], ...] = (
     ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.Call, ast.keyword, ast.Attribute,
     ast.Subscript, ast.Name, ast.Constant, ast.List, ast.Tuple, ast.Slice, ast.IfExp,
     ast.JoinedStr, ast.FormattedValue, ast.Starred,
+    ast.FunctionDef, ast.ClassDef, ast.Return, ast.arguments, ast.arg,
     ast.Load, ast.Store, ast.operator, ast.unaryop, ast.cmpop, ast.boolop,
 )  # fmt: skip
 
 REFUSED: dict[type[ast.AST], str] = {
-    ast.FunctionDef: "defining functions is not supported; write the computation directly "
-    "(or build a model with nn.Sequential)",
-    ast.AsyncFunctionDef: "defining functions is not supported",
-    ast.ClassDef: "defining classes is not supported; build models with nn.Sequential",
+    ast.AsyncFunctionDef: "async functions are not supported",
     ast.Lambda: "lambdas are not allowed",
     ast.ListComp: "comprehensions are not allowed; use a for loop over range(n)",
     ast.SetComp: "comprehensions are not allowed; use a for loop over range(n)",
@@ -34,7 +33,6 @@ REFUSED: dict[type[ast.AST], str] = {
     ast.Assert: "assert is not supported; use print to check values",
     ast.Global: "global is not supported",
     ast.Nonlocal: "nonlocal is not supported",
-    ast.Return: "return is only meaningful in functions, which are not supported",
     ast.Delete: "del is not supported",
     ast.Dict: "dictionaries are not supported",
     ast.Set: "sets are not supported",
@@ -89,13 +87,18 @@ class _Checker:
         self.lines = lines
         self.limits = limits
         self.attributes = all_attribute_names()
+        self.defined = Definitions()
 
     def fail(self, node: ast.AST, message: str) -> None:
         raise error_at(node, message, self.lines)
 
     def check(self, tree: ast.Module) -> None:
+        self.defined = check_definitions(tree, self.fail)
+        self.attributes = self.attributes | self.defined.attributes
         nodes = sorted(ast.walk(tree), key=_position)
         for node in nodes:
+            if id(node) in self.defined.exempt:
+                continue  # super().__init__()
             if not isinstance(node, ALLOWED_NODES):
                 reason = REFUSED.get(type(node), f"`{type(node).__name__}` is not supported")
                 self.fail(node, reason)
@@ -120,7 +123,11 @@ class _Checker:
                 )
         if node.attr not in self.attributes:
             self.fail(node, f"`.{node.attr}` is not available in gradviz programs")
-        if isinstance(node.ctx, ast.Store) and node.attr not in ("requires_grad", "grad"):
+        if (
+            isinstance(node.ctx, ast.Store)
+            and node.attr not in ("requires_grad", "grad")
+            and id(node) not in self.defined.stores
+        ):
             self.fail(node, f"setting `.{node.attr}` is not allowed")
 
     def check_Constant(self, node: ast.Constant) -> None:

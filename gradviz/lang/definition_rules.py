@@ -1,0 +1,129 @@
+"""The static rules for `def` and `class`: what may be defined where, and the attribute names a
+program's own modules give themselves (`self.fc1 = nn.Linear(...)`)."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from torch import nn
+
+from gradviz.lang.user_code import is_super_init
+
+Fail = Callable[[ast.AST, str], None]
+
+MODULE_BASES = ("nn.Module", "torch.nn.Module", "Module")
+
+
+@dataclass
+class Definitions:
+    """What the definitions of a program allow elsewhere in it."""
+
+    attributes: set[str] = field(default_factory=set)  # set on `self`, and method names
+    stores: set[int] = field(default_factory=set)  # ids of the `self.x` targets assigned
+    exempt: set[int] = field(default_factory=set)  # ids of the nodes of `super().__init__()`
+
+
+def _dotted(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{_dotted(node.value)}.{node.attr}"
+    return ""
+
+
+def check_definitions(tree: ast.Module, fail: Fail) -> Definitions:
+    """Check every `def`, `class` and `return`, strip annotations (never evaluated), and
+    gather what the definitions allow."""
+    found = Definitions()
+    _visit(tree, "", fail, found)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == "super" and id(node) not in found.exempt:
+            fail(node, "`super()` is only supported as `super().__init__()` in a module's "
+                 "__init__")  # fmt: skip
+    return found
+
+
+def _visit(node: ast.AST, inside: str, fail: Fail, found: Definitions) -> None:
+    """Check the definitions under `node`; `inside`: "", "function" or "class". (A function
+    of the module, not a closure: a recursive closure would be a reference cycle.)"""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.FunctionDef):
+            if inside == "function":
+                fail(child, "functions inside functions are not supported; define it at "
+                     "the top level")  # fmt: skip
+            _check_function(child, fail)
+            _visit(child, "function", fail, found)
+        elif isinstance(child, ast.ClassDef):
+            if inside:
+                fail(child, "classes can only be defined at the top level")
+            _check_class(child, fail, found)
+            _visit(child, "class", fail, found)
+        elif isinstance(child, ast.Return) and inside != "function":
+            fail(child, "`return` outside a function")
+        else:
+            _visit(child, inside, fail, found)
+
+
+def _check_function(node: ast.FunctionDef, fail: Fail) -> None:
+    args = node.args
+    if node.decorator_list:
+        fail(node.decorator_list[0], "decorators are not supported")
+    if args.vararg is not None or args.kwarg is not None:
+        fail(node, f"`{node.name}`: `*args` and `**kwargs` parameters are not supported")
+    if args.kwonlyargs or args.posonlyargs:
+        fail(node, f"`{node.name}`: keyword-only and positional-only parameters are not "
+             "supported")  # fmt: skip
+    if node.name.startswith("_") and node.name != "__init__":
+        fail(node, f"`{node.name}`: names starting with an underscore are not allowed")
+    for arg in args.args:
+        arg.annotation = None  # annotations are never evaluated
+        if arg.arg.startswith("_"):
+            fail(arg, f"`{arg.arg}`: names starting with an underscore are not allowed")
+    node.returns = None
+
+
+def _check_class(node: ast.ClassDef, fail: Fail, found: Definitions) -> None:
+    if node.decorator_list:
+        fail(node.decorator_list[0], "decorators are not supported")
+    bases = [_dotted(b) for b in node.bases]
+    if len(bases) != 1 or bases[0] not in MODULE_BASES or node.keywords:
+        fail(node, f"`class {node.name}` must derive from nn.Module alone: "
+             f"`class {node.name}(nn.Module):`")  # fmt: skip
+    if node.name.startswith("_"):
+        fail(node, f"`{node.name}`: names starting with an underscore are not allowed")
+    for item in node.body:
+        if isinstance(item, ast.FunctionDef):
+            _check_method(node, item, fail, found)
+        elif not (
+            isinstance(item, ast.Pass)
+            or (isinstance(item, ast.Expr) and isinstance(item.value, ast.Constant))
+        ):
+            fail(item, "a class body may only define methods (`def forward(self, x): ...`); "
+                 "set values on `self` in `__init__`")  # fmt: skip
+
+
+def _check_method(
+    cls: ast.ClassDef, method: ast.FunctionDef, fail: Fail, found: Definitions
+) -> None:
+    name = method.name
+    if name != "forward" and name != "__init__" and hasattr(nn.Module, name):
+        fail(method, f"`{cls.name}.{name}` would replace nn.Module's own `{name}`; "
+             "choose another name")  # fmt: skip
+    if not method.args.args:
+        fail(method, f"`{cls.name}.{name}` needs `self` as its first parameter")
+    found.attributes.add(name)
+    me = method.args.args[0].arg if method.args.args else "self"
+    for stmt in method.body:
+        if name == "__init__" and is_super_init(stmt):
+            found.exempt.update(id(n) for n in ast.walk(stmt))
+    for sub in ast.walk(method):
+        if (
+            isinstance(sub, ast.Attribute)
+            and isinstance(sub.ctx, ast.Store)
+            and isinstance(sub.value, ast.Name)
+            and sub.value.id == me
+        ):
+            found.stores.add(id(sub))
+            found.attributes.add(sub.attr)

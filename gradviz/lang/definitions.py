@@ -1,0 +1,84 @@
+"""The interpreter's `def`, `class` and `return`, and calls of what they define."""
+
+from __future__ import annotations
+
+import ast
+from collections import ChainMap
+from collections.abc import MutableMapping
+from typing import TYPE_CHECKING, Any
+
+from gradviz.lang.limits import Limits
+from gradviz.lang.user_code import (
+    BoundUserMethod,
+    Return,
+    UserClass,
+    UserFunction,
+    define_class,
+    is_super_init,
+)
+
+
+class Definitions:
+    """Mixed into the interpreter: the statements that define functions and modules, and the
+    frames their calls run in (a function's names first, then the program's top level)."""
+
+    env: MutableMapping[str, Any]
+    limits: Limits
+    line: int | None
+    call_depth: int = 0  # calls of defined functions running now
+
+    if TYPE_CHECKING:  # provided by the evaluator and the interpreter
+
+        def eval(self, node: ast.expr) -> Any: ...
+        def execute_block(self, body: list[ast.stmt]) -> None: ...
+        def bind(self, name: str, value: Any) -> None: ...
+
+    def _def(self, node: ast.FunctionDef) -> None:
+        defaults = tuple(self.eval(d) for d in node.args.defaults)
+        self.bind(node.name, UserFunction(node.name, node, defaults))
+
+    def _class(self, node: ast.ClassDef) -> None:
+        methods: dict[str, UserFunction] = {}
+        for item in node.body:
+            if isinstance(item, ast.FunctionDef):
+                defaults = tuple(self.eval(d) for d in item.args.defaults)
+                methods[item.name] = UserFunction(f"{node.name}.{item.name}", item, defaults)
+        self.bind(node.name, define_class(node.name, methods, self))
+
+    def _return(self, node: ast.Return) -> None:
+        raise Return(self.eval(node.value) if node.value is not None else None)
+
+    def call_defined(
+        self, callee: UserFunction | BoundUserMethod | UserClass, args: list[Any], kwargs: Any
+    ) -> Any:
+        """Call a function, a module's method or a module class the program defined."""
+        if isinstance(callee, UserClass):
+            return callee.cls(*args, **kwargs)
+        if isinstance(callee, BoundUserMethod):
+            return self.call_function(callee.function, [callee.owner, *args], kwargs)
+        return self.call_function(callee, args, kwargs)
+
+    def call_function(self, function: UserFunction, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        """Run a defined function's body with its arguments as local names."""
+        depth = self.limits.max_call_depth
+        if self.call_depth >= depth:
+            raise ValueError(  # reported at the call that went too deep
+                f"{function.name}() was called {depth} calls deep (does it call itself "
+                "without end?); stopped"
+            )
+        local = function.bind(args, kwargs)
+        outer_env, outer_line = self.env, self.line
+        top = outer_env.maps[-1] if isinstance(outer_env, ChainMap) else outer_env
+        self.env = ChainMap(local, top)
+        self.call_depth += 1
+        body = function.node.body
+        if function.name.endswith(".__init__"):  # nn.Module.__init__ has run already
+            body = [stmt for stmt in body if not is_super_init(stmt)]
+        try:
+            self.execute_block(body)
+        except Return as done:
+            return done.value
+        finally:
+            self.env, self.line = outer_env, outer_line
+            self.call_depth -= 1
+        return None

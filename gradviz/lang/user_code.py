@@ -1,0 +1,185 @@
+"""Functions and nn.Module subclasses a program defines: their bodies run in the interpreter."""
+
+from __future__ import annotations
+
+import ast
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
+
+from torch import nn
+
+MISSING = object()
+
+
+class Calls(Protocol):
+    """What runs a defined function's body (the interpreter)."""
+
+    def call_function(
+        self, function: UserFunction, args: list[Any], kwargs: dict[str, Any]
+    ) -> Any: ...
+
+
+class Return(Exception):
+    """`return value` leaving a function body."""
+
+    def __init__(self, value: Any) -> None:
+        super().__init__()
+        self.value = value
+
+
+@dataclass(frozen=True, eq=False)
+class UserFunction:
+    """A `def` of the program: its syntax and the defaults evaluated where it was defined."""
+
+    name: str
+    node: ast.FunctionDef
+    defaults: tuple[Any, ...]
+
+    def __repr__(self) -> str:
+        return f"<function {self.name}>"
+
+    def bind(self, args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The local names of one call, as Python binds them (its messages for wrong calls)."""
+        params = [a.arg for a in self.node.args.args]
+        if len(args) > len(params):
+            raise TypeError(
+                f"{self.name}() takes {len(params)} positional argument"
+                f"{'' if len(params) == 1 else 's'} but {len(args)} were given"
+            )
+        local = dict(zip(params, args, strict=False))
+        for key, value in kwargs.items():
+            if key not in params:
+                raise TypeError(f"{self.name}() got an unexpected keyword argument '{key}'")
+            if key in local:
+                raise TypeError(f"{self.name}() got multiple values for argument '{key}'")
+            local[key] = value
+        first_default = len(params) - len(self.defaults)
+        for index, param in enumerate(params):
+            if param not in local and index >= first_default:
+                local[param] = self.defaults[index - first_default]
+        missing = [p for p in params if p not in local]
+        if missing:
+            names = " and ".join(f"'{p}'" for p in missing)
+            raise TypeError(
+                f"{self.name}() missing {len(missing)} required positional argument"
+                f"{'' if len(missing) == 1 else 's'}: {names}"
+            )
+        return local
+
+
+@dataclass(frozen=True, eq=False)
+class BoundUserMethod:
+    """A method of a program-defined module, looked up on an instance (`self.helper`)."""
+
+    function: UserFunction
+    owner: UserModule
+
+    def __repr__(self) -> str:
+        return f"<method {type(self.owner).__name__}.{self.function.name}>"
+
+
+class UserModule(nn.Module):
+    """The base of every nn.Module subclass a program defines. Its `__init__` and `forward`
+    run the program's method bodies in the interpreter that defined the class (held weakly:
+    a model kept after its run has ended can no longer be called)."""
+
+    methods: ClassVar[dict[str, UserFunction]] = {}
+    runner: ClassVar[Callable[[], Calls | None]] = staticmethod(lambda: None)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+        init = self.methods.get("__init__")
+        if init is None:
+            if args or kwargs:
+                raise TypeError(f"{type(self).__name__}() takes no arguments")
+            return
+        self._run(init, args, kwargs)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        method = self.methods.get("forward")
+        if method is None:
+            raise NotImplementedError(
+                f"{type(self).__name__} has no `def forward(self, ...)`, so it cannot be called"
+            )
+        return self._run(method, args, kwargs)
+
+    def _run(self, method: UserFunction, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        runner = type(self).runner()
+        if runner is None:
+            raise RuntimeError(
+                f"{type(self).__name__} was defined by a program that is no longer running"
+            )
+        return runner.call_function(method, [self, *args], kwargs)
+
+    def user_attribute(self, name: str) -> object:
+        """`self.name` as the program sees it: a layer, parameter, buffer or value it set, or
+        one of its methods; MISSING where the name is none of those."""
+        state = self.__dict__
+        for store in ("_parameters", "_buffers", "_modules"):
+            found = state[store]
+            if name in found:
+                return found[name]
+        if name in state and not name.startswith("_") and name != "training":
+            return state[name]
+        method = self.methods.get(name)
+        if method is not None and not name.startswith("_"):
+            return BoundUserMethod(method, self)
+        return MISSING
+
+    def set_user_attribute(self, name: str, value: object) -> None:
+        """`self.name = value` in the program (registers layers and parameters as nn does)."""
+        if name in self.methods or hasattr(nn.Module, name) or name == "training":
+            raise AttributeError(
+                f"`.{name}` is a name nn.Module or {type(self).__name__} uses itself; "
+                "choose another"
+            )
+        setattr(self, name, value)
+
+
+@dataclass(frozen=True, eq=False)
+class UserClass:
+    """A `class Name(nn.Module)` of the program: calling it makes an instance."""
+
+    name: str
+    cls: type[UserModule]
+
+    def __repr__(self) -> str:
+        return f"<class {self.name}>"
+
+
+def define_class(name: str, methods: dict[str, UserFunction], runner: Calls) -> UserClass:
+    """A real nn.Module subclass named `name` whose methods run in `runner`."""
+    ref = weakref.ref(runner)
+    namespace: dict[str, object] = {
+        "methods": dict(methods),
+        "runner": staticmethod(ref),
+        "__module__": "program",
+        "__qualname__": name,
+    }
+    return UserClass(name, type(name, (UserModule,), namespace))
+
+
+def is_super_init(stmt: ast.stmt) -> bool:
+    """`super().__init__()` (or `super(Name, self).__init__()`): nn.Module's set-up, which
+    gradviz runs before the rest of `__init__` anyway."""
+    if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
+        return False
+    call = stmt.value
+    func = call.func
+    return (
+        not call.args
+        and not call.keywords
+        and isinstance(func, ast.Attribute)
+        and func.attr == "__init__"
+        and isinstance(func.value, ast.Call)
+        and isinstance(func.value.func, ast.Name)
+        and func.value.func.id == "super"
+        and not func.value.keywords
+        and len(func.value.args) in (0, 2)
+        and all(isinstance(a, ast.Name) for a in func.value.args)
+    )
+
+
+DEFINED = (UserFunction, BoundUserMethod, UserClass)  # what a program's definitions make
