@@ -171,6 +171,13 @@ def read_back(source: str) -> NetworkSpec:
         tree = parse_python(source)
     except SyntaxError as exc:
         raise NotBuilderForm(f"line {exc.lineno}: {exc.msg}") from None
+    classes = [s for s in tree.body if isinstance(s, ast.ClassDef)]
+    if classes:
+        raise NotBuilderForm(
+            f"its model is a class of its own ({classes[0].name}); the builder shows "
+            "nn.Sequential networks",
+            classes[0],
+        )
     spec: dict[str, Any] = {}
     data: dict[str, Any] = {}
     statements: list[ast.stmt] = []

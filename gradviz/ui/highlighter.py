@@ -7,7 +7,8 @@ import re
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 
 KEYWORDS = (
-    "and as break continue elif else False for from if import in is None not or pass True with"
+    "and as break class continue def elif else False for from if import in is None not or pass "
+    "return self super True with"
 ).split()
 MODULES = ("torch", "nn", "F", "math", "optim")
 CALLS = (

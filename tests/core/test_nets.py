@@ -183,6 +183,15 @@ def test_an_edit_in_the_editor_comes_back_to_the_builder() -> None:
     assert spec.batch_size == 32
 
 
+def test_a_model_class_is_not_the_builders_form_and_says_so() -> None:
+    from gradviz.resources import examples
+
+    source = next(e.source for e in examples() if "module_class" in e.name)
+    with pytest.raises(NotBuilderForm, match=r"class of its own \(TwoLayerNet\)") as caught:
+        read_back(source)
+    assert re.match(r"line 9, col 1: ", str(caught.value))
+
+
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [

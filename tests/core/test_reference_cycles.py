@@ -16,6 +16,7 @@ import gradviz
 from gradviz.autograd.tracer import trace
 from gradviz.lang.interpreter import run_program
 from gradviz.lang.parser import parse
+from gradviz.lang.user_code import UserFunction
 
 EXAMPLES = sorted((Path(gradviz.__file__).parent / "resources" / "examples").glob("*.py"))
 
@@ -36,14 +37,19 @@ def cycles_left_by(action: Callable[[], object]) -> list[str]:
 
 def _ours(objects: list[object]) -> list[str]:
     """The tensors and gradviz objects among them (torch's own helpers may make small cycles:
-    the DataLoader's collate flattens batches with a recursive closure)."""
+    the DataLoader's collate flattens batches with a recursive closure). A class the program
+    defines is, like every Python class, a cycle of its own (its `__mro__` holds it): it and
+    its methods (UserFunction: their syntax) wait for a collection; nothing else may."""
     return sorted(
         {
             type(o).__qualname__
             for o in objects
-            if isinstance(o, torch.Tensor)
-            or type(o).__module__.startswith("gradviz")
-            or getattr(o, "__module__", "").startswith("gradviz")
+            if not isinstance(o, (type, UserFunction))
+            and (
+                isinstance(o, torch.Tensor)
+                or type(o).__module__.startswith("gradviz")
+                or getattr(o, "__module__", "").startswith("gradviz")
+            )
         }
     )
 
