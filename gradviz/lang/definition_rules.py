@@ -17,7 +17,7 @@ MODULE_BASES = ("nn.Module", "torch.nn.Module", "Module")
 
 
 @dataclass
-class Definitions:
+class DefinedNames:
     """What the definitions of a program allow elsewhere in it."""
 
     attributes: set[str] = field(default_factory=set)  # set on `self`, and method names
@@ -33,10 +33,10 @@ def _dotted(node: ast.expr) -> str:
     return ""
 
 
-def check_definitions(tree: ast.Module, fail: Fail) -> Definitions:
+def check_definitions(tree: ast.Module, fail: Fail) -> DefinedNames:
     """Check every `def`, `class` and `return`, strip annotations (never evaluated), and
     gather what the definitions allow."""
-    found = Definitions()
+    found = DefinedNames()
     _visit(tree, "", fail, found)
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id == "super" and id(node) not in found.exempt:
@@ -45,7 +45,7 @@ def check_definitions(tree: ast.Module, fail: Fail) -> Definitions:
     return found
 
 
-def _visit(node: ast.AST, inside: str, fail: Fail, found: Definitions) -> None:
+def _visit(node: ast.AST, inside: str, fail: Fail, found: DefinedNames) -> None:
     """Check the definitions under `node`; `inside`: "", "function" or "class". (A function
     of the module, not a closure: a recursive closure would be a reference cycle.)"""
     for child in ast.iter_child_nodes(node):
@@ -84,7 +84,7 @@ def _check_function(node: ast.FunctionDef, fail: Fail) -> None:
     node.returns = None
 
 
-def _check_class(node: ast.ClassDef, fail: Fail, found: Definitions) -> None:
+def _check_class(node: ast.ClassDef, fail: Fail, found: DefinedNames) -> None:
     if node.decorator_list:
         fail(node.decorator_list[0], "decorators are not supported")
     bases = [_dotted(b) for b in node.bases]
@@ -105,7 +105,7 @@ def _check_class(node: ast.ClassDef, fail: Fail, found: Definitions) -> None:
 
 
 def _check_method(
-    cls: ast.ClassDef, method: ast.FunctionDef, fail: Fail, found: Definitions
+    cls: ast.ClassDef, method: ast.FunctionDef, fail: Fail, found: DefinedNames
 ) -> None:
     name = method.name
     if name != "forward" and name != "__init__" and hasattr(nn.Module, name):

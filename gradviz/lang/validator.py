@@ -6,7 +6,7 @@ import ast
 import math
 
 from gradviz.lang.catalog import IMPORTABLE, TORCH_BLOCKED, all_attribute_names
-from gradviz.lang.definition_rules import Definitions, check_definitions
+from gradviz.lang.definition_rules import DefinedNames, check_definitions
 from gradviz.lang.errors import error_at
 from gradviz.lang.limits import Limits
 
@@ -87,7 +87,7 @@ class _Checker:
         self.lines = lines
         self.limits = limits
         self.attributes = all_attribute_names()
-        self.defined = Definitions()
+        self.defined = DefinedNames()
 
     def fail(self, node: ast.AST, message: str) -> None:
         raise error_at(node, message, self.lines)
