@@ -13,6 +13,13 @@ from torch import nn
 
 from gradviz.lang.catalog import TENSOR_BLOCKED
 from gradviz.lang.objects import BoundMethod, Namespace
+from gradviz.lang.training_tools import (
+    MODULE_CALLS,
+    OPTIMIZER_METHODS,
+    SCHEDULER_METHODS,
+    SCHEDULER_TYPES,
+    check_param_group_write,
+)
 from gradviz.lang.user_code import MISSING, UserClass, UserModule
 
 TENSOR_METHODS = (
@@ -83,12 +90,11 @@ MODULE_METHODS: dict[str, Callable[..., Any]] = {
     "requires_grad_": nn.Module.requires_grad_,
     "forward": lambda m, *args, **kwargs: m(*args, **kwargs),
     "append": lambda m, module: m.append(module),
+    "register_buffer": lambda m, *args, **kwargs: m.register_user_buffer(*args, **kwargs),
+    **MODULE_CALLS,
 }
 
-OPTIMIZER_METHODS: dict[str, Callable[..., Any]] = {
-    "step": lambda opt: opt.step(),
-    "zero_grad": lambda opt, set_to_none=True: opt.zero_grad(set_to_none),
-}
+OPTIMIZER_DATA = ("param_groups",)  # read, and its settings written (check_param_group_write)
 
 LIST_METHODS: dict[str, Callable[..., Any]] = {
     "append": list.append,
@@ -111,6 +117,7 @@ def attribute_names() -> set[str]:
     """All attribute names any value may have (the static checker's vocabulary)."""
     names = set(TENSOR_METHODS) | set(TENSOR_PROPERTIES) | set(MODULE_DATA)
     names |= set(MODULE_METHODS) | set(OPTIMIZER_METHODS) | set(LIST_METHODS)
+    names |= set(OPTIMIZER_DATA) | set(SCHEDULER_METHODS)
     names |= set(RETURN_FIELDS) | set(DEVICE_FIELDS) | set(SIZE_METHODS) | set(STR_METHODS)
     names |= set(TENSOR_BLOCKED)
     return names
@@ -137,6 +144,11 @@ def _module_attribute(value: nn.Module, name: str) -> object:
     if name in MODULE_METHODS:
         if name == "append" and not isinstance(value, (nn.Sequential, nn.ModuleList)):
             raise AttributeError(f"{kind} has no method `.append`")
+        if name == "register_buffer" and not isinstance(value, UserModule):
+            raise AttributeError(
+                f"`.register_buffer` is for a module class of the program (in its __init__), "
+                f"not {kind}"
+            )
         return BoundMethod(f"{kind}.{name}", MODULE_METHODS[name], value)
     if name in MODULE_DATA:
         getter = operator.attrgetter(name)
@@ -215,6 +227,10 @@ def get_attribute(value: object, name: str) -> object:
         return _module_attribute(value, name)
     if isinstance(value, torch.optim.Optimizer) and name in OPTIMIZER_METHODS:
         return BoundMethod(f"{type(value).__name__}.{name}", OPTIMIZER_METHODS[name], value)
+    if isinstance(value, torch.optim.Optimizer) and name in OPTIMIZER_DATA:
+        return operator.attrgetter(name)(value)
+    if isinstance(value, SCHEDULER_TYPES) and name in SCHEDULER_METHODS:
+        return BoundMethod(f"{type(value).__name__}.{name}", SCHEDULER_METHODS[name], value)
     if isinstance(value, list) and name in LIST_METHODS:
         return BoundMethod(f"list.{name}", LIST_METHODS[name], value)
     if isinstance(value, str) and name == "format":
@@ -226,3 +242,12 @@ def get_attribute(value: object, name: str) -> object:
     if type(value).__module__ == "torch.return_types" and name in RETURN_FIELDS:
         return operator.attrgetter(name)(value)
     raise AttributeError(f"{type(value).__name__} value has no attribute `.{name}` in gradviz")
+
+
+def set_item(owner: Any, index: Any, value: Any) -> None:
+    """`owner[index] = value`: tensors, lists, and the settings of an optimizer's param group."""
+    if isinstance(owner, dict):  # the only dicts a program sees are opt.param_groups[i]
+        check_param_group_write(owner, index, value)
+    elif not isinstance(owner, (torch.Tensor, list)):
+        raise TypeError(f"a {type(owner).__name__} value does not support item assignment")
+    owner[index] = value

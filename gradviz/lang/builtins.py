@@ -78,8 +78,38 @@ def make_builtins(limits: Limits, print_fn: Callable[..., None]) -> dict[str, Fn
         "sum": sum_,
         "min": min_,
         "max": max_,
+        "isinstance": isinstance_,
     }
     return {name: Fn(name, impl) for name, impl in table.items()}
+
+
+_PLAIN_TYPES = {"int": int, "float": float, "bool": bool, "str": str, "list": list, "tuple": tuple}
+
+
+def _as_type(kind: Any) -> type | tuple[type, ...]:
+    """A class as the program names it: `nn.Linear`, a class it defined, `float`, ...."""
+    from gradviz.lang.user_code import UserClass  # (user_code stays free of the builtins)
+
+    if isinstance(kind, tuple):
+        return tuple(t for k in kind for t in _flat(_as_type(k)))
+    if isinstance(kind, UserClass):
+        return kind.cls
+    if isinstance(kind, Fn) and isinstance(kind.impl, type):
+        return kind.impl
+    if isinstance(kind, Fn) and kind.qualname in _PLAIN_TYPES:
+        return _PLAIN_TYPES[kind.qualname]
+    raise TypeError(
+        "isinstance()'s second argument must be a class such as nn.Linear, float or a class "
+        "the program defines (or a tuple of them)"
+    )
+
+
+def _flat(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def isinstance_(value: Any, kind: Any) -> bool:
+    return isinstance(value, _as_type(kind))
 
 
 def weak_printer(owner: weakref.ref[Any]) -> Callable[..., None]:

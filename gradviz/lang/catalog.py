@@ -13,6 +13,7 @@ from torch import nn
 
 from gradviz.lang.data_loading import DATA_NS, UTILS_NS
 from gradviz.lang.objects import Fn, Namespace
+from gradviz.lang.training_tools import INIT_NS, SCHEDULER_NS
 
 # torch.* functions a deep-learning course uses (each is the real torch function).
 TORCH_FUNCTIONS = (
@@ -165,7 +166,7 @@ NN_MODULES = [
     "CosineSimilarity",
 ]
 
-# Optimizers whose step() needs no closure (LBFGS does, and programs cannot define functions).
+# torch.optim's optimizers (LBFGS's step takes a closure: a function the program defines).
 OPTIMIZERS = [
     "SGD",
     "Adam",
@@ -178,6 +179,7 @@ OPTIMIZERS = [
     "RAdam",
     "ASGD",
     "Rprop",
+    "LBFGS",
 ]
 
 # The lecture writes f(x, y) = xy + exp(xy): these maths functions may be used without `torch.`.
@@ -265,7 +267,9 @@ def _cuda_namespace() -> Namespace:
 
 
 def _optim_namespace() -> Namespace:
-    return Namespace("torch.optim", _functions("torch.optim", torch.optim, OPTIMIZERS))
+    members = _functions("torch.optim", torch.optim, OPTIMIZERS)
+    members["lr_scheduler"] = SCHEDULER_NS
+    return Namespace("torch.optim", members)
 
 
 def _functional_namespace() -> Namespace:
@@ -280,6 +284,7 @@ def _nn_namespace(functional_ns: Namespace) -> Namespace:
     members = _functions("nn", nn, NN_MODULES)
     members["Module"] = Fn("nn.Module", _module_base)  # only named as a class's base
     members["Parameter"] = Fn("nn.Parameter", nn.Parameter)
+    members["init"] = INIT_NS
     members["functional"] = functional_ns
     return Namespace("torch.nn", members)
 
@@ -310,6 +315,8 @@ IMPORTABLE: dict[str, Namespace] = {
     "torch.nn": NN_NS,
     "torch.nn.functional": FUNCTIONAL_NS,
     "torch.optim": OPTIM_NS,
+    "torch.optim.lr_scheduler": SCHEDULER_NS,
+    "torch.nn.init": INIT_NS,
     "torch.cuda": TORCH_NS.members["cuda"],  # type: ignore[dict-item]
     "torch.utils": UTILS_NS,
     "torch.utils.data": DATA_NS,

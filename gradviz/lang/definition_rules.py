@@ -127,3 +127,18 @@ def _check_method(
         ):
             found.stores.add(id(sub))
             found.attributes.add(sub.attr)
+        elif _buffer_name(sub, me):  # self.register_buffer("mask", ...) makes `self.mask`
+            found.attributes.add(_buffer_name(sub, me))
+
+
+def _buffer_name(node: ast.AST, me: str) -> str:
+    """The name in `self.register_buffer("name", ...)` (a string constant), else ""."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+        return ""
+    func, args = node.func, node.args
+    if not (func.attr == "register_buffer" and isinstance(func.value, ast.Name)):
+        return ""
+    if func.value.id != me or not args or not isinstance(args[0], ast.Constant):
+        return ""
+    name = args[0].value
+    return name if isinstance(name, str) and name.isidentifier() else ""

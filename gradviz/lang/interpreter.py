@@ -15,6 +15,7 @@ from torch import nn
 
 from gradviz.devices import checked_device
 from gradviz.lang import arithmetic
+from gradviz.lang.attributes import set_item
 from gradviz.lang.builtins import bounded_list, make_builtins, weak_printer
 from gradviz.lang.catalog import (
     FUNCTIONAL_NS,
@@ -35,7 +36,7 @@ from gradviz.lang.objects import BoundMethod, Fn
 from gradviz.lang.parser import Program
 from gradviz.lang.program_warnings import WarningLog, collected
 from gradviz.lang.run_result import RunObserver, RunResult
-from gradviz.lang.user_code import DEFINED, UserModule
+from gradviz.lang.user_code import DEFINED, UserModule, as_callbacks, hands_over_functions
 
 
 class _Break(Exception):
@@ -199,9 +200,7 @@ class Interpreter(ExpressionEvaluator, Definitions):
         elif isinstance(target, ast.Subscript):
             owner = self.eval(target.value)
             index = self.eval(target.slice)
-            if not isinstance(owner, (torch.Tensor, list)):
-                raise self.fail(target, "only tensors and lists support item assignment")
-            self.located(target, lambda: owner.__setitem__(index, value))
+            self.located(target, lambda: set_item(owner, index, value))
         elif isinstance(target, ast.Attribute):
             self._set_attribute(target, value)
         else:
@@ -233,7 +232,7 @@ class Interpreter(ExpressionEvaluator, Definitions):
             current = self.located(target, lambda: owner[index])
             rhs = self.eval(node.value)
             result = self._inplace(node, current, rhs)
-            self.located(target, lambda: owner.__setitem__(index, result))
+            self.located(target, lambda: set_item(owner, index, result))
         else:
             raise self.fail(target, "augmented assignment works on names and items only")
 
@@ -309,6 +308,8 @@ class Interpreter(ExpressionEvaluator, Definitions):
             return self.quietly(lambda: callee(*args, **kwargs), node)
         if isinstance(callee, DEFINED):
             return self.located(node, lambda: self.call_defined(callee, args, kwargs))
+        if hands_over_functions(args, kwargs):  # model.apply(init), LambdaLR(opt, f), ...
+            args, kwargs = as_callbacks(self, args, kwargs)
         if isinstance(callee, Fn) and (sizes := layer_sizes(callee.impl, args, kwargs)):
             construct = partial(super().invoke, node, callee, args, kwargs)
             return self.located(node, partial(build_layer, self.guard, sizes, construct))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gradviz.lang import attributes, catalog
+from gradviz.lang import attributes, catalog, training_tools
 from gradviz.lang.limits import DEFAULT_LIMITS
 
 
@@ -28,8 +28,11 @@ def language_reference() -> str:
         "through), and `class Net(nn.Module):` with `__init__` (starting with "
         "`super().__init__()`), `forward` and other methods, layers and `nn.Parameter`s set "
         "on `self` — the usual PyTorch model, which then trains, traces (its layers named "
-        "`model.fc1`) and maps its loss landscape like an `nn.Sequential`. Calls nest at "
-        f"most {DEFAULT_LIMITS.max_call_depth} deep.\n\n",
+        "`model.fc1`) and maps its loss landscape like an `nn.Sequential`; "
+        '`self.register_buffer("name", tensor)` in `__init__` adds a tensor that is not '
+        "trained. A function may be handed to torch where torch takes one: "
+        "`model.apply(init_weights)`, `LambdaLR(opt, lr_lambda=f)`, `opt.step(closure)` "
+        f"(LBFGS). Calls nest at most {DEFAULT_LIMITS.max_call_depth} deep.\n\n",
         "Expressions: numbers, strings, `True`/`False`/`None`, lists and tuples, "
         "`+ - * / // % ** @`, comparisons, `and`/`or`/`not`, `x if c else y`, indexing and "
         "slicing, calls with keyword arguments and `*args`, f-strings and `'{}'.format(...)`.\n\n",
@@ -67,6 +70,7 @@ def language_reference() -> str:
                     "sum",
                     "min",
                     "max",
+                    "isinstance",
                 ]
             ),
         ),
@@ -77,6 +81,12 @@ def language_reference() -> str:
         _block("torch.nn modules", sorted(catalog.NN_MODULES)),
         _block("torch.optim optimizers", catalog.OPTIMIZERS),
         _block(
+            "torch.optim.lr_scheduler (`.step()`, `.get_last_lr()`; ReduceLROnPlateau's "
+            "`.step(metric)`)",
+            training_tools.SCHEDULERS,
+        ),
+        _block("torch.nn.init", training_tools.INITIALISERS),
+        _block(
             "torch.utils.data (batches made in this process: batch_size, shuffle, drop_last)",
             ["TensorDataset", "DataLoader"],
         ),
@@ -86,7 +96,10 @@ def language_reference() -> str:
             "Module attributes and methods",
             sorted([*attributes.MODULE_DATA, *attributes.MODULE_METHODS]),
         ),
-        _block("Optimizer methods", sorted(attributes.OPTIMIZER_METHODS)),
+        _block(
+            'Optimizer methods and data (`param_groups[i]["lr"]` may be set)',
+            sorted([*training_tools.OPTIMIZER_METHODS, *attributes.OPTIMIZER_DATA]),
+        ),
         "### Other\n\n`nn.Parameter`, `nn.Module` (as a class's base), `torch.device`, "
         "`torch.cuda.is_available()`, `torch.cuda.device_count()`, "
         "`torch.manual_seed(n)`, `torch.no_grad()`, `torch.enable_grad()`, `math.pi` and "

@@ -20,6 +20,10 @@ class Calls(Protocol):
         self, function: UserFunction, args: list[Any], kwargs: dict[str, Any]
     ) -> Any: ...
 
+    def call_defined(
+        self, callee: UserFunction | BoundUserMethod | UserClass, args: list[Any], kwargs: Any
+    ) -> Any: ...
+
 
 class Return(Exception):
     """`return value` leaving a function body."""
@@ -130,12 +134,23 @@ class UserModule(nn.Module):
 
     def set_user_attribute(self, name: str, value: object) -> None:
         """`self.name = value` in the program (registers layers and parameters as nn does)."""
+        self._check_name(name)
+        setattr(self, name, value)
+
+    def register_user_buffer(self, name: str, tensor: Any, persistent: bool = True) -> None:
+        """`self.register_buffer("name", tensor)`: a tensor of the module that is no parameter
+        (moves with `.to(device)`, not trained), read back as `self.name`."""
+        if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
+            raise ValueError(f'a buffer\'s name must be a plain name like "mask", not {name!r}')
+        self._check_name(name)
+        self.register_buffer(name, tensor, persistent)
+
+    def _check_name(self, name: str) -> None:
         if name in self.methods or hasattr(nn.Module, name) or name == "training":
             raise AttributeError(
                 f"`.{name}` is a name nn.Module or {type(self).__name__} uses itself; "
                 "choose another"
             )
-        setattr(self, name, value)
 
 
 @dataclass(frozen=True, eq=False)
@@ -183,3 +198,43 @@ def is_super_init(stmt: ast.stmt) -> bool:
 
 
 DEFINED = (UserFunction, BoundUserMethod, UserClass)  # what a program's definitions make
+
+
+@dataclass(frozen=True, eq=False)
+class Callback:
+    """A program's function handed to torch (`model.apply(init)`, `LambdaLR(opt, f)`, an
+    LBFGS closure): torch calls it, and its body runs in the interpreter, held weakly."""
+
+    function: UserFunction | BoundUserMethod
+    runner: Callable[[], Calls | None]
+
+    def __repr__(self) -> str:
+        return repr(self.function)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        runner = self.runner()
+        if runner is None:
+            raise RuntimeError(f"{self.function!r} belongs to a program that is no longer running")
+        return runner.call_defined(self.function, list(args), kwargs)
+
+
+def as_callbacks(
+    runner: Calls, args: list[Any], kwargs: dict[str, Any]
+) -> tuple[list[Any], dict[str, Any]]:
+    """The arguments of a call into torch, the program's functions among them made callable."""
+    ref = weakref.ref(runner)
+
+    def wrap(value: Any) -> Any:
+        if isinstance(value, (UserFunction, BoundUserMethod)):
+            return Callback(value, ref)
+        return value
+
+    return [wrap(a) for a in args], {k: wrap(v) for k, v in kwargs.items()}
+
+
+def hands_over_functions(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """Whether a call passes one of the program's functions (cheap: most calls do not)."""
+    callables = (UserFunction, BoundUserMethod)
+    return any(isinstance(a, callables) for a in args) or any(
+        isinstance(v, callables) for v in kwargs.values()
+    )
