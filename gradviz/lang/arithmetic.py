@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -103,7 +104,7 @@ def check_binary(op: type[ast.operator], left: Any, right: Any, limits: Limits) 
     ):
         raise ValueError(f"shifting by {right} is too large")
     if op is ast.Mod and isinstance(left, str):
-        raise ValueError("`%` string formatting is not supported; use f-strings or .format")
+        check_percent_format(left)
     if op is ast.Add and _length(left) is not None and _length(right) is not None:
         limit = limits.max_string_chars if isinstance(left, str) else limits.max_literal_elements
         if len(left) + len(right) > limit:
@@ -115,3 +116,22 @@ def check_result(value: Any) -> Any:
     if isinstance(value, complex) or (isinstance(value, torch.Tensor) and value.is_complex()):
         raise ValueError("complex numbers are not supported")
     return value
+
+
+_PERCENT_FIELD = re.compile(r"%(\([^)]*\))?([#0\- +]*)(\*|\d+)?(?:\.(\*|\d+))?(.?)")
+_PERCENT_KINDS = set("diouxXeEfFgGcrsa%")
+
+
+def check_percent_format(template: str) -> None:
+    """`'%d: %.3f' % (i, loss)` as Python does it, its fields checked first: no `%(name)s`
+    lookups, no `*` widths, widths and precisions at most 200."""
+    for field in _PERCENT_FIELD.finditer(template):
+        key, _, width, precision, kind = field.groups()
+        if key is not None:
+            raise ValueError("`%(name)s` fields are not supported; use f-strings or .format")
+        if "*" in (width, precision):
+            raise ValueError("`*` widths are not supported in `%` formatting")
+        if any(len(n) > 3 or int(n) > 200 for n in (width, precision) if n):
+            raise ValueError("format width or precision over 200 is not allowed")
+        if kind not in _PERCENT_KINDS:
+            raise ValueError(f"`%{kind}` is not a format Python knows in {template!r}")

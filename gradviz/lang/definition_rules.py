@@ -79,7 +79,7 @@ def _check_function(node: ast.FunctionDef, fail: Fail) -> None:
         fail(node, f"`{node.name}`: names starting with an underscore are not allowed")
     for arg in args.args:
         arg.annotation = None  # annotations are never evaluated
-        if arg.arg.startswith("_"):
+        if arg.arg.startswith("_") and arg.arg != "_":
             fail(arg, f"`{arg.arg}`: names starting with an underscore are not allowed")
     node.returns = None
 

@@ -108,7 +108,7 @@ class _Checker:
         self.check_starred_placement(tree)
 
     def check_Name(self, node: ast.Name) -> None:
-        if node.id.startswith("_"):
+        if node.id.startswith("_") and node.id != "_":  # `_` alone: the usual throwaway name
             self.fail(node, f"`{node.id}`: names starting with an underscore are not allowed")
         if node.id in DANGEROUS_NAMES and isinstance(node.ctx, ast.Load):
             self.fail(node, f"`{node.id}` is not available: it {DANGEROUS_NAMES[node.id]}")

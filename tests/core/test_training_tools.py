@@ -242,3 +242,61 @@ def test_a_defined_function_kept_after_its_run_says_so() -> None:
     gc.collect()  # the interpreter is gone; the scheduler still holds the function
     with pytest.raises(RuntimeError, match="no longer running"):
         sched.step()  # type: ignore[attr-defined]
+
+
+EVALUATION = textwrap.dedent(
+    """
+    import torch
+    from torch import nn
+
+    torch.manual_seed(3)
+    X = torch.randn(30, 4)
+    labels = torch.randint(0, 3, (30,))
+    net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+    for _ in range(3):
+        loss = nn.CrossEntropyLoss()(net(X), labels)
+    net.eval()
+    correct = 0
+    total = 0
+    with torch.no_grad():
+        outputs = net(X)
+        _, predicted = torch.max(outputs.data, 1)
+        total += labels.size(0)
+        correct += (predicted == labels).sum().item()
+    print('[%d] loss: %.3f' % (1, loss.item()))
+    print('Accuracy: %d %%' % (100 * correct / total))
+    print('%5.1f|%-4s|%+e|%x|%r' % (2.25, 'ab', 0.5, 255, 'q'))
+    print('%s' % loss)
+    """
+)
+
+
+def test_course_idioms_underscore_and_percent_formatting(tmp_path: Path) -> None:
+    expected, _ = python_prints(EVALUATION, tmp_path)
+    assert gradviz_prints(EVALUATION) == expected
+    assert "Accuracy:" in expected and "%" in expected
+
+
+@pytest.mark.parametrize(
+    ("source", "words"),
+    [
+        ("s = '%(lr)s' % 1\n", "fields are not supported"),
+        ("s = '%*d' % (5, 1)\n", "`*` widths"),
+        ("s = '%999999999d' % 1\n", "over 200"),
+        ("s = '%.500f' % 1.0\n", "over 200"),
+        ("s = '%y' % 1\n", "not a format"),
+        ("s = '%d %d' % 1\n", "not enough arguments"),
+    ],
+)
+def test_percent_formatting_refuses_what_could_blow_up(source: str, words: str) -> None:
+    with pytest.raises(ProgramError) as caught:
+        run_program(parse(source))
+    assert caught.value.line == 1
+    assert words in caught.value.message
+
+
+def test_underscore_alone_is_a_name_but_dunders_stay_refused() -> None:
+    assert run_program(parse("_ = 3\ny = _ * 2\n")).env["y"] == 6
+    for source in ("__x = 1\n", "_x = 1\n", "y = __builtins__\n"):
+        with pytest.raises(ProgramError, match="underscore"):
+            parse(source)
