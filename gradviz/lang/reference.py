@@ -35,7 +35,8 @@ def language_reference() -> str:
         f"(LBFGS). Calls nest at most {DEFAULT_LIMITS.max_call_depth} deep.\n\n",
         "Expressions: numbers, strings, `True`/`False`/`None`, lists and tuples, "
         "`+ - * / // % ** @`, comparisons, `and`/`or`/`not`, `x if c else y`, indexing and "
-        "slicing, calls with keyword arguments and `*args`, f-strings and `'{}'.format(...)`.\n\n",
+        "slicing, calls with keyword arguments and `*args`, f-strings, `'{}'.format(...)` and "
+        "`'%d: %.3f' % (i, x)`. `_` is a name like any other (`for _ in range(3)`).\n\n",
         "Refused with a message naming the line and column: functions inside functions, "
         "`*args`/`**kwargs` parameters, decorators, classes not derived from `nn.Module`, "
         "`lambda`, "
