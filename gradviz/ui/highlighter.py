@@ -13,7 +13,7 @@ KEYWORDS = (
 MODULES = ("torch", "nn", "F", "math", "optim")
 CALLS = (
     "print range len enumerate zip exp log sin cos tanh sigmoid relu sqrt abs float int sum min "
-    "max round"
+    "max round isinstance bool str list tuple"
 ).split()
 
 PALETTES = {
