@@ -17,7 +17,7 @@ from gradviz.autograd.graph import Graph, GraphNode
 from gradviz.autograd.modules import ModuleScopes
 from gradviz.autograd.naming import BoundNames
 from gradviz.autograd.recorder import ForwardRecorder
-from gradviz.autograd.walk import is_leaf_node, reachable, saved_tensors
+from gradviz.autograd.walk import is_leaf_node, output_count, reachable, saved_tensors
 from gradviz.lang.interpreter import Interpreter
 from gradviz.lang.limits import DEFAULT_LIMITS, Limits
 from gradviz.lang.parser import Program, changed_numbers, parse_cached
@@ -65,12 +65,38 @@ class Tracer:
         self.names.bound(name, value)
 
     def backward(self, tensor: torch.Tensor, kwargs: dict[str, Any]) -> None:
-        if kwargs.get("retain_graph") or kwargs.get("create_graph"):
-            # the next pass may reach into this one's nodes: build now, keep the record
-            self.graph = self.trace_backward(tensor, kwargs, seed="program")
-            return
+        self._observe(tensor, kwargs, lambda: tensor.backward(**kwargs))
+
+    def grad(self, output: torch.Tensor, inputs: Any, kwargs: dict[str, Any]) -> Any:
+        """torch.autograd.grad, seen as a backward pass: the graph shows d output / d node for
+        what the pass reached; the inputs' gradients are the ones it returns (their
+        AccumulateGrad nodes do not run: grad stores nothing in .grad)."""
+        found: list[Any] = []
+
+        def run() -> None:
+            found.extend(torch.autograd.grad(output, inputs, **kwargs))
+
+        self._observe(output, kwargs, run, inputs, found)
+        return tuple(found)
+
+    def _observe(
+        self,
+        tensor: torch.Tensor,
+        kwargs: dict[str, Any],
+        run: Callable[[], None],
+        inputs: Any = None,
+        returned: list[Any] | None = None,
+    ) -> None:
+        """Perform one backward pass of the program (run) with hooks on the nodes it reaches."""
         self._drop_pending()
-        snap = self._capture(tensor, kwargs, "program", [])
+        snap = self._capture(tensor, run, "program", [])
+        if inputs is not None and returned is not None:
+            _returned_gradients(snap, inputs, returned)
+        if kwargs.get("retain_graph") or kwargs.get("create_graph"):
+            # the next pass may reach into this one's nodes (or the ones it made): build now,
+            # keep the record
+            self.graph = self._build(snap, self.recorder)
+            return
         if all(is_leaf_node(n) for n in snap.nodes):
             self.graph = self._build(snap, self.recorder)  # no op at all: nothing to wait for
             self.recorder.clear()
@@ -88,21 +114,21 @@ class Tracer:
     ) -> Graph:
         """Run backward from `tensor` with hooks and build its graph now."""
         self._drop_pending()
-        snap = self._capture(tensor, kwargs, seed, notes or [])
+        snap = self._capture(tensor, lambda: tensor.backward(**kwargs), seed, notes or [])
         graph = self._build(snap, self.recorder)
         if not kwargs.get("retain_graph"):
             self.recorder.clear()
         return graph
 
     def _capture(
-        self, tensor: torch.Tensor, kwargs: dict[str, Any], seed: str, notes: list[str]
+        self, tensor: torch.Tensor, run: Callable[[], None], seed: str, notes: list[str]
     ) -> Snapshot:
         self.recorder.flush()
         nodes = reachable(tensor.grad_fn)
         saved = {n: saved_tensors(n) for n in nodes if not is_leaf_node(n)}
         leaf_values = {n: n.variable.detach().clone() for n in nodes if is_leaf_node(n)}
         with GradientCapture(nodes) as capture:
-            tensor.backward(**kwargs)
+            run()
         return Snapshot(tensor, nodes, capture, saved, leaf_values, str(tensor.device), seed, notes)
 
     def _build(self, snap: Snapshot, recorder: ForwardRecorder) -> Graph:
@@ -143,6 +169,25 @@ class Tracer:
         return self.trace_backward(
             output, {"gradient": torch.ones_like(output)}, "ones", [SEED_ONES_NOTE]
         )
+
+
+def _returned_gradients(snap: Snapshot, inputs: Any, returned: list[Any]) -> None:
+    """Give the inputs of torch.autograd.grad the gradients it returned: a leaf's
+    AccumulateGrad never runs, and a non-leaf input's node runs only when something beyond it
+    needed it."""
+    tensors = [inputs] if isinstance(inputs, torch.Tensor) else list(inputs)
+    leaves = {id(n.variable): n for n in snap.nodes if is_leaf_node(n)}
+    arrived = snap.capture.arrived
+    for tensor, grad in zip(tensors, returned, strict=False):
+        if grad is None or not isinstance(tensor, torch.Tensor):
+            continue
+        grad = grad.detach()
+        if tensor.grad_fn is None and id(tensor) in leaves:
+            arrived[leaves[id(tensor)]] = (grad,)
+        elif tensor.grad_fn is not None and tensor.grad_fn not in arrived:
+            slots: list[torch.Tensor | None] = [None] * output_count(tensor.grad_fn)
+            slots[min(tensor.output_nr, len(slots) - 1)] = grad
+            arrived[tensor.grad_fn] = tuple(slots)
 
 
 def _build_pending(tracer: weakref.ref[Tracer]) -> None:

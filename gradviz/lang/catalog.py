@@ -202,7 +202,6 @@ TORCH_BLOCKED = {
     "set_printoptions": "changes global settings",
     "set_grad_enabled": "changes global settings; use `with torch.no_grad():`",
     "backends": "changes global settings",
-    "autograd": "is used by gradviz itself; call .backward() on a tensor",
 }
 
 TENSOR_BLOCKED = {
@@ -266,6 +265,18 @@ def _cuda_namespace() -> Namespace:
     return Namespace("torch.cuda", members)
 
 
+def _autograd_namespace() -> Namespace:
+    """torch.autograd.grad alone (the interpreter hands it to the tracer, as it does backward)."""
+    members = {"grad": Fn("torch.autograd.grad", torch.autograd.grad)}
+    blocked = {
+        "Function": "defines backward code in Python, which gradviz programs cannot",
+        "backward": "is what `loss.backward()` does: call that",
+        "graph": "is what gradviz draws for you: look at the graph",
+        "functional": "is not part of gradviz programs; use torch.autograd.grad",
+    }
+    return Namespace("torch.autograd", members, blocked)
+
+
 def _optim_namespace() -> Namespace:
     members = _functions("torch.optim", torch.optim, OPTIMIZERS)
     members["lr_scheduler"] = SCHEDULER_NS
@@ -300,12 +311,14 @@ def _torch_namespace(nn_ns: Namespace, optim_ns: Namespace) -> Namespace:
     members["optim"] = optim_ns
     members["cuda"] = _cuda_namespace()
     members["utils"] = UTILS_NS
+    members["autograd"] = AUTOGRAD_NS
     return Namespace("torch", members, TORCH_BLOCKED)
 
 
 FUNCTIONAL_NS = _functional_namespace()
 NN_NS = _nn_namespace(FUNCTIONAL_NS)
 OPTIM_NS = _optim_namespace()
+AUTOGRAD_NS = _autograd_namespace()
 TORCH_NS = _torch_namespace(NN_NS, OPTIM_NS)
 MATH_NS = _math_namespace()
 
@@ -318,6 +331,7 @@ IMPORTABLE: dict[str, Namespace] = {
     "torch.optim.lr_scheduler": SCHEDULER_NS,
     "torch.nn.init": INIT_NS,
     "torch.cuda": TORCH_NS.members["cuda"],  # type: ignore[dict-item]
+    "torch.autograd": AUTOGRAD_NS,
     "torch.utils": UTILS_NS,
     "torch.utils.data": DATA_NS,
     "math": MATH_NS,

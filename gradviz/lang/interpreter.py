@@ -16,6 +16,7 @@ from torch import nn
 from gradviz.devices import checked_device
 from gradviz.lang import arithmetic
 from gradviz.lang.attributes import set_item
+from gradviz.lang.autograd_calls import AutogradCalls
 from gradviz.lang.builtins import bounded_list, make_builtins, weak_printer
 from gradviz.lang.catalog import (
     FUNCTIONAL_NS,
@@ -51,7 +52,7 @@ PRELUDE: dict[str, object] = {"torch": TORCH_NS, "nn": NN_NS, "F": FUNCTIONAL_NS
 _NO_GRAD_TYPES = (torch.no_grad, torch.enable_grad)
 
 
-class Interpreter(ExpressionEvaluator, Definitions):
+class Interpreter(ExpressionEvaluator, Definitions, AutogradCalls):
     """Executes a Program's statements with real torch, under an allocation guard."""
 
     def __init__(
@@ -302,6 +303,8 @@ class Interpreter(ExpressionEvaluator, Definitions):
             owner = callee.owner
             assert isinstance(owner, torch.Tensor)
             return self._backward(node, owner, args, kwargs)
+        if isinstance(callee, Fn) and callee.qualname == "torch.autograd.grad":
+            return self._grad(node, args, kwargs)
         if isinstance(callee, Fn) and callee.qualname in ("print", "str"):
             return self.quietly(lambda: callee.impl(*args, **kwargs), node)
         if isinstance(callee, BoundMethod) and callee.qualname == "str.format":
@@ -314,26 +317,6 @@ class Interpreter(ExpressionEvaluator, Definitions):
             construct = partial(super().invoke, node, callee, args, kwargs)
             return self.located(node, partial(build_layer, self.guard, sizes, construct))
         return super().invoke(node, callee, args, kwargs)
-
-    def _backward(
-        self, node: ast.Call, tensor: torch.Tensor, args: list[Any], kwargs: dict[str, Any]
-    ) -> None:
-        names = ("gradient", "retain_graph", "create_graph", "inputs")
-        if len(args) > len(names):
-            raise self.fail(node, "backward() takes at most 4 arguments")
-        options = dict(zip(names, args, strict=False))
-        options.update(kwargs)
-        self.backward_tensor = tensor
-        observer = self.observer
-
-        def run() -> None:
-            with self.guard.suspended():  # backward allocates no more than forward did
-                if observer is not None:
-                    observer.backward(tensor, options)
-                else:
-                    tensor.backward(**options)
-
-        self.located(node, run)
 
     def _print(self, *args: Any, sep: str = " ", end: str = "\n") -> None:
         text = sep.join(str(arg) for arg in args) + end

@@ -43,8 +43,13 @@ def language_reference() -> str:
         "comprehensions, `while`, `try`, imports other than torch and math, names and "
         "attributes starting with `_`, attributes not listed below, `eval`/`exec`/`open`/"
         "`getattr` and friends, `torch.load`/`save`/`hub`, `.numpy()`.\n\n",
-        "The output is the tensor `.backward()` was last called on, else the last tensor "
-        "assigned or written as an expression.\n\n",
+        "`torch.autograd.grad(outputs, inputs)` returns the gradients and leaves `.grad` "
+        "alone, as in PyTorch; the graph shows that pass like a backward. With "
+        "`create_graph=True` the gradient is a tensor with a graph of its own: "
+        "differentiate it again and the graph drawn is the gradient's (the backward "
+        "formula's ops, with their values).\n\n",
+        "The output is the tensor `.backward()` (or `torch.autograd.grad`) was last called "
+        "on, else the last tensor assigned or written as an expression.\n\n",
         "Errors name their line and column; a shape error names the operands and the sizes "
         "that disagree (`W is 3×4 and x has 5 elements`, or the `nn.Linear` that was given "
         "the wrong number of features), and the common autograd errors (backward of a "
@@ -102,7 +107,7 @@ def language_reference() -> str:
             sorted([*training_tools.OPTIMIZER_METHODS, *attributes.OPTIMIZER_DATA]),
         ),
         "### Other\n\n`nn.Parameter`, `nn.Module` (as a class's base), `torch.device`, "
-        "`torch.cuda.is_available()`, `torch.cuda.device_count()`, "
+        "`torch.cuda.is_available()`, `torch.cuda.device_count()`, `torch.autograd.grad`, "
         "`torch.manual_seed(n)`, `torch.no_grad()`, `torch.enable_grad()`, `math.pi` and "
         "friends, list `.append`/`.extend`, `str.format`, `.values`/`.indices` of "
         "`max(dim=...)` results.\n",

@@ -13,11 +13,14 @@ from gradviz.lang.parser import ScalarInput
 
 
 class RunObserver(Protocol):
-    """Told of every name binding and asked to perform each `.backward()` (the tracer)."""
+    """Told of every name binding and asked to perform each `.backward()` and
+    `torch.autograd.grad` (the tracer)."""
 
     def bound(self, name: str, value: object) -> None: ...
 
     def backward(self, tensor: torch.Tensor, kwargs: dict[str, Any]) -> None: ...
+
+    def grad(self, output: torch.Tensor, inputs: Any, kwargs: dict[str, Any]) -> Any: ...
 
 
 @dataclass
