@@ -4,6 +4,7 @@ observer (the tracer) performs so that it sees the pass."""
 from __future__ import annotations
 
 import ast
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -40,9 +41,7 @@ class AutogradCalls:
         observer = self.observer
 
         def run() -> None:
-            # backward allocates no more than forward did; one with create_graph makes a graph
-            # of its own, whose values the tracer records
-            with self.guard.suspended(observed=bool(options.get("create_graph"))):
+            with self._backward_guard(options):
                 if observer is not None:
                     observer.backward(tensor, options)
                 else:
@@ -62,12 +61,25 @@ class AutogradCalls:
             self.backward_tensor = outputs
 
         def run() -> Any:
-            with self.guard.suspended(observed=bool(options.get("create_graph"))):
+            with self._backward_guard(options):
                 if observer is not None and isinstance(outputs, torch.Tensor):
-                    return observer.grad(outputs, inputs, options)
-                return torch.autograd.grad(outputs, inputs, **options)
+                    grads = observer.grad(outputs, inputs, options)
+                else:
+                    grads = torch.autograd.grad(outputs, inputs, **options)
+            if not options.get("create_graph"):  # made unchecked: count them from now on
+                self.guard.adopt([g for g in grads if isinstance(g, torch.Tensor)])
+                self.guard.check([])  # a program keeping every gradient it asks for
+            return grads
 
         return self.located(node, run)
+
+    def _backward_guard(self, options: dict[str, Any]) -> contextlib.AbstractContextManager[Any]:
+        """A backward pass allocates no more than its forward did: unchecked, unrecorded. One
+        with create_graph builds a graph of its own: its ops are sized and recorded like the
+        program's (the tracer shows their values when that graph is differentiated)."""
+        if options.get("create_graph"):
+            return contextlib.nullcontext()
+        return self.guard.suspended()
 
     def _options(
         self,

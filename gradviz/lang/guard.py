@@ -181,7 +181,6 @@ class AllocationGuard(TorchDispatchMode):
         self.observer = observer
         self.observing = True
         self.bypass = False
-        self.unchecked = False  # ops observed but not sized (a create_graph backward pass)
         self.live_bytes = 0
         self._counted: dict[int, tuple[weakref.ref[torch.Tensor], int]] = {}  # live outputs
         self._lock = threading.RLock()  # _release may run inside, from a collection
@@ -203,7 +202,7 @@ class AllocationGuard(TorchDispatchMode):
         observer = self.observer if self.observing else None
         if observer is not None:
             observer.before_op(func, args)
-        kind = NO_NEW_MEMORY if self.unchecked else _kind(func)
+        kind = _kind(func)
         if kind == NO_NEW_MEMORY:  # a view or an in-place op: nothing to foresee or count
             out = func(*args, **kwargs)
         else:
@@ -228,17 +227,8 @@ class AllocationGuard(TorchDispatchMode):
         self._account((), {}, tensors)
 
     @contextlib.contextmanager
-    def suspended(self, observed: bool = False) -> Iterator[None]:
-        """Let ops through unchecked and unrecorded (gradviz's own work, e.g. backward), or
-        unchecked but still told to the observer (`observed`: a backward pass that builds a
-        graph of its own, whose values the tracer records)."""
-        if observed:
-            previous_unchecked, self.unchecked = self.unchecked, True
-            try:
-                yield
-            finally:
-                self.unchecked = previous_unchecked
-            return
+    def suspended(self) -> Iterator[None]:
+        """Let ops through unchecked and unrecorded (gradviz's own work, e.g. backward)."""
         if _python_dispatch._get_current_dispatch_mode() is self:
             with _python_dispatch._pop_mode_temporarily():  # no Python call per op at all
                 yield

@@ -132,3 +132,24 @@ def test_misuse_of_grad_gets_a_located_error(source: str, words: str) -> None:
             runner(parse(source))
         assert caught.value.line == line
         assert words in caught.value.message
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_gradients_kept_in_a_list_count_against_the_memory_limit(create_graph: bool) -> None:
+    from gradviz.lang.limits import Limits
+
+    source = textwrap.dedent(
+        f"""
+        x = torch.ones(1000, 1000, requires_grad=True)
+        keep = []
+        for i in range(100):
+            y = (x * 2).sum()
+            (g,) = torch.autograd.grad(y, x, create_graph={create_graph})
+            keep.append(g)
+        """
+    )
+    limits = Limits(max_total_bytes=64 << 20)  # 16 gradients of 4 MB
+    for runner in (run_program, trace):
+        with pytest.raises(ProgramError) as caught:
+            runner(parse(source), limits=limits)
+        assert "limit is 64" in caught.value.message
