@@ -37,7 +37,7 @@ TORCH_FUNCTIONS = (
     "eq ne gt ge lt le isnan isinf isfinite allclose equal logical_and logical_or logical_not "
     "softmax log_softmax "
     # randomness and autograd control
-    "manual_seed no_grad enable_grad is_tensor numel"
+    "manual_seed no_grad enable_grad inference_mode is_tensor numel"
 ).split()
 
 DTYPES = [

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from torch import nn
 
-from gradviz.lang.user_code import is_super_init
+from gradviz.lang.user_code import grad_mode, is_super_init
 
 Fail = Callable[[ast.AST, str], None]
 
@@ -68,8 +68,9 @@ def _visit(node: ast.AST, inside: str, fail: Fail, found: DefinedNames) -> None:
 
 def _check_function(node: ast.FunctionDef, fail: Fail) -> None:
     args = node.args
-    if node.decorator_list:
-        fail(node.decorator_list[0], "decorators are not supported")
+    if node.decorator_list and grad_mode(node) is None:
+        fail(node.decorator_list[0], "decorators are not supported, but for `@torch.no_grad()`"
+             ", `@torch.enable_grad()` and `@torch.inference_mode()`")  # fmt: skip
     if args.vararg is not None or args.kwarg is not None:
         fail(node, f"`{node.name}`: `*args` and `**kwargs` parameters are not supported")
     if args.kwonlyargs or args.posonlyargs:

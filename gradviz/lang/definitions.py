@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 from collections import ChainMap
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
+
+import torch
 
 from gradviz.lang.limits import Limits
 from gradviz.lang.user_code import (
@@ -14,8 +18,20 @@ from gradviz.lang.user_code import (
     UserClass,
     UserFunction,
     define_class,
+    grad_mode,
     is_super_init,
 )
+
+_GRAD_CONTEXTS: dict[str, Callable[[], AbstractContextManager[Any]]] = {
+    "no_grad": torch.no_grad,
+    "enable_grad": torch.enable_grad,
+    "inference_mode": torch.inference_mode,
+}
+
+
+def _grad_context(mode: str | None) -> AbstractContextManager[Any]:
+    """What a `@torch.no_grad()`-decorated function's body runs under."""
+    return _GRAD_CONTEXTS[mode]() if mode is not None else contextlib.nullcontext()
 
 
 class Definitions:
@@ -35,14 +51,15 @@ class Definitions:
 
     def _def(self, node: ast.FunctionDef) -> None:
         defaults = tuple(self.eval(d) for d in node.args.defaults)
-        self.bind(node.name, UserFunction(node.name, node, defaults))
+        self.bind(node.name, UserFunction(node.name, node, defaults, grad_mode(node)))
 
     def _class(self, node: ast.ClassDef) -> None:
         methods: dict[str, UserFunction] = {}
         for item in node.body:
             if isinstance(item, ast.FunctionDef):
                 defaults = tuple(self.eval(d) for d in item.args.defaults)
-                methods[item.name] = UserFunction(f"{node.name}.{item.name}", item, defaults)
+                name = f"{node.name}.{item.name}"
+                methods[item.name] = UserFunction(name, item, defaults, grad_mode(item))
         self.bind(node.name, define_class(node.name, methods, self))
 
     def _return(self, node: ast.Return) -> None:
@@ -75,7 +92,8 @@ class Definitions:
         if function.name.endswith(".__init__"):  # nn.Module.__init__ has run already
             body = [stmt for stmt in body if not is_super_init(stmt)]
         try:
-            self.execute_block(body)
+            with _grad_context(function.grad_mode):
+                self.execute_block(body)
         except Return as done:
             return done.value
         finally:

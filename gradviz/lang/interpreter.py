@@ -49,7 +49,7 @@ class _Continue(Exception):
 
 
 PRELUDE: dict[str, object] = {"torch": TORCH_NS, "nn": NN_NS, "F": FUNCTIONAL_NS, "math": MATH_NS}
-_NO_GRAD_TYPES = (torch.no_grad, torch.enable_grad)
+_NO_GRAD_TYPES = (torch.no_grad, torch.enable_grad, torch.inference_mode)
 
 
 class Interpreter(ExpressionEvaluator, Definitions, AutogradCalls):
@@ -292,7 +292,7 @@ class Interpreter(ExpressionEvaluator, Definitions, AutogradCalls):
                 if not isinstance(manager, _NO_GRAD_TYPES):
                     raise self.fail(
                         item.context_expr,
-                        "only `with torch.no_grad():` (or enable_grad) is allowed",
+                        "only `with torch.no_grad():` (or enable_grad, inference_mode) is allowed",
                     )
                 stack.enter_context(manager)
             self.execute_block(node.body)

@@ -38,7 +38,8 @@ def language_reference() -> str:
         "slicing, calls with keyword arguments and `*args`, f-strings, `'{}'.format(...)` and "
         "`'%d: %.3f' % (i, x)`. `_` is a name like any other (`for _ in range(3)`).\n\n",
         "Refused with a message naming the line and column: functions inside functions, "
-        "`*args`/`**kwargs` parameters, decorators, classes not derived from `nn.Module`, "
+        "`*args`/`**kwargs` parameters, decorators (but `@torch.no_grad()`, `@torch.enable_grad()` "
+        "and `@torch.inference_mode()`), classes not derived from `nn.Module`, "
         "`lambda`, "
         "comprehensions, `while`, `try`, imports other than torch and math, names and "
         "attributes starting with `_`, attributes not listed below, `eval`/`exec`/`open`/"

@@ -40,6 +40,7 @@ class UserFunction:
     name: str
     node: ast.FunctionDef
     defaults: tuple[Any, ...]
+    grad_mode: str | None = None  # "no_grad" from `@torch.no_grad()`, ...
 
     def __repr__(self) -> str:
         return f"<function {self.name}>"
@@ -174,6 +175,30 @@ def define_class(name: str, methods: dict[str, UserFunction], runner: Calls) -> 
         "__qualname__": name,
     }
     return UserClass(name, type(name, (UserModule,), namespace))
+
+
+GRAD_MODES = ("no_grad", "enable_grad", "inference_mode")
+
+
+def grad_mode(node: ast.FunctionDef) -> str | None:
+    """The grad mode of `@torch.no_grad()` (or `@torch.no_grad`, enable_grad, inference_mode,
+    also imported bare) decorating `node`: the only decorators a program may write."""
+    if len(node.decorator_list) != 1:
+        return None
+    decorator = node.decorator_list[0]
+    if isinstance(decorator, ast.Call):
+        if decorator.args or decorator.keywords:
+            return None
+        decorator = decorator.func
+    if isinstance(decorator, ast.Attribute) and isinstance(decorator.value, ast.Name):
+        if decorator.value.id != "torch":
+            return None
+        name = decorator.attr
+    elif isinstance(decorator, ast.Name):
+        name = decorator.id
+    else:
+        return None
+    return name if name in GRAD_MODES else None
 
 
 def is_super_init(stmt: ast.stmt) -> bool:

@@ -231,3 +231,69 @@ def test_annotations_are_never_evaluated() -> None:
     source = "def f(t: open, u: 'eval') -> exec:\n    return t + u\nv = f(1, 2)\n"
     result = run_program(parse(source))
     assert result.env["v"] == 3
+
+
+GRAD_MODE_DECORATORS = textwrap.dedent(
+    """
+    import torch
+    from torch import nn, no_grad
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    X = torch.randn(10, 3)
+    y = torch.randint(0, 2, (10,))
+
+
+    @torch.no_grad()
+    def accuracy(model, X, y):
+        out = model(X)
+        return (out.argmax(dim=1) == y).float().mean().item(), out.requires_grad
+
+
+    @no_grad
+    def evaluate(model, X):
+        return model(X).requires_grad
+
+
+    class Wrapper(nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        @torch.inference_mode()
+        def predict(self, x):
+            return self.inner(x).argmax(dim=1)
+
+        @torch.enable_grad()
+        def forward(self, x):
+            return self.inner(x)
+
+
+    w = Wrapper(model)
+    print(accuracy(model, X, y), evaluate(model, X), w.predict(X).tolist())
+    with torch.no_grad():
+        print(w(X).requires_grad)
+    with torch.inference_mode():
+        print(model(X).requires_grad)
+    """
+)
+
+
+def test_grad_mode_decorators_run_as_python_runs_them(tmp_path: Path) -> None:
+    path = tmp_path / "program.py"
+    path.write_text(GRAD_MODE_DECORATORS)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        runpy.run_path(str(path))
+    assert "".join(run_program(parse(GRAD_MODE_DECORATORS)).printed) == out.getvalue()
+    assert out.getvalue().splitlines()[1:] == ["True", "False"]  # enable_grad inside no_grad
+
+
+@pytest.mark.parametrize(
+    "decorators", ["@staticmethod", "@torch.no_grad\n@torch.no_grad", "@nn.no_grad()",
+                   "@torch.no_grad(False)", "@torch.cuda.no_grad()"]
+)  # fmt: skip
+def test_other_decorators_are_refused(decorators: str) -> None:
+    source = f"{decorators}\ndef f(t):\n    return t\n"
+    with pytest.raises(ProgramError, match="decorators are not supported"):
+        parse(source)

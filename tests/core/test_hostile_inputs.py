@@ -35,7 +35,8 @@ HOSTILE = [
     ("def f(*a):\n    return a", 1, 1, "*args"),
     ("def f(t):\n    def g():\n        return t\n    return g", 2, 5, "functions inside"),
     ("def f(t=2):\n    return f(t)\nf()", 2, 12, "calls deep"),
-    ("@torch.no_grad\ndef f(t):\n    return t", 1, 2, "decorators"),
+    ("@print\ndef f(t):\n    return t", 1, 2, "decorators"),
+    ("@torch.no_grad(1)\ndef f(t):\n    return t", 1, 2, "decorators"),
     ("class A:\n    pass", 1, 1, "nn.Module"),
     ("class A(nn.Module):\n    def eval(self):\n        return 1", 2, 5, "replace"),
     (
