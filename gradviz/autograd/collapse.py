@@ -27,7 +27,7 @@ def _owner(module: str | None, folded: list[str]) -> str | None:
     return None
 
 
-def _parent(path: str, modules: dict[str, str]) -> str | None:
+def enclosing_module(path: str, modules: dict[str, str]) -> str | None:
     """The nearest enclosing module the picture boxes (so the folded node sits in its box)."""
     parts = path.split(".")
     for end in range(len(parts) - 1, 0, -1):
@@ -87,7 +87,7 @@ def fold_modules(graph: Graph, paths: set[str] | frozenset[str]) -> Graph:
                 nonfinite_grad=any(n.nonfinite_grad for n in inner),
                 nonfinite_origin=any(n.nonfinite_origin for n in inner),
                 grad_nonfinite_origin=any(n.grad_nonfinite_origin for n in inner),
-                module=_parent(path, graph.modules),
+                module=enclosing_module(path, graph.modules),
             )
         )
 

@@ -11,6 +11,7 @@ from typing import Any
 from torch import nn
 
 from gradviz.autograd.naming import BoundNames
+from gradviz.lang.user_code import UserModule
 
 
 def module_title(module: nn.Module) -> str:
@@ -49,7 +50,9 @@ class ModuleScopes:
             return  # another thread (a training worker) running its own modules
         path = self._path(module)
         self.stack.append(path or "")
-        if path and not list(module.children()):
+        # a box for each layer, and for each module of a class the program defined (which
+        # holds the boxes of its own layers); not for containers (Sequential, ModuleList)
+        if path and (isinstance(module, UserModule) or not list(module.children())):
             self.titles.setdefault(path, module_title(module))
 
     def _leave(self, module: nn.Module, args: Any, output: Any) -> None:

@@ -134,7 +134,11 @@ class Tracer:
     def _build(self, snap: Snapshot, recorder: ForwardRecorder) -> Graph:
         graph = GraphBuilder(snap, recorder, self.names).build()
         used = {n.module for n in graph.nodes if n.module}
-        graph.modules = {p: t for p, t in self.scopes.titles.items() if p in used}
+        graph.modules = {
+            path: title
+            for path, title in self.scopes.titles.items()
+            if any(m == path or m.startswith(path + ".") for m in used)  # or a box inside it
+        }
         return graph
 
     def _build_pending(self) -> None:

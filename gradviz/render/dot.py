@@ -6,13 +6,16 @@ app draws the `-Tjson` drawing operations of the same text, so both show the sam
 
 from __future__ import annotations
 
+import itertools
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass
 from html import escape
 
 import graphviz
 import torch
 
+from gradviz.autograd.collapse import enclosing_module
 from gradviz.autograd.graph import Graph
 from gradviz.render.colors import MagnitudeScale, interpolate
 from gradviz.render.labels import NodeLabel, build_labels, format_number, gradient_scale
@@ -125,14 +128,20 @@ def edge_label(grad: torch.Tensor | None) -> str | None:
 
 
 def _cluster(
-    dot: graphviz.Digraph, index: int, path: str, title: str, members: list[str], theme: Theme
+    parent: graphviz.Digraph,
+    graph: Graph,
+    path: str,
+    members: dict[str, list[str]],
+    inside: dict[str | None, list[str]],
+    theme: Theme,
+    numbers: Iterator[int],
 ) -> None:
     """A dashed box around one module's nodes (parameters and the ops it ran), titled with its
-    module path; a node named inside a cluster is placed in it."""
-    with dot.subgraph(name=f"cluster_{index}") as box:
+    module path, holding the boxes of the modules inside it (a class's layers)."""
+    with parent.subgraph(name=f"cluster_{next(numbers)}") as box:
         box.attr(
             id=f"module-box-{path}",  # the app finds the box by it (double-click folds it)
-            label=title,
+            label=f"{path} · {graph.modules[path]}",
             labeljust="l",
             style="rounded,dashed",
             color=theme.muted,
@@ -141,8 +150,28 @@ def _cluster(
             fontsize=f"{theme.small_size:g}",
             margin="10",
         )
-        for member in members:
+        for member in members.get(path, []):
             box.node(member)
+        for child in inside.get(path, []):
+            if _holds_nodes(child, members, inside):
+                _cluster(box, graph, child, members, inside, theme, numbers)
+
+
+def _holds_nodes(
+    path: str, members: dict[str, list[str]], inside: dict[str | None, list[str]]
+) -> bool:
+    """Whether a module's box would hold anything (a folded module's has nothing left)."""
+    return bool(members.get(path)) or any(
+        _holds_nodes(child, members, inside) for child in inside.get(path, [])
+    )
+
+
+def _box_of(module: str | None, modules: dict[str, str]) -> str | None:
+    """The box a node of `module` sits in: its module's, else the nearest one around it (an op
+    a container such as nn.Sequential ran sits in the box of the class that holds it)."""
+    if module is None:
+        return None
+    return module if module in modules else enclosing_module(module, modules)
 
 
 def build_dot(
@@ -187,11 +216,18 @@ def build_dot(
     clusters: dict[str, list[str]] = {}
     for node in graph.nodes:
         html = node_html(labels[node.id], theme)
-        if grouped and node.module in graph.modules:
-            clusters.setdefault(node.module, []).append(node.id)
+        box = _box_of(node.module, graph.modules) if grouped else None
+        if box is not None:
+            clusters.setdefault(box, []).append(node.id)
         dot.node(node.id, label=html)
-    for index, (path, members) in enumerate(clusters.items()):
-        _cluster(dot, index, path, f"{path} · {graph.modules[path]}", members, theme)
+    if grouped:
+        inside: dict[str | None, list[str]] = {}
+        for path in graph.modules:
+            inside.setdefault(enclosing_module(path, graph.modules), []).append(path)
+        numbers = itertools.count()
+        for path in inside.get(None, []):
+            if _holds_nodes(path, clusters, inside):
+                _cluster(dot, graph, path, clusters, inside, theme, numbers)
     for index, edge in enumerate(graph.edges):
         attrs: dict[str, str] = {"id": f"e{index}"}  # dot may reorder edges; ids keep track
         text = edge_label(edge.grad) if options.backward else None

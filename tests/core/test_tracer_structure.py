@@ -224,3 +224,71 @@ def test_garbage_collection_is_paused_only_while_tracing() -> None:
         assert not gc.isenabled()  # whoever turned it off keeps it off
     finally:
         gc.enable()
+
+
+NESTED = """
+class Head(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.key = nn.Linear(4, 2)
+        self.query = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.query(x) @ self.key(x).T
+
+
+class Pair(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.heads = nn.ModuleList([Head(), Head()])
+        self.scale = nn.Parameter(torch.ones(1))
+
+    def forward(self, x):
+        out = self.heads[0](x) + self.heads[1](x)
+        return out * self.scale
+
+
+torch.manual_seed(0)
+model = Pair()
+loss = model(torch.randn(3, 4)).sum()
+"""
+
+
+def test_a_class_of_the_program_is_a_box_around_its_layers_boxes() -> None:
+    from gradviz.render.dot import build_dot
+
+    graph = trace(NESTED).graph
+    assert graph.modules["model"] == "Pair"
+    assert graph.modules["model.heads.0"] == "Head"
+    assert "model.heads" not in graph.modules  # a container is no box
+    by_op = {n.op: n.module for n in graph.nodes if n.kind == "op"}
+    assert by_op["MmBackward0"] in ("model.heads.0", "model.heads.1")  # ran in Head.forward
+    assert by_op["MulBackward0"] == "model"  # ran in Pair.forward
+    scale = next(n for n in graph.nodes if n.param_path == "model.scale")
+    assert scale.module == "model"
+    dot = build_dot(graph)
+    # nested: the outer box opens before its heads' boxes and closes after them
+    outer = dot.index('label="model · Pair"')
+    head = dot.index('label="model.heads.0 · Head"')
+    key = dot.index('label="model.heads.0.key · Linear(4 → 2)"')
+    assert outer < head < key
+    assert dot.count("subgraph cluster_") == 1 + 2 + 4  # Pair, two Heads, four Linears
+
+
+def test_folding_a_class_module_keeps_it_in_its_enclosing_box() -> None:
+    from gradviz.autograd.collapse import fold_modules, folded_id
+    from gradviz.render.dot import build_dot
+
+    graph = trace(NESTED).graph
+    folded = fold_modules(graph, {"model.heads.0"})
+    node = folded.node(folded_id("model.heads.0"))
+    assert (
+        node.module == "model" and node.op == "Head · 10 nodes folded"
+    )  # 2 × (W, b, t, addmm), .T, mm
+    dot = build_dot(folded)
+    assert 'label="model.heads.0 · Head"' not in dot and 'label="model · Pair"' in dot
+    everything = fold_modules(graph, {"model"})
+    assert [n.id for n in everything.nodes if n.kind == "op"] == [
+        folded_id("model"),
+        *[n.id for n in graph.nodes if n.kind == "op" and n.module is None],
+    ]
