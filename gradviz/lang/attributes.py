@@ -32,6 +32,8 @@ TENSOR_METHODS = (
     "floor ceil round trunc reciprocal pow clamp clip softmax log_softmax erf lerp "
     "add sub mul div matmul mm mv bmm dot outer "
     "eq ne gt ge lt le isnan isinf isfinite logical_not masked_fill where maximum minimum "
+    "isclose allclose clamp_min clamp_max scatter scatter_add unique diff cummax multinomial "
+    "bernoulli masked_fill_ scatter_ relu_ sigmoid_ tanh_ exp_ pow_ sqrt_ abs_ neg_ "
     # shapes and views
     "view view_as reshape reshape_as flatten squeeze unsqueeze transpose permute t expand "
     "expand_as repeat contiguous chunk split unbind gather index_select narrow flip roll "
@@ -73,6 +75,18 @@ MODULE_DATA = [
     "embedding_dim",
     "p",
     "training",
+    # recurrent layers and cells
+    "weight_ih",
+    "weight_hh",
+    "bias_ih",
+    "bias_hh",
+    "weight_ih_l0",
+    "weight_hh_l0",
+    "bias_ih_l0",
+    "bias_hh_l0",
+    "input_size",
+    "hidden_size",
+    "num_layers",
 ]
 
 MODULE_METHODS: dict[str, Callable[..., Any]] = {

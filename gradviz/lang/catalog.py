@@ -36,7 +36,10 @@ TORCH_FUNCTIONS = (
     # comparisons and masks
     "eq ne gt ge lt le isnan isinf isfinite allclose equal logical_and logical_or logical_not "
     "softmax log_softmax "
+    "isclose logical_xor clamp_min clamp_max scatter scatter_add diag_embed cummax cummin "
+    "std_mean var_mean searchsorted bucketize unique diff cdist meshgrid "
     # randomness and autograd control
+    "bernoulli multinomial normal "
     "manual_seed no_grad enable_grad inference_mode is_tensor numel"
 ).split()
 
@@ -110,6 +113,16 @@ FUNCTIONAL = [
     "pad",
     "scaled_dot_product_attention",
     "interpolate",
+    "dropout1d",
+    "dropout2d",
+    "adaptive_avg_pool1d",
+    "prelu",
+    "glu",
+    "hardsigmoid",
+    "margin_ranking_loss",
+    "triplet_margin_loss",
+    "gaussian_nll_loss",
+    "poisson_nll_loss",
 ]
 
 NN_MODULES = [
@@ -164,7 +177,35 @@ NN_MODULES = [
     "BCEWithLogitsLoss",
     "KLDivLoss",
     "CosineSimilarity",
+    "RNNCell",
+    "GRUCell",
+    "LSTMCell",
+    "PReLU",
+    "Dropout1d",
+    "Dropout2d",
+    "Upsample",
+    "AdaptiveAvgPool1d",
+    "AdaptiveMaxPool2d",
+    "ConvTranspose1d",
+    "Softmin",
+    "LogSigmoid",
+    "Hardswish",
+    "Hardsigmoid",
+    "Softsign",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
+    "ZeroPad2d",
+    "TransformerDecoderLayer",
+    "TransformerDecoder",
+    "Transformer",
+    "MarginRankingLoss",
+    "TripletMarginLoss",
+    "PoissonNLLLoss",
+    "GaussianNLLLoss",
 ]
+
+# torch.nn.utils: what a training loop uses (gradient clipping, flattening the parameters)
+NN_UTILS = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
 
 # torch.optim's optimizers (LBFGS's step takes a closure: a function the program defines).
 OPTIMIZERS = [
@@ -291,11 +332,15 @@ def _module_base(*args: Any, **kwargs: Any) -> None:
     raise TypeError("nn.Module is a base class: write `class Net(nn.Module):` and make a Net")
 
 
+NN_UTILS_NS = Namespace("torch.nn.utils", _functions("nn.utils", nn.utils, NN_UTILS))
+
+
 def _nn_namespace(functional_ns: Namespace) -> Namespace:
     members = _functions("nn", nn, NN_MODULES)
     members["Module"] = Fn("nn.Module", _module_base)  # only named as a class's base
     members["Parameter"] = Fn("nn.Parameter", nn.Parameter)
     members["init"] = INIT_NS
+    members["utils"] = NN_UTILS_NS
     members["functional"] = functional_ns
     return Namespace("torch.nn", members)
 
@@ -330,6 +375,7 @@ IMPORTABLE: dict[str, Namespace] = {
     "torch.optim": OPTIM_NS,
     "torch.optim.lr_scheduler": SCHEDULER_NS,
     "torch.nn.init": INIT_NS,
+    "torch.nn.utils": NN_UTILS_NS,
     "torch.cuda": TORCH_NS.members["cuda"],  # type: ignore[dict-item]
     "torch.autograd": AUTOGRAD_NS,
     "torch.utils": UTILS_NS,

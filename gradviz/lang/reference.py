@@ -93,6 +93,7 @@ def language_reference() -> str:
             training_tools.SCHEDULERS,
         ),
         _block("torch.nn.init", training_tools.INITIALISERS),
+        _block("torch.nn.utils", catalog.NN_UTILS),
         _block(
             "torch.utils.data (batches made in this process: batch_size, shuffle, drop_last)",
             ["TensorDataset", "DataLoader"],

@@ -300,3 +300,43 @@ def test_underscore_alone_is_a_name_but_dunders_stay_refused() -> None:
     for source in ("__x = 1\n", "_x = 1\n", "y = __builtins__\n"):
         with pytest.raises(ProgramError, match="underscore"):
             parse(source)
+
+
+MORE_OF_A_COURSE = textwrap.dedent(
+    """
+    import torch
+    from torch import nn
+    import torch.nn.functional as F
+
+    torch.manual_seed(0)
+    cell = nn.GRUCell(3, 4)
+    lstm = nn.LSTMCell(3, 4)
+    xs = torch.randn(5, 2, 3)
+    h = torch.zeros(2, 4)
+    hc = (torch.zeros(2, 4), torch.zeros(2, 4))
+    for t in range(5):
+        h = cell(xs[t], h)
+        hc = lstm(xs[t], hc)
+    head = nn.Sequential(nn.PReLU(), nn.Dropout1d(0.0), nn.Linear(4, 3))
+    loss = F.cross_entropy(head(h + hc[0]), torch.tensor([0, 2]))
+    loss.backward()
+    norm = nn.utils.clip_grad_norm_(cell.parameters(), max_norm=0.01)
+    print(round(norm.item(), 5), cell.weight_hh.grad.norm().item() <= 0.0100001)
+    flat = nn.utils.parameters_to_vector(head.parameters())
+    print(flat.shape)
+    gx, gy = torch.meshgrid(torch.linspace(-1, 1, 3), torch.linspace(0, 1, 2), indexing="ij")
+    print(gx.tolist(), gy.tolist())
+    probs = F.softmax(torch.tensor([1.0, 2.0, 3.0]), dim=0)
+    print(torch.multinomial(probs, 8, replacement=True).tolist())
+    print(torch.bernoulli(torch.full((6,), 0.5)).tolist(), torch.normal(0.0, 1.0, size=(2,)))
+    print(torch.isclose(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 2.1])).tolist())
+    print(torch.unique(torch.tensor([3, 1, 3, 2])).tolist(), torch.diff(torch.arange(5) ** 2))
+    print(torch.cdist(torch.zeros(1, 2), torch.tensor([[3.0, 4.0]])).item())
+    """
+)
+
+
+def test_cells_clipping_sampling_and_grids_run_as_python_runs_them(tmp_path: Path) -> None:
+    expected, _ = python_prints(MORE_OF_A_COURSE, tmp_path)
+    assert gradviz_prints(MORE_OF_A_COURSE) == expected
+    assert expected.splitlines()[-1] == "5.0"
