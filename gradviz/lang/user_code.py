@@ -259,7 +259,7 @@ def as_callbacks(
 
 def hands_over_functions(args: list[Any], kwargs: dict[str, Any]) -> bool:
     """Whether a call passes one of the program's functions (cheap: most calls do not)."""
-    callables = (UserFunction, BoundUserMethod)
-    return any(isinstance(a, callables) for a in args) or any(
-        isinstance(v, callables) for v in kwargs.values()
-    )
+    for value in (*args, *kwargs.values()) if kwargs else args:  # runs at every call
+        if isinstance(value, (UserFunction, BoundUserMethod)):
+            return True
+    return False
