@@ -23,10 +23,12 @@ ALLOWED_NODES: tuple[type[ast.AST], ...] = (
 REFUSED: dict[type[ast.AST], str] = {
     ast.AsyncFunctionDef: "async functions are not supported",
     ast.Lambda: "lambdas are not allowed",
-    ast.ListComp: "comprehensions are not allowed; use a for loop over range(n)",
-    ast.SetComp: "comprehensions are not allowed; use a for loop over range(n)",
-    ast.DictComp: "comprehensions are not allowed; use a for loop over range(n)",
-    ast.GeneratorExp: "generator expressions are not allowed; use a for loop over range(n)",
+    ast.ListComp: "comprehensions are not allowed; write a for loop that appends to a list "
+    "(`out = []`, then `for x in xs:` / `out.append(...)`)",
+    ast.SetComp: "comprehensions are not allowed; use a for loop",
+    ast.DictComp: "comprehensions are not allowed; use a for loop",
+    ast.GeneratorExp: "generator expressions are not allowed; write a for loop that adds up "
+    "(`n = 0`, then `for p in model.parameters():` / `n += p.numel()`)",
     ast.While: "while loops are not allowed (they may never end); use `for i in range(n)`",
     ast.Try: "try/except is not supported",
     ast.Raise: "raise is not supported",
