@@ -93,3 +93,24 @@ def test_a_tensor_is_freed_when_the_trace_is_dropped() -> None:
     ref = weakref.ref(x)
     del x, result
     assert ref() is None
+
+
+def test_functions_handed_to_torch_leave_no_cycle() -> None:
+    """LambdaLR holds the program's function, LBFGS calls a closure, apply an initialiser:
+    each is held weakly by what torch keeps (a Callback), so nothing of the run is cycled."""
+    source = (
+        "import torch\nfrom torch import nn\ntorch.manual_seed(0)\n"
+        "def init(m):\n    if isinstance(m, nn.Linear):\n        nn.init.zeros_(m.bias)\n"
+        "def rate(epoch):\n    return 0.9 ** epoch\n"
+        "model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))\n"
+        "model.apply(init)\nX = torch.randn(8, 3)\n"
+        "opt = torch.optim.LBFGS(model.parameters(), max_iter=3)\n"
+        "sched = torch.optim.lr_scheduler.LambdaLR(opt, rate)\n"
+        "def closure():\n    opt.zero_grad()\n    loss = model(X).pow(2).mean()\n"
+        "    loss.backward()\n    return loss\n"
+        "for step in range(2):\n    loss = opt.step(closure)\n    sched.step()\n"
+        "X.requires_grad_()\n(g,) = torch.autograd.grad(model(X).sum(), X)\n"
+    )
+    assert trace(source).graph.nodes
+    assert cycles_left_by(lambda: trace(source)) == []
+    assert cycles_left_by(lambda: run_program(parse(source))) == []
