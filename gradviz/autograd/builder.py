@@ -195,66 +195,67 @@ class GraphBuilder:
             self.keep.append(tensor)
 
     def _call(self, node: Node, ids: dict[Key, str]) -> ForwardCall | None:
-        """The forward ATen call that made `node`, its tensors copied as they are now."""
+        """The forward ATen call that made `node`, its tensors as they were when it ran."""
         recorded = self.recorder.operands.get(node)
         if recorded is None:
             return None
         func, args, kwargs = recorded
-        op_name = _op_name(func)
-        if op_name.split(".")[1].endswith("_") and args:
-            # In place: argument 0 now holds the result; its input is the previous node's value.
-            before = next(
-                (src for src, dst, index, _, _ in self.edges if dst == ("op", node) and index == 0),
-                None,
-            )
-            if before is not None and before in self.pending:
-                previous = self.pending[before].value
-                args = (previous, *args[1:])
-                self.tensor_keys[id(previous)] = before
-                self.keep.append(previous)
-
-        arg_nodes = tuple(
-            ids.get(self.tensor_keys[id(a)])
-            if isinstance(a, torch.Tensor) and id(a) in self.tensor_keys
-            else None
-            for a in args
-        )
+        when = self.recorder.op_number.get(node)
+        arg_nodes = tuple(self._arg_node(a, ids, when) for a in args)
         return ForwardCall(
-            op_name,
-            tuple(self._copy(a) for a in args),
-            {k: self._copy(v) for k, v in kwargs.items()},
+            _op_name(func),
+            tuple(self._copy(a, when) for a in args),
+            {k: self._copy(v, when) for k, v in kwargs.items()},
             arg_nodes,
-            tuple(self._ref(a, ids) for a in args),
+            tuple(self._ref(a, ids, when) for a in args),
         )
+
+    def _resolve(self, tensor: torch.Tensor, when: int | None) -> tuple[Key, int] | None:
+        """The graph node whose value `tensor` held when op number `when` read it, and which of
+        its outputs: the latest op that made or rewrote it before then (an in-place op gives a
+        tensor a new producer, so one object can be several nodes' values in turn), else the
+        leaf or constant it is."""
+        for producer, output_nr in self.recorder.producer(tensor, when):
+            key: Key = ("op", producer)
+            if key in self.pending:
+                return key, output_nr
+        found = self.tensor_keys.get(id(tensor))
+        return (found, self.output_nrs.get(id(tensor), 0)) if found is not None else None
+
+    def _arg_node(self, value: object, ids: dict[Key, str], when: int | None) -> str | None:
+        if not isinstance(value, torch.Tensor):
+            return None
+        found = self._resolve(value, when)
+        return ids.get(found[0]) if found is not None else None
 
     # Methods, not closures in _call: a recursive closure is a reference cycle (the function,
     # its cell), which would keep each call's tensors alive until a garbage collection.
-    def _copy(self, value: object) -> object:
+    def _copy(self, value: object, when: int | None) -> object:
         """Leaves (which an optimizer may change next) and recorded values as they were
         (copied before any later in-place write); others by reference."""
         if isinstance(value, torch.Tensor):
-            key = self.tensor_keys.get(id(value))
-            if key is not None and key[0] == "leaf":
-                snapshot = self.snap.leaf_values.get(key[1])
+            found = self._resolve(value, when)
+            if found is not None and found[0][0] == "leaf":
+                snapshot = self.snap.leaf_values.get(found[0][1])
                 if snapshot is not None:
                     return snapshot
-            elif key is not None and key[0] == "op":
-                recorded = self.recorder.value_of(key[1], self.output_nrs.get(id(value), 0))
+            elif found is not None and found[0][0] == "op":
+                recorded = self.recorder.value_of(found[0][1], found[1])
                 if recorded is not None:
                     return recorded
             return value.detach()
         if isinstance(value, (list, tuple)):
-            return type(value)(self._copy(v) for v in value)
+            return type(value)(self._copy(v, when) for v in value)
         return value
 
-    def _ref(self, value: object, ids: dict[Key, str]) -> object:
+    def _ref(self, value: object, ids: dict[Key, str], when: int | None) -> object:
         """(node id, output number) of a tensor argument, nested as the arguments are."""
         if isinstance(value, torch.Tensor):
-            key = self.tensor_keys.get(id(value))
-            node_id = ids.get(key) if key is not None else None
-            return (node_id, self.output_nrs.get(id(value), 0)) if node_id else None
+            found = self._resolve(value, when)
+            node_id = ids.get(found[0]) if found is not None else None
+            return (node_id, found[1]) if node_id and found is not None else None
         if isinstance(value, (list, tuple)):
-            return tuple(self._ref(v, ids) for v in value)
+            return tuple(self._ref(v, ids, when) for v in value)
         return None
 
     def _module_of(self, pending: _Pending) -> str | None:

@@ -57,8 +57,13 @@ class ForwardRecorder:
         ] = {}  # op, args, kwargs
         self.const_parent: dict[int, torch.Tensor] = {}  # view → the tensor it views
         self._pending: list[
-            tuple[torch.Tensor, Any, tuple[Any, ...], dict[str, Any], str | None]
+            tuple[torch.Tensor, Any, tuple[Any, ...], dict[str, Any], str | None, int]
         ] = []
+        # id(tensor) → (op number, node, output number) of each op that made or rewrote it (an
+        # in-place op gives the same tensor a new producer); op numbers count the ops run
+        self.producers: dict[int, list[tuple[int, Node, int]]] = {}
+        self.op_number: dict[Node, int] = {}  # the op number each recorded node ran as
+        self._ops = 0
         self.module_of: dict[Node, str] = {}  # the innermost nn.Module path an op ran in
         self.scopes: Any = None  # a ModuleScopes, while a traced run is on
         self._keep: list[torch.Tensor] = []  # keeps const_parent ids valid
@@ -83,7 +88,9 @@ class ForwardRecorder:
     def after_op(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> None:
         outputs = tensors_in(out)
         module = self.scopes.current if self.scopes is not None else None
-        self._pending.extend((tensor, func, args, kwargs, module) for tensor in outputs)
+        self._ops += 1
+        number = self._ops
+        self._pending.extend((tensor, func, args, kwargs, module, number) for tensor in outputs)
         if func.is_view and args and isinstance(args[0], torch.Tensor):
             base = args[0]
             if not base.requires_grad:
@@ -94,20 +101,29 @@ class ForwardRecorder:
     # -- queries -------------------------------------------------------------------------------
     def flush(self) -> None:
         pending, self._pending = self._pending, []
-        for tensor, func, args, kwargs, module in pending:
+        for tensor, func, args, kwargs, module, number in pending:
             node = tensor.grad_fn
             if node is None:
                 continue
             key = (node, tensor.output_nr)
             if key not in self.values:
                 self.values[key] = _Value(tensor)
-                self.operands.setdefault(node, (func, args, kwargs))
+                self.producers.setdefault(id(tensor), []).append((number, node, key[1]))
+                if node not in self.operands:
+                    self.operands[node] = (func, args, kwargs)
+                    self.op_number[node] = number
                 if module:
                     self.module_of.setdefault(node, module)
 
     def value_of(self, node: Node, output_nr: int = 0) -> torch.Tensor | None:
         entry = self.values.get((node, output_nr))
         return entry.current() if entry is not None else None
+
+    def producer(self, tensor: torch.Tensor, before: int | None) -> list[tuple[Node, int]]:
+        """The recorded ops that made or rewrote `tensor` before op number `before` (all of
+        them for None), latest first, as (node, output number)."""
+        made = self.producers.get(id(tensor), ())
+        return [(n, nr) for number, n, nr in reversed(made) if before is None or number < before]
 
     def tensor_of(self, node: Node, output_nr: int = 0) -> torch.Tensor | None:
         """The live tensor object the op returned (for looking up the name it was bound to)."""
@@ -130,6 +146,8 @@ class ForwardRecorder:
         frozen.operands, self.operands = self.operands, {}
         frozen.module_of, self.module_of = self.module_of, {}
         frozen.const_parent, self.const_parent = self.const_parent, {}
+        frozen.producers, self.producers = self.producers, {}
+        frozen.op_number, self.op_number = self.op_number, {}
         frozen._keep, self._keep = self._keep, []
         self.frozen = frozen
         return frozen
@@ -150,6 +168,8 @@ class ForwardRecorder:
         self.operands.clear()
         self.module_of.clear()
         self.const_parent.clear()
+        self.producers.clear()
+        self.op_number.clear()
         self._pending.clear()
         self._keep.clear()
 

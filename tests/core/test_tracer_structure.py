@@ -292,3 +292,58 @@ def test_folding_a_class_module_keeps_it_in_its_enclosing_box() -> None:
         folded_id("model"),
         *[n.id for n in graph.nodes if n.kind == "op" and n.module is None],
     ]
+
+
+IN_PLACE_BETWEEN = """
+x = torch.ones(3, requires_grad=True)
+a = x * 2
+c = a.clone()
+a.add_(1)
+d = c + a
+a.mul_(10)
+loss = (d + a).sum()
+"""
+
+
+def test_an_operand_is_the_value_the_tensor_held_when_the_op_read_it() -> None:
+    """One tensor object rewritten in place is several nodes' values in turn: `d = c + a`
+    read `a` after add_ and before mul_, so its operand is add_'s node and value (3), not
+    the later mul_'s (30) nor the first mul's (2)."""
+    graph = trace(IN_PLACE_BETWEEN).graph
+    d = next(n for n in graph.nodes if n.name == "d")
+    assert d.call is not None
+    add = graph.node(d.call.arg_nodes[1])  # type: ignore[arg-type]
+    assert add.op == "AddBackward0"
+    assert torch.equal(d.call.args[1], torch.full((3,), 3.0))  # type: ignore[arg-type]
+    assert torch.equal(d.call.args[0], torch.full((3,), 2.0))  # type: ignore[arg-type]
+    later = next(n for n in graph.nodes if n.op == "MulBackward0" and n.call and
+                 n.call.op.startswith("aten.mul_"))  # fmt: skip
+    assert torch.equal(later.call.args[0], torch.full((3,), 3.0))  # type: ignore[union-attr,arg-type]
+    assert graph.node(later.call.arg_nodes[0]).id == add.id  # type: ignore[union-attr,arg-type]
+
+
+def test_a_gru_cells_in_place_gates_are_read_from_the_right_nodes() -> None:
+    source = (
+        "torch.manual_seed(0)\ncell = nn.GRUCell(3, 2)\nX = torch.randn(1, 3)\n"
+        "H = torch.randn(1, 2)\nh = cell(X, H)\nloss = h.sum()\n"
+    )
+    result = trace(source)
+    env = result.run.env
+    cell, X, H = env["cell"], env["X"], env["H"]
+    with torch.no_grad():  # the gates, computed here in Python
+        gi = (X @ cell.weight_ih.T + cell.bias_ih).chunk(3, 1)  # type: ignore[union-attr]
+        gh = (H @ cell.weight_hh.T + cell.bias_hh).chunk(3, 1)  # type: ignore[union-attr]
+        reset = torch.sigmoid(gh[0] + gi[0])
+    graph = result.graph
+    product = next(
+        n for n in graph.nodes
+        if n.op == "MulBackward0" and n.value is not None
+        and torch.allclose(n.value, gh[2] * reset, atol=1e-6)
+    )  # fmt: skip
+    assert product.call is not None
+    first, second = product.call.args[:2]
+    assert torch.allclose(first, gh[2], atol=1e-6)  # type: ignore[arg-type]
+    assert torch.allclose(second, reset, atol=1e-6)  # type: ignore[arg-type]
+    gate = graph.node(product.call.arg_nodes[1])  # type: ignore[arg-type]
+    assert gate.op == "SigmoidBackward0"
+    assert torch.allclose(gate.value, reset, atol=1e-6)  # type: ignore[arg-type]
