@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from gradviz.autograd.graph import Graph, GraphEdge, GraphNode
+from gradviz.autograd.graph import ForwardCall, Graph, GraphEdge, GraphNode
 from gradviz.explain.rules import rule_for
 from gradviz.render.labels import format_number, shape_text, tensor_text
 
@@ -50,11 +50,25 @@ def _is_scalar(value: object) -> bool:
     )
 
 
-def _name(graph: Graph, node_id: str | None, fallback: str) -> str:
+def _name(graph: Graph, node_id: str | None, fallback: str, output_nr: int = 0) -> str:
+    """A node by its name; output k > 0 of a multi-output op (a split's chunk k) by the name
+    the program gave it, else as `z6[k]`."""
     if node_id is None:
         return fallback
     node = graph.node(node_id)
-    return node.name or node.label
+    base = node.name or node.label
+    if output_nr > 0:
+        extra = node.extra_outputs[output_nr - 1] if output_nr <= len(node.extra_outputs) else None
+        return extra.name if extra is not None and extra.name else f"{base}[{output_nr}]"
+    return base
+
+
+def _output_nr(call: ForwardCall, index: int) -> int:
+    """Which output of its node argument `index` is (from the call's refs)."""
+    ref = call.refs[index] if index < len(call.refs) else None
+    if isinstance(ref, tuple) and len(ref) == 2 and isinstance(ref[1], int):
+        return ref[1]
+    return 0
 
 
 def arriving_sum(graph: Graph, node: GraphNode) -> tuple[list[tuple[str, str]], str]:
@@ -79,7 +93,8 @@ def explain(graph: Graph, node: GraphNode) -> Explanation:
         for i, (arg, source) in enumerate(zip(call.args, call.arg_nodes, strict=False)):
             label = operands[i] if i < len(operands) else f"arg{i}"
             scalar = arg if isinstance(arg, (torch.Tensor, int, float)) else None
-            shown = _name(graph, source, _text(scalar) if _is_scalar(arg) else label)
+            default = _text(scalar) if _is_scalar(arg) else label
+            shown = _name(graph, source, default, _output_nr(call, i))
             arg_names.append(f"{label} = {shown}")
     formula = rule.formula if rule else (call.name if call else node.op or "")
     heading = f"{name} = {formula}   ({node.op})"

@@ -346,6 +346,8 @@ def rule_for(op: str) -> Rule | None:
     """The rule for an ATen op name such as `aten.mul.Tensor`, if there is one."""
     parts = op.split(".")
     name = parts[1] if len(parts) > 1 else op
+    if name.endswith("_") and not name.startswith("_"):
+        name = name[:-1]  # in place (add_, sigmoid_): the same maths, its operands as they were
     overload = f"{name}.{parts[2]}" if len(parts) > 2 else name
     if overload in RULES:
         return RULES[overload]

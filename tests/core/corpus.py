@@ -696,3 +696,50 @@ def _() -> tuple[Ref, torch.Tensor]:
     named = keep(vecs=vecs, pooled=pooled, score=score)
     named["emb.weight"] = emb.weight
     return finish(named, score)
+
+
+@case(
+    "a GRU cell's in-place gates",
+    """
+cell = nn.GRUCell(3, 2)
+X = torch.randn(2, 3)
+H = torch.randn(2, 2)
+h = cell(X, H)
+score = (h * torch.tensor([1.0, -2.0])).sum()
+""",
+)
+def _() -> tuple[Ref, torch.Tensor]:
+    torch.manual_seed(0)
+    cell = nn.GRUCell(3, 2)
+    X = torch.randn(2, 3)
+    H = torch.randn(2, 2)
+    h = cell(X, H)
+    score = (h * torch.tensor([1.0, -2.0])).sum()
+    named = keep(h=h, score=score)
+    named["cell.weight_hh"] = cell.weight_hh
+    named["cell.bias_ih"] = cell.bias_ih
+    return finish(named, score)
+
+
+@case(
+    "a tensor read between two in-place writes",
+    """
+x = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
+a = x * 2
+c = a.clone()
+a.add_(1)
+d = c + a
+a.mul_(10)
+loss = (d * a).sum()
+""",
+)
+def _() -> tuple[Ref, torch.Tensor]:
+    torch.manual_seed(0)
+    x = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    a = x * 2
+    c = a.clone()
+    a.add_(1)
+    d = c + a
+    a.mul_(10)
+    loss = (d * a).sum()
+    return finish(keep(x=x, c=c, d=d, loss=loss), loss)
