@@ -139,6 +139,10 @@ def test_every_grid_point_equals_a_plain_torch_evaluation(method: str) -> None:
     assert landscape.losses[4, 4] == pytest.approx(landscape.center, abs=1e-6)
 
 
+# layers the batched replay has no rules for (the landscape maps them with torch.func.vmap)
+UNBATCHED = ("Conv2d", "Embedding", "LayerNorm", "GRUCell")
+
+
 @pytest.mark.parametrize("case", WITH_MODULES, ids=[case.name for case in WITH_MODULES])
 def test_batched_replay_equals_point_by_point_replay(case: Case) -> None:
     """Three parameter settings at once, against three separate replays (whose first setting,
@@ -150,9 +154,9 @@ def test_batched_replay_equals_point_by_point_replay(case: Case) -> None:
     stacked = {k: torch.stack([p[k] for p in settings]) for k in base}
     try:
         together = loss.batched(stacked)
-    except Unbatchable:
-        assert "Conv2d" in case.source or "Embedding" in case.source or "LayerNorm" in case.source
-        return
+    except Unbatchable:  # the landscape falls back to torch.func.vmap over the replay
+        assert any(kind in case.source for kind in UNBATCHED)
+        together = torch.func.vmap(lambda p: loss(p).reshape(()), randomness="same")(stacked)
     separately = torch.stack([loss(p).reshape(()) for p in settings])
     torch.testing.assert_close(together, separately, atol=1e-6, rtol=1e-5)
 
@@ -188,7 +192,7 @@ def test_affine_parameters_equal_point_by_point_replay(case: Case) -> None:
     try:
         together = loss.batched(symbolic)  # type: ignore[arg-type]
     except Unbatchable:
-        assert "Conv2d" in case.source or "Embedding" in case.source or "LayerNorm" in case.source
+        assert any(kind in case.source for kind in UNBATCHED)
         return
     separately = torch.stack(
         [
