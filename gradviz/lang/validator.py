@@ -22,7 +22,8 @@ ALLOWED_NODES: tuple[type[ast.AST], ...] = (
 
 REFUSED: dict[type[ast.AST], str] = {
     ast.AsyncFunctionDef: "async functions are not supported",
-    ast.Lambda: "lambdas are not allowed",
+    ast.Lambda: "lambdas are not allowed; define the function with `def f(x):` and `return`, "
+    "then pass `f`",
     ast.ListComp: "comprehensions are not allowed; write a for loop that appends to a list "
     "(`out = []`, then `for x in xs:` / `out.append(...)`)",
     ast.SetComp: "comprehensions are not allowed; use a for loop",
