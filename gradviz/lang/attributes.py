@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from gradviz.lang.catalog import TENSOR_BLOCKED
-from gradviz.lang.objects import BoundMethod, Namespace
+from gradviz.lang.objects import BoundMethod, Namespace, ProgramDict, check_dict_key
 from gradviz.lang.training_tools import (
     MODULE_CALLS,
     OPTIMIZER_METHODS,
@@ -110,6 +110,13 @@ MODULE_METHODS: dict[str, Callable[..., Any]] = {
 
 OPTIMIZER_DATA = ("param_groups",)  # read, and its settings written (check_param_group_write)
 
+DICT_METHODS: dict[str, Callable[..., Any]] = {  # lists, not views: loops may change the dict
+    "items": lambda d: list(d.items()),
+    "keys": lambda d: list(d.keys()),
+    "values": lambda d: list(d.values()),
+    "get": lambda d, key, default=None: d.get(key, default),
+}
+
 LIST_METHODS: dict[str, Callable[..., Any]] = {
     "append": list.append,
     "extend": list.extend,
@@ -131,7 +138,7 @@ def attribute_names() -> set[str]:
     """All attribute names any value may have (the static checker's vocabulary)."""
     names = set(TENSOR_METHODS) | set(TENSOR_PROPERTIES) | set(MODULE_DATA)
     names |= set(MODULE_METHODS) | set(OPTIMIZER_METHODS) | set(LIST_METHODS)
-    names |= set(OPTIMIZER_DATA) | set(SCHEDULER_METHODS)
+    names |= set(OPTIMIZER_DATA) | set(SCHEDULER_METHODS) | set(DICT_METHODS)
     names |= set(RETURN_FIELDS) | set(DEVICE_FIELDS) | set(SIZE_METHODS) | set(STR_METHODS)
     names |= set(TENSOR_BLOCKED)
     return names
@@ -245,6 +252,8 @@ def get_attribute(value: object, name: str) -> object:
         return operator.attrgetter(name)(value)
     if isinstance(value, SCHEDULER_TYPES) and name in SCHEDULER_METHODS:
         return BoundMethod(f"{type(value).__name__}.{name}", SCHEDULER_METHODS[name], value)
+    if isinstance(value, dict) and name in DICT_METHODS:
+        return BoundMethod(f"dict.{name}", DICT_METHODS[name], value)
     if isinstance(value, list) and name in LIST_METHODS:
         return BoundMethod(f"list.{name}", LIST_METHODS[name], value)
     if isinstance(value, str) and name == "format":
@@ -259,8 +268,11 @@ def get_attribute(value: object, name: str) -> object:
 
 
 def set_item(owner: Any, index: Any, value: Any) -> None:
-    """`owner[index] = value`: tensors, lists, and the settings of an optimizer's param group."""
-    if isinstance(owner, dict):  # the only dicts a program sees are opt.param_groups[i]
+    """`owner[index] = value`: tensors, lists, the program's dicts, and the settings of an
+    optimizer's param group."""
+    if isinstance(owner, ProgramDict):
+        check_dict_key(index)
+    elif isinstance(owner, dict):  # torch's: an optimizer's param group
         check_param_group_write(owner, index, value)
     elif not isinstance(owner, (torch.Tensor, list)):
         raise TypeError(f"a {type(owner).__name__} value does not support item assignment")

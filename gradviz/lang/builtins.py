@@ -22,7 +22,9 @@ def bounded_list(value: Any, limits: Limits, what: str = "this loop") -> list[An
         if value.dim() == 0:
             raise TypeError("cannot iterate over a 0-d tensor")
         length = value.shape[0]
-    elif isinstance(value, (list, tuple, str, torch.Size, nn.ModuleList, nn.Sequential, *ITERABLE)):
+    elif isinstance(
+        value, (list, tuple, str, dict, torch.Size, nn.ModuleList, nn.Sequential, *ITERABLE)
+    ):
         length = len(value)  # a DataLoader: its batches, made now; a ModuleList: its layers
     else:
         raise TypeError(f"cannot iterate over a {type(value).__name__} value")
@@ -62,6 +64,18 @@ def make_builtins(limits: Limits, print_fn: Callable[..., None]) -> dict[str, Fn
     def max_(*values: Any) -> Any:
         return max(bounded_list(values[0], limits)) if len(values) == 1 else max(values)
 
+    def sorted_(values: Any, key: Any = None, reverse: bool = False) -> list[Any]:
+        return sorted(bounded_list(values, limits, "sorted()"), key=key, reverse=reverse)
+
+    def reversed_(values: Any) -> list[Any]:
+        return bounded_list(values, limits, "reversed()")[::-1]
+
+    def any_(values: Any) -> bool:
+        return any(bounded_list(values, limits, "any()"))
+
+    def all_(values: Any) -> bool:
+        return all(bounded_list(values, limits, "all()"))
+
     table: dict[str, Callable[..., Any]] = {
         "print": print_fn,
         "range": range,
@@ -79,6 +93,10 @@ def make_builtins(limits: Limits, print_fn: Callable[..., None]) -> dict[str, Fn
         "min": min_,
         "max": max_,
         "isinstance": isinstance_,
+        "sorted": sorted_,
+        "reversed": reversed_,
+        "any": any_,
+        "all": all_,
     }
     return {name: Fn(name, impl) for name, impl in table.items()}
 

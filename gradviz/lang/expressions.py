@@ -16,7 +16,7 @@ from gradviz.lang.autograd_hints import autograd_hint
 from gradviz.lang.builtins import bounded_list
 from gradviz.lang.errors import ProgramError, error_at
 from gradviz.lang.limits import Limits
-from gradviz.lang.objects import BoundMethod, Fn, Namespace
+from gradviz.lang.objects import BoundMethod, Fn, Namespace, ProgramDict, check_dict_key
 from gradviz.lang.shape_hints import (
     PRODUCTS,
     broadcast_mismatch,
@@ -190,6 +190,15 @@ class ExpressionEvaluator:
     def _tuple(self, node: ast.Tuple) -> tuple[Any, ...]:
         return tuple(self.eval(item) for item in node.elts)
 
+    def _dict(self, node: ast.Dict) -> ProgramDict:
+        made = ProgramDict()
+        for key_node, value_node in zip(node.keys, node.values, strict=True):
+            assert key_node is not None  # the validator refused `**`
+            key = self.eval(key_node)
+            self.located(key_node, partial(check_dict_key, key), quote=False)
+            made[key] = self.eval(value_node)
+        return made
+
     def _slice(self, node: ast.Slice) -> slice:
         def part(item: ast.expr | None) -> Any:
             return None if item is None else self.eval(item)
@@ -302,6 +311,7 @@ _HANDLERS: dict[type[ast.AST], Callable[[Any, Any], Any]] = {
     ast.Subscript: ExpressionEvaluator._subscript,
     ast.List: ExpressionEvaluator._list,
     ast.Tuple: ExpressionEvaluator._tuple,
+    ast.Dict: ExpressionEvaluator._dict,
     ast.Slice: ExpressionEvaluator._slice,
     ast.IfExp: ExpressionEvaluator._ifexp,
     ast.JoinedStr: ExpressionEvaluator._joinedstr,

@@ -14,6 +14,10 @@ class Fn:
     qualname: str
     impl: Callable[..., Any]
 
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Called by torch or a builtin it was handed to (`sorted(xs, key=abs)`)."""
+        return self.impl(*args, **kwargs)
+
     def __repr__(self) -> str:
         return f"<function {self.qualname}>"
 
@@ -43,3 +47,21 @@ class BoundMethod:
 
     def __repr__(self) -> str:
         return f"<method {self.qualname}>"
+
+
+class ProgramDict(dict[Any, Any]):
+    """A dict the program wrote (`history = {"loss": []}`): its keys are strings, numbers or
+    tuples of them; unlike the dicts torch hands out (an optimizer's param groups), it may be
+    changed freely."""
+
+
+DICT_KEY_TYPES = (str, int, float, bool, type(None))
+
+
+def check_dict_key(key: object) -> None:
+    """Keys of a program's dicts: plain values only (no tensors, modules or functions)."""
+    items = key if isinstance(key, tuple) else (key,)
+    if not all(isinstance(k, DICT_KEY_TYPES) for k in items):
+        raise TypeError(
+            f"dict keys must be strings, numbers or tuples of them, not {type(key).__name__}"
+        )

@@ -33,7 +33,9 @@ def language_reference() -> str:
         "trained. A function may be handed to torch where torch takes one: "
         "`model.apply(init_weights)`, `LambdaLR(opt, lr_lambda=f)`, `opt.step(closure)` "
         f"(LBFGS). Calls nest at most {DEFAULT_LIMITS.max_call_depth} deep.\n\n",
-        "Expressions: numbers, strings, `True`/`False`/`None`, lists and tuples, "
+        "Expressions: numbers, strings, `True`/`False`/`None`, lists, tuples and dicts "
+        "(keys: strings, numbers or tuples of them; `.items()`, `.keys()`, `.values()`, "
+        "`.get()`), "
         "`+ - * / // % ** @`, comparisons, `and`/`or`/`not`, `x if c else y`, indexing and "
         "slicing, calls with keyword arguments and `*args`, f-strings, `'{}'.format(...)` and "
         "`'%d: %.3f' % (i, x)`. `_` is a name like any other (`for _ in range(3)`).\n\n",
@@ -78,6 +80,10 @@ def language_reference() -> str:
                     "min",
                     "max",
                     "isinstance",
+                    "sorted",
+                    "reversed",
+                    "any",
+                    "all",
                 ]
             ),
         ),

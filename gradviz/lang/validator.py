@@ -15,7 +15,7 @@ ALLOWED_NODES: tuple[type[ast.AST], ...] = (
     ast.If, ast.For, ast.With, ast.withitem, ast.Pass, ast.Break, ast.Continue,
     ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.Call, ast.keyword, ast.Attribute,
     ast.Subscript, ast.Name, ast.Constant, ast.List, ast.Tuple, ast.Slice, ast.IfExp,
-    ast.JoinedStr, ast.FormattedValue, ast.Starred,
+    ast.JoinedStr, ast.FormattedValue, ast.Starred, ast.Dict,
     ast.FunctionDef, ast.ClassDef, ast.Return, ast.arguments, ast.arg,
     ast.Load, ast.Store, ast.operator, ast.unaryop, ast.cmpop, ast.boolop,
 )  # fmt: skip
@@ -37,7 +37,6 @@ REFUSED: dict[type[ast.AST], str] = {
     ast.Global: "global is not supported",
     ast.Nonlocal: "nonlocal is not supported",
     ast.Delete: "del is not supported",
-    ast.Dict: "dictionaries are not supported",
     ast.Set: "sets are not supported",
     ast.NamedExpr: "`:=` is not supported",
     ast.AnnAssign: "annotations are not supported; write `x = 2.0`",
@@ -149,6 +148,12 @@ class _Checker:
             self.fail(node, f"list literal with more than {self.limits.max_literal_elements:,}")
 
     check_Tuple = check_List
+
+    def check_Dict(self, node: ast.Dict) -> None:
+        if any(key is None for key in node.keys):
+            self.fail(node, "`**` in a dict literal is not supported")
+        if len(node.keys) > self.limits.max_literal_elements:
+            self.fail(node, f"dict literal with more than {self.limits.max_literal_elements:,}")
 
     def check_Call(self, node: ast.Call) -> None:
         for kw in node.keywords:

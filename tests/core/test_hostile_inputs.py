@@ -87,7 +87,10 @@ HOSTILE = [
     ("import numpy as np", 1, 1, "only torch"),
     # Python 3.12 parses f-strings itself (PEP 701), so the error points inside the string
     ("t = f'{1:99999999}'", 1, 5 if sys.version_info < (3, 12) else 7, "width"),
-    ("x = {'a': 1}", 1, 5, "dictionaries"),
+    ("x = {**{'a': 1}}", 1, 5, "`**` in a dict literal"),
+    ("x = {torch.ones(1): 1}", 1, 6, "dict keys must be strings"),
+    ("d = {'a': 1}\nd[nn.Linear(1, 1)] = 2", 2, 1, "dict keys must be strings"),
+    ("d = {'a': 1}\nd.clear()", 2, 1, "clear"),
 ]
 
 

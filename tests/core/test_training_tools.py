@@ -340,3 +340,37 @@ def test_cells_clipping_sampling_and_grids_run_as_python_runs_them(tmp_path: Pat
     expected, _ = python_prints(MORE_OF_A_COURSE, tmp_path)
     assert gradviz_prints(MORE_OF_A_COURSE) == expected
     assert expected.splitlines()[-1] == "5.0"
+
+
+DICTS = textwrap.dedent(
+    """
+    import torch
+    history = {"loss": [], "acc": []}
+    config = {"lr": 0.1, "epochs": 3, ("a", 1): "tuple key", 2: None}
+    w = torch.tensor([1.0, -1.0], requires_grad=True)
+    opt = torch.optim.SGD([w], lr=config["lr"])
+    for epoch in range(config["epochs"]):
+        loss = (w ** 2).sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        history["loss"].append(round(loss.item(), 4))
+        history["acc"].append(epoch / 10)
+    history["best"] = min(history["loss"])
+    config["lr"] *= 0.5
+    for key, value in history.items():
+        print(key, value)
+    print(list(config.keys()), config.get("missing", "default"), "lr" in config, len(history))
+    for k in config:
+        print(k, config[k])
+    print(history, opt.param_groups[0].get("lr"), sorted(opt.param_groups[0].keys())[:3])
+    print(sorted([3, -5, 1], key=abs), sorted([2, 9, 4], reverse=True))
+    print(any([0, 0, 1]), all([1, 2, 0]), list(reversed(range(3))))
+    """
+)
+
+
+def test_dicts_and_sorting_run_as_python_runs_them(tmp_path: Path) -> None:
+    expected, _ = python_prints(DICTS, tmp_path)
+    assert gradviz_prints(DICTS) == expected
+    assert "[1, 3, -5] [9, 4, 2]" in expected
