@@ -7,12 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader, Subset, TensorDataset, random_split
 
 from gradviz.lang.objects import Fn, Namespace
 
 LOADER_OPTIONS = ("batch_size", "shuffle", "drop_last")
-ITERABLE = (DataLoader, TensorDataset)  # what a `for` loop may also go through
+ITERABLE = (DataLoader, TensorDataset, Subset)  # what a `for` loop may also go through
+DATASETS = (TensorDataset, Subset, list, tuple)
 
 
 def tensor_dataset(*tensors: Any) -> TensorDataset:
@@ -42,8 +43,8 @@ def data_loader(
             f"DataLoader: `{sorted(options)[0]}` is not supported here "
             f"(only {', '.join(LOADER_OPTIONS)})"
         )
-    if not isinstance(dataset, (TensorDataset, list, tuple)):
-        raise TypeError("DataLoader takes a TensorDataset (or a list of samples)")
+    if not isinstance(dataset, DATASETS):
+        raise TypeError("DataLoader takes a TensorDataset, a part of one (random_split) or a list")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"DataLoader: batch_size must be a whole number ≥ 1, not {batch_size!r}")
     return DataLoader(
@@ -55,11 +56,24 @@ def data_loader(
     )
 
 
+def split_randomly(dataset: Any, lengths: Any) -> list[Subset[Any]]:
+    """random_split(dataset, [800, 200]) or [0.8, 0.2]: disjoint parts in a random order drawn
+    from torch's seeded generator (torch.manual_seed makes it repeatable)."""
+    if not isinstance(dataset, DATASETS):
+        raise TypeError("random_split takes a TensorDataset (or a list of samples)")
+    if not isinstance(lengths, (list, tuple)) or not lengths:
+        raise TypeError("random_split takes the parts' lengths as a list: [800, 200] or [0.8, 0.2]")
+    if not all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in lengths):
+        raise TypeError("random_split: each length is a whole number or a fraction")
+    return random_split(dataset, list(lengths))  # type: ignore[arg-type]
+
+
 DATA_NS = Namespace(
     "torch.utils.data",
     {
         "TensorDataset": Fn("torch.utils.data.TensorDataset", tensor_dataset),
         "DataLoader": Fn("torch.utils.data.DataLoader", data_loader),
+        "random_split": Fn("torch.utils.data.random_split", split_randomly),
     },
 )
 UTILS_NS = Namespace(

@@ -102,7 +102,7 @@ def language_reference() -> str:
         _block("torch.nn.utils", catalog.NN_UTILS),
         _block(
             "torch.utils.data (batches made in this process: batch_size, shuffle, drop_last)",
-            ["TensorDataset", "DataLoader"],
+            ["TensorDataset", "DataLoader", "random_split"],
         ),
         _block("Tensor methods", sorted(attributes.TENSOR_METHODS)),
         _block("Tensor properties", sorted(attributes.TENSOR_PROPERTIES)),

@@ -4,12 +4,19 @@ ends at the same weights; the graph is the last batch's step; other options are 
 
 from __future__ import annotations
 
+import contextlib
+import io
+import runpy
+from pathlib import Path
+
 import pytest
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from gradviz.autograd.tracer import trace
 from gradviz.lang.errors import ProgramError
+from gradviz.lang.interpreter import run_program
+from gradviz.lang.parser import parse
 
 LOOP = """
 from torch.utils.data import DataLoader, TensorDataset
@@ -81,3 +88,57 @@ def test_training_over_a_shuffled_loader_equals_plain_pytorch(drop: bool) -> Non
 def test_other_uses_are_refused_clearly(source: str, message: str) -> None:
     with pytest.raises(ProgramError, match=message.replace("(", r"\(").replace(")", r"\)")):
         trace(source)
+
+
+SPLIT = """
+import torch
+from torch import nn
+from torch.utils.data import TensorDataset, DataLoader, random_split
+
+torch.manual_seed(0)
+X = torch.randn(50, 3)
+y = X.sum(dim=1, keepdim=True)
+train_set, val_set = random_split(TensorDataset(X, y), [40, 10])
+print(len(train_set), len(val_set))
+train_loader = DataLoader(train_set, batch_size=16, shuffle=True)
+val_loader = DataLoader(val_set, batch_size=10)
+model = nn.Linear(3, 1)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+for epoch in range(3):
+    for xb, yb in train_loader:
+        loss = nn.functional.mse_loss(model(xb), yb)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        val = 0.0
+        for xb, yb in val_loader:
+            val += nn.functional.mse_loss(model(xb), yb).item()
+    print(epoch, loss.item(), val)
+a, b, c = random_split(list(range(10)), [0.5, 0.3, 0.2])
+print(list(a), list(b), list(c))
+"""
+
+
+def test_random_split_runs_as_python_runs_it(tmp_path: Path) -> None:
+    path = tmp_path / "split.py"
+    path.write_text(SPLIT)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        runpy.run_path(str(path))
+    assert "".join(run_program(parse(SPLIT)).printed) == out.getvalue()
+    assert out.getvalue().startswith("40 10\n")
+
+
+@pytest.mark.parametrize(
+    ("source", "words"),
+    [
+        ("parts = torch.utils.data.random_split(torch.ones(4), [2, 2])\n", "TensorDataset"),
+        ("parts = torch.utils.data.random_split([1, 2, 3], 2)\n", "as a list"),
+        ("parts = torch.utils.data.random_split([1, 2, 3], [1, 1])\n", "Sum of input lengths"),
+    ],
+)
+def test_random_split_misuse_is_located(source: str, words: str) -> None:
+    with pytest.raises(ProgramError) as caught:
+        run_program(parse(source))
+    assert caught.value.line == 1 and words in caught.value.message
