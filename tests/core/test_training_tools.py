@@ -8,6 +8,7 @@ import contextlib
 import io
 import runpy
 import textwrap
+import warnings
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,8 @@ def python_prints(source: str, tmp_path: Path) -> tuple[str, dict[str, object]]:
     path = tmp_path / "program.py"
     path.write_text(source)
     out = io.StringIO()
-    with contextlib.redirect_stdout(out):
+    with contextlib.redirect_stdout(out), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's warnings: gradviz notes them (checked below)
         names = runpy.run_path(str(path))
     return out.getvalue(), names
 
@@ -89,6 +91,8 @@ def test_schedulers_buffers_and_param_groups_run_as_python_runs_them(tmp_path: P
     assert gradviz_prints(SCHEDULED) == expected
     assert "0.02500" in expected  # StepLR halved the rate twice by epoch 11 (or more)
     result = trace(SCHEDULED)
+    line = SCHEDULED.splitlines().index("    lam.step()") + 1
+    assert any(at == line and "lr_scheduler.step()" in said for at, said in result.warnings)
     model = names["model"]
     assert isinstance(model, nn.Module)
     params = {n.param_path: n for n in result.graph.nodes if n.param_path}
@@ -240,7 +244,8 @@ def test_a_defined_function_kept_after_its_run_says_so() -> None:
     import gc
 
     gc.collect()  # the interpreter is gone; the scheduler still holds the function
-    with pytest.raises(RuntimeError, match="no longer running"):
+    with pytest.raises(RuntimeError, match="no longer running"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (this step comes before any optimizer step)
         sched.step()  # type: ignore[attr-defined]
 
 
