@@ -153,3 +153,40 @@ def test_gradients_kept_in_a_list_count_against_the_memory_limit(create_graph: b
         with pytest.raises(ProgramError) as caught:
             runner(parse(source), limits=limits)
         assert "limit is 64" in caught.value.message
+
+
+PENALTY = textwrap.dedent(
+    """
+    torch.manual_seed(0)
+    D = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 1))
+    x = torch.randn(3, 2, requires_grad=True)
+    d = D(x)
+    ones = torch.ones_like(d)
+    grad = torch.autograd.grad(outputs=d, inputs=x, grad_outputs=ones, create_graph=True)[0]
+    penalty = ((grad.norm(2, dim=1) - 1) ** 2).mean()
+    penalty.backward()
+    """
+)
+
+
+def test_a_gradient_penalty_draws_the_double_backward_with_torchs_gradients() -> None:
+    """WGAN-GP's penalty: a loss of a gradient. Its graph holds the backward formulas' nodes
+    (TanhBackwardBackward0), and every parameter's gradient is torch's."""
+    graph = trace(PENALTY).graph
+    torch.manual_seed(0)
+    D = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
+    x = torch.randn(3, 2, requires_grad=True)
+    d = D(x)
+    (grad,) = torch.autograd.grad(d, x, torch.ones_like(d), create_graph=True)
+    penalty = ((grad.norm(2, dim=1) - 1) ** 2).mean()
+    penalty.backward()
+    nodes = by_name(graph)
+    assert scalar(nodes["penalty"].value) == pytest.approx(float(penalty))
+    assert any(n.op == "TanhBackwardBackward0" for n in graph.nodes)
+    assert torch.allclose(nodes["grad"].value, grad.detach())  # type: ignore[arg-type]
+    for path, param in D.named_parameters():
+        node = next((n for n in graph.nodes if n.param_path == f"D.{path}"), None)
+        if param.grad is None or not param.grad.any():
+            continue  # the last bias reaches no gradient of the input
+        assert node is not None, path
+        assert torch.allclose(node.grad, param.grad, atol=1e-6), path  # type: ignore[arg-type]
