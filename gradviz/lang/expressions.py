@@ -14,6 +14,7 @@ from gradviz.lang import arithmetic
 from gradviz.lang.attributes import format_value, get_attribute
 from gradviz.lang.autograd_hints import autograd_hint
 from gradviz.lang.builtins import bounded_list
+from gradviz.lang.call_hints import uncalled_hint
 from gradviz.lang.errors import ProgramError, error_at
 from gradviz.lang.limits import Limits
 from gradviz.lang.objects import BoundMethod, Fn, Namespace, ProgramDict, check_dict_key
@@ -267,6 +268,16 @@ class ExpressionEvaluator:
                 hint = self._call_hint(node, callee, args, str(exc))
                 if hint:
                     raise ValueError(hint) from None
+                raise
+            except TypeError as exc:  # an argument left uncalled: `model.parameters`, `nn.ReLU`
+                hint = uncalled_hint(
+                    [*node.args, *(k.value for k in node.keywords)],
+                    [*args, *kwargs.values()],
+                    str(exc),
+                    self.source_of,
+                )
+                if hint:
+                    raise TypeError(hint) from None
                 raise
 
         return self.located(node, run)
