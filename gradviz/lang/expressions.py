@@ -14,7 +14,7 @@ from gradviz.lang import arithmetic
 from gradviz.lang.attributes import format_value, get_attribute
 from gradviz.lang.autograd_hints import autograd_hint
 from gradviz.lang.builtins import bounded_list
-from gradviz.lang.call_hints import uncalled_hint
+from gradviz.lang.call_hints import layer_called_with_tensors, uncalled_hint
 from gradviz.lang.errors import ProgramError, error_at
 from gradviz.lang.limits import Limits
 from gradviz.lang.objects import BoundMethod, Fn, Namespace, ProgramDict, check_dict_key
@@ -265,12 +265,16 @@ class ExpressionEvaluator:
             try:
                 return arithmetic.check_result(action())
             except RuntimeError as exc:
-                hint = self._call_hint(node, callee, args, str(exc))
+                hint = self._call_hint(node, callee, args, str(exc)) or layer_called_with_tensors(
+                    callee, node.args, args, self.source_of
+                )
                 if hint:
                     raise ValueError(hint) from None
                 raise
             except TypeError as exc:  # an argument left uncalled: `model.parameters`, `nn.ReLU`
-                hint = uncalled_hint(
+                hint = layer_called_with_tensors(
+                    callee, node.args, args, self.source_of
+                ) or uncalled_hint(
                     [*node.args, *(k.value for k in node.keywords)],
                     [*args, *kwargs.values()],
                     str(exc),

@@ -22,6 +22,10 @@ from gradviz.lang.parser import parse
         ("x = torch.ones(3)\ny = torch.sum(x.mean)\n", 2, "`x.mean()`"),
         ("x = torch.ones(3)\ny = torch.relu(input=torch.exp)\n", 2,
          "`torch.exp` is a function, not its result"),
+        ("pred = torch.randn(4, 1)\ny = torch.randn(4, 1)\nloss = nn.MSELoss(pred, y)\n", 3,
+         "`nn.MSELoss()(pred, y)`"),
+        ("x = torch.randn(4, 3)\nh = nn.Linear(x, 2)\n", 2,
+         "`nn.Linear(in_features, out_features)(x)`"),
     ],
 )  # fmt: skip
 def test_an_uncalled_argument_is_named(source: str, line: int, words: str) -> None:
@@ -38,3 +42,9 @@ def test_other_type_errors_keep_their_words() -> None:
     with pytest.raises(ProgramError) as caught:
         run_program(parse("xs = sorted([1, 'a'], key=abs)\n"))
     assert "must be Tensor, not str" in caught.value.message  # gradviz's abs: torch.abs
+
+
+def test_a_module_given_tensors_as_settings_is_still_made() -> None:
+    """Tensors that are settings (a loss's class weights) are no mistake."""
+    source = "w = torch.tensor([1.0, 2.0])\nfn = nn.CrossEntropyLoss(w)\n"
+    assert run_program(parse(source)).env["fn"] is not None
