@@ -228,7 +228,7 @@ def trace(
     if graph.notes == [NO_TENSOR_NOTE]:
         graph.notes = [NO_TENSOR_NOTE + _changed_number_hint(parsed)]
     graph.notes = [*graph.notes, *interpreter.warnings.notes()]
-    return TraceResult(graph, run, parsed, list(interpreter.warnings.entries))
+    return TraceResult(graph, run, parsed, interpreter.warnings.marked())
 
 
 def _changed_number_hint(program: Program) -> str:

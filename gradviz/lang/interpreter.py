@@ -49,6 +49,7 @@ class _Continue(Exception):
 
 
 PRELUDE: dict[str, object] = {"torch": TORCH_NS, "nn": NN_NS, "F": FUNCTIONAL_NS, "math": MATH_NS}
+_UNCALLED = (BoundMethod, Fn, *DEFINED)  # an expression statement of these is a missing call
 _NO_GRAD_TYPES = (torch.no_grad, torch.enable_grad, torch.inference_mode)
 
 
@@ -168,6 +169,11 @@ class Interpreter(ExpressionEvaluator, Definitions, AutogradCalls):
         value = self.eval(node.value)
         if isinstance(value, torch.Tensor):
             self.output, self.output_name = value, None
+        elif isinstance(value, (BoundMethod, Fn, *DEFINED)) and not isinstance(
+            node.value, ast.Call
+        ):
+            code = self.source_of(node.value)  # `loss.backward`: Python runs nothing either
+            self.warnings.remark(f"`{code}` does nothing without its call: write `{code}()`")
 
     def bind(self, name: str, value: Any) -> None:
         self.env[name] = value

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 NOTE_PREFIX = "⚠ torch warned"  # how a warning's note begins (the app shortens it over a graph)
+REMARK_PREFIX = "⚠ at line"  # how gradviz's own remark on a line begins
 MAX_WARNINGS = 5  # distinct warnings kept per run (a training loop repeats the same one)
 
 _local = threading.local()
@@ -55,6 +56,18 @@ class WarningLog:
     def __init__(self, line: Callable[[], int | None]) -> None:
         self._line = line
         self.entries: list[tuple[int | None, str]] = []
+        self.remarks: list[tuple[int | None, str]] = []  # gradviz's own, not torch's
+
+    def remark(self, text: str) -> None:
+        """gradviz's own remark on the running line (a statement that does nothing), noted and
+        marked in the editor like torch's warnings."""
+        entry = (self._line(), text)
+        if entry not in self.remarks and len(self.remarks) < MAX_WARNINGS:
+            self.remarks.append(entry)
+
+    def marked(self) -> list[tuple[int | None, str]]:
+        """Every warning and remark with its line, for the editor to mark."""
+        return [*self.entries, *self.remarks]
 
     def add(self, message: str, category: type[Warning]) -> None:
         if category is DeprecationWarning or category is FutureWarning:
@@ -65,11 +78,11 @@ class WarningLog:
             self.entries.append(entry)
 
     def notes(self) -> list[str]:
-        """One note per warning: "torch warned at line 4: …"."""
+        """One note per warning: "torch warned at line 4: …", then per remark."""
         return [
             f"{NOTE_PREFIX}{f' at line {line}' if line is not None else ''}: {text}"
             for line, text in self.entries
-        ]
+        ] + [f"{REMARK_PREFIX} {line}: {text}" for line, text in self.remarks]
 
 
 @contextlib.contextmanager

@@ -351,13 +351,13 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
 def _banner(notes: list[str], drawn: bool) -> str:
     """The notes over the top of the canvas. Under a drawn graph its legend holds them whole, so
     the banner only points at a warning there (three lines of it covered the graph's top)."""
-    from gradviz.lang.program_warnings import NOTE_PREFIX
+    from gradviz.lang.program_warnings import NOTE_PREFIX, REMARK_PREFIX
 
     if not drawn:
         return "\n".join(notes)
     shown = []
     for note in notes:
-        if note.startswith(NOTE_PREFIX):
+        if note.startswith((NOTE_PREFIX, REMARK_PREFIX)):
             note = note.split(":", 1)[0] + ": see the note under the graph"
         shown.append(note)
     return "\n".join(shown)

@@ -69,3 +69,20 @@ def test_the_cli_keeps_the_terminal_clean_and_the_note_in_the_json(tmp_path: Pat
     assert result.returncode == 0 and result.stderr == ""
     notes = _warned(json.loads(result.stdout)["notes"])
     assert len(notes) == 1 and notes[0].startswith("⚠ torch warned at line 3: Using a target size")
+
+
+def test_a_method_named_but_not_called_is_remarked_on_with_its_line() -> None:
+    """`loss.backward` (no parentheses) runs nothing, in Python too; the graph then shows no
+    backward pass, and the note says why, at the line."""
+    from gradviz.autograd.tracer import trace
+
+    source = "x = 2.0\ny = x * x\ny.backward\nopt = torch.optim.SGD([x], lr=0.1)\nopt.zero_grad\n"
+    result = trace(source)
+    assert (3, "`y.backward` does nothing without its call: write `y.backward()`") in (
+        result.warnings
+    )
+    assert any(line == 5 and "opt.zero_grad()" in text for line, text in result.warnings)
+    assert "⚠ at line 3: `y.backward` does nothing" in " ".join(result.graph.notes)
+    assert not result.run.backward_called
+    quiet = trace("x = 2.0\ny = x * x\ny.backward()\nprint(abs(-1))\n")
+    assert quiet.warnings == []
