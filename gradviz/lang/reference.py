@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gradviz.lang import attributes, catalog, training_tools
+from gradviz.lang import attributes, catalog_names, training_tools
 from gradviz.lang.limits import DEFAULT_LIMITS
 
 
@@ -87,19 +87,19 @@ def language_reference() -> str:
                 ]
             ),
         ),
-        _block("Bare maths functions (also on plain numbers)", catalog.BARE_MATH),
-        _block("torch functions", sorted(catalog.TORCH_FUNCTIONS)),
-        _block("dtypes", catalog.DTYPES),
-        _block("torch.nn.functional (F)", sorted(catalog.FUNCTIONAL)),
-        _block("torch.nn modules", sorted(catalog.NN_MODULES)),
-        _block("torch.optim optimizers", catalog.OPTIMIZERS),
+        _block("Bare maths functions (also on plain numbers)", catalog_names.BARE_MATH),
+        _block("torch functions", sorted(catalog_names.TORCH_FUNCTIONS)),
+        _block("dtypes", catalog_names.DTYPES),
+        _block("torch.nn.functional (F)", sorted(catalog_names.FUNCTIONAL)),
+        _block("torch.nn modules", sorted(catalog_names.NN_MODULES)),
+        _block("torch.optim optimizers", catalog_names.OPTIMIZERS),
         _block(
             "torch.optim.lr_scheduler (`.step()`, `.get_last_lr()`; ReduceLROnPlateau's "
             "`.step(metric)`)",
             training_tools.SCHEDULERS,
         ),
         _block("torch.nn.init", training_tools.INITIALISERS),
-        _block("torch.nn.utils", catalog.NN_UTILS),
+        _block("torch.nn.utils", catalog_names.NN_UTILS),
         _block(
             "torch.utils.data (batches made in this process: batch_size, shuffle, drop_last)",
             ["TensorDataset", "DataLoader", "random_split"],
