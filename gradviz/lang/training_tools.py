@@ -1,4 +1,5 @@
-"""Learning-rate schedulers (torch.optim.lr_scheduler) and nn.init initialisers for programs."""
+"""What training code uses besides layers: lr schedulers, nn.init, optimizer steps (an LBFGS
+closure too), param-group settings and model.apply(init)."""
 
 from __future__ import annotations
 
