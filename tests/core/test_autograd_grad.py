@@ -5,9 +5,6 @@ the graph of the gradient itself, with the values of the backward formula's ops.
 
 from __future__ import annotations
 
-import contextlib
-import io
-import runpy
 import textwrap
 from pathlib import Path
 
@@ -19,6 +16,7 @@ from gradviz.autograd.tracer import trace
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.interpreter import run_program
 from gradviz.lang.parser import parse
+from tests.core.same_as_python import gradviz_prints, python_prints
 
 
 def by_name(graph: Graph) -> dict[str, GraphNode]:
@@ -44,13 +42,9 @@ FIRST_ORDER = textwrap.dedent(
 
 
 def test_grad_returns_torchs_gradients_and_leaves_grad_alone(tmp_path: Path) -> None:
-    path = tmp_path / "p.py"
-    path.write_text(FIRST_ORDER)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        runpy.run_path(str(path))
-    assert "".join(run_program(parse(FIRST_ORDER)).printed) == out.getvalue()
-    assert out.getvalue().rstrip().endswith("None None")
+    expected, _ = python_prints(FIRST_ORDER, tmp_path)
+    assert gradviz_prints(FIRST_ORDER) == expected
+    assert expected.rstrip().endswith("None None")
 
 
 def test_the_traced_graph_holds_the_gradients_of_the_pass() -> None:

@@ -4,9 +4,6 @@ ends at the same weights; the graph is the last batch's step; other options are 
 
 from __future__ import annotations
 
-import contextlib
-import io
-import runpy
 from pathlib import Path
 
 import pytest
@@ -17,6 +14,7 @@ from gradviz.autograd.tracer import trace
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.interpreter import run_program
 from gradviz.lang.parser import parse
+from tests.core.same_as_python import gradviz_prints, python_prints
 
 LOOP = """
 from torch.utils.data import DataLoader, TensorDataset
@@ -121,13 +119,9 @@ print(list(a), list(b), list(c))
 
 
 def test_random_split_runs_as_python_runs_it(tmp_path: Path) -> None:
-    path = tmp_path / "split.py"
-    path.write_text(SPLIT)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        runpy.run_path(str(path))
-    assert "".join(run_program(parse(SPLIT)).printed) == out.getvalue()
-    assert out.getvalue().startswith("40 10\n")
+    expected, _ = python_prints(SPLIT, tmp_path)
+    assert gradviz_prints(SPLIT) == expected
+    assert expected.startswith("40 10\n")
 
 
 @pytest.mark.parametrize(

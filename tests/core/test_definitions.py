@@ -5,9 +5,6 @@ located error."""
 
 from __future__ import annotations
 
-import contextlib
-import io
-import runpy
 import textwrap
 from pathlib import Path
 
@@ -19,6 +16,7 @@ from gradviz.autograd.tracer import trace
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.interpreter import run_program
 from gradviz.lang.parser import parse
+from tests.core.same_as_python import gradviz_prints, python_prints
 
 NET = textwrap.dedent(
     """
@@ -150,14 +148,9 @@ TRAINING = textwrap.dedent(
 
 
 def test_a_training_loop_over_a_module_class_prints_what_python_prints(tmp_path: Path) -> None:
-    path = tmp_path / "training.py"
-    path.write_text(TRAINING, encoding="utf-8")
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        runpy.run_path(str(path))  # the same source, run by Python itself
-    printed = run_program(parse(TRAINING)).printed
-    assert "".join(printed) == out.getvalue()
-    assert "step 20: loss" in out.getvalue()
+    expected, _ = python_prints(TRAINING, tmp_path)  # the same source, run by Python itself
+    assert gradviz_prints(TRAINING) == expected
+    assert "step 20: loss" in expected
 
 
 def test_locals_stay_in_their_function_and_globals_are_read() -> None:
@@ -280,13 +273,9 @@ GRAD_MODE_DECORATORS = textwrap.dedent(
 
 
 def test_grad_mode_decorators_run_as_python_runs_them(tmp_path: Path) -> None:
-    path = tmp_path / "program.py"
-    path.write_text(GRAD_MODE_DECORATORS)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        runpy.run_path(str(path))
-    assert "".join(run_program(parse(GRAD_MODE_DECORATORS)).printed) == out.getvalue()
-    assert out.getvalue().splitlines()[1:] == ["True", "False"]  # enable_grad inside no_grad
+    expected, _ = python_prints(GRAD_MODE_DECORATORS, tmp_path)
+    assert gradviz_prints(GRAD_MODE_DECORATORS) == expected
+    assert expected.splitlines()[1:] == ["True", "False"]  # enable_grad inside no_grad
 
 
 @pytest.mark.parametrize(

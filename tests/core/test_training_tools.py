@@ -4,9 +4,6 @@ by Python itself: what it prints must be the same, and its weights equal torch's
 
 from __future__ import annotations
 
-import contextlib
-import io
-import runpy
 import textwrap
 import warnings
 from pathlib import Path
@@ -19,22 +16,7 @@ from gradviz.autograd.tracer import trace
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.interpreter import run_program
 from gradviz.lang.parser import parse
-
-
-def python_prints(source: str, tmp_path: Path) -> tuple[str, dict[str, object]]:
-    """What Python itself prints running `source`, and its names at the end."""
-    path = tmp_path / "program.py"
-    path.write_text(source)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch's warnings: gradviz notes them (checked below)
-        names = runpy.run_path(str(path))
-    return out.getvalue(), names
-
-
-def gradviz_prints(source: str) -> str:
-    return "".join(run_program(parse(source)).printed)
-
+from tests.core.same_as_python import gradviz_prints, python_prints
 
 SCHEDULED = textwrap.dedent(
     """
