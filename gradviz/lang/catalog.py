@@ -217,4 +217,3 @@ def all_attribute_names() -> set[str]:
         names.update(ns.members)
         names.update(ns.blocked)
     return names
-

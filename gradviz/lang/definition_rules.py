@@ -73,12 +73,11 @@ def _check_function(node: ast.FunctionDef, fail: Fail) -> None:
              ", `@torch.enable_grad()` and `@torch.inference_mode()`")  # fmt: skip
     if args.vararg is not None or args.kwarg is not None:
         fail(node, f"`{node.name}`: `*args` and `**kwargs` parameters are not supported")
-    if args.kwonlyargs or args.posonlyargs:
-        fail(node, f"`{node.name}`: keyword-only and positional-only parameters are not "
-             "supported")  # fmt: skip
+    if args.posonlyargs:
+        fail(node, f"`{node.name}`: positional-only parameters (`/`) are not supported")
     if node.name.startswith("_") and node.name != "__init__":
         fail(node, f"`{node.name}`: names starting with an underscore are not allowed")
-    for arg in args.args:
+    for arg in [*args.args, *args.kwonlyargs]:
         arg.annotation = None  # annotations are never evaluated
         if arg.arg.startswith("_") and arg.arg != "_":
             fail(arg, f"`{arg.arg}`: names starting with an underscore are not allowed")

@@ -50,17 +50,25 @@ class Definitions:
         def bind(self, name: str, value: Any) -> None: ...
 
     def _def(self, node: ast.FunctionDef) -> None:
-        defaults = tuple(self.eval(d) for d in node.args.defaults)
-        self.bind(node.name, UserFunction(node.name, node, defaults, grad_mode(node)))
+        self.bind(node.name, self._function(node.name, node))
 
     def _class(self, node: ast.ClassDef) -> None:
         methods: dict[str, UserFunction] = {}
         for item in node.body:
             if isinstance(item, ast.FunctionDef):
-                defaults = tuple(self.eval(d) for d in item.args.defaults)
-                name = f"{node.name}.{item.name}"
-                methods[item.name] = UserFunction(name, item, defaults, grad_mode(item))
+                methods[item.name] = self._function(f"{node.name}.{item.name}", item)
         self.bind(node.name, define_class(node.name, methods, self))
+
+    def _function(self, name: str, node: ast.FunctionDef) -> UserFunction:
+        """A function (or method) with its defaults evaluated now, as Python does at `def`."""
+        arguments = node.args
+        defaults = tuple(self.eval(d) for d in arguments.defaults)
+        keyword_defaults = {
+            a.arg: self.eval(d)
+            for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True)
+            if d is not None
+        }
+        return UserFunction(name, node, defaults, grad_mode(node), keyword_defaults)
 
     def _return(self, node: ast.Return) -> None:
         raise Return(self.eval(node.value) if node.value is not None else None)

@@ -23,9 +23,10 @@ def language_reference() -> str:
         "100,000 iterations), `with torch.no_grad():`, `break`, `continue`, `pass`, and "
         "expression statements. A top-level `x = 2.0` (a float literal) defines a scalar "
         "input that requires grad; `n = 3` (an int) stays a plain number.\n\n",
-        "Definitions: `def f(a, b=2):` with `return` (positional and keyword arguments, "
-        "defaults; a function's names are its own, the program's top-level names are read "
-        "through), and `class Net(nn.Module):` with `__init__` (starting with "
+        "Definitions: `def f(a, b=2, *, c=3):` with `return` (positional and keyword "
+        "arguments, defaults, keyword-only parameters; a function's names are its own, the "
+        "program's top-level names are read through), and `class Net(nn.Module):` with "
+        "`__init__` (starting with "
         "`super().__init__()`), `forward` and other methods, layers and `nn.Parameter`s set "
         "on `self` — the usual PyTorch model, which then trains, traces (its layers named "
         "`model.fc1`) and maps its loss landscape like an `nn.Sequential`; "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
 from torch import nn
@@ -41,6 +41,7 @@ class UserFunction:
     node: ast.FunctionDef
     defaults: tuple[Any, ...]
     grad_mode: str | None = None  # "no_grad" from `@torch.no_grad()`, ...
+    keyword_defaults: dict[str, Any] = field(default_factory=dict)  # of `*, name=...` parameters
 
     def __repr__(self) -> str:
         return f"<function {self.name}>"
@@ -53,9 +54,10 @@ class UserFunction:
                 f"{self.name}() takes {len(params)} positional argument"
                 f"{'' if len(params) == 1 else 's'} but {len(args)} were given"
             )
+        keyword_only = [a.arg for a in self.node.args.kwonlyargs]
         local = dict(zip(params, args, strict=False))
         for key, value in kwargs.items():
-            if key not in params:
+            if key not in params and key not in keyword_only:
                 raise TypeError(f"{self.name}() got an unexpected keyword argument '{key}'")
             if key in local:
                 raise TypeError(f"{self.name}() got multiple values for argument '{key}'")
@@ -64,14 +66,20 @@ class UserFunction:
         for index, param in enumerate(params):
             if param not in local and index >= first_default:
                 local[param] = self.defaults[index - first_default]
-        missing = [p for p in params if p not in local]
+        for param in keyword_only:
+            if param not in local and param in self.keyword_defaults:
+                local[param] = self.keyword_defaults[param]
+        self._require([p for p in params if p not in local], "positional")
+        self._require([p for p in keyword_only if p not in local], "keyword-only")
+        return local
+
+    def _require(self, missing: list[str], kind: str) -> None:
         if missing:
             names = " and ".join(f"'{p}'" for p in missing)
             raise TypeError(
-                f"{self.name}() missing {len(missing)} required positional argument"
+                f"{self.name}() missing {len(missing)} required {kind} argument"
                 f"{'' if len(missing) == 1 else 's'}: {names}"
             )
-        return local
 
 
 @dataclass(frozen=True, eq=False)

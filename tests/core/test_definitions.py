@@ -286,3 +286,58 @@ def test_other_decorators_are_refused(decorators: str) -> None:
     source = f"{decorators}\ndef f(t):\n    return t\n"
     with pytest.raises(ProgramError, match="decorators are not supported"):
         parse(source)
+
+
+KEYWORD_ONLY = textwrap.dedent(
+    """
+    import torch
+    from torch import nn
+
+
+    def scaled(x, *, scale=2.0, shift):
+        return x * scale + shift
+
+
+    class Masked(nn.Module):
+        def __init__(self, n, *, bias=True):
+            super().__init__()
+            self.fc = nn.Linear(n, n, bias=bias)
+
+        def forward(self, x, *, mask=None):
+            out = self.fc(x)
+            return out if mask is None else out * mask
+
+
+    torch.manual_seed(0)
+    m = Masked(3, bias=False)
+    x = torch.ones(2, 3)
+    print(scaled(3, shift=1), scaled(3, shift=0, scale=-1.0))
+    print(m(x).shape, m(x, mask=torch.zeros(2, 3)).abs().sum().item(), m.fc.bias)
+    """
+)
+
+
+def test_keyword_only_parameters_bind_as_in_python(tmp_path: Path) -> None:
+    expected, _ = python_prints(KEYWORD_ONLY, tmp_path)
+    assert gradviz_prints(KEYWORD_ONLY) == expected
+    assert expected.splitlines()[0] == "7.0 -3.0"
+
+
+@pytest.mark.parametrize(
+    ("call", "words"),
+    [
+        ("f(1)", "f() missing 1 required keyword-only argument: 'b'"),
+        ("f(1, 2)", "f() takes 1 positional argument but 2 were given"),
+        ("f(1, b=2, d=3)", "f() got an unexpected keyword argument 'd'"),
+    ],
+)
+def test_keyword_only_misuse_gets_pythons_words(call: str, words: str) -> None:
+    source = f"def f(a, *, b, c=3):\n    return a + b + c\ny = {call}\n"
+    with pytest.raises(ProgramError) as caught:
+        run_program(parse(source))
+    assert caught.value.line == 3 and words in caught.value.message
+
+
+def test_positional_only_parameters_are_refused() -> None:
+    with pytest.raises(ProgramError, match="positional-only"):
+        parse("def f(a, /, b):\n    return a\n")
