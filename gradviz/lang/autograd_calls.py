@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
+import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -14,11 +16,15 @@ from gradviz.lang.errors import ProgramError
 from gradviz.lang.guard import AllocationGuard
 from gradviz.lang.run_result import RunObserver
 
-BACKWARD_PARAMETERS = ("gradient", "retain_graph", "create_graph", "inputs")
-GRAD_PARAMETERS = (
-    "outputs", "inputs", "grad_outputs", "retain_graph", "create_graph", "allow_unused",
-    "is_grads_batched", "materialize_grads",
-)  # fmt: skip
+
+@functools.cache
+def _signature(what: str) -> inspect.Signature:
+    """torch's own parameters of `backward` (without self) and of `torch.autograd.grad`, so a
+    program's arguments bind as they do in PyTorch (positions included)."""
+    if what == "grad":
+        return inspect.signature(torch.autograd.grad)
+    signature = inspect.signature(torch.Tensor.backward)
+    return signature.replace(parameters=list(signature.parameters.values())[1:])
 
 
 class AutogradCalls:
@@ -36,7 +42,7 @@ class AutogradCalls:
     def _backward(
         self, node: ast.Call, tensor: torch.Tensor, args: list[Any], kwargs: dict[str, Any]
     ) -> None:
-        options = self._options(node, "backward", BACKWARD_PARAMETERS, args, kwargs)
+        options = self._options(node, "backward", args, kwargs)
         self.backward_tensor = tensor
         observer = self.observer
 
@@ -50,7 +56,7 @@ class AutogradCalls:
         self.located(node, run)
 
     def _grad(self, node: ast.Call, args: list[Any], kwargs: dict[str, Any]) -> Any:
-        options = self._options(node, "grad", GRAD_PARAMETERS, args, kwargs)
+        options = self._options(node, "grad", args, kwargs)
         outputs, inputs = options.pop("outputs", None), options.pop("inputs", None)
         if outputs is None or inputs is None:
             raise self.fail(node, "torch.autograd.grad(outputs, inputs) needs both")
@@ -82,20 +88,12 @@ class AutogradCalls:
         return self.guard.suspended()
 
     def _options(
-        self,
-        node: ast.Call,
-        what: str,
-        names: tuple[str, ...],
-        args: list[Any],
-        kwargs: dict[str, Any],
+        self, node: ast.Call, what: str, args: list[Any], kwargs: dict[str, Any]
     ) -> dict[str, Any]:
-        if len(args) > len(names):
-            raise self.fail(node, f"{what}() takes at most {len(names)} arguments")
-        options = dict(zip(names, args, strict=False))
-        for key, value in kwargs.items():
-            if key not in names:
-                raise self.fail(node, f"{what}() got an unexpected keyword argument '{key}'")
-            if key in options:
-                raise self.fail(node, f"{what}() got multiple values for argument '{key}'")
-            options[key] = value
-        return options
+        """The call's arguments by torch's parameter names (Python's message where they do
+        not fit)."""
+        try:
+            bound = _signature(what).bind_partial(*args, **kwargs)
+        except TypeError as exc:
+            raise self.fail(node, f"{what}(): {exc}") from None
+        return dict(bound.arguments)

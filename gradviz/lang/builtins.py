@@ -12,6 +12,7 @@ from torch import nn
 from gradviz.lang.data_loading import ITERABLE
 from gradviz.lang.limits import Limits
 from gradviz.lang.objects import Fn
+from gradviz.lang.user_code import UserClass
 
 
 def bounded_list(value: Any, limits: Limits, what: str = "this loop") -> list[Any]:
@@ -106,8 +107,6 @@ _PLAIN_TYPES = {"int": int, "float": float, "bool": bool, "str": str, "list": li
 
 def _as_type(kind: Any) -> type | tuple[type, ...]:
     """A class as the program names it: `nn.Linear`, a class it defined, `float`, ...."""
-    from gradviz.lang.user_code import UserClass  # (user_code stays free of the builtins)
-
     if isinstance(kind, tuple):
         return tuple(t for k in kind for t in _flat(_as_type(k)))
     if isinstance(kind, UserClass):

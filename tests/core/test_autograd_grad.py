@@ -184,3 +184,20 @@ def test_a_gradient_penalty_draws_the_double_backward_with_torchs_gradients() ->
             continue  # the last bias reaches no gradient of the input
         assert node is not None, path
         assert torch.allclose(node.grad, param.grad, atol=1e-6), path  # type: ignore[arg-type]
+
+
+def test_positional_arguments_bind_as_in_pytorch(tmp_path: Path) -> None:
+    """torch.autograd.grad's sixth parameter is only_inputs, its seventh allow_unused: a
+    program passing them by position gets what Python gets."""
+    source = textwrap.dedent(
+        """
+        import torch
+        x = torch.tensor(2.0, requires_grad=True)
+        z = torch.tensor(1.0, requires_grad=True)
+        y = x * x
+        print(torch.autograd.grad(y, [x, z], None, None, False, True, True))
+        """
+    )
+    expected, _ = python_prints(source, tmp_path)
+    assert gradviz_prints(source) == expected
+    assert expected.strip() == "(tensor(4.), None)"
