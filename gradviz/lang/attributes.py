@@ -236,6 +236,8 @@ def get_attribute(value: object, name: str) -> object:
     if isinstance(value, Namespace):
         return _namespace_attribute(value, name)
     if isinstance(value, UserClass):
+        if name in value.cls.class_values:
+            return value.cls.class_values[name]
         raise AttributeError(
             f"`{value.name}.{name}`: use it on a {value.name} you made, e.g. "
             f"`model = {value.name}(...)` then `model.{name}`"

@@ -46,13 +46,9 @@ def check_definitions(tree: ast.Module, fail: Fail) -> DefinedNames:
 
 
 def _visit(node: ast.AST, inside: str, fail: Fail, found: DefinedNames) -> None:
-    """Check the definitions under `node`; `inside`: "", "function" or "class". (A function
-    of the module, not a closure: a recursive closure would be a reference cycle.)"""
+    """Check the definitions under `node`; `inside`: "", "function" or "class"."""
     for child in ast.iter_child_nodes(node):
         if isinstance(child, ast.FunctionDef):
-            if inside == "function":
-                fail(child, "functions inside functions are not supported; define it at "
-                     "the top level")  # fmt: skip
             _check_function(child, fail)
             _visit(child, "function", fail, found)
         elif isinstance(child, ast.ClassDef):
@@ -93,15 +89,36 @@ def _check_class(node: ast.ClassDef, fail: Fail, found: DefinedNames) -> None:
              f"`class {node.name}(nn.Module):`")  # fmt: skip
     if node.name.startswith("_"):
         fail(node, f"`{node.name}`: names starting with an underscore are not allowed")
+    defined: set[str] = set()
     for item in node.body:
         if isinstance(item, ast.FunctionDef):
             _check_method(node, item, fail, found)
+            _check_new_name(node, item, item.name, defined, fail)
+        elif isinstance(item, ast.Assign):
+            for target in item.targets:
+                if not isinstance(target, ast.Name):
+                    fail(target, "a class attribute is a plain name: `hidden = 16`")
+                    continue
+                if hasattr(nn.Module, target.id) or target.id == "training":
+                    fail(target, f"`{node.name}.{target.id}` would replace nn.Module's own "
+                         f"`{target.id}`; choose another name")  # fmt: skip
+                _check_new_name(node, target, target.id, defined, fail)
+                found.attributes.add(target.id)
         elif not (
             isinstance(item, ast.Pass)
             or (isinstance(item, ast.Expr) and isinstance(item.value, ast.Constant))
         ):
-            fail(item, "a class body may only define methods (`def forward(self, x): ...`); "
-                 "set values on `self` in `__init__`")  # fmt: skip
+            fail(item, "a class body may only define methods (`def forward(self, x): ...`) "
+                 "and class attributes (`hidden = 16`)")  # fmt: skip
+
+
+def _check_new_name(
+    cls: ast.ClassDef, node: ast.AST, name: str, defined: set[str], fail: Fail
+) -> None:
+    """A class body defines each name once (a second would silently replace the first)."""
+    if name in defined:
+        fail(node, f"`{cls.name}.{name}` is defined twice in the class body")
+    defined.add(name)
 
 
 def _check_method(

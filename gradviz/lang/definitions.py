@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import sys
 from collections import ChainMap
 from collections.abc import Callable, MutableMapping
 from contextlib import AbstractContextManager
@@ -14,6 +15,7 @@ import torch
 from gradviz.lang.limits import Limits
 from gradviz.lang.user_code import (
     BoundUserMethod,
+    NestedRef,
     Return,
     UserClass,
     UserFunction,
@@ -42,6 +44,7 @@ class Definitions:
     limits: Limits
     line: int | None
     call_depth: int = 0  # calls of defined functions running now
+    _nested: list[list[UserFunction]]  # per running call: the functions it defined
 
     if TYPE_CHECKING:  # provided by the evaluator and the interpreter
 
@@ -50,14 +53,32 @@ class Definitions:
         def bind(self, name: str, value: Any) -> None: ...
 
     def _def(self, node: ast.FunctionDef) -> None:
-        self.bind(node.name, self._function(node.name, node))
+        function = self._function(node.name, node)
+        if not function.enclosing:
+            self.bind(node.name, function)
+            return
+        self._nested[-1].append(function)  # alive while the call that defines it runs
+        self.bind(node.name, NestedRef(function))
 
     def _class(self, node: ast.ClassDef) -> None:
+        """The class body in order, as Python runs it: its assignments are class attributes
+        (later lines of the body see the earlier ones; methods see them on `self`)."""
         methods: dict[str, UserFunction] = {}
-        for item in node.body:
-            if isinstance(item, ast.FunctionDef):
-                methods[item.name] = self._function(f"{node.name}.{item.name}", item)
-        self.bind(node.name, define_class(node.name, methods, self))
+        values: dict[str, Any] = {}
+        outer = self.env
+        self.env = ChainMap(values, outer)  # the class body's own scope
+        try:
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef):
+                    methods[item.name] = self._function(f"{node.name}.{item.name}", item)
+                elif isinstance(item, ast.Assign):
+                    value = self.eval(item.value)
+                    for target in item.targets:
+                        assert isinstance(target, ast.Name)  # checked by definition_rules
+                        values[target.id] = value
+        finally:
+            self.env = outer
+        self.bind(node.name, define_class(node.name, methods, self, values))
 
     def _function(self, name: str, node: ast.FunctionDef) -> UserFunction:
         """A function (or method) with its defaults evaluated now, as Python does at `def`."""
@@ -68,7 +89,10 @@ class Definitions:
             for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True)
             if d is not None
         }
-        return UserFunction(name, node, defaults, grad_mode(node), keyword_defaults)
+        env = self.env
+        nested = self.call_depth > 0 and isinstance(env, ChainMap)
+        enclosing = tuple(env.maps[:-1]) if nested else ()  # type: ignore[attr-defined]
+        return UserFunction(name, node, defaults, grad_mode(node), keyword_defaults, enclosing)
 
     def _return(self, node: ast.Return) -> None:
         raise Return(self.eval(node.value) if node.value is not None else None)
@@ -94,8 +118,9 @@ class Definitions:
         local = function.bind(args, kwargs)
         outer_env, outer_line = self.env, self.line
         top = outer_env.maps[-1] if isinstance(outer_env, ChainMap) else outer_env
-        self.env = ChainMap(local, top)
+        self.env = ChainMap(local, *function.enclosing, top)
         self.call_depth += 1
+        self._nested.append([])
         body = function.node.body
         if function.name.endswith(".__init__"):  # nn.Module.__init__ has run already
             body = [stmt for stmt in body if not is_super_init(stmt)]
@@ -107,4 +132,16 @@ class Definitions:
         finally:
             self.env, self.line = outer_env, outer_line
             self.call_depth -= 1
+            _keep_if_escaped(self._nested.pop(), local)
         return None
+
+
+def _keep_if_escaped(nested: list[UserFunction], local: dict[str, Any]) -> None:
+    """At the end of a call: if a function it defined lives on (returned, or handed to torch),
+    its frame holds all of them strongly from now on (one may call another by name); else
+    they go with the frame, no cycle left."""
+    # a reference other than the list's and getrefcount's own: held elsewhere
+    if any(sys.getrefcount(nested[i]) > 2 for i in range(len(nested))):
+        for name, value in local.items():
+            if isinstance(value, NestedRef) and value() is not None:
+                local[name] = value()

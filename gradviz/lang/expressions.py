@@ -24,6 +24,7 @@ from gradviz.lang.shape_hints import (
     linear_mismatch,
     product_mismatch,
 )
+from gradviz.lang.user_code import NestedRef
 
 
 def clean_message(exc: BaseException) -> str:
@@ -104,7 +105,8 @@ class ExpressionEvaluator:
 
     def _name(self, node: ast.Name) -> Any:
         if node.id in self.env:
-            return self.env[node.id]
+            value = self.env[node.id]
+            return value() if type(value) is NestedRef else value
         builtin = self.builtin(node.id)
         if builtin is not None:
             return builtin

@@ -14,8 +14,7 @@ import torch
 from torch import nn
 
 from gradviz.devices import checked_device
-from gradviz.lang import arithmetic
-from gradviz.lang.attributes import set_item
+from gradviz.lang.assignments import Assignments
 from gradviz.lang.autograd_calls import AutogradCalls
 from gradviz.lang.builtins import bounded_list, make_builtins, weak_printer
 from gradviz.lang.catalog import (
@@ -37,7 +36,7 @@ from gradviz.lang.objects import BoundMethod, Fn
 from gradviz.lang.parser import Program
 from gradviz.lang.program_warnings import WarningLog, collected
 from gradviz.lang.run_result import RunObserver, RunResult
-from gradviz.lang.user_code import DEFINED, UserModule, as_callbacks, hands_over_functions
+from gradviz.lang.user_code import DEFINED, as_callbacks, hands_over_functions
 
 
 class _Break(Exception):
@@ -53,7 +52,7 @@ _UNCALLED = (BoundMethod, Fn, *DEFINED)  # an expression statement of these is a
 _NO_GRAD_TYPES = (torch.no_grad, torch.enable_grad, torch.inference_mode)
 
 
-class Interpreter(ExpressionEvaluator, Definitions, AutogradCalls):
+class Interpreter(ExpressionEvaluator, Definitions, AutogradCalls, Assignments):
     """Executes a Program's statements with real torch, under an allocation guard."""
 
     def __init__(
@@ -82,6 +81,7 @@ class Interpreter(ExpressionEvaluator, Definitions, AutogradCalls):
         self.printed: list[str] = []
         self._printed_chars = 0
         self._inputs = program.input_statements()
+        self._nested = []  # the functions each running call defined (Definitions)
         self.output: torch.Tensor | None = None
         self.output_name: str | None = None
         self.backward_tensor: torch.Tensor | None = None
@@ -193,67 +193,6 @@ class Interpreter(ExpressionEvaluator, Definitions, AutogradCalls):
         for target in node.targets:
             self.assign_to(target, value)
 
-    def assign_to(self, target: ast.expr, value: Any) -> None:
-        if isinstance(target, ast.Name):
-            self.bind(target.id, value)
-        elif isinstance(target, (ast.Tuple, ast.List)):
-            items = self.located(target, lambda: bounded_list(value, self.limits, "unpacking"))
-            if len(items) != len(target.elts):
-                raise self.fail(
-                    target, f"cannot unpack {len(items)} values into {len(target.elts)} names"
-                )
-            for sub, item in zip(target.elts, items, strict=True):
-                self.assign_to(sub, item)
-        elif isinstance(target, ast.Subscript):
-            owner = self.eval(target.value)
-            index = self.eval(target.slice)
-            self.located(target, lambda: set_item(owner, index, value))
-        elif isinstance(target, ast.Attribute):
-            self._set_attribute(target, value)
-        else:
-            raise self.fail(target, "cannot assign to this")
-
-    def _set_attribute(self, target: ast.Attribute, value: Any) -> None:
-        owner = self.eval(target.value)
-        if isinstance(owner, UserModule):
-            self.located(target, lambda: owner.set_user_attribute(target.attr, value))
-            return
-        if not isinstance(owner, torch.Tensor):
-            raise self.fail(target, f"cannot set `.{target.attr}` here")
-        if target.attr == "requires_grad":
-            self.located(target, lambda: owner.requires_grad_(bool(value)))
-        elif target.attr == "grad" and value is None:
-            owner.grad = None
-        else:
-            raise self.fail(target, f"setting `.{target.attr}` is not allowed")
-
-    def _augassign(self, node: ast.AugAssign) -> None:
-        target = node.target
-        if isinstance(target, ast.Name):
-            current = self.eval(ast.Name(target.id, ast.Load(), **_where(target)))
-            rhs = self.eval(node.value)
-            self.bind(target.id, self._inplace(node, current, rhs))
-        elif isinstance(target, ast.Subscript):
-            owner = self.eval(target.value)
-            index = self.eval(target.slice)
-            current = self.located(target, lambda: owner[index])
-            rhs = self.eval(node.value)
-            result = self._inplace(node, current, rhs)
-            self.located(target, lambda: set_item(owner, index, result))
-        else:
-            raise self.fail(target, "augmented assignment works on names and items only")
-
-    def _inplace(self, node: ast.AugAssign, current: Any, rhs: Any) -> Any:
-        kind = type(node.op)
-        if kind not in arithmetic.INPLACE:
-            return self.binary(node, node.op, current, rhs)
-
-        def run() -> Any:
-            arithmetic.check_binary(kind, current, rhs, self.limits)
-            return arithmetic.INPLACE[kind](current, rhs)
-
-        return self.located(node, run)
-
     def _import(self, node: ast.Import) -> None:
         for alias in node.names:
             if alias.asname:
@@ -284,6 +223,15 @@ class Interpreter(ExpressionEvaluator, Definitions, AutogradCalls):
             except _Continue:
                 continue
         self.execute_block(node.orelse)
+
+    def _assert(self, node: ast.Assert) -> None:
+        test = self.eval(node.test)
+        if self.located(node.test, lambda: bool(test)):
+            return
+        if node.msg is None:
+            raise self.fail(node, f"AssertionError: `{self.source_of(node.test)}` is false")
+        message = self.eval(node.msg)
+        raise self.fail(node, f"AssertionError: {self.quietly(lambda: str(message), node.msg)}")
 
     def _break(self, node: ast.Break) -> None:
         raise _Break()
@@ -348,6 +296,7 @@ _STATEMENTS: dict[type[ast.stmt], Callable[[Interpreter, Any], None]] = {
     ast.If: Interpreter._if,
     ast.For: Interpreter._for,
     ast.With: Interpreter._with,
+    ast.Assert: Interpreter._assert,
     ast.Break: Interpreter._break,
     ast.Continue: Interpreter._continue,
     ast.Pass: lambda interpreter, node: None,
@@ -355,15 +304,6 @@ _STATEMENTS: dict[type[ast.stmt], Callable[[Interpreter, Any], None]] = {
     ast.ClassDef: Interpreter._class,
     ast.Return: Interpreter._return,
 }
-
-
-def _where(node: ast.AST) -> dict[str, int]:
-    return {
-        "lineno": getattr(node, "lineno", 1),
-        "col_offset": getattr(node, "col_offset", 0),
-        "end_lineno": getattr(node, "end_lineno", 1),
-        "end_col_offset": getattr(node, "end_col_offset", 0),
-    }
 
 
 def run_program(

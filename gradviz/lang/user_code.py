@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
@@ -42,6 +42,8 @@ class UserFunction:
     defaults: tuple[Any, ...]
     grad_mode: str | None = None  # "no_grad" from `@torch.no_grad()`, ...
     keyword_defaults: dict[str, Any] = field(default_factory=dict)  # of `*, name=...` parameters
+    # a function defined inside another's call: that call's names (and its own enclosing ones)
+    enclosing: tuple[MutableMapping[str, Any], ...] = ()
 
     def __repr__(self) -> str:
         return f"<function {self.name}>"
@@ -82,6 +84,21 @@ class UserFunction:
             )
 
 
+class NestedRef:
+    """A nested function as the names of the call that defined it hold it: weakly, so that the
+    function (which holds those names) and its frame make no reference cycle. The call keeps
+    its nested functions alive while it runs; one that outlives it makes the frame hold them
+    all strongly (Definitions.call_function): a cycle, freed by a collection, as in Python."""
+
+    __slots__ = ("ref",)
+
+    def __init__(self, function: UserFunction) -> None:
+        self.ref = weakref.ref(function)
+
+    def __call__(self) -> UserFunction | None:
+        return self.ref()
+
+
 @dataclass(frozen=True, eq=False)
 class BoundUserMethod:
     """A method of a program-defined module, looked up on an instance (`self.helper`)."""
@@ -99,6 +116,7 @@ class UserModule(nn.Module):
     a model kept after its run has ended can no longer be called)."""
 
     methods: ClassVar[dict[str, UserFunction]] = {}
+    class_values: ClassVar[dict[str, object]] = {}  # `hidden = 16` in the class body
     runner: ClassVar[Callable[[], Calls | None]] = staticmethod(lambda: None)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -139,7 +157,7 @@ class UserModule(nn.Module):
         method = self.methods.get(name)
         if method is not None and not name.startswith("_"):
             return BoundUserMethod(method, self)
-        return MISSING
+        return self.class_values.get(name, MISSING)
 
     def set_user_attribute(self, name: str, value: object) -> None:
         """`self.name = value` in the program (registers layers and parameters as nn does)."""
@@ -173,11 +191,18 @@ class UserClass:
         return f"<class {self.name}>"
 
 
-def define_class(name: str, methods: dict[str, UserFunction], runner: Calls) -> UserClass:
-    """A real nn.Module subclass named `name` whose methods run in `runner`."""
+def define_class(
+    name: str,
+    methods: dict[str, UserFunction],
+    runner: Calls,
+    values: dict[str, object] | None = None,
+) -> UserClass:
+    """A real nn.Module subclass named `name` whose methods run in `runner`; `values`: the
+    class attributes its body assigns."""
     ref = weakref.ref(runner)
     namespace: dict[str, object] = {
         "methods": dict(methods),
+        "class_values": dict(values or {}),
         "runner": staticmethod(ref),
         "__module__": "program",
         "__qualname__": name,

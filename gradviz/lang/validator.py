@@ -12,7 +12,7 @@ from gradviz.lang.limits import Limits
 
 ALLOWED_NODES: tuple[type[ast.AST], ...] = (
     ast.Module, ast.Expr, ast.Assign, ast.AugAssign, ast.Import, ast.ImportFrom, ast.alias,
-    ast.If, ast.For, ast.With, ast.withitem, ast.Pass, ast.Break, ast.Continue,
+    ast.If, ast.For, ast.With, ast.withitem, ast.Pass, ast.Break, ast.Continue, ast.Assert,
     ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.Call, ast.keyword, ast.Attribute,
     ast.Subscript, ast.Name, ast.Constant, ast.List, ast.Tuple, ast.Slice, ast.IfExp,
     ast.JoinedStr, ast.FormattedValue, ast.Starred, ast.Dict,
@@ -33,7 +33,6 @@ REFUSED: dict[type[ast.AST], str] = {
     ast.While: "while loops are not allowed (they may never end); use `for i in range(n)`",
     ast.Try: "try/except is not supported",
     ast.Raise: "raise is not supported",
-    ast.Assert: "assert is not supported; use print to check values",
     ast.Global: "global is not supported",
     ast.Nonlocal: "nonlocal is not supported",
     ast.Delete: "del is not supported",
@@ -127,7 +126,7 @@ class _Checker:
             self.fail(node, f"`.{node.attr}` is not available in gradviz programs")
         if (
             isinstance(node.ctx, ast.Store)
-            and node.attr not in ("requires_grad", "grad")
+            and node.attr not in ("requires_grad", "grad", "data")
             and id(node) not in self.defined.stores
         ):
             self.fail(node, f"setting `.{node.attr}` is not allowed")

@@ -1,0 +1,231 @@
+"""Course code's Python idioms run as Python runs them: `assert`, `w.data -= lr * w.grad`,
+`self.steps += 1`, class attributes and functions defined inside functions (the same source run
+by Python itself prints the same); their misuse gets Python's error, located."""
+
+from __future__ import annotations
+
+import gc
+import textwrap
+import weakref
+from pathlib import Path
+
+import pytest
+import torch
+
+from gradviz.autograd.tracer import trace
+from gradviz.lang.errors import ProgramError
+from gradviz.lang.interpreter import run_program
+from gradviz.lang.parser import parse
+from tests.core.same_as_python import gradviz_prints, python_prints
+from tests.core.test_reference_cycles import cycles_left_by
+
+MANUAL_SGD = textwrap.dedent(
+    """
+    import torch
+    torch.manual_seed(0)
+    X = torch.randn(20, 3)
+    y = X @ torch.tensor([[1.0], [-2.0], [0.5]]) + 0.3
+    w = torch.zeros(3, 1, requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    for step in range(30):
+        loss = ((X @ w + b - y) ** 2).mean()
+        loss.backward()
+        w.data -= 0.1 * w.grad
+        b.data = b.data - 0.1 * b.grad
+        w.grad.zero_()
+        b.grad = None
+    print(w.flatten(), b)
+    assert w.shape == (3, 1), "w changed shape"
+    assert loss.item() < 1.0
+    loss = ((X @ w + b - y) ** 2).mean()
+    loss.backward()
+    print(loss, w.grad.flatten())
+    """
+)
+
+
+def test_manual_sgd_through_data_prints_what_python_prints(tmp_path: Path) -> None:
+    expected, names = python_prints(MANUAL_SGD, tmp_path)
+    assert gradviz_prints(MANUAL_SGD) == expected
+    result = trace(MANUAL_SGD)
+    shown = {n.name: n for n in result.graph.nodes}
+    final_w = names["w"]
+    assert isinstance(final_w, torch.Tensor)
+    torch.testing.assert_close(shown["w"].value, final_w.detach())  # the trained weights
+    torch.testing.assert_close(shown["w"].grad, final_w.grad)  # of the last loss
+
+
+ATTRIBUTES = textwrap.dedent(
+    """
+    import torch
+    from torch import nn
+
+    class Net(nn.Module):
+        \"\"\"A layer and a counter of its calls.\"\"\"
+        hidden = 8
+        sizes = [2, hidden, 1]
+        name = "net-" + str(hidden)
+
+        def __init__(self):
+            super().__init__()
+            self.calls = 0
+            self.fc1 = nn.Linear(self.sizes[0], Net.hidden)
+            self.fc2 = nn.Linear(self.hidden, self.sizes[-1])
+
+        def forward(self, x):
+            self.calls += 1
+            self.hidden = self.hidden * 2  # an instance's own, over the class's
+            return self.fc2(torch.tanh(self.fc1(x)))
+
+    torch.manual_seed(0)
+    net = Net()
+    x = torch.randn(4, 2)
+    for i in range(3):
+        out = net(x).sum()
+    out.backward()
+    net.fc1.weight.grad *= 0.5
+    print(net.calls, net.hidden, Net.hidden, Net.sizes, net.name)
+    print(net.fc1.weight.grad.sum())
+    """
+)
+
+
+def test_class_attributes_and_attribute_updates_print_what_python_prints(
+    tmp_path: Path,
+) -> None:
+    expected, _ = python_prints(ATTRIBUTES, tmp_path)
+    assert gradviz_prints(ATTRIBUTES) == expected
+
+
+NESTED = textwrap.dedent(
+    """
+    import torch
+    from torch import nn
+
+    def make_scale(k):
+        def double(x):
+            return x * 2
+        def scale(x):
+            return double(x) * k  # a sibling, called after make_scale has returned
+        return scale
+
+    def train(model, X, y, steps=4):
+        opt = torch.optim.LBFGS(model.parameters(), lr=0.5)
+        def closure():
+            opt.zero_grad()
+            loss = ((model(X) - y) ** 2).mean()
+            loss.backward()
+            return loss
+        for _ in range(steps):
+            opt.step(closure)
+        return closure()
+
+    def warmup(n):
+        def factor(step):
+            return min(1.0, (step + 1) / n)
+        return factor
+
+    def late():
+        def read():
+            return value + 1  # the name as it is when read() runs, not when it was defined
+        value = 10
+        first = read()
+        value = 20
+        return first, read()
+
+    def fact(n):
+        def go(k):
+            if k <= 1:
+                return 1
+            return k * go(k - 1)
+        return go(n)
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 2)
+
+        def forward(self, x):
+            def block(h):
+                return torch.relu(self.fc(h))
+            return block(block(x))
+
+    torch.manual_seed(0)
+    model = nn.Linear(2, 1)
+    X = torch.randn(10, 2)
+    y = X.sum(1, keepdim=True)
+    print(make_scale(3)(torch.tensor(1.5)), late(), fact(5))
+    print(round(train(model, X, y).item(), 5))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    schedule = torch.optim.lr_scheduler.LambdaLR(opt, warmup(4))
+    for i in range(5):
+        opt.step()
+        schedule.step()
+        print(schedule.get_last_lr())
+    out = Net()(X).sum()
+    print(out)
+    """
+)
+
+
+def test_functions_inside_functions_print_what_python_prints(tmp_path: Path) -> None:
+    expected, _ = python_prints(NESTED, tmp_path)
+    assert gradviz_prints(NESTED) == expected
+
+
+def test_a_nested_function_used_only_inside_its_call_leaves_no_cycle() -> None:
+    source = textwrap.dedent(
+        """
+        import torch
+        def train(model, X, y):
+            opt = torch.optim.LBFGS(model.parameters())
+            def closure():
+                opt.zero_grad()
+                loss = ((model(X) - y) ** 2).mean()
+                loss.backward()
+                return loss
+            def twice(v):
+                return v * 2
+            for _ in range(2):
+                opt.step(closure)
+            return twice(closure())
+        model = torch.nn.Linear(2, 1)
+        loss = train(model, torch.randn(8, 2), torch.randn(8, 1))
+        """
+    )
+    assert trace(source).graph.nodes
+    assert cycles_left_by(lambda: trace(source)) == []
+
+
+def test_a_returned_nested_function_frees_its_frame_once_dropped() -> None:
+    program = parse(
+        "import torch\ndef outer(k):\n    def inner(x):\n        return x * k\n"
+        "    return inner\nf = outer(torch.ones(3))\nprint(f(2))\n"
+    )
+    run = run_program(program)
+    assert run.printed == ["tensor([2., 2., 2.])\n"]
+    function = run.env["f"]
+    frame_tensor = weakref.ref(function.enclosing[0]["k"])  # type: ignore[attr-defined]
+    del run, function
+    gc.collect()  # the frame and the function hold each other, as in Python
+    assert frame_tensor() is None
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "fragment"),
+    [
+        ("x = 2\nassert x > 3\n", 2, "AssertionError: `x > 3` is false"),
+        ("x = 2\nassert x > 3, f'x is {x}'\n", 2, "AssertionError: x is 2"),
+        ("import torch\nassert torch.ones(2) > 0\n", 2, "ambiguous"),
+        ("import torch\nw = torch.ones(2)\nw.data = 3\n", 3, "only be set to a tensor"),
+        ("import torch\nw = torch.ones(2)\nw.grad = torch.ones(3)\n", 3, "size"),
+        ("import torch\nw = torch.ones(2)\nw.grad += 1\n", 3, "NoneType"),
+        ("import torch\nw = torch.ones(2)\nw.shape = (1, 2)\n", 3, "not allowed"),
+        ("def f():\n    def g():\n        return y\n    return g()\nf()\n", 3, "`y` is not"),
+    ],
+)
+def test_misuse_gets_pythons_error_located(source: str, line: int, fragment: str) -> None:
+    with pytest.raises(ProgramError) as info:
+        run_program(parse(source))
+    assert fragment in info.value.message, info.value.message
+    assert info.value.line == line, str(info.value)
