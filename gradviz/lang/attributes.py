@@ -129,8 +129,19 @@ DEVICE_FIELDS = ("type", "index")
 SIZE_METHODS: dict[str, Callable[..., Any]] = {"numel": torch.Size.numel}
 STR_METHODS = ("format",)
 
+
+def _tensor_type(tensor: torch.Tensor, dtype: Any = None) -> Any:
+    """`x.type()`: the type's name ('torch.FloatTensor'); `x.type(torch.int64)`: converted."""
+    if dtype is None:
+        return tensor.type()
+    if not isinstance(dtype, torch.dtype):
+        raise TypeError(f"`.type()` takes a dtype such as torch.float32, not {dtype!r}")
+    return tensor.to(dtype)
+
+
 _TENSOR_IMPLS: dict[str, Callable[..., Any]] = {
-    name: getattr(torch.Tensor, name) for name in TENSOR_METHODS
+    **{name: getattr(torch.Tensor, name) for name in TENSOR_METHODS},
+    "type": _tensor_type,
 }
 
 

@@ -28,9 +28,13 @@ from gradviz.lang.user_code import NestedRef
 
 
 def clean_message(exc: BaseException) -> str:
-    """The first meaningful line of a (possibly long, C++-flavoured) torch error."""
+    """The first meaningful line of a (possibly long, C++-flavoured) torch error; a first
+    line ending in a colon with the lines it introduces (load_state_dict's missing keys)."""
     text = str(exc).strip() or type(exc).__name__
-    first = text.splitlines()[0].strip()
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    first = lines[0]
+    if first.endswith(":") and len(lines) > 1:
+        first = " ".join(lines[:4])
     if isinstance(exc, ZeroDivisionError):
         return "division by zero"
     if isinstance(exc, MemoryError):

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 from torch.optim import lr_scheduler
 
-from gradviz.lang.objects import Fn, Namespace
+from gradviz.lang.objects import Fn, Namespace, ProgramDict
 from gradviz.lang.user_code import Callback
 
 SCHEDULERS = [
@@ -104,10 +104,30 @@ def _apply(module: nn.Module, function: Any) -> nn.Module:
     return module.apply(function)
 
 
+def _state_dict(module: nn.Module) -> ProgramDict:
+    """model.state_dict(): parameters and buffers by name — the tensors themselves, as in torch
+    (they change as the model trains; keep a copy with `.clone()` of each)."""
+    return ProgramDict(module.state_dict())
+
+
+def _load_state_dict(module: nn.Module, state_dict: Any, strict: bool = True) -> Any:
+    if not isinstance(state_dict, dict):
+        raise TypeError(
+            "load_state_dict() takes a dict of tensors by name, as `model.state_dict()` gives, "
+            f"not {type(state_dict).__name__}"
+        )
+    return module.load_state_dict(state_dict, strict=strict)
+
+
 MODULE_CALLS: dict[str, Callable[..., Any]] = {
     "apply": _apply,
     "modules": lambda m: list(m.modules()),
     "named_modules": lambda m: list(m.named_modules()),
+    "named_children": lambda m: list(m.named_children()),
+    "buffers": lambda m: list(m.buffers()),
+    "named_buffers": lambda m: list(m.named_buffers()),
+    "state_dict": _state_dict,
+    "load_state_dict": _load_state_dict,
 }
 
 

@@ -211,6 +211,40 @@ def test_a_returned_nested_function_frees_its_frame_once_dropped() -> None:
     assert frame_tensor() is None
 
 
+BEST_STATE = textwrap.dedent(
+    """
+    import torch
+    from torch import nn
+    torch.manual_seed(1)
+    X = torch.randn(60, 4)
+    y = torch.randint(0, 3, (60,))
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    best, best_state, alias = float("inf"), None, model.state_dict()
+    for epoch in range(6):
+        opt.zero_grad()
+        loss = nn.functional.cross_entropy(model(X), y)
+        loss.backward()
+        opt.step()
+        if loss.item() < best:
+            best = loss.item()
+            best_state = {}
+            for name, tensor in model.state_dict().items():
+                best_state[name] = tensor.clone()
+    print(sorted(best_state.keys()), round(best, 5))
+    print(torch.equal(alias["0.weight"], model[0].weight))  # the tensors themselves, as in torch
+    model.load_state_dict(best_state)
+    print(torch.equal(model[2].bias, best_state["2.bias"]), len(list(model.named_buffers())))
+    print(y.type(), y[:3].type(torch.float32), model[0].bias.type(torch.float64).dtype)
+    """
+)
+
+
+def test_state_dict_snapshots_and_type_print_what_python_prints(tmp_path: Path) -> None:
+    expected, _ = python_prints(BEST_STATE, tmp_path)
+    assert gradviz_prints(BEST_STATE) == expected
+
+
 @pytest.mark.parametrize(
     ("source", "line", "fragment"),
     [
@@ -222,6 +256,9 @@ def test_a_returned_nested_function_frees_its_frame_once_dropped() -> None:
         ("import torch\nw = torch.ones(2)\nw.grad += 1\n", 3, "NoneType"),
         ("import torch\nw = torch.ones(2)\nw.shape = (1, 2)\n", 3, "not allowed"),
         ("def f():\n    def g():\n        return y\n    return g()\nf()\n", 3, "`y` is not"),
+        ("import torch\nm = torch.nn.Linear(2, 1)\nm.load_state_dict([1])\n", 3, "dict of"),
+        ("import torch\nm = torch.nn.Linear(2, 1)\nm.load_state_dict({})\n", 3, "Missing key"),
+        ("import torch\ntorch.ones(2).type('torch.IntTensor')\n", 2, "takes a dtype"),
     ],
 )
 def test_misuse_gets_pythons_error_located(source: str, line: int, fragment: str) -> None:
