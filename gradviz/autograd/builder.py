@@ -21,7 +21,7 @@ from gradviz.autograd.graph import (
 )
 from gradviz.autograd.naming import BoundNames, auto_names
 from gradviz.autograd.recorder import ForwardRecorder
-from gradviz.autograd.walk import is_leaf_node, output_count
+from gradviz.autograd.walk import is_leaf_node, output_count, program_function
 
 Node = Any
 Key = tuple[str, object]
@@ -330,6 +330,7 @@ class GraphBuilder:
                     aliases=p.aliases,
                     call=self._call(p.key[1], ids) if p.kind == "op" else None,
                     module=self._module_of(p),
+                    defined_by=program_function(p.key[1]) if p.kind == "op" else None,
                 )
             )
         edges = [

@@ -74,6 +74,7 @@ class GraphNode:
     aliases: list[str] = field(default_factory=list)  # further names bound to the same value
     call: ForwardCall | None = None  # op nodes: the forward operation (for the chain-rule panel)
     module: str | None = None  # the nn.Module path it ran in (`model.0`), or whose parameter
+    defined_by: str | None = None  # op nodes of the program's own autograd.Function: its class
 
     @property
     def label(self) -> str:

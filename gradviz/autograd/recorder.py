@@ -98,6 +98,16 @@ class ForwardRecorder:
                     self.const_parent[id(tensor)] = base
                     self._keep.append(tensor)
 
+    def made_by_program(self, out: Any) -> None:
+        """Outputs of a program's autograd.Function: their node's value is recorded (the last
+        op of its forward made it), but that op is not the node's operation — no call, so
+        nothing re-runs or explains the node as if it were."""
+        self.flush()
+        for tensor in tensors_in(out):
+            node = tensor.grad_fn
+            if node is not None:
+                self.operands.pop(node, None)
+
     # -- queries -------------------------------------------------------------------------------
     def flush(self) -> None:
         pending, self._pending = self._pending, []

@@ -98,6 +98,8 @@ def node_to_json(node: GraphNode, max_elements: int) -> dict[str, JsonValue]:
         data["param_path"] = node.param_path
     if node.module:
         data["module"] = node.module
+    if node.defined_by:
+        data["defined_by"] = node.defined_by
     if node.sequence_nr is not None:
         data["sequence_nr"] = node.sequence_nr
     if node.saved:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+from torch.autograd.function import BackwardCFunction
 
 Node = Any
 
@@ -45,7 +46,13 @@ _SAVED_NAMES: dict[type, list[str]] = {}
 
 
 def saved_tensors(node: Node) -> list[tuple[str, torch.Tensor]]:
-    """The tensors autograd saved on `node` for its backward (read before backward frees them)."""
+    """The tensors autograd saved on `node` for its backward (read before backward frees them);
+    a program's autograd.Function: what its forward passed to ctx.save_for_backward."""
+    if isinstance(node, BackwardCFunction):
+        try:
+            return [(f"ctx[{i}]", t) for i, t in enumerate(node.saved_tensors)]
+        except RuntimeError:
+            return []
     kind = type(node)
     names = _SAVED_NAMES.get(kind)
     if names is None:
@@ -67,3 +74,11 @@ def saved_tensors(node: Node) -> list[tuple[str, torch.Tensor]]:
                 if isinstance(item, torch.Tensor)
             )
     return found
+
+
+def program_function(node: Node) -> str | None:
+    """The class name of the program's autograd.Function whose backward `node` runs, else None."""
+    if not isinstance(node, BackwardCFunction):
+        return None
+    forward_cls = getattr(node, "_forward_cls", None)
+    return forward_cls.__name__ if forward_cls is not None else type(node).__name__

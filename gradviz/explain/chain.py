@@ -97,6 +97,11 @@ def explain(graph: Graph, node: GraphNode) -> Explanation:
             shown = _name(graph, source, default, _output_nr(call, i))
             arg_names.append(f"{label} = {shown}")
     formula = rule.formula if rule else (call.name if call else node.op or "")
+    if node.defined_by:  # the program's own autograd.Function: `MyExp.apply(z1)`
+        sources = [e for e in graph.inputs_of(node.id) if e.input_index is not None]
+        sources.sort(key=lambda e: e.input_index or 0)
+        names = ", ".join(_name(graph, e.src, "?", e.output_nr) for e in sources)
+        formula = f"{node.defined_by}.apply({names})"
     heading = f"{name} = {formula}   ({node.op})"
     parts, total = arriving_sum(graph, node)
     result = Explanation(node.id, heading, [], parts, total, f"∂out/∂{name} = {_text(node.grad)}")
@@ -105,8 +110,13 @@ def explain(graph: Graph, node: GraphNode) -> Explanation:
             if isinstance(arg, torch.Tensor) and arg.numel() > 1 and i < len(arg_names):
                 result.inputs.append(f"{arg_names[i]}: {_text(arg)}")
     if call is None or rule is None or node.grad is None:
-        result.fallback = f"computed by PyTorch's {node.op}" + (
-            "" if node.grad is not None else " (no gradient reached it)"
+        by = (
+            f"the program's own {node.defined_by}.backward"
+            if node.defined_by
+            else (f"PyTorch's {node.op}")
+        )
+        result.fallback = f"computed by {by}" + (
+            _sent(graph, node) if node.grad is not None else " (no gradient reached it)"
         )
         return result
     try:
@@ -140,6 +150,16 @@ def explain(graph: Graph, node: GraphNode) -> Explanation:
             )
         )
     return result
+
+
+def _sent(graph: Graph, node: GraphNode) -> str:
+    """ ": it sent 403.43 to z1": the contributions the hooks recorded, operand by operand."""
+    sent = [
+        f"{_text(e.grad)} to {_name(graph, e.src, '?', e.output_nr)}"
+        for e in sorted(graph.inputs_of(node.id), key=lambda e: e.input_index or 0)
+        if e.grad is not None and e.input_index is not None
+    ]
+    return f": it sent {', '.join(sent)}" if sent else ""
 
 
 def _output(node: GraphNode) -> torch.Tensor:

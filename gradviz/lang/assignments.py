@@ -12,6 +12,7 @@ import torch
 from gradviz.lang import arithmetic
 from gradviz.lang.attributes import get_attribute, set_item
 from gradviz.lang.builtins import bounded_list
+from gradviz.lang.custom_functions import is_ctx, set_ctx_attribute
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.limits import Limits
 from gradviz.lang.user_code import UserModule
@@ -72,6 +73,9 @@ class Assignments:
             owner = self.eval(target.value)
         if isinstance(owner, UserModule):
             self.located(target, lambda: owner.set_user_attribute(target.attr, value))
+            return
+        if is_ctx(owner):  # `ctx.alpha = alpha` in an autograd.Function's forward
+            self.located(target, lambda: set_ctx_attribute(owner, target.attr, value))
             return
         if not isinstance(owner, torch.Tensor):
             raise self.fail(target, f"cannot set `.{target.attr}` here")

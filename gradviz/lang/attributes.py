@@ -12,6 +12,14 @@ import torch
 from torch import nn
 
 from gradviz.lang.catalog import TENSOR_BLOCKED
+from gradviz.lang.custom_functions import (
+    CTX_METHODS,
+    CTX_PROPERTIES,
+    ProgramFunction,
+    ctx_attribute,
+    function_attribute,
+    is_ctx,
+)
 from gradviz.lang.objects import BoundMethod, Namespace, ProgramDict, check_dict_key
 from gradviz.lang.training_tools import (
     MODULE_CALLS,
@@ -151,7 +159,7 @@ def attribute_names() -> set[str]:
     names |= set(MODULE_METHODS) | set(OPTIMIZER_METHODS) | set(LIST_METHODS)
     names |= set(OPTIMIZER_DATA) | set(SCHEDULER_METHODS) | set(DICT_METHODS)
     names |= set(RETURN_FIELDS) | set(DEVICE_FIELDS) | set(SIZE_METHODS) | set(STR_METHODS)
-    names |= set(TENSOR_BLOCKED)
+    names |= set(TENSOR_BLOCKED) | set(CTX_METHODS) | set(CTX_PROPERTIES) | {"apply"}
     return names
 
 
@@ -246,6 +254,10 @@ def get_attribute(value: object, name: str) -> object:
         return _tensor_attribute(value, name)
     if isinstance(value, Namespace):
         return _namespace_attribute(value, name)
+    if isinstance(value, ProgramFunction):
+        return function_attribute(value, name)
+    if is_ctx(value):
+        return ctx_attribute(value, name)
     if isinstance(value, UserClass):
         if name in value.cls.class_values:
             return value.cls.class_values[name]

@@ -106,10 +106,13 @@ def _cuda_namespace() -> Namespace:
 
 
 def _autograd_namespace() -> Namespace:
-    """torch.autograd.grad alone (the interpreter hands it to the tracer, as it does backward)."""
-    members = {"grad": Fn("torch.autograd.grad", torch.autograd.grad)}
+    """torch.autograd.grad (the interpreter hands it to the tracer, as it does backward), and
+    Function as a class's base."""
+    members = {
+        "grad": Fn("torch.autograd.grad", torch.autograd.grad),
+        "Function": Fn("torch.autograd.Function", _function_base),  # only named as a base
+    }
     blocked = {
-        "Function": "defines backward code in Python, which gradviz programs cannot",
         "backward": "is what `loss.backward()` does: call that",
         "graph": "is what gradviz draws for you: look at the graph",
         "functional": "is not part of gradviz programs; use torch.autograd.grad",
@@ -125,6 +128,13 @@ def _optim_namespace() -> Namespace:
 
 def _functional_namespace() -> Namespace:
     return Namespace("torch.nn.functional", _functions("F", functional, FUNCTIONAL))
+
+
+def _function_base(*args: Any, **kwargs: Any) -> None:
+    raise TypeError(
+        "torch.autograd.Function is a base class: write `class P3(torch.autograd.Function):` "
+        "with static forward and backward, then call `P3.apply(x)`"
+    )
 
 
 def _module_base(*args: Any, **kwargs: Any) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from torch import nn
 
+from gradviz.lang.custom_functions import FUNCTION_BASES, FUNCTION_METHODS
 from gradviz.lang.user_code import grad_mode, is_super_init
 
 Fail = Callable[[ast.AST, str], None]
@@ -46,14 +47,19 @@ def check_definitions(tree: ast.Module, fail: Fail) -> DefinedNames:
 
 
 def _visit(node: ast.AST, inside: str, fail: Fail, found: DefinedNames) -> None:
-    """Check the definitions under `node`; `inside`: "", "function" or "class"."""
+    """Check the definitions under `node`; `inside`: "", "function", "class" or "autograd"
+    (the body of a torch.autograd.Function, whose methods are static)."""
     for child in ast.iter_child_nodes(node):
         if isinstance(child, ast.FunctionDef):
-            _check_function(child, fail)
+            _check_function(child, fail, static=inside == "autograd")
             _visit(child, "function", fail, found)
         elif isinstance(child, ast.ClassDef):
             if inside:
                 fail(child, "classes can only be defined at the top level")
+            if is_autograd_function(child):
+                _check_autograd_function(child, fail, found)
+                _visit(child, "autograd", fail, found)
+                continue
             _check_class(child, fail, found)
             _visit(child, "class", fail, found)
         elif isinstance(child, ast.Return) and inside != "function":
@@ -62,9 +68,12 @@ def _visit(node: ast.AST, inside: str, fail: Fail, found: DefinedNames) -> None:
             _visit(child, inside, fail, found)
 
 
-def _check_function(node: ast.FunctionDef, fail: Fail) -> None:
+def _check_function(node: ast.FunctionDef, fail: Fail, static: bool = False) -> None:
     args = node.args
-    if node.decorator_list and grad_mode(node) is None:
+    if static:
+        if not _is_staticmethod(node):
+            fail(node, f"`{node.name}` of an autograd.Function must be `@staticmethod`")
+    elif node.decorator_list and grad_mode(node) is None:
         fail(node.decorator_list[0], "decorators are not supported, but for `@torch.no_grad()`"
              ", `@torch.enable_grad()` and `@torch.inference_mode()`")  # fmt: skip
     if args.vararg is not None or args.kwarg is not None:
@@ -80,13 +89,80 @@ def _check_function(node: ast.FunctionDef, fail: Fail) -> None:
     node.returns = None
 
 
+def _is_staticmethod(node: ast.FunctionDef) -> bool:
+    decorators = node.decorator_list
+    return len(decorators) == 1 and _dotted(decorators[0]) == "staticmethod"
+
+
+def is_autograd_function(node: ast.ClassDef) -> bool:
+    """`class Name(torch.autograd.Function):` (or `Function` imported from torch.autograd)."""
+    return len(node.bases) == 1 and _dotted(node.bases[0]) in FUNCTION_BASES
+
+
+def _check_autograd_function(node: ast.ClassDef, fail: Fail, found: DefinedNames) -> None:
+    """A static forward(ctx, ...) and backward(ctx, ...), and class attributes; `ctx.name = ...`
+    in them keeps a value for backward."""
+    if node.decorator_list or node.keywords:
+        fail(node, f"`class {node.name}(torch.autograd.Function):` takes no decorators or "
+             "keywords")  # fmt: skip
+    if node.name.startswith("_"):
+        fail(node, f"`{node.name}`: names starting with an underscore are not allowed")
+    methods = {item.name: item for item in node.body if isinstance(item, ast.FunctionDef)}
+    for name in FUNCTION_METHODS:
+        if name not in methods:
+            fail(node, f"`{node.name}` needs `@staticmethod def {name}(ctx, ...)`")
+    for name, method in methods.items():
+        if name not in FUNCTION_METHODS:
+            fail(method, f"an autograd.Function defines `forward` and `backward` only, not "
+                 f"`{name}`")  # fmt: skip
+        if not method.args.args:
+            fail(method, f"`{node.name}.{name}` needs `ctx` as its first parameter")
+            continue
+        _ctx_stores(method, method.args.args[0].arg, found)
+    for item in node.body:
+        if isinstance(item, ast.Assign):
+            _class_attribute(node, item, set(), fail, found)
+        elif not isinstance(item, (ast.FunctionDef, ast.Pass)) and not (
+            isinstance(item, ast.Expr) and isinstance(item.value, ast.Constant)
+        ):
+            fail(item, "an autograd.Function's body defines `forward` and `backward` "
+                 "(and class attributes)")  # fmt: skip
+
+
+def _ctx_stores(method: ast.FunctionDef, ctx: str, found: DefinedNames) -> None:
+    """`ctx.alpha = ...`: allowed, and `ctx.alpha` readable."""
+    for sub in ast.walk(method):
+        if (
+            isinstance(sub, ast.Attribute)
+            and isinstance(sub.ctx, ast.Store)
+            and isinstance(sub.value, ast.Name)
+            and sub.value.id == ctx
+        ):
+            found.stores.add(id(sub))
+            found.attributes.add(sub.attr)
+
+
+def _class_attribute(
+    cls: ast.ClassDef, item: ast.Assign, defined: set[str], fail: Fail, found: DefinedNames
+) -> None:
+    for target in item.targets:
+        if not isinstance(target, ast.Name):
+            fail(target, "a class attribute is a plain name: `hidden = 16`")
+            continue
+        if hasattr(nn.Module, target.id) or target.id in ("training", "apply"):
+            fail(target, f"`{cls.name}.{target.id}` would replace a name of its base class; "
+                 "choose another name")  # fmt: skip
+        _check_new_name(cls, target, target.id, defined, fail)
+        found.attributes.add(target.id)
+
+
 def _check_class(node: ast.ClassDef, fail: Fail, found: DefinedNames) -> None:
     if node.decorator_list:
         fail(node.decorator_list[0], "decorators are not supported")
     bases = [_dotted(b) for b in node.bases]
     if len(bases) != 1 or bases[0] not in MODULE_BASES or node.keywords:
         fail(node, f"`class {node.name}` must derive from nn.Module alone: "
-             f"`class {node.name}(nn.Module):`")  # fmt: skip
+             f"`class {node.name}(nn.Module):` (or from torch.autograd.Function)")  # fmt: skip
     if node.name.startswith("_"):
         fail(node, f"`{node.name}`: names starting with an underscore are not allowed")
     defined: set[str] = set()
@@ -95,15 +171,7 @@ def _check_class(node: ast.ClassDef, fail: Fail, found: DefinedNames) -> None:
             _check_method(node, item, fail, found)
             _check_new_name(node, item, item.name, defined, fail)
         elif isinstance(item, ast.Assign):
-            for target in item.targets:
-                if not isinstance(target, ast.Name):
-                    fail(target, "a class attribute is a plain name: `hidden = 16`")
-                    continue
-                if hasattr(nn.Module, target.id) or target.id == "training":
-                    fail(target, f"`{node.name}.{target.id}` would replace nn.Module's own "
-                         f"`{target.id}`; choose another name")  # fmt: skip
-                _check_new_name(node, target, target.id, defined, fail)
-                found.attributes.add(target.id)
+            _class_attribute(node, item, defined, fail, found)
         elif not (
             isinstance(item, ast.Pass)
             or (isinstance(item, ast.Expr) and isinstance(item.value, ast.Constant))

@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from gradviz.lang.custom_functions import define_autograd_function
+from gradviz.lang.definition_rules import is_autograd_function
+from gradviz.lang.guard import AllocationGuard
 from gradviz.lang.limits import Limits
 from gradviz.lang.user_code import (
     BoundUserMethod,
@@ -45,6 +48,7 @@ class Definitions:
     line: int | None
     call_depth: int = 0  # calls of defined functions running now
     _nested: list[list[UserFunction]]  # per running call: the functions it defined
+    guard: AllocationGuard  # the interpreter's
 
     if TYPE_CHECKING:  # provided by the evaluator and the interpreter
 
@@ -78,7 +82,10 @@ class Definitions:
                         values[target.id] = value
         finally:
             self.env = outer
-        self.bind(node.name, define_class(node.name, methods, self, values))
+        if is_autograd_function(node):
+            self.bind(node.name, define_autograd_function(node.name, methods, self, values))
+        else:
+            self.bind(node.name, define_class(node.name, methods, self, values))
 
     def _function(self, name: str, node: ast.FunctionDef) -> UserFunction:
         """A function (or method) with its defaults evaluated now, as Python does at `def`."""

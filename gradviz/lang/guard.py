@@ -29,6 +29,9 @@ class OpObserver(Protocol):
         self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any
     ) -> None: ...
 
+    def made_by_program(self, out: Any) -> None:
+        """`out` came from the program's own autograd.Function: its node is no aten op."""
+
 
 class Cancelled(ProgramError):
     """Raised inside evaluation when the caller asked to stop."""
@@ -218,6 +221,11 @@ class AllocationGuard(TorchDispatchMode):
             observer.after_op(func, args, kwargs, out)
         return out
 
+    def made_by_program(self, out: Any) -> None:
+        """Tell the observer that `out` came from the program's own autograd.Function."""
+        if self.observer is not None and self.observing:
+            self.observer.made_by_program(out)
+
     def check(self, sizes: list[tuple[int, int]]) -> None:
         """Refuse tensors of these (elements, bytes per element) before they are made."""
         self._check(sizes)
@@ -237,6 +245,21 @@ class AllocationGuard(TorchDispatchMode):
         self.bypass = True
         try:
             yield
+        finally:
+            self.bypass = previous
+
+    @contextlib.contextmanager
+    def resumed(self) -> Iterator[None]:
+        """Checked and recorded again inside a suspended stretch: the program's own code that
+        autograd runs during a backward pass (an autograd.Function's backward)."""
+        previous = self.bypass
+        self.bypass = False
+        try:
+            if _python_dispatch._get_current_dispatch_mode() is self:
+                yield
+            else:
+                with self:
+                    yield
         finally:
             self.bypass = previous
 

@@ -26,6 +26,7 @@ from gradviz.lang.catalog import (
     bare_math,
     manual_seed,
 )
+from gradviz.lang.custom_functions import FunctionApply
 from gradviz.lang.definitions import Definitions
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.expressions import ExpressionEvaluator
@@ -265,6 +266,10 @@ class Interpreter(ExpressionEvaluator, Definitions, AutogradCalls, Assignments):
             return self.quietly(lambda: callee(*args, **kwargs), node)
         if isinstance(callee, DEFINED):
             return self.located(node, lambda: self.call_defined(callee, args, kwargs))
+        if isinstance(callee, FunctionApply):  # a program's autograd.Function
+            result = self.located(node, lambda: callee(*args, **kwargs))
+            self.guard.made_by_program(result)
+            return result
         if hands_over_functions(args, kwargs):  # model.apply(init), LambdaLR(opt, f), ...
             args, kwargs = as_callbacks(self, args, kwargs)
         if isinstance(callee, Fn) and (sizes := layer_sizes(callee.impl, args, kwargs)):

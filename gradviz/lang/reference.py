@@ -36,7 +36,12 @@ def language_reference() -> str:
         "on `self` — the usual PyTorch model, which then trains, traces (its layers named "
         "`model.fc1`) and maps its loss landscape like an `nn.Sequential`; "
         '`self.register_buffer("name", tensor)` in `__init__` adds a tensor that is not '
-        "trained. A function may be handed to torch where torch takes one: "
+        "trained. `class P3(torch.autograd.Function):` with `@staticmethod def forward(ctx, "
+        "x)` and `@staticmethod def backward(ctx, grad_output)` defines an operation with "
+        "a backward of your own: `ctx.save_for_backward(...)`, `ctx.saved_tensors`, "
+        "`ctx.needs_input_grad` and values set on `ctx` in forward; call it as "
+        "`P3.apply(x)`. Its node (`P3Backward`) shows the value forward returned and the "
+        "gradients backward sent. A function may be handed to torch where torch takes one: "
         "`model.apply(init_weights)`, `LambdaLR(opt, lr_lambda=f)`, `opt.step(closure)` "
         f"(LBFGS). Calls nest at most {DEFAULT_LIMITS.max_call_depth} deep.\n\n",
         "Expressions: numbers, strings, `True`/`False`/`None`, lists, tuples and dicts "

@@ -83,12 +83,28 @@ def _position(node: ast.AST) -> tuple[float, ...]:
     )
 
 
+def _bound_names(tree: ast.Module) -> set[str]:
+    """Names the program binds itself (a parameter called `input`, as in PyTorch's tutorials):
+    a read of one is the program's own value, never the builtin of that name (which gradviz
+    programs do not have)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+    return names
+
+
 class _Checker:
     def __init__(self, lines: list[str], limits: Limits) -> None:
         self.lines = lines
         self.limits = limits
         self.attributes = all_attribute_names()
         self.defined = DefinedNames()
+        self.bound: set[str] = set()
 
     def fail(self, node: ast.AST, message: str) -> None:
         raise error_at(node, message, self.lines)
@@ -96,6 +112,7 @@ class _Checker:
     def check(self, tree: ast.Module) -> None:
         self.defined = check_definitions(tree, self.fail)
         self.attributes = self.attributes | self.defined.attributes
+        self.bound = _bound_names(tree)
         nodes = sorted(ast.walk(tree), key=_position)
         for node in nodes:
             if id(node) in self.defined.exempt:
@@ -111,7 +128,11 @@ class _Checker:
     def check_Name(self, node: ast.Name) -> None:
         if node.id.startswith("_") and node.id != "_":  # `_` alone: the usual throwaway name
             self.fail(node, f"`{node.id}`: names starting with an underscore are not allowed")
-        if node.id in DANGEROUS_NAMES and isinstance(node.ctx, ast.Load):
+        if (
+            node.id in DANGEROUS_NAMES
+            and isinstance(node.ctx, ast.Load)
+            and node.id not in self.bound
+        ):
             self.fail(node, f"`{node.id}` is not available: it {DANGEROUS_NAMES[node.id]}")
 
     def check_Attribute(self, node: ast.Attribute) -> None:

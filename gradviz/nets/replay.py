@@ -168,6 +168,11 @@ def replay_loss(graph: Graph, prefix: str = "") -> tuple[Replay, Params]:
         shape = tuple(value.shape) if isinstance(value, torch.Tensor) else "not a tensor"
         raise ReplayError(f"the loss must be a single number; the program's output is {shape}")
     for node in graph.nodes:
+        if node.kind == "op" and node.defined_by:
+            raise ReplayError(
+                f"{node.defined_by} is the program's own autograd.Function, which a loss "
+                "landscape cannot re-run (it re-runs PyTorch's own operations only)"
+            )
         if node.kind == "op" and node.call is None:
             raise ReplayError(f"{node.op} was not recorded, so it cannot be re-run")
     base = {p: n.value for p, n in chosen.items() if isinstance(n.value, torch.Tensor)}

@@ -196,7 +196,7 @@ def test_a_model_kept_after_its_run_says_it_cannot_be_called() -> None:
         ("class N(nn.Module):\n    x, y = 1, 2\n", 2, "plain name"),
         ("class N(nn.Module):\n    x = 1\n    x = 2\n", 3, "defined twice"),
         ("class N(nn.Module):\n    x = 1\n    def x(self):\n        pass\n", 3, "defined twice"),
-        ("class N(nn.Module):\n    training = False\n", 2, "nn.Module's own"),
+        ("class N(nn.Module):\n    training = False\n", 2, "a name of its base class"),
         ("class N(nn.Module):\n    pass\nN.size\n", 3, "on a N you made"),
         ("class N(nn.Module, object):\n    pass\n", 1, "nn.Module alone"),
         ("def f(x):\n    class N(nn.Module):\n        pass\n", 2, "top level"),

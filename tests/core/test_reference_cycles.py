@@ -6,6 +6,7 @@ then has to walk them all)."""
 from __future__ import annotations
 
 import gc
+import types
 from collections.abc import Callable
 from pathlib import Path
 
@@ -39,12 +40,13 @@ def _ours(objects: list[object]) -> list[str]:
     """The tensors and gradviz objects among them (torch's own helpers may make small cycles:
     the DataLoader's collate flattens batches with a recursive closure). A class the program
     defines is, like every Python class, a cycle of its own (its `__mro__` holds it): it and
-    its methods (UserFunction: their syntax) wait for a collection; nothing else may."""
+    its methods (UserFunction: their syntax; an autograd.Function's static methods, which
+    call them) wait for a collection; nothing else may."""
     return sorted(
         {
             type(o).__qualname__
             for o in objects
-            if not isinstance(o, (type, UserFunction))
+            if not isinstance(o, (type, UserFunction, staticmethod, types.FunctionType))
             and (
                 isinstance(o, torch.Tensor)
                 or type(o).__module__.startswith("gradviz")
