@@ -10,6 +10,8 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.autograd.graph import Node
+from torch.utils.hooks import RemovableHandle
 
 from gradviz.lang.catalog import TENSOR_BLOCKED
 from gradviz.lang.custom_functions import (
@@ -28,7 +30,7 @@ from gradviz.lang.training_tools import (
     SCHEDULER_TYPES,
     check_param_group_write,
 )
-from gradviz.lang.user_code import MISSING, UserClass, UserModule
+from gradviz.lang.user_code import MISSING, Callback, UserClass, UserModule
 
 TENSOR_METHODS = (
     # reductions
@@ -63,6 +65,7 @@ TENSOR_PROPERTIES: dict[str, Callable[[torch.Tensor], Any]] = {
     "data": lambda t: t.data,
     "requires_grad": lambda t: t.requires_grad,
     "is_leaf": lambda t: t.is_leaf,
+    "grad_fn": lambda t: t.grad_fn,  # printed, or walked by next_functions (as torchviz does)
     "real": lambda t: t.real,
 }
 
@@ -138,6 +141,25 @@ SIZE_METHODS: dict[str, Callable[..., Any]] = {"numel": torch.Size.numel}
 STR_METHODS = ("format",)
 
 
+def _register_hook(tensor: torch.Tensor, hook: Any) -> Any:
+    """`x.register_hook(show)`: a function of the program, called with x's gradient during
+    backward (what it returns, if not None, replaces the gradient)."""
+    if not isinstance(hook, Callback):
+        raise TypeError(
+            "register_hook() takes a function the program defines: `def show(grad): "
+            "print(grad)`, then `x.register_hook(show)`"
+        )
+    return tensor.register_hook(hook)
+
+
+# An autograd node (`z.grad_fn`) and a hook's handle: what the PyTorch tutorials use of them
+NODE_ATTRIBUTES: dict[str, Callable[[Any], Any]] = {
+    "next_functions": lambda node: node.next_functions,
+}
+NODE_METHODS: dict[str, Callable[..., Any]] = {"name": lambda node: node.name()}
+HANDLE_METHODS: dict[str, Callable[..., Any]] = {"remove": lambda handle: handle.remove()}
+
+
 def _tensor_type(tensor: torch.Tensor, dtype: Any = None) -> Any:
     """`x.type()`: the type's name ('torch.FloatTensor'); `x.type(torch.int64)`: converted."""
     if dtype is None:
@@ -150,6 +172,7 @@ def _tensor_type(tensor: torch.Tensor, dtype: Any = None) -> Any:
 _TENSOR_IMPLS: dict[str, Callable[..., Any]] = {
     **{name: getattr(torch.Tensor, name) for name in TENSOR_METHODS},
     "type": _tensor_type,
+    "register_hook": _register_hook,
 }
 
 
@@ -160,6 +183,7 @@ def attribute_names() -> set[str]:
     names |= set(OPTIMIZER_DATA) | set(SCHEDULER_METHODS) | set(DICT_METHODS)
     names |= set(RETURN_FIELDS) | set(DEVICE_FIELDS) | set(SIZE_METHODS) | set(STR_METHODS)
     names |= set(TENSOR_BLOCKED) | set(CTX_METHODS) | set(CTX_PROPERTIES) | {"apply"}
+    names |= set(NODE_ATTRIBUTES) | set(NODE_METHODS) | set(HANDLE_METHODS) | set(_TENSOR_IMPLS)
     return names
 
 
@@ -289,6 +313,12 @@ def get_attribute(value: object, name: str) -> object:
         return operator.attrgetter(name)(value)
     if type(value).__module__ == "torch.return_types" and name in RETURN_FIELDS:
         return operator.attrgetter(name)(value)
+    if isinstance(value, Node) and name in NODE_ATTRIBUTES:
+        return NODE_ATTRIBUTES[name](value)
+    if isinstance(value, Node) and name in NODE_METHODS:
+        return BoundMethod(f"Node.{name}", NODE_METHODS[name], value)
+    if isinstance(value, RemovableHandle) and name in HANDLE_METHODS:
+        return BoundMethod(f"RemovableHandle.{name}", HANDLE_METHODS[name], value)
     raise AttributeError(f"{type(value).__name__} value has no attribute `.{name}` in gradviz")
 
 

@@ -49,10 +49,8 @@ TENSOR_BLOCKED = {
     "storage": "exposes raw memory",
     "untyped_storage": "exposes raw memory",
     "data_ptr": "exposes raw memory",
-    "register_hook": "takes a function, and programs cannot define functions",
     "apply_": "runs Python functions",
     "map_": "runs Python functions",
-    "grad_fn": "is what gradviz draws for you: look at the graph",
     "share_memory_": "shares memory between processes",
     "pin_memory": "changes memory placement",
 }
@@ -103,6 +101,21 @@ def _cuda_namespace() -> Namespace:
         "device_count": Fn("torch.cuda.device_count", torch.cuda.device_count),
     }
     return Namespace("torch.cuda", members)
+
+
+def _current_accelerator() -> torch.device | None:
+    """torch.accelerator.current_accelerator(): the GPU where there is one (the PyTorch
+    tutorials' `device = torch.accelerator.current_accelerator().type if ... else "cpu"`)."""
+    return torch.accelerator.current_accelerator()
+
+
+def _accelerator_namespace() -> Namespace:
+    members: dict[str, object] = {
+        "is_available": Fn("torch.accelerator.is_available", torch.accelerator.is_available),
+        "current_accelerator": Fn("torch.accelerator.current_accelerator", _current_accelerator),
+        "device_count": Fn("torch.accelerator.device_count", torch.accelerator.device_count),
+    }
+    return Namespace("torch.accelerator", members)
 
 
 def _autograd_namespace() -> Namespace:
@@ -164,6 +177,7 @@ def _torch_namespace(nn_ns: Namespace, optim_ns: Namespace) -> Namespace:
     members["nn"] = nn_ns
     members["optim"] = optim_ns
     members["cuda"] = _cuda_namespace()
+    members["accelerator"] = _accelerator_namespace()
     members["utils"] = UTILS_NS
     members["autograd"] = AUTOGRAD_NS
     return Namespace("torch", members, TORCH_BLOCKED)
@@ -186,6 +200,7 @@ IMPORTABLE: dict[str, Namespace] = {
     "torch.nn.init": INIT_NS,
     "torch.nn.utils": NN_UTILS_NS,
     "torch.cuda": TORCH_NS.members["cuda"],  # type: ignore[dict-item]
+    "torch.accelerator": TORCH_NS.members["accelerator"],  # type: ignore[dict-item]
     "torch.autograd": AUTOGRAD_NS,
     "torch.utils": UTILS_NS,
     "torch.utils.data": DATA_NS,

@@ -114,6 +114,14 @@ class Definitions:
             return self.call_function(callee.function, [callee.owner, *args], kwargs)
         return self.call_function(callee, args, kwargs)
 
+    def call_back(
+        self, callee: UserFunction | BoundUserMethod, args: list[Any], kwargs: Any
+    ) -> Any:
+        """A call from torch (a Callback): checked by the allocation guard even where torch
+        calls it inside a backward pass, which runs unchecked (a gradient hook)."""
+        with self.guard.resumed():
+            return self.call_defined(callee, args, kwargs)
+
     def call_function(self, function: UserFunction, args: list[Any], kwargs: dict[str, Any]) -> Any:
         """Run a defined function's body with its arguments as local names."""
         depth = self.limits.max_call_depth

@@ -43,7 +43,11 @@ def language_reference() -> str:
         "`P3.apply(x)`. Its node (`P3Backward`) shows the value forward returned and the "
         "gradients backward sent. A function may be handed to torch where torch takes one: "
         "`model.apply(init_weights)`, `LambdaLR(opt, lr_lambda=f)`, `opt.step(closure)` "
-        f"(LBFGS). Calls nest at most {DEFAULT_LIMITS.max_call_depth} deep.\n\n",
+        "(LBFGS), `y.register_hook(show)` (called with y's gradient during backward; what it "
+        "returns replaces the gradient, and the graph shows the replaced one). `z.grad_fn` "
+        "prints the autograd node that made z, and `.next_functions` / `.name()` walk the "
+        "graph as torchviz does. "
+        f"Calls nest at most {DEFAULT_LIMITS.max_call_depth} deep.\n\n",
         "Expressions: numbers, strings, `True`/`False`/`None`, lists, tuples and dicts "
         "(keys: strings, numbers or tuples of them; `.items()`, `.keys()`, `.values()`, "
         "`.get()`), "

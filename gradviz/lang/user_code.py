@@ -24,6 +24,10 @@ class Calls(Protocol):
         self, callee: UserFunction | BoundUserMethod | UserClass, args: list[Any], kwargs: Any
     ) -> Any: ...
 
+    def call_back(
+        self, callee: UserFunction | BoundUserMethod, args: list[Any], kwargs: Any
+    ) -> Any: ...
+
 
 class Return(Exception):
     """`return value` leaving a function body."""
@@ -261,7 +265,8 @@ DEFINED = (UserFunction, BoundUserMethod, UserClass)  # what a program's definit
 @dataclass(frozen=True, eq=False)
 class Callback:
     """A program's function handed to torch (`model.apply(init)`, `LambdaLR(opt, f)`, an
-    LBFGS closure): torch calls it, and its body runs in the interpreter, held weakly."""
+    LBFGS closure, a tensor's gradient hook): torch calls it, and its body runs in the
+    interpreter, held weakly."""
 
     function: UserFunction | BoundUserMethod
     runner: Callable[[], Calls | None]
@@ -273,7 +278,7 @@ class Callback:
         runner = self.runner()
         if runner is None:
             raise RuntimeError(f"{self.function!r} belongs to a program that is no longer running")
-        return runner.call_defined(self.function, list(args), kwargs)
+        return runner.call_back(self.function, list(args), kwargs)
 
 
 def as_callbacks(

@@ -82,7 +82,8 @@ HOSTILE = [
     ("w = nn.Linear(2, 2)\np = w.weight.data_ptr()", 2, 5, "raw memory"),
     ("torch.set_default_dtype(torch.float64)", 1, 1, "global settings"),
     ("torch.ones = 1", 1, 1, "not allowed"),
-    ("x = torch.ones(3, requires_grad=True) * 2\nn = x.grad_fn", 2, 5, "graph"),
+    ("x = torch.ones(3, requires_grad=True) * 2\nx.grad_fn(torch.ones(3))", 2, 1, "not callable"),
+    ("x = torch.ones(3, requires_grad=True)\nx.grad_fn.register_prehook", 2, 1, "not available"),
     ("y = torch.rand(2, 2, device='cuda')", 1, 5, "cuda"),
     ("import numpy as np", 1, 1, "only torch"),
     # Python 3.12 parses f-strings itself (PEP 701), so the error points inside the string

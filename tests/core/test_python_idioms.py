@@ -256,6 +256,11 @@ def test_state_dict_snapshots_and_type_print_what_python_prints(tmp_path: Path) 
         ("import torch\nw = torch.ones(2)\nw.grad += 1\n", 3, "NoneType"),
         ("import torch\nw = torch.ones(2)\nw.shape = (1, 2)\n", 3, "not allowed"),
         ("def f():\n    def g():\n        return y\n    return g()\nf()\n", 3, "`y` is not"),
+        (
+            "import torch\nx = torch.ones(1, requires_grad=True)\nx.register_hook(print)\n",
+            3,
+            "takes a function the program defines",
+        ),
         ("import torch\nm = torch.nn.Linear(2, 1)\nm.load_state_dict([1])\n", 3, "dict of"),
         ("import torch\nm = torch.nn.Linear(2, 1)\nm.load_state_dict({})\n", 3, "Missing key"),
         ("import torch\ntorch.ones(2).type('torch.IntTensor')\n", 2, "takes a dtype"),
@@ -266,3 +271,65 @@ def test_misuse_gets_pythons_error_located(source: str, line: int, fragment: str
         run_program(parse(source))
     assert fragment in info.value.message, info.value.message
     assert info.value.line == line, str(info.value)
+
+
+HOOKS = textwrap.dedent(
+    """
+    import torch
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+
+    def show(grad):
+        print("gradient arriving at y:", grad)
+        seen.append(grad.sum().item())
+
+    def double(grad):
+        return grad * 2
+
+    y = x * 3
+    handle = y.register_hook(show)
+    y.register_hook(double)
+    z = (y ** 2).sum()
+    print(z.grad_fn.name(), z.grad_fn.next_functions[0][0].name())
+    for node, index in y.grad_fn.next_functions:
+        print(node.name() if node is not None else None, index)
+    print(y.grad_fn is not None, x.grad_fn)
+    z.backward()
+    print(x.grad, seen)
+    handle.remove()
+    x.grad = None
+    z = (x * 3).pow(2).sum()
+    z.backward()
+    print(x.grad, seen)
+    available = torch.accelerator.is_available()
+    device = torch.accelerator.current_accelerator().type if available else "cpu"
+    print(device == ("cuda" if torch.cuda.is_available() else "cpu"))
+    """
+)
+
+
+def test_gradient_hooks_and_grad_fn_print_what_python_prints(tmp_path: Path) -> None:
+    expected, _ = python_prints(HOOKS, tmp_path)
+    assert gradviz_prints(HOOKS) == expected
+
+
+def test_a_hook_that_changes_a_gradient_is_what_the_graph_shows() -> None:
+    source = HOOKS.split("handle.remove()")[0]  # the graph of the first backward
+    graph = trace(source).graph
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    y.register_hook(lambda grad: grad * 2)
+    (y**2).sum().backward()
+    shown = {n.name: n for n in graph.nodes}
+    torch.testing.assert_close(shown["x"].grad, x.grad)  # 36·x, not 18·x
+
+
+def test_a_hook_is_checked_by_the_allocation_guard_inside_backward() -> None:
+    source = (
+        "import torch\ndef hook(grad):\n    return grad + torch.ones(10**6, 10**6)\n"
+        "x = torch.ones(2, requires_grad=True)\ny = x * 2\ny.register_hook(hook)\n"
+        "y.sum().backward()\n"
+    )
+    with pytest.raises(ProgramError, match="elements") as info:
+        trace(source)
+    assert info.value.line == 3
