@@ -158,6 +158,10 @@ NODE_ATTRIBUTES: dict[str, Callable[[Any], Any]] = {
 }
 NODE_METHODS: dict[str, Callable[..., Any]] = {"name": lambda node: node.name()}
 HANDLE_METHODS: dict[str, Callable[..., Any]] = {"remove": lambda handle: handle.remove()}
+GENERATOR_METHODS: dict[str, Callable[..., Any]] = {
+    "manual_seed": lambda g, seed: g.manual_seed(int(seed)),
+    "initial_seed": lambda g: g.initial_seed(),
+}
 
 
 def _tensor_type(tensor: torch.Tensor, dtype: Any = None) -> Any:
@@ -184,6 +188,7 @@ def attribute_names() -> set[str]:
     names |= set(RETURN_FIELDS) | set(DEVICE_FIELDS) | set(SIZE_METHODS) | set(STR_METHODS)
     names |= set(TENSOR_BLOCKED) | set(CTX_METHODS) | set(CTX_PROPERTIES) | {"apply"}
     names |= set(NODE_ATTRIBUTES) | set(NODE_METHODS) | set(HANDLE_METHODS) | set(_TENSOR_IMPLS)
+    names |= set(GENERATOR_METHODS)
     return names
 
 
@@ -317,6 +322,8 @@ def get_attribute(value: object, name: str) -> object:
         return NODE_ATTRIBUTES[name](value)
     if isinstance(value, Node) and name in NODE_METHODS:
         return BoundMethod(f"Node.{name}", NODE_METHODS[name], value)
+    if isinstance(value, torch.Generator) and name in GENERATOR_METHODS:
+        return BoundMethod(f"Generator.{name}", GENERATOR_METHODS[name], value)
     if isinstance(value, RemovableHandle) and name in HANDLE_METHODS:
         return BoundMethod(f"RemovableHandle.{name}", HANDLE_METHODS[name], value)
     raise AttributeError(f"{type(value).__name__} value has no attribute `.{name}` in gradviz")

@@ -115,6 +115,8 @@ def _as_type(kind: Any) -> type | tuple[type, ...]:
         return kind.impl
     if isinstance(kind, Fn) and kind.qualname in _PLAIN_TYPES:
         return _PLAIN_TYPES[kind.qualname]
+    if isinstance(kind, Fn) and kind.qualname == "torch.Tensor":  # a legacy constructor's name
+        return torch.Tensor
     raise TypeError(
         "isinstance()'s second argument must be a class such as nn.Linear, float or a class "
         "the program defines (or a tuple of them)"

@@ -95,6 +95,21 @@ def _device(kind: str | torch.device, index: int | None = None) -> torch.device:
     return torch.device(kind) if index is None else torch.device(str(kind), index)
 
 
+def _legacy_tensor(*args: Any) -> torch.Tensor:
+    """torch.Tensor(...), the legacy constructor older course code uses (Karpathy's
+    `torch.Tensor([2.0]).double()`): data becomes a tensor of the default dtype; sizes
+    (`torch.Tensor(3, 4)`) make zeros (torch leaves them uninitialised), sized by the guard."""
+    if not args:
+        return torch.tensor([])
+    if all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+        return torch.zeros(*args)
+    if len(args) == 1 and isinstance(args[0], torch.Tensor):
+        return args[0].to(torch.get_default_dtype())
+    if len(args) == 1:
+        return torch.tensor(args[0], dtype=torch.get_default_dtype())
+    raise TypeError("torch.Tensor() takes data (a list) or sizes; prefer torch.tensor(data)")
+
+
 def _cuda_namespace() -> Namespace:
     members: dict[str, object] = {
         "is_available": Fn("torch.cuda.is_available", torch.cuda.is_available),
@@ -171,6 +186,8 @@ def _torch_namespace(nn_ns: Namespace, optim_ns: Namespace) -> Namespace:
     members = _functions("torch", torch, TORCH_FUNCTIONS)
     members["manual_seed"] = Fn("torch.manual_seed", manual_seed)
     members["device"] = Fn("torch.device", _device)
+    members["Tensor"] = Fn("torch.Tensor", _legacy_tensor)
+    members["Generator"] = Fn("torch.Generator", torch.Generator)  # generator=g in randn(...)
     members.update({name: getattr(torch, name) for name in DTYPES})
     members["pi"] = math.pi
     members["inf"] = math.inf

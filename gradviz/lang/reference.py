@@ -130,8 +130,11 @@ def language_reference() -> str:
             'Optimizer methods and data (`param_groups[i]["lr"]` may be set)',
             sorted([*training_tools.OPTIMIZER_METHODS, *attributes.OPTIMIZER_DATA]),
         ),
-        "### Other\n\n`nn.Parameter`, `nn.Module` (as a class's base), `torch.device`, "
-        "`torch.cuda.is_available()`, `torch.cuda.device_count()`, `torch.autograd.grad`, "
+        "### Other\n\n`nn.Parameter`, `nn.Module` and `torch.autograd.Function` (as a class's "
+        "base), `torch.device`, `torch.cuda.is_available()`, `torch.cuda.device_count()`, "
+        "`torch.accelerator.is_available()` / `.current_accelerator()`, `torch.autograd.grad`, "
+        "`torch.Tensor(data)` (the legacy constructor: default dtype; `torch.Tensor(3, 4)` "
+        "makes zeros), `torch.Generator().manual_seed(n)` for `generator=` arguments, "
         "`torch.manual_seed(n)`, `torch.no_grad()`, `torch.enable_grad()`, `math.pi` and "
         "friends, list `.append`/`.extend`, `str.format`, `.values`/`.indices` of "
         "`max(dim=...)` results.\n",

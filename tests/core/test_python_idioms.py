@@ -333,3 +333,15 @@ def test_a_hook_is_checked_by_the_allocation_guard_inside_backward() -> None:
     with pytest.raises(ProgramError, match="elements") as info:
         trace(source)
     assert info.value.line == 3
+
+
+COURSE_CODE = sorted((Path(__file__).parent / "course_code").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", COURSE_CODE, ids=lambda p: p.stem)
+def test_course_code_as_written_prints_what_python_prints(path: Path, tmp_path: Path) -> None:
+    """Code from PyTorch's tutorials and Karpathy's lectures, verbatim but for fewer steps
+    (gradviz seeds torch with 0 before a program runs: Python gets the same seed here)."""
+    source = path.read_text(encoding="utf-8")
+    expected, _ = python_prints("import torch\ntorch.manual_seed(0)\n" + source, tmp_path)
+    assert gradviz_prints(source) == expected
