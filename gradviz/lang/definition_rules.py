@@ -118,7 +118,7 @@ def _check_autograd_function(node: ast.ClassDef, fail: Fail, found: DefinedNames
         if not method.args.args:
             fail(method, f"`{node.name}.{name}` needs `ctx` as its first parameter")
             continue
-        _ctx_stores(method, method.args.args[0].arg, found)
+        _attribute_stores(method, method.args.args[0].arg, found)
     for item in node.body:
         if isinstance(item, ast.Assign):
             _class_attribute(node, item, set(), fail, found)
@@ -129,14 +129,15 @@ def _check_autograd_function(node: ast.ClassDef, fail: Fail, found: DefinedNames
                  "(and class attributes)")  # fmt: skip
 
 
-def _ctx_stores(method: ast.FunctionDef, ctx: str, found: DefinedNames) -> None:
-    """`ctx.alpha = ...`: allowed, and `ctx.alpha` readable."""
+def _attribute_stores(method: ast.FunctionDef, owner: str, found: DefinedNames) -> None:
+    """`self.fc1 = ...` in a module's method, `ctx.alpha = ...` in a Function's: allowed, and
+    the attribute readable."""
     for sub in ast.walk(method):
         if (
             isinstance(sub, ast.Attribute)
             and isinstance(sub.ctx, ast.Store)
             and isinstance(sub.value, ast.Name)
-            and sub.value.id == ctx
+            and sub.value.id == owner
         ):
             found.stores.add(id(sub))
             found.attributes.add(sub.attr)
@@ -203,17 +204,11 @@ def _check_method(
     for stmt in method.body:
         if name == "__init__" and is_super_init(stmt):
             found.exempt.update(id(n) for n in ast.walk(stmt))
+    _attribute_stores(method, me, found)
     for sub in ast.walk(method):
-        if (
-            isinstance(sub, ast.Attribute)
-            and isinstance(sub.ctx, ast.Store)
-            and isinstance(sub.value, ast.Name)
-            and sub.value.id == me
-        ):
-            found.stores.add(id(sub))
-            found.attributes.add(sub.attr)
-        elif _buffer_name(sub, me):  # self.register_buffer("mask", ...) makes `self.mask`
-            found.attributes.add(_buffer_name(sub, me))
+        buffer = _buffer_name(sub, me)  # self.register_buffer("mask", ...) makes `self.mask`
+        if buffer:
+            found.attributes.add(buffer)
 
 
 def _buffer_name(node: ast.AST, me: str) -> str:
