@@ -15,7 +15,8 @@ from gradviz.lang.builtins import bounded_list
 from gradviz.lang.custom_functions import is_ctx, set_ctx_attribute
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.limits import Limits
-from gradviz.lang.user_code import UserModule
+from gradviz.lang.run_result import RunObserver
+from gradviz.lang.user_code import ProgramObject, UserModule
 
 _UNSET = object()
 
@@ -39,6 +40,7 @@ class Assignments:
     """Mixed into the interpreter: where an assigned value goes."""
 
     limits: Limits
+    observer: RunObserver | None
 
     if TYPE_CHECKING:  # provided by the evaluator and the interpreter
 
@@ -71,8 +73,11 @@ class Assignments:
     def _set_attribute(self, target: ast.Attribute, value: Any, owner: Any = _UNSET) -> None:
         if owner is _UNSET:
             owner = self.eval(target.value)
-        if isinstance(owner, UserModule):
+        if isinstance(owner, (UserModule, ProgramObject)):
             self.located(target, lambda: owner.set_user_attribute(target.attr, value))
+            if isinstance(owner, ProgramObject) and isinstance(value, torch.Tensor):
+                if self.observer is not None:  # a plain class's `self.weight = ...` names it
+                    self.observer.bound(target.attr, value)  # (a module's: by module path)
             return
         if is_ctx(owner):  # `ctx.alpha = alpha` in an autograd.Function's forward
             self.located(target, lambda: set_ctx_attribute(owner, target.attr, value))

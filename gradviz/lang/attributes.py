@@ -30,7 +30,7 @@ from gradviz.lang.training_tools import (
     SCHEDULER_TYPES,
     check_param_group_write,
 )
-from gradviz.lang.user_code import MISSING, Callback, UserClass, UserModule
+from gradviz.lang.user_code import MISSING, Callback, ProgramObject, UserClass, UserModule
 
 TENSOR_METHODS = (
     # reductions
@@ -298,6 +298,11 @@ def get_attribute(value: object, name: str) -> object:
         found = value.user_attribute(name)
         if found is not MISSING:
             return found
+    if isinstance(value, ProgramObject):
+        found = value.user_attribute(name)
+        if found is MISSING:
+            raise AttributeError(f"'{type(value).__name__}' object has no attribute '{name}'")
+        return found
     if isinstance(value, nn.Module):
         return _module_attribute(value, name)
     if isinstance(value, torch.optim.Optimizer) and name in OPTIMIZER_METHODS:

@@ -12,7 +12,7 @@ from torch import nn
 from gradviz.lang.data_loading import ITERABLE
 from gradviz.lang.limits import Limits
 from gradviz.lang.objects import Fn
-from gradviz.lang.user_code import UserClass
+from gradviz.lang.user_code import ProgramObject, UserClass
 
 
 def bounded_list(value: Any, limits: Limits, what: str = "this loop") -> list[Any]:
@@ -27,6 +27,11 @@ def bounded_list(value: Any, limits: Limits, what: str = "this loop") -> list[An
         value, (list, tuple, str, dict, torch.Size, nn.ModuleList, nn.Sequential, *ITERABLE)
     ):
         length = len(value)  # a DataLoader: its batches, made now; a ModuleList: its layers
+    elif isinstance(value, ProgramObject) and value.defines("__getitem__"):
+        length = len(value)  # a Dataset class of the program: item 0 to len - 1
+        if length > limits.max_loop_iterations:
+            raise ValueError(f"{what} would run {length:,} times")
+        return [value[i] for i in range(length)]
     else:
         raise TypeError(f"cannot iterate over a {type(value).__name__} value")
     if length > limits.max_loop_iterations:

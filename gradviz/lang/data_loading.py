@@ -10,10 +10,11 @@ import torch
 from torch.utils.data import DataLoader, Subset, TensorDataset, random_split
 
 from gradviz.lang.objects import Fn, Namespace
+from gradviz.lang.user_code import ProgramObject
 
 LOADER_OPTIONS = ("batch_size", "shuffle", "drop_last")
 ITERABLE = (DataLoader, TensorDataset, Subset)  # what a `for` loop may also go through
-DATASETS = (TensorDataset, Subset, list, tuple)
+DATASETS = (TensorDataset, Subset, list, tuple, ProgramObject)  # a program's: its __getitem__
 
 
 def tensor_dataset(*tensors: Any) -> TensorDataset:
@@ -44,7 +45,10 @@ def data_loader(
             f"(only {', '.join(LOADER_OPTIONS)})"
         )
     if not isinstance(dataset, DATASETS):
-        raise TypeError("DataLoader takes a TensorDataset, a part of one (random_split) or a list")
+        raise TypeError(
+            "DataLoader takes a TensorDataset, a part of one (random_split), a list, or a "
+            "Dataset class of the program (with __len__ and __getitem__)"
+        )
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"DataLoader: batch_size must be a whole number ≥ 1, not {batch_size!r}")
     return DataLoader(
@@ -68,12 +72,20 @@ def split_randomly(dataset: Any, lengths: Any) -> list[Subset[Any]]:
     return random_split(dataset, list(lengths))  # type: ignore[arg-type]
 
 
+def _dataset_base(*args: Any, **kwargs: Any) -> None:
+    raise TypeError(
+        "Dataset is a base class: write `class Pairs(Dataset):` with `__len__` and "
+        "`__getitem__`, then make a Pairs"
+    )
+
+
 DATA_NS = Namespace(
     "torch.utils.data",
     {
         "TensorDataset": Fn("torch.utils.data.TensorDataset", tensor_dataset),
         "DataLoader": Fn("torch.utils.data.DataLoader", data_loader),
         "random_split": Fn("torch.utils.data.random_split", split_randomly),
+        "Dataset": Fn("torch.utils.data.Dataset", _dataset_base),  # only named as a base
     },
 )
 UTILS_NS = Namespace(

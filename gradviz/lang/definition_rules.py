@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from torch import nn
 
 from gradviz.lang.custom_functions import FUNCTION_BASES, FUNCTION_METHODS
-from gradviz.lang.user_code import grad_mode, is_super_init
+from gradviz.lang.user_code import PLAIN_DUNDERS, grad_mode, is_super_init
 
 Fail = Callable[[ast.AST, str], None]
 
 MODULE_BASES = ("nn.Module", "torch.nn.Module", "Module")
+DATASET_BASES = ("Dataset", "data.Dataset", "torch.utils.data.Dataset")
 
 
 @dataclass
@@ -47,11 +48,12 @@ def check_definitions(tree: ast.Module, fail: Fail) -> DefinedNames:
 
 
 def _visit(node: ast.AST, inside: str, fail: Fail, found: DefinedNames) -> None:
-    """Check the definitions under `node`; `inside`: "", "function", "class" or "autograd"
-    (the body of a torch.autograd.Function, whose methods are static)."""
+    """Check the definitions under `node`; `inside`: "", "function", "class", "plain" (a class
+    not derived from nn.Module) or "autograd" (a torch.autograd.Function: static methods)."""
     for child in ast.iter_child_nodes(node):
         if isinstance(child, ast.FunctionDef):
-            _check_function(child, fail, static=inside == "autograd")
+            special = PLAIN_DUNDERS if inside == "plain" else ("__init__",)
+            _check_function(child, fail, static=inside == "autograd", special=special)
             _visit(child, "function", fail, found)
         elif isinstance(child, ast.ClassDef):
             if inside:
@@ -59,6 +61,10 @@ def _visit(node: ast.AST, inside: str, fail: Fail, found: DefinedNames) -> None:
             if is_autograd_function(child):
                 _check_autograd_function(child, fail, found)
                 _visit(child, "autograd", fail, found)
+                continue
+            if is_plain_class(child):
+                _check_plain_class(child, fail, found)
+                _visit(child, "plain", fail, found)
                 continue
             _check_class(child, fail, found)
             _visit(child, "class", fail, found)
@@ -68,7 +74,10 @@ def _visit(node: ast.AST, inside: str, fail: Fail, found: DefinedNames) -> None:
             _visit(child, inside, fail, found)
 
 
-def _check_function(node: ast.FunctionDef, fail: Fail, static: bool = False) -> None:
+def _check_function(
+    node: ast.FunctionDef, fail: Fail, static: bool = False, special: tuple[str, ...] = ()
+) -> None:
+    """`static`: a method of an autograd.Function; `special`: the dunder names allowed."""
     args = node.args
     if static:
         if not _is_staticmethod(node):
@@ -80,7 +89,7 @@ def _check_function(node: ast.FunctionDef, fail: Fail, static: bool = False) -> 
         fail(node, f"`{node.name}`: `*args` and `**kwargs` parameters are not supported")
     if args.posonlyargs:
         fail(node, f"`{node.name}`: positional-only parameters (`/`) are not supported")
-    if node.name.startswith("_") and node.name != "__init__":
+    if node.name.startswith("_") and node.name not in special:
         fail(node, f"`{node.name}`: names starting with an underscore are not allowed")
     for arg in [*args.args, *args.kwonlyargs]:
         arg.annotation = None  # annotations are never evaluated
@@ -97,6 +106,44 @@ def _is_staticmethod(node: ast.FunctionDef) -> bool:
 def is_autograd_function(node: ast.ClassDef) -> bool:
     """`class Name(torch.autograd.Function):` (or `Function` imported from torch.autograd)."""
     return len(node.bases) == 1 and _dotted(node.bases[0]) in FUNCTION_BASES
+
+
+def is_plain_class(node: ast.ClassDef) -> bool:
+    """`class Tanh:` (or `(object)`), and `class Pairs(Dataset):` — a torch Dataset is a plain
+    class with `__len__` and `__getitem__`."""
+    bases = [_dotted(b) for b in node.bases]
+    return bases in ([], ["object"]) or (len(bases) == 1 and bases[0] in DATASET_BASES)
+
+
+def _check_plain_class(node: ast.ClassDef, fail: Fail, found: DefinedNames) -> None:
+    """Methods (the special ones: PLAIN_DUNDERS), class attributes, values set on `self`."""
+    if node.decorator_list or node.keywords:
+        fail(node, f"`class {node.name}` takes no decorators or keywords")
+    if node.name.startswith("_"):
+        fail(node, f"`{node.name}`: names starting with an underscore are not allowed")
+    defined: set[str] = set()
+    for item in node.body:
+        if isinstance(item, ast.FunctionDef):
+            name = item.name
+            if name.startswith("__") and name not in PLAIN_DUNDERS:
+                allowed = ", ".join(f"`{d}`" for d in PLAIN_DUNDERS)
+                fail(item, f"`{node.name}.{name}`: a class may define {allowed} and plain methods")
+            if not item.args.args:
+                fail(item, f"`{node.name}.{name}` needs `self` as its first parameter")
+                continue
+            _check_new_name(node, item, name, defined, fail)
+            found.attributes.add(name)
+            _attribute_stores(item, item.args.args[0].arg, found)
+            if name == "__init__":
+                for stmt in item.body:
+                    if is_super_init(stmt):
+                        found.exempt.update(id(n) for n in ast.walk(stmt))
+        elif isinstance(item, ast.Assign):
+            _class_attribute(node, item, defined, fail, found, module=False)
+        elif not isinstance(item, ast.Pass) and not (
+            isinstance(item, ast.Expr) and isinstance(item.value, ast.Constant)
+        ):
+            fail(item, "a class body may only define methods and class attributes")
 
 
 def _check_autograd_function(node: ast.ClassDef, fail: Fail, found: DefinedNames) -> None:
@@ -144,13 +191,18 @@ def _attribute_stores(method: ast.FunctionDef, owner: str, found: DefinedNames) 
 
 
 def _class_attribute(
-    cls: ast.ClassDef, item: ast.Assign, defined: set[str], fail: Fail, found: DefinedNames
+    cls: ast.ClassDef,
+    item: ast.Assign,
+    defined: set[str],
+    fail: Fail,
+    found: DefinedNames,
+    module: bool = True,
 ) -> None:
     for target in item.targets:
         if not isinstance(target, ast.Name):
             fail(target, "a class attribute is a plain name: `hidden = 16`")
             continue
-        if hasattr(nn.Module, target.id) or target.id in ("training", "apply"):
+        if module and (hasattr(nn.Module, target.id) or target.id in ("training", "apply")):
             fail(target, f"`{cls.name}.{target.id}` would replace a name of its base class; "
                  "choose another name")  # fmt: skip
         _check_new_name(cls, target, target.id, defined, fail)
@@ -163,7 +215,8 @@ def _check_class(node: ast.ClassDef, fail: Fail, found: DefinedNames) -> None:
     bases = [_dotted(b) for b in node.bases]
     if len(bases) != 1 or bases[0] not in MODULE_BASES or node.keywords:
         fail(node, f"`class {node.name}` must derive from nn.Module alone: "
-             f"`class {node.name}(nn.Module):` (or from torch.autograd.Function)")  # fmt: skip
+             f"`class {node.name}(nn.Module):` (or from torch.autograd.Function or Dataset, "
+             "or from nothing)")  # fmt: skip
     if node.name.startswith("_"):
         fail(node, f"`{node.name}`: names starting with an underscore are not allowed")
     defined: set[str] = set()

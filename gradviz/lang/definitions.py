@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from gradviz.lang.custom_functions import define_autograd_function
-from gradviz.lang.definition_rules import is_autograd_function
+from gradviz.lang.definition_rules import is_autograd_function, is_plain_class
 from gradviz.lang.guard import AllocationGuard
 from gradviz.lang.limits import Limits
 from gradviz.lang.user_code import (
@@ -85,7 +85,8 @@ class Definitions:
         if is_autograd_function(node):
             self.bind(node.name, define_autograd_function(node.name, methods, self, values))
         else:
-            self.bind(node.name, define_class(node.name, methods, self, values))
+            plain = is_plain_class(node)
+            self.bind(node.name, define_class(node.name, methods, self, values, plain))
 
     def _function(self, name: str, node: ast.FunctionDef) -> UserFunction:
         """A function (or method) with its defaults evaluated now, as Python does at `def`."""
@@ -137,7 +138,7 @@ class Definitions:
         self.call_depth += 1
         self._nested.append([])
         body = function.node.body
-        if function.name.endswith(".__init__"):  # nn.Module.__init__ has run already
+        if function.name.endswith(".__init__"):  # nn.Module's (object's) __init__ has run
             body = [stmt for stmt in body if not is_super_init(stmt)]
         try:
             with _grad_context(function.grad_mode):

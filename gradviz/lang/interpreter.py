@@ -37,7 +37,7 @@ from gradviz.lang.objects import BoundMethod, Fn
 from gradviz.lang.parser import Program
 from gradviz.lang.program_warnings import WarningLog, collected
 from gradviz.lang.run_result import RunObserver, RunResult
-from gradviz.lang.user_code import DEFINED, as_callbacks, hands_over_functions
+from gradviz.lang.user_code import DEFINED, ProgramObject, as_callbacks, hands_over_functions
 
 
 class _Break(Exception):
@@ -266,6 +266,8 @@ class Interpreter(ExpressionEvaluator, Definitions, AutogradCalls, Assignments):
             return self.quietly(lambda: callee(*args, **kwargs), node)
         if isinstance(callee, DEFINED):
             return self.located(node, lambda: self.call_defined(callee, args, kwargs))
+        if isinstance(callee, ProgramObject):  # an instance of a plain class: its __call__
+            return self.located(node, lambda: callee(*args, **kwargs))
         if isinstance(callee, FunctionApply):  # a program's autograd.Function
             result = self.located(node, lambda: callee(*args, **kwargs))
             self.guard.made_by_program(result)

@@ -108,7 +108,7 @@ class BoundUserMethod:
     """A method of a program-defined module, looked up on an instance (`self.helper`)."""
 
     function: UserFunction
-    owner: UserModule
+    owner: UserModule | ProgramObject
 
     def __repr__(self) -> str:
         return f"<method {type(self.owner).__name__}.{self.function.name}>"
@@ -184,12 +184,77 @@ class UserModule(nn.Module):
             )
 
 
+# the special methods a plain class of the program may define (calls, len(), indexing: what
+# a torch Dataset and Karpathy's hand-made layers use)
+PLAIN_DUNDERS = ("__init__", "__call__", "__len__", "__getitem__")
+
+
+class ProgramObject:
+    """The base of every plain class a program defines (`class Tanh:`, `class Pairs(Dataset):`):
+    its methods run in the interpreter that defined the class (held weakly); its attributes
+    are what the program sets on it."""
+
+    methods: ClassVar[dict[str, UserFunction]] = {}
+    class_values: ClassVar[dict[str, object]] = {}
+    runner: ClassVar[Callable[[], Calls | None]] = staticmethod(lambda: None)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        init = self.methods.get("__init__")
+        if init is None:
+            if args or kwargs:
+                raise TypeError(f"{type(self).__name__}() takes no arguments")
+            return
+        self._run("__init__", args, kwargs)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._run("__call__", args, kwargs)
+
+    def __len__(self) -> int:
+        return self._run("__len__", (), {})  # type: ignore[no-any-return]
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._run("__getitem__", (index,), {})
+
+    def _run(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        method = self.methods.get(name)
+        kind = type(self).__name__
+        if method is None:
+            reason = {
+                "__call__": "is not callable",
+                "__len__": "has no len()",
+                "__getitem__": "is not subscriptable",
+            }
+            raise TypeError(f"'{kind}' object {reason[name]}")
+        runner = type(self).runner()
+        if runner is None:
+            raise RuntimeError(f"{kind} was defined by a program that is no longer running")
+        return runner.call_function(method, [self, *args], kwargs)
+
+    def defines(self, name: str) -> bool:
+        return name in self.methods
+
+    def user_attribute(self, name: str) -> object:
+        """`obj.name`: a value the program set on it, one of its methods, a class attribute."""
+        if name in self.__dict__ and not name.startswith("_"):
+            return self.__dict__[name]
+        method = self.methods.get(name)
+        if method is not None and not name.startswith("_"):
+            return BoundUserMethod(method, self)
+        return self.class_values.get(name, MISSING)
+
+    def set_user_attribute(self, name: str, value: object) -> None:
+        if name.startswith("_"):
+            raise AttributeError("names starting with an underscore are not allowed")
+        self.__dict__[name] = value
+
+
 @dataclass(frozen=True, eq=False)
 class UserClass:
-    """A `class Name(nn.Module)` of the program: calling it makes an instance."""
+    """A class of the program (`class Net(nn.Module)`, or a plain one): calling it makes an
+    instance."""
 
     name: str
-    cls: type[UserModule]
+    cls: type[UserModule] | type[ProgramObject]
 
     def __repr__(self) -> str:
         return f"<class {self.name}>"
@@ -200,9 +265,10 @@ def define_class(
     methods: dict[str, UserFunction],
     runner: Calls,
     values: dict[str, object] | None = None,
+    plain: bool = False,
 ) -> UserClass:
-    """A real nn.Module subclass named `name` whose methods run in `runner`; `values`: the
-    class attributes its body assigns."""
+    """A real nn.Module subclass named `name` (or, `plain`, a ProgramObject) whose methods run
+    in `runner`; `values`: the class attributes its body assigns."""
     ref = weakref.ref(runner)
     namespace: dict[str, object] = {
         "methods": dict(methods),
@@ -211,7 +277,8 @@ def define_class(
         "__module__": "program",
         "__qualname__": name,
     }
-    return UserClass(name, type(name, (UserModule,), namespace))
+    base: type = ProgramObject if plain else UserModule
+    return UserClass(name, type(name, (base,), namespace))
 
 
 GRAD_MODES = ("no_grad", "enable_grad", "inference_mode")

@@ -37,7 +37,8 @@ HOSTILE = [
     ("def f(t=2):\n    return f(t)\nf()", 2, 12, "calls deep"),
     ("@print\ndef f(t):\n    return t", 1, 2, "decorators"),
     ("@torch.no_grad(1)\ndef f(t):\n    return t", 1, 2, "decorators"),
-    ("class A:\n    pass", 1, 1, "nn.Module"),
+    ("class A:\n    def __getattribute__(self, n):\n        return 1", 2, 5, "may define"),
+    ("class A(dict):\n    pass", 1, 1, "nn.Module"),
     ("class A(nn.Module):\n    def eval(self):\n        return 1", 2, 5, "replace"),
     (
         "class A(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
