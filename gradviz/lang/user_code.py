@@ -1,4 +1,4 @@
-"""Functions and nn.Module subclasses a program defines: their bodies run in the interpreter."""
+"""Functions and classes a program defines (modules, plain classes), run in the interpreter."""
 
 from __future__ import annotations
 
