@@ -23,6 +23,7 @@ from gradviz.lang.custom_functions import (
     is_ctx,
 )
 from gradviz.lang.objects import BoundMethod, Namespace, ProgramDict, check_dict_key
+from gradviz.lang.strings import STR_METHODS
 from gradviz.lang.training_tools import (
     MODULE_CALLS,
     OPTIMIZER_METHODS,
@@ -138,7 +139,7 @@ LIST_METHODS: dict[str, Callable[..., Any]] = {
 RETURN_FIELDS = ("values", "indices")  # torch.max(x, dim).values and friends
 DEVICE_FIELDS = ("type", "index")
 SIZE_METHODS: dict[str, Callable[..., Any]] = {"numel": torch.Size.numel}
-STR_METHODS = ("format",)
+STR_NAMES = ("format", *STR_METHODS)
 
 
 def _register_hook(tensor: torch.Tensor, hook: Any) -> Any:
@@ -185,7 +186,7 @@ def attribute_names() -> set[str]:
     names = set(TENSOR_METHODS) | set(TENSOR_PROPERTIES) | set(MODULE_DATA)
     names |= set(MODULE_METHODS) | set(OPTIMIZER_METHODS) | set(LIST_METHODS)
     names |= set(OPTIMIZER_DATA) | set(SCHEDULER_METHODS) | set(DICT_METHODS)
-    names |= set(RETURN_FIELDS) | set(DEVICE_FIELDS) | set(SIZE_METHODS) | set(STR_METHODS)
+    names |= set(RETURN_FIELDS) | set(DEVICE_FIELDS) | set(SIZE_METHODS) | set(STR_NAMES)
     names |= set(TENSOR_BLOCKED) | set(CTX_METHODS) | set(CTX_PROPERTIES) | {"apply"}
     names |= set(NODE_ATTRIBUTES) | set(NODE_METHODS) | set(HANDLE_METHODS) | set(_TENSOR_IMPLS)
     names |= set(GENERATOR_METHODS)
@@ -317,6 +318,8 @@ def get_attribute(value: object, name: str) -> object:
         return BoundMethod(f"list.{name}", LIST_METHODS[name], value)
     if isinstance(value, str) and name == "format":
         return BoundMethod("str.format", safe_format, value)
+    if isinstance(value, str) and name in STR_METHODS:
+        return BoundMethod(f"str.{name}", STR_METHODS[name], value)
     if isinstance(value, torch.Size) and name in SIZE_METHODS:
         return BoundMethod(f"Size.{name}", SIZE_METHODS[name], value)
     if isinstance(value, torch.device) and name in DEVICE_FIELDS:

@@ -11,7 +11,7 @@ from torch import nn
 
 from gradviz.lang.data_loading import ITERABLE
 from gradviz.lang.limits import Limits
-from gradviz.lang.objects import Fn
+from gradviz.lang.objects import Fn, ProgramDict, check_dict_key
 from gradviz.lang.user_code import ProgramObject, UserClass
 
 
@@ -76,6 +76,16 @@ def make_builtins(limits: Limits, print_fn: Callable[..., None]) -> dict[str, Fn
     def reversed_(values: Any) -> list[Any]:
         return bounded_list(values, limits, "reversed()")[::-1]
 
+    def dict_(items: Any = (), **kwargs: Any) -> ProgramDict:
+        """dict(model.named_parameters()), dict(a=1): a dict of the program's."""
+        pairs = list(items.items()) if isinstance(items, dict) else bounded_list(items, limits)
+        made = ProgramDict()
+        for pair in [*pairs, *kwargs.items()]:
+            key, value = pair
+            check_dict_key(key)
+            made[key] = value
+        return made
+
     def any_(values: Any) -> bool:
         return any(bounded_list(values, limits, "any()"))
 
@@ -97,6 +107,7 @@ def make_builtins(limits: Limits, print_fn: Callable[..., None]) -> dict[str, Fn
         "round": round_,
         "sum": sum_,
         "min": min_,
+        "dict": dict_,
         "max": max_,
         "isinstance": isinstance_,
         "sorted": sorted_,
@@ -107,7 +118,15 @@ def make_builtins(limits: Limits, print_fn: Callable[..., None]) -> dict[str, Fn
     return {name: Fn(name, impl) for name, impl in table.items()}
 
 
-_PLAIN_TYPES = {"int": int, "float": float, "bool": bool, "str": str, "list": list, "tuple": tuple}
+_PLAIN_TYPES = {
+    "int": int,
+    "float": float,
+    "bool": bool,
+    "str": str,
+    "list": list,
+    "tuple": tuple,
+    "dict": dict,
+}
 
 
 def _as_type(kind: Any) -> type | tuple[type, ...]:

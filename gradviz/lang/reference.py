@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from gradviz.lang import attributes, catalog_names, training_tools
+from gradviz.lang import attributes, catalog_names, strings, training_tools
+from gradviz.lang.builtins import make_builtins
 from gradviz.lang.limits import DEFAULT_LIMITS
 
 
@@ -80,32 +81,10 @@ def language_reference() -> str:
         "Warnings torch gives while the program runs (a loss "
         "that broadcasts two shapes, `.grad` of a non-leaf) become notes under the graph, "
         "with their line.\n\n",
+        _block("Builtins", sorted(make_builtins(DEFAULT_LIMITS, print))),
         _block(
-            "Builtins",
-            sorted(
-                [
-                    "print",
-                    "range",
-                    "len",
-                    "float",
-                    "int",
-                    "bool",
-                    "str",
-                    "list",
-                    "tuple",
-                    "enumerate",
-                    "zip",
-                    "round",
-                    "sum",
-                    "min",
-                    "max",
-                    "isinstance",
-                    "sorted",
-                    "reversed",
-                    "any",
-                    "all",
-                ]
-            ),
+            "String methods (results up to the string limit)",
+            sorted(["format", *strings.STR_METHODS]),
         ),
         _block("Bare maths functions (also on plain numbers)", catalog_names.BARE_MATH),
         _block("torch functions", sorted(catalog_names.TORCH_FUNCTIONS)),
@@ -122,7 +101,7 @@ def language_reference() -> str:
         _block("torch.nn.utils", catalog_names.NN_UTILS),
         _block(
             "torch.utils.data (batches made in this process: batch_size, shuffle, drop_last)",
-            ["TensorDataset", "DataLoader", "random_split"],
+            ["TensorDataset", "DataLoader", "random_split", "Dataset (as a class's base)"],
         ),
         _block("Tensor methods", sorted(attributes.TENSOR_METHODS)),
         _block("Tensor properties", sorted(attributes.TENSOR_PROPERTIES)),

@@ -264,6 +264,11 @@ def test_state_dict_snapshots_and_type_print_what_python_prints(tmp_path: Path) 
         ("import torch\nm = torch.nn.Linear(2, 1)\nm.load_state_dict([1])\n", 3, "dict of"),
         ("import torch\nm = torch.nn.Linear(2, 1)\nm.load_state_dict({})\n", 3, "Missing key"),
         ("import torch\ntorch.ones(2).type('torch.IntTensor')\n", 2, "takes a dtype"),
+        ("x = ','.join(['a' * 9000, 'b' * 9000])\n", 1, "limit 10,000"),
+        ("x = ('a' * 5000).replace('a', 'aaaa')\n", 1, "limit 10,000"),
+        ("x = 'a'.rjust(10**6)\n", 1, "width over 200"),
+        ("x = ','.join([1, 2])\n", 1, "use str(x)"),
+        ("x = dict([(1.5, 2), ([1], 3)])\n", 1, "dict keys must be"),
     ],
 )
 def test_misuse_gets_pythons_error_located(source: str, line: int, fragment: str) -> None:
@@ -448,3 +453,30 @@ def test_misuse_of_a_plain_class_gets_pythons_error(source: str, line: int, frag
         run_program(parse(source))
     assert fragment in info.value.message, info.value.message
     assert info.value.line == line, str(info.value)
+
+
+STRINGS_AND_DICTS = textwrap.dedent(
+    """
+    import torch
+    from torch import nn
+    model = nn.Linear(3, 2)
+    params = dict(model.named_parameters())
+    print(sorted(params.keys()), isinstance(params, dict))
+    d = dict(a=1, b=2)
+    print(d, dict([("x", 1), ("y", 2)]), min(3, 1, 2), max([4, 5]), abs(-2.5))
+    torch.manual_seed(0)
+    x = torch.randn(3)
+    print(f"{x.sum().item():>10.3f}|{'hi'!r}|{3:05d}")
+    names = ["fc1", "fc2"]
+    print(", ".join(names), "abc".upper(), "a,b".split(","), " x ".strip(), "ab".replace("a", "zz"))
+    print("loss".ljust(8) + "|", "7".zfill(3), "model.0.weight".startswith("model"))
+    print("a-b-c".count("-"), "a-b".find("b"), "12".isdigit(), "ab".title(), " a".lstrip())
+    line = "-" * 20
+    print(line, len(line))
+    """
+)
+
+
+def test_string_methods_and_dict_print_what_python_prints(tmp_path: Path) -> None:
+    expected, _ = python_prints(STRINGS_AND_DICTS, tmp_path)
+    assert gradviz_prints(STRINGS_AND_DICTS) == expected
