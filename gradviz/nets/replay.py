@@ -58,18 +58,50 @@ def _readers(graph: Graph, output: str) -> dict[str, int]:
     return counts
 
 
+def _viewed_constants(graph: Graph) -> set[str]:
+    """Constants an op read other than the node shows them: through a view (x.unsqueeze(0),
+    which a matmul of a vector makes; W.T). Those are replayed as the op recorded them; the
+    others from the node's own copy, taken when the graph was built."""
+    shown = {
+        n.id: n.value
+        for n in graph.nodes
+        if n.kind == "const" and isinstance(n.value, torch.Tensor)
+    }
+    viewed: set[str] = set()
+
+    def visit(value: Any, ref: Any) -> None:
+        if isinstance(ref, tuple) and len(ref) == 2 and isinstance(ref[0], str):
+            node = shown.get(ref[0])
+            if node is not None and isinstance(value, torch.Tensor):
+                same = value.shape == node.shape and value.dtype == node.dtype
+                if not (same and torch.equal(value, node)):
+                    viewed.add(ref[0])
+        elif isinstance(ref, tuple) and isinstance(value, (list, tuple)):
+            for v, r in zip(value, ref, strict=False):
+                visit(v, r)
+
+    for node in graph.nodes:
+        if node.call is not None:
+            for value, ref in zip(node.call.args, node.call.refs, strict=False):
+                visit(value, ref)
+    return viewed
+
+
 def _aten(op: str) -> Any:
     _, name, overload = op.split(".")
     return getattr(getattr(torch.ops.aten, name), overload)
 
 
 class Replay:
-    """The traced program as a function of its torch.nn parameters (by module path)."""
+    """The traced program as a function of its parameters: torch.nn parameters by module path
+    (`model.0.weight`), else the tensors it made with requires_grad=True, by name (`w`)."""
 
     def __init__(self, graph: Graph, output: str, params: dict[str, GraphNode]) -> None:
         self.graph = graph
         self.output = output
         self.params = params
+        self.keys = {node.id: key for key, node in params.items()}  # node id → params key
+        self.viewed = _viewed_constants(graph)
         self.readers = _readers(graph, output)  # node id → how many ops read its value
         self.fresh = {  # op nodes whose value is a new tensor, not a view of another
             n.id: n.call is not None and n.call.name in FRESH_RESULTS
@@ -84,9 +116,13 @@ class Replay:
 
     def _run(self, values: dict[str, Any], call: Callable[[GraphNode, list[Any]], Any]) -> Any:
         env: dict[str, Any] = {}
+        keys = self.keys
         for node in self.graph.nodes:
-            if node.kind == "param" and node.param_path in values:
-                env[node.id] = values[node.param_path]
+            key = keys.get(node.id)
+            if key is not None and key in values:
+                env[node.id] = values[key]
+            elif node.kind == "const" and node.id in self.viewed:
+                continue  # read as the op recorded it: the node shows the tensor it views
             elif node.kind != "op":
                 env[node.id] = node.value
             else:
@@ -153,13 +189,38 @@ class Replay:
         return result.tensor.reshape(size)
 
 
+def _leaf_tensors(graph: Graph) -> dict[str, GraphNode]:
+    """A model written with raw tensors (`w = torch.randn(5, 3, requires_grad=True)`, a plain
+    class's `self.weight`): its leaves that require grad, by name (`w`; a repeated name, or
+    none, by the node: `w@n3`), where at least one is a matrix that the landscape's
+    filter-normalised directions move (they leave vectors and scalars where they are)."""
+    leaves = [
+        n
+        for n in graph.nodes
+        if n.kind == "input" and isinstance(n.value, torch.Tensor) and n.value.is_floating_point()
+    ]
+    if not any(isinstance(n.value, torch.Tensor) and n.value.dim() >= 2 for n in leaves):
+        return {}
+    names = [n.name for n in leaves]
+    return {
+        (n.name if n.name and names.count(n.name) == 1 else f"{n.name or 'leaf'}@{n.id}"): n
+        for n in leaves
+    }
+
+
 def replay_loss(graph: Graph, prefix: str = "") -> tuple[Replay, Params]:
-    """The program as a function params → loss, and the parameters it was traced at."""
+    """The program as a function params → loss, and the parameters it was traced at: its
+    torch.nn parameters (those under `prefix`), else its leaf tensors (_leaf_tensors)."""
     params = {n.param_path: n for n in graph.nodes if n.kind == "param" and n.param_path}
     chosen = {path: node for path, node in params.items() if path.startswith(prefix)}
+    if not chosen and not params and not prefix:
+        chosen = _leaf_tensors(graph)
     if not chosen:
         where = f" under {prefix.rstrip('.')!r}" if prefix else ""
-        raise ReplayError(f"the program has no torch.nn parameters{where} to move along")
+        raise ReplayError(
+            f"the program has no torch.nn parameters{where} to move along (nor a weight "
+            "matrix made with requires_grad=True)"
+        )
     output = graph.output
     if output is None:
         raise ReplayError("the program has no output")

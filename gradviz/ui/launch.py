@@ -128,6 +128,7 @@ def _arm_screenshot(app, window, out: str, tab: str = "graph") -> None:  # type:
             settled()
 
         window.lab.race_shown.connect(race_done)
+        window.lab.failure_shown.connect(lambda _message: settled())  # the error, on screen
     else:
         window.graph_shown.connect(lambda: QTimer.singleShot(300, settled))
     QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, take)

@@ -299,8 +299,10 @@ def test_the_network_landscape_surface(qtbot, window) -> None:  # type: ignore[n
         optimizer.step()
     # a program without a network gets a clear message, and the last landscape stays
     window.editor.setPlainText("x = 2.0\ny = x * x\n")
-    lab.set_program(window.editor.toPlainText())
-    qtbot.waitUntil(lambda: "torch.nn parameters" in lab.status.text(), timeout=TIMEOUT)
+    with qtbot.waitSignal(lab.failure_shown, timeout=TIMEOUT) as failure:
+        lab.set_program(window.editor.toPlainText())
+    assert "torch.nn parameters" in failure.args[0]
+    assert "torch.nn parameters" in lab.status.text()
     assert lab.view.image.image.shape == (61, 61)
 
 

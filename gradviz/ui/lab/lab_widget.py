@@ -34,6 +34,7 @@ class LabWidget(QWidget):
     race_shown = Signal()
     grid_shown = Signal()
     basins_shown = Signal()
+    failure_shown = Signal(str)  # a task's error, in the status line
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -229,6 +230,7 @@ class LabWidget(QWidget):
         self.status.setText(message)
         if channel == "basins":
             self.basin_label.setText("")
+        self.failure_shown.emit(message)
 
     def _show_timing(self) -> None:
         device = self.state.device.upper()
