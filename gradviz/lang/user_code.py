@@ -278,6 +278,8 @@ def define_class(
         "__qualname__": name,
     }
     base: type = ProgramObject if plain else UserModule
+    if plain:
+        namespace["__module__"] = "__main__"  # printed as Python prints it: <__main__.A object>
     return UserClass(name, type(name, (base,), namespace))
 
 
