@@ -64,7 +64,8 @@ def language_reference() -> str:
         "`@torch.no_grad()`, `@torch.enable_grad()` "
         "and `@torch.inference_mode()`), classes not derived from `nn.Module`, "
         "`lambda`, "
-        "comprehensions, `while`, `try`, imports other than torch and math, names and "
+        "comprehensions (the message writes the loop that does the same), `while`, `try`, "
+        "imports other than torch and math, names and "
         "attributes starting with `_`, attributes not listed below, `eval`/`exec`/`open`/"
         "`getattr` and friends, `torch.load`/`save`/`hub`, `.numpy()`.\n\n",
         "`torch.autograd.grad(outputs, inputs)` returns the gradients and leaves `.grad` "

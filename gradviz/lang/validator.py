@@ -9,6 +9,7 @@ from gradviz.lang.catalog import IMPORTABLE, TORCH_BLOCKED, all_attribute_names
 from gradviz.lang.definition_rules import DefinedNames, check_definitions
 from gradviz.lang.errors import error_at
 from gradviz.lang.limits import Limits
+from gradviz.lang.loop_rewrites import loop_rewrites
 
 ALLOWED_NODES: tuple[type[ast.AST], ...] = (
     ast.Module, ast.Expr, ast.Assign, ast.AugAssign, ast.Import, ast.ImportFrom, ast.alias,
@@ -113,12 +114,16 @@ class _Checker:
         self.defined = check_definitions(tree, self.fail)
         self.attributes = self.attributes | self.defined.attributes
         self.bound = _bound_names(tree)
+        rewrites = loop_rewrites(tree)
         nodes = sorted(ast.walk(tree), key=_position)
         for node in nodes:
             if id(node) in self.defined.exempt:
                 continue  # super().__init__()
             if not isinstance(node, ALLOWED_NODES):
                 reason = REFUSED.get(type(node), f"`{type(node).__name__}` is not supported")
+                rewrite = rewrites.get(id(node))
+                if rewrite is not None:  # the loop to write, made from this comprehension
+                    reason = f"{reason.split(';')[0]}; {rewrite}"
                 self.fail(node, reason)
             check = getattr(self, f"check_{type(node).__name__}", None)
             if check is not None:

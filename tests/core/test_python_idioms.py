@@ -480,3 +480,32 @@ STRINGS_AND_DICTS = textwrap.dedent(
 def test_string_methods_and_dict_print_what_python_prints(tmp_path: Path) -> None:
     expected, _ = python_prints(STRINGS_AND_DICTS, tmp_path)
     assert gradviz_prints(STRINGS_AND_DICTS) == expected
+
+
+COMPREHENSIONS = [
+    "params = [p for layer in layers for p in layer.parameters() if p.dim() > 1]\n"
+    "print(len(params))\n",
+    "best = {k: v.clone() for k, v in model.state_dict().items()}\nprint(sorted(best))\n",
+    "total = sum(p.numel() for p in model.parameters())\nprint(total)\n",
+    "squares = [i * i for i in range(5) if i % 2 == 0]\nprint(squares)\n",
+]
+SETUP = (
+    "import torch\nfrom torch import nn\nmodel = nn.Linear(3, 2)\n"
+    "layers = [model, nn.Linear(2, 1)]\n"
+)
+
+
+@pytest.mark.parametrize("code", COMPREHENSIONS)
+def test_a_refused_comprehension_gets_the_loop_that_does_the_same(
+    code: str, tmp_path: Path
+) -> None:
+    """The message writes the loop from the program's own comprehension; written out, that
+    loop prints what the comprehension prints in Python."""
+    with pytest.raises(ProgramError, match="write the loop instead") as info:
+        parse(SETUP + code)
+    assert info.value.line == 5
+    suggested = info.value.message.split("write the loop instead: ")[1]
+    loop = "\n".join(line.strip("`") for line in suggested.split(" / "))
+    rest = code.split("\n", 1)[1]
+    expected, _ = python_prints(SETUP + code, tmp_path)
+    assert gradviz_prints(SETUP + loop + "\n" + rest) == expected
