@@ -1,0 +1,118 @@
+"""Classes not derived from nn.Module, as course code writes them: Karpathy's hand-made
+`Linear` with `__call__` and `parameters()`, a `Dataset` with `__len__` and `__getitem__` for a
+DataLoader; they run as Python runs them, and their tensors are named by attribute."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from gradviz.autograd.tracer import trace
+from gradviz.lang.errors import ProgramError
+from gradviz.lang.interpreter import run_program
+from gradviz.lang.parser import parse
+from tests.core.same_as_python import gradviz_prints, python_prints
+
+PLAIN_CLASSES = textwrap.dedent(
+    """
+    import torch
+    from torch.utils.data import Dataset, DataLoader
+
+    class Pairs(Dataset):
+        \"\"\"y = 2x + 1 with noise.\"\"\"
+        def __init__(self, n):
+            super().__init__()
+            self.x = torch.linspace(-1, 1, n).unsqueeze(1)
+            self.y = 2 * self.x + 1 + 0.1 * torch.randn(n, 1)
+
+        def __len__(self):
+            return len(self.x)
+
+        def __getitem__(self, idx):
+            return self.x[idx], self.y[idx]
+
+    class Linear:  # Karpathy's hand-made layer (makemore, part 3)
+        def __init__(self, fan_in, fan_out, bias=True):
+            self.weight = torch.randn((fan_in, fan_out)) / fan_in**0.5
+            self.bias = torch.zeros(fan_out) if bias else None
+
+        def __call__(self, x):
+            self.out = x @ self.weight
+            if self.bias is not None:
+                self.out += self.bias
+            return self.out
+
+        def parameters(self):
+            return [self.weight] + ([] if self.bias is None else [self.bias])
+
+    class Tanh:
+        def __call__(self, x):
+            self.out = torch.tanh(x)
+            return self.out
+
+        def parameters(self):
+            return []
+
+    torch.manual_seed(0)
+    data = Pairs(64)
+    print(len(data), data[3])
+    loader = DataLoader(data, batch_size=16, shuffle=True)
+    layers = [Linear(1, 8), Tanh(), Linear(8, 1)]
+    parameters = []
+    for layer in layers:
+        parameters += layer.parameters()
+    for p in parameters:
+        p.requires_grad = True
+    for epoch in range(3):
+        for xb, yb in loader:
+            x = xb
+            for layer in layers:
+                x = layer(x)
+            loss = ((x - yb) ** 2).mean()
+            for p in parameters:
+                p.grad = None
+            loss.backward()
+            for p in parameters:
+                p.data += -0.1 * p.grad
+        print(epoch, loss.item())
+    first, second = torch.utils.data.random_split(data, [48, 16])
+    print(len(first), len(second), isinstance(layers[0], Linear), layers[1].out.shape)
+    print(len(list(data)), Linear(2, 2, bias=False).bias)
+    """
+)
+
+
+def test_plain_classes_and_a_dataset_print_what_python_prints(tmp_path: Path) -> None:
+    expected, _ = python_prints(PLAIN_CLASSES, tmp_path)
+    assert gradviz_prints(PLAIN_CLASSES) == expected
+
+
+def test_a_plain_layers_tensors_are_named_by_their_attributes() -> None:
+    graph = trace(PLAIN_CLASSES).graph
+    leaves = [n.name for n in graph.nodes if n.kind == "input"]
+    assert leaves == ["weight", "bias", "weight", "bias"]
+    ops = {n.op: n.name for n in graph.nodes if n.kind == "op"}
+    assert ops["TanhBackward0"] == "out"
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "fragment"),
+    [
+        ("class A:\n    def __repr__(self):\n        return 'a'\n", 2, "may define `__init__`"),
+        ("class A:\n    def f():\n        return 1\n", 2, "needs `self`"),
+        ("class A:\n    pass\nA()(1)\n", 3, "'A' object is not callable"),
+        ("class A:\n    pass\nlen(A())\n", 3, "has no len()"),
+        ("class A:\n    pass\nA()[0]\n", 3, "is not subscriptable"),
+        ("class A:\n    pass\nA().weight\n", 3, "'A' object has no attribute 'weight'"),
+        ("class A:\n    pass\nA(3)\n", 3, "takes no arguments"),
+        ("from torch.utils.data import Dataset\nDataset()\n", 2, "is a base class"),
+        ("class A:\n    def f(self):\n        return super().f()\n", 3, "super()"),
+    ],
+)
+def test_misuse_of_a_plain_class_gets_pythons_error(source: str, line: int, fragment: str) -> None:
+    with pytest.raises(ProgramError) as info:
+        run_program(parse(source))
+    assert fragment in info.value.message, info.value.message
+    assert info.value.line == line, str(info.value)
