@@ -28,3 +28,18 @@ def python_prints(source: str, folder: Path) -> tuple[str, dict[str, object]]:
 def gradviz_prints(source: str) -> str:
     """What the same source prints run in gradviz's interpreter."""
     return "".join(run_program(parse(source)).printed)
+
+
+def assert_refused_at(source: str, line: int, fragment: str, *, traced: bool = False) -> None:
+    """The program (run, or traced) stops with a ProgramError at `line` whose message holds
+    `fragment`."""
+    from gradviz.autograd.tracer import trace
+    from gradviz.lang.errors import ProgramError
+
+    try:
+        trace(source) if traced else run_program(parse(source))
+    except ProgramError as error:
+        assert fragment in error.message, error.message
+        assert error.line == line, str(error)
+        return
+    raise AssertionError("the program ran without the error")

@@ -16,7 +16,7 @@ from gradviz.autograd.tracer import trace
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.interpreter import run_program
 from gradviz.lang.parser import parse
-from tests.core.same_as_python import gradviz_prints, python_prints
+from tests.core.same_as_python import assert_refused_at, gradviz_prints, python_prints
 
 NET = textwrap.dedent(
     """
@@ -212,10 +212,7 @@ def test_a_model_kept_after_its_run_says_it_cannot_be_called() -> None:
     ],
 )
 def test_misuse_gets_a_located_error(source: str, line: int, fragment: str) -> None:
-    with pytest.raises(ProgramError) as info:
-        trace(source)
-    assert fragment in info.value.message, info.value.message
-    assert info.value.line == line, str(info.value)
+    assert_refused_at(source, line, fragment, traced=True)
 
 
 def test_endless_recursion_stops_at_the_call_depth_limit() -> None:

@@ -10,10 +10,7 @@ from pathlib import Path
 import pytest
 
 from gradviz.autograd.tracer import trace
-from gradviz.lang.errors import ProgramError
-from gradviz.lang.interpreter import run_program
-from gradviz.lang.parser import parse
-from tests.core.same_as_python import gradviz_prints, python_prints
+from tests.core.same_as_python import assert_refused_at, gradviz_prints, python_prints
 
 PLAIN_CLASSES = textwrap.dedent(
     """
@@ -112,7 +109,4 @@ def test_a_plain_layers_tensors_are_named_by_their_attributes() -> None:
     ],
 )
 def test_misuse_of_a_plain_class_gets_pythons_error(source: str, line: int, fragment: str) -> None:
-    with pytest.raises(ProgramError) as info:
-        run_program(parse(source))
-    assert fragment in info.value.message, info.value.message
-    assert info.value.line == line, str(info.value)
+    assert_refused_at(source, line, fragment)

@@ -16,7 +16,7 @@ from gradviz.autograd.tracer import trace
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.interpreter import run_program
 from gradviz.lang.parser import parse
-from tests.core.same_as_python import gradviz_prints, python_prints
+from tests.core.same_as_python import assert_refused_at, gradviz_prints, python_prints
 from tests.core.test_reference_cycles import cycles_left_by
 
 MANUAL_SGD = textwrap.dedent(
@@ -272,10 +272,7 @@ def test_state_dict_snapshots_and_type_print_what_python_prints(tmp_path: Path) 
     ],
 )
 def test_misuse_gets_pythons_error_located(source: str, line: int, fragment: str) -> None:
-    with pytest.raises(ProgramError) as info:
-        run_program(parse(source))
-    assert fragment in info.value.message, info.value.message
-    assert info.value.line == line, str(info.value)
+    assert_refused_at(source, line, fragment)
 
 
 HOOKS = textwrap.dedent(
