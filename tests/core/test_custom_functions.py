@@ -166,3 +166,66 @@ FUNCTION = (
 )
 def test_misuse_gets_a_located_error(source: str, line: int, fragment: str) -> None:
     assert_refused_at(source, line, fragment, traced=True)
+
+
+IN_A_MODULE = textwrap.dedent(
+    """
+    import torch
+    from torch import nn
+    from torch.utils.data import Dataset, DataLoader
+
+    class ClampGrad(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, limit):
+            ctx.limit = limit
+            return x.clone()
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad.clamp(-ctx.limit, ctx.limit), None
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 1)
+            self.grads = []
+
+        def keep(self, grad):
+            self.grads.append(grad.norm().item())
+
+        def forward(self, x):
+            h = self.fc(x)
+            h.register_hook(self.keep)
+            return ClampGrad.apply(h, 0.01)
+
+    class Points(Dataset):
+        def __init__(self):
+            self.x = torch.randn(12, 2)
+        def __len__(self):
+            return 12
+        def __getitem__(self, i):
+            return {"x": self.x[i], "y": self.x[i].sum()}
+
+    torch.manual_seed(0)
+    net = Net()
+    loader = DataLoader(Points(), batch_size=4)
+    for batch in loader:
+        out = net(batch["x"]).squeeze(1)
+        loss = ((out - batch["y"]) ** 2).mean()
+        loss.backward()
+    print(len(net.grads), round(sum(net.grads), 4))
+    print(net.fc.weight.grad)
+    """
+)
+
+
+def test_a_function_in_a_modules_forward_with_a_hook_and_a_dict_dataset(tmp_path: Path) -> None:
+    """A gradient-clipping Function in `forward`, a hook keeping gradient norms on the module,
+    batches of dicts from a Dataset class: what Python prints; the graph shows the clipped
+    gradient arriving at h."""
+    expected, _ = python_prints(IN_A_MODULE, tmp_path)
+    assert gradviz_prints(IN_A_MODULE) == expected
+    nodes = trace(IN_A_MODULE).graph.nodes
+    h = next(n for n in nodes if n.name == "h")
+    assert h.grad is not None and float(h.grad.abs().max()) <= 0.01 + 1e-7
+    assert [n.op for n in nodes if n.defined_by == "ClampGrad"] == ["ClampGradBackward"]
