@@ -84,6 +84,23 @@ def _position(node: ast.AST) -> tuple[float, ...]:
     )
 
 
+# what course code imports besides torch, and what to do in gradviz instead
+INSTEAD = {
+    "numpy": "; make the arrays with torch (torch.tensor, torch.linspace, torch.randn)",
+    "matplotlib": "; gradviz draws for you (the graph, the Network tab's live loss curves): "
+    "print the numbers you want to see",
+    "random": "; draw with torch (torch.rand, torch.randint, torch.randperm), which "
+    "torch.manual_seed makes repeatable",
+    "torchvision": "; datasets need files: make tensors and wrap them in "
+    "torch.utils.data.TensorDataset (or a Dataset class)",
+    "copy": "; copy tensors with .clone() (a state_dict: clone each value in a loop)",
+}
+
+
+def _instead(module: str) -> str:
+    return INSTEAD.get(module.split(".")[0], "")
+
+
 def _bound_names(tree: ast.Module) -> set[str]:
     """Names the program binds itself (a parameter called `input`, as in PyTorch's tutorials):
     a read of one is the program's own value, never the builtin of that name (which gradviz
@@ -190,12 +207,14 @@ class _Checker:
     def check_Import(self, node: ast.Import) -> None:
         for alias in node.names:
             if alias.name not in IMPORTABLE:
-                self.fail(node, f"`import {alias.name}`: only torch (and math) can be imported")
+                self.fail(node, f"`import {alias.name}`: only torch (and math) can be imported"
+                          f"{_instead(alias.name)}")  # fmt: skip
 
     def check_ImportFrom(self, node: ast.ImportFrom) -> None:
         module = node.module or ""
         if node.level or module not in IMPORTABLE:
-            self.fail(node, f"`from {module} import ...`: only torch (and math) can be imported")
+            self.fail(node, f"`from {module} import ...`: only torch (and math) can be imported"
+                      f"{_instead(module)}")  # fmt: skip
         namespace = IMPORTABLE[module]
         for alias in node.names:
             if alias.name == "*":

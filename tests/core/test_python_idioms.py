@@ -268,6 +268,9 @@ def test_state_dict_snapshots_and_type_print_what_python_prints(tmp_path: Path) 
         ("x = ('a' * 5000).replace('a', 'aaaa')\n", 1, "limit 10,000"),
         ("x = 'a'.rjust(10**6)\n", 1, "width over 200"),
         ("x = ','.join([1, 2])\n", 1, "use str(x)"),
+        ("import numpy as np\n", 1, "make the arrays with torch"),
+        ("import matplotlib.pyplot as plt\n", 1, "gradviz draws for you"),
+        ("from random import shuffle\n", 1, "torch.randperm"),
         ("x = dict([(1.5, 2), ([1], 3)])\n", 1, "dict keys must be"),
     ],
 )
