@@ -27,6 +27,21 @@ from gradviz.lang.shape_hints import (
 from gradviz.lang.user_code import NestedRef
 
 
+def _merge_keywords(kwargs: dict[str, Any], extra: Any) -> None:
+    """`f(**extra)`: its keys as keyword arguments, each a plain name (never `out`, whose
+    writes into a given tensor the static check refuses) and not given twice."""
+    if not isinstance(extra, dict):
+        raise TypeError(f"argument after ** must be a dict, not {type(extra).__name__}")
+    for key, value in extra.items():
+        if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
+            raise TypeError(f"keywords must be plain names, not {key!r}")
+        if key == "out":
+            raise TypeError("the `out=` argument is not supported; assign the result instead")
+        if key in kwargs:
+            raise TypeError(f"got multiple values for keyword argument '{key}'")
+        kwargs[key] = value
+
+
 def clean_message(exc: BaseException) -> str:
     """The first meaningful line of a (possibly long, C++-flavoured) torch error; a first
     line ending in a colon with the lines it introduces (load_state_dict's missing keys)."""
@@ -256,7 +271,13 @@ class ExpressionEvaluator:
                 args.extend(self.located(arg, partial(bounded_list, value, self.limits, "*")))
             else:
                 args.append(self.eval(arg))
-        kwargs = {kw.arg: self.eval(kw.value) for kw in node.keywords if kw.arg is not None}
+        kwargs: dict[str, Any] = {}
+        for kw in node.keywords:
+            if kw.arg is not None:
+                kwargs[kw.arg] = self.eval(kw.value)
+            else:  # `**config`: a dict of the program's, its keys checked as names written out
+                value = self.eval(kw.value)
+                self.located(kw, partial(_merge_keywords, kwargs, value), quote=False)
         return self.invoke(node, callee, args, kwargs)
 
     def invoke(self, node: ast.Call, callee: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:

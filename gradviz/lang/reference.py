@@ -57,7 +57,8 @@ def language_reference() -> str:
         "(keys: strings, numbers or tuples of them; `.items()`, `.keys()`, `.values()`, "
         "`.get()`), "
         "`+ - * / // % ** @`, comparisons, `and`/`or`/`not`, `x if c else y`, indexing and "
-        "slicing, calls with keyword arguments and `*args`, f-strings, `'{}'.format(...)` and "
+        "slicing, calls with keyword arguments, `*args` and `**config` (a dict), f-strings, "
+        "`'{}'.format(...)` and "
         "`'%d: %.3f' % (i, x)`. `_` is a name like any other (`for _ in range(3)`).\n\n",
         "Refused with a message naming the line and column: classes inside functions, "
         "`global`/`nonlocal`, `*args`/`**kwargs` parameters, decorators (but "

@@ -199,9 +199,7 @@ class _Checker:
 
     def check_Call(self, node: ast.Call) -> None:
         for kw in node.keywords:
-            if kw.arg is None:
-                self.fail(kw, "`**` unpacking is not allowed")
-            elif kw.arg == "out":
+            if kw.arg == "out":
                 self.fail(kw, "the `out=` argument is not supported; assign the result instead")
 
     def check_Import(self, node: ast.Import) -> None:

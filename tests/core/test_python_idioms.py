@@ -269,6 +269,10 @@ def test_state_dict_snapshots_and_type_print_what_python_prints(tmp_path: Path) 
         ("x = 'a'.rjust(10**6)\n", 1, "width over 200"),
         ("x = ','.join([1, 2])\n", 1, "use str(x)"),
         ("import numpy as np\n", 1, "make the arrays with torch"),
+        ("import torch\nx = torch.ones(3, **{'out': torch.ones(3)})\n", 2, "`out=`"),
+        ("import torch\nx = torch.ones(3, **{'_x': 1})\n", 2, "plain names"),
+        ("import torch\nx = torch.ones(3, **[1])\n", 2, "must be a dict"),
+        ("import torch\nx = torch.ones(1, dtype=None, **{'dtype': None})\n", 2, "multiple"),
         ("import matplotlib.pyplot as plt\n", 1, "gradviz draws for you"),
         ("from random import shuffle\n", 1, "torch.randperm"),
         ("x = dict([(1.5, 2), ([1], 3)])\n", 1, "dict keys must be"),
@@ -365,3 +369,24 @@ STRINGS_AND_DICTS = textwrap.dedent(
 def test_string_methods_and_dict_print_what_python_prints(tmp_path: Path) -> None:
     expected, _ = python_prints(STRINGS_AND_DICTS, tmp_path)
     assert gradviz_prints(STRINGS_AND_DICTS) == expected
+
+
+KEYWORD_DICTS = textwrap.dedent(
+    """
+    import torch
+    from torch import nn
+    config = {"in_features": 3, "out_features": 2}
+    layer = nn.Linear(**config)
+    opt_settings = dict(lr=0.1, momentum=0.9)
+    opt = torch.optim.SGD(layer.parameters(), **opt_settings)
+    def make(hidden, depth=1, *, act="relu"):
+        return f"{hidden}-{depth}-{act}"
+    print(make(**{"hidden": 4, "act": "tanh"}), make(8, **dict(depth=3)))
+    print(layer, opt.param_groups[0]["momentum"])
+    """
+)
+
+
+def test_keyword_arguments_from_a_dict_print_what_python_prints(tmp_path: Path) -> None:
+    expected, _ = python_prints(KEYWORD_DICTS, tmp_path)
+    assert gradviz_prints(KEYWORD_DICTS) == expected
