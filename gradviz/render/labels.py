@@ -161,6 +161,8 @@ def node_label(
     shape = tuple(value.shape) if isinstance(value, torch.Tensor) else ()
     shape_part = "" if not shape else f"{shape_text(shape)}  "
     subtitle = node.op or KIND_TEXT.get(node.kind, node.kind)
+    if node.defined_by:  # the program's own autograd.Function: its backward is the program's
+        subtitle = f"{subtitle} · your backward"
     if is_output:
         subtitle = f"{subtitle} · output"
     fill = {

@@ -15,6 +15,8 @@ import gradviz
 from gradviz.autograd.tracer import trace
 from gradviz.explain.chain import explain
 from gradviz.nets.replay import ReplayError, replay_loss
+from gradviz.render.labels import gradient_scale, node_label
+from gradviz.render.theme import THEMES
 from tests.core.same_as_python import assert_refused_at, gradviz_prints, python_prints
 
 EXAMPLE = Path(gradviz.__file__).parent / "resources" / "examples" / "22_custom_backward.py"
@@ -56,6 +58,8 @@ def test_the_example_shows_the_functions_node_with_torchs_values_and_gradients()
         torch.testing.assert_close(shown[name].grad, tensor.grad)
     sent = next(edge for edge in graph.edges if edge.dst == custom.id)
     torch.testing.assert_close(sent.grad, e.grad * e.detach())  # what its backward returned
+    label = node_label(custom, graph, THEMES["light"], gradient_scale(graph), backward=True)
+    assert label.subtitle == "MyExpBackward · your backward"
     text = explain(graph, custom)
     assert "MyExp.apply(z1)" in text.heading
     assert text.fallback is not None and "program's own MyExp.backward" in text.fallback
