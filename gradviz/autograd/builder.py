@@ -314,6 +314,7 @@ class GraphBuilder:
         nodes: list[GraphNode] = []
         for p in ordered:
             auto = p.kind == "op" and not p.name
+            defined = program_function(p.key[1]) if p.kind == "op" else None  # its own Function
             nodes.append(
                 GraphNode(
                     id=ids[p.key],
@@ -330,7 +331,8 @@ class GraphBuilder:
                     aliases=p.aliases,
                     call=self._call(p.key[1], ids) if p.kind == "op" else None,
                     module=self._module_of(p),
-                    defined_by=program_function(p.key[1]) if p.kind == "op" else None,
+                    defined_by=defined[0] if defined else None,
+                    defined_line=defined[1] if defined else None,
                 )
             )
         edges = [

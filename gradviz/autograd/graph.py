@@ -75,6 +75,7 @@ class GraphNode:
     call: ForwardCall | None = None  # op nodes: the forward operation (for the chain-rule panel)
     module: str | None = None  # the nn.Module path it ran in (`model.0`), or whose parameter
     defined_by: str | None = None  # op nodes of the program's own autograd.Function: its class
+    defined_line: int | None = None  # and the line of its `def backward`
 
     @property
     def label(self) -> str:

@@ -100,6 +100,7 @@ def node_to_json(node: GraphNode, max_elements: int) -> dict[str, JsonValue]:
         data["module"] = node.module
     if node.defined_by:
         data["defined_by"] = node.defined_by
+        data["defined_line"] = node.defined_line
     if node.sequence_nr is not None:
         data["sequence_nr"] = node.sequence_nr
     if node.saved:

@@ -76,9 +76,13 @@ def saved_tensors(node: Node) -> list[tuple[str, torch.Tensor]]:
     return found
 
 
-def program_function(node: Node) -> str | None:
-    """The class name of the program's autograd.Function whose backward `node` runs, else None."""
+def program_function(node: Node) -> tuple[str, int | None] | None:
+    """The class name of the program's autograd.Function whose backward `node` runs, and the
+    line its `def backward` is on; None for torch's own nodes."""
     if not isinstance(node, BackwardCFunction):
         return None
     forward_cls = getattr(node, "_forward_cls", None)
-    return forward_cls.__name__ if forward_cls is not None else type(node).__name__
+    if forward_cls is None:
+        return type(node).__name__, None
+    line = getattr(forward_cls, "backward_line", None)
+    return forward_cls.__name__, line if isinstance(line, int) else None

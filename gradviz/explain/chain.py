@@ -110,11 +110,9 @@ def explain(graph: Graph, node: GraphNode) -> Explanation:
             if isinstance(arg, torch.Tensor) and arg.numel() > 1 and i < len(arg_names):
                 result.inputs.append(f"{arg_names[i]}: {_text(arg)}")
     if call is None or rule is None or node.grad is None:
-        by = (
-            f"the program's own {node.defined_by}.backward"
-            if node.defined_by
-            else (f"PyTorch's {node.op}")
-        )
+        at = f" (line {node.defined_line})" if node.defined_line else ""
+        own = f"the program's own {node.defined_by}.backward{at}"
+        by = own if node.defined_by else f"PyTorch's {node.op}"
         result.fallback = f"computed by {by}" + (
             _sent(graph, node) if node.grad is not None else " (no gradient reached it)"
         )

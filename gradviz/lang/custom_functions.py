@@ -81,6 +81,7 @@ def define_autograd_function(
         "backward": staticmethod(lambda ctx, *grads: run(backward, (ctx, *grads))),
         "__module__": "program",
         "__qualname__": name,
+        "backward_line": backward.node.lineno,  # where the graph's explanation points
     }
     cls = type(name, (torch.autograd.Function,), namespace)
     return ProgramFunction(name, cls, dict(values))

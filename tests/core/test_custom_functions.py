@@ -50,6 +50,9 @@ def test_the_example_shows_the_functions_node_with_torchs_values_and_gradients()
     shown = {n.name: n for n in graph.nodes}
     custom = shown["result"]
     assert custom.op == "MyExpBackward" and custom.defined_by == "MyExp"
+    source_lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    assert custom.defined_line is not None
+    assert source_lines[custom.defined_line - 1].strip() == "def backward(ctx, grad_output):"
     assert custom.call is None  # not the exp its forward ran: nothing re-runs it as that
     torch.testing.assert_close(custom.value, e.detach())
     torch.testing.assert_close(custom.grad, e.grad)
@@ -62,7 +65,8 @@ def test_the_example_shows_the_functions_node_with_torchs_values_and_gradients()
     assert label.subtitle == "MyExpBackward · your backward"
     text = explain(graph, custom)
     assert "MyExp.apply(z1)" in text.heading
-    assert text.fallback is not None and "program's own MyExp.backward" in text.fallback
+    assert text.fallback is not None
+    assert f"program's own MyExp.backward (line {custom.defined_line})" in text.fallback
     assert "403.43 to z1" in text.fallback
 
 
