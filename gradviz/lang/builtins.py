@@ -3,16 +3,45 @@
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import torch
 from torch import nn
+from torch.utils.data import DataLoader
 
 from gradviz.lang.data_loading import ITERABLE
 from gradviz.lang.limits import Limits
 from gradviz.lang.objects import Fn, ProgramDict, check_dict_key
 from gradviz.lang.user_code import ProgramObject, UserClass
+
+
+class LoaderEnumerate:
+    """enumerate(loader): its (i, batch) pairs made one at a time, as a loop reaches them."""
+
+    def __init__(self, loader: DataLoader[Any], start: int) -> None:
+        self.loader, self.start = loader, start
+
+    def __len__(self) -> int:
+        return len(self.loader)
+
+    def __iter__(self) -> Iterator[tuple[int, Any]]:
+        return enumerate(self.loader, self.start)
+
+
+# what a loop may go through whole, by its length (a DataLoader: its batches; a ModuleList: its
+# layers)
+SIZED = (
+    list,
+    tuple,
+    str,
+    dict,
+    torch.Size,
+    nn.ModuleList,
+    nn.Sequential,
+    LoaderEnumerate,
+    *ITERABLE,
+)
 
 
 def bounded_list(value: Any, limits: Limits, what: str = "this loop") -> list[Any]:
@@ -23,10 +52,8 @@ def bounded_list(value: Any, limits: Limits, what: str = "this loop") -> list[An
         if value.dim() == 0:
             raise TypeError("cannot iterate over a 0-d tensor")
         length = value.shape[0]
-    elif isinstance(
-        value, (list, tuple, str, dict, torch.Size, nn.ModuleList, nn.Sequential, *ITERABLE)
-    ):
-        length = len(value)  # a DataLoader: its batches, made now; a ModuleList: its layers
+    elif isinstance(value, SIZED):
+        length = len(value)
     elif isinstance(value, ProgramObject) and value.defines("__getitem__"):
         length = len(value)  # a Dataset class of the program: item 0 to len - 1
         if length > limits.max_loop_iterations:
@@ -41,6 +68,20 @@ def bounded_list(value: Any, limits: Limits, what: str = "this loop") -> list[An
     return list(value)
 
 
+def bounded_iter(value: Any, limits: Limits, what: str = "this loop") -> Iterator[Any]:
+    """What a `for` loop goes through: as bounded_list, but a DataLoader's batches are made as
+    the loop reaches each, as in Python (a Dataset drawing random numbers in __getitem__ draws
+    them between the loop body's own draws, not all before it)."""
+    if isinstance(value, (DataLoader, LoaderEnumerate)):
+        length = len(value)
+        if length > limits.max_loop_iterations:
+            raise ValueError(
+                f"{what} would run {length:,} times; the limit is {limits.max_loop_iterations:,}"
+            )
+        return iter(value)
+    return iter(bounded_list(value, limits, what))
+
+
 def make_builtins(limits: Limits, print_fn: Callable[..., None]) -> dict[str, Fn]:
     """Builtins by name; `print_fn` sends text to the program's output channel."""
 
@@ -50,7 +91,9 @@ def make_builtins(limits: Limits, print_fn: Callable[..., None]) -> dict[str, Fn
     def tuplify(value: Iterable[Any] = ()) -> tuple[Any, ...]:
         return tuple(bounded_list(value, limits, "tuple()"))
 
-    def enumerate_(value: Any, start: int = 0) -> list[tuple[int, Any]]:
+    def enumerate_(value: Any, start: int = 0) -> list[tuple[int, Any]] | LoaderEnumerate:
+        if isinstance(value, DataLoader):  # lazy, for `for i, batch in enumerate(loader)`
+            return LoaderEnumerate(value, start)
         return list(enumerate(bounded_list(value, limits), start))
 
     def zip_(*values: Any) -> list[tuple[Any, ...]]:

@@ -16,7 +16,7 @@ from torch import nn
 from gradviz.devices import checked_device
 from gradviz.lang.assignments import Assignments
 from gradviz.lang.autograd_calls import AutogradCalls
-from gradviz.lang.builtins import bounded_list, make_builtins, weak_printer
+from gradviz.lang.builtins import bounded_iter, make_builtins, weak_printer
 from gradviz.lang.catalog import (
     FUNCTIONAL_NS,
     IMPORTABLE,
@@ -38,6 +38,8 @@ from gradviz.lang.parser import Program
 from gradviz.lang.program_warnings import WarningLog, collected
 from gradviz.lang.run_result import RunObserver, RunResult
 from gradviz.lang.user_code import DEFINED, ProgramObject, as_callbacks, hands_over_functions
+
+_END = object()  # the end of a loop's items
 
 
 class _Break(Exception):
@@ -214,8 +216,8 @@ class Interpreter(ExpressionEvaluator, Definitions, AutogradCalls, Assignments):
 
     def _for(self, node: ast.For) -> None:
         iterable = self.eval(node.iter)
-        items = self.located(node.iter, lambda: bounded_list(iterable, self.limits))
-        for item in items:
+        items = self.located(node.iter, lambda: bounded_iter(iterable, self.limits))
+        while (item := self.located(node.iter, partial(next, items, _END))) is not _END:
             self.assign_to(node.target, item)
             try:
                 self.execute_block(node.body)

@@ -110,3 +110,33 @@ def test_a_plain_layers_tensors_are_named_by_their_attributes() -> None:
 )
 def test_misuse_of_a_plain_class_gets_pythons_error(source: str, line: int, fragment: str) -> None:
     assert_refused_at(source, line, fragment)
+
+
+NOISY = textwrap.dedent(
+    """
+    import torch
+    from torch.utils.data import Dataset, DataLoader
+
+    class Noisy(Dataset):
+        def __init__(self):
+            self.x = torch.arange(8.0).unsqueeze(1)
+        def __len__(self):
+            return len(self.x)
+        def __getitem__(self, i):
+            return self.x[i] + 0.1 * torch.randn(1)
+
+    torch.manual_seed(0)
+    drop = torch.nn.Dropout(0.5)
+    for epoch in range(2):
+        for i, xb in enumerate(DataLoader(Noisy(), batch_size=4, shuffle=True)):
+            print(epoch, i, drop(xb).sum().item())
+    """
+)
+
+
+def test_a_loaders_batches_are_made_as_the_loop_reaches_them(tmp_path: Path) -> None:
+    """A Dataset that draws random numbers in __getitem__, a loop body that draws its own
+    (dropout): the same numbers as in Python only if each batch is made when the loop reaches
+    it, not all before the loop."""
+    expected, _ = python_prints(NOISY, tmp_path)
+    assert gradviz_prints(NOISY) == expected
