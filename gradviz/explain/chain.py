@@ -34,6 +34,7 @@ class Explanation:
     upstream: str = ""  # "∂out/∂z1 = 404.43"
     terms: list[Term] = field(default_factory=list)
     fallback: str | None = None
+    changed: str = ""  # "6.0 arrived; a gradient hook on y made it 12.0"
 
 
 def _text(value: torch.Tensor | float | None) -> str:
@@ -82,6 +83,26 @@ def arriving_sum(graph: Graph, node: GraphNode) -> tuple[list[tuple[str, str]], 
     return parts, total
 
 
+def changed_by_hook(graph: Graph, node: GraphNode) -> str:
+    """Where the gradient a node passed on is not the sum of what arrived (a hook the program
+    registered on the tensor returned another): both, in words; else ""."""
+    arrived = [
+        e.grad for e in graph.consumers_of(node.id) if e.grad is not None and e.output_nr == 0
+    ]
+    if not arrived or node.grad is None:
+        return ""
+    try:
+        total = torch.stack(torch.broadcast_tensors(*arrived)).sum(0)
+        if total.shape == node.grad.shape and torch.allclose(
+            total.to(node.grad.dtype), node.grad, rtol=1e-4, atol=1e-6, equal_nan=True
+        ):
+            return ""
+    except RuntimeError:
+        return ""
+    name = node.name or node.label
+    return f"{_text(total)} arrived; a gradient hook on {name} made it {_text(node.grad)}"
+
+
 def explain(graph: Graph, node: GraphNode) -> Explanation:
     """How PyTorch's backward at `node` turned the arriving gradient into contributions."""
     name = node.name or node.label
@@ -105,6 +126,7 @@ def explain(graph: Graph, node: GraphNode) -> Explanation:
     heading = f"{name} = {formula}   ({node.op})"
     parts, total = arriving_sum(graph, node)
     result = Explanation(node.id, heading, [], parts, total, f"∂out/∂{name} = {_text(node.grad)}")
+    result.changed = changed_by_hook(graph, node)
     if call is not None:
         for i, arg in enumerate(call.args):
             if isinstance(arg, torch.Tensor) and arg.numel() > 1 and i < len(arg_names):

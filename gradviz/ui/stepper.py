@@ -227,6 +227,8 @@ def explanation_html(explanation: Any) -> str:
         parts.append(f"<p><b>gradient arriving, summed over consumers</b>: {terms}</p>")
         parts.append(f"<p>= <b>{escape(explanation.arriving_total.split(' = ')[-1])}</b></p>")
     parts.append(f"<p>{escape(explanation.upstream)}</p>")
+    if explanation.changed:  # a gradient hook replaced what arrived
+        parts.append(f"<p><b>{escape(explanation.changed)}</b></p>")
     if explanation.fallback:
         parts.append(f"<p><i>{escape(explanation.fallback)}</i></p>")
     for term in explanation.terms:

@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from gradviz.autograd.tracer import trace
+from gradviz.explain.chain import _text, explain
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.interpreter import run_program
 from gradviz.lang.parser import parse
@@ -331,6 +332,11 @@ def test_a_hook_that_changes_a_gradient_is_what_the_graph_shows() -> None:
     (y**2).sum().backward()
     shown = {n.name: n for n in graph.nodes}
     torch.testing.assert_close(shown["x"].grad, x.grad)  # 36·x, not 18·x
+    arrived = 2 * (3 * x.detach())  # what (y**2).sum() sends to y, before the hook doubles it
+    assert explain(graph, shown["y"]).changed == (
+        f"{_text(arrived)} arrived; a gradient hook on y made it {_text(2 * arrived)}"
+    )
+    assert explain(graph, shown["x"]).changed == ""  # no hook there
 
 
 def test_a_hook_is_checked_by_the_allocation_guard_inside_backward() -> None:
