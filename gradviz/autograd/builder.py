@@ -333,6 +333,7 @@ class GraphBuilder:
                     module=self._module_of(p),
                     defined_by=defined[0] if defined else None,
                     defined_line=defined[1] if defined else None,
+                    line=self.recorder.lines.get(p.key[1]) if p.kind == "op" else None,
                 )
             )
         edges = [

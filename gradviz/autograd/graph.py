@@ -76,6 +76,7 @@ class GraphNode:
     module: str | None = None  # the nn.Module path it ran in (`model.0`), or whose parameter
     defined_by: str | None = None  # op nodes of the program's own autograd.Function: its class
     defined_line: int | None = None  # and the line of its `def backward`
+    line: int | None = None  # op nodes: the program line that made the value
 
     @property
     def label(self) -> str:

@@ -57,8 +57,10 @@ class ForwardRecorder:
         ] = {}  # op, args, kwargs
         self.const_parent: dict[int, torch.Tensor] = {}  # view → the tensor it views
         self._pending: list[
-            tuple[torch.Tensor, Any, tuple[Any, ...], dict[str, Any], str | None, int]
+            tuple[torch.Tensor, Any, tuple[Any, ...], dict[str, Any], str | None, int, int | None]
         ] = []
+        self.line_now: Callable[[], int | None] | None = None  # the program's current line
+        self.lines: dict[Node, int] = {}  # the program line each recorded node was made on
         # id(tensor) → (op number, node, output number) of each op that made or rewrote it (an
         # in-place op gives the same tensor a new producer); op numbers count the ops run
         self.producers: dict[int, list[tuple[int, Node, int]]] = {}
@@ -90,7 +92,10 @@ class ForwardRecorder:
         module = self.scopes.current if self.scopes is not None else None
         self._ops += 1
         number = self._ops
-        self._pending.extend((tensor, func, args, kwargs, module, number) for tensor in outputs)
+        line = self.line_now() if self.line_now is not None else None
+        self._pending.extend(
+            (tensor, func, args, kwargs, module, number, line) for tensor in outputs
+        )
         if func.is_view and args and isinstance(args[0], torch.Tensor):
             base = args[0]
             if not base.requires_grad:
@@ -111,7 +116,7 @@ class ForwardRecorder:
     # -- queries -------------------------------------------------------------------------------
     def flush(self) -> None:
         pending, self._pending = self._pending, []
-        for tensor, func, args, kwargs, module, number in pending:
+        for tensor, func, args, kwargs, module, number, line in pending:
             node = tensor.grad_fn
             if node is None:
                 continue
@@ -122,6 +127,8 @@ class ForwardRecorder:
                 if node not in self.operands:
                     self.operands[node] = (func, args, kwargs)
                     self.op_number[node] = number
+                    if line is not None:
+                        self.lines[node] = line
                 if module:
                     self.module_of.setdefault(node, module)
 
@@ -158,6 +165,7 @@ class ForwardRecorder:
         frozen.const_parent, self.const_parent = self.const_parent, {}
         frozen.producers, self.producers = self.producers, {}
         frozen.op_number, self.op_number = self.op_number, {}
+        frozen.lines, self.lines = self.lines, {}
         frozen._keep, self._keep = self._keep, []
         self.frozen = frozen
         return frozen
@@ -180,6 +188,7 @@ class ForwardRecorder:
         self.const_parent.clear()
         self.producers.clear()
         self.op_number.clear()
+        self.lines.clear()
         self._pending.clear()
         self._keep.clear()
 

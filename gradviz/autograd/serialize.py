@@ -98,6 +98,8 @@ def node_to_json(node: GraphNode, max_elements: int) -> dict[str, JsonValue]:
         data["param_path"] = node.param_path
     if node.module:
         data["module"] = node.module
+    if node.line is not None:
+        data["line"] = node.line
     if node.defined_by:
         data["defined_by"] = node.defined_by
         data["defined_line"] = node.defined_line

@@ -222,6 +222,7 @@ def trace(
         observer=tracer,
         op_observer=tracer.recorder,
     )
+    tracer.recorder.line_now = _line_of(weakref.ref(interpreter))
     with collection.paused(), tracer.scopes.installed():
         run = interpreter.run()
         graph = tracer.finish(run.output)
@@ -229,6 +230,17 @@ def trace(
         graph.notes = [NO_TENSOR_NOTE + _changed_number_hint(parsed)]
     graph.notes = [*graph.notes, *interpreter.warnings.notes()]
     return TraceResult(graph, run, parsed, interpreter.warnings.marked())
+
+
+def _line_of(interpreter: weakref.ref[Interpreter]) -> Callable[[], int | None]:
+    """The program line the interpreter is running (held weakly: no cycle through the
+    recorder)."""
+
+    def line() -> int | None:
+        running = interpreter()
+        return running.line if running is not None else None
+
+    return line
 
 
 def _changed_number_hint(program: Program) -> str:

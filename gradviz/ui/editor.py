@@ -54,6 +54,8 @@ class CodeEditor(QPlainTextEdit):
         self._error_selection: QTextEdit.ExtraSelection | None = None
         self.warning_lines: dict[int, str] = {}  # line → what torch warned there
         self._warning_selections: list[QTextEdit.ExtraSelection] = []
+        self.marked_line: int | None = None  # the line that made the node selected in the graph
+        self._marked_selection: QTextEdit.ExtraSelection | None = None
         self.blockCountChanged.connect(self._update_margin)
         self.updateRequest.connect(self._scroll_numbers)
         self.cursorPositionChanged.connect(self._refresh_selections)
@@ -176,6 +178,28 @@ class CodeEditor(QPlainTextEdit):
         self._refresh_selections()
         self._numbers.update()
 
+    def mark_line(self, line: int | None) -> None:
+        """Tint the line that made the selected node (None: no line), scrolled into view; the
+        caret stays where the user left it."""
+        self.marked_line = line if line is not None and 1 <= line <= self.blockCount() else None
+        self._marked_selection = None
+        if self.marked_line is not None:
+            block = self.document().findBlockByNumber(self.marked_line - 1)
+            fmt = QTextCharFormat()
+            tint = self.palette().highlight().color()
+            tint.setAlpha(60)
+            fmt.setBackground(tint)
+            fmt.setProperty(QTextFormat.Property.FullWidthSelection, True)
+            selection = QTextEdit.ExtraSelection()
+            selection.cursor, selection.format = QTextCursor(block), fmt
+            self._marked_selection = selection
+            bar = self.verticalScrollBar()
+            shown = max(1, self.viewport().height() // self.fontMetrics().height())
+            first = bar.value()
+            if not first <= self.marked_line - 1 < first + shown:
+                bar.setValue(max(0, self.marked_line - 1 - shown // 3))
+        self._refresh_selections()
+
     def _refresh_selections(self) -> None:
         selections = []
         current = QTextEdit.ExtraSelection()
@@ -186,6 +210,8 @@ class CodeEditor(QPlainTextEdit):
         current.cursor = self.textCursor()
         current.cursor.clearSelection()
         selections.append(current)
+        if self._marked_selection is not None:
+            selections.append(self._marked_selection)
         selections.extend(self._warning_selections)
         if self._error_selection is not None:
             selections.append(self._error_selection)

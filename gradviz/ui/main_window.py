@@ -330,6 +330,7 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
             return
         self.inspector.show_node(self.graph, node)
         self.inspector_dock.show()
+        self.editor.mark_line(node.line)  # the line that made it
 
     # -- closing -------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -347,3 +347,29 @@ def test_a_gru_cells_in_place_gates_are_read_from_the_right_nodes() -> None:
     gate = graph.node(product.call.arg_nodes[1])  # type: ignore[arg-type]
     assert gate.op == "SigmoidBackward0"
     assert torch.allclose(gate.value, reset, atol=1e-6)  # type: ignore[arg-type]
+
+
+def test_each_op_node_knows_the_program_line_that_made_it() -> None:
+    source = (
+        "import torch\nfrom torch import nn\n"
+        "class Net(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.fc = nn.Linear(2, 2)\n"
+        "    def forward(self, x):\n"
+        "        h = torch.tanh(self.fc(x))\n"  # line 8
+        "        return h * 2\n"  # line 9
+        "net = Net()\n"
+        "x = torch.ones(3, 2)\n"
+        "loss = net(x).sum()\n"  # line 12
+    )
+    graph = trace(source).graph
+    lines = {n.op: n.line for n in graph.nodes if n.kind == "op"}
+    assert lines == {
+        "TBackward0": 8,
+        "AddmmBackward0": 8,
+        "TanhBackward0": 8,
+        "MulBackward0": 9,
+        "SumBackward0": 12,
+    }
+    assert all(n.line is None for n in graph.nodes if n.kind != "op")

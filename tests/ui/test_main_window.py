@@ -218,6 +218,16 @@ def test_clicking_a_node_fills_the_inspector(qtbot, window) -> None:  # type: ig
     table = window.inspector.grad_view.table
     assert [table.item(0, c).text() for c in range(3)] == ["2.0", "−4.0", "6.0"]  # 2w
     assert window.inspector.outgoing.rowCount() == 0 and window.inspector.incoming.rowCount() == 2
+    assert window.editor.marked_line is None  # a leaf: no line made it
+    square = next(n for n in window.graph.nodes if n.op == "MulBackward0")
+    window.select_node(square.id)
+    assert window.editor.marked_line == 2  # `loss = (w * w).sum()` made w * w
+    tinted = [
+        s.cursor.blockNumber()
+        for s in window.editor.extraSelections()
+        if s.format.background().color().alpha() == 60
+    ]
+    assert tinted == [1]  # the second line, tinted in the editor
 
 
 def test_search_highlights_matching_nodes(qtbot, window) -> None:  # type: ignore[no-untyped-def]
