@@ -12,9 +12,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from gradviz.autograd.tracer import trace
 from gradviz.lang.errors import ProgramError
-from gradviz.lang.interpreter import run_program
-from gradviz.lang.parser import parse
-from tests.core.same_as_python import gradviz_prints, python_prints
+from tests.core.same_as_python import assert_refused_at, gradviz_prints, python_prints
 
 LOOP = """
 from torch.utils.data import DataLoader, TensorDataset
@@ -133,6 +131,4 @@ def test_random_split_runs_as_python_runs_it(tmp_path: Path) -> None:
     ],
 )
 def test_random_split_misuse_is_located(source: str, words: str) -> None:
-    with pytest.raises(ProgramError) as caught:
-        run_program(parse(source))
-    assert caught.value.line == 1 and words in caught.value.message
+    assert_refused_at(source, 1, words)

@@ -16,7 +16,7 @@ from gradviz.autograd.tracer import trace
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.interpreter import run_program
 from gradviz.lang.parser import parse
-from tests.core.same_as_python import gradviz_prints, python_prints
+from tests.core.same_as_python import assert_refused_at, gradviz_prints, python_prints
 
 SCHEDULED = textwrap.dedent(
     """
@@ -188,10 +188,7 @@ def test_a_buffer_moves_with_the_module_and_is_no_parameter() -> None:
     ],
 )  # fmt: skip
 def test_misuse_gets_a_located_error(source: str, line: int, words: str) -> None:
-    with pytest.raises(ProgramError) as caught:
-        run_program(parse(source))
-    assert caught.value.line == line
-    assert words in caught.value.message
+    assert_refused_at(source, line, words)
 
 
 def test_a_closure_that_never_converges_is_stopped_by_the_step_budget() -> None:
@@ -276,10 +273,7 @@ def test_course_idioms_underscore_and_percent_formatting(tmp_path: Path) -> None
     ],
 )
 def test_percent_formatting_refuses_what_could_blow_up(source: str, words: str) -> None:
-    with pytest.raises(ProgramError) as caught:
-        run_program(parse(source))
-    assert caught.value.line == 1
-    assert words in caught.value.message
+    assert_refused_at(source, 1, words)
 
 
 def test_underscore_alone_is_a_name_but_dunders_stay_refused() -> None:
