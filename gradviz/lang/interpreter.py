@@ -38,6 +38,7 @@ from gradviz.lang.parser import Program
 from gradviz.lang.program_warnings import WarningLog, collected
 from gradviz.lang.run_result import RunObserver, RunResult
 from gradviz.lang.user_code import DEFINED, ProgramObject, as_callbacks, hands_over_functions
+from gradviz.random_stream import global_random_stream
 
 _END = object()  # the end of a loop's items
 
@@ -132,7 +133,7 @@ class Interpreter(ExpressionEvaluator, Definitions, AutogradCalls, Assignments):
         # on the CPU it is not needed, since factories default to the CPU anyway.
         placement = device if device.type != "cpu" else contextlib.nullcontext()
         with (
-            torch.random.fork_rng(devices=cuda_devices),
+            global_random_stream(cuda_devices),
             placement,
             self.guard,
             torch.enable_grad(),

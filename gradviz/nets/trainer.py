@@ -14,6 +14,7 @@ from torch import nn
 
 from gradviz.nets.codegen import program
 from gradviz.nets.spec import NetworkSpec
+from gradviz.random_stream import global_random_stream
 
 Column = torch.Tensor
 CHECKPOINT_EVERY = 5  # steps between the weights kept for the PCA view (doubles as they pile up)
@@ -86,7 +87,7 @@ class Trainer:
         """`count` training steps, each on the next batch (wrapping round the training set)."""
         device = self.X_train.device
         cuda = [device.index or 0] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=cuda):
+        with global_random_stream(cuda):
             torch.set_rng_state(self.rng)
             if self.cuda_rng is not None:
                 torch.cuda.set_rng_state(self.cuda_rng, device)
