@@ -160,7 +160,9 @@ class GraphBuilder:
         variable = acc.variable
         self._remember(variable, key)
         path = self.param_paths.get(id(variable))
-        name = self.names.name_of(variable)
+        # a parameter's path (`net.conv1.weight`) says more than the variable of a loop over
+        # the parameters (`for p in net.parameters()`), which would name every one of them `p`
+        name = self.names.name_of(variable, assigned=path is not None)
         self.pending[key] = _Pending(
             key=key,
             kind="param" if path else "input",

@@ -3,39 +3,54 @@
 from __future__ import annotations
 
 import weakref
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
 
+@dataclass
+class _Names:
+    """The names one tensor was bound to, first binding first; those only ever a loop's
+    variable (`for p in model.parameters()`) apart."""
+
+    ref: weakref.ref[torch.Tensor]
+    names: list[str] = field(default_factory=list)
+    loop_only: set[str] = field(default_factory=set)
+
+
 class BoundNames:
-    """Remembers the first name each tensor was bound to, and the modules by name."""
+    """Remembers the names each tensor was bound to, and the modules by name."""
 
     def __init__(self) -> None:
-        self._tensors: dict[int, tuple[list[str], weakref.ref[torch.Tensor]]] = {}
+        self._tensors: dict[int, _Names] = {}
         self._modules: dict[str, nn.Module] = {}
 
-    def bound(self, name: str, value: object) -> None:
+    def bound(self, name: str, value: object, loop: bool = False) -> None:
+        """`name` = value; `loop`: as the variable of a for loop, which names each item in turn."""
         if isinstance(value, torch.Tensor):
             known = self._tensors.get(id(value))
-            if known is None or known[1]() is not value:
-                self._tensors[id(value)] = ([name], weakref.ref(value))
-            elif name not in known[0]:
-                known[0].append(name)
+            if known is None or known.ref() is not value:
+                known = self._tensors[id(value)] = _Names(weakref.ref(value))
+            if name not in known.names:  # (`p -= lr * p.grad` binds `p` to `p` again)
+                known.names.append(name)
+                if loop:
+                    known.loop_only.add(name)
         elif isinstance(value, nn.Module):
             self._modules[name] = value
 
-    def names_of(self, tensor: torch.Tensor | None) -> list[str]:
-        """Every name the tensor was bound to, first binding first."""
+    def names_of(self, tensor: torch.Tensor | None, assigned: bool = False) -> list[str]:
+        """Every name the tensor was bound to, first binding first; with `assigned`, only
+        those an assignment bound (not a loop's variable)."""
         if tensor is None:
             return []
         known = self._tensors.get(id(tensor))
-        if known is not None and known[1]() is tensor:
-            return list(known[0])
-        return []
+        if known is None or known.ref() is not tensor:
+            return []
+        return [n for n in known.names if not (assigned and n in known.loop_only)]
 
-    def name_of(self, tensor: torch.Tensor | None) -> str | None:
-        names = self.names_of(tensor)
+    def name_of(self, tensor: torch.Tensor | None, assigned: bool = False) -> str | None:
+        names = self.names_of(tensor, assigned)
         return names[0] if names else None
 
     def param_paths(self) -> dict[int, str]:

@@ -61,8 +61,8 @@ class Tracer:
         self._pending: tuple[Snapshot, ForwardRecorder] | None = None
 
     # -- RunObserver ---------------------------------------------------------------------------
-    def bound(self, name: str, value: object) -> None:
-        self.names.bound(name, value)
+    def bound(self, name: str, value: object, loop: bool = False) -> None:
+        self.names.bound(name, value, loop)
 
     def backward(self, tensor: torch.Tensor, kwargs: dict[str, Any]) -> None:
         self._observe(tensor, kwargs, lambda: tensor.backward(**kwargs))

@@ -45,14 +45,15 @@ class Assignments:
     if TYPE_CHECKING:  # provided by the evaluator and the interpreter
 
         def eval(self, node: ast.expr) -> Any: ...
-        def bind(self, name: str, value: Any) -> None: ...
+        def bind(self, name: str, value: Any, loop: bool = False) -> None: ...
         def located(self, node: ast.AST, action: Callable[[], Any], quote: bool = True) -> Any: ...
         def fail(self, node: ast.AST, message: str) -> ProgramError: ...
         def binary(self, node: ast.AST, op: ast.operator, left: Any, right: Any) -> Any: ...
 
-    def assign_to(self, target: ast.expr, value: Any) -> None:
+    def assign_to(self, target: ast.expr, value: Any, loop: bool = False) -> None:
+        """`target = value`; `loop`: a for loop's target, bound to each item in turn."""
         if isinstance(target, ast.Name):
-            self.bind(target.id, value)
+            self.bind(target.id, value, loop)
         elif isinstance(target, (ast.Tuple, ast.List)):
             items = self.located(target, lambda: bounded_list(value, self.limits, "unpacking"))
             if len(items) != len(target.elts):
@@ -60,7 +61,7 @@ class Assignments:
                     target, f"cannot unpack {len(items)} values into {len(target.elts)} names"
                 )
             for sub, item in zip(target.elts, items, strict=True):
-                self.assign_to(sub, item)
+                self.assign_to(sub, item, loop)
         elif isinstance(target, ast.Subscript):
             owner = self.eval(target.value)
             index = self.eval(target.slice)

@@ -179,11 +179,11 @@ class Interpreter(ExpressionEvaluator, Definitions, AutogradCalls, Assignments):
             code = self.source_of(node.value)  # `loss.backward`: Python runs nothing either
             self.warnings.remark(f"`{code}` does nothing without its call: write `{code}()`")
 
-    def bind(self, name: str, value: Any) -> None:
+    def bind(self, name: str, value: Any, loop: bool = False) -> None:
         self.env[name] = value
         top_level = self.call_depth == 0
         if self.observer is not None and (top_level or isinstance(value, torch.Tensor)):
-            self.observer.bound(name, value)  # a function's local tensors name graph nodes too
+            self.observer.bound(name, value, loop)  # a function's local tensors name nodes too
         if top_level and isinstance(value, torch.Tensor):
             self.output, self.output_name = value, name
 
@@ -219,7 +219,7 @@ class Interpreter(ExpressionEvaluator, Definitions, AutogradCalls, Assignments):
         iterable = self.eval(node.iter)
         items = self.located(node.iter, lambda: bounded_iter(iterable, self.limits))
         while (item := self.located(node.iter, partial(next, items, _END))) is not _END:
-            self.assign_to(node.target, item)
+            self.assign_to(node.target, item, loop=True)
             try:
                 self.execute_block(node.body)
             except _Break:

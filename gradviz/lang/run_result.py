@@ -16,7 +16,7 @@ class RunObserver(Protocol):
     """Told of every name binding and asked to perform each `.backward()` and
     `torch.autograd.grad` (the tracer)."""
 
-    def bound(self, name: str, value: object) -> None: ...
+    def bound(self, name: str, value: object, loop: bool = False) -> None: ...  # loop: a for loop's
 
     def backward(self, tensor: torch.Tensor, kwargs: dict[str, Any]) -> None: ...
 

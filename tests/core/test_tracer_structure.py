@@ -50,6 +50,33 @@ def test_parameters_are_named_by_module_path_and_constants_by_variable() -> None
     assert kinds["loss"] == "op"
 
 
+def test_a_loop_over_the_parameters_does_not_rename_them() -> None:
+    """`for p in model.parameters()` binds each parameter to `p` in turn: the graph still
+    names them by module path; a name the program assigned itself still wins; a loop's
+    variable still names an op's value (there is nothing better)."""
+    graph = trace(
+        "model = nn.Sequential(nn.Linear(3, 2), nn.Tanh(), nn.Linear(2, 1))\n"
+        "w = model[0].weight\n"
+        "X = torch.randn(4, 3)\n"
+        "for row in model(X):\n"
+        "    last = row\n"
+        "loss = (last * 2).sum()\n"
+        "loss.backward()\n"
+        "with torch.no_grad():\n"
+        "    for name, p in model.named_parameters():\n"
+        "        p -= 0.1 * p.grad\n"
+    ).graph
+    params = {n.param_path: n.name for n in graph.nodes if n.kind == "param"}
+    assert params == {
+        "model.0.weight": "w",
+        "model.0.bias": "model.0.bias",
+        "model.2.weight": "model.2.weight",
+        "model.2.bias": "model.2.bias",
+    }
+    rows = next(n for n in graph.nodes if n.op == "UnbindBackward0")  # Python's iteration
+    assert rows.name == "row" and "last" in rows.aliases
+
+
 def test_saved_tensors_are_listed_with_bytes() -> None:
     graph = trace(
         "a = torch.randn(4, 3, requires_grad=True)\nb = torch.randn(3, 2)\nc = (a @ b).sum()"
