@@ -13,6 +13,7 @@ from torch.utils.data import DataLoader
 from gradviz.lang.data_loading import ITERABLE
 from gradviz.lang.limits import Limits
 from gradviz.lang.objects import Fn, ProgramDict, check_dict_key
+from gradviz.lang.type_of import type_of
 from gradviz.lang.user_code import ProgramObject, UserClass
 
 
@@ -153,6 +154,7 @@ def make_builtins(limits: Limits, print_fn: Callable[..., None]) -> dict[str, Fn
         "dict": dict_,
         "max": max_,
         "isinstance": isinstance_,
+        "type": type_of,
         "sorted": sorted_,
         "reversed": reversed_,
         "any": any_,
@@ -172,10 +174,10 @@ _PLAIN_TYPES = {
 }
 
 
-def _as_type(kind: Any) -> type | tuple[type, ...]:
+def as_type(kind: Any) -> type | tuple[type, ...]:
     """A class as the program names it: `nn.Linear`, a class it defined, `float`, ...."""
     if isinstance(kind, tuple):
-        return tuple(t for k in kind for t in _flat(_as_type(k)))
+        return tuple(t for k in kind for t in _flat(as_type(k)))
     if isinstance(kind, UserClass):
         return kind.cls
     if isinstance(kind, Fn) and isinstance(kind.impl, type):
@@ -195,7 +197,7 @@ def _flat(kind: type | tuple[type, ...]) -> tuple[type, ...]:
 
 
 def isinstance_(value: Any, kind: Any) -> bool:
-    return isinstance(value, _as_type(kind))
+    return isinstance(value, as_type(kind))
 
 
 def weak_printer(owner: weakref.ref[Any]) -> Callable[..., None]:

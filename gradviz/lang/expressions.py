@@ -28,15 +28,12 @@ from gradviz.lang.user_code import NestedRef
 
 
 def _merge_keywords(kwargs: dict[str, Any], extra: Any) -> None:
-    """`f(**extra)`: its keys as keyword arguments, each a plain name (never `out`, whose
-    writes into a given tensor the static check refuses) and not given twice."""
+    """`f(**extra)`: its keys as keyword arguments, each a plain name and not given twice."""
     if not isinstance(extra, dict):
         raise TypeError(f"argument after ** must be a dict, not {type(extra).__name__}")
     for key, value in extra.items():
         if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
             raise TypeError(f"keywords must be plain names, not {key!r}")
-        if key == "out":
-            raise TypeError("the `out=` argument is not supported; assign the result instead")
         if key in kwargs:
             raise TypeError(f"got multiple values for keyword argument '{key}'")
         kwargs[key] = value

@@ -212,11 +212,15 @@ class AllocationGuard(TorchDispatchMode):
             predicted = self._predict(func, kind, args, kwargs)
             if predicted is not None:
                 self._check(predicted)
+            written = tensors_in(kwargs.get("out"))  # `out=`: torch resizes them to fit
+            before = [_storage_bytes(t) for t in written]
             out = func(*args, **kwargs)
             outputs = tensors_in(out)
             if predicted is None:
                 self._check(self._sizes(outputs))
             self._account(args, kwargs, outputs)
+            for tensor, nbytes in zip(written, before, strict=True):
+                self._count(tensor, _storage_bytes(tensor) - nbytes)
         if observer is not None:
             observer.after_op(func, args, kwargs, out)
         return out
@@ -265,8 +269,10 @@ class AllocationGuard(TorchDispatchMode):
 
     def _predict(self, func: Any, kind: int, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """Output (numel, element size) pairs, or None when only running the op can tell."""
-        if kind != META:
-            tensors = tensors_in(args) + tensors_in(kwargs)
+        if kind != META:  # from the inputs (not an `out=` tensor, which torch resizes)
+            tensors = tensors_in(args) + [
+                t for key, value in kwargs.items() if key != "out" for t in tensors_in(value)
+            ]
             if tensors:
                 size = max(t.element_size() for t in tensors)
                 if kind == AT_MOST_INPUT:
@@ -287,7 +293,7 @@ class AllocationGuard(TorchDispatchMode):
                 return [(numel, _element_size(name, args, kwargs))] * (
                     2 if name in TWO_OUTPUTS else 1
                 )
-        if kind == META and args and isinstance(args[0], (list, tuple)) and not kwargs.get("out"):
+        if kind == META and args and isinstance(args[0], (list, tuple)) and "out" not in kwargs:
             sizes = args[0]
             if sizes and all(type(s) is int for s in sizes) and not tensors_in(args):
                 numel = 1
@@ -329,25 +335,38 @@ class AllocationGuard(TorchDispatchMode):
         self, args: tuple[Any, ...], kwargs: dict[str, Any], outputs: list[torch.Tensor]
     ) -> None:
         """Count each new output's bytes until it is freed (a weak reference's callback)."""
+        given = kwargs.get("out")
+        written = args if given is None else (*args, *tensors_in(given))
         for tensor in outputs:
             if tensor._base is not None:
                 continue  # a view: no new memory
             nbytes = tensor.numel() * tensor.element_size()
-            if nbytes == 0 or any(tensor is a for a in args) or tensor is kwargs.get("out"):
-                continue  # an argument written in place: counted when it was made
-            # Made before taking the lock: making an object may run a garbage collection,
-            # whose freed tensors call _release on this very thread.
-            ref = weakref.ref(tensor, self._on_free)
-            entry = (ref, nbytes)
-            with self._lock:
-                self.live_bytes += nbytes
-                self._counted[id(ref)] = entry  # by id: a weak reference hashes its tensor
+            if nbytes == 0 or any(tensor is a for a in written):
+                continue  # an argument written in place: counted when it was made (or grown)
+            self._count(tensor, nbytes)
+
+    def _count(self, tensor: torch.Tensor, nbytes: int) -> None:
+        """`nbytes` more held until `tensor` is freed (a tensor that grew is counted twice:
+        what it had, and what it gained, each released with it)."""
+        if nbytes <= 0:
+            return
+        # Made before taking the lock: making an object may run a garbage collection,
+        # whose freed tensors call _release on this very thread.
+        ref = weakref.ref(tensor, self._on_free)
+        entry = (ref, nbytes)
+        with self._lock:
+            self.live_bytes += nbytes
+            self._counted[id(ref)] = entry  # by id: a weak reference hashes its tensor
 
     def _release(self, ref: weakref.ref[torch.Tensor]) -> None:
         with self._lock:
             entry = self._counted.pop(id(ref), None)
             if entry is not None:
                 self.live_bytes -= entry[1]
+
+
+def _storage_bytes(tensor: torch.Tensor) -> int:
+    return int(tensor.untyped_storage().nbytes())
 
 
 def _releaser(

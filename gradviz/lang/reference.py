@@ -59,11 +59,15 @@ def language_reference() -> str:
         "`+ - * / // % ** @`, comparisons, `and`/`or`/`not`, `x if c else y`, indexing and "
         "slicing, calls with keyword arguments, `*args` and `**config` (a dict), f-strings, "
         "`'{}'.format(...)` and "
-        "`'%d: %.3f' % (i, x)`. `_` is a name like any other (`for _ in range(3)`).\n\n",
+        "`'%d: %.3f' % (i, x)`. `_` is a name like any other (`for _ in range(3)`). "
+        "`out=` writes a result into the tensor given (`torch.matmul(a, b, out=y)`; its "
+        "size is checked before torch resizes it). `type(x)` prints as in Python "
+        "(`<class 'float'>`) and compares (`type(x) == float`); it cannot be called.\n\n",
         "Refused with a message naming the line and column: classes inside functions, "
         "`global`/`nonlocal`, `*args`/`**kwargs` parameters, decorators (but "
         "`@torch.no_grad()`, `@torch.enable_grad()` "
-        "and `@torch.inference_mode()`), classes not derived from `nn.Module`, "
+        "and `@torch.inference_mode()`), classes derived from anything but `nn.Module`, "
+        "`Dataset` or `torch.autograd.Function` (or nothing), "
         "`lambda`, "
         "comprehensions (the message writes the loop that does the same), `while`, `try`, "
         "imports other than torch and math, names and "

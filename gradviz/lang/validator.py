@@ -60,7 +60,6 @@ DANGEROUS_NAMES = {
     "dir": "exposes internals",
     "globals": "exposes internals",
     "locals": "exposes internals",
-    "type": "exposes internals",
     "object": "exposes internals",
     "breakpoint": "starts a debugger",
     "exit": "stops the program",
@@ -196,11 +195,6 @@ class _Checker:
             self.fail(node, "`**` in a dict literal is not supported")
         if len(node.keys) > self.limits.max_literal_elements:
             self.fail(node, f"dict literal with more than {self.limits.max_literal_elements:,}")
-
-    def check_Call(self, node: ast.Call) -> None:
-        for kw in node.keywords:
-            if kw.arg == "out":
-                self.fail(kw, "the `out=` argument is not supported; assign the result instead")
 
     def check_Import(self, node: ast.Import) -> None:
         for alias in node.names:

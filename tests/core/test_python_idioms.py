@@ -270,7 +270,6 @@ def test_state_dict_snapshots_and_type_print_what_python_prints(tmp_path: Path) 
         ("x = 'a'.rjust(10**6)\n", 1, "width over 200"),
         ("x = ','.join([1, 2])\n", 1, "use str(x)"),
         ("import numpy as np\n", 1, "make the arrays with torch"),
-        ("import torch\nx = torch.ones(3, **{'out': torch.ones(3)})\n", 2, "`out=`"),
         ("import torch\nx = torch.ones(3, **{'_x': 1})\n", 2, "plain names"),
         ("import torch\nx = torch.ones(3, **[1])\n", 2, "must be a dict"),
         ("import torch\nx = torch.ones(1, dtype=None, **{'dtype': None})\n", 2, "multiple"),

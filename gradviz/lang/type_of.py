@@ -1,0 +1,67 @@
+"""`type(x)`: the class of a value as Python prints it (`<class 'float'>`), to print or
+compare with `==`, never to call or to look into."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gradviz.lang.objects import BoundMethod, Fn, Namespace, ProgramDict
+from gradviz.lang.user_code import BoundUserMethod, Callback, UserClass, UserFunction
+
+# gradviz's own stand-ins, and the class Python would name for what they stand for
+_STANDS_FOR: dict[type, str] = {
+    Fn: "builtin_function_or_method",
+    BoundMethod: "method",
+    Namespace: "module",
+    ProgramDict: "dict",
+}
+
+
+class ClassOf:
+    """What `type(value)` gives a program: shown as Python shows the class, equal to the
+    class's own name in the program (`type(x) == float`, `type(layer) == nn.Linear`)."""
+
+    __slots__ = ("_cls", "_shown")
+
+    def __init__(self, cls: type, shown: str) -> None:
+        self._cls = cls
+        self._shown = shown
+
+    def __repr__(self) -> str:
+        return self._shown
+
+    def __eq__(self, other: object) -> bool:
+        from gradviz.lang.builtins import as_type
+
+        if isinstance(other, ClassOf):
+            return self._cls is other._cls
+        try:
+            return as_type(other) is self._cls
+        except TypeError:
+            return False
+
+    def __hash__(self) -> int:
+        return hash(self._cls)
+
+
+def type_of(value: Any) -> ClassOf:
+    """type(value), as a ClassOf."""
+    if isinstance(value, Callback):  # a function of the program, as a builtin was handed it
+        value = value.function
+    cls = type(value)
+    if isinstance(value, BoundUserMethod):
+        return ClassOf(cls, "<class 'method'>")
+    if isinstance(value, UserClass):
+        return ClassOf(cls, "<class 'type'>")
+    if isinstance(value, UserFunction):
+        return ClassOf(cls, "<class 'function'>")
+    if isinstance(value, Fn) and isinstance(value.impl, type):
+        return ClassOf(cls, "<class 'type'>")  # float, nn.Linear: classes in Python
+    stands_for = _STANDS_FOR.get(cls)
+    if stands_for is not None:
+        return ClassOf(dict if cls is ProgramDict else cls, f"<class '{stands_for}'>")
+    if cls.__module__.startswith("gradviz."):
+        return ClassOf(cls, "<class 'object'>")  # gradviz's machinery: nothing to show
+    module = "__main__" if cls.__module__ == "program" else cls.__module__
+    shown = cls.__qualname__ if module == "builtins" else f"{module}.{cls.__qualname__}"
+    return ClassOf(cls, f"<class '{shown}'>")
