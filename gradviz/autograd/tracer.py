@@ -18,6 +18,7 @@ from gradviz.autograd.modules import ModuleScopes
 from gradviz.autograd.naming import BoundNames
 from gradviz.autograd.recorder import ForwardRecorder
 from gradviz.autograd.walk import is_leaf_node, output_count, reachable, saved_tensors
+from gradviz.lang import backward_seed
 from gradviz.lang.interpreter import Interpreter
 from gradviz.lang.limits import DEFAULT_LIMITS, Limits
 from gradviz.lang.parser import Program, changed_numbers, parse_cached
@@ -65,7 +66,7 @@ class Tracer:
         self.names.bound(name, value, loop)
 
     def backward(self, tensor: torch.Tensor, kwargs: dict[str, Any]) -> None:
-        self._observe(tensor, kwargs, lambda: tensor.backward(**kwargs))
+        self._observe(tensor, kwargs, lambda: backward_seed.backward(tensor, **kwargs))
 
     def grad(self, output: torch.Tensor, inputs: Any, kwargs: dict[str, Any]) -> Any:
         """torch.autograd.grad, seen as a backward pass: the graph shows d output / d node for
@@ -105,19 +106,16 @@ class Tracer:
         self.graph = None
 
     # -- tracing -------------------------------------------------------------------------------
-    def trace_backward(
-        self,
-        tensor: torch.Tensor,
-        kwargs: dict[str, Any],
-        seed: str,
-        notes: list[str] | None = None,
-    ) -> Graph:
-        """Run backward from `tensor` with hooks and build its graph now."""
+    def trace_backward(self, tensor: torch.Tensor, seed: str, notes: list[str]) -> Graph:
+        """Run backward from `tensor` (the program never did) with hooks and build its graph
+        now. A tensor of several elements is seeded with ones through a sum that the graph
+        does not show: d sum / d tensor is exactly those ones, and passing them to backward
+        would import sympy (half a second, once per process) for its shape check."""
         self._drop_pending()
-        snap = self._capture(tensor, lambda: tensor.backward(**kwargs), seed, notes or [])
+        run = tensor.backward if tensor.numel() == 1 else lambda: tensor.sum().backward()
+        snap = self._capture(tensor, run, seed, notes)
         graph = self._build(snap, self.recorder)
-        if not kwargs.get("retain_graph"):
-            self.recorder.clear()
+        self.recorder.clear()
         return graph
 
     def _capture(
@@ -168,11 +166,8 @@ class Tracer:
             )
             return Graph([node], [], "n0", [], str(output.device), [NO_GRAD_NOTE])
         if output.numel() == 1:
-            # No explicit gradient: torch then makes the ones itself (passing one imports sympy).
-            return self.trace_backward(output, {}, "one")
-        return self.trace_backward(
-            output, {"gradient": torch.ones_like(output)}, "ones", [SEED_ONES_NOTE]
-        )
+            return self.trace_backward(output, "one", [])
+        return self.trace_backward(output, "ones", [SEED_ONES_NOTE])
 
 
 def _returned_gradients(snap: Snapshot, inputs: Any, returned: list[Any]) -> None:

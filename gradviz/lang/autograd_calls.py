@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from gradviz.lang import backward_seed
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.guard import AllocationGuard
 from gradviz.lang.run_result import RunObserver
@@ -51,7 +52,7 @@ class AutogradCalls:
                 if observer is not None:
                     observer.backward(tensor, options)
                 else:
-                    tensor.backward(**options)
+                    backward_seed.backward(tensor, **options)
 
         self.located(node, run)
 

@@ -186,3 +186,15 @@ def test_a_first_trace_with_these_ops_imports_neither_sympy_nor_dynamo() -> None
     )
     code = f"from gradviz.autograd.tracer import trace\ntrace({program!r})"
     assert _heavy_imports_after(code) == "[]"
+
+
+def test_backward_with_a_gradient_and_a_non_scalar_output_import_neither() -> None:
+    """torch checks a gradient passed to backward with sympy: the program's `y.backward(v)`
+    and the tracer's own seeding of a non-scalar output go round that check."""
+    program = (
+        "x = torch.randn(3, requires_grad=True)\ny = x * 2\ny.backward(torch.ones(3))\n"
+        "z = x.exp()\n"
+    )
+    non_scalar = "x = torch.ones(2, requires_grad=True)\nx * 3\n"
+    code = f"from gradviz.autograd.tracer import trace\ntrace({program!r})\ntrace({non_scalar!r})"
+    assert _heavy_imports_after(code) == "[]"
