@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 
 from gradviz.lang.guard import tensors_in
 
 Node = Any  # torch.autograd.graph.Node (its Python type varies per op)
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -170,6 +172,36 @@ class ForwardRecorder:
         self.frozen = frozen
         return frozen
 
+    def adopt(self, earlier: ForwardRecorder, nodes: list[Node]) -> None:
+        """Take over what `earlier` (an earlier backward pass's record) holds of `nodes`:
+        ops made before that pass and reached again by this one (`y = X.sum(1) + b` above a
+        training loop, whose add saves nothing for backward and so serves every pass)."""
+        wanted = {node for node in nodes if node in earlier.operands or node in earlier.lines}
+        wanted.difference_update(self.operands)
+        if not wanted:
+            return
+        for key, value in earlier.values.items():
+            if key[0] in wanted and key not in self.values:
+                self.values[key] = value
+        for node in wanted:
+            _move(node, earlier.operands, self.operands)
+            _move(node, earlier.op_number, self.op_number)
+            _move(node, earlier.lines, self.lines)
+            _move(node, earlier.module_of, self.module_of)
+        for tensor_id, made in earlier.producers.items():
+            kept = [entry for entry in made if entry[1] in wanted]
+            if kept:  # (earlier ops ran first: their numbers are lower)
+                self.producers[tensor_id] = kept + self.producers.get(tensor_id, [])
+        operands = [earlier.operands[node] for node in wanted if node in earlier.operands]
+        for _, args, kwargs in operands:
+            for tensor in tensors_in(args) + tensors_in(kwargs):
+                chain = earlier.origins_of(tensor)
+                for view, base in itertools.pairwise(chain):
+                    if id(view) not in self.const_parent:
+                        self.const_parent[id(view)] = base
+                        self._keep.append(view)
+        self._constants = None
+
     def constant_storages(self) -> set[int]:
         """Storages of the tensors without grad that the recorded ops read (data, constants)."""
         if self._constants is None:
@@ -197,3 +229,8 @@ class ForwardRecorder:
         for entry in self.values.values():
             if entry.snapshot is None and _storage_key(entry.tensor) in keys:
                 entry.snapshot = entry.tensor.detach().clone()
+
+
+def _move(node: Node, source: dict[Node, _T], target: dict[Node, _T]) -> None:
+    if node in source:
+        target[node] = source[node]

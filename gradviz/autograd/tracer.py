@@ -89,8 +89,11 @@ class Tracer:
         returned: list[Any] | None = None,
     ) -> None:
         """Perform one backward pass of the program (run) with hooks on the nodes it reaches."""
+        earlier = self.recorder.frozen  # the last pass's record, its graph built or not
         self._drop_pending()
         snap = self._capture(tensor, run, "program", [])
+        if earlier is not None:  # what it recorded of ops this pass reaches too
+            self.recorder.adopt(earlier, snap.nodes)
         if inputs is not None and returned is not None:
             _returned_gradients(snap, inputs, returned)
         if kwargs.get("retain_graph") or kwargs.get("create_graph"):
@@ -149,8 +152,9 @@ class Tracer:
         self.graph = self._build(snap, frozen)
 
     def _drop_pending(self) -> None:
+        """Forget the waiting graph (built, or not to be drawn); its record stays watched for
+        in-place writes until the next pass, which may reach some of its ops again."""
         self._pending = None
-        self.recorder.frozen = None
 
     def finish(self, output: torch.Tensor | None) -> Graph:
         """The graph of the run's last backward pass; for a run that never called backward,

@@ -92,3 +92,51 @@ def test_only_the_last_graph_is_built(monkeypatch) -> None:  # type: ignore[no-u
     monkeypatch.setattr(tracer_module.GraphBuilder, "build", counting)
     trace(LOOP)
     assert len(built) == 1
+
+
+BEFORE_THE_LOOP = """
+torch.manual_seed(2)
+b = 4.2
+X = torch.randn(10, 2)
+W = torch.randn(2, 2, requires_grad=True)
+WT = W.T
+y = X.sum(1) + b
+w = torch.zeros(2, requires_grad=True)
+for i in range(3):
+    l = ((X @ WT @ w - y) ** 2).mean()
+    l.backward()
+    with torch.no_grad():
+        w -= 0.1 * w.grad
+        w.grad.zero_()
+"""
+
+
+def test_ops_made_before_the_loop_keep_their_names_and_values() -> None:
+    """`y = X.sum(1) + b` and `WT = W.T` run once, above the loop, and save nothing for backward:
+    every pass goes through them, the last one too, whose graph shows them named, with the
+    values they were made with and the gradients of that pass (torch's, by hooks, here)."""
+    graph = trace(BEFORE_THE_LOOP).graph
+    torch.manual_seed(2)
+    b = torch.tensor(4.2, requires_grad=True)
+    X = torch.randn(10, 2)
+    W = torch.randn(2, 2, requires_grad=True)
+    WT = W.T
+    y = X.sum(1) + b
+    w = torch.zeros(2, requires_grad=True)
+    seen: dict[str, list[torch.Tensor]] = {"y": [], "WT": [], "b": []}
+    for name, tensor in (("y", y), ("WT", WT), ("b", b)):
+        tensor.register_hook(lambda g, name=name: seen[name].append(g))  # type: ignore[misc]
+    for _ in range(3):
+        ((X @ WT @ w - y) ** 2).mean().backward()
+        with torch.no_grad():
+            w -= 0.1 * w.grad  # type: ignore[operator]
+            w.grad.zero_()  # type: ignore[union-attr]
+    for name, value in (("y", y), ("WT", WT)):
+        node = graph.find(name)
+        assert node is not None and node.kind == "op", name
+        torch.testing.assert_close(node.value, value.detach())
+        torch.testing.assert_close(node.grad, seen[name][-1])
+        assert node.line == (6 if name == "WT" else 7)  # lines of BEFORE_THE_LOOP (from 1)
+    found_b = graph.find("b")
+    assert found_b is not None
+    torch.testing.assert_close(found_b.grad, seen["b"][-1])
