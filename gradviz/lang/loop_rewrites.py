@@ -4,6 +4,7 @@ comprehension (`params = [p for l in layers for p in l.parameters()]` → its lo
 from __future__ import annotations
 
 import ast
+import copy
 
 MAX_SHOWN = 240  # characters of the suggested loop in a one-line message
 
@@ -48,19 +49,88 @@ def _suggestion(name: str, value: ast.expr) -> list[str]:
 
 
 def loop_rewrites(tree: ast.Module) -> dict[int, str]:
-    """id(comprehension node) → "write instead: `a = []` / `for …:` / `    a.append(…)`" for
-    each comprehension assigned to one name (or summed into one)."""
+    """id(comprehension node) → "write the loop instead: `a = []` / `for …:` / `    a.append(…)`"
+    for each comprehension assigned to one name (or summed into one); one used inside a
+    statement (`print(''.join(itos[i] for i in out))`) gets the loop that makes its values
+    under a new name, then the statement with that name in its place."""
     found: dict[int, str] = {}
+    taken = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
     for node in ast.walk(tree):
-        if not (
+        if (
             isinstance(node, ast.Assign)
             and len(node.targets) == 1
             and isinstance(node.targets[0], ast.Name)
         ):
-            continue
-        lines = _suggestion(node.targets[0].id, node.value)
-        text = " / ".join(f"`{line}`" for line in lines)
-        if lines and len(text) <= MAX_SHOWN:
-            refused = node.value.args[0] if isinstance(node.value, ast.Call) else node.value
-            found[id(refused)] = f"write the loop instead: {text}"
+            value = node.value
+            lines = _suggestion(node.targets[0].id, value)
+            if lines:  # (a summed comprehension: the call's argument)
+                _offer(found, value.args[0] if isinstance(value, ast.Call) else value, lines)
+                continue
+        if isinstance(node, (ast.Expr, ast.Assign, ast.AugAssign, ast.Return)):
+            for parent in ast.walk(node):
+                for child in ast.iter_child_nodes(parent):
+                    if isinstance(child, (ast.ListComp, ast.GeneratorExp, ast.DictComp)):
+                        _offer(found, child, _inside(node, parent, child, taken))
     return found
+
+
+def _offer(found: dict[int, str], refused: ast.AST, lines: list[str]) -> None:
+    text = " / ".join(f"`{line}`" for line in lines)
+    if lines and len(text) <= MAX_SHOWN and id(refused) not in found:
+        found[id(refused)] = f"write the loop instead: {text}"
+
+
+def _inside(
+    statement: ast.stmt, parent: ast.AST, comprehension: ast.expr, taken: set[str]
+) -> list[str]:
+    """The loop that makes the comprehension's values, then `statement` using them."""
+    summed = (
+        isinstance(parent, ast.Call)
+        and isinstance(parent.func, ast.Name)
+        and parent.func.id == "sum"
+        and parent.args == [comprehension]
+        and not parent.keywords
+    )
+    name = _fresh(
+        "total" if summed else "table" if isinstance(comprehension, ast.DictComp) else "items",
+        taken,
+    )
+    replaced: ast.AST = parent if summed else comprehension
+    if summed:
+        assert isinstance(comprehension, (ast.ListComp, ast.GeneratorExp))
+        lines = [
+            f"{name} = 0",
+            *_loops(comprehension, f"{name} += {ast.unparse(comprehension.elt)}"),
+        ]
+    else:
+        lines = _suggestion(name, comprehension)
+        if not lines:  # a generator expression: its values as a list
+            assert isinstance(comprehension, ast.GeneratorExp)
+            lines = [
+                f"{name} = []",
+                *_loops(comprehension, f"{name}.append({ast.unparse(comprehension.elt)})"),
+            ]
+    rewritten = _Replace(replaced, name).visit(copy.deepcopy(statement))
+    return [*lines, ast.unparse(rewritten)]
+
+
+def _fresh(base: str, taken: set[str]) -> str:
+    name, k = base, 2
+    while name in taken:
+        name, k = f"{base}{k}", k + 1
+    return name
+
+
+class _Replace(ast.NodeTransformer):
+    """The expression that unparses as `target` replaced by the name `name`."""
+
+    def __init__(self, target: ast.AST, name: str) -> None:
+        self.target = ast.unparse(target)
+        self.name = name
+        self.done = False
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        if not self.done and isinstance(node, ast.expr) and ast.unparse(node) == self.target:
+            self.done = True
+            return ast.Name(self.name, ast.Load())
+        return super().generic_visit(node)

@@ -29,8 +29,8 @@ REFUSED: dict[type[ast.AST], str] = {
     "(`out = []`, then `for x in xs:` / `out.append(...)`)",
     ast.SetComp: "comprehensions are not allowed; use a for loop",
     ast.DictComp: "comprehensions are not allowed; use a for loop",
-    ast.GeneratorExp: "generator expressions are not allowed; write a for loop that adds up "
-    "(`n = 0`, then `for p in model.parameters():` / `n += p.numel()`)",
+    ast.GeneratorExp: "generator expressions are not allowed; write the for loop that makes "
+    "the values (`total = 0`, then `for p in model.parameters():` / `total += p.numel()`)",
     ast.While: "while loops are not allowed (they may never end); use `for i in range(n)`",
     ast.Try: "try/except is not supported",
     ast.Raise: "raise is not supported",

@@ -37,6 +37,11 @@ COMPREHENSIONS = [
     "best = {k: v.clone() for k, v in model.state_dict().items()}\nprint(sorted(best))\n",
     "total = sum(p.numel() for p in model.parameters())\nprint(total)\n",
     "squares = [i * i for i in range(5) if i % 2 == 0]\nprint(squares)\n",
+    # inside a statement: the loop under a new name, then the statement using it
+    "print(sum(p.nelement() for p in model.parameters()))\nprint('done')\n",
+    "print(', '.join(str(i) for i in range(3)))\n",
+    "print(max([p.dim() for p in model.parameters() if p.dim() > 0]) + 1)\n",
+    "print(len({k: v for k, v in model.state_dict().items()}))\n",
 ]
 SETUP = (
     "import torch\nfrom torch import nn\nmodel = nn.Linear(3, 2)\n"
