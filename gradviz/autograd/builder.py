@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +19,7 @@ from gradviz.autograd.graph import (
     SavedTensor,
 )
 from gradviz.autograd.naming import BoundNames, auto_names
+from gradviz.autograd.nonfinite import mark_nonfinite
 from gradviz.autograd.recorder import ForwardRecorder
 from gradviz.autograd.walk import is_leaf_node, output_count, program_function
 
@@ -87,18 +87,6 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _nonfinite(value: torch.Tensor | float | None) -> bool:
-    if isinstance(value, torch.Tensor):
-        if not value.is_floating_point() or value.numel() == 0:
-            return False
-        if math.isfinite(float(value.sum())):
-            return False  # one cheap pass: a NaN or Inf anywhere makes the sum non-finite
-        return not bool(torch.isfinite(value).all())  # the sum may just have overflowed
-    if isinstance(value, float):
-        return not math.isfinite(value)
-    return False
-
-
 class GraphBuilder:
     """Turns a Snapshot plus the recorder's values and the bound names into a Graph."""
 
@@ -109,6 +97,7 @@ class GraphBuilder:
         self.pending: dict[Key, _Pending] = {}
         self.edges: list[tuple[Key, Key, int | None, int, torch.Tensor | None]] = []
         self.param_paths = names.param_paths()
+        self.object_paths = names.object_paths()
         self.tensor_keys: dict[int, Key] = {}  # id(tensor) → the node whose value it is
         self.output_nrs: dict[int, int] = {}  # id(tensor) → which output of that node
         self.keep: list[object] = []  # holds those tensors, so their ids stay theirs
@@ -129,6 +118,11 @@ class GraphBuilder:
         arrived = self.snap.capture.arrived.get(node)
         tensor = self.recorder.tensor_of(node, 0)
         self._remember(tensor, ("op", node))
+        names = self.names.names_of(tensor)
+        path = self._object_path(tensor)  # `layers[2].out` says more than `out` (or `x`)
+        name: str | None = path or (names[0] if names else None)
+        # (an attribute's own name would only repeat the path's end)
+        aliases = [n for n in names if n != path.rsplit(".", 1)[-1]] if path else names[1:]
         entry = _Pending(
             key=("op", node),
             kind="op",
@@ -136,8 +130,8 @@ class GraphBuilder:
             op=str(node.name()),
             value=self.recorder.value_of(node, 0),
             grad=_grad(arrived, 0),
-            name=self.names.name_of(tensor),
-            aliases=self.names.names_of(tensor)[1:],
+            name=name,
+            aliases=aliases,
             sequence_nr=seq,
             saved=_saved(self.snap.saved.get(node, [])),
         )
@@ -163,6 +157,9 @@ class GraphBuilder:
         # a parameter's path (`net.conv1.weight`) says more than the variable of a loop over
         # the parameters (`for p in net.parameters()`), which would name every one of them `p`
         name = self.names.name_of(variable, assigned=path is not None)
+        if not path:  # an object's tensor (`layers[0].weight`), unless a name was assigned
+            name = self.names.name_of(variable, assigned=True) or self._object_path(variable)
+            name = name or self.names.name_of(variable)
         self.pending[key] = _Pending(
             key=key,
             kind="param" if path else "input",
@@ -190,6 +187,10 @@ class GraphBuilder:
             name=self.names.name_of(origin),
         )
         return key
+
+    def _object_path(self, tensor: torch.Tensor | None) -> str | None:
+        found = self.object_paths.get(id(tensor))
+        return found[0] if found is not None and found[1] is tensor else None
 
     def _remember(self, tensor: object, key: Key) -> None:
         if tensor is not None and id(tensor) not in self.tensor_keys:
@@ -353,47 +354,3 @@ class GraphBuilder:
         )
         mark_nonfinite(graph)
         return graph
-
-
-def _nonfinite_all(values: list[torch.Tensor | float | None]) -> list[bool]:
-    """_nonfinite of each value, the tensors checked together: one norm per tensor in a
-    single fused call, then a closer look only where a norm is not finite (a NaN or Inf, or
-    just a sum of squares too big for the dtype)."""
-    flags = [isinstance(v, float) and not math.isfinite(v) for v in values]
-    checked = [
-        i
-        for i, v in enumerate(values)
-        if isinstance(v, torch.Tensor) and v.is_floating_point() and v.numel() > 0
-    ]
-    by_device: dict[torch.device, list[int]] = {}
-    for i in checked:
-        by_device.setdefault(values[i].device, []).append(i)  # type: ignore[union-attr]
-    for indices in by_device.values():
-        tensors = [values[i] for i in indices]
-        try:
-            norms = torch._foreach_norm(tensors)  # type: ignore[arg-type]
-            finite = torch.stack(norms).isfinite().tolist()  # (stack promotes mixed dtypes)
-            suspects = [i for i, ok in zip(indices, finite, strict=True) if not ok]
-        except (RuntimeError, TypeError):  # a dtype the fused kernel lacks: look at each
-            suspects = indices
-        for i in suspects:
-            flags[i] = _nonfinite(values[i])
-    return flags
-
-
-def mark_nonfinite(graph: Graph) -> None:
-    """Flag NaN/Inf values and gradients, and the node where each first appears."""
-    count = len(graph.nodes)
-    flags = _nonfinite_all([n.value for n in graph.nodes] + [n.grad for n in graph.nodes])
-    value_flags, grad_flags = flags[:count], flags[count:]  # one fused pass over both
-    for node, bad_value, bad_grad in zip(graph.nodes, value_flags, grad_flags, strict=True):
-        node.nonfinite_value = bad_value
-        node.nonfinite_grad = bad_grad
-    for node in graph.nodes:  # forward: bad value from only good operands
-        if node.nonfinite_value:
-            operands = [graph.node(e.src) for e in graph.inputs_of(node.id)]
-            node.nonfinite_origin = not any(o.nonfinite_value for o in operands)
-    for node in graph.nodes:  # backward: bad gradient although every consumer's was good
-        if node.nonfinite_grad:
-            consumers = [graph.node(e.dst) for e in graph.consumers_of(node.id)]
-            node.grad_nonfinite_origin = not any(c.nonfinite_grad for c in consumers)

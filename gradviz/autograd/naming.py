@@ -8,15 +8,17 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from gradviz.lang.user_code import ProgramObject
+
 
 @dataclass
 class _Names:
-    """The names one tensor was bound to, first binding first; those only ever a loop's
-    variable (`for p in model.parameters()`) apart."""
+    """The names one tensor was bound to, first binding first; the weak ones apart (only ever
+    a loop's variable, `for p in model.parameters()`, or an attribute, `self.out = ...`)."""
 
     ref: weakref.ref[torch.Tensor]
     names: list[str] = field(default_factory=list)
-    loop_only: set[str] = field(default_factory=set)
+    weak: set[str] = field(default_factory=set)
 
 
 class BoundNames:
@@ -25,29 +27,33 @@ class BoundNames:
     def __init__(self) -> None:
         self._tensors: dict[int, _Names] = {}
         self._modules: dict[str, nn.Module] = {}
+        self._holders: dict[str, object] = {}  # top-level objects and lists of the program's
 
-    def bound(self, name: str, value: object, loop: bool = False) -> None:
-        """`name` = value; `loop`: as the variable of a for loop, which names each item in turn."""
+    def bound(self, name: str, value: object, weak: bool = False) -> None:
+        """`name` = value; `weak`: as a for loop's variable (which names each item in turn) or
+        an object's attribute (`self.out`, the same name in every object of a class)."""
         if isinstance(value, torch.Tensor):
             known = self._tensors.get(id(value))
             if known is None or known.ref() is not value:
                 known = self._tensors[id(value)] = _Names(weakref.ref(value))
             if name not in known.names:  # (`p -= lr * p.grad` binds `p` to `p` again)
                 known.names.append(name)
-                if loop:
-                    known.loop_only.add(name)
+                if weak:
+                    known.weak.add(name)
         elif isinstance(value, nn.Module):
             self._modules[name] = value
+        elif isinstance(value, (ProgramObject, list, tuple)) and not weak:
+            self._holders[name] = value
 
     def names_of(self, tensor: torch.Tensor | None, assigned: bool = False) -> list[str]:
         """Every name the tensor was bound to, first binding first; with `assigned`, only
-        those an assignment bound (not a loop's variable)."""
+        those an assignment bound (none of the weak ones)."""
         if tensor is None:
             return []
         known = self._tensors.get(id(tensor))
         if known is None or known.ref() is not tensor:
             return []
-        return [n for n in known.names if not (assigned and n in known.loop_only)]
+        return [n for n in known.names if not (assigned and n in known.weak)]
 
     def name_of(self, tensor: torch.Tensor | None, assigned: bool = False) -> str | None:
         names = self.names_of(tensor, assigned)
@@ -59,6 +65,29 @@ class BoundNames:
         for module_name, module in self._modules.items():
             for param_name, param in module.named_parameters():
                 paths.setdefault(id(param), f"{module_name}.{param_name}")
+        return paths
+
+    def object_paths(self) -> dict[int, tuple[str, torch.Tensor]]:
+        """id(tensor) → (`layers[0].weight`, tensor) for the tensors kept as attributes of
+        the program's own objects (plain classes, as Karpathy's `Linear` keeps `self.weight`
+        and `self.out`), reached from its top-level names through lists and attributes."""
+        paths: dict[int, tuple[str, torch.Tensor]] = {}
+
+        def walk(value: object, path: str, depth: int) -> None:
+            if depth > 4:
+                return
+            if isinstance(value, ProgramObject):
+                for attribute, item in vars(value).items():
+                    if isinstance(item, torch.Tensor):
+                        paths.setdefault(id(item), (f"{path}.{attribute}", item))
+                    elif not attribute.startswith("_"):
+                        walk(item, f"{path}.{attribute}", depth + 1)
+            elif isinstance(value, (list, tuple)) and len(value) <= 1000:
+                for index, item in enumerate(value):
+                    walk(item, f"{path}[{index}]", depth + 1)
+
+        for name, value in self._holders.items():
+            walk(value, name, 0)
         return paths
 
     def module_paths(self) -> dict[int, str]:

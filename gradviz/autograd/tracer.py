@@ -62,8 +62,8 @@ class Tracer:
         self._pending: tuple[Snapshot, ForwardRecorder] | None = None
 
     # -- RunObserver ---------------------------------------------------------------------------
-    def bound(self, name: str, value: object, loop: bool = False) -> None:
-        self.names.bound(name, value, loop)
+    def bound(self, name: str, value: object, weak: bool = False) -> None:
+        self.names.bound(name, value, weak)
 
     def backward(self, tensor: torch.Tensor, kwargs: dict[str, Any]) -> None:
         self._observe(tensor, kwargs, lambda: backward_seed.backward(tensor, **kwargs))

@@ -78,7 +78,7 @@ class Assignments:
             self.located(target, lambda: owner.set_user_attribute(target.attr, value))
             if isinstance(owner, ProgramObject) and isinstance(value, torch.Tensor):
                 if self.observer is not None:  # a plain class's `self.weight = ...` names it
-                    self.observer.bound(target.attr, value)  # (a module's: by module path)
+                    self.observer.bound(target.attr, value, weak=True)  # (a module's: its path)
             return
         if is_ctx(owner):  # `ctx.alpha = alpha` in an autograd.Function's forward
             self.located(target, lambda: set_ctx_attribute(owner, target.attr, value))

@@ -24,6 +24,9 @@ class DefinedNames:
 
     attributes: set[str] = field(default_factory=set)  # set on `self`, and method names
     stores: set[int] = field(default_factory=set)  # ids of the `self.x` targets assigned
+    # names the program's classes set on `self`, which it may set on its objects anywhere
+    # (`layers[-1].gamma *= 0.1`; whose object it is, is checked as it runs)
+    settable: set[str] = field(default_factory=set)
     exempt: set[int] = field(default_factory=set)  # ids of the nodes of `super().__init__()`
 
 
@@ -188,6 +191,7 @@ def _attribute_stores(method: ast.FunctionDef, owner: str, found: DefinedNames) 
         ):
             found.stores.add(id(sub))
             found.attributes.add(sub.attr)
+            found.settable.add(sub.attr)
 
 
 def _class_attribute(

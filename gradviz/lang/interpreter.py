@@ -183,7 +183,7 @@ class Interpreter(ExpressionEvaluator, Definitions, AutogradCalls, Assignments):
         self.env[name] = value
         top_level = self.call_depth == 0
         if self.observer is not None and (top_level or isinstance(value, torch.Tensor)):
-            self.observer.bound(name, value, loop)  # a function's local tensors name nodes too
+            self.observer.bound(name, value, weak=loop)  # a function's local tensors too
         if top_level and isinstance(value, torch.Tensor):
             self.output, self.output_name = value, name
 

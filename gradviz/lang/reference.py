@@ -39,8 +39,10 @@ def language_reference() -> str:
         '`self.register_buffer("name", tensor)` in `__init__` adds a tensor that is not '
         "trained. A plain class (`class Tanh:`, or `class Pairs(Dataset):` for a "
         "DataLoader) has methods, class attributes and values set on `self`, and may define "
-        "`__call__`, `__len__` and `__getitem__`; tensors it keeps are named by their "
-        "attribute (`weight`, `out`). `class P3(torch.autograd.Function):` with "
+        "`__call__`, `__len__` and `__getitem__`; the attributes its methods set on `self` "
+        "may be set on its objects anywhere (`layers[-1].gamma *= 0.1`); tensors it keeps are "
+        "named by where the program keeps them (`layers[0].weight`, `layers[2].out`). "
+        "`class P3(torch.autograd.Function):` with "
         "`@staticmethod def forward(ctx, x)` and `@staticmethod def backward(ctx, "
         "grad_output)` defines an operation with a backward of your own: "
         "`ctx.save_for_backward(...)`, `ctx.saved_tensors`, "

@@ -16,7 +16,7 @@ class RunObserver(Protocol):
     """Told of every name binding and asked to perform each `.backward()` and
     `torch.autograd.grad` (the tracer)."""
 
-    def bound(self, name: str, value: object, loop: bool = False) -> None: ...  # loop: a for loop's
+    def bound(self, name: str, value: object, weak: bool = False) -> None: ...  # see BoundNames
 
     def backward(self, tensor: torch.Tensor, kwargs: dict[str, Any]) -> None: ...
 

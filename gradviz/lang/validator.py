@@ -170,6 +170,7 @@ class _Checker:
             isinstance(node.ctx, ast.Store)
             and node.attr not in ("requires_grad", "grad", "data")
             and id(node) not in self.defined.stores
+            and node.attr not in self.defined.settable
         ):
             self.fail(node, f"setting `.{node.attr}` is not allowed")
 

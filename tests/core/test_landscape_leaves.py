@@ -82,22 +82,21 @@ def test_a_raw_tensor_models_landscape_equals_plain_torch(method: str) -> None:
 
 def test_a_plain_class_models_landscape_equals_plain_torch() -> None:
     loss, base = replay_loss(trace(PLAIN_LAYERS).graph)
-    names = sorted(base)
-    assert [n.split("@")[0] for n in names] == ["bias", "bias", "weight", "weight"]
+    # named by where the program keeps them (every one is a `weight` or a `bias` of its own)
+    assert sorted(base) == [
+        "layers[0].bias", "layers[0].weight", "layers[1].bias", "layers[1].weight"
+    ]  # fmt: skip
     landscape = random_landscape(loss, base, grid=5, seed=1)
     torch.manual_seed(1)
     w1, w2 = torch.randn(2, 8) / 2**0.5, torch.randn(8, 1) / 8**0.5
     X = torch.randn(32, 2)
     Y = X[:, :1] * X[:, 1:]
-    order = sorted((k for k in base if k.startswith("weight")), key=lambda k: base[k].shape[0])
-    first_w, second_w = order  # the 2×8 layer, then the 8×1
-    torch.testing.assert_close(base[first_w], w1)
-    torch.testing.assert_close(base[second_w], w2)
-    bias_of = {base[k].shape[0]: k for k in base if k.startswith("bias")}
+    torch.testing.assert_close(base["layers[0].weight"], w1)
+    torch.testing.assert_close(base["layers[1].weight"], w2)
 
     def evaluate(p: dict[str, torch.Tensor]) -> float:
-        h = torch.tanh(X @ p[first_w] + p[bias_of[8]])
-        return ((h @ p[second_w] + p[bias_of[1]] - Y) ** 2).mean().item()
+        h = torch.tanh(X @ p["layers[0].weight"] + p["layers[0].bias"])
+        return ((h @ p["layers[1].weight"] + p["layers[1].bias"] - Y) ** 2).mean().item()
 
     _grid_equals(landscape, base, 1, evaluate)
 

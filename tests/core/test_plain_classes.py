@@ -1,6 +1,7 @@
 """Classes not derived from nn.Module, as course code writes them: Karpathy's hand-made
 `Linear` with `__call__` and `parameters()`, a `Dataset` with `__len__` and `__getitem__` for a
-DataLoader; they run as Python runs them, and their tensors are named by attribute."""
+DataLoader; they run as Python runs them, and their tensors are named by where the program
+keeps them (`layers[0].weight`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import torch
 
 from gradviz.autograd.tracer import trace
 from tests.core.same_as_python import assert_refused_at, gradviz_prints, python_prints
@@ -86,12 +88,24 @@ def test_plain_classes_and_a_dataset_print_what_python_prints(tmp_path: Path) ->
     assert gradviz_prints(PLAIN_CLASSES) == expected
 
 
-def test_a_plain_layers_tensors_are_named_by_their_attributes() -> None:
+def test_a_plain_layers_tensors_are_named_where_the_program_keeps_them(tmp_path: Path) -> None:
+    """By the path from a top-level name to the attribute (`layers[2].weight`, as an
+    nn.Module's parameters are named by module path); the variable of the program's loop
+    stays as an alias. Each is the tensor Python's run of the program keeps there."""
     graph = trace(PLAIN_CLASSES).graph
-    leaves = [n.name for n in graph.nodes if n.kind == "input"]
-    assert leaves == ["weight", "bias", "weight", "bias"]
-    ops = {n.op: n.name for n in graph.nodes if n.kind == "op"}
-    assert ops["TanhBackward0"] == "out"
+    leaves = [n for n in graph.nodes if n.kind == "input"]
+    names = ["layers[0].weight", "layers[0].bias", "layers[2].weight", "layers[2].bias"]
+    assert [n.name for n in leaves] == names
+    ops = {n.op: n for n in graph.nodes if n.kind == "op"}
+    tanh = ops["TanhBackward0"]
+    assert tanh.name == "layers[1].out" and tanh.aliases == ["x"]
+    _, python = python_prints("import torch\ntorch.manual_seed(0)\n" + PLAIN_CLASSES, tmp_path)
+    layers = python["layers"]
+    assert isinstance(layers, list)
+    kept = [layers[0].weight, layers[0].bias, layers[2].weight, layers[2].bias]
+    for leaf, tensor in zip(leaves, kept, strict=True):  # the last backward's gradients
+        torch.testing.assert_close(leaf.grad, tensor.grad, msg=leaf.name)
+    torch.testing.assert_close(tanh.value, layers[1].out.detach())
 
 
 @pytest.mark.parametrize(
@@ -106,6 +120,9 @@ def test_a_plain_layers_tensors_are_named_by_their_attributes() -> None:
         ("class A:\n    pass\nA(3)\n", 3, "takes no arguments"),
         ("from torch.utils.data import Dataset\nDataset()\n", 2, "is a base class"),
         ("class A:\n    def f(self):\n        return super().f()\n", 3, "super()"),
+        # an attribute a class sets on `self` may be set on its objects anywhere, not on others
+        ("class A:\n    def f(self):\n        self.g = 1\nx = torch.ones(2)\nx.g = 2\n", 5, "`.g`"),
+        ("class A:\n    pass\na = A()\na.h = 2\n", 4, "`.h` is not available"),
     ],
 )
 def test_misuse_of_a_plain_class_gets_pythons_error(source: str, line: int, fragment: str) -> None:
