@@ -158,7 +158,10 @@ class _Checker:
 
     def check_Attribute(self, node: ast.Attribute) -> None:
         if node.attr.startswith("_"):
-            self.fail(node, f"`.{node.attr}`: names starting with an underscore are not allowed")
+            hint = "; `type(x)` prints the class" if node.attr == "__class__" else ""
+            self.fail(
+                node, f"`.{node.attr}`: names starting with an underscore are not allowed{hint}"
+            )
         if isinstance(node.value, ast.Name) and node.value.id == "torch":
             if node.attr in TORCH_BLOCKED:
                 self.fail(
