@@ -55,6 +55,7 @@ class _Pending:
     sequence_nr: int | None = None
     extra: list[ExtraOutput] = field(default_factory=list)
     saved: list[SavedTensor] = field(default_factory=list)
+    holder: str | None = None  # the program's object that keeps this leaf (`layers[0]`)
 
 
 def _grad(grads: tuple[torch.Tensor | None, ...] | None, index: int) -> torch.Tensor | None:
@@ -157,9 +158,10 @@ class GraphBuilder:
         # a parameter's path (`net.conv1.weight`) says more than the variable of a loop over
         # the parameters (`for p in net.parameters()`), which would name every one of them `p`
         name = self.names.name_of(variable, assigned=path is not None)
-        if not path:  # an object's tensor (`layers[0].weight`), unless a name was assigned
-            name = self.names.name_of(variable, assigned=True) or self._object_path(variable)
-            name = name or self.names.name_of(variable)
+        held = None if path else self._object_path(variable)
+        if held:  # an object's tensor (`layers[0].weight`, in that object's box), unless the
+            # program assigned it a name of its own
+            name = self.names.name_of(variable, assigned=True) or held
         self.pending[key] = _Pending(
             key=key,
             kind="param" if path else "input",
@@ -168,6 +170,7 @@ class GraphBuilder:
             grad=_grad(self.snap.capture.arrived.get(acc), 0),
             name=name or path,
             param_path=path,
+            holder=held.rsplit(".", 1)[0] if held else None,
         )
         return key
 
@@ -265,6 +268,8 @@ class GraphBuilder:
         """The nn.Module path a node belongs to: where its op ran, or whose parameter it is."""
         if pending.kind == "op":
             return self.recorder.module_of.get(pending.key[1])
+        if pending.holder:
+            return pending.holder
         if pending.param_path and "." in pending.param_path:
             return pending.param_path.rsplit(".", 1)[0]
         return None

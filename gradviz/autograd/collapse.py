@@ -74,11 +74,12 @@ def fold_modules(graph: Graph, paths: set[str] | frozenset[str]) -> Graph:
         placed.add(path)
         inner = [n for n in graph.nodes if owner[n.id] == path]
         shown = result.get(path) or inner[-1]
+        count = f"{len(inner)} node{'' if len(inner) == 1 else 's'}"
         nodes.append(
             GraphNode(
                 id=folded_id(path),
                 kind="op",
-                op=f"{graph.modules[path]} · {len(inner)} nodes folded",
+                op=f"{graph.modules[path]} · {count} folded",
                 name=path,
                 value=shown.value,
                 grad=shown.grad,

@@ -25,13 +25,15 @@ def module_title(module: nn.Module) -> str:
 
 
 class ModuleScopes:
-    """A stack of the module paths whose forward is running, on the tracing thread."""
+    """A stack of the module paths whose forward is running, on the tracing thread (and of the
+    paths of the program's own objects whose `__call__` is)."""
 
     def __init__(self, names: BoundNames) -> None:
         self.names = names
         self.stack: list[str] = []
         self.titles: dict[str, str] = {}  # path → module_title, for each module that ran
         self._paths: dict[int, str] = {}
+        self._holders: dict[int, str] = {}  # the program's objects: id → `layers[0]`
         self._thread = threading.get_ident()
 
     @property
@@ -54,6 +56,21 @@ class ModuleScopes:
         # holds the boxes of its own layers); not for containers (Sequential, ModuleList)
         if path and (isinstance(module, UserModule) or not list(module.children())):
             self.titles.setdefault(path, module_title(module))
+
+    def enter_object(self, owner: object | None) -> None:
+        """The call of an object of one of the program's plain classes (Karpathy's `Linear`):
+        a box like a module's, named by where the program keeps it (`layers[0]`)."""
+        path = self._holders.get(id(owner)) if owner is not None else None
+        if owner is not None and path is None:  # objects are bound as the program runs
+            self._holders = self.names.holder_paths()
+            path = self._holders.get(id(owner))
+        self.stack.append(path or "")
+        if path:
+            self.titles.setdefault(path, type(owner).__name__)
+
+    def leave_object(self) -> None:
+        if self.stack:
+            self.stack.pop()
 
     def _leave(self, module: nn.Module, args: Any, output: Any) -> None:
         if threading.get_ident() == self._thread and self.stack:

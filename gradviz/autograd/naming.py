@@ -71,15 +71,29 @@ class BoundNames:
         """id(tensor) → (`layers[0].weight`, tensor) for the tensors kept as attributes of
         the program's own objects (plain classes, as Karpathy's `Linear` keeps `self.weight`
         and `self.out`), reached from its top-level names through lists and attributes."""
-        paths: dict[int, tuple[str, torch.Tensor]] = {}
+        return {id(v): (path, v) for path, v in self._held() if isinstance(v, torch.Tensor)}
+
+    def holder_paths(self) -> dict[int, str]:
+        """id(object) → `model.layers[3]` for each object of the program's own classes that
+        its top-level names reach."""
+        return {id(v): path for path, v in self._held() if isinstance(v, ProgramObject)}
+
+    def _held(self) -> list[tuple[str, object]]:
+        """(path, value) for the program's objects reached from its top-level names (through
+        lists and attributes, first path first), and the tensors kept on them."""
+        found: list[tuple[str, object]] = []
+        seen: set[int] = set()
 
         def walk(value: object, path: str, depth: int) -> None:
-            if depth > 4:
+            if depth > 4 or id(value) in seen:
                 return
             if isinstance(value, ProgramObject):
+                seen.add(id(value))
+                found.append((path, value))
                 for attribute, item in vars(value).items():
-                    if isinstance(item, torch.Tensor):
-                        paths.setdefault(id(item), (f"{path}.{attribute}", item))
+                    if isinstance(item, torch.Tensor) and id(item) not in seen:
+                        seen.add(id(item))
+                        found.append((f"{path}.{attribute}", item))
                     elif not attribute.startswith("_"):
                         walk(item, f"{path}.{attribute}", depth + 1)
             elif isinstance(value, (list, tuple)) and len(value) <= 1000:
@@ -88,7 +102,7 @@ class BoundNames:
 
         for name, value in self._holders.items():
             walk(value, name, 0)
-        return paths
+        return found
 
     def module_paths(self) -> dict[int, str]:
         """id(module) → `model.0` for every bound module and everything inside it."""

@@ -65,6 +65,12 @@ class Tracer:
     def bound(self, name: str, value: object, weak: bool = False) -> None:
         self.names.bound(name, value, weak)
 
+    def calling(self, owner: object | None) -> None:
+        self.scopes.enter_object(owner)
+
+    def called(self) -> None:
+        self.scopes.leave_object()
+
     def backward(self, tensor: torch.Tensor, kwargs: dict[str, Any]) -> None:
         self._observe(tensor, kwargs, lambda: backward_seed.backward(tensor, **kwargs))
 

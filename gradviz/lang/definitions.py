@@ -16,9 +16,11 @@ from gradviz.lang.custom_functions import define_autograd_function
 from gradviz.lang.definition_rules import is_autograd_function, is_plain_class
 from gradviz.lang.guard import AllocationGuard
 from gradviz.lang.limits import Limits
+from gradviz.lang.run_result import RunObserver
 from gradviz.lang.user_code import (
     BoundUserMethod,
     NestedRef,
+    ProgramObject,
     Return,
     UserClass,
     UserFunction,
@@ -45,6 +47,7 @@ class Definitions:
 
     env: MutableMapping[str, Any]
     limits: Limits
+    observer: RunObserver | None
     line: int | None
     call_depth: int = 0  # calls of defined functions running now
     _nested: list[list[UserFunction]]  # per running call: the functions it defined
@@ -132,6 +135,9 @@ class Definitions:
                 "without end?); stopped"
             )
         local = function.bind(args, kwargs)
+        observer = self.observer if function.name.endswith(".__call__") else None
+        if observer is not None:  # (the tracer boxes the ops of a layer object's call)
+            observer.calling(args[0] if args and isinstance(args[0], ProgramObject) else None)
         outer_env, outer_line = self.env, self.line
         top = outer_env.maps[-1] if isinstance(outer_env, ChainMap) else outer_env
         self.env = ChainMap(local, *function.enclosing, top)
@@ -149,6 +155,8 @@ class Definitions:
             self.env, self.line = outer_env, outer_line
             self.call_depth -= 1
             _keep_if_escaped(self._nested.pop(), local)
+            if observer is not None:
+                observer.called()
         return None
 
 

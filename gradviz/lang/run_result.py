@@ -22,6 +22,10 @@ class RunObserver(Protocol):
 
     def grad(self, output: torch.Tensor, inputs: Any, kwargs: dict[str, Any]) -> Any: ...
 
+    def calling(self, owner: object | None) -> None: ...  # an object of the program's: called
+
+    def called(self) -> None: ...  # ... and returned (or raised)
+
 
 @dataclass
 class RunResult:

@@ -108,6 +108,65 @@ def test_a_plain_layers_tensors_are_named_where_the_program_keeps_them(tmp_path:
     torch.testing.assert_close(tanh.value, layers[1].out.detach())
 
 
+SEQUENTIAL = textwrap.dedent(
+    """
+    import torch
+
+    class Linear:
+        def __init__(self, fan_in, fan_out):
+            self.weight = torch.randn((fan_in, fan_out)) / fan_in**0.5
+            self.weight.requires_grad = True
+
+        def __call__(self, x):
+            self.out = x @ self.weight
+            return self.out
+
+    class Tanh:
+        def __call__(self, x):
+            self.out = torch.tanh(x)
+            return self.out
+
+    class Sequential:  # makemore part 5's
+        def __init__(self, layers):
+            self.layers = layers
+
+        def __call__(self, x):
+            for layer in self.layers:
+                x = layer(x)
+            self.out = x
+            return self.out
+
+    torch.manual_seed(0)
+    model = Sequential([Linear(3, 4), Tanh(), Linear(4, 1)])
+    loss = model(torch.randn(5, 3)).pow(2).mean()
+    """
+)
+
+
+def test_a_plain_layer_objects_call_is_a_box_named_where_it_is_kept() -> None:
+    """Like an nn.Module's forward: the ops of an object's `__call__` sit in its box (the
+    innermost one running), its kept tensors too; boxes nest, and fold."""
+    from gradviz.autograd.collapse import fold_modules, folded_id
+
+    graph = trace(SEQUENTIAL).graph
+    assert graph.modules == {
+        "model": "Sequential",
+        "model.layers[0]": "Linear",
+        "model.layers[1]": "Tanh",
+        "model.layers[2]": "Linear",
+    }
+    by_name = {n.name: n for n in graph.nodes}
+    assert by_name["model.layers[0].weight"].module == "model.layers[0]"
+    assert by_name["model.layers[0].out"].module == "model.layers[0]"
+    assert by_name["model.layers[1].out"].module == "model.layers[1]"
+    assert by_name["model.layers[2].out"].module == "model.layers[2]"
+    pow_node = next(n for n in graph.nodes if n.op == "PowBackward0")
+    assert pow_node.module is None  # outside every call
+    folded = fold_modules(graph, {"model.layers[1]"})
+    node = folded.node(folded_id("model.layers[1]"))
+    assert node.module == "model" and node.op == "Tanh · 1 node folded"
+
+
 @pytest.mark.parametrize(
     ("source", "line", "fragment"),
     [
