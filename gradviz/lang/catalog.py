@@ -136,16 +136,24 @@ def _accelerator_namespace() -> Namespace:
 def _autograd_namespace() -> Namespace:
     """torch.autograd.grad (the interpreter hands it to the tracer, as it does backward), and
     Function as a class's base."""
-    members = {
+    members: dict[str, object] = {
         "grad": Fn("torch.autograd.grad", torch.autograd.grad),
         "Function": Fn("torch.autograd.Function", _function_base),  # only named as a base
+        "functional": _autograd_functional_namespace(),
     }
     blocked = {
         "backward": "is what `loss.backward()` does: call that",
         "graph": "is what gradviz draws for you: look at the graph",
-        "functional": "is not part of gradviz programs; use torch.autograd.grad",
     }
     return Namespace("torch.autograd", members, blocked)
+
+
+def _autograd_functional_namespace() -> Namespace:
+    """torch.autograd.functional's jacobian, hessian and products, of a function the program
+    defines (`jacobian(f, x)`)."""
+    names = ["jacobian", "hessian", "vjp", "jvp", "hvp", "vhp"]
+    members = _functions("torch.autograd.functional", torch.autograd.functional, names)
+    return Namespace("torch.autograd.functional", members)
 
 
 def _optim_namespace() -> Namespace:
@@ -219,6 +227,7 @@ IMPORTABLE: dict[str, Namespace] = {
     "torch.cuda": TORCH_NS.members["cuda"],  # type: ignore[dict-item]
     "torch.accelerator": TORCH_NS.members["accelerator"],  # type: ignore[dict-item]
     "torch.autograd": AUTOGRAD_NS,
+    "torch.autograd.functional": AUTOGRAD_NS.members["functional"],  # type: ignore[dict-item]
     "torch.utils": UTILS_NS,
     "torch.utils.data": DATA_NS,
     "math": MATH_NS,

@@ -79,7 +79,8 @@ def language_reference() -> str:
         "alone, as in PyTorch; the graph shows that pass like a backward. With "
         "`create_graph=True` the gradient is a tensor with a graph of its own: "
         "differentiate it again and the graph drawn is the gradient's (the backward "
-        "formula's ops, with their values).\n\n",
+        "formula's ops, with their values). `torch.autograd.functional`'s `jacobian`, "
+        "`hessian`, `vjp`, `jvp`, `hvp` and `vhp` take a function the program defines.\n\n",
         "The output is the tensor `.backward()` (or `torch.autograd.grad`) was last called "
         "on, else the last tensor assigned or written as an expression.\n\n",
         "Errors name their line and column; a shape error names the operands and the sizes "
