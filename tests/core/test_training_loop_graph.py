@@ -140,3 +140,55 @@ def test_ops_made_before_the_loop_keep_their_names_and_values() -> None:
     found_b = graph.find("b")
     assert found_b is not None
     torch.testing.assert_close(found_b.grad, seen["b"][-1])
+
+
+GAN = """
+torch.manual_seed(0)
+G = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2))
+D = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1))
+opt_g = torch.optim.Adam(G.parameters(), lr=1e-3)
+opt_d = torch.optim.Adam(D.parameters(), lr=1e-3)
+bce = nn.BCEWithLogitsLoss()
+real = torch.randn(16, 2) + 3
+for step in range(3):
+    z = torch.randn(16, 2)
+    fake = G(z)
+    d_loss = bce(D(real), torch.ones(16, 1)) + bce(D(fake.detach()), torch.zeros(16, 1))
+    opt_d.zero_grad()
+    d_loss.backward()
+    opt_d.step()
+    g_loss = bce(D(fake), torch.ones(16, 1))
+    opt_g.zero_grad()
+    g_loss.backward()
+    opt_g.step()
+"""
+
+
+def test_a_gans_generator_pass_shows_the_generators_values() -> None:
+    """The generator ran before the discriminator's backward pass; the generator's pass (the
+    last) still shows its ops' values and gradients, torch's, computed here the same way."""
+    graph = trace(GAN).graph
+    torch.manual_seed(0)
+    G = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2))
+    D = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1))
+    opt_g = torch.optim.Adam(G.parameters(), lr=1e-3)
+    opt_d = torch.optim.Adam(D.parameters(), lr=1e-3)
+    bce = nn.BCEWithLogitsLoss()
+    real = torch.randn(16, 2) + 3
+    for _ in range(3):
+        fake = G(torch.randn(16, 2))
+        fake.retain_grad()
+        d_loss = bce(D(real), torch.ones(16, 1)) + bce(D(fake.detach()), torch.zeros(16, 1))
+        opt_d.zero_grad()
+        d_loss.backward()
+        opt_d.step()
+        g_loss = bce(D(fake), torch.ones(16, 1))
+        opt_g.zero_grad()
+        g_loss.backward()
+        opt_g.step()
+    node = graph.find("fake")
+    assert node is not None and node.op == "AddmmBackward0"
+    torch.testing.assert_close(node.value, fake.detach())
+    torch.testing.assert_close(node.grad, fake.grad)
+    relu = [n for n in graph.nodes if n.op == "ReluBackward0"]
+    assert len(relu) == 2 and all(n.value is not None for n in relu)  # G's and D's
