@@ -34,6 +34,8 @@ class ModuleScopes:
         self.titles: dict[str, str] = {}  # path → module_title, for each module that ran
         self._paths: dict[int, str] = {}
         self._holders: dict[int, str] = {}  # the program's objects: id → `layers[0]`
+        self._missed: set[int] = set()  # objects looked for in vain since ...
+        self._looked = -1  # ... BoundNames.holders_bound was this
         self._thread = threading.get_ident()
 
     @property
@@ -61,12 +63,23 @@ class ModuleScopes:
         """The call of an object of one of the program's plain classes (Karpathy's `Linear`):
         a box like a module's, named by where the program keeps it (`layers[0]`)."""
         path = self._holders.get(id(owner)) if owner is not None else None
-        if owner is not None and path is None:  # objects are bound as the program runs
-            self._holders = self.names.holder_paths()
+        if owner is not None and path is None and self._look_again(owner):
+            self._holders = self.names.holder_paths()  # objects are bound as the program runs
             path = self._holders.get(id(owner))
+            if path is None:
+                self._missed.add(id(owner))
         self.stack.append(path or "")
         if path:
             self.titles.setdefault(path, type(owner).__name__)
+
+    def _look_again(self, owner: object) -> bool:
+        """Whether to look for `owner` among the program's objects again: not once it was
+        not found, until a top-level name is bound to another list or object (an object made
+        afresh in each call of a function is nowhere to be found, at every call)."""
+        if self._looked != self.names.holders_bound:
+            self._looked = self.names.holders_bound
+            self._missed.clear()
+        return id(owner) not in self._missed
 
     def leave_object(self) -> None:
         if self.stack:

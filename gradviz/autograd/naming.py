@@ -28,6 +28,7 @@ class BoundNames:
         self._tensors: dict[int, _Names] = {}
         self._modules: dict[str, nn.Module] = {}
         self._holders: dict[str, object] = {}  # top-level objects and lists of the program's
+        self.holders_bound = 0  # how many times a top-level name was bound to one of them
 
     def bound(self, name: str, value: object, weak: bool = False) -> None:
         """`name` = value; `weak`: as a for loop's variable (which names each item in turn) or
@@ -44,6 +45,7 @@ class BoundNames:
             self._modules[name] = value
         elif isinstance(value, (ProgramObject, list, tuple)) and not weak:
             self._holders[name] = value
+            self.holders_bound += 1
 
     def names_of(self, tensor: torch.Tensor | None, assigned: bool = False) -> list[str]:
         """Every name the tensor was bound to, first binding first; with `assigned`, only

@@ -167,6 +167,22 @@ def test_a_plain_layer_objects_call_is_a_box_named_where_it_is_kept() -> None:
     assert node.module == "model" and node.op == "Tanh · 1 node folded"
 
 
+def test_an_object_appended_after_the_first_call_still_gets_its_box() -> None:
+    graph = trace(
+        "class Linear:\n"
+        "    def __init__(self, a, b):\n"
+        "        self.weight = torch.randn(a, b, requires_grad=True)\n"
+        "    def __call__(self, x):\n"
+        "        return x @ self.weight\n"
+        "def fresh(x):\n"
+        "    return Linear(1, 1)(x)\n"  # made afresh at each call: kept nowhere, no box
+        "layers = []\nlayers.append(Linear(2, 3))\nh = layers[0](torch.randn(4, 2))\n"
+        "layers.append(Linear(3, 1))\nout = fresh(fresh(layers[1](h))).sum()\n"
+    ).graph
+    assert graph.modules == {"layers[0]": "Linear", "layers[1]": "Linear"}
+    assert graph.find("h").module == "layers[0]"  # type: ignore[union-attr]
+
+
 @pytest.mark.parametrize(
     ("source", "line", "fragment"),
     [
