@@ -115,7 +115,7 @@ def test_create_graph_draws_the_graph_of_the_gradient_with_its_values() -> None:
          "is_grads_batched"),
         ("x = 2.0\ny = x * x\na = torch.autograd.grad(y, x)\nb = torch.autograd.grad(y, x)\n",
          "second time"),
-        ("f = torch.autograd.functional\n", "is not part of gradviz programs"),
+        ("f = torch.autograd.graph\n", "gradviz draws for you"),
         ("x = 2.0\ng = torch.autograd.grad(2 * torch.ones(3), x)\n", "does not require grad"),
     ],
 )  # fmt: skip
