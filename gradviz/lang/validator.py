@@ -130,14 +130,13 @@ class _Checker:
         self.defined = check_definitions(tree, self.fail)
         self.attributes = self.attributes | self.defined.attributes
         self.bound = _bound_names(tree)
-        rewrites = loop_rewrites(tree)
         nodes = sorted(ast.walk(tree), key=_position)
         for node in nodes:
             if id(node) in self.defined.exempt:
                 continue  # super().__init__()
             if not isinstance(node, ALLOWED_NODES):
                 reason = REFUSED.get(type(node), f"`{type(node).__name__}` is not supported")
-                rewrite = rewrites.get(id(node))
+                rewrite = loop_rewrites(tree).get(id(node))  # (made only for a refusal)
                 if rewrite is not None:  # the loop to write, made from this comprehension
                     reason = f"{reason.split(';')[0]}; {rewrite}"
                 self.fail(node, reason)
