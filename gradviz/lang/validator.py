@@ -70,17 +70,17 @@ DANGEROUS_NAMES = {
 }
 
 
-POSITION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
-
-
 def _position(node: ast.AST) -> tuple[float, ...]:
     """Source order, innermost first; nodes without a position (contexts) are checked last."""
-    values = [getattr(node, attr, None) for attr in POSITION]
+    line = getattr(node, "lineno", None)
+    if line is None:
+        return _NOWHERE
     # (column 0 is a position: `def f(t):` is checked before its argument `t`)
-    return tuple(
-        (0 if attr.startswith("end") else math.inf) if value is None else value
-        for attr, value in zip(POSITION, values, strict=True)
-    )
+    end_line, end_col = getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None)
+    return (line, getattr(node, "col_offset", math.inf), end_line or 0, end_col or 0)
+
+
+_NOWHERE = (math.inf, math.inf, 0, 0)
 
 
 # what course code imports besides torch, and what to do in gradviz instead
@@ -100,12 +100,12 @@ def _instead(module: str) -> str:
     return INSTEAD.get(module.split(".")[0], "")
 
 
-def _bound_names(tree: ast.Module) -> set[str]:
+def _bound_names(nodes: list[ast.AST]) -> set[str]:
     """Names the program binds itself (a parameter called `input`, as in PyTorch's tutorials):
     a read of one is the program's own value, never the builtin of that name (which gradviz
     programs do not have)."""
     names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             names.add(node.id)
         elif isinstance(node, ast.arg):
@@ -129,8 +129,9 @@ class _Checker:
     def check(self, tree: ast.Module) -> None:
         self.defined = check_definitions(tree, self.fail)
         self.attributes = self.attributes | self.defined.attributes
-        self.bound = _bound_names(tree)
-        nodes = sorted(ast.walk(tree), key=_position)
+        every = list(ast.walk(tree))  # (one walk for every check: a walk is ~1 µs a node)
+        self.bound = _bound_names(every)
+        nodes = sorted(every, key=_position)
         for node in nodes:
             if id(node) in self.defined.exempt:
                 continue  # super().__init__()
@@ -143,7 +144,7 @@ class _Checker:
             check = getattr(self, f"check_{type(node).__name__}", None)
             if check is not None:
                 check(node)
-        self.check_starred_placement(tree)
+        self.check_starred_placement(every)
 
     def check_Name(self, node: ast.Name) -> None:
         if node.id.startswith("_") and node.id != "_":  # `_` alone: the usual throwaway name
@@ -231,12 +232,12 @@ class _Checker:
         ):
             self.fail(node, "nested format fields are not allowed")
 
-    def check_starred_placement(self, tree: ast.Module) -> None:
+    def check_starred_placement(self, nodes: list[ast.AST]) -> None:
         allowed: set[int] = set()
-        for node in ast.walk(tree):
+        for node in nodes:
             if isinstance(node, ast.Call):
                 allowed.update(id(arg) for arg in node.args if isinstance(arg, ast.Starred))
-        for node in ast.walk(tree):
+        for node in nodes:
             if isinstance(node, ast.Starred) and id(node) not in allowed:
                 self.fail(node, "`*` unpacking is only allowed in call arguments")
 
