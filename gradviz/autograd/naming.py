@@ -10,6 +10,8 @@ from torch import nn
 
 from gradviz.lang.user_code import ProgramObject
 
+MAX_VISITED = 10_000  # lists, objects and tensors looked at to name the program's objects
+
 
 @dataclass
 class _Names:
@@ -84,11 +86,14 @@ class BoundNames:
         """(path, value) for the program's objects reached from its top-level names (through
         lists and attributes, first path first), and the tensors kept on them."""
         found: list[tuple[str, object]] = []
-        seen: set[int] = set()
+        seen: set[int] = set()  # each list and object once (a list may hold itself, or one
+        # list a thousand times over), and no more than MAX_VISITED of them in all
 
         def walk(value: object, path: str, depth: int) -> None:
-            if depth > 4 or id(value) in seen:
+            if depth > 4 or id(value) in seen or len(seen) >= MAX_VISITED:
                 return
+            if isinstance(value, (list, tuple)):
+                seen.add(id(value))
             if isinstance(value, ProgramObject):
                 seen.add(id(value))
                 found.append((path, value))
@@ -100,7 +105,8 @@ class BoundNames:
                         walk(item, f"{path}.{attribute}", depth + 1)
             elif isinstance(value, (list, tuple)) and len(value) <= 1000:
                 for index, item in enumerate(value):
-                    walk(item, f"{path}[{index}]", depth + 1)
+                    if isinstance(item, (list, tuple, ProgramObject)):
+                        walk(item, f"{path}[{index}]", depth + 1)
 
         for name, value in self._holders.items():
             walk(value, name, 0)
