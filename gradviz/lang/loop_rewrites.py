@@ -84,6 +84,8 @@ def _inside(
     statement: ast.stmt, parent: ast.AST, comprehension: ast.expr, taken: set[str]
 ) -> list[str]:
     """The loop that makes the comprehension's values, then `statement` using them."""
+    if len(ast.unparse(statement)) > MAX_SHOWN:
+        return []  # too long to show (and each node below would be unparsed in turn)
     summed = (
         isinstance(parent, ast.Call)
         and isinstance(parent.func, ast.Name)
