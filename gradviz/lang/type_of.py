@@ -17,6 +17,10 @@ _STANDS_FOR: dict[type, str] = {
 }
 
 
+# builtins that are classes in Python, which gradviz gives as functions (bounded ones)
+_CLASSES = frozenset("int float bool str list tuple dict type range enumerate zip reversed".split())
+
+
 class ClassOf:
     """What `type(value)` gives a program: shown as Python shows the class, equal to the
     class's own name in the program (`type(x) == float`, `type(layer) == nn.Linear`)."""
@@ -55,8 +59,8 @@ def type_of(value: Any) -> ClassOf:
         return ClassOf(cls, "<class 'type'>")
     if isinstance(value, UserFunction):
         return ClassOf(cls, "<class 'function'>")
-    if isinstance(value, Fn) and isinstance(value.impl, type):
-        return ClassOf(cls, "<class 'type'>")  # float, nn.Linear: classes in Python
+    if isinstance(value, Fn) and (isinstance(value.impl, type) or value.qualname in _CLASSES):
+        return ClassOf(cls, "<class 'type'>")  # float, list, range: classes in Python
     stands_for = _STANDS_FOR.get(cls)
     if stands_for is not None:
         return ClassOf(dict if cls is ProgramDict else cls, f"<class '{stands_for}'>")

@@ -28,7 +28,8 @@ net = Net()
 box = Box(3)
 d = {"a": 1}
 for v in [1, 2.5, True, "s", None, [1], (1,), d, torch.ones(2), net, net.fc, net.fc.weight,
-          box, box.get, f, print, Net, float, torch.float32, torch.device("cpu")]:
+          box, box.get, f, print, Net, float, torch.float32, torch.device("cpu"), list, type,
+          range, zip, len]:
     print(type(v))
 print(type(2.5) == float, type(1) == float, type(net.fc) == nn.Linear, type(net) == Net)
 print(type(1) == type(2), type(torch.ones(1).item()) == float, type(d) == dict, type(f) == int)
