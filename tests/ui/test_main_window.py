@@ -452,3 +452,49 @@ def test_a_line_torch_warned_at_is_marked_in_the_editor(qtbot, window) -> None: 
     assert window.canvas.message == "⚠ torch warned at line 3: see the note under the graph"
     set_program(qtbot, window, LECTURE)
     assert window.editor.warning_lines == {}
+
+
+PLAIN_LAYERS = """
+class Linear:
+    def __init__(self, fan_in, fan_out):
+        self.weight = torch.randn((fan_in, fan_out)) / fan_in**0.5
+    def __call__(self, x):
+        self.out = x @ self.weight
+        return self.out
+class Tanh:
+    def __call__(self, x):
+        return torch.tanh(x)
+torch.manual_seed(0)
+layers = [Linear(2, 3), Tanh(), Linear(3, 1)]
+for layer in [layers[0], layers[2]]:
+    layer.weight.requires_grad = True
+x = torch.randn(4, 2)
+for layer in layers:
+    x = layer(x)
+loss = x.pow(2).mean()
+loss.backward()
+"""
+
+
+def test_a_plain_layer_objects_box_folds_on_double_click(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """Karpathy-style layers (plain classes in a list): each call is a box named where the
+    program keeps the object; folded, it shows that layer's output and gradient (torch's)."""
+    set_program(qtbot, window, PLAIN_LAYERS)
+    canvas = window.canvas
+    scene = window.outcome.scene
+    assert set(scene.clusters) == {"layers[0]", "layers[1]", "layers[2]"}
+    x, y, _w, h = scene.clusters["layers[0]"]
+    corner = QPointF(x + 4, y + h - 4)
+    assert canvas.module_at(corner) == "layers[0]"
+    qtbot.mouseDClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=canvas.mapFromScene(corner))
+    wait_graph(qtbot, window)
+    folded = window.graph.node("folded_layers[0]")
+    torch.manual_seed(0)
+    w1, w2 = torch.randn((2, 3)) / 2**0.5, torch.randn((3, 1)) / 3**0.5
+    w1.requires_grad_()
+    w2.requires_grad_()
+    hidden = torch.randn(4, 2) @ w1
+    hidden.retain_grad()
+    (torch.tanh(hidden) @ w2).pow(2).mean().backward()
+    torch.testing.assert_close(folded.value, hidden.detach())
+    torch.testing.assert_close(folded.grad, hidden.grad)
