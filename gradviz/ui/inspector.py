@@ -66,6 +66,8 @@ class TensorView(QStackedWidget):
         if self._heatmap is None:
             import pyqtgraph as pg
 
+            from gradviz.ui.plot_style import follow_appearance
+
             widget = pg.GraphicsLayoutWidget()
             widget.setMinimumHeight(220)
             plot = widget.addPlot()
@@ -75,6 +77,7 @@ class TensorView(QStackedWidget):
             plot.addItem(image)
             bar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False)
             bar.setImageItem(image, insert_in=plot)
+            follow_appearance(widget)
             self._heatmap = (widget, plot, image, bar)
             self.addWidget(widget)
         return self._heatmap

@@ -1,11 +1,10 @@
-"""Plot titles, legends and side panels that follow the application's type size (the projector
-theme's 14 pt): pyqtgraph draws its own 9 pt text, and a panel sized in pixels clips bigger type."""
+"""The application's type size (the projector theme's 14 pt) where Qt does not apply it itself:
+pyqtgraph's text (see plot_style) and side panels sized in pixels, which clip bigger type."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 
@@ -36,32 +35,6 @@ class _OnFontChange(QObject):
 def on_font_change(widget: QWidget, react: Callable[[], None]) -> None:
     """Call `react` after every change of `widget`'s type size (a theme switch)."""
     _OnFontChange(widget, react)
-
-
-def _restyle(plot: pg.PlotWidget) -> None:
-    size = text_size()
-    item = plot.getPlotItem()
-    if item is None:  # a closed plot (pyqtgraph drops its item on close), not yet deleted
-        return
-    title = item.titleLabel
-    if title.text:
-        item.setTitle(title.text, size=size)
-    else:
-        title.opts["size"] = size  # for a title set later
-    legend = item.legend
-    if legend is not None:
-        legend.opts["labelTextSize"] = size
-        for _, label in legend.items:
-            label.setText(label.text, size=size)
-        legend.updateSize()
-
-
-def follow_type_size(plot: pg.PlotWidget) -> pg.PlotWidget:
-    """`plot`'s title and legend (including entries added later) in the application's type
-    size, now and after every theme change."""
-    _restyle(plot)
-    on_font_change(plot, lambda: _restyle(plot))
-    return plot
 
 
 def fit_to_contents(panel: QScrollArea) -> QScrollArea:

@@ -1,9 +1,11 @@
-"""Plots and side panels follow the theme's type size (projector: 14 pt), also when the theme
-changes with the tabs already open."""
+"""Plots and side panels follow the theme's type size (projector: 14 pt) and plots its colours
+and line width, also when the theme changes with the tabs already open."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QScrollArea
+import pytest
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication, QScrollArea
 
 TIMEOUT = 60_000
 
@@ -43,3 +45,36 @@ def test_lab_and_network_text_follow_the_theme(qtbot, window) -> None:  # type: 
 
     window.apply_theme("light")
     qtbot.waitUntil(lambda: all(_sizes(p) == {"10pt"} for p in plots), timeout=TIMEOUT)
+
+
+def _colours(plot) -> tuple[str, set[str]]:  # type: ignore[no-untyped-def]
+    """The plot's background, and the colours of its axes' text, title and legend entries."""
+    item = plot.getPlotItem()
+    texts = {item.getAxis(side).textPen().color().name() for side in ("left", "bottom")}
+    if item.titleLabel.text:
+        texts.add(QColor(item.titleLabel.opts["color"]).name())
+    if item.legend is not None:
+        texts |= {QColor(label.opts["color"]).name() for _, label in item.legend.items}
+    return plot.backgroundBrush().color().name(), texts
+
+
+def test_plots_take_the_theme_colours_and_line_width(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    lab = window.open_lab()
+    qtbot.waitUntil(lambda: lab.race is not None, timeout=TIMEOUT)
+    network = window.open_network()
+    plots = [lab.view, lab.plots.loss, lab.plots.distance, network.plots.loss, network.decision]
+    seen = set()
+    for theme in ("dark", "projector", "light"):
+        window.apply_theme(theme)
+        palette = QApplication.palette()
+        page = palette.color(QPalette.ColorRole.Base).name()
+        ink = palette.color(QPalette.ColorRole.Text).name()
+        qtbot.waitUntil(
+            lambda page=page, ink=ink: all(_colours(p) == (page, {ink}) for p in plots),
+            timeout=TIMEOUT,
+        )
+        seen.add((page, ink))
+        # curves are drawn wider with the projector's bigger type, and back again
+        width = network.plots.train.opts["pen"].widthF()
+        assert width == pytest.approx(3 * 14 / 10 if theme == "projector" else 3), (theme, width)
+    assert len(seen) == 3  # each theme its own page and ink (not pyqtgraph's black everywhere)

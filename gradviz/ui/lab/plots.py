@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gradviz.ui.lab.surface_view import Path
 from gradviz.ui.log_axis import log_plot
-from gradviz.ui.type_size import follow_type_size
+from gradviz.ui.plot_style import follow_appearance, restyle
 
 
 class RacePlots(QWidget):
@@ -24,7 +24,7 @@ class RacePlots(QWidget):
         self.distance.setLabel("bottom", "step")
         for plot in (self.loss, self.distance):
             plot.setMouseEnabled(x=False, y=False)
-            follow_type_size(plot)
+            follow_appearance(plot)
             layout.addWidget(plot)
         self._loss_curves: list[pg.PlotDataItem] = []
         self._distance_curves: list[pg.PlotDataItem] = []
@@ -57,6 +57,8 @@ class RacePlots(QWidget):
             self._distances.append(np.clip(gaps, floor, None) if minima else gaps)
             self._loss_curves.append(self.loss.plot(pen=pen, skipFiniteCheck=True))
             self._distance_curves.append(self.distance.plot(pen=pen, skipFiniteCheck=True))
+        for plot in (self.loss, self.distance):
+            restyle(plot)  # the new curves as wide as the theme draws lines
         # Fixed ranges: axes that re-scale on every frame would cost more than the curves.
         steps = max((len(p.points) for p in paths), default=2) - 1
         for plot, series in ((self.loss, self._losses), (self.distance, self._distances)):

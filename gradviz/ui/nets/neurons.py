@@ -10,6 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor, QResizeEvent
 
 from gradviz.ui.nets.tasks import Snapshot
+from gradviz.ui.plot_style import follow_appearance, restyle
 from gradviz.ui.type_size import on_font_change, text_size
 
 MAX_UNITS = 16  # per layer; wider layers show their first units and say how many are left
@@ -37,7 +38,8 @@ class NeuronView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         self._shape: tuple[tuple[str, int], ...] | None = None  # layers and their widths
         self._colours = _unit_colours()
         self._across: list[int] = []  # thumbnails abreast, per layer
-        on_font_change(self, self._rebuild_at_next_picture)  # labels in the new type size
+        on_font_change(self, self._rebuild_at_next_picture)  # another arrangement may fit
+        follow_appearance(self)
 
     def _rebuild_at_next_picture(self) -> None:
         self._shape = None
@@ -93,3 +95,4 @@ class NeuronView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
                 box.addItem(image)
                 box.invertY(False)
                 self.images[name].append(image)
+        restyle(self)  # the new labels in the theme's colours

@@ -12,10 +12,8 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from gradviz.ui.lab.palette import RACER_COLOURS
 from gradviz.ui.log_axis import log_plot
 from gradviz.ui.nets.tasks import Snapshot
-from gradviz.ui.type_size import follow_type_size
+from gradviz.ui.plot_style import follow_appearance, restyle
 
-# a dark, half-opaque box as the lab's legend has: curves that pass under it stay readable
-LEGEND_BOX = {"labelTextColor": "#ffffff", "brush": pg.mkBrush(0, 0, 0, 170)}
 CLASS_COLOURS = ("#E69F00", "#0072B2")  # Okabe–Ito orange (class 0) and blue (class 1)
 
 
@@ -42,6 +40,7 @@ class DecisionView(pg.PlotWidget):  # type: ignore[misc]
         self.setLabel("bottom", "x")
         self.setLabel("left", "y")
         self.showGrid(x=False, y=False)
+        follow_appearance(self)
         self._shape: tuple[float, ...] | None = None
 
     def show_snapshot(self, shot: Snapshot) -> None:
@@ -98,17 +97,17 @@ class TrainingPlots(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.loss = log_plot(title="loss")
         self.loss.setLabel("bottom", "step")
-        self.loss.addLegend(offset=(-10, 10), **LEGEND_BOX)
+        self.loss.addLegend(offset=(-10, 10))  # boxed in the theme (plot_style)
         self.batch = self.loss.plot(pen=pg.mkPen("#bbbbbb", width=1), name="batch")
         self.train = self.loss.plot(pen=pg.mkPen("#0072B2", width=3), name="training set")
         self.test = self.loss.plot(pen=pg.mkPen("#D55E00", width=3), name="test set")
         self.grads = log_plot(title="‖∂L/∂W‖ per layer, smoothed")  # short: 14 pt must fit
         self.grads.setLabel("bottom", "step")
-        self.grads.addLegend(offset=(-10, 10), **LEGEND_BOX)
+        self.grads.addLegend(offset=(-10, 10))  # boxed in the theme (plot_style)
         self._grad_curves: dict[str, pg.PlotDataItem] = {}
         for plot in (self.loss, self.grads):
             plot.setMouseEnabled(x=False, y=False)
-            follow_type_size(plot)
+            follow_appearance(plot)
             layout.addWidget(plot)
 
     def show_snapshot(self, shot: Snapshot) -> None:
@@ -128,6 +127,7 @@ class TrainingPlots(QWidget):
             for index, name in enumerate(m.grad_norms):
                 pen = pg.mkPen(RACER_COLOURS[index % len(RACER_COLOURS)], width=2.5)
                 self._grad_curves[name] = self.grads.plot(pen=pen, name=name)
+            restyle(self.grads)  # the new curves as wide as the theme draws lines
         for name, curve in self._grad_curves.items():
             curve.setData(m.steps, np.maximum(smoothed(m.grad_norms[name]), positive))
 

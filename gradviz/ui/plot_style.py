@@ -1,0 +1,112 @@
+"""Plots in the application's theme: background, axes, titles, labels and legends take its colours
+and type size (pyqtgraph draws black plots with 9 pt grey text), now and after every switch."""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from typing import TypeVar
+
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QColor, QPalette, QPen
+from PySide6.QtWidgets import QApplication, QWidget
+
+from gradviz.ui.type_size import text_size
+
+_Widget = TypeVar("_Widget", bound=QWidget)
+
+APPEARANCE_EVENTS = (
+    QEvent.Type.FontChange,
+    QEvent.Type.ApplicationFontChange,
+    QEvent.Type.PaletteChange,
+    QEvent.Type.ApplicationPaletteChange,
+)
+
+
+@dataclass(frozen=True)
+class PlotColours:
+    background: QColor  # the palette's base: a plot is a page, as the editor is
+    foreground: QColor  # axes, tick labels, titles, legend text
+    legend_fill: QColor  # the base, mostly opaque: curves under a legend stay readable
+    legend_border: QColor
+
+
+def plot_colours() -> PlotColours:
+    """The colours of the application's palette now (appearance.apply sets it per theme)."""
+    palette = QApplication.palette()
+    base = palette.color(QPalette.ColorRole.Base)
+    text = palette.color(QPalette.ColorRole.Text)
+    fill = QColor(base)
+    fill.setAlpha(215)
+    return PlotColours(base, text, fill, palette.color(QPalette.ColorRole.PlaceholderText))
+
+
+# each curve's width as its code drew it, scaled with the type (the projector's lines are thicker)
+_BASE_WIDTHS: weakref.WeakKeyDictionary[pg.PlotDataItem, float] = weakref.WeakKeyDictionary()
+
+
+def line_scale() -> float:
+    """How much wider than drawn curves are at the theme's type size (1 at 10 pt)."""
+    return max(1.0, float(text_size().removesuffix("pt")) / 10.0)
+
+
+def restyle(widget: pg.GraphicsView) -> None:
+    """Give every axis, label, legend and curve in `widget`'s scene the theme's colours, type
+    size and line width (call again after adding curves)."""
+    colours, size, scale = plot_colours(), text_size(), line_scale()
+    widget.setBackground(colours.background)
+    scene = widget.scene()
+    if scene is None:
+        return
+    for item in scene.items():
+        if isinstance(item, pg.AxisItem):
+            item.setPen(colours.foreground)
+            item.setTextPen(colours.foreground)  # (the axis title takes this colour too)
+        elif isinstance(item, pg.LegendItem):
+            item.opts["labelTextSize"] = size  # for entries added later
+            item.setLabelTextColor(colours.foreground)
+            item.setBrush(colours.legend_fill)
+            item.setPen(colours.legend_border)
+        elif isinstance(item, pg.LabelItem):  # plot titles, legend entries, captions
+            item.opts["size"] = size
+            item.opts["color"] = colours.foreground
+            if item.text:
+                item.setText(item.text)
+        elif isinstance(item, pg.PlotDataItem):
+            _scale_pen(item, scale)
+    for item in scene.items():
+        if isinstance(item, pg.LegendItem):
+            item.updateSize()  # (its entries have their new size only now)
+
+
+def _scale_pen(curve: pg.PlotDataItem, scale: float) -> None:
+    pen = curve.opts.get("pen")
+    if not isinstance(pen, QPen) or pen.style() == Qt.PenStyle.NoPen:
+        return
+    base = _BASE_WIDTHS.setdefault(curve, pen.widthF())
+    if pen.widthF() != base * scale:
+        wider = QPen(pen)
+        wider.setWidthF(base * scale)
+        curve.setPen(wider)
+
+
+class _OnAppearanceChange(QObject):
+    def __init__(self, watched: pg.GraphicsView) -> None:
+        super().__init__(watched)
+        self.watched = watched
+        watched.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in APPEARANCE_EVENTS:
+            restyle(self.watched)
+        return False
+
+
+def follow_appearance(widget: _Widget) -> _Widget:
+    """`widget` (a PlotWidget or GraphicsLayoutWidget) in the theme's colours and type size,
+    now and after every theme change; legend entries and titles added later follow too."""
+    assert isinstance(widget, pg.GraphicsView)
+    restyle(widget)
+    _OnAppearanceChange(widget)
+    return widget
