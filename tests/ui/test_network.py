@@ -285,3 +285,29 @@ def test_hidden_units_sit_abreast_as_space_allows(count: int, width: int, height
     assert side(chosen) == max(side(a) for a in range(1, count + 1))
     if (count, width, height) == (8, 380, 840):
         assert chosen == 2 and side(chosen) > 1.8 * side(1)  # the Network tab's usual case
+
+
+def test_save_picture_writes_the_view_and_plots(qtbot, network, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QImage
+
+    for _ in range(2):
+        with qtbot.waitSignal(network.snapshot_shown, timeout=TIMEOUT):
+            qtbot.mouseClick(network.step_button, Qt.MouseButton.LeftButton)
+    png, svg = tmp_path / "training.png", tmp_path / "training.svg"
+    network.save_picture(str(png))
+    network.save_picture(str(svg))
+    image = QImage(str(png))
+    view, plots = network.picture()
+    assert view is network.decision  # the view shown, without the tabs above it
+    ratio = view.devicePixelRatioF()
+    assert (image.width(), image.height()) == (
+        round((view.width() + plots.width()) * ratio),
+        round(max(view.height(), plots.height()) * ratio),
+    )
+    assert len({image.pixel(x, image.height() // 2) for x in range(0, image.width(), 7)}) > 10
+    text = svg.read_text(encoding="utf-8")
+    assert "<svg" in text[:2000] and "gradviz network training" in text
+    assert "training set" in text and "per layer" in text  # the plots' legend and title
+    # the data points as vector symbols (drawn from pyqtgraph's pixmap cache, each of the 120
+    # points would be an image of its own; the heatmap and the views' backgrounds are images)
+    assert text.count("<image") < 10, text.count("<image")

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QObject, QPoint, QRect, QRunnable, QSize, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import (
+    QObject,
+    QPoint,
+    QRect,
+    QRunnable,
+    QSize,
+    QThreadPool,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QFileDialog, QGraphicsView, QWidget
 
@@ -20,35 +30,82 @@ if TYPE_CHECKING:
 SAVE_DIALOGS = {  # what: (title, suggested file, filters)
     "view": ("Save view", "surface.png", "PNG (*.png);;SVG (*.svg)"),
     "race": ("Save race", "race.gif", "GIF (*.gif);;MP4 (*.mp4)"),
+    "training": ("Save picture", "training.png", "PNG (*.png);;SVG (*.svg)"),
 }
 
 
 def ask_and_save(parent: QWidget, what: str, save: Callable[[str], None]) -> None:
-    """Ask where to save the lab's view or race, then save it there."""
+    """Ask where to save the lab's view or race (or the Network tab's picture), then save it
+    there."""
     title, suggested, filters = SAVE_DIALOGS[what]
     path, _ = QFileDialog.getSaveFileName(parent, title, suggested, filters)
     if path:
         save(path)
 
 
-def save_widget(widget: QWidget, path: str) -> None:
-    """PNG (pixels) or SVG (vector, rendered through QSvgGenerator)."""
+def save_widget(
+    widget: QWidget | Sequence[QWidget], path: str, title: str = "gradviz optimizer lab"
+) -> None:
+    """PNG (pixels, as on screen) or SVG (vectors, rendered through QSvgGenerator) of `widget`,
+    or of several widgets side by side."""
+    widgets = [widget] if isinstance(widget, QWidget) else list(widget)
+    width = sum(w.width() for w in widgets)
+    height = max((w.height() for w in widgets), default=0)
     if path.lower().endswith(".svg"):
         generator = QSvgGenerator()
         generator.setFileName(path)
-        generator.setSize(QSize(widget.width(), widget.height()))
-        generator.setViewBox(QRect(0, 0, widget.width(), widget.height()))
-        generator.setTitle("gradviz optimizer lab")
+        generator.setSize(QSize(width, height))
+        generator.setViewBox(QRect(0, 0, width, height))
+        generator.setTitle(title)
         painter = QPainter(generator)
         try:
-            if isinstance(widget, QGraphicsView):
-                widget.render(painter)  # the scene, as vectors
-            else:
-                QWidget.render(widget, painter, QPoint(0, 0))
+            with _export_mode(widgets):
+                x = 0
+                for w in widgets:  # (pyqtgraph's views paint their scenes as vectors)
+                    QWidget.render(w, painter, QPoint(x, 0))
+                    x += w.width()
         finally:
             painter.end()
+    elif len(widgets) == 1:
+        widgets[0].grab().save(path, "PNG")
     else:
-        widget.grab().save(path, "PNG")
+        ratio = widgets[0].devicePixelRatioF()
+        image = QImage(
+            round(width * ratio), round(height * ratio), QImage.Format.Format_ARGB32_Premultiplied
+        )
+        image.setDevicePixelRatio(ratio)
+        image.fill(widgets[0].palette().window().color())
+        painter = QPainter(image)
+        x = 0
+        for w in widgets:
+            painter.drawPixmap(x, 0, w.grab())
+            x += w.width()
+        painter.end()
+        image.save(path, "PNG")
+
+
+@contextlib.contextmanager
+def _export_mode(widgets: list[QWidget]) -> Iterator[None]:
+    """pyqtgraph's scatter plots in export mode: each point drawn as a vector symbol, not as a
+    fragment of a cached pixmap (which an SVG receives as a broken image). Only those: other
+    items in export mode lose their place in the view (an image filled the whole plot)."""
+    import pyqtgraph as pg
+
+    views = [v for w in widgets for v in (w, *w.findChildren(QGraphicsView))]
+    items = [
+        item
+        for view in views
+        if isinstance(view, QGraphicsView) and view.scene() is not None
+        for item in view.scene().items()
+        if isinstance(item, pg.ScatterPlotItem)
+    ]
+    for item in items:
+        item.setExportMode(True, {"antialias": True})
+    try:
+        yield
+    finally:
+        for item in items:
+            item.setExportMode(False)
 
 
 class _Signals(QObject):

@@ -21,6 +21,7 @@ from gradviz.nets.codegen import program
 from gradviz.nets.read_back import NotBuilderForm, read_back
 from gradviz.nets.spec import NetworkSpec, NetworkSpecError
 from gradviz.nets.trainer import Trainer
+from gradviz.ui.lab.export_view import ask_and_save, save_widget
 from gradviz.ui.lab.worker import LabWorker
 from gradviz.ui.nets.builder import BuilderPanel
 from gradviz.ui.nets.landscape_view import LandscapePanel
@@ -81,12 +82,18 @@ class NetworkWidget(QWidget):
         self.reset_button = QPushButton("Reset")
         self.reset_button.setToolTip("New weights from the seed; step 0")
         self.reset_button.clicked.connect(self.reset)
+        self.save_button = QPushButton("Save picture…")
+        self.save_button.setToolTip(
+            "The view and the training plots beside it, as PNG or SVG (for slides)"
+        )
+        self.save_button.clicked.connect(lambda: ask_and_save(self, "training", self.save_picture))
         self.status = QLabel("")
         self.status.setAccessibleName("Training status")
         controls = QHBoxLayout()
         for widget in (self.play_button, self.step_button, self.epoch_button, self.reset_button):
             controls.addWidget(widget)
         controls.addWidget(self.status, 1)
+        controls.addWidget(self.save_button)
 
         self.decision = DecisionView()
         self.landscape = LandscapePanel(self)
@@ -122,6 +129,16 @@ class NetworkWidget(QWidget):
         shortcut = QShortcut(QKeySequence(Qt.Key.Key_Space), self)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         shortcut.activated.connect(self.toggle_play)
+
+    def save_picture(self, path: str) -> None:
+        """The current view (decision boundary, landscape or hidden units) with the loss and
+        gradient-norm plots, as on screen: PNG, or SVG with the plots as vectors."""
+        save_widget(self.picture(), path, "gradviz network training")
+
+    def picture(self) -> list[QWidget]:
+        """What "Save picture…" saves: the view shown (without the tabs) and the plots."""
+        page = self.views.currentWidget()
+        return [page, self.plots] if page is not None else [self.plots]
 
     # -- builder ↔ program -----------------------------------------------------------------------
     def _builder_changed(self) -> None:
