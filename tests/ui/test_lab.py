@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor
 
 from gradviz.optim.registry import parse_spec
 from gradviz.optim.surfaces import get_surface
@@ -47,6 +48,19 @@ def test_the_default_race_runs_real_torch_optim(lab) -> None:  # type: ignore[no
         race.paths[0].points, reference("sgd:lr=0.001", start, 300), rtol=1e-5, atol=1e-6
     )
     assert lab.view.image.image is not None and len(lab.view.contours.levels) > 0
+
+
+def test_the_legend_markers_are_the_racers_markers(lab) -> None:  # type: ignore[no-untyped-def]
+    view = lab.view
+    lab.show_frame(lab.max_steps())
+    heads = view.heads.data
+    samples = [sample for sample, _ in view.legend.items]
+    assert len(samples) == len(view.paths) == len(heads) == 4
+    for sample, path, head in zip(samples, view.paths, heads, strict=True):
+        drawn = sample.item.scatter.opts  # what the legend paints its marker with
+        assert drawn["symbol"] == head["symbol"]
+        assert drawn["brush"].color().name() == QColor(path.colour).name()
+        assert sample.item.opts["pen"].color().name() == QColor(path.colour).name()
 
 
 def test_click_sets_the_start_and_reruns(qtbot, lab) -> None:  # type: ignore[no-untyped-def]

@@ -224,6 +224,12 @@ class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
                 pen=line.opts["pen"], symbol=symbol, symbolSize=11, symbolBrush=pg.mkBrush(colour),
                 symbolPen=pg.mkPen("#000000", width=1.2),
             )  # fmt: skip
+            # the legend draws the marker from the item's scatter, which takes these options
+            # only with data: without, every marker was pyqtgraph's default slate blue
+            sample.scatter.setSymbol(symbol)
+            sample.scatter.setSize(11)
+            sample.scatter.setBrush(pg.mkBrush(colour))
+            sample.scatter.setPen(pg.mkPen("#000000", width=1.2))
             self._legend_samples.append(sample)
             self.legend.addItem(sample, path.label + ("  ✗ diverged" if path.diverged_at else ""))
             symbols.append(symbol)
