@@ -28,7 +28,7 @@ class Term:
 class Explanation:
     node_id: str
     heading: str  # "z1 = x · y   (MulBackward0)"
-    inputs: list[str] = field(default_factory=list)  # "A = x: 1×5 [1.0, …]" for tensor operands
+    inputs: list[str] = field(default_factory=list)  # "B = w: 5×3 μ …" for tensor operands
     arriving: list[tuple[str, str]] = field(default_factory=list)  # (from node, value text)
     arriving_total: str = ""
     upstream: str = ""  # "∂out/∂z1 = 404.43"
@@ -130,7 +130,8 @@ def explain(graph: Graph, node: GraphNode) -> Explanation:
     if call is not None:
         for i, arg in enumerate(call.args):
             if isinstance(arg, torch.Tensor) and arg.numel() > 1 and i < len(arg_names):
-                result.inputs.append(f"{arg_names[i]}: {_text(arg)}")
+                viewed = " viewed as" if _reshaped(graph, call, i, arg) else ":"
+                result.inputs.append(f"{arg_names[i]}{viewed} {_text(arg)}")
     if call is None or rule is None or node.grad is None:
         at = f" (line {node.defined_line})" if node.defined_line else ""
         own = f"the program's own {node.defined_by}.backward{at}"
@@ -170,6 +171,16 @@ def explain(graph: Graph, node: GraphNode) -> Explanation:
             )
         )
     return result
+
+
+def _reshaped(graph: Graph, call: ForwardCall, index: int, arg: torch.Tensor) -> bool:
+    """Whether operand `index` is its node's value in another shape: torch.matmul(x, w) with a
+    vector x runs mm on x as a 1×5 matrix."""
+    source = call.arg_nodes[index] if index < len(call.arg_nodes) else None
+    if source is None or _output_nr(call, index) != 0:
+        return False
+    value = graph.node(source).value
+    return isinstance(value, torch.Tensor) and tuple(value.shape) != tuple(arg.shape)
 
 
 def _sent(graph: Graph, node: GraphNode) -> str:

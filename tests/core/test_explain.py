@@ -204,3 +204,24 @@ def test_recursion_matches_the_lecture() -> None:
     assert any("is cached" in c for c in captions)  # z3 is reached twice
     assert captions[-1].endswith(f"= {float(x.grad):.5g}")  # type: ignore[arg-type]
     assert max(len(s.stack) for s in steps) == 3  # x → z1 → z2
+
+
+def test_an_operand_in_another_shape_says_so() -> None:
+    """The lecture's torch.matmul(x, w) with a vector x: PyTorch runs mm on x as a 1×5 matrix
+    (seen here with torch's own graph), and the panel says "x viewed as 1×5", not "x: 1×5"."""
+    source = (
+        "import torch\nx = torch.ones(5)\nw = torch.randn(5, 3, requires_grad=True)\n"
+        "z = torch.matmul(x, w)\nloss = z.sum()\n"
+    )
+    reference = torch.matmul(torch.ones(5), torch.randn(5, 3, requires_grad=True))
+    ops = []
+    node = reference.grad_fn
+    while node is not None:  # SqueezeBackward ← MmBackward, as torch decomposes it
+        ops.append(node.name())
+        node = next((n for n, _ in node.next_functions if n is not None and "Mm" in n.name()), None)
+    assert ops[-1].startswith("MmBackward")
+    graph = trace(source).graph
+    mm = next(n for n in graph.nodes if n.op is not None and n.op.startswith("MmBackward"))
+    lines = explain(graph, mm).inputs
+    assert lines[0].startswith("A = x viewed as 1×5 "), lines
+    assert lines[1].startswith("B = w: 5×3 "), lines  # the same shape: no "viewed as"
