@@ -81,7 +81,7 @@ def save_widget(
             painter.drawPixmap(x, 0, w.grab())
             x += w.width()
         painter.end()
-        image.save(path, "PNG")
+        image.save(path, b"PNG")
 
 
 @contextlib.contextmanager
