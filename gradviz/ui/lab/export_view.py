@@ -17,7 +17,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtGui import QPainter, QPixmap
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QFileDialog, QGraphicsView, QWidget
 
@@ -70,18 +70,16 @@ def save_widget(
         widgets[0].grab().save(path, "PNG")
     else:
         ratio = widgets[0].devicePixelRatioF()
-        image = QImage(
-            round(width * ratio), round(height * ratio), QImage.Format.Format_ARGB32_Premultiplied
-        )
-        image.setDevicePixelRatio(ratio)
-        image.fill(widgets[0].palette().window().color())
-        painter = QPainter(image)
+        picture = QPixmap(round(width * ratio), round(height * ratio))
+        picture.setDevicePixelRatio(ratio)
+        picture.fill(widgets[0].palette().window().color())
+        painter = QPainter(picture)
         x = 0
         for w in widgets:
             painter.drawPixmap(x, 0, w.grab())
             x += w.width()
         painter.end()
-        image.save(path, b"PNG")
+        picture.save(path, "PNG")
 
 
 @contextlib.contextmanager
