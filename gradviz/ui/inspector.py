@@ -45,6 +45,7 @@ class TensorView(QStackedWidget):
         self.addWidget(self.table)
         self._heatmap: Any = None
         self.mode = "number"
+        self.signed = False  # the heatmap's scale: symmetric about 0 (diverging map), or not
         self.currentChanged.connect(self._fit_to_page)
 
     def _fit_to_page(self, index: int) -> None:
@@ -130,15 +131,37 @@ class TensorView(QStackedWidget):
         elif matrix.dim() > 2:
             matrix = matrix.reshape(-1, matrix.shape[-1])
         array = matrix.numpy()
-        finite = array[array == array]
-        low = float(finite.min()) if finite.size else 0.0
-        high = float(finite.max()) if finite.size else 1.0
-        image.setImage(array, levels=(low, high if high > low else low + 1e-12))
-        bar.setLevels((low, high if high > low else low + 1e-12))
+        levels, signed = heatmap_levels(array)
+        self.signed = signed
+        bar.setColorMap(_colour_map(signed))
+        image.setImage(array, levels=levels)
+        bar.setLevels(levels)
         plot.autoRange()
         self.setCurrentWidget(widget)
         self.mode = "heatmap"
         self._fit_to_page(self.currentIndex())
+
+
+def heatmap_levels(array: Any) -> tuple[tuple[float, float], bool]:
+    """The colour scale's ends for a heatmap of `array` (NaN and ±Inf left out), and whether
+    it holds both signs: then the scale is symmetric about 0, so that 0 sits at the diverging
+    map's white middle and a gradient's sign reads at a glance."""
+    import numpy as np
+
+    finite = array[np.isfinite(array)]
+    low = float(finite.min()) if finite.size else 0.0
+    high = float(finite.max()) if finite.size else 1.0
+    if low < 0 < high:
+        reach = max(-low, high)
+        return (-reach, reach), True
+    return (low, high if high > low else low + 1e-12), False
+
+
+def _colour_map(signed: bool) -> Any:
+    import pyqtgraph as pg
+
+    # blue (negative) → white (0) → red (positive); viridis for values of one sign
+    return pg.colormap.get("CET-D1" if signed else "viridis")
 
 
 def _table(headers: list[str]) -> QTableWidget:

@@ -359,6 +359,25 @@ def test_large_tensors_show_as_a_heatmap(qtbot, window) -> None:  # type: ignore
     assert window.inspector.value_view.mode == "heatmap"
     assert window.inspector.grad_view.mode == "heatmap"
     assert "norm" in window.inspector.grad_stats.text()
+    # randn values and their gradient 2W hold both signs: a scale symmetric about 0, on the
+    # diverging map, as wide as the largest |value| torch holds
+    W = node.value
+    for view, tensor in ((window.inspector.value_view, W), (window.inspector.grad_view, 2 * W)):
+        assert view.signed
+        bar = view._heatmap[3]
+        reach = float(tensor.abs().max())
+        assert bar.levels() == pytest.approx((-reach, reach), rel=1e-6)
+
+
+def test_heatmap_levels_leave_out_nan_and_inf_and_keep_one_sign_apart() -> None:
+    import numpy as np
+
+    from gradviz.ui.inspector import heatmap_levels
+
+    levels, signed = heatmap_levels(np.array([[0.5, np.nan], [np.inf, 2.0]]))
+    assert levels == (0.5, 2.0) and not signed
+    levels, signed = heatmap_levels(np.array([[-3.0, 1.0], [-np.inf, 0.0]]))
+    assert levels == (-3.0, 3.0) and signed
 
 
 FOLDING = """
