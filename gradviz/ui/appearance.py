@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QFont, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 _COLOURS = {
     "light": dict(window="#f3f4f6", base="#ffffff", alt="#eef0f3", text="#111827",
@@ -34,3 +34,18 @@ def apply(app: QApplication, theme: str, font_scale: float = 1.0) -> None:
     font = QFont(app.font())
     font.setPointSizeF(BASE_POINT_SIZE.get(theme, 10.0) * font_scale)
     app.setFont(font)
+
+
+ERROR_RED = "#d62728"
+
+
+def show_as_error(label: QWidget, error: bool = True) -> None:
+    """Red bold text, or the theme's own again; either way in the theme's type size (a style
+    sheet with a font property would keep the label at the size it had then: 9 pt under the
+    projector's 14)."""
+    palette, font = QPalette(), QFont()  # nothing set: all inherited from the parent
+    if error:
+        palette.setColor(QPalette.ColorRole.WindowText, QColor(ERROR_RED))
+        font.setBold(True)
+    label.setPalette(palette)
+    label.setFont(font)

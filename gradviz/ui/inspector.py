@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gradviz.ui.type_size import on_font_change
+
 if TYPE_CHECKING:
     from gradviz.autograd.graph import Graph, GraphNode
 
@@ -171,6 +173,10 @@ def _table(headers: list[str]) -> QTableWidget:
     table.verticalHeader().setVisible(False)
     table.horizontalHeader().setStretchLastSection(True)
     table.setMinimumHeight(90)
+    # columns at least as wide as their headers, also in the projector's bigger type (an empty
+    # table kept Qt's 100 px: "from consumer" read "m consum")
+    table.resizeColumnsToContents()
+    on_font_change(table, table.resizeColumnsToContents)
     return table
 
 

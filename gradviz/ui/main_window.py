@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from gradviz.resources import Example, examples
+from gradviz.ui import appearance
 from gradviz.ui.autosave import Autosaver
 from gradviz.ui.canvas import GraphCanvas
 from gradviz.ui.document import Document
@@ -87,7 +88,7 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
         self.editor.run_requested.connect(lambda: self.retrace(interrupt=True))
         self.error_label = QLabel("")
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #d62728; font-weight: bold;")
+        appearance.show_as_error(self.error_label)
         self.error_label.setAccessibleName("Error message")
         self.error_label.hide()
         self.variables = VariablePanel()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QScrollArea
+from PySide6.QtWidgets import QApplication, QScrollArea, QTableWidget
 
 TIMEOUT = 60_000
 
@@ -78,3 +78,23 @@ def test_plots_take_the_theme_colours_and_line_width(qtbot, window) -> None:  # 
         width = network.plots.train.opts["pen"].widthF()
         assert width == pytest.approx(3 * 14 / 10 if theme == "projector" else 3), (theme, width)
     assert len(seen) == 3  # each theme its own page and ink (not pyqtgraph's black everywhere)
+
+
+def test_error_messages_and_table_headers_follow_the_type_size(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    from tests.ui.conftest import set_program
+
+    window.apply_theme("projector")
+    set_program(qtbot, window, "x = torch.randn(3, 4)\nw = torch.randn(5, 2)\ny = x @ w\n")
+    label = window.error_label
+    # the projector's 14 pt, not a size frozen at 9 pt by a style sheet
+    qtbot.waitUntil(lambda: label.isVisible() and label.fontInfo().pointSizeF() >= 13.5)
+    assert label.font().bold()
+    assert label.palette().color(QPalette.ColorRole.WindowText).name() == "#d62728"
+    for table in window.inspector.findChildren(QTableWidget):
+        header = table.horizontalHeader()
+        metrics = header.fontMetrics()
+        for column in range(table.columnCount() - 1):  # (the last one stretches)
+            text = table.horizontalHeaderItem(column).text()
+            assert header.sectionSize(column) >= metrics.horizontalAdvance(text), text
+    window.apply_theme("light")
+    qtbot.waitUntil(lambda: label.fontInfo().pointSizeF() < 11, timeout=TIMEOUT)

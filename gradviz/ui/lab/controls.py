@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gradviz.ui.appearance import show_as_error
 from gradviz.ui.lab.model import LabState
 from gradviz.ui.lab.racers import RacerPanel
 
@@ -52,7 +53,7 @@ class LabControls(QWidget):
         form.addLayout(export_row)
         self.status = QLabel("")
         self.status.setWordWrap(True)
-        self.status.setStyleSheet("color: #d62728;")
+        show_as_error(self.status)
         form.addWidget(self.status)
         form.addStretch(1)
 

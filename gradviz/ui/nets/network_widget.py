@@ -21,6 +21,7 @@ from gradviz.nets.codegen import program
 from gradviz.nets.read_back import NotBuilderForm, read_back
 from gradviz.nets.spec import NetworkSpec, NetworkSpecError
 from gradviz.nets.trainer import Trainer
+from gradviz.ui.appearance import show_as_error
 from gradviz.ui.lab.export_view import ask_and_save, save_widget
 from gradviz.ui.lab.worker import LabWorker
 from gradviz.ui.nets.builder import BuilderPanel
@@ -298,7 +299,7 @@ class NetworkWidget(QWidget):
 
     def _show_status(self, text: str, error: bool = False) -> None:
         self.status.setText(text)
-        self.status.setStyleSheet("color: #d62728; font-weight: bold;" if error else "")
+        show_as_error(self.status, error)
 
     def set_cuda(self, available: bool, reason: str) -> None:
         self.builder.set_cuda(available, reason)
