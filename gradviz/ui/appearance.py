@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 _COLOURS = {
     "light": dict(window="#f3f4f6", base="#ffffff", alt="#eef0f3", text="#111827",
                   button="#e5e7eb", highlight="#2563eb", muted="#6b7280"),
-    "dark": dict(window="#202124", base="#1e1f22", alt="#2a2c30", text="#e8eaed",
+    "dark": dict(window="#202124", base="#323439", alt="#3a3d42", text="#e8eaed",
                  button="#303236", highlight="#5b9cff", muted="#a0a4ab"),
     "projector": dict(window="#ffffff", base="#ffffff", alt="#f0f0f0", text="#000000",
                       button="#e6e6e6", highlight="#0038a8", muted="#333333"),
