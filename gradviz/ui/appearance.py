@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
+from gradviz.ui.type_size import refresh_relative_fonts
+
 _COLOURS = {
     "light": dict(window="#f3f4f6", base="#ffffff", alt="#eef0f3", text="#111827",
                   button="#e5e7eb", highlight="#2563eb", muted="#6b7280"),
@@ -34,6 +36,7 @@ def apply(app: QApplication, theme: str, font_scale: float = 1.0) -> None:
     font = QFont(app.font())
     font.setPointSizeF(BASE_POINT_SIZE.get(theme, 10.0) * font_scale)
     app.setFont(font)
+    refresh_relative_fonts()  # the larger titles and numbers, in proportion
 
 
 ERROR_RED = "#d62728"

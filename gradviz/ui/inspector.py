@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gradviz.ui.type_size import on_font_change
+from gradviz.ui.type_size import on_font_change, relative_font
 
 if TYPE_CHECKING:
     from gradviz.autograd.graph import Graph, GraphNode
@@ -37,9 +37,7 @@ class TensorView(QStackedWidget):
         super().__init__(parent)
         self.number = QLabel()
         self.number.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        font = self.number.font()
-        font.setPointSizeF(font.pointSizeF() * 1.4)
-        self.number.setFont(font)
+        relative_font(self.number, 1.4)
         self.table = QTableWidget()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setMinimumHeight(120)
@@ -218,10 +216,7 @@ class Inspector(QScrollArea):
         body = QWidget()
         layout = QVBoxLayout(body)
         self.title = QLabel("Select a node")
-        font = self.title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.5)
-        font.setBold(True)
-        self.title.setFont(font)
+        relative_font(self.title, 1.5, bold=True)
         self.subtitle = QLabel("")
         self.subtitle.setWordWrap(True)
         layout.addWidget(self.title)

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gradviz.ui.type_size import relative_font
+
 if TYPE_CHECKING:
     from gradviz.autograd.graph import Graph
     from gradviz.explain.steps import Step
@@ -90,10 +92,7 @@ class Stepper(QWidget):
         layout.addWidget(self.timeline)
         self.caption = QLabel("")
         self.caption.setWordWrap(True)
-        font = self.caption.font()
-        font.setPointSizeF(font.pointSizeF() * 1.25)
-        font.setBold(True)
-        self.caption.setFont(font)
+        relative_font(self.caption, 1.25, bold=True)
         layout.addWidget(self.caption)
         self.chain = QTextBrowser()
         self.chain.setAccessibleName("Chain rule")

@@ -3,9 +3,11 @@ pyqtgraph's text (see plot_style) and side panels sized in pixels, which clip bi
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 
 FONT_EVENTS = (QEvent.Type.FontChange, QEvent.Type.ApplicationFontChange)
@@ -53,3 +55,33 @@ def fit_to_contents(panel: QScrollArea) -> QScrollArea:
     fit()
     on_font_change(panel, fit)
     return panel
+
+
+# widgets whose type is a multiple of the application's: (factor, bold)
+_RELATIVE: weakref.WeakKeyDictionary[QWidget, tuple[float, bool]] = weakref.WeakKeyDictionary()
+
+
+def relative_font(widget: QWidget, factor: float, bold: bool = False) -> None:
+    """`widget`'s type `factor` times the application's, now and after every theme change (a
+    font set once, from the size then, would stay 10 pt × factor under the projector's 14; a
+    widget with a font of its own hears of no application font change, so appearance.apply
+    calls refresh_relative_fonts)."""
+    _RELATIVE[widget] = (factor, bold)
+    _apply_relative(widget, factor, bold)
+
+
+def refresh_relative_fonts() -> None:
+    for widget, (factor, bold) in list(_RELATIVE.items()):
+        try:
+            _apply_relative(widget, factor, bold)
+        except RuntimeError:  # its Qt side is gone already
+            continue
+
+
+def _apply_relative(widget: QWidget, factor: float, bold: bool) -> None:
+    app = QApplication.instance()
+    base = app.font().pointSizeF() if isinstance(app, QApplication) else 10.0
+    font = QFont(widget.font())
+    font.setPointSizeF((base if base > 0 else 10.0) * factor)
+    font.setBold(bold)
+    widget.setFont(font)

@@ -98,3 +98,15 @@ def test_error_messages_and_table_headers_follow_the_type_size(qtbot, window) ->
             assert header.sectionSize(column) >= metrics.horizontalAdvance(text), text
     window.apply_theme("light")
     qtbot.waitUntil(lambda: label.fontInfo().pointSizeF() < 11, timeout=TIMEOUT)
+
+
+def test_emphasised_text_stays_larger_than_the_rest_in_every_theme(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    inspector = window.inspector
+    for theme, base in (("projector", 14.0), ("light", 10.0)):
+        window.apply_theme(theme)
+        qtbot.waitUntil(
+            lambda base=base: inspector.title.font().pointSizeF() == pytest.approx(1.5 * base),
+            timeout=TIMEOUT,
+        )
+        assert inspector.title.font().bold()
+        assert inspector.value_view.number.font().pointSizeF() == pytest.approx(1.4 * base)
