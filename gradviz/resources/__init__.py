@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from importlib import resources
 
@@ -16,10 +17,14 @@ class Example:
 
 
 def _title(name: str, source: str) -> str:
+    """The first comment's first sentence (or what comes before its colon): the comment may
+    run on mid-sentence into the next line, which the menu does not show."""
     first = source.splitlines()[0] if source else ""
-    if first.startswith("#"):
-        return first.lstrip("# ").split(":")[0].rstrip(".")
-    return name
+    if not first.startswith("#"):
+        return name
+    title = first.lstrip("# ").split(":")[0]
+    title = re.split(r"(?<=[.?!])\s", title, maxsplit=1)[0]
+    return title.rstrip(".")
 
 
 def examples() -> list[Example]:

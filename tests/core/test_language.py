@@ -22,6 +22,16 @@ def test_every_shipped_example_runs(example) -> None:  # type: ignore[no-untyped
     assert result.output is not None
 
 
+@pytest.mark.parametrize("example", examples(), ids=[e.name for e in examples()])
+def test_each_example_is_titled_by_a_whole_sentence_of_its_first_comment(example) -> None:  # type: ignore[no-untyped-def]
+    comment = example.source.splitlines()[0].lstrip("# ")
+    assert comment.startswith(example.title)
+    rest = comment[len(example.title) :]
+    # the menu shows a sentence (or the words before a colon), not a line that breaks off
+    assert example.title.endswith("?") or rest == "" or rest[0] in ".:", (example.title, rest)
+    assert ". " not in example.title
+
+
 def test_lecture_expression_as_typed() -> None:
     result = run("x = 2.0\ny = 3.0\nx*y + exp(x*y)")
     expected = 6.0 + torch.exp(torch.tensor(6.0))
