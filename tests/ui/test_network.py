@@ -156,6 +156,19 @@ def test_loss_landscape_of_the_trained_weights(qtbot, network) -> None:  # type:
     assert len(panel.view.paths) == 1 and len(panel.view.paths[0].points) >= 3
 
 
+def test_the_landscape_view_is_built_when_its_tab_is_first_opened(qtbot, network) -> None:  # type: ignore[no-untyped-def]
+    assert network._landscape is None  # opening the Network tab did not build it
+    with qtbot.waitSignal(network.snapshot_shown, timeout=TIMEOUT):
+        network.train(4)
+    network.views.setCurrentIndex(1)  # as a click on "Loss landscape"
+    panel = network._landscape
+    assert panel is not None and network.views.currentWidget() is panel
+    assert network.views.tabText(1) == "Loss landscape"
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=TIMEOUT)
+    assert panel.computed_at == 4
+    assert panel.result.center == pytest.approx(_bce_of_plain_loop(4), abs=1e-6)
+
+
 def test_opening_the_landscape_tab_computes_it(qtbot, network) -> None:  # type: ignore[no-untyped-def]
     """No empty plot behind a Compute button: the tab computes the landscape at the weights
     when opened, again when training moved them while paused, and not when nothing changed."""

@@ -97,10 +97,11 @@ class NetworkWidget(QWidget):
         controls.addWidget(self.save_button)
 
         self.decision = DecisionView()
-        self.landscape = LandscapePanel(self)
+        self._landscape: LandscapePanel | None = None  # built when first wanted (see landscape)
+        self._landscape_page = QWidget()
         self.views = QTabWidget()
         self.views.addTab(self.decision, "Decision boundary")
-        self.views.addTab(self.landscape, "Loss landscape")
+        self.views.addTab(self._landscape_page, "Loss landscape")
         self.neurons = NeuronView()
         self.views.addTab(self.neurons, "Hidden units")
         self.views.currentChanged.connect(self._view_changed)
@@ -130,6 +131,26 @@ class NetworkWidget(QWidget):
         shortcut = QShortcut(QKeySequence(Qt.Key.Key_Space), self)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         shortcut.activated.connect(self.toggle_play)
+
+    @property
+    def landscape(self) -> LandscapePanel:
+        """The loss-landscape view, built the first time it is wanted: its surface view is a
+        third of what opening the tab cost, and most visits never look at it."""
+        if self._landscape is None:
+            self._landscape = LandscapePanel(self)
+            index = self.views.indexOf(self._landscape_page)
+            current = self.views.currentIndex()
+            self.views.blockSignals(True)  # (a swap, not the user's choice of view)
+            self.views.removeTab(index)
+            self.views.insertTab(index, self._landscape, "Loss landscape")
+            self.views.setCurrentIndex(current)
+            self.views.blockSignals(False)
+            self._landscape_page.deleteLater()
+        return self._landscape
+
+    def _landscape_shown(self) -> bool:
+        page = self.views.currentWidget()
+        return page is not None and page in (self._landscape, self._landscape_page)
 
     def save_picture(self, path: str) -> None:
         """The current view (decision boundary, landscape or hidden units) with the loss and
@@ -216,7 +237,8 @@ class NetworkWidget(QWidget):
         self.pause()
         self.holder = {}
         self.plots.clear()
-        self.landscape.forget()
+        if self._landscape is not None:
+            self._landscape.forget()
         self._show_status("building the network…")
         self.worker.submit("train", setup_task(self.spec, self.holder, self._want_neurons()))
 
@@ -236,9 +258,9 @@ class NetworkWidget(QWidget):
     def _refresh_landscape(self) -> None:
         """The landscape tab, when shown, at the weights as they are: on opening it, and
         whenever training stops (pause, a step, an epoch) with other weights than it shows."""
-        panel = self.landscape
-        if self.views.currentWidget() is not panel or "trainer" not in self.holder:
+        if not self._landscape_shown() or "trainer" not in self.holder:
             return
+        panel = self.landscape
         step = self.shot.step if self.shot is not None else 0
         if panel.result is None or (not self.playing and panel.computed_at != step):
             panel.request(pause=False)
@@ -267,7 +289,8 @@ class NetworkWidget(QWidget):
             self.decision.show_snapshot(result)
             self.plots.show_snapshot(result)
             self.neurons.show_snapshot(result)
-            self.landscape.note_step(self.holder, result.step)
+            if self._landscape is not None:
+                self._landscape.note_step(self.holder, result.step)
             self._show_status(self._describe(result))
             self.snapshot_shown.emit()
             if self.playing:
