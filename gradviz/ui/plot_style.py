@@ -12,7 +12,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QPalette, QPen
 from PySide6.QtWidgets import QApplication, QWidget
 
-from gradviz.ui.type_size import text_size
+from gradviz.ui.type_size import point_size, text_size
 
 _Widget = TypeVar("_Widget", bound=QWidget)
 
@@ -48,12 +48,14 @@ _BASE_WIDTHS: weakref.WeakKeyDictionary[pg.PlotDataItem, float] = weakref.WeakKe
 
 def line_scale() -> float:
     """How much wider than drawn curves are at the theme's type size (1 at 10 pt)."""
-    return max(1.0, float(text_size().removesuffix("pt")) / 10.0)
+    return max(1.0, point_size() / 10.0)
 
 
 def restyle(widget: pg.GraphicsView) -> None:
     """Give every axis, label, legend and curve in `widget`'s scene the theme's colours, type
     size and line width (call again after adding curves)."""
+    if getattr(widget, "closed", False):  # closed (pyqtgraph drops its scene), not yet deleted
+        return
     colours, size, scale = plot_colours(), text_size(), line_scale()
     widget.setBackground(colours.background)
     scene = widget.scene()

@@ -13,11 +13,16 @@ from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 FONT_EVENTS = (QEvent.Type.FontChange, QEvent.Type.ApplicationFontChange)
 
 
-def text_size() -> str:
-    """The application's type size as pyqtgraph's CSS size ("14pt")."""
+def point_size() -> float:
+    """The application's type size in points (10, or the projector's 14)."""
     app = QApplication.instance()
     size = app.font().pointSizeF() if isinstance(app, QApplication) else 10.0
-    return f"{size if size > 0 else 10.0:g}pt"
+    return size if size > 0 else 10.0
+
+
+def text_size() -> str:
+    """The application's type size as pyqtgraph's CSS size ("14pt")."""
+    return f"{point_size():g}pt"
 
 
 class _OnFontChange(QObject):
@@ -79,9 +84,7 @@ def refresh_relative_fonts() -> None:
 
 
 def _apply_relative(widget: QWidget, factor: float, bold: bool) -> None:
-    app = QApplication.instance()
-    base = app.font().pointSizeF() if isinstance(app, QApplication) else 10.0
     font = QFont(widget.font())
-    font.setPointSizeF((base if base > 0 else 10.0) * factor)
+    font.setPointSizeF(point_size() * factor)
     font.setBold(bold)
     widget.setFont(font)
