@@ -214,6 +214,9 @@ def shoot():
     lab.pause(); lab.show_frame(lab.max_steps()); app.processEvents()
     image = lab.view3d.grabFramebuffer(); image.save({str(out)!r})
     print('mesh', lab.view3d.mesh is not None, 'lines', len(lab.view3d._lines))
+    view = lab.view3d
+    print('wires', len(view.wires.pos) > 0, 'pin', view.marker == tuple(lab.race.start),
+          'balls', all(ball.visible() for ball in (*view._heads, view.pin_head)))
     app.quit()
 lab.race_shown.connect(lambda: QTimer.singleShot(200, go))
 QTimer.singleShot(60000, app.quit)
@@ -225,6 +228,8 @@ app.exec()
         capture_output=True, text=True, timeout=180, env=env,
     )  # fmt: skip
     assert "mesh True lines 4" in result.stdout, result.stdout + result.stderr
+    # the wireframe drawn, the start pinned, each racer's ball (and the pin's) placed
+    assert "wires True pin True balls True" in result.stdout, result.stdout + result.stderr
     from PySide6.QtGui import QImage
 
     image = QImage(str(out))

@@ -233,6 +233,7 @@ def shoot():
 def done(panel):
     panel.view3d.grabFramebuffer().save({str(out)!r})
     print('mesh', panel.view3d.mesh is not None, 'lines', len(panel.view3d._lines))
+    print('pinned at the weights', panel.view3d.marker == (0.0, 0.0))
     w.document.dirty = False; w.close(); app.quit()
 w.torch_ready.connect(lambda: QTimer.singleShot(300, go))
 QTimer.singleShot(90000, app.quit)
@@ -244,6 +245,7 @@ app.exec()
         capture_output=True, text=True, timeout=180, env=env,
     )  # fmt: skip
     assert "mesh True lines 1" in result.stdout, result.stdout + result.stderr
+    assert "pinned at the weights True" in result.stdout, result.stdout + result.stderr
     from PySide6.QtGui import QImage
 
     image = QImage(str(out))

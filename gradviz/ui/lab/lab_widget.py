@@ -198,7 +198,10 @@ class LabWidget(QWidget):
             self.view.set_start(*result.start)
             self.plots.set_paths(result.paths, result.minima)
             if self.view3d is not None:
+                from gradviz.ui.lab.surface3d import START_COLOUR
+
                 self.view3d.set_paths(result.paths)
+                self.view3d.set_marker(*result.start, START_COLOUR)
             steps = self.state.steps
             self.timings["race"] = (
                 f"{len(result.paths)} optimizers × {steps} steps in {result.seconds * 1000:.0f} ms"
@@ -350,7 +353,7 @@ class LabWidget(QWidget):
 
     def show_3d(self, on: bool) -> None:
         if on and self.view3d is None:
-            from gradviz.ui.lab.surface3d import Surface3D
+            from gradviz.ui.lab.surface3d import START_COLOUR, Surface3D
 
             self.view3d = Surface3D()
             self.stack.addWidget(self.view3d)
@@ -358,6 +361,7 @@ class LabWidget(QWidget):
                 self._request_grid(window=self.view.visible_window())
             if self.race is not None:
                 self.view3d.set_paths(self.race.paths)
+                self.view3d.set_marker(*self.race.start, START_COLOUR)
         self.stack.setCurrentWidget(self.view3d if on else self.view)  # type: ignore[arg-type]
         self.show_frame(self.frame)
 

@@ -1,4 +1,5 @@
 """The 3D view (pyqtgraph.opengl): the surface as a mesh with the paths drawn on it, orbitable.
+A coarse wireframe shows its shape (the mesh is unlit), a pin marks the start or the weights.
 
 Needs an OpenGL context (a real or Xvfb display); the lab creates it only when asked for.
 """
@@ -8,12 +9,17 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.opengl as gl
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QVector3D
 from PySide6.QtWidgets import QWidget
 
 from gradviz.ui.lab.surface_view import SURFACE_COLOURS, GridImage, Path
 
 MESH = 160  # mesh resolution (the 2D view keeps the full grid)
+WIRES = 20  # wireframe lines each way
+WIRE_COLOUR = (20 / 255, 60 / 255, 140 / 255, 0.45)  # the 2D view's contour blue
+PIN_HEIGHT = 0.2  # in the mesh's units (it spans 2 × 2 × 0.8)
+PIN_COLOUR = (213 / 255, 94 / 255, 0.0, 1.0)  # Okabe–Ito vermilion, as the trajectory
+START_COLOUR = (0.1, 0.1, 0.1, 1.0)  # the lab's start, black as its 2D cross
 
 
 class Surface3D(gl.GLViewWidget):  # type: ignore[misc]
@@ -21,12 +27,21 @@ class Surface3D(gl.GLViewWidget):  # type: ignore[misc]
         super().__init__(parent)
         self.setAccessibleName("Loss surface in 3D")
         self.setBackgroundColor("#1e1f22")
-        self.setCameraPosition(distance=2.7, elevation=38, azimuth=-60)
+        # the whole mesh in view, centred on half its height
+        self.setCameraPosition(pos=QVector3D(0, 0, 0.3), distance=3.3, elevation=38, azimuth=-60)
         self.mesh: gl.GLSurfacePlotItem | None = None
+        self.wires = gl.GLLinePlotItem(color=WIRE_COLOUR, width=1, antialias=True, mode="lines")
+        self.wires.setGLOptions("translucent")
+        self.addItem(self.wires)
+        self.pin = gl.GLLinePlotItem(color=PIN_COLOUR, width=4, antialias=False)  # (wide)
+        self.pin_head = _ball(PIN_COLOUR)
+        for item in (self.pin, self.pin_head):
+            self.addItem(item)
+        self.marker: tuple[float, float] | None = None  # (x, y) the pin stands on
         self.grid: GridImage | None = None
         self._z: np.ndarray | None = None
         self._lines: list[gl.GLLinePlotItem] = []
-        self._heads: list[gl.GLScatterPlotItem] = []
+        self._heads: list[gl.GLMeshItem] = []
         self.paths: list[Path] = []
 
     def _normalised(self, grid: GridImage) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -54,6 +69,26 @@ class Surface3D(gl.GLViewWidget):  # type: ignore[misc]
         )
         self.mesh.setGLOptions("opaque")
         self.addItem(self.mesh)
+        self.wires.setData(pos=_wireframe(xs, ys, z))
+        self._place_pin()
+
+    def set_marker(
+        self, x: float, y: float, colour: tuple[float, float, float, float] = PIN_COLOUR
+    ) -> None:
+        """A pin standing on the surface at (x, y): the start, or the weights themselves."""
+        self.marker = (x, y)
+        if colour != self.pin.color:
+            self.pin.setData(color=colour)
+            self.pin_head.setColor(colour)
+        self._place_pin()
+
+    def _place_pin(self) -> None:
+        if self.marker is None or self.grid is None or self._z is None:
+            return
+        foot = self._lift(np.array([self.marker], dtype=np.float64))[0]
+        top = foot + np.array([0.0, 0.0, PIN_HEIGHT])
+        self.pin.setData(pos=np.stack([foot, top]))
+        _place(self.pin_head, top)
 
     def _lift(self, points: np.ndarray) -> np.ndarray:
         """Map (x, y) points onto the mesh: normalised x, y and the surface height there."""
@@ -75,9 +110,10 @@ class Surface3D(gl.GLViewWidget):  # type: ignore[misc]
         self._lines, self._heads = [], []
         self.paths = paths
         for path in paths:
-            colour = QColor(path.colour).getRgbF()
+            rgb = QColor(path.colour)
+            colour = (rgb.redF(), rgb.greenF(), rgb.blueF(), 1.0)
             line = gl.GLLinePlotItem(color=colour, width=4, antialias=True)
-            head = gl.GLScatterPlotItem(color=colour, size=16)
+            head = _ball(colour)
             line.setGLOptions("translucent")
             self.addItem(line)
             self.addItem(head)
@@ -91,4 +127,34 @@ class Surface3D(gl.GLViewWidget):  # type: ignore[misc]
             k = min(step, len(path.points) - 1)
             lifted = self._lift(path.points[: k + 1])
             line.setData(pos=lifted)
-            head.setData(pos=lifted[-1:])
+            _place(head, lifted[-1])
+
+
+def _wireframe(xs: np.ndarray, ys: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Line segments (pairs of points) along every few rows and columns of the mesh, lifted a
+    hair above it so that the surface does not hide them."""
+    lifted = z + 0.004
+    segments: list[np.ndarray] = []
+    for row in np.unique(np.linspace(0, len(ys) - 1, WIRES).round().astype(int)):
+        line = np.stack([xs, np.full_like(xs, ys[row]), lifted[row, :]], axis=1)
+        segments.append(np.stack([line[:-1], line[1:]], axis=1).reshape(-1, 3))
+    for column in np.unique(np.linspace(0, len(xs) - 1, WIRES).round().astype(int)):
+        line = np.stack([np.full_like(ys, xs[column]), ys, lifted[:, column]], axis=1)
+        segments.append(np.stack([line[:-1], line[1:]], axis=1).reshape(-1, 3))
+    return np.concatenate(segments) if segments else np.zeros((0, 3))
+
+
+BALL = gl.MeshData.sphere(rows=8, cols=16, radius=0.035)  # (points sprites draw as squares, or
+# not at all, where OpenGL is Mesa's; a small mesh draws the same everywhere)
+
+
+def _ball(colour: tuple[float, ...]) -> gl.GLMeshItem:
+    ball = gl.GLMeshItem(meshdata=BALL, color=colour, smooth=True, shader="shaded")
+    ball.setVisible(False)  # until placed
+    return ball
+
+
+def _place(ball: gl.GLMeshItem, at: np.ndarray) -> None:
+    ball.resetTransform()
+    ball.translate(float(at[0]), float(at[1]), float(at[2]))
+    ball.setVisible(True)

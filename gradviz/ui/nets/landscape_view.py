@@ -119,6 +119,7 @@ class LandscapePanel(QWidget):
         if self.view3d is None or self.result is None:
             return
         self.view3d.set_grid(image_of(self.result))
+        self.view3d.set_marker(0.0, 0.0)  # the weights the landscape is around
         self.view3d.set_paths(self.view.paths)
         self.view3d.show_step(max((len(p.points) for p in self.view.paths), default=1) - 1)
 
