@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QTextBrowser,
     QVBoxLayout,
@@ -53,6 +54,9 @@ class Stepper(QWidget):
             self.mode.addItem(title, key)
             self.mode.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
         self.mode.setToolTip("What to step through")
+        self.mode.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # never narrower than its longest mode's name ("Backward (en" read as a name cut short)
+        self.mode.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.mode.currentIndexChanged.connect(lambda _: self.mode_changed.emit(self.current_mode))
         self.start_node = QComboBox()
         self.start_node.setToolTip("The node the lecture's recursion starts from")

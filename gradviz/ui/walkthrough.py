@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QToolBar
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QToolBar, QWidget
 
 from gradviz.ui.stepper import Stepper
 
@@ -128,10 +128,14 @@ class Walkthrough(QObject):
                 bar.hide()
             window.tabs.tabBar().hide()
             window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+            # no title bar (its words in small type, its buttons of no use in front of a class)
+            self.dock.setTitleBarWidget(QWidget(self.dock))
             self.dock.show()
-            window.resizeDocks([self.dock], [760], Qt.Orientation.Horizontal)
             self.stepper.set_large(True)
             window.apply_theme("projector")
+            # wide enough for its controls in the projector's type (the mode's name whole)
+            width = max(760, self.stepper.sizeHint().width())
+            window.resizeDocks([self.dock], [width], Qt.Orientation.Horizontal)
             window.showFullScreen()
             window.canvas.setFocus()
         else:
@@ -143,6 +147,7 @@ class Walkthrough(QObject):
             for bar in window.findChildren(QToolBar):
                 bar.show()
             window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
+            self.dock.setTitleBarWidget(None)  # type: ignore[arg-type]  # (Qt's own bar again)
             self.stepper.set_large(False)
             window.showNormal()
             window.restoreState(self._saved.get("state", window.saveState()))

@@ -81,6 +81,11 @@ def test_presentation_mode_is_big_and_bare(qtbot, window) -> None:  # type: igno
     assert walk.presenting and walk.active
     assert not window.editor.isVisible() and not window.inspector_dock.isVisible()
     assert not window.menuBar().isVisible() and walk.dock.isVisible()
+    bar = walk.dock.titleBarWidget()  # no title bar in small type over the walk-through
+    assert bar is not None and bar.sizeHint().height() <= 0
+    mode = walk.stepper.mode  # each mode's name whole, in the projector's type
+    names = [mode.itemText(i) for i in range(mode.count())]
+    assert mode.width() >= max(mode.fontMetrics().horizontalAdvance(n) for n in names)
     walk.stepper.go(2)
     sizes = [
         d.size
@@ -93,6 +98,7 @@ def test_presentation_mode_is_big_and_bare(qtbot, window) -> None:  # type: igno
     walk.toggle_presentation()
     wait_graph(qtbot, window)
     assert window.editor.isVisible() and window.menuBar().isVisible() and not walk.presenting
+    assert walk.dock.titleBarWidget() is None  # Qt's own title bar, with its buttons, again
 
 
 def test_step_and_walkthrough_exports(qtbot, window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
