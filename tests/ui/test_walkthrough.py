@@ -83,9 +83,13 @@ def test_presentation_mode_is_big_and_bare(qtbot, window) -> None:  # type: igno
     assert not window.menuBar().isVisible() and walk.dock.isVisible()
     bar = walk.dock.titleBarWidget()  # no title bar in small type over the walk-through
     assert bar is not None and bar.sizeHint().height() <= 0
-    mode = walk.stepper.mode  # each mode's name whole, in the projector's type
+    mode = walk.stepper.mode  # each mode's name whole, in the projector's type (once the
+    # layout has taken the new type in: Qt lays out after the theme's font change is posted)
     names = [mode.itemText(i) for i in range(mode.count())]
-    assert mode.width() >= max(mode.fontMetrics().horizontalAdvance(n) for n in names)
+    qtbot.waitUntil(
+        lambda: mode.width() >= max(mode.fontMetrics().horizontalAdvance(n) for n in names),
+        timeout=5000,
+    )
     walk.stepper.go(2)
     sizes = [
         d.size
