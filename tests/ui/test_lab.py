@@ -395,3 +395,21 @@ def test_an_exported_race_takes_the_theme_and_hides_the_arrow_at_a_minimum(qapp)
     finally:
         qapp.setFont(font)
         qapp.setPalette(palette)
+
+
+def test_number_boxes_show_no_trailing_zeros_and_take_typed_values(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from gradviz.ui.number_box import CompactSpinBox
+
+    box = CompactSpinBox()
+    qtbot.addWidget(box)
+    box.setDecimals(6)
+    box.setRange(0.0, 100.0)
+    box.setPrefix("lr ")
+    for value, text in ((0.001, "lr 0.001"), (0.0005, "lr 0.0005"), (1.0, "lr 1"), (0.0, "lr 0")):
+        box.setValue(value)
+        assert box.text() == text
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box, "0.0025")
+    box.interpretText()
+    assert box.value() == pytest.approx(0.0025)
+    assert box.text() == "lr 0.0025"

@@ -7,7 +7,6 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QGridLayout,
     QLabel,
     QLineEdit,
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from gradviz.ui.lab.model import MAX_RACERS, Racer
 from gradviz.ui.lab.palette import RACER_COLOURS
+from gradviz.ui.number_box import CompactSpinBox
 
 KIND_NAMES = (
     "sgd momentum nesterov adagrad adadelta rmsprop rmsprop-momentum rmsprop-centered adam adamw "
@@ -55,7 +55,7 @@ class RacerRow:
         self.kind.addItems(KIND_NAMES)
         self.kind.setCurrentText(kind if kind in KIND_NAMES else "sgd")
         self.kind.setAccessibleName("Optimizer")
-        self.lr = QDoubleSpinBox()
+        self.lr = CompactSpinBox()
         self.lr.setDecimals(6)
         self.lr.setRange(0.0, 100.0)
         self.lr.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
@@ -64,6 +64,10 @@ class RacerRow:
         self.lr.setAccessibleName("Learning rate")
         self.extra = QLineEdit(extra)
         self.extra.setPlaceholderText("momentum=0.9, beta1=0.8 …")
+        self.extra.setToolTip(
+            "More keyword arguments of the torch.optim class, comma-separated: "
+            "momentum=0.9, nesterov=True, weight_decay=1e-4, beta1=0.8, beta2=0.99 …"
+        )
         self.extra.setAccessibleName("More hyperparameters")
         self.remove = QPushButton("✕")
         self.remove.setToolTip("Remove this racer")

@@ -31,6 +31,7 @@ from gradviz.nets.spec import (
     NetworkSpec,
 )
 from gradviz.ui.lab.racers import KIND_NAMES, split_spec
+from gradviz.ui.number_box import CompactSpinBox
 
 DATASET_TITLES = {
     "circles": "Circles", "xor": "XOR", "gaussians": "Two gaussians", "spiral": "Spiral",
@@ -42,7 +43,7 @@ OPTIMIZERS = [k for k in KIND_NAMES if k != "lbfgs"]
 
 
 def _spin(low: float, high: float, step: float, decimals: int) -> QDoubleSpinBox:
-    box = QDoubleSpinBox()
+    box = CompactSpinBox()
     box.setRange(low, high)
     box.setSingleStep(step)
     box.setDecimals(decimals)
