@@ -413,3 +413,15 @@ def test_number_boxes_show_no_trailing_zeros_and_take_typed_values(qtbot) -> Non
     box.interpretText()
     assert box.value() == pytest.approx(0.0025)
     assert box.text() == "lr 0.0025"
+
+
+def test_a_number_box_is_wide_enough_for_small_values(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from gradviz.ui.number_box import CompactSpinBox
+
+    box = CompactSpinBox()
+    qtbot.addWidget(box)
+    box.setDecimals(6)
+    box.setRange(0.0, 100.0)  # Qt alone would size it for "lr 100" and "lr 0"
+    box.setPrefix("lr ")
+    text = box.fontMetrics().horizontalAdvance("lr 0.0001")
+    assert box.sizeHint().width() > text and box.minimumSizeHint().width() > text
