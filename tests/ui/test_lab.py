@@ -423,5 +423,8 @@ def test_a_number_box_is_wide_enough_for_small_values(qtbot) -> None:  # type: i
     box.setDecimals(6)
     box.setRange(0.0, 100.0)  # Qt alone would size it for "lr 100" and "lr 0"
     box.setPrefix("lr ")
-    text = box.fontMetrics().horizontalAdvance("lr 0.0001")
-    assert box.sizeHint().width() > text and box.minimumSizeHint().width() > text
+    box.setValue(0.0001)
+    box.resize(box.minimumSizeHint())
+    box.show()
+    qtbot.waitExposed(box)
+    assert box.lineEdit().width() >= box.fontMetrics().horizontalAdvance(box.text())
