@@ -61,10 +61,16 @@ def restyle(widget: pg.GraphicsView) -> None:
     scene = widget.scene()
     if scene is None:
         return
+    overflow = round(2.5 * point_size())  # half a "300" label's width, at this type size
     for item in scene.items():
         if isinstance(item, pg.AxisItem):
             item.setPen(colours.foreground)
             item.setTextPen(colours.foreground)  # (the axis title takes this colour too)
+            if item.orientation == "bottom":  # the last tick's label may overhang the end
+                item.setStyle(hideOverlappingLabels=overflow)
+        elif isinstance(item, pg.PlotItem):
+            left, top, _, bottom = item.layout.getContentsMargins()  # room on the right
+            item.layout.setContentsMargins(left, top, overflow, bottom)  # for that overhang
         elif isinstance(item, pg.LegendItem):
             item.opts["labelTextSize"] = size  # for entries added later
             item.setLabelTextColor(colours.foreground)

@@ -428,3 +428,22 @@ def test_a_number_box_is_wide_enough_for_small_values(qtbot) -> None:  # type: i
     box.show()
     qtbot.waitExposed(box)
     assert box.lineEdit().width() >= box.fontMetrics().horizontalAdvance(box.text())
+
+
+def test_the_last_step_keeps_its_label_in_every_theme(qtbot, window, lab) -> None:  # type: ignore[no-untyped-def]
+    """A plot's last tick label overhangs the axis end by half its width; pyqtgraph hid it
+    ("300" missing under the loss and distance plots), and more so in the projector's type."""
+    from PySide6.QtGui import QImage, QPainter
+
+    for theme in ("light", "projector"):
+        window.apply_theme(theme)
+        for plot in (lab.plots.loss, lab.plots.distance):
+            axis = plot.getAxis("bottom")
+            qtbot.waitUntil(lambda axis=axis: axis.width() > 0, timeout=TIMEOUT)
+            image = QImage(8, 8, QImage.Format.Format_ARGB32)
+            painter = QPainter(image)
+            try:
+                _, _, texts = axis.generateDrawSpecs(painter)
+            finally:
+                painter.end()
+            assert str(lab.max_steps()) in [text for _, _, text in texts], (theme, texts)
