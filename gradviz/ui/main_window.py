@@ -28,6 +28,7 @@ from gradviz.ui.inspector import Inspector
 from gradviz.ui.menus import build_menus
 from gradviz.ui.settings import Preferences
 from gradviz.ui.trace_service import TraceOutcome, TraceRequest, TraceService, ViewSettings
+from gradviz.ui.type_size import follow_type_size_in_title
 from gradviz.ui.variables import InputSpec, VariablePanel
 from gradviz.ui.window_files import DocumentWindow
 from gradviz.ui.window_tabs import TabbedWindow
@@ -143,6 +144,7 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
         self.inspector_dock = QDockWidget("Inspector", self)
         self.inspector_dock.setObjectName("inspector")
         self.inspector_dock.setWidget(self.inspector)
+        follow_type_size_in_title(self.inspector_dock)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.inspector_dock)
         self.resizeDocks([self.inspector_dock], [360], Qt.Orientation.Horizontal)
 

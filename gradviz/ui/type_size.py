@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QScrollArea, QWidget
 
 FONT_EVENTS = (QEvent.Type.FontChange, QEvent.Type.ApplicationFontChange)
 
@@ -88,3 +88,15 @@ def _apply_relative(widget: QWidget, factor: float, bold: bool) -> None:
     font.setPointSizeF(point_size() * factor)
     font.setBold(bold)
     widget.setFont(font)
+
+
+def follow_type_size_in_title(dock: QDockWidget) -> None:
+    """`dock`'s title in the theme's type size: QDockWidget keeps the title font it had when it
+    was made (9 pt) unless it has a font of its own, so it gets a bold one at the application's
+    size, and what it holds is given plain weight back."""
+    relative_font(dock, 1.0, bold=True)
+    content = dock.widget()
+    if content is not None:
+        plain = QFont()  # only the weight set: the size is still inherited, theme by theme
+        plain.setBold(False)
+        content.setFont(plain)

@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QToolBar, QWidget
 
 from gradviz.ui.stepper import Stepper
+from gradviz.ui.type_size import follow_type_size_in_title
 
 if TYPE_CHECKING:
     from gradviz.render.drawing import Scene
@@ -30,6 +31,7 @@ class Walkthrough(QObject):
         self.dock = QDockWidget("Backprop walk-through", window)
         self.dock.setObjectName("walkthrough")
         self.dock.setWidget(self.stepper)
+        follow_type_size_in_title(self.dock)
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
         self.dock.hide()
         self.active = False

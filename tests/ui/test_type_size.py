@@ -110,3 +110,19 @@ def test_emphasised_text_stays_larger_than_the_rest_in_every_theme(qtbot, window
         )
         assert inspector.title.font().bold()
         assert inspector.value_view.number.font().pointSizeF() == pytest.approx(1.4 * base)
+
+
+def test_dock_titles_follow_the_type_size(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """QDockWidget draws its title with the font it had when made (9 pt) unless its own font
+    differs from its class's; the docks get a bold one at the theme's size, their contents plain."""
+    docks = [window.inspector_dock, window.walkthrough.dock]
+    for theme, size in (("projector", 14.0), ("light", 10.0)):
+        window.apply_theme(theme)
+        for dock in docks:
+            qtbot.waitUntil(
+                lambda dock=dock, size=size: dock.font().pointSizeF() == pytest.approx(size),
+                timeout=TIMEOUT,
+            )
+            assert dock.font().bold() and dock.font() != QApplication.font("QDockWidget")
+            assert not dock.widget().font().bold()
+            assert dock.widget().font().pointSizeF() == pytest.approx(size)
