@@ -133,13 +133,13 @@ def _picked_loss(x: LogSoftmax, target: torch.Tensor, ignore_index: int) -> torc
     """−log_softmax(x)[target] per item (batch × items), 0 where the target is ignored."""
     logits = x.logits
     size, classes = logits.shape[0], logits.shape[-1]
-    items = target.reshape(1, -1)
-    ignored = items == ignore_index
     rows = logits.reshape(size, -1, classes)
     if classes == 2 and logits.device.type == "cpu" and logits.is_floating_point():
-        two = _two_class_loss(rows, items, ignored)
+        two = _two_class_loss(rows, target, ignore_index)
         if two is not None:
             return two
+    items = target.reshape(1, -1)
+    ignored = items == ignore_index
     if classes <= PICKED_BY_WHERE:  # a class's logits are a row of samples: no gather needed
         picked = rows[..., 0]
         for k in range(1, classes):
@@ -152,7 +152,7 @@ def _picked_loss(x: LogSoftmax, target: torch.Tensor, ignore_index: int) -> torc
 
 
 def _two_class_loss(
-    rows: torch.Tensor, items: torch.Tensor, ignored: torch.Tensor
+    rows: torch.Tensor, target: torch.Tensor, ignore_index: int
 ) -> torch.Tensor | None:
     """Two classes: logsumexp(z) − z_t = log(1 + e^(z_other − z_t)) = softplus(±(z₁ − z₀)), one
     fused kernel instead of the max, shift, exp, sum, log and pick (about a quarter of a small
@@ -160,11 +160,40 @@ def _two_class_loss(
     numbers; the loss there is below float resolution anyway). None where a target is neither
     class nor ignored (aten's own path then reports it) or a logit is not finite (aten's
     handling of infinities is kept)."""
-    if not bool(((items == 0) | (items == 1) | ignored).all()):
+    signs = _two_class_signs(target, ignore_index, rows.dtype)
+    if signs is None:
         return None
-    sign = torch.where(items == 1, -1.0, 1.0).to(rows.dtype)  # target 0: z₁ − z₀; 1: z₀ − z₁
+    sign, any_ignored = signs
     gap = torch.sub(rows[..., 1], rows[..., 0]).mul_(sign)
-    if not bool(gap.isfinite().all()):
+    if not bool(gap.sum().isfinite()):  # one pass: a sum is finite only if every term is
         return None
     per_item = torch.nn.functional.softplus(gap.clamp_min_(SMALLEST_EXPONENT))
-    return per_item.masked_fill_(ignored, 0.0) if bool(ignored.any()) else per_item
+    if any_ignored:
+        per_item.masked_fill_(target.reshape(1, -1) == ignore_index, 0.0)
+    return per_item
+
+
+# the last target's signs: a landscape's chunks all read the same target tensor
+_last_signs: tuple[torch.Tensor, tuple[int, int, torch.dtype], torch.Tensor, bool] | None = None
+
+
+def _two_class_signs(
+    target: torch.Tensor, ignore_index: int, dtype: torch.dtype
+) -> tuple[torch.Tensor, bool] | None:
+    """Per item (1 × items), −1 where the target is class 1, else 1 (target 0: z₁ − z₀;
+    1: z₀ − z₁), and whether any target is ignored; None where a target is neither class nor
+    ignored. Kept for the same, unchanged target tensor (the replay hands every chunk the very
+    tensor it recorded)."""
+    global _last_signs
+    kept = _last_signs
+    key = (target._version, ignore_index, dtype)
+    if kept is not None and kept[0] is target and kept[1] == key:
+        return kept[2], kept[3]
+    items = target.reshape(1, -1)
+    ignored = items == ignore_index
+    if not bool(((items == 0) | (items == 1) | ignored).all()):
+        return None
+    sign = torch.where(items == 1, -1.0, 1.0).to(dtype)
+    any_ignored = bool(ignored.any())
+    _last_signs = (target, key, sign, any_ignored)
+    return sign, any_ignored

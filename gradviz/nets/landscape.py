@@ -18,11 +18,15 @@ from gradviz.nets.affine import Affine
 from gradviz.nets.replay import LossFn, Params, Unbatchable
 
 # Bytes of parameters and intermediate values per batched chunk. A CPU: enough that the
-# per-chunk Python cost vanishes (64 MB measured best for a 2-32-32-2 MLP on 1,000 points,
-# with freed memory kept for reuse). A GPU wants few, big launches (on an H200 a 201×201
-# landscape on 10,000 points in 2 GB chunks was 110 chunks, launch-bound at 15× the compute
-# bound), so there a quarter of the free memory, between 256 MB and 16 GB.
-CHUNK_BYTES = {"cpu": 64 << 20, "cuda": 2 << 30}
+# per-chunk Python cost (about 0.5 ms) vanishes, while no one intermediate outgrows
+# LARGEST_CPU_TENSOR. A GPU wants few, big launches (on an H200 a 201×201 landscape on 10,000
+# points in 2 GB chunks was 110 chunks, launch-bound at 15× the compute bound), so there a
+# quarter of the free memory, between 256 MB and 16 GB.
+CHUNK_BYTES = {"cpu": 128 << 20, "cuda": 2 << 30}
+# glibc serves blocks above its largest mmap threshold (32 MiB, gradviz.heap) from fresh pages,
+# which every chunk would page-fault in again: a 2-32-32-2 MLP's landscape on 1,000 points took
+# 181 ms in chunks with 66 MB activations, 83–102 ms with 33 MB ones, 88–107 ms with 16 MB ones
+LARGEST_CPU_TENSOR = 30 << 20
 GPU_CHUNK_RANGE = (256 << 20, 16 << 30)
 
 
@@ -72,7 +76,11 @@ def chunk_size(loss: LossFn, params: Params) -> int:
     size = sum(p.numel() * p.element_size() for p in params.values())
     size += int(getattr(loss, "activation_bytes", 0))
     device = next(iter(params.values())).device
-    return max(1, min(65536, chunk_budget(device) // max(size, 1)))
+    count = chunk_budget(device) // max(size, 1)
+    largest = int(getattr(loss, "largest_bytes", 0))
+    if device.type == "cpu" and largest:
+        count = min(count, LARGEST_CPU_TENSOR // largest)
+    return max(1, min(65536, count))
 
 
 def evaluate_points(

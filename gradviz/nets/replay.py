@@ -108,11 +108,13 @@ class Replay:
             for n in graph.nodes
             if n.kind == "op"
         }
-        self.activation_bytes = sum(  # of one evaluation: sizes batched chunks
+        sizes = [
             n.value.numel() * n.value.element_size()
             for n in graph.nodes
             if n.kind == "op" and isinstance(n.value, torch.Tensor)
-        )
+        ]
+        self.activation_bytes = sum(sizes)  # of one evaluation: sizes batched chunks
+        self.largest_bytes = max(sizes, default=0)  # its largest intermediate value
 
     def _run(self, values: dict[str, Any], call: Callable[[GraphNode, list[Any]], Any]) -> Any:
         env: dict[str, Any] = {}

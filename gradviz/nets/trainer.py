@@ -223,8 +223,10 @@ class ModelLoss:
         self, model: nn.Module, loss_fn: nn.Module, X: torch.Tensor, y: torch.Tensor
     ) -> None:
         self.model, self.loss_fn, self.X, self.y = model, loss_fn, X, y
-        widths = sum(m.out_features for m in model.modules() if isinstance(m, nn.Linear))
-        self.activation_bytes = X.shape[0] * widths * X.element_size() * 3  # of one evaluation
+        widths = [m.out_features for m in model.modules() if isinstance(m, nn.Linear)]
+        row = X.shape[0] * X.element_size()
+        self.activation_bytes = row * sum(widths) * 3  # of one evaluation
+        self.largest_bytes = row * max(widths, default=1)  # its largest intermediate
 
     def __call__(self, params: dict[str, torch.Tensor]) -> torch.Tensor:
         from torch.func import functional_call

@@ -217,3 +217,45 @@ def test_two_class_cross_entropy_with_infinite_logits_is_not_finite_where_torchs
     assert torch.equal(got.isfinite(), expected.isfinite())
     finite = expected.isfinite()
     torch.testing.assert_close(got[finite], expected[finite])
+
+
+def test_cpu_chunks_keep_every_intermediate_below_glibcs_mmap_threshold(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """However large the byte budget, no one intermediate of a chunk outgrows what glibc serves
+    from its reusable heap (blocks over 32 MiB come as fresh pages, faulted in every chunk):
+    here the widest, a 512-wide hidden layer over 2,000 points, is 4 MB a point."""
+    program = (
+        "import torch\nfrom torch import nn\ntorch.manual_seed(0)\n"
+        "model = nn.Sequential(nn.Linear(2, 512), nn.Tanh(), nn.Linear(512, 1))\n"
+        "X = torch.randn(2000, 2)\nloss = (model(X) ** 2).mean()\n"
+    )
+    loss, base = replay_loss(trace(program).graph)
+    monkeypatch.setitem(landscape_module.CHUNK_BYTES, "cpu", 1 << 30)
+    per_point = 2000 * 512 * 4  # the hidden layer's values at one grid point, as torch has them
+    count = landscape_module.chunk_size(loss, base)
+    assert count >= 1 and count * per_point <= 32 << 20
+    assert (count + 1) * per_point > landscape_module.LARGEST_CPU_TENSOR  # as many as fit
+
+
+def test_two_class_signs_follow_the_target_changed_in_place_and_its_dtype() -> None:
+    """The signs kept for a landscape's chunks are the target's as it is now: the same tensor
+    after an in-place change, another target, another dtype, an ignored item appearing."""
+    generator = torch.Generator().manual_seed(5)
+    logits = torch.randn(3, 8, 2, generator=generator)
+    target = torch.tensor([0, 1, 1, 0, 1, 0, 0, 1])
+
+    def check(t: torch.Tensor, dtype: torch.dtype = torch.float32, **options: int) -> None:
+        got = _batched_cross_entropy(logits.to(dtype), t, reduction=0, **options)
+        expected = torch.stack(
+            [F.cross_entropy(s, t, reduction="none", **options) for s in logits.to(dtype)]  # type: ignore[arg-type]
+        )
+        torch.testing.assert_close(got, expected)
+
+    check(target)
+    target[0], target[1] = 1, 0  # in place: the same tensor object
+    check(target)
+    check(target, torch.float64)
+    check(1 - target)
+    target[2] = -100  # now ignored
+    check(target, ignore_index=-100)
