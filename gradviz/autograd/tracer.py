@@ -140,12 +140,11 @@ class Tracer:
 
     def _build(self, snap: Snapshot, recorder: ForwardRecorder) -> Graph:
         graph = GraphBuilder(snap, recorder, self.names).build()
-        used = {n.module for n in graph.nodes if n.module}
-        graph.modules = {
-            path: title
-            for path, title in self.scopes.titles.items()
-            if any(m == path or m.startswith(path + ".") for m in used)  # or a box inside it
-        }
+        used: set[str] = set()  # the modules the nodes ran in, and every module around one of those
+        for module in {n.module for n in graph.nodes if n.module}:
+            parts = module.split(".")
+            used.update(".".join(parts[:end]) for end in range(1, len(parts) + 1))
+        graph.modules = {path: t for path, t in self.scopes.titles.items() if path in used}
         return graph
 
     def _build_pending(self) -> None:

@@ -235,6 +235,13 @@ class ModelLoss:
         out: torch.Tensor = self.loss_fn(functional_call(self.model, plain, (self.X,)), self.y)
         return out
 
+    def batched(self, values: dict[str, Any], memo: dict[str, Any] | None = None) -> torch.Tensor:
+        """The loss at each of a chunk of weight settings (the landscape's batched path; it
+        falls back to vmap where this raises Unbatchable)."""
+        from gradviz.nets.model_batched import batched_model_loss
+
+        return batched_model_loss(self.model, self.loss_fn, self.X, self.y, values, memo)
+
 
 def state_of(trainer: Trainer) -> dict[str, Any]:
     """The weights now (module path → tensor copy): checkpoints for the PCA landscape."""
