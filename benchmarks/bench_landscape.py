@@ -21,6 +21,7 @@ from torch.func import functional_call
 from gradviz.autograd.tracer import trace
 from gradviz.nets.landscape import chunk_size, filter_normalised, random_landscape
 from gradviz.nets.replay import replay_loss
+from gradviz.nets.trainer import ModelLoss
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from timing import interleaved_medians
@@ -102,6 +103,18 @@ def main() -> None:
     def gradviz_batched() -> None:
         random_landscape(loss, base, grid=grid, seed=0).losses.sum().item()
 
+    network_tab = ModelLoss(model, nn.CrossEntropyLoss(), X, y)  # the builder's model, as is
+
+    def gradviz_network_tab() -> None:
+        random_landscape(network_tab, base, grid=grid, seed=0).losses.sum().item()
+
+    class VmapOnly:  # the same function and chunk sizes, without the batched path
+        activation_bytes, largest_bytes = network_tab.activation_bytes, network_tab.largest_bytes
+        __call__ = staticmethod(network_tab.__call__)
+
+    def vmap_only() -> None:  # torch.func.vmap over functional_call, chunked the same way
+        random_landscape(VmapOnly(), base, grid=grid, seed=0).losses.sum().item()
+
     def user_loop() -> None:  # what the papers' scripts do: set the weights, run, read the loss
         with torch.no_grad():
             for b in rows:
@@ -124,8 +137,9 @@ def main() -> None:
     # taking turns, so that this machine's drifting speed affects each alike
     square, square_flops = square_matmul(device)
     products, _ = layer_products(device, points, samples, chunk_size(loss, base))
-    batched, user, lean, t_square, t_products = interleaved_medians(
-        [gradviz_batched, user_loop, lean_loop, square, products], 3
+    batched, tab, vmapped, user, lean, t_square, t_products = interleaved_medians(
+        [gradviz_batched, gradviz_network_tab, vmap_only, user_loop, lean_loop, square, products],
+        3,
     )
     scale = grid / len(rows)
     user, lean = user * scale, lean * scale
@@ -135,6 +149,9 @@ def main() -> None:
     landscape = random_landscape(loss, base, grid=grid, seed=0)
     print(f"loss landscape, 2-32-32-2 MLP on {samples:,} points, {grid}×{grid} grid on {device}:")
     print(f"  gradviz ({landscape.method} replay):                {batched * 1000:8.1f} ms")
+    print(f"  gradviz, Network tab (the builder's module):   {tab * 1000:8.1f} ms")
+    print(f"  torch.func.vmap of functional_call, chunked:   {vmapped * 1000:8.1f} ms "
+          f"({vmapped / batched:.1f}× slower)")  # fmt: skip
     print(f"  per-point loop, weights copied into the model: {user * 1000:8.1f} ms "
           f"({user / batched:.1f}× slower)")  # fmt: skip
     print(f"  per-point loop, functional_call:               {lean * 1000:8.1f} ms "
