@@ -3,6 +3,7 @@ nothing happens outside the program."""
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
@@ -227,3 +228,33 @@ def test_environment_is_untouched(tmp_path: Path) -> None:
     before = dict(os.environ)
     trace("torch.manual_seed(123)\nx = torch.randn(3, requires_grad=True)\ny = x.sum()")
     assert dict(os.environ) == before
+
+
+def test_nonfinite_checks_of_many_values_equal_torchs_isfinite() -> None:
+    """Small and large tensors of several dtypes (NaN, ±Inf or neither), numbers, ints and
+    None, checked together: flagged exactly where torch.isfinite finds a non-finite element,
+    also where finite values are big enough that their norm or sum overflows."""
+    from gradviz.autograd.nonfinite import _nonfinite_all
+
+    big = 70_000
+
+    generator = torch.Generator().manual_seed(11)
+    values: list[object] = []
+    for size in (1, 7, 300, big):
+        for dtype in (torch.float32, torch.float64, torch.float16, torch.bfloat16):
+            for bad in (None, float("nan"), float("inf"), float("-inf")):
+                t = torch.randn(size, generator=generator).to(dtype)
+                if bad is not None:
+                    t[size // 2] = bad
+                values.append(t.reshape(-1, 1) if size % 2 else t)
+    values += [torch.full((3,), 3e38), torch.full((big + 1,), 6e4, dtype=torch.float16)]
+    values += [2.0, float("nan"), float("inf"), None, torch.arange(4), torch.zeros(0)]
+    values += [torch.randn(4, 4, generator=generator).t()]  # not contiguous
+    expected = [
+        (not bool(torch.isfinite(v).all()))
+        if isinstance(v, torch.Tensor) and v.is_floating_point()
+        else isinstance(v, float) and not math.isfinite(v)
+        for v in values
+    ]
+    assert _nonfinite_all(values) == expected  # type: ignore[arg-type]
+    assert expected.count(True) == 4 * 4 * 3 + 2  # the test's own count: 48 tensors, 2 numbers
