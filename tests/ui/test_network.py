@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt
 
 from gradviz.nets.codegen import program
 from gradviz.nets.read_back import read_back
-from gradviz.nets.spec import Layer
+from gradviz.nets.spec import Data, Layer
 from tests.core.test_nets import TRAINED, plain_loop, reference_data
 from tests.ui.conftest import set_program
 
@@ -154,6 +154,28 @@ def test_loss_landscape_of_the_trained_weights(qtbot, network) -> None:  # type:
         panel.request()
     assert panel.result.directions == "PCA of the trajectory"
     assert len(panel.view.paths) == 1 and len(panel.view.paths[0].points) >= 3
+
+
+def test_training_does_not_wait_for_a_landscape(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """Play while a big network's landscape computes (about a minute here): training starts at
+    once, the landscape is dropped (its weights are moving), and computed again on pause."""
+    big = TRAINED.with_(data=Data("moons", 5000), layers=(Layer(256, "tanh"),) * 4)
+    set_program(qtbot, window, program(big))
+    network = window.open_network()
+    qtbot.waitUntil(lambda: network.shot is not None, timeout=TIMEOUT)
+    panel = network.landscape
+    panel.grid.setValue(101)
+    network.views.setCurrentWidget(panel)  # opening the tab starts the computation
+    assert network.worker.busy("landscape") and panel.label.text() == "computing…"
+    qtbot.wait(300)
+    with qtbot.waitSignal(network.snapshot_shown, timeout=5_000):
+        qtbot.mouseClick(network.play_button, Qt.MouseButton.LeftButton)
+    assert not network.worker.busy("landscape") and panel.result is None
+    assert panel.label.text() == "The landscape is computed when training stops."
+    panel.grid.setValue(5)
+    network.pause()
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=TIMEOUT)
+    assert panel.computed_at == network.shot.step and panel.result.losses.shape == (5, 5)
 
 
 def test_the_landscape_view_is_built_when_its_tab_is_first_opened(qtbot, network) -> None:  # type: ignore[no-untyped-def]

@@ -32,6 +32,7 @@ class _Runner(QObject):
         super().__init__()
         self._lock = threading.Lock()
         self._pending: dict[str, _Job] = {}
+        self._running: _Job | None = None
         self.wake.connect(self._process)
 
     def submit(self, job: _Job) -> None:
@@ -42,11 +43,23 @@ class _Runner(QObject):
             self._pending[job.channel] = job
         self.wake.emit()
 
+    def cancel(self, channel: str) -> None:
+        """Drop the channel's waiting task and stop its running one (at its next check)."""
+        with self._lock:
+            waiting = self._pending.pop(channel, None)
+            if waiting is not None:
+                waiting.cancel.set()
+            running = self._running
+            if running is not None and running.channel == channel:
+                running.cancel.set()
+
     def cancel_all(self) -> None:
         with self._lock:
             for job in self._pending.values():
                 job.cancel.set()
             self._pending.clear()
+            if self._running is not None:
+                self._running.cancel.set()
 
     @Slot()
     def _process(self) -> None:
@@ -56,6 +69,7 @@ class _Runner(QObject):
                     return
                 channel = next(iter(self._pending))
                 job = self._pending.pop(channel)
+                self._running = job
             if job.cancel.is_set():
                 continue
             try:
@@ -102,6 +116,11 @@ class LabWorker(QObject):
         self._latest[channel] = self._counter
         self._runner.submit(_Job(channel, self._counter, task, threading.Event()))
         return self._counter
+
+    def cancel(self, channel: str) -> None:
+        """Stop the channel's task, waiting or running: no done or failed comes for it."""
+        self._latest.pop(channel, None)
+        self._runner.cancel(channel)
 
     def busy(self, channel: str) -> bool:
         return channel in self._latest

@@ -77,7 +77,7 @@ class LandscapePanel(QWidget):
         self.mode.setAccessibleName("Landscape directions")
         self.grid = QSpinBox()
         self.grid.setRange(5, 201)
-        self.grid.setValue(61)  # as the lab's network surface; batched, about 0.1 s for the default net
+        self.grid.setValue(61)  # as the lab's network surface (the default net: 10–90 ms)
         self.grid.setPrefix("grid ")
         self.span = QDoubleSpinBox()
         self.span.setRange(0.05, 10.0)
@@ -181,6 +181,14 @@ class LandscapePanel(QWidget):
 
     def on_failed(self, message: str) -> None:
         self.label.setText(message)
+
+    def stopped(self) -> None:
+        """The computation was cancelled (training moved the weights): the last landscape's
+        description again, or what will happen."""
+        if self.result is None:
+            self.label.setText("The landscape is computed when training stops.")
+        else:
+            self._describe(self.computed_at or 0)
 
     def note_step(self, holder: dict[str, Trainer], step: int) -> None:
         self._describe(step)

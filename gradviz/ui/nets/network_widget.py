@@ -240,12 +240,23 @@ class NetworkWidget(QWidget):
         if self._landscape is not None:
             self._landscape.forget()
         self._show_status("building the network…")
+        self._stop_landscape()
         self.worker.submit("train", setup_task(self.spec, self.holder, self._want_neurons()))
 
     def train(self, steps: int | None) -> None:
         if "trainer" not in self.holder:
             return
+        if steps != 0:  # the weights move: a landscape of these is stale before it is done
+            self._stop_landscape()
         self.worker.submit("train", train_task(self.holder, steps, self._want_neurons()))
+
+    def _stop_landscape(self) -> None:
+        """Training waits for no landscape (one of a big network takes seconds): it is
+        computed again when training stops."""
+        if self.worker.busy("landscape"):
+            self.worker.cancel("landscape")
+            if self._landscape is not None:
+                self._landscape.stopped()
 
     def _want_neurons(self) -> bool:
         return self.views.currentWidget() is self.neurons
