@@ -183,6 +183,31 @@ def test_basin_map_and_typed_function(qtbot, lab) -> None:  # type: ignore[no-un
     qtbot.waitUntil(lambda: "not defined" in lab.status.text(), timeout=TIMEOUT)
 
 
+def test_a_basin_map_of_another_surface_is_dropped_not_shown(qtbot, lab) -> None:  # type: ignore[no-untyped-def]
+    """A basin map takes seconds; switching the surface (or retyping f) while it computes
+    stops it: the new surface's grid and race come at once, and no map of the old surface is
+    painted over the new one when the old computation would have finished."""
+    with qtbot.waitSignal(lab.race_shown, timeout=TIMEOUT):
+        lab.surface.setCurrentIndex(lab.surface.findData("himmelblau"))
+    lab.basin_resolution.setValue(256)
+    lab.basin_steps.setValue(2000)  # about 40 s here
+    lab.request_basins()
+    assert lab.basin_label.text() == "computing…"
+    qtbot.wait(300)
+    with qtbot.waitSignal(lab.race_shown, timeout=5_000):
+        lab.surface.setCurrentIndex(lab.surface.findData("rosenbrock"))
+    assert not lab.worker.busy("basins") and lab.basin_label.text() == ""
+    assert lab.basins is None and lab.view.overlay.image is None
+    lab.surface.setCurrentIndex(lab.surface.findData("function"))
+    lab.basin_resolution.setValue(16)
+    lab.basin_steps.setValue(20)
+    with qtbot.waitSignal(lab.basins_shown, timeout=TIMEOUT):
+        lab.request_basins()
+    lab.function.setText("x**2 + 3*y**2")
+    lab.function.editingFinished.emit()
+    assert lab.basins is None and lab.view.overlay.image is None
+
+
 def test_exports_view_and_race(qtbot, lab, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     png, svg, gif = tmp_path / "v.png", tmp_path / "v.svg", tmp_path / "r.gif"
     lab.save_view(str(png))

@@ -170,6 +170,8 @@ class LabWidget(QWidget):
         self.worker.submit("basins", task)
 
     def clear_basins(self) -> None:
+        """No basin map: the one shown, and the one being computed (of another surface)."""
+        self.worker.cancel("basins")
         self.basins = None
         self.view.set_basins(None, (0, 1, 0, 1))
         self.basin_label.setText("")
@@ -261,6 +263,7 @@ class LabWidget(QWidget):
     def _function_changed(self) -> None:
         self.state.function_source = self.function.text()
         if self._surface_key() == "function":
+            self.clear_basins()  # of the function as it was
             self._request_grid(reset_view=True)
             self.request_race()
 
