@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from gradviz.autograd.tracer import trace
-from gradviz.nets.landscape import filter_normalised, random_landscape
+from gradviz.nets.landscape import random_landscape
 from gradviz.nets.replay import replay_loss
 from gradviz.nets.spec import Data, Layer, NetworkSpec
 from gradviz.nets.trainer import Trainer
@@ -23,6 +23,7 @@ from gradviz.optim.grid import evaluate_grid
 from gradviz.optim.registry import parse_spec
 from gradviz.optim.surfaces import get_surface
 from gradviz.optim.trajectories import optimize_batch
+from tests.core.landscape_grid import assert_grid_equals
 
 pytestmark = [
     pytest.mark.cuda,
@@ -145,14 +146,7 @@ def test_a_landscape_on_the_gpu_equals_point_by_point_there() -> None:
     loss, base = replay_loss(trace(MLP, device="cuda").graph)
     landscape = random_landscape(loss, base, grid=7, span=1.0, seed=2)
     assert landscape.device.startswith("cuda") and landscape.method == "batched"
-    generator = torch.Generator().manual_seed(2)
-    first, second = filter_normalised(base, generator), filter_normalised(base, generator)
-    with torch.no_grad():
-        for i, b in enumerate(landscape.betas.tolist()):
-            for j, a in enumerate(landscape.alphas.tolist()):
-                moved = {k: base[k] + a * first[k] + b * second[k] for k in base}
-                expected = float(loss(moved))
-                assert float(landscape.losses[i, j]) == pytest.approx(expected, abs=1e-5)
+    assert_grid_equals(landscape, base, 2, lambda moved: float(loss(moved)))
 
 
 def test_the_landscape_command_runs_on_the_gpu(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -27,6 +27,7 @@ from gradviz.optim.registry import parse_spec
 from gradviz.optim.trajectories import optimize_batch
 from gradviz.resources import example
 from tests.core.corpus import CASES, Case
+from tests.core.landscape_grid import assert_grid_equals
 
 MLP = """
 import torch
@@ -235,12 +236,7 @@ def test_an_unbatchable_graph_falls_back_to_vmap() -> None:
     landscape = random_landscape(loss, base, grid=3, span=0.5)
     assert landscape.method == "vmap"
     per_point = only_per_point(loss)
-    generator = torch.Generator().manual_seed(0)
-    first, second = filter_normalised(base, generator), filter_normalised(base, generator)
-    for i, b in enumerate(landscape.betas.tolist()):
-        for j, a in enumerate(landscape.alphas.tolist()):
-            moved = {k: base[k] + a * first[k] + b * second[k] for k in base}
-            assert float(landscape.losses[i, j]) == pytest.approx(float(per_point(moved)), abs=1e-5)
+    assert_grid_equals(landscape, base, 0, lambda moved: float(per_point(moved)))
 
 
 def test_an_op_without_a_batching_rule_falls_back_to_an_exact_loop() -> None:

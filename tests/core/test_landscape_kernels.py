@@ -15,8 +15,9 @@ from gradviz.autograd.tracer import trace
 from gradviz.nets.affine import Affine
 from gradviz.nets.batched import Batched, WithOnes, batched_call
 from gradviz.nets.batched_losses import logsumexp
-from gradviz.nets.landscape import filter_normalised, random_landscape
+from gradviz.nets.landscape import random_landscape
 from gradviz.nets.replay import replay_loss
+from tests.core.landscape_grid import assert_grid_equals
 
 INF, NAN = float("inf"), float("nan")
 
@@ -140,16 +141,12 @@ def test_chunks_share_the_first_layers_products_and_equal_plain_torch(
     )
     X = torch.randn(25, 2)
     y = (X[:, 0] * X[:, 1] > 0).long()
-    generator = torch.Generator().manual_seed(2)
-    first, second = filter_normalised(base, generator), filter_normalised(base, generator)
-    with torch.no_grad():
-        for i, b in enumerate(landscape.betas.tolist()):
-            for j, a in enumerate(landscape.alphas.tolist()):
-                params = {
-                    k.removeprefix("model."): base[k] + a * first[k] + b * second[k] for k in base
-                }
-                expected = float(F.cross_entropy(functional_call(model, params, (X,)), y))
-                assert float(landscape.losses[i, j]) == pytest.approx(expected, abs=1e-5)
+
+    def plain(params: dict[str, torch.Tensor]) -> float:
+        named = {k.removeprefix("model."): v for k, v in params.items()}
+        return float(F.cross_entropy(functional_call(model, named, (X,)), y))
+
+    assert_grid_equals(landscape, base, 2, plain)
 
 
 def test_materialised_matrices_carry_a_row_of_exact_ones() -> None:

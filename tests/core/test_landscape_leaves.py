@@ -12,8 +12,9 @@ import torch
 import torch.nn.functional as F
 
 from gradviz.autograd.tracer import trace
-from gradviz.nets.landscape import filter_normalised, random_landscape
+from gradviz.nets.landscape import random_landscape
 from gradviz.nets.replay import ReplayError, replay_loss
+from tests.core.landscape_grid import assert_grid_equals
 
 RAW = """
 import torch
@@ -55,15 +56,6 @@ def _raw_reference() -> tuple[torch.Tensor, torch.Tensor]:
     return x, y
 
 
-def _grid_equals(landscape, base, seed, evaluate) -> None:  # type: ignore[no-untyped-def]
-    generator = torch.Generator().manual_seed(seed)
-    first, second = filter_normalised(base, generator), filter_normalised(base, generator)
-    for i, beta in enumerate(landscape.betas.tolist()):
-        for j, alpha in enumerate(landscape.alphas.tolist()):
-            moved = {k: base[k] + alpha * first[k] + beta * second[k] for k in base}
-            assert float(landscape.losses[i, j]) == pytest.approx(evaluate(moved), abs=1e-5)
-
-
 @pytest.mark.parametrize("method", ["batched", "vmap"])
 def test_a_raw_tensor_models_landscape_equals_plain_torch(method: str) -> None:
     loss, base = replay_loss(trace(RAW).graph)
@@ -76,7 +68,7 @@ def test_a_raw_tensor_models_landscape_equals_plain_torch(method: str) -> None:
     def evaluate(p: dict[str, torch.Tensor]) -> float:
         return F.binary_cross_entropy_with_logits(x @ p["w"] + p["b"], y).item()
 
-    _grid_equals(landscape, base, 2, evaluate)
+    assert_grid_equals(landscape, base, 2, evaluate)
     torch.testing.assert_close(landscape.losses[3, 3], torch.tensor(landscape.center))
 
 
@@ -98,7 +90,7 @@ def test_a_plain_class_models_landscape_equals_plain_torch() -> None:
         h = torch.tanh(X @ p["layers[0].weight"] + p["layers[0].bias"])
         return ((h @ p["layers[1].weight"] + p["layers[1].bias"] - Y) ** 2).mean().item()
 
-    _grid_equals(landscape, base, 1, evaluate)
+    assert_grid_equals(landscape, base, 1, evaluate)
 
 
 def test_scalars_alone_are_no_landscape() -> None:
@@ -136,7 +128,7 @@ def test_the_lectures_computing_gradients_snippet_has_a_landscape() -> None:
     def evaluate(p: dict[str, torch.Tensor]) -> float:
         return F.binary_cross_entropy_with_logits(torch.matmul(x, p["w"]) + p["b"], y).item()
 
-    _grid_equals(landscape, base, 3, evaluate)
+    assert_grid_equals(landscape, base, 3, evaluate)
 
 
 SQUARE_VIEW = """
@@ -166,4 +158,4 @@ def test_a_constant_read_through_a_view_is_replayed_as_the_op_read_it() -> None:
         params = {k.removeprefix("model."): v for k, v in p.items()}
         return (functional_call(model, params, (X,)) @ M.T).pow(2).mean().item()
 
-    _grid_equals(landscape, base, 0, evaluate)
+    assert_grid_equals(landscape, base, 0, evaluate)
