@@ -15,7 +15,7 @@ from gradviz.autograd.tracer import trace
 from gradviz.nets.landscape import random_landscape
 from gradviz.nets.replay import replay_loss
 from gradviz.nets.spec import Data, Layer, NetworkSpec
-from gradviz.nets.trainer import Trainer
+from gradviz.nets.trainer import Trainer, state_of
 from gradviz.optim.basins import basin_map
 from gradviz.optim.custom import typed_surface
 from gradviz.optim.graphed import optimize_final, replay_checked
@@ -147,6 +147,18 @@ def test_a_landscape_on_the_gpu_equals_point_by_point_there() -> None:
     landscape = random_landscape(loss, base, grid=7, span=1.0, seed=2)
     assert landscape.device.startswith("cuda") and landscape.method == "batched"
     assert_grid_equals(landscape, base, 2, lambda moved: float(loss(moved)))
+
+
+@pytest.mark.parametrize("loss", ["bce", "cross_entropy"])
+def test_the_network_tabs_landscape_on_the_gpu_equals_point_by_point_there(loss: str) -> None:
+    spec = NetworkSpec(layers=(Layer(8, "relu"), Layer(6, "gelu")), loss=loss, device="cuda")
+    trainer = Trainer(spec)
+    trainer.step(5)
+    trainer.model.eval()
+    function, base = trainer.loss_function(), state_of(trainer)
+    landscape = random_landscape(function, base, grid=5, span=0.8, seed=3)
+    assert landscape.device.startswith("cuda") and landscape.method == "batched"
+    assert_grid_equals(landscape, base, 3, lambda moved: float(function(moved)))
 
 
 def test_the_landscape_command_runs_on_the_gpu(tmp_path) -> None:  # type: ignore[no-untyped-def]
