@@ -36,3 +36,21 @@ class CompactSpinBox(QDoubleSpinBox):
         measured = max(metrics.horizontalAdvance(self.prefix() + t + self.suffix()) for t in texts)
         wanted = metrics.horizontalAdvance(self.prefix() + sample + self.suffix())
         return QSize(hint.width() + max(0, wanted - measured), hint.height())
+
+
+MAX_DECIMALS = 12
+
+
+def show_exactly(box: QDoubleSpinBox, value: float) -> None:
+    """Set `value` as it is, not rounded to the box's decimals nor clamped to its range: a
+    program's number the box would change (lr 100 in a box up to 10, noise 0.125 with two
+    decimals) widens the box instead, so that what the box writes back is what was read."""
+    decimals = box.decimals()
+    while decimals < MAX_DECIMALS and abs(round(value, decimals) - value) > 1e-12 * max(
+        1.0, abs(value)
+    ):
+        decimals += 1
+    if decimals != box.decimals():
+        box.setDecimals(decimals)  # (Qt rounds the range to the decimals: set it after)
+    box.setRange(min(box.minimum(), value), max(box.maximum(), value))
+    box.setValue(value)

@@ -103,6 +103,30 @@ def test_typing_in_the_editor_updates_the_builder(qtbot, window, network) -> Non
     assert not network.banner.isVisible()
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"optimizer": "sgd:lr=100"},  # a learning rate to watch diverge
+        {"optimizer": "adam:lr=3e-07"},
+        {"optimizer": "sgd:lr=0.05,momentum=0.9"},
+        {"data": Data("moons", samples=120, noise=0.125, test_fraction=0.25)},
+        {"data": Data("moons", samples=120, noise=0.1, test_fraction=0.333)},
+        {"dropout": 0.99},
+        {"weight_decay": 1e-06},
+    ],
+)
+def test_the_builder_shows_a_programs_numbers_as_written(qtbot, changes) -> None:  # type: ignore[no-untyped-def]
+    """The builder writes its numbers back into the program on any change; one it rounded or
+    clamped on the way in (lr 100 shown as 10, noise 0.125 as 0.13) would be rewritten."""
+    from gradviz.ui.nets.builder import BuilderPanel
+
+    panel = BuilderPanel()
+    qtbot.addWidget(panel)
+    written = read_back(program(TRAINED.with_(**changes)))  # as the program states it
+    panel.set_spec(written)
+    assert panel.spec() == written
+
+
 def test_absurd_settings_and_bad_csv_files(qtbot, network, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     network.builder.features["x"].setChecked(False)
     network.builder.features["y"].setChecked(False)

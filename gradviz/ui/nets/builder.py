@@ -31,7 +31,7 @@ from gradviz.nets.spec import (
     NetworkSpec,
 )
 from gradviz.ui.lab.racers import KIND_NAMES, split_spec
-from gradviz.ui.number_box import CompactSpinBox
+from gradviz.ui.number_box import CompactSpinBox, show_exactly
 
 DATASET_TITLES = {
     "circles": "Circles", "xor": "XOR", "gaussians": "Two gaussians", "spiral": "Spiral",
@@ -85,7 +85,7 @@ class BuilderPanel(QWidget):
         self.dataset.currentIndexChanged.connect(self._dataset_changed)
         self.samples = _int_spin(10, MAX_SAMPLES)
         self.noise = _spin(0.0, 2.0, 0.05, 2)
-        self.test_percent = _int_spin(0, 90)
+        self.test_percent = _spin(0.0, 90.0, 5.0, 0)
         self.test_percent.setSuffix(" %")
         self.csv_label = QLabel("")
         self.csv_label.setWordWrap(True)
@@ -212,7 +212,7 @@ class BuilderPanel(QWidget):
             name,
             self.samples.value(),
             self.noise.value(),
-            self.test_percent.value() / 100,
+            round(self.test_percent.value() / 100, self.test_percent.decimals() + 2),
             self.csv_rows if name == "csv" else (),
         )
         options = [f"lr={self.lr.value():g}"]
@@ -237,15 +237,15 @@ class BuilderPanel(QWidget):
         try:
             self.dataset.setCurrentIndex(self.dataset.findData(spec.data.name))
             self.samples.setValue(spec.data.samples)
-            self.noise.setValue(spec.data.noise)
-            self.test_percent.setValue(round(spec.data.test_fraction * 100))
+            show_exactly(self.noise, spec.data.noise)
+            show_exactly(self.test_percent, spec.data.test_fraction * 100)
             if spec.data.csv_rows:
                 self.csv_rows = spec.data.csv_rows
             self._show_csv()
             for name, check in self.features.items():
                 check.setChecked(name in spec.features)
             self._set_layers(spec.layers)
-            self.dropout.setValue(spec.dropout)
+            show_exactly(self.dropout, spec.dropout)
             self.loss.setCurrentIndex(self.loss.findData(spec.loss))
             kind, lr, extra = split_spec(spec.optimizer)
             self.optimizer.setCurrentText(kind)
@@ -253,9 +253,9 @@ class BuilderPanel(QWidget):
                 from gradviz.optim.registry import parse_spec
 
                 lr = float(parse_spec(spec.optimizer).params().get("lr", 0.01))
-            self.lr.setValue(lr)
+            show_exactly(self.lr, lr)
             self.extra.setText(extra)
-            self.weight_decay.setValue(spec.weight_decay)
+            show_exactly(self.weight_decay, spec.weight_decay)
             self.batch_size.setValue(spec.batch_size)
             self.seed.setValue(spec.seed)
             self.device.setCurrentIndex(1 if spec.device == "cuda" else 0)
