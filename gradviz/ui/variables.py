@@ -13,6 +13,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gradviz.ui.number_box import CompactSpinBox, show_exactly
+
 STEPS = 1000  # slider resolution
 
 
@@ -36,7 +38,7 @@ class _Row:
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, STEPS)
         self.slider.setAccessibleName(f"{spec.name} slider")
-        self.spin = QDoubleSpinBox()
+        self.spin = CompactSpinBox()  # 2, 0.5, 0.00003: as the program writes them
         self.spin.setDecimals(4)
         self.spin.setRange(-1e9, 1e9)
         self.spin.setSingleStep(0.1)
@@ -53,7 +55,7 @@ class _Row:
 
     def set_value(self, value: float) -> None:
         self._quiet = True
-        self.spin.setValue(value)
+        show_exactly(self.spin, value)  # not rounded to the box's four decimals
         if not self.low <= value <= self.high:
             self.low, self.high = slider_range(value)
         self.slider.setValue(round((value - self.low) / (self.high - self.low) * STEPS))

@@ -101,6 +101,19 @@ def test_slider_updates_values_in_place_and_matches_torch(qtbot, window) -> None
     torch.testing.assert_close(window.graph.find("x").grad, expected["x"])
 
 
+def test_an_inputs_box_shows_the_number_as_the_program_wrote_it(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """A small input (a learning rate) is not shown as 0.0000 in the Variables panel, and the
+    graph it draws is the program's own value's, as torch computes it."""
+    set_program(qtbot, window, "lr = 0.00003\nw = 2.0\nloss = (w * lr) ** 2\n")
+    spin = window.variables.row("lr")[1]
+    assert spin.text() == "0.00003" and spin.value() == 0.00003
+    assert window.variables.row("w")[1].text() == "2"
+    lr = torch.tensor(0.00003, requires_grad=True)
+    w = torch.tensor(2.0, requires_grad=True)
+    ((w * lr) ** 2).backward()
+    torch.testing.assert_close(window.graph.find("lr").grad, lr.grad)
+
+
 def test_gui_export_equals_cli_export(qtbot, window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     set_program(qtbot, window, LECTURE)
     program = tmp_path / "p.py"
