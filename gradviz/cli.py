@@ -343,6 +343,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             handler = args.handler
             return int(handler(args))
         app_args = _app_parser().parse_args(argv)
+        if app_args.file and app_args.file != "-":  # said here, before a window opens on nothing
+            _read_program(app_args.file)
         from gradviz.ui.launch import launch
 
         return int(

@@ -172,9 +172,9 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
         recovered = self.offer_recovery()
         if recovered:
             return
-        if path:
-            self.open_path(path)
-        elif self.prefs.last_source is not None and self.prefs.last_source.strip():
+        if path and self.open_path(path):
+            return
+        if self.prefs.last_source is not None and self.prefs.last_source.strip():
             self.set_document(Document(self.prefs.last_source, self.prefs.last_path))
         else:
             self.load_example(next(e for e in examples() if e.name == WELCOME))

@@ -62,6 +62,8 @@ def test_trace_reads_stdin_and_set_changes_inputs() -> None:
         ),
         (["trace", "-"], "x = (1,\n", "error: line 1, col 5: syntax error"),
         (["trace", "no-such-file.py"], None, "error: cannot read no-such-file.py"),
+        (["no-such-file.py"], None, "error: cannot read no-such-file.py: No such file"),
+        ([".", "--screenshot", "x.png"], None, "error: cannot read .: Is a directory"),
         (["trace", "-", "--set", "q=1"], LECTURE, "error: no scalar input named 'q'"),
         (["trace", "-", "--set", "x=abc"], LECTURE, "error: --set x: 'abc' is not a number"),
         (["export", "-", "-o", "out.bmp"], LECTURE, "error: cannot export to 'out.bmp'"),

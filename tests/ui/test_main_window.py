@@ -114,6 +114,22 @@ def test_an_inputs_box_shows_the_number_as_the_program_wrote_it(qtbot, window) -
     torch.testing.assert_close(window.graph.find("lr").grad, lr.grad)
 
 
+def test_a_file_failing_at_start_leaves_the_welcome_not_a_blank(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """(The command line refuses a missing file before any window; a session file that reads
+    but is no session fails in the window.) The window says why and shows the welcome."""
+    bad = tmp_path / "lesson.gradviz"
+    bad.write_text('{"schema": 5}')
+    win = make_window(qtbot, tmp_path)
+    reported: list[str] = []
+    win.report = lambda message, dialog=False: reported.append(message)  # type: ignore[method-assign]
+    with qtbot.waitSignal(win.torch_ready, timeout=30_000):
+        win.start(str(bad))
+    wait_graph(qtbot, win)
+    assert len(reported) == 1 and "is not a gradviz session" in reported[0]
+    assert "exp(" in win.editor.toPlainText() and win.graph is not None  # the lecture's example
+    close_window(win)
+
+
 def test_gui_export_equals_cli_export(qtbot, window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     set_program(qtbot, window, LECTURE)
     program = tmp_path / "p.py"
