@@ -8,7 +8,7 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
-from gradviz.nets.landscape import random_landscape
+from gradviz.nets.landscape import pca_landscape, random_landscape
 from gradviz.nets.spec import Data, Layer, NetworkSpec
 from gradviz.nets.trainer import ModelLoss, Trainer, state_of
 from tests.core.landscape_grid import assert_grid_equals
@@ -66,3 +66,31 @@ def test_a_module_without_a_batched_form_falls_back_to_vmap() -> None:
     with torch.no_grad():
         plain = nn.functional.mse_loss(model(trainer.X_train), trainer.y_train)
     assert landscape.center == pytest.approx(float(plain), abs=1e-6)
+
+
+class _FunctionalOnly:
+    """The same loss, without its batched form: the landscape takes torch.func.vmap's path."""
+
+    def __init__(self, loss: ModelLoss) -> None:
+        self.loss = loss
+        self.activation_bytes, self.largest_bytes = loss.activation_bytes, loss.largest_bytes
+
+    def __call__(self, params: dict[str, torch.Tensor]) -> torch.Tensor:
+        return self.loss(params)
+
+
+@pytest.mark.parametrize("spec", CASES[:3], ids=["relu-tanh", "sigmoid-gelu", "leaky-none"])
+def test_the_pca_plane_batched_equals_functional_call(spec: NetworkSpec) -> None:
+    """The PCA directions move the biases too (the random ones leave them): the batched path
+    with moving biases against vmap of functional_call over the same plane."""
+    trainer = Trainer(spec)
+    trainer.checkpoint_every = 2
+    trainer.step(12)
+    trainer.model.eval()
+    checkpoints = [*trainer.checkpoints, state_of(trainer)]
+    loss = trainer.loss_function()
+    batched = pca_landscape(loss, checkpoints, grid=6)
+    plain = pca_landscape(_FunctionalOnly(loss), checkpoints, grid=6)
+    assert (batched.method, plain.method) == ("batched", "vmap")
+    torch.testing.assert_close(batched.losses, plain.losses, atol=1e-5, rtol=1e-5)
+    assert batched.path == plain.path and len(batched.path) >= 3
