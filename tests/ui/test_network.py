@@ -202,6 +202,19 @@ def test_training_does_not_wait_for_a_landscape(qtbot, window) -> None:  # type:
     assert panel.computed_at == network.shot.step and panel.result.losses.shape == (5, 5)
 
 
+def test_the_landscape_tab_opened_while_training_shows_one(qtbot, network) -> None:  # type: ignore[no-untyped-def]
+    """Opening the tab during Play computes a landscape without pausing (Play's next chunk
+    does not cancel it; a user's Play, Step or epoch would)."""
+    panel = network.landscape
+    panel.grid.setValue(7)
+    network.toggle_play()
+    qtbot.waitUntil(lambda: network.shot.step > 5, timeout=TIMEOUT)
+    network.views.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=TIMEOUT)
+    assert network.playing and panel.computed_at is not None and panel.computed_at > 5
+    network.toggle_play()
+
+
 def test_the_landscape_view_is_built_when_its_tab_is_first_opened(qtbot, network) -> None:  # type: ignore[no-untyped-def]
     assert network._landscape is None  # opening the Network tab did not build it
     with qtbot.waitSignal(network.snapshot_shown, timeout=TIMEOUT):

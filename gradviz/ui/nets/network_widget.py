@@ -243,10 +243,13 @@ class NetworkWidget(QWidget):
         self._stop_landscape()
         self.worker.submit("train", setup_task(self.spec, self.holder, self._want_neurons()))
 
-    def train(self, steps: int | None) -> None:
+    def train(self, steps: int | None, playing_on: bool = False) -> None:
+        """`steps` more steps (None: a chunk of Play). A user's Play, Step or epoch first stops
+        a landscape being computed (its weights are about to move); Play's next chunk
+        (`playing_on`) leaves one requested meanwhile (the tab opened while training) to run."""
         if "trainer" not in self.holder:
             return
-        if steps != 0:  # the weights move: a landscape of these is stale before it is done
+        if steps != 0 and not playing_on:
             self._stop_landscape()
         self.worker.submit("train", train_task(self.holder, steps, self._want_neurons()))
 
@@ -305,7 +308,7 @@ class NetworkWidget(QWidget):
             self._show_status(self._describe(result))
             self.snapshot_shown.emit()
             if self.playing:
-                self.train(None)
+                self.train(None, playing_on=True)
             else:
                 self._refresh_landscape()
         else:
