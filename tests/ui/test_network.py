@@ -285,15 +285,22 @@ def compute():
     panel = w.network.landscape
     panel.mode.setCurrentIndex(panel.mode.findData("pca")); panel.grid.setValue(21)
     panel.request()
+shots = []
 def shoot():
     panel = w.network.landscape
+    shots.append(1)
+    if len(shots) == 2:  # computed again with the 3D view on: the mesh is the new landscape
+        print('3d grid', panel.view3d.grid.values.shape)
+        w.document.dirty = False; w.close(); app.quit()
+        return
     panel.three_d.setChecked(True)
     QTimer.singleShot(1500, lambda: done(panel))
 def done(panel):
     panel.view3d.grabFramebuffer().save({str(out)!r})
     print('mesh', panel.view3d.mesh is not None, 'lines', len(panel.view3d._lines))
     print('pinned at the weights', panel.view3d.marker == (0.0, 0.0))
-    w.document.dirty = False; w.close(); app.quit()
+    panel.grid.setValue(11)
+    panel.request()
 w.torch_ready.connect(lambda: QTimer.singleShot(300, go))
 QTimer.singleShot(90000, app.quit)
 app.exec()
@@ -305,6 +312,7 @@ app.exec()
     )  # fmt: skip
     assert "mesh True lines 1" in result.stdout, result.stdout + result.stderr
     assert "pinned at the weights True" in result.stdout, result.stdout + result.stderr
+    assert "3d grid (11, 11)" in result.stdout, result.stdout + result.stderr
     from PySide6.QtGui import QImage
 
     image = QImage(str(out))

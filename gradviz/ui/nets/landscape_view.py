@@ -164,6 +164,7 @@ class LandscapePanel(QWidget):
             self.view.set_paths([])
             self.view.legend.setVisible(False)
             self.view.set_start(0.0, 0.0)  # the weights themselves
+        self._show_3d()  # the 3D view, where it is on, shows the new landscape too
         self._describe(step)
 
     def _describe(self, now: int) -> None:
