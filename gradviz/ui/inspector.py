@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
@@ -198,6 +199,13 @@ def _summary(value: Any) -> str:
     )
 
 
+def _breakable(name: str) -> str:
+    """An op's name with places to wrap between its words (a zero-width space before each
+    capital): "BinaryCrossEntropyWithLogitsBackward0" fits a narrow inspector over two lines
+    instead of running out of it."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "\u200b", name)
+
+
 def _short(value: Any) -> str:
     from gradviz.render.labels import tensor_text
 
@@ -276,7 +284,7 @@ class Inspector(QScrollArea):
         kind = node.op or {"input": "input (leaf)", "param": "parameter (leaf)"}.get(
             node.kind, "constant"
         )
-        details = [kind]
+        details = [_breakable(kind)]
         value = node.value
         if isinstance(value, torch.Tensor):
             shape = "×".join(str(s) for s in value.shape) or "scalar"

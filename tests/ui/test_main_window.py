@@ -235,6 +235,22 @@ def test_device_toggle_is_disabled_with_a_reason_without_cuda(qtbot, window) -> 
         assert window.device == "cpu"
 
 
+def test_a_long_op_name_wraps_in_the_inspector(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """BinaryCrossEntropyWithLogitsBackward0 ran out of the projector's inspector: it now wraps
+    between its words, and reads the same."""
+    source = (
+        "z = torch.tensor([0.5, -1.0], requires_grad=True)\n"
+        "loss = F.binary_cross_entropy_with_logits(z, torch.tensor([1.0, 0.0]))\n"
+    )
+    set_program(qtbot, window, source)
+    node = window.graph.find("loss")
+    window.inspector.show_node(window.graph, node)
+    label = window.inspector.subtitle
+    assert label.text().split("\n")[0].replace("\u200b", "") == node.op
+    whole = label.fontMetrics().horizontalAdvance(node.op)
+    assert label.minimumSizeHint().width() < whole / 2  # its longest piece, "Binary…" or so
+
+
 def test_clicking_a_node_fills_the_inspector(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     source = "w = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)\nloss = (w * w).sum()\n"
     set_program(qtbot, window, source)
