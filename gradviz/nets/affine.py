@@ -6,7 +6,7 @@ materialised — one small matrix product — where a non-linear op needs them."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import torch
@@ -88,6 +88,33 @@ class Affine(Batched):
             return None
         constant = other if scale == 1 else scale * other
         return Affine([self.parts[0] + constant, *self.parts[1:]], self.coeffs)
+
+
+def shared_coeffs(values: Iterable[Any]) -> torch.Tensor | None:
+    """The one coefficient tensor every Affine value among `values` has (a landscape chunk's
+    grid points), else None."""
+    coeffs = {id(v.coeffs): v.coeffs for v in values if isinstance(v, Affine)}
+    return next(iter(coeffs.values())) if len(coeffs) == 1 else None
+
+
+def remembered(
+    memo: dict[str, Affine] | None,
+    shared: torch.Tensor | None,
+    key: str,
+    compute: Callable[[], Any],
+) -> Any:
+    """compute(), unless an earlier chunk kept its affine result under `key` in `memo`: then
+    that result at this chunk's coefficients `shared` (nothing computed from its parts again).
+    An affine result at `shared` is kept for the next chunks."""
+    if memo is None or shared is None:
+        return compute()
+    kept = memo.get(key)
+    if kept is not None:
+        return kept.with_coeffs(shared)
+    result = compute()
+    if isinstance(result, Affine) and result.coeffs is shared:
+        memo[key] = result.with_coeffs(shared)  # the parts, not this chunk's values
+    return result
 
 
 def _constant(value: Any) -> bool:

@@ -10,7 +10,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from gradviz.nets.affine import Affine, affine_call
+from gradviz.nets.affine import Affine, affine_call, remembered, shared_coeffs
 from gradviz.nets.batched import Batched, Unbatchable
 
 # module type → the ATen op its forward runs, and the arguments after the input
@@ -37,18 +37,12 @@ def batched_model_loss(
     share. Raises Unbatchable for a module or loss option without a batched form here."""
     if not isinstance(model, nn.Sequential):
         raise Unbatchable("not a sequence of layers")
-    coeffs = {id(v.coeffs): v.coeffs for v in values.values() if isinstance(v, Affine)}
-    shared = next(iter(coeffs.values())) if len(coeffs) == 1 else None
+    shared = shared_coeffs(values.values())
     donated = not torch.is_grad_enabled()  # a layer's output is read by the next module only
 
     def kept(key: str, op: str, args: list[Any]) -> Any:
         """affine_call(op, args), its affine result kept in the memo for the next chunks."""
-        if memo is not None and shared is not None and key in memo:
-            return memo[key].with_coeffs(shared)
-        result = affine_call(op, args, {})
-        if memo is not None and isinstance(result, Affine) and result.coeffs is shared:
-            memo[key] = result.with_coeffs(shared)
-        return result
+        return remembered(memo, shared, key, lambda: affine_call(op, args, {}))
 
     h: Any = X
     for index, module in enumerate(model):

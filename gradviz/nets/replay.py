@@ -10,7 +10,7 @@ from typing import Any
 import torch
 
 from gradviz.autograd.graph import Graph, GraphNode
-from gradviz.nets.affine import Affine, affine_call
+from gradviz.nets.affine import Affine, affine_call, remembered, shared_coeffs
 from gradviz.nets.batched import FRESH_RESULTS, Batched, Unbatchable
 
 Params = dict[str, torch.Tensor]
@@ -153,20 +153,10 @@ class Replay:
         where an op has no batched form here. `memo`, shared by calls whose Affine values
         differ only in their coefficients (one landscape's chunks), keeps each op's affine
         result, so that the later calls only apply their own coefficients to it."""
-        coeffs = {id(v.coeffs): v.coeffs for v in values.values() if isinstance(v, Affine)}
-        shared = next(iter(coeffs.values())) if len(coeffs) == 1 else None
-        if shared is None:
-            memo = None
+        shared = shared_coeffs(values.values())
 
         def call(node: GraphNode, args: list[Any]) -> Any:
-            if memo is not None and shared is not None:
-                kept = memo.get(node.id)
-                if kept is not None:
-                    return kept.with_coeffs(shared)
-            result = compute(node, args)
-            if memo is not None and isinstance(result, Affine) and result.coeffs is shared:
-                memo[node.id] = result.with_coeffs(shared)  # the parts, not this chunk's values
-            return result
+            return remembered(memo, shared, node.id, lambda: compute(node, args))
 
         def compute(node: GraphNode, args: list[Any]) -> Any:
             recorded = node.call
