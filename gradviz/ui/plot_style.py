@@ -69,6 +69,7 @@ def restyle(widget: pg.GraphicsView) -> None:
             if item.orientation == "bottom":  # the last tick's label may overhang the end
                 item.setStyle(hideOverlappingLabels=overflow)
         elif isinstance(item, pg.PlotItem):
+            _title_never_widens(item)
             left, top, _, bottom = item.layout.getContentsMargins()  # room on the right
             item.layout.setContentsMargins(left, top, overflow, bottom)  # for that overhang
         elif isinstance(item, pg.LegendItem):
@@ -109,6 +110,27 @@ class _OnAppearanceChange(QObject):
         if event.type() in APPEARANCE_EVENTS:
             restyle(self.watched)
         return False
+
+
+def _title_never_widens(item: pg.PlotItem) -> None:
+    """A plot as narrow as its column, whatever its title: pyqtgraph makes the title's width
+    the plot's minimum, and a plot wider than its widget is cut off at the widget's edge, axis
+    and all (a long title in the narrow column of a 1280 px projector). The title stays
+    centred, over the axes if it must."""
+    label = item.titleLabel
+    if getattr(label, "_never_widens", False):
+        return
+    measure = label.updateMin
+
+    def update_min() -> None:
+        measure()
+        height = label.minimumHeight()
+        label._sizeHint[Qt.SizeHint.MinimumSize] = (0, height)
+        label.setMinimumWidth(0)
+
+    label.updateMin = update_min
+    label._never_widens = True
+    update_min()
 
 
 def follow_appearance(widget: _Widget) -> _Widget:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QDockWidget, QScrollArea, QWidget
+from PySide6.QtWidgets import QApplication, QComboBox, QDockWidget, QScrollArea, QWidget
 
 FONT_EVENTS = (QEvent.Type.FontChange, QEvent.Type.ApplicationFontChange)
 
@@ -60,6 +60,24 @@ def fit_to_contents(panel: QScrollArea) -> QScrollArea:
     fit()
     on_font_change(panel, fit)
     return panel
+
+
+def shrinkable(box: QComboBox, letters: int = 14) -> QComboBox:
+    """A combo box that may be narrower than its longest item (`letters` wide at least), its
+    list still wide enough for every item: a side panel is as wide as its widest control."""
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(letters)
+
+    def fit_list() -> None:
+        view = box.view()
+        widest = view.sizeHintForColumn(0) if box.count() else 0
+        view.setMinimumWidth(widest + view.verticalScrollBar().sizeHint().width())
+
+    fit_list()
+    on_font_change(box, fit_list)
+    box.currentTextChanged.connect(box.setToolTip)  # the whole name, where the box cuts it
+    box.setToolTip(box.currentText())
+    return box
 
 
 # widgets whose type is a multiple of the application's: (factor, bold)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from gradviz.ui.appearance import show_as_error
 from gradviz.ui.lab.model import LabState
 from gradviz.ui.lab.racers import RacerPanel
+from gradviz.ui.type_size import shrinkable
 
 SURFACES = (
     ("rosenbrock", "Rosenbrock"), ("beale", "Beale"), ("himmelblau", "Himmelblau"),
@@ -64,6 +65,7 @@ class LabControls(QWidget):
         for key, title in SURFACES:
             self.surface.addItem(title, key)
         self.surface.setAccessibleName("Surface")
+        shrinkable(self.surface)
         self.function = QLineEdit(state.function_source)
         self.function.setPlaceholderText("f(x, y) in the gradviz language, e.g. x**2 + 10*y**2")
         self.function.setVisible(False)

@@ -99,7 +99,7 @@ class LabWidget(QWidget):
         splitter.addWidget(scroll)
         splitter.addWidget(centre)
         splitter.addWidget(self.plots)
-        splitter.setSizes([440, 900, 360])
+        splitter.setSizes([440, 860, 400])
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)

@@ -12,6 +12,12 @@ from gradviz.ui.lab.surface_view import Path
 from gradviz.ui.log_axis import log_plot
 from gradviz.ui.plot_style import follow_appearance, restyle
 
+# short: the column beside the surface may be narrow (a 1280 px projector), and pyqtgraph cuts
+# a title wider than its plot off at the edge ("the nearest" minimum, of several where a surface
+# has several, as Himmelblau's four)
+TO_MINIMUM = "distance to minimum"
+FROM_START = "distance from start"
+
 
 class RacePlots(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -20,7 +26,7 @@ class RacePlots(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.loss = log_plot(title="loss")
         self.loss.setLabel("bottom", "step")
-        self.distance = log_plot(title="distance to the nearest minimum")
+        self.distance = log_plot(title=TO_MINIMUM)
         self.distance.setLabel("bottom", "step")
         for plot in (self.loss, self.distance):
             plot.setMouseEnabled(x=False, y=False)
@@ -37,9 +43,7 @@ class RacePlots(QWidget):
         self._loss_curves, self._distance_curves = [], []
         self._losses, self._distances = [], []
         floor = 1e-12
-        self.distance.setTitle(
-            "distance to the nearest minimum" if minima else "distance from the start"
-        )
+        self.distance.setTitle(TO_MINIMUM if minima else FROM_START)
         self.distance.setLogMode(y=bool(minima))
         for path in paths:
             pen = pg.mkPen(QColor(path.colour), width=2)

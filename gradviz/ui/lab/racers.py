@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from gradviz.ui.lab.model import MAX_RACERS, Racer
 from gradviz.ui.lab.palette import RACER_COLOURS
 from gradviz.ui.number_box import CompactSpinBox
+from gradviz.ui.type_size import shrinkable
 
 KIND_NAMES = (
     "sgd momentum nesterov adagrad adadelta rmsprop rmsprop-momentum rmsprop-centered adam adamw "
@@ -55,6 +56,7 @@ class RacerRow:
         self.kind.addItems(KIND_NAMES)
         self.kind.setCurrentText(kind if kind in KIND_NAMES else "sgd")
         self.kind.setAccessibleName("Optimizer")
+        shrinkable(self.kind, letters=8)  # "rmsprop-centered" set the lab's panel width
         self.lr = CompactSpinBox()
         self.lr.setDecimals(6)
         self.lr.setRange(0.0, 100.0)

@@ -15,6 +15,7 @@ from gradviz.optim.contours import Contour, contour_lines
 from gradviz.ui.lab.contours import ContourLines
 from gradviz.ui.lab.palette import MARKERS
 from gradviz.ui.lab.trail import kept_indices, shown_points
+from gradviz.ui.legend_row import legend_below
 from gradviz.ui.plot_style import follow_appearance
 
 SURFACE_COLOURS = "CET-L2"  # perceptually linear grey, 28 → 240
@@ -122,7 +123,7 @@ class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
         self.start_marker.setZValue(21)
         self.addItem(self.start_halo)
         self.addItem(self.start_marker)
-        self.legend = self.addLegend(offset=(10, 10))  # boxed in the theme (plot_style)
+        self.legend = legend_below(self)  # over the surface it hid the start and the paths
         follow_appearance(self)
         self.paths: list[Path] = []
         self._kept: list[np.ndarray] = []  # per path: the points a line at this zoom needs

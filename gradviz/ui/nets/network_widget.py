@@ -32,6 +32,7 @@ from gradviz.ui.nets.views import DecisionView, TrainingPlots
 from gradviz.ui.type_size import fit_to_contents
 
 READ_BACK_MS = 400  # after the last keystroke in the editor
+NO_BREAK = "\N{NO-BREAK SPACE}"  # the status wraps between its parts, not inside one
 
 
 class NetworkWidget(QWidget):
@@ -90,10 +91,14 @@ class NetworkWidget(QWidget):
         self.save_button.clicked.connect(lambda: ask_and_save(self, "training", self.save_picture))
         self.status = QLabel("")
         self.status.setAccessibleName("Training status")
+        # A line of its own under the buttons, wrapped at its " · " where narrow: beside them
+        # the status (step, epoch, losses, accuracy, speed) was the tab's minimum width, 1,670
+        # px in the projector's type, wider than a 1280 or even a 1920 px projector.
+        self.status.setWordWrap(True)
         controls = QHBoxLayout()
         for widget in (self.play_button, self.step_button, self.epoch_button, self.reset_button):
             controls.addWidget(widget)
-        controls.addWidget(self.status, 1)
+        controls.addStretch(1)
         controls.addWidget(self.save_button)
 
         self.decision = DecisionView()
@@ -113,6 +118,7 @@ class NetworkWidget(QWidget):
         column.addWidget(self.banner)
         column.addWidget(self.use_builder)
         column.addLayout(controls)
+        column.addWidget(self.status)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.views)
         split.addWidget(self.plots)
@@ -331,8 +337,8 @@ class NetworkWidget(QWidget):
         if shot.classification and m.test_accuracy and m.test_accuracy[-1] == m.test_accuracy[-1]:
             parts.append(f"test accuracy {m.test_accuracy[-1]:.0%}")
         if shot.ms_per_step:
-            parts.append(f"{shot.ms_per_step:.2f} ms/step on {shot.device.upper()}")
-        return " · ".join(parts)
+            parts.append(f"{shot.ms_per_step:.2f} ms per step on {shot.device.upper()}")
+        return " · ".join(part.replace(" ", NO_BREAK) for part in parts)
 
     def _show_status(self, text: str, error: bool = False) -> None:
         self.status.setText(text)

@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gradviz.ui.lab.palette import RACER_COLOURS
+from gradviz.ui.legend_row import legend_below
 from gradviz.ui.log_axis import log_plot
 from gradviz.ui.nets.tasks import Snapshot
 from gradviz.ui.plot_style import follow_appearance, restyle
@@ -97,13 +98,13 @@ class TrainingPlots(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.loss = log_plot(title="loss")
         self.loss.setLabel("bottom", "step")
-        self.loss.addLegend(offset=(-10, 10))  # boxed in the theme (plot_style)
+        legend_below(self.loss)
         self.batch = self.loss.plot(pen=pg.mkPen("#bbbbbb", width=1), name="batch")
         self.train = self.loss.plot(pen=pg.mkPen("#0072B2", width=3), name="training set")
         self.test = self.loss.plot(pen=pg.mkPen("#D55E00", width=3), name="test set")
         self.grads = log_plot(title="‖∂L/∂W‖ per layer, smoothed")  # short: 14 pt must fit
         self.grads.setLabel("bottom", "step")
-        self.grads.addLegend(offset=(-10, 10))  # boxed in the theme (plot_style)
+        legend_below(self.grads)
         self._grad_curves: dict[str, pg.PlotDataItem] = {}
         for plot in (self.loss, self.grads):
             plot.setMouseEnabled(x=False, y=False)
