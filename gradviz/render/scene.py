@@ -23,6 +23,21 @@ def layout_scene(graph: Graph, options: RenderOptions) -> Scene:
     return scene
 
 
+def _room(text: Text, bbox: tuple[float, float, float, float]) -> float:
+    """The width a text line may take inside its node's box, less a margin each side: the
+    layout measured the old text, and a longer new one ("∇ not yet" where "∇ 404.43" was) was
+    squeezed into that, its letters narrowed, though the box had room."""
+    left, right = bbox[0], bbox[0] + bbox[2]
+    margin = 0.4 * text.size
+    if text.align == "l":
+        room = right - text.x - margin
+    elif text.align == "r":
+        room = text.x - left - margin
+    else:
+        room = 2 * (min(text.x - left, right - text.x) - margin)
+    return max(room, 0.0)
+
+
 def _patch_node(item: SceneItem, old: NodeLabel, new: NodeLabel) -> SceneItem:
     texts = {old.value_line: new.value_line}
     if old.grad_line is not None and new.grad_line is not None:
@@ -39,7 +54,9 @@ def _patch_node(item: SceneItem, old: NodeLabel, new: NodeLabel) -> SceneItem:
     for i, d in enumerate(item.drawables):
         if isinstance(d, Text) and d.text in texts:
             colour = new.grad_text if d.text == old.grad_line else d.color
-            d = dataclasses.replace(d, text=texts[d.text], color=colour)
+            # (the painter gives a text 8 % more than its width before it squeezes it)
+            width = max(d.width, _room(d, item.bbox) / 1.08) if texts[d.text] != d.text else d.width
+            d = dataclasses.replace(d, text=texts[d.text], color=colour, width=width)
         elif (
             isinstance(d, Shape)
             and d.filled

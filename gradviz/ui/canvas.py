@@ -228,14 +228,20 @@ class GraphCanvas(QGraphicsView):
             self.centerOn(self.items_by_key[key])
 
     def follow(self, key: str, min_scale: float) -> None:
-        """Keep `key` in view at a scale where text is large enough (classroom mode)."""
+        """Keep `key` in view at a scale where text is large enough (classroom mode), and the
+        whole node on screen (a wide node at that scale ran out of a narrow view both sides)."""
         if key not in self.items_by_key:
             return
-        if self.transform().m11() < min_scale:
-            self.resetTransform()
-            self.scale(min_scale, min_scale)
-            self.auto_fit = False
         item = self.items_by_key[key]
+        box = item.sceneBoundingRect()
+        port = self.viewport().rect()
+        fits = 0.9 * min(port.width() / max(box.width(), 1), port.height() / max(box.height(), 1))
+        target = min(min_scale, fits)
+        scale = self.transform().m11()
+        if scale < target or scale > fits:
+            self.resetTransform()
+            self.scale(target, target)
+            self.auto_fit = False
         visible = self.mapToScene(self.viewport().rect()).boundingRect()
         if not visible.contains(item.sceneBoundingRect()):
             self.centerOn(item)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gradviz.ui.glyph_button import GlyphButton
 from gradviz.ui.type_size import relative_font
 
 if TYPE_CHECKING:
@@ -61,11 +62,11 @@ class Stepper(QWidget):
         self.start_node = QComboBox()
         self.start_node.setToolTip("The node the lecture's recursion starts from")
         self.start_node.currentIndexChanged.connect(lambda _: self.rebuild())
-        self.first = QPushButton("|◀")
-        self.back = QPushButton("◀")
+        self.first = GlyphButton("|◀")
+        self.back = GlyphButton("◀")
         self.play = QPushButton("▶ Play")
-        self.next = QPushButton("▶")
-        self.last = QPushButton("▶|")
+        self.next = GlyphButton("▶")
+        self.last = GlyphButton("▶|")
         self.exit = QPushButton("Done")
         for button, tip in (
             (self.first, "First step (Home)"), (self.back, "Previous step (←)"),

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from gradviz.ui.main_window import MainWindow
 
 MIN_TEXT_PX = 28  # node text in presentation mode, on a 1920×1080 screen
+PLAYER_SHARE = 0.4  # of the screen's width, for the backprop player in presentation mode
 
 
 class Walkthrough(QObject):
@@ -94,9 +95,15 @@ class Walkthrough(QObject):
         canvas.select(node_id, notify=False)
         if node_id is not None:
             if self.presenting:
-                canvas.follow(node_id, MIN_TEXT_PX / self._text_size())
+                canvas.follow(node_id, self._min_text_px() / self._text_size())
             else:
                 self.window.select_node(node_id)
+
+    def _min_text_px(self) -> float:
+        """MIN_TEXT_PX on a 1080-line screen, in proportion on others: the projected picture
+        is the same size, so 19 px on a 1280×720 projector read as 28 do on 1920×1080."""
+        lines = self.window.screen().geometry().height()
+        return MIN_TEXT_PX * lines / 1080 if lines > 0 else MIN_TEXT_PX
 
     def _text_size(self) -> float:
         from gradviz.ui.trace_service import render_options
@@ -135,8 +142,11 @@ class Walkthrough(QObject):
             self.dock.show()
             self.stepper.set_large(True)
             window.apply_theme("projector")
-            # wide enough for its controls in the projector's type (the mode's name whole)
-            width = max(760, self.stepper.sizeHint().width())
+            # two fifths of the screen for the player, the rest for the graph (760 px took
+            # 60 % of a 1280 px projector), never narrower than its controls in the projector's
+            # type (the mode's name whole)
+            screen = window.screen().availableGeometry().width()
+            width = max(round(PLAYER_SHARE * screen), self.stepper.minimumSizeHint().width())
             window.resizeDocks([self.dock], [width], Qt.Orientation.Horizontal)
             window.showFullScreen()
             window.canvas.setFocus()

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import torch
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
 
 from gradviz.render.drawing import Text
+from gradviz.ui.painter import font_for
 from tests.ui.conftest import set_program, wait_graph
 
 LECTURE = "x = 2.0\ny = 3.0\nz1 = x*y\nz2 = exp(z1)\nz3 = z1 + z2\n"
@@ -98,11 +100,51 @@ def test_presentation_mode_is_big_and_bare(qtbot, window) -> None:  # type: igno
         if isinstance(d, Text)
     ]
     node_px = max(sizes) * window.canvas.transform().m11()
-    assert node_px >= 28, node_px
+    # 28 px on a 1080-line screen, in proportion on others (the projected picture is the same
+    # size): 19 px on a 1280×720 projector
+    assert node_px >= 28 * window.screen().geometry().height() / 1080 - 0.01, node_px
     walk.toggle_presentation()
     wait_graph(qtbot, window)
     assert window.editor.isVisible() and window.menuBar().isVisible() and not walk.presenting
     assert walk.dock.titleBarWidget() is None  # Qt's own title bar, with its buttons, again
+
+
+WIDE = (
+    "w = torch.tensor([0.125, -0.25, 0.375, -0.5, 0.625, -0.75], requires_grad=True)\n"
+    "x = torch.tensor([1.5, 2.5, 3.5, 4.5, 5.5, 6.5])\n"
+    "wx = w * x\n"
+    "loss = wx.sum()\n"
+)
+
+
+def test_following_a_wide_node_shows_it_whole(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """Presentation mode follows each step's node at a scale where its text is big; a node
+    whose values make it wide ran out of a narrow graph view on both sides."""
+    set_program(qtbot, window, WIDE)
+    canvas = window.canvas
+    window.resize(900, 700)
+    qtbot.waitUntil(lambda: canvas.viewport().width() < 450, timeout=5000)
+    for name in ("w", "wx", "loss"):
+        key = window.graph.find(name).id
+        canvas.follow(key, 3.0)  # 3 × the 14 px type: a 1080-line screen's 28 px and more
+        shown = canvas.mapFromScene(canvas.items_by_key[key].sceneBoundingRect()).boundingRect()
+        assert canvas.viewport().rect().contains(shown), (name, shown, canvas.viewport().rect())
+    # where the node fits at that scale, it is shown at that scale
+    canvas.fit()
+    canvas.follow(window.graph.find("loss").id, 1.5)
+    assert canvas.transform().m11() == 1.5
+
+
+def test_player_arrows_are_as_wide_as_their_glyphs(window) -> None:  # type: ignore[no-untyped-def]
+    """Qt gives a push button with text at least 80 px: four arrows made the player 870 px wide
+    in the projector's type, more than half a 1280 px projector in presentation mode."""
+    stepper = window.walkthrough.stepper
+    for button in (stepper.first, stepper.back, stepper.next, stepper.last):
+        plain = QPushButton(button.text())
+        plain.setFont(button.font())
+        assert button.minimumSizeHint().width() < plain.minimumSizeHint().width()
+        text = button.fontMetrics().horizontalAdvance(button.text())
+        assert button.minimumSizeHint().width() > text  # the glyph whole, with a margin
 
 
 def test_step_and_walkthrough_exports(qtbot, window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -146,3 +188,21 @@ def test_headless_walkthrough_export_has_one_frame_per_step(tmp_path: Path) -> N
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert bad.returncode == 2 and "--steps" in bad.stderr
+
+
+def test_a_longer_number_in_a_step_is_not_squeezed(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """The layout measured the node's final text; a step's "∇ not yet" in its place was drawn
+    narrowed to that width, its letters squeezed, although the node's box had room."""
+    set_program(qtbot, window, LECTURE)
+    walk = window.walkthrough
+    walk.start()
+    walk.stepper.go(1)
+    for name in ("z1", "z2"):  # boxes as wide as "MulBackward0" (x's is as wide as its numbers)
+        node = window.graph.find(name)
+        item = window.canvas.current.nodes[node.id]
+        line = next(d for d in item.drawables if isinstance(d, Text) and d.text == "∇ not yet")
+        _, metrics = font_for(line.face, line.size, line.bold, line.italic)
+        assert metrics.horizontalAdvance(line.text) <= line.width * 1.08, name  # drawn whole
+        left, _, width, _ = item.bbox
+        assert left <= line.x and line.x + line.width <= left + width  # inside its box
+    walk.stop()
