@@ -55,17 +55,23 @@ def test_every_tab_fits_a_1280_projector(qtbot, window) -> None:  # type: ignore
         network.train(30)  # the status then names step, epoch, both losses, accuracy, speed
     assert "accuracy" in network.status.text()
 
-    # the training status beside the buttons made the Network tab 1,670 px wide
+    # the training status beside the buttons made the Network tab 1,670 px wide, the loss
+    # landscape's controls in one row 1,360 px
+    network.views.setCurrentIndex(1)  # (the landscape view is built when first shown)
+    _settle(qtbot)
     assert window.minimumSizeHint().width() <= SCREEN[0], window.minimumSizeHint()
     window.resize(*SCREEN)
     for page in (lab, network):
         window.tabs.setCurrentWidget(page)
         _settle(qtbot)
         assert page.width() <= SCREEN[0]
-    for name, plot in _plots(lab, network).items():
+    plots = {**_plots(lab, network), "network landscape": network.landscape.view}
+    for name, plot in plots.items():
         window.tabs.setCurrentWidget(lab if name.startswith("lab") else network)
         _settle(qtbot)
         _check_drawn_whole(name, plot)
+    # the plots beside a view keep a readable width (they went down to 70 px)
+    assert network.plots.width() >= 10 * network.plots.fontMetrics().height()
 
 
 def test_optimizer_boxes_narrow_their_lists_whole(qtbot, window) -> None:  # type: ignore[no-untyped-def]

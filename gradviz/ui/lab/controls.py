@@ -31,7 +31,7 @@ SURFACES = (
     ("six-hump-camel", "Six-hump camel"), ("rastrigin", "Rastrigin"), ("ackley", "Ackley"),
     ("styblinski-tang", "Styblinski–Tang"), ("quadratic", "Quadratic bowl (κ, rotation)"),
     ("saddle", "Saddle x² − y²"), ("function", "Your function f(x, y)…"),
-    ("network", "The Graph tab's network: its real loss landscape"),
+    ("network", "The Graph tab's network: loss landscape"),
 )  # fmt: skip
 
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from gradviz.nets.landscape import Landscape, pca_landscape, random_landscape
 from gradviz.nets.trainer import Trainer, state_of
 from gradviz.ui.lab.surface_view import GridImage, Path, SurfaceView
+from gradviz.ui.type_size import shrinkable
 
 if TYPE_CHECKING:
     from gradviz.ui.lab.surface3d import Surface3D
@@ -75,6 +76,7 @@ class LandscapePanel(QWidget):
         self.mode.addItem("Random directions around the weights", "random")
         self.mode.addItem("PCA of the training trajectory", "pca")
         self.mode.setAccessibleName("Landscape directions")
+        shrinkable(self.mode)  # its longest name made the tab 1,360 px wide in 14 pt type
         self.grid = QSpinBox()
         self.grid.setRange(5, 201)
         self.grid.setValue(61)  # as the lab's network surface (the default net: 10–90 ms)
@@ -95,12 +97,18 @@ class LandscapePanel(QWidget):
         self.three_d.toggled.connect(self.show_3d)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.view)
-        row = QHBoxLayout()
-        for widget in (self.mode, self.grid, self.span, self.compute, self.three_d):
-            row.addWidget(widget)
+        # two rows, what and how: in one the controls made the tab too wide for a 1280 px
+        # projector in the projector's type
+        what, how = QHBoxLayout(), QHBoxLayout()
+        what.addWidget(self.mode, 1)
+        what.addWidget(self.compute)
+        for widget in (self.grid, self.span, self.three_d):
+            how.addWidget(widget)
+        how.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(row)
+        layout.addLayout(what)
+        layout.addLayout(how)
         layout.addWidget(self.label)
         layout.addWidget(self.stack, 1)
         self.mode.currentIndexChanged.connect(self._mode_changed)

@@ -105,6 +105,9 @@ class NetworkWidget(QWidget):
         self._landscape: LandscapePanel | None = None  # built when first wanted (see landscape)
         self._landscape_page = QWidget()
         self.views = QTabWidget()
+        # narrow (a 1280 px projector): each name shortened, not the first one scrolled away
+        self.views.setElideMode(Qt.TextElideMode.ElideRight)
+        self.views.setUsesScrollButtons(False)
         self.views.addTab(self.decision, "Decision boundary")
         self.views.addTab(self._landscape_page, "Loss landscape")
         self.neurons = NeuronView()

@@ -14,7 +14,9 @@ from gradviz.ui.legend_row import legend_below
 from gradviz.ui.log_axis import log_plot
 from gradviz.ui.nets.tasks import Snapshot
 from gradviz.ui.plot_style import follow_appearance, restyle
+from gradviz.ui.type_size import on_font_change
 
+PLOT_MIN_EMS = 13  # the plots' narrowest, in lines of the type: axis, ticks and curves readable
 CLASS_COLOURS = ("#E69F00", "#0072B2")  # Okabe–Ito orange (class 0) and blue (class 1)
 
 
@@ -110,6 +112,12 @@ class TrainingPlots(QWidget):
             plot.setMouseEnabled(x=False, y=False)
             follow_appearance(plot)
             layout.addWidget(plot)
+        # never squeezed to a sliver beside a wide view (a plot's own minimum is 68 px)
+        self._keep_readable()
+        on_font_change(self, self._keep_readable)
+
+    def _keep_readable(self) -> None:
+        self.setMinimumWidth(PLOT_MIN_EMS * self.fontMetrics().height())
 
     def show_snapshot(self, shot: Snapshot) -> None:
         m = shot.metrics
