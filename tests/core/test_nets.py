@@ -380,10 +380,23 @@ def test_a_csv_saved_by_a_spreadsheet_with_a_byte_order_mark(tmp_path: Path) -> 
     assert len(rows) == 12 and rows[0] == (0.0, 0.0, 0.0) and rows[5] == (5.0, -5.0, 1.0)
 
 
+def test_a_csv_from_a_spreadsheet_with_a_decimal_comma() -> None:
+    """German or French Excel separates columns by semicolons, as the comma is the decimal mark
+    there (tab-separated text the same): every line read "found 1 columns"."""
+    rows = [(i / 4, -i * 1.5, i % 2) for i in range(12)]
+    for separator in (";", "\t"):
+        text = "x;y;Klasse\n".replace(";", separator) + "".join(
+            separator.join(f"{v:g}".replace(".", ",") for v in row) + "\n" for row in rows
+        )
+        assert parse_csv(text) == tuple((float(a), float(b), float(c)) for a, b, c in rows)
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
         ("1,2,3\n" * 5 + "1,abc,0\n" + "1,2,3\n" * 5, "line 6, column 2: 'abc' is not a number"),
+        ("1;2;3\n" * 5 + "1;2\n", "line 6: expected 3 columns .* separated by semicolons"),
+        ("1,2,3\n", "only 1 row;"),
         ("1,2,3\n" * 5 + "1,2\n", "line 6: expected 3 columns"),
         ("1,2,3\n" * 3, "only 3 rows"),
         ("1,2,3\n" * 1001, "more than 1000 rows"),

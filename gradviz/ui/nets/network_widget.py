@@ -222,7 +222,7 @@ class NetworkWidget(QWidget):
         self.use_builder.hide()
 
     def open_csv_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open points", "", "CSV (*.csv *.txt)")
+        path, _ = QFileDialog.getOpenFileName(self, "Open points", "", "CSV (*.csv *.tsv *.txt)")
         if not path:
             self.builder.set_spec(self.spec)  # back to the dataset it had
             return
