@@ -90,10 +90,18 @@ class Stepper(QWidget):
         self.timeline = QSlider(Qt.Orientation.Horizontal)
         self.timeline.setAccessibleName("Timeline")
         self.timeline.valueChanged.connect(self.go)
-        for widget in (self.mode, self.start_node, self.first, self.back, self.play, self.next,
-                       self.last, QLabel("speed"), self.speed, self.exit):  # fmt: skip
-            controls.addWidget(widget)
+        # what to step through | the transport | speed and Done: one row, or two where the
+        # player is narrow (presentation mode on a 1280 px projector)
+        self._groups = (
+            (self.mode, self.start_node),
+            (self.first, self.back, self.play, self.next, self.last),
+            (QLabel("speed"), self.speed, self.exit),
+        )
+        self._rows = (controls, QHBoxLayout())
+        self.two_rows = True
+        self.set_two_rows(False)
         layout.addLayout(controls)
+        layout.addLayout(self._rows[1])
         layout.addWidget(self.timeline)
         self.caption = QLabel("")
         self.caption.setWordWrap(True)
@@ -103,6 +111,32 @@ class Stepper(QWidget):
         self.chain.setAccessibleName("Chain rule")
         self.chain.setMinimumHeight(160)
         layout.addWidget(self.chain, 1)
+
+    def set_two_rows(self, two: bool) -> None:
+        """The controls in one row, or the transport in a second row under the others."""
+        if two == self.two_rows:
+            return
+        self.two_rows = two
+        for row in self._rows:
+            while row.count():
+                row.takeAt(0)  # (the widgets stay the player's, to be placed again)
+        settings, transport, speed = self._groups
+        top, bottom = self._rows
+        for widget in (*settings, *(() if two else transport), *speed):
+            top.addWidget(widget)
+        if two:
+            top.insertStretch(len(settings), 1)
+            for widget in transport:
+                bottom.addWidget(widget)
+            bottom.addStretch(1)
+
+    def minimum_width(self) -> int:
+        """The narrowest the player can be now (its layout brought up to date first: after a
+        change of type or of rows it answered what it had been)."""
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+        return self.minimumSizeHint().width()
 
     def set_large(self, large: bool) -> None:
         """Big type for the back row (presentation mode)."""

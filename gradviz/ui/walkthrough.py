@@ -145,8 +145,9 @@ class Walkthrough(QObject):
             # two fifths of the screen for the player, the rest for the graph (760 px took
             # 60 % of a 1280 px projector), never narrower than its controls in the projector's
             # type (the mode's name whole)
-            screen = window.screen().availableGeometry().width()
-            width = max(round(PLAYER_SHARE * screen), self.stepper.minimumSizeHint().width())
+            share = round(PLAYER_SHARE * window.screen().availableGeometry().width())
+            self.stepper.set_two_rows(self.stepper.minimum_width() > share)  # the transport below
+            width = max(share, self.stepper.minimum_width())
             window.resizeDocks([self.dock], [width], Qt.Orientation.Horizontal)
             window.showFullScreen()
             window.canvas.setFocus()
@@ -161,6 +162,7 @@ class Walkthrough(QObject):
             window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
             self.dock.setTitleBarWidget(None)  # type: ignore[arg-type]  # (Qt's own bar again)
             self.stepper.set_large(False)
+            self.stepper.set_two_rows(False)
             window.showNormal()
             window.restoreState(self._saved.get("state", window.saveState()))
             window.restoreGeometry(self._saved.get("geometry", window.saveGeometry()))

@@ -206,3 +206,24 @@ def test_a_longer_number_in_a_step_is_not_squeezed(qtbot, window) -> None:  # ty
         left, _, width, _ = item.bbox
         assert left <= line.x and line.x + line.width <= left + width  # inside its box
     walk.stop()
+
+
+def test_a_narrow_player_puts_its_transport_in_a_second_row(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """Presentation mode gives the player two fifths of the screen; where its controls do not
+    fit that in one row (a 1280 px projector; the test screen is 800 px), the transport goes in
+    a row of its own, and the graph keeps the rest."""
+    set_program(qtbot, window, LECTURE)
+    stepper = window.walkthrough.stepper
+    window.walkthrough.toggle_presentation()
+    wait_graph(qtbot, window)
+    share = 0.4 * window.screen().availableGeometry().width()
+    assert stepper.two_rows
+    stepper.set_two_rows(False)
+    assert stepper.minimum_width() > share  # one row would not fit its share
+    stepper.set_two_rows(True)
+    qtbot.waitUntil(lambda: stepper.first.y() > stepper.mode.y() + stepper.mode.height() / 2)
+    assert stepper.minimum_width() < 0.8 * window.width()  # the graph keeps room beside it
+    window.walkthrough.toggle_presentation()
+    wait_graph(qtbot, window)
+    assert not stepper.two_rows
+    qtbot.waitUntil(lambda: abs(stepper.first.y() - stepper.mode.y()) < stepper.mode.height())
