@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from gradviz.ui.glyph_button import GlyphButton
-from gradviz.ui.type_size import relative_font
+from gradviz.ui.type_size import point_size, relative_font
 
 if TYPE_CHECKING:
     from gradviz.autograd.graph import Graph
@@ -138,10 +138,14 @@ class Stepper(QWidget):
             layout.activate()
         return self.minimumSizeHint().width()
 
-    def set_large(self, large: bool) -> None:
-        """Big type for the back row (presentation mode)."""
-        self.chain.setStyleSheet("font-size: 26px;" if large else "")
-        self.caption.setStyleSheet("font-size: 24px;" if large else "")
+    def set_large(self, large: bool, screen_scale: float = 1.0) -> None:
+        """Big type for the back row (presentation mode): 26 px on a 1080-line screen, in
+        proportion on others (`screen_scale`) as the graph's text is, never smaller than the
+        application's own type (the projector's 14 pt, by then)."""
+        own = point_size() * self.logicalDpiY() / 72
+        chain, caption = (round(max(px * screen_scale, own)) for px in (26, 24))
+        self.chain.setStyleSheet(f"font-size: {chain}px;" if large else "")
+        self.caption.setStyleSheet(f"font-size: {caption}px;" if large else "")
 
     # -- keyboard --------------------------------------------------------------------------------
     def install_shortcuts(self, host: QWidget) -> None:

@@ -100,10 +100,14 @@ class Walkthrough(QObject):
                 self.window.select_node(node_id)
 
     def _min_text_px(self) -> float:
-        """MIN_TEXT_PX on a 1080-line screen, in proportion on others: the projected picture
-        is the same size, so 19 px on a 1280×720 projector read as 28 do on 1920×1080."""
+        """MIN_TEXT_PX on a 1080-line screen, in proportion on others."""
+        return MIN_TEXT_PX * self._screen_scale()
+
+    def _screen_scale(self) -> float:
+        """The screen's lines over 1080: a projected picture is the same size whatever its
+        resolution, so 19 px on a 1280×720 projector read as 28 px do on 1920×1080."""
         lines = self.window.screen().geometry().height()
-        return MIN_TEXT_PX * lines / 1080 if lines > 0 else MIN_TEXT_PX
+        return lines / 1080 if lines > 0 else 1.0
 
     def _text_size(self) -> float:
         from gradviz.ui.trace_service import render_options
@@ -140,8 +144,8 @@ class Walkthrough(QObject):
             # no title bar (its words in small type, its buttons of no use in front of a class)
             self.dock.setTitleBarWidget(QWidget(self.dock))
             self.dock.show()
-            self.stepper.set_large(True)
             window.apply_theme("projector")
+            self.stepper.set_large(True, self._screen_scale())
             # two fifths of the screen for the player, the rest for the graph (760 px took
             # 60 % of a 1280 px projector), never narrower than its controls in the projector's
             # type (the mode's name whole)

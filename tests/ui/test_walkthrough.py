@@ -8,7 +8,8 @@ from pathlib import Path
 
 import torch
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtGui import QFontInfo
+from PySide6.QtWidgets import QApplication, QPushButton
 
 from gradviz.render.drawing import Text
 from gradviz.ui.painter import font_for
@@ -103,6 +104,13 @@ def test_presentation_mode_is_big_and_bare(qtbot, window) -> None:  # type: igno
     # 28 px on a 1080-line screen, in proportion on others (the projected picture is the same
     # size): 19 px on a 1280×720 projector
     assert node_px >= 28 * window.screen().geometry().height() / 1080 - 0.01, node_px
+    # the player's text in the same proportion (26 px on 1080 lines), never under the
+    # application's own type: on a 720-line projector 26 px wrapped every line of the chain
+    chain = walk.stepper.chain
+    chain.ensurePolished()
+    own = chain.logicalDpiY() * QApplication.font().pointSizeF() / 72
+    scaled = 26 * window.screen().geometry().height() / 1080
+    assert abs(QFontInfo(chain.font()).pixelSize() - max(own, scaled)) <= 1
     walk.toggle_presentation()
     wait_graph(qtbot, window)
     assert window.editor.isVisible() and window.menuBar().isVisible() and not walk.presenting
