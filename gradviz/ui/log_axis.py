@@ -78,4 +78,7 @@ def log_plot(**kwargs: Any) -> pg.PlotWidget:
     """A PlotWidget with a logarithmic y axis labelled sparsely."""
     plot = pg.PlotWidget(axisItems={"left": SparseLogAxis("left")}, **kwargs)
     plot.setLogMode(y=True)
+    # steps as plain numbers: at step 0 (one point, a range of ±0.5) the axis read
+    # "-400 -200 0 200 400" over "step (x0.001)"
+    plot.getAxis("bottom").enableAutoSIPrefix(False)
     return plot

@@ -65,7 +65,10 @@ def restyle(widget: pg.GraphicsView) -> None:
     for item in scene.items():
         if isinstance(item, pg.AxisItem):
             item.setPen(colours.foreground)
-            item.setTextPen(colours.foreground)  # (the axis title takes this colour too)
+            # the axis title in the theme's size (it kept the size it was made with, 10 pt
+            # after a switch to the projector's 14), and its colour: setTextPen applies both
+            item.labelStyle["font-size"] = size
+            item.setTextPen(colours.foreground)
             if item.orientation == "bottom":  # the last tick's label may overhang the end
                 item.setStyle(hideOverlappingLabels=overflow)
         elif isinstance(item, pg.PlotItem):

@@ -58,3 +58,20 @@ def test_a_range_within_a_decade_labels_its_minor_ticks(qapp) -> None:  # type: 
         1.0,
         2.0,
     ]
+
+
+def test_steps_read_as_plain_numbers_at_step_zero(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A training's first picture has one point: pyqtgraph's range of ±0.5 then read
+    "-400 -200 0 200 400" over "step (x0.001)"."""
+    from gradviz.ui.log_axis import log_plot
+
+    plot = log_plot(title="loss")
+    qtbot.addWidget(plot)
+    plot.setLabel("bottom", "step")
+    plot.plot([0], [0.7])
+    plot.resize(400, 300)
+    plot.show()
+    qtbot.waitExposed(plot)
+    axis = plot.getAxis("bottom")
+    qtbot.waitUntil(lambda: list(axis.range) == [-0.5, 0.5])  # (the range that brought it)
+    assert axis.autoSIPrefixScale == 1.0 and "(x0.001)" not in axis.labelString()

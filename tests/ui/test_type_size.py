@@ -13,6 +13,10 @@ TIMEOUT = 60_000
 def _sizes(plot) -> set[str]:  # type: ignore[no-untyped-def]
     item = plot.getPlotItem()
     sizes = {item.titleLabel.opts["size"]} if item.titleLabel.text else set()
+    for side in ("left", "bottom"):  # the axis titles ("step"; after a switch too)
+        axis = item.getAxis(side)
+        if axis.labelText:
+            sizes.add(axis.labelStyle.get("font-size"))
     if item.legend is not None:
         sizes.add(item.legend.opts["labelTextSize"])
         sizes |= {label.opts["size"] for _, label in item.legend.items}
