@@ -56,7 +56,7 @@ class RacerRow:
         self.kind.addItems(KIND_NAMES)
         self.kind.setCurrentText(kind if kind in KIND_NAMES else "sgd")
         self.kind.setAccessibleName("Optimizer")
-        shrinkable(self.kind, letters=8)  # "rmsprop-centered" set the lab's panel width
+        shrinkable(self.kind, letters=10)  # "rmsprop-centered" set the lab's panel width
         self.lr = CompactSpinBox()
         self.lr.setDecimals(6)
         self.lr.setRange(0.0, 100.0)
