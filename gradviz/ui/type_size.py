@@ -25,40 +25,48 @@ def text_size() -> str:
     return f"{point_size():g}pt"
 
 
-class _OnFontChange(QObject):
-    """Calls `react` whenever the watched widget's font changes (a theme switch)."""
+class _OnEvents(QObject):
+    """Calls `react` whenever the watched widget gets one of `events`."""
 
-    def __init__(self, watched: QWidget, react: Callable[[], None]) -> None:
+    def __init__(
+        self, watched: QWidget, react: Callable[[], None], events: tuple[QEvent.Type, ...]
+    ) -> None:
         super().__init__(watched)
         self.react = react
+        self.events = events
         watched.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in FONT_EVENTS:
+        if event.type() in self.events:
             self.react()
         return False
 
 
 def on_font_change(widget: QWidget, react: Callable[[], None]) -> None:
     """Call `react` after every change of `widget`'s type size (a theme switch)."""
-    _OnFontChange(widget, react)
+    _OnEvents(widget, react, FONT_EVENTS)
 
 
 def fit_to_contents(panel: QScrollArea) -> QScrollArea:
     """A side panel at least as wide as its contents need (no clipped controls, no sideways
-    scrolling), re-measured after every theme change."""
+    scrolling), re-measured after every theme change and every change of its contents' layout
+    (measured once, before Qt had polished them, it came out 50 px short in the projector's
+    type: the optimizer rows added later were cut off behind a sideways scroll bar)."""
 
     def fit() -> None:
         content = panel.widget()
         if content is None:
             return
         scrollbar = panel.verticalScrollBar().sizeHint().width()
-        panel.setMinimumWidth(
-            content.minimumSizeHint().width() + scrollbar + 2 * panel.frameWidth()
-        )
+        wanted = content.minimumSizeHint().width() + scrollbar + 2 * panel.frameWidth()
+        if panel.minimumWidth() != wanted:
+            panel.setMinimumWidth(wanted)
 
     fit()
     on_font_change(panel, fit)
+    content = panel.widget()
+    if content is not None:
+        _OnEvents(content, fit, (QEvent.Type.LayoutRequest,))
     return panel
 
 

@@ -3,9 +3,17 @@ its widget's edge, and no legend lies over the curves or the surface."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QApplication, QComboBox
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gradviz.ui.lab.racers import KIND_NAMES
+from gradviz.ui.type_size import fit_to_contents
 
 TIMEOUT = 60_000
 SCREEN = (1280, 720)
@@ -89,3 +97,25 @@ def test_optimizer_boxes_narrow_their_lists_whole(qtbot, window) -> None:  # typ
     box.setCurrentText("rmsprop-centered")
     assert box.toolTip() == "rmsprop-centered"
     assert set(KIND_NAMES) == {box.itemText(i) for i in range(box.count())}
+
+
+def test_a_side_panel_widens_for_contents_added_later(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A side panel measured its contents once (before Qt had polished them, in the lab): in
+    the projector's type optimizer rows added later were cut off behind a sideways scroll
+    bar. It now follows every change of its contents' layout."""
+    content = QWidget()
+    rows = QVBoxLayout(content)
+    rows.addWidget(QPushButton("a short row"))
+    panel = QScrollArea()
+    panel.setWidget(content)
+    panel.setWidgetResizable(True)
+    qtbot.addWidget(panel)
+    fit_to_contents(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+    before = panel.minimumWidth()
+    rows.addWidget(QPushButton("a row added later, much wider than the first one was"))
+    qtbot.waitUntil(lambda: panel.minimumWidth() > before, timeout=5000)
+    rows.activate()  # (the contents' own measure up to date)
+    scrollbar = panel.verticalScrollBar().sizeHint().width()
+    assert panel.minimumWidth() >= content.minimumSizeHint().width() + scrollbar
