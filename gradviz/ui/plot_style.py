@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QPalette, QPen
 from PySide6.QtWidgets import QApplication, QWidget
 
-from gradviz.ui.type_size import point_size, text_size
+from gradviz.ui.type_size import OnEvents, point_size, text_size
 
 _Widget = TypeVar("_Widget", bound=QWidget)
 
@@ -103,18 +103,6 @@ def _scale_pen(curve: pg.PlotDataItem, scale: float) -> None:
         curve.setPen(wider)
 
 
-class _OnAppearanceChange(QObject):
-    def __init__(self, watched: pg.GraphicsView) -> None:
-        super().__init__(watched)
-        self.watched = watched
-        watched.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in APPEARANCE_EVENTS:
-            restyle(self.watched)
-        return False
-
-
 def _title_never_widens(item: pg.PlotItem) -> None:
     """A plot as narrow as its column, whatever its title: pyqtgraph makes the title's width
     the plot's minimum, and a plot wider than its widget is cut off at the widget's edge, axis
@@ -141,5 +129,5 @@ def follow_appearance(widget: _Widget) -> _Widget:
     now and after every theme change; legend entries and titles added later follow too."""
     assert isinstance(widget, pg.GraphicsView)
     restyle(widget)
-    _OnAppearanceChange(widget)
+    OnEvents(widget, lambda: restyle(widget), APPEARANCE_EVENTS)
     return widget

@@ -25,7 +25,7 @@ def text_size() -> str:
     return f"{point_size():g}pt"
 
 
-class _OnEvents(QObject):
+class OnEvents(QObject):
     """Calls `react` whenever the watched widget gets one of `events`."""
 
     def __init__(
@@ -44,7 +44,7 @@ class _OnEvents(QObject):
 
 def on_font_change(widget: QWidget, react: Callable[[], None]) -> None:
     """Call `react` after every change of `widget`'s type size (a theme switch)."""
-    _OnEvents(widget, react, FONT_EVENTS)
+    OnEvents(widget, react, FONT_EVENTS)
 
 
 def fit_to_contents(panel: QScrollArea) -> QScrollArea:
@@ -66,7 +66,7 @@ def fit_to_contents(panel: QScrollArea) -> QScrollArea:
     on_font_change(panel, fit)
     content = panel.widget()
     if content is not None:
-        _OnEvents(content, fit, (QEvent.Type.LayoutRequest,))
+        OnEvents(content, fit, (QEvent.Type.LayoutRequest,))
     return panel
 
 
