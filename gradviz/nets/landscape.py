@@ -17,12 +17,16 @@ from gradviz.heap import keep_freed_memory
 from gradviz.nets.affine import Affine
 from gradviz.nets.replay import LossFn, Params, Unbatchable
 
-# Bytes of parameters and intermediate values per batched chunk. A CPU: enough that the
-# per-chunk Python cost (about 0.5 ms) vanishes, while no one intermediate outgrows
-# LARGEST_CPU_TENSOR. A GPU wants few, big launches (on an H200 a 201×201 landscape on 10,000
-# points in 2 GB chunks was 110 chunks, launch-bound at 15× the compute bound), so there a
-# quarter of the free memory, between 256 MB and 16 GB.
-CHUNK_BYTES = {"cpu": 128 << 20, "cuda": 2 << 30}
+# Bytes of parameters and intermediate values per batched chunk. A CPU: small enough that a
+# chunk's values stay in the processor's last-level cache between one op and the next, large
+# enough that the per-chunk Python cost (about 0.25 ms) is small beside its work. Measured on a
+# 2-core Xeon (48 MB L3), 2-32-32-2 MLP, medians of interleaved runs, budgets 16/32/64/128 MB:
+# 51×51 on 1,000 points 121/105/125/122 ms (8 MB: 149), on 200 points 26/22/28/29 ms, on 10,000
+# points 1.28/0.98/1.09/1.09 s; 101×101 on 1,000 points 431/384/439/455 ms. A GPU wants few, big
+# launches (on an H200 a 201×201 landscape on 10,000 points in 2 GB chunks was 110 chunks,
+# launch-bound at 15× the compute bound), so there a quarter of the free memory, between 256 MB
+# and 16 GB.
+CHUNK_BYTES = {"cpu": 32 << 20, "cuda": 2 << 30}
 # glibc serves blocks above its largest mmap threshold (32 MiB, gradviz.heap) from fresh pages,
 # which every chunk would page-fault in again: a 2-32-32-2 MLP's landscape on 1,000 points took
 # 181 ms in chunks with 66 MB activations, 83–102 ms with 33 MB ones, 88–107 ms with 16 MB ones
