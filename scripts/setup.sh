@@ -31,3 +31,6 @@ fi
 # torch first and pinned: this version is the CPU wheel here; anything else pulls a CUDA build.
 .venv/bin/python -m pip install -q "torch==2.13.0"
 .venv/bin/python -m pip install -q -e ".[${GRADVIZ_EXTRAS:-test}]"
+# Bytecode for gradviz's own modules now (pip compiles what it installs into the environment,
+# not an editable project's source): the first start then imports as fast as every later one.
+.venv/bin/python -m compileall -q gradviz > /dev/null
