@@ -72,7 +72,7 @@ class TensorView(QStackedWidget):
 
             widget = pg.GraphicsLayoutWidget()
             widget.setMinimumHeight(220)
-            plot = widget.addPlot()
+            plot = widget.addPlot(enableMenu=False)  # no pyqtgraph menu: see log_axis.log_plot
             plot.invertY(True)
             plot.setAspectLocked(False)
             image = pg.ImageItem(axisOrder="row-major")

@@ -76,7 +76,10 @@ def _kept(exponent: float, scale: float) -> bool:
 
 def log_plot(**kwargs: Any) -> pg.PlotWidget:
     """A PlotWidget with a logarithmic y axis labelled sparsely."""
-    plot = pg.PlotWidget(axisItems={"left": SparseLogAxis("left")}, **kwargs)
+    # No pyqtgraph right-click menu on gradviz's plots: its Export… fails on SVG under Qt 6.11+
+    # (a ValueError in SVGExporter) and its transforms (log, FFT) fight the axes set here;
+    # each view has its own Save picture… (PNG, or SVG through QSvgGenerator).
+    plot = pg.PlotWidget(axisItems={"left": SparseLogAxis("left")}, enableMenu=False, **kwargs)
     plot.setLogMode(y=True)
     # steps as plain numbers: at step 0 (one point, a range of ±0.5) the axis read
     # "-400 -200 0 200 400" over "step (x0.001)"

@@ -78,7 +78,7 @@ class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
     window_changed = Signal(float, float, float, float)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, enableMenu=False)  # no pyqtgraph menu: see log_axis.log_plot
         self.setAccessibleName("Loss surface")
         self.setAspectLocked(False)
         self.showGrid(x=False, y=False)

@@ -30,9 +30,8 @@ class DecisionView(pg.PlotWidget):  # type: ignore[misc]
     """The network's output over the plane, with the training (filled) and test (ringed) points."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, enableMenu=False)  # no pyqtgraph menu: see log_axis.log_plot
         self.setAspectLocked(True)
-        self.setMenuEnabled(False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.addItem(self.image)
         # as Playground draws them: training points ringed in white, test points in black
