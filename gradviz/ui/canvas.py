@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
+    QContextMenuEvent,
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
@@ -109,6 +110,9 @@ class GraphCanvas(QGraphicsView):
 
     node_selected = Signal(str)
     module_toggled = Signal(str)  # double-click on a module's box or on a folded module
+    # a right-click: the node under it ("" for none), the module box around it ("" for none),
+    # and where on the screen
+    context_requested = Signal(str, str, QPoint)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -289,6 +293,19 @@ class GraphCanvas(QGraphicsView):
             event.accept()
             return
         super().mouseDoubleClickEvent(event)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        point = self.mapToScene(event.pos())
+        node = next(
+            (
+                item.key
+                for item in self.scene().items(point)
+                if isinstance(item, DrawingItem) and item.kind == "node"
+            ),
+            "",
+        )
+        self.context_requested.emit(node, self.module_at(point) or "", event.globalPos())
+        event.accept()
 
     def module_at(self, point: QPointF) -> str | None:
         """The folded module node at `point`, else the innermost module box around it."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -26,6 +27,7 @@ from gradviz.ui.document import Document
 from gradviz.ui.editor import CodeEditor, monospace
 from gradviz.ui.inspector import Inspector
 from gradviz.ui.menus import build_menus
+from gradviz.ui.node_menu import show_canvas_menu
 from gradviz.ui.settings import Preferences
 from gradviz.ui.trace_service import TraceOutcome, TraceRequest, TraceService, ViewSettings
 from gradviz.ui.type_size import follow_type_size_in_title
@@ -117,6 +119,7 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
         self.canvas = GraphCanvas()
         self.canvas.node_selected.connect(self.select_node)
         self.canvas.module_toggled.connect(self.toggle_module)
+        self.canvas.context_requested.connect(partial(show_canvas_menu, self))
         self.canvas.set_message("Loading PyTorch…")
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)

@@ -62,6 +62,17 @@ class Walkthrough(QObject):
         if self.window.settings.view == "forward" and self.stepper.current_mode == "forward":
             self.window.update_settings(view="backward")
 
+    def go_to_node(self, key: str) -> bool:
+        """Walk through the graph (starting where not yet walking) to the step about node
+        `key`; False where the player's mode has no step about it."""
+        if not self.active:
+            self.start()
+        for step in self.stepper.steps if self.active else []:
+            if step.node_id == key:
+                self.stepper.go(step.index)
+                return True
+        return False
+
     def graph_changed(self) -> None:
         """A new trace arrived: keep walking through the new numbers."""
         if self.active and self.window.graph is not None and self.window.canvas.current is not None:
