@@ -148,8 +148,10 @@ class Stepper(QWidget):
         self.caption.setStyleSheet(f"font-size: {caption}px;" if large else "")
 
     # -- keyboard --------------------------------------------------------------------------------
-    def install_shortcuts(self, host: QWidget) -> None:
-        """Space/→ next, ← back, Home/End: active while `host` or its children have focus."""
+    def install_shortcuts(self, host: QWidget) -> list[QShortcut]:
+        """Space/→ next, ← back, Home/End: active while `host` or its children have focus
+        (and while the shortcuts returned are enabled)."""
+        made = []
         for keys, action in (
             (("Space", "Right"), lambda: self.go(self.index + 1)),
             (("Left", "Backspace"), lambda: self.go(self.index - 1)),
@@ -161,6 +163,8 @@ class Stepper(QWidget):
                 shortcut = QShortcut(QKeySequence(key), host)
                 shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
                 shortcut.activated.connect(action)
+                made.append(shortcut)
+        return made
 
     # -- state -----------------------------------------------------------------------------------
     @property

@@ -24,7 +24,10 @@ class Walkthrough(QObject):
         super().__init__(window)
         self.window = window
         self.stepper = Stepper()
-        self.stepper.install_shortcuts(window.canvas)
+        # on the canvas only while walking: a hidden player stepped by → or Space drew a step's
+        # picture ("∇ not yet") with no player to say so; otherwise the keys scroll the view
+        self._canvas_keys = self.stepper.install_shortcuts(window.canvas)
+        self._enable_canvas_keys(False)
         self.stepper.install_shortcuts(self.stepper)
         self.stepper.step_changed.connect(self._show_step)
         self.stepper.mode_changed.connect(self._mode_changed)
@@ -47,6 +50,7 @@ class Walkthrough(QObject):
             window.report("Nothing to step through yet.")
             return
         self.active = True
+        self._enable_canvas_keys(True)
         self.base = window.canvas.current
         self.dock.show()
         self.stepper.set_graph(window.graph, keep_position=False)
@@ -56,11 +60,16 @@ class Walkthrough(QObject):
         if self.presenting:
             self.toggle_presentation()
         self.active = False
+        self._enable_canvas_keys(False)
         self.dock.hide()
         if self.base is not None:
             self.window.canvas.show_scene(self.base, self.window.canvas.tooltips)
         if self.window.settings.view == "forward" and self.stepper.current_mode == "forward":
             self.window.update_settings(view="backward")
+
+    def _enable_canvas_keys(self, enabled: bool) -> None:
+        for shortcut in self._canvas_keys:
+            shortcut.setEnabled(enabled)
 
     def go_to_node(self, key: str) -> bool:
         """Walk through the graph (starting where not yet walking) to the step about node

@@ -52,6 +52,16 @@ def test_keyboard_stepping_follows_the_engine(qtbot, window) -> None:  # type: i
     stepper.toggle_play()
     walk.stop()
     assert f"∇ {1 + e6:.5g}" in texts(window, "z1")
+    # stopped, the keys step no hidden player: the graph keeps every gradient
+    window.canvas.setFocus()
+    for key in (Qt.Key.Key_Home, Qt.Key.Key_Right, Qt.Key.Key_Space, Qt.Key.Key_P):
+        qtbot.keyClick(window.canvas, key)
+    qtbot.wait(100)
+    assert f"∇ {1 + e6:.5g}" in texts(window, "z1")
+    shown = [d.text for n in window.canvas.current.nodes.values() for d in n.drawables
+             if isinstance(d, Text)]  # fmt: skip
+    assert shown and not any("not yet" in text for text in shown)
+    assert not walk.stepper._timer.isActive()  # P started no hidden playing
 
 
 def test_other_orders(qtbot, window) -> None:  # type: ignore[no-untyped-def]
