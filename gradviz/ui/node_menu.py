@@ -10,6 +10,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMenu
 
 if TYPE_CHECKING:
+    from torch import Tensor
+
     from gradviz.autograd.graph import GraphNode
     from gradviz.ui.main_window import MainWindow
 
@@ -20,18 +22,18 @@ def _copy(text: str) -> None:
         clipboard.setText(text)
 
 
-def _add_copy(menu: QMenu, label: str, value: object, what: str) -> None:
+def _add_copy(menu: QMenu, label: str, value: Tensor | float | None, what: str) -> None:
     from gradviz.render.clipboard_text import MAX_COPIED_ELEMENTS, copyable, full_text
 
     action = menu.addAction(label)
-    if not copyable(value):  # type: ignore[arg-type]
+    if not copyable(value):
         action.setEnabled(False)
         action.setToolTip(
             f"no {what}" if value is None else f"more than {MAX_COPIED_ELEMENTS:,} elements"
         )
     else:  # written when chosen: a 100×100 matrix takes 0.05 s
         action.setToolTip("every element, as Python reads it back")
-        action.triggered.connect(lambda: _copy(full_text(value) or ""))  # type: ignore[arg-type]
+        action.triggered.connect(lambda: _copy(full_text(value) or ""))
 
 
 def _node_part(menu: QMenu, window: MainWindow, node: GraphNode) -> None:
