@@ -11,20 +11,13 @@ from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import QApplication, QMenu
 
 from tests.ui.conftest import set_program, wait_graph
+from tests.ui.test_main_window import FOLDING as MODULES  # a network of three modules
 
 PROGRAM = """
 W = torch.tensor([[0.1, -0.2, 0.7], [0.3, 0.4, -1.1]], requires_grad=True)
 v = torch.tensor([1.5, -2.0, 0.25])
 h = W @ v
 loss = (h * h).sum() / 3
-loss.backward()
-"""
-
-MODULES = """
-torch.manual_seed(0)
-model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
-X = torch.randn(4, 2)
-loss = model(X).pow(2).mean()
 loss.backward()
 """
 
