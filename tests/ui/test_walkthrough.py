@@ -121,10 +121,15 @@ def test_presentation_mode_is_big_and_bare(qtbot, window) -> None:  # type: igno
     own = chain.logicalDpiY() * QApplication.font().pointSizeF() / 72
     scaled = 26 * window.screen().geometry().height() / 1080
     assert abs(QFontInfo(chain.font()).pixelSize() - max(own, scaled)) <= 1
+    z1 = window.graph.find("z1").id
+    assert window.inspector.node_id != z1 and walk.go_to_node(z1)
     walk.toggle_presentation()
     wait_graph(qtbot, window)
     assert window.editor.isVisible() and window.menuBar().isVisible() and not walk.presenting
     assert walk.dock.titleBarWidget() is None  # Qt's own title bar, with its buttons, again
+    # the inspector describes the node the last step outlined (hidden while presenting, it
+    # had kept the node clicked before, and the canvas went back to outlining that one)
+    assert window.canvas.selected == z1 == window.inspector.node_id
 
 
 WIDE = (
