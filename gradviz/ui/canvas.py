@@ -46,7 +46,7 @@ class DrawingItem(QGraphicsItem):
         self._paths: list[QPainterPath | None] | None = None  # made on first paint, then kept
         self._rect = draw.bounds(item.drawables, margin=6.0)
         x, y, w, h = item.bbox
-        self._box = QRectF(x, y, w, h)  # the node's own box, for the selection outline
+        self.box = QRectF(x, y, w, h)  # the node's own box, for the selection outline
         self.selected = False
         self.matched = False
         self.hovered = False
@@ -81,7 +81,7 @@ class DrawingItem(QGraphicsItem):
             pen.setStyle(Qt.PenStyle.SolidLine if self.selected else Qt.PenStyle.DashLine)
             painter.setPen(pen)
             painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRoundedRect(self._box.adjusted(-4, -4, 4, 4), 6, 6)
+            painter.drawRoundedRect(self.box.adjusted(-4, -4, 4, 4), 6, 6)
 
     def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
         self.setToolTip(self._canvas.tooltips.get(self.key, ""))
@@ -102,6 +102,12 @@ class DrawingItem(QGraphicsItem):
         super().mousePressEvent(event)
 
 
+_ARROWS = {
+    Qt.Key.Key_Up: (0.0, -1.0),
+    Qt.Key.Key_Down: (0.0, 1.0),
+    Qt.Key.Key_Left: (-1.0, 0.0),
+    Qt.Key.Key_Right: (1.0, 0.0),
+}
 FOLDED_PREFIX = "folded_"  # gradviz.autograd.collapse.FOLDED_PREFIX (kept here: no torch import)
 
 
@@ -113,6 +119,8 @@ class GraphCanvas(QGraphicsView):
     # a right-click: the node under it ("" for none), the module box around it ("" for none),
     # and where on the screen
     context_requested = Signal(str, str, QPoint)
+    # an arrow key with a node selected: the direction on screen (x right, y down)
+    arrow_pressed = Signal(float, float)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -339,5 +347,21 @@ class GraphCanvas(QGraphicsView):
             self.fit()
         elif event.key() == Qt.Key.Key_Escape:
             self.select(None)
+        elif Qt.Key(event.key()) in _ARROWS and self.selected in self.items_by_key:
+            # to a neighbour; with nothing selected they scroll
+            self.arrow_pressed.emit(*_ARROWS[Qt.Key(event.key())])
         else:
             super().keyPressEvent(event)
+
+    def centres(self) -> dict[str, tuple[float, float]]:
+        """Each node's centre in the scene."""
+        found = {}
+        for key, item in self.items_by_key.items():
+            centre = item.mapRectToScene(item.box).center()
+            found[key] = (centre.x(), centre.y())
+        return found
+
+    def reveal(self, key: str) -> None:
+        """Scroll just enough to show node `key` whole."""
+        if key in self.items_by_key:
+            self.ensureVisible(self.items_by_key[key], 40, 40)

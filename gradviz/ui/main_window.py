@@ -25,6 +25,7 @@ from gradviz.ui.autosave import Autosaver
 from gradviz.ui.canvas import GraphCanvas
 from gradviz.ui.document import Document
 from gradviz.ui.editor import CodeEditor, monospace
+from gradviz.ui.graph_keys import move_selection
 from gradviz.ui.inspector import Inspector
 from gradviz.ui.menus import build_menus
 from gradviz.ui.node_menu import show_canvas_menu
@@ -120,6 +121,7 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
         self.canvas.node_selected.connect(self.select_node)
         self.canvas.module_toggled.connect(self.toggle_module)
         self.canvas.context_requested.connect(partial(show_canvas_menu, self))
+        self.canvas.arrow_pressed.connect(partial(move_selection, self))
         self.canvas.set_message("Loading PyTorch…")
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
