@@ -144,6 +144,7 @@ class GraphCanvas(QGraphicsView):
         self._overlay.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self._overlay.setAccessibleName("Canvas message")
         self._overlay.hide()
+        self._auto_fit = False
         self.auto_fit = True  # keep fitting on resize until the user zooms or pans
 
     # -- content ---------------------------------------------------------------------------------
@@ -259,6 +260,22 @@ class GraphCanvas(QGraphicsView):
             self.centerOn(item)
 
     # -- view ------------------------------------------------------------------------------------
+    @property
+    def auto_fit(self) -> bool:
+        return self._auto_fit
+
+    @auto_fit.setter
+    def auto_fit(self, on: bool) -> None:
+        """Fitting the graph to the view on every resize, scroll bars off: the whole graph is
+        in view then, and scroll bars that come and go with each fit changed the view's size,
+        which fitted again — at some sizes for ever, the UI thread spinning."""
+        self._auto_fit = on
+        policy = (
+            Qt.ScrollBarPolicy.ScrollBarAlwaysOff if on else Qt.ScrollBarPolicy.ScrollBarAsNeeded
+        )
+        self.setHorizontalScrollBarPolicy(policy)
+        self.setVerticalScrollBarPolicy(policy)
+
     def fit(self) -> None:
         self.auto_fit = True
         scene = self.current
@@ -289,8 +306,12 @@ class GraphCanvas(QGraphicsView):
             self.fit()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.LeftButton:
-            self.auto_fit = False  # the user is panning
+        on_node = any(
+            isinstance(item, DrawingItem) and item.kind == "node"
+            for item in self.items(event.position().toPoint())
+        )
+        if event.button() == Qt.MouseButton.LeftButton and not on_node:
+            self.auto_fit = False  # the user is panning (a click on a node only selects it)
         super().mousePressEvent(event)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:

@@ -3,8 +3,12 @@ that way; with nothing selected they scroll; while walking through backprop they
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import time
 
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt
+from PySide6.QtWidgets import QApplication
+
+from gradviz.resources import examples
 from tests.ui.conftest import set_program
 
 PROGRAM = "x = 2.0\ny = 3.0\nz1 = x*y\nz2 = exp(z1)\nz3 = z1 + z2\nf = z3 * y\n"
@@ -57,3 +61,45 @@ def test_arrows_leave_the_step_alone_while_walking(qtbot, window) -> None:  # ty
     qtbot.keyClick(window.canvas, Qt.Key.Key_Down)
     assert window.canvas.selected == stepped and walk.stepper.index == 2
     walk.stop()
+
+
+class _Resizes(QObject):
+    count = 0
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.count += 1
+        return False
+
+
+def test_fitting_never_feeds_on_its_own_scroll_bars(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """At some window sizes each fit brought scroll bars in or out, which resized the view,
+    which fitted again: 50,000 resizes in 30 ms, the window frozen (the NaN example in the
+    projector theme beside the inspector, 1,103–1,115 px wide)."""
+    window.apply_theme("projector")
+    window.inspector_dock.show()
+    source = next(e for e in examples() if e.name.startswith("15_")).source
+    set_program(qtbot, window, source)
+    canvas = window.canvas
+    resizes = _Resizes()
+    canvas.viewport().installEventFilter(resizes)
+    for width in range(1100, 1120, 3):
+        window.resize(width, 700)
+        QApplication.processEvents()
+        resizes.count = 0
+        deadline = time.perf_counter() + 0.03
+        while time.perf_counter() < deadline:
+            QApplication.processEvents()
+        assert resizes.count <= 2, (width, resizes.count)
+    # fitted, the whole graph is in view: no scroll bars; panning brings them back; a click
+    # on a node only selects it (the view keeps fitting)
+    canvas.fit()
+    assert canvas.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+    node = window.graph.output
+    centre = canvas.mapFromScene(canvas.items_by_key[node].sceneBoundingRect().center())
+    qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    assert canvas.selected == node and canvas.auto_fit
+    qtbot.mousePress(canvas.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(2, 2))
+    qtbot.mouseRelease(canvas.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(2, 2))
+    assert not canvas.auto_fit
+    assert canvas.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAsNeeded
