@@ -306,10 +306,7 @@ class GraphCanvas(QGraphicsView):
             self.fit()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        on_node = any(
-            isinstance(item, DrawingItem) and item.kind == "node"
-            for item in self.items(event.position().toPoint())
-        )
+        on_node = self.node_at(event.position().toPoint()) != ""
         if event.button() == Qt.MouseButton.LeftButton and not on_node:
             self.auto_fit = False  # the user is panning (a click on a node only selects it)
         super().mousePressEvent(event)
@@ -323,16 +320,20 @@ class GraphCanvas(QGraphicsView):
             return
         super().mouseDoubleClickEvent(event)
 
-    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
-        point = self.mapToScene(event.pos())
-        node = next(
+    def node_at(self, pos: QPoint) -> str:
+        """The key of the node drawn at viewport position `pos`, or ""."""
+        return next(
             (
                 item.key
-                for item in self.scene().items(point)
+                for item in self.items(pos)
                 if isinstance(item, DrawingItem) and item.kind == "node"
             ),
             "",
         )
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        point = self.mapToScene(event.pos())
+        node = self.node_at(event.pos())
         self.context_requested.emit(node, self.module_at(point) or "", event.globalPos())
         event.accept()
 
