@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import ast
+import difflib
 import math
 
-from gradviz.lang.catalog import IMPORTABLE, TORCH_BLOCKED, all_attribute_names
+from gradviz.lang.catalog import IMPORTABLE, TENSOR_BLOCKED, TORCH_BLOCKED, all_attribute_names
 from gradviz.lang.definition_rules import DefinedNames, check_definitions
 from gradviz.lang.errors import error_at
 from gradviz.lang.limits import Limits
@@ -168,7 +169,10 @@ class _Checker:
                     node, f"`torch.{node.attr}` is not allowed: it {TORCH_BLOCKED[node.attr]}"
                 )
         if node.attr not in self.attributes:
-            self.fail(node, f"`.{node.attr}` is not available in gradviz programs")
+            usable = sorted(self.attributes - TENSOR_BLOCKED.keys())  # never suggest a refusal
+            close = difflib.get_close_matches(node.attr, usable, n=1, cutoff=0.75)
+            hint = f" (did you mean `.{close[0]}`?)" if close else ""
+            self.fail(node, f"`.{node.attr}` is not available in gradviz programs{hint}")
         if (
             isinstance(node.ctx, ast.Store)
             and node.attr not in ("requires_grad", "grad", "data")

@@ -218,3 +218,24 @@ def test_python_is_parsed_one_thread_at_a_time() -> None:
         assert not done.wait(0.2), "parsed while another parse held the lock"
     assert done.wait(5.0)
     worker.join()
+
+
+@pytest.mark.parametrize(
+    ("source", "suggested"),
+    [
+        ("x = 2.0\ny = x * 3\ny.backwrd()\n", "`.backward`"),
+        ("import torch\ntorch.manal_seed(0)\n", "`.manual_seed`"),
+        ("import torch\na = torch.radn(3)\n", "`.randn`"),
+    ],
+)
+def test_a_misspelt_attribute_is_refused_with_the_name_meant(source: str, suggested: str) -> None:
+    with pytest.raises(ProgramError) as info:
+        parse(source)
+    assert f"(did you mean {suggested}?)" in str(info.value)
+    assert info.value.line is not None and info.value.col is not None
+
+
+def test_a_misspelt_attribute_never_suggests_a_refused_one() -> None:
+    with pytest.raises(ProgramError) as info:
+        parse("x = 2.0\nx.numpyy()\n")  # .numpy is refused: pointing at it would mislead
+    assert "did you mean" not in str(info.value)
