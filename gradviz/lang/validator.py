@@ -97,8 +97,16 @@ INSTEAD = {
 }
 
 
-def _instead(module: str) -> str:
-    return INSTEAD.get(module.split(".")[0], "")
+def _refused_import(module: str) -> str:
+    """Why `module` cannot be imported, and what to write instead."""
+    close = difflib.get_close_matches(module, list(IMPORTABLE), n=1, cutoff=0.8)
+    if close:  # a misspelt torch module: `torch.nn.funtional`
+        return f"there is no module `{module}` to import (did you mean `{close[0]}`?)"
+    if module.startswith("torch."):
+        return "not available; the torch modules a program can import are " + ", ".join(
+            name for name in IMPORTABLE if name.startswith("torch.")
+        )
+    return "only torch (and math) can be imported" + INSTEAD.get(module.split(".")[0], "")
 
 
 def _bound_names(nodes: list[ast.AST]) -> set[str]:
@@ -207,14 +215,13 @@ class _Checker:
     def check_Import(self, node: ast.Import) -> None:
         for alias in node.names:
             if alias.name not in IMPORTABLE:
-                self.fail(node, f"`import {alias.name}`: only torch (and math) can be imported"
-                          f"{_instead(alias.name)}")  # fmt: skip
+                self.fail(node, f"`import {alias.name}`: {_refused_import(alias.name)}")
 
     def check_ImportFrom(self, node: ast.ImportFrom) -> None:
         module = node.module or ""
         if node.level or module not in IMPORTABLE:
-            self.fail(node, f"`from {module} import ...`: only torch (and math) can be imported"
-                      f"{_instead(module)}")  # fmt: skip
+            written = "." * node.level + module  # `from . import x`: a relative import
+            self.fail(node, f"`from {written} import ...`: {_refused_import(written)}")
         namespace = IMPORTABLE[module]
         for alias in node.names:
             if alias.name == "*":
@@ -222,6 +229,9 @@ class _Checker:
             if alias.name not in namespace.members:
                 reason = namespace.blocked.get(alias.name)
                 detail = f": it {reason}" if reason else ""
+                if not reason:
+                    close = difflib.get_close_matches(alias.name, list(namespace.members), n=1)
+                    detail = f" (did you mean `{close[0]}`?)" if close else ""
                 self.fail(node, f"`{module}.{alias.name}` is not available{detail}")
 
     def check_With(self, node: ast.With) -> None:

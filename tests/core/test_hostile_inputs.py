@@ -78,7 +78,7 @@ HOSTILE = [
     ("x = torch.ones(3)\nx.numpy()", 2, 1, "NumPy"),
     ("s = '{0.__class__}'.format(1)", 1, 5, "not allowed"),
     ("op = torch.ops.aten.add", 1, 6, "arbitrary operators"),
-    ("import torch.utils.cpp_extension", 1, 1, "only torch"),
+    ("import torch.utils.cpp_extension", 1, 1, "not available; the torch modules"),
     ("y = torch.utils.cpp_extension", 1, 5, "compiles and loads code"),
     ("x = torch.ones(3)\nx.register_hook(print)", 2, 1, "takes a function"),
     ("w = nn.Linear(2, 2)\np = w.weight.data_ptr()", 2, 5, "raw memory"),

@@ -239,3 +239,20 @@ def test_a_misspelt_attribute_never_suggests_a_refused_one() -> None:
     with pytest.raises(ProgramError) as info:
         parse("x = 2.0\nx.numpyy()\n")  # .numpy is refused: pointing at it would mislead
     assert "did you mean" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("source", "said"),
+    [
+        ("import torch.nn.funtional as F\n", "did you mean `torch.nn.functional`?"),
+        ("from torch.optm import SGD\n", "did you mean `torch.optim`?"),
+        ("from torch.nn import Linaer\n", "did you mean `Linear`?"),
+        ("import torch.distributed\n", "the torch modules a program can import are torch.nn,"),
+        ("from . import model\n", "`from . import ...`"),
+    ],
+)
+def test_a_refused_import_says_what_was_meant(source: str, said: str) -> None:
+    with pytest.raises(ProgramError) as info:
+        parse(source)
+    assert said in str(info.value)
+    assert (info.value.line, info.value.col) == (1, 1)
