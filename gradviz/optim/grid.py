@@ -58,3 +58,34 @@ def colour_values(grid: Grid, log_scale: bool, lowest: float | None = None) -> t
     positive = shifted[shifted > 0]
     epsilon = float(positive.min()) if positive.numel() else 1e-12
     return torch.log10(shifted + epsilon)
+
+
+# A typed f(x, y) is coloured by log(f − min) where a linear scale would paint most of the
+# window one colour: over half its finite values in the lowest 1 % of their range (exp(x² + y²),
+# exp(10xy); not x² + 10y², Rosenbrock as typed, sin x · cos y).
+CROWDED_SHARE = 0.5
+CROWDED_BAND = 0.01
+
+
+def spans_decades(values: torch.Tensor) -> bool:
+    """Whether a linear colour scale would show most of these values as its lowest colour."""
+    finite = values[torch.isfinite(values)].double()
+    if finite.numel() < 2:
+        return False
+    shifted = finite - finite.min()
+    top = float(shifted.max())
+    if top <= 0:
+        return False
+    return float((shifted < CROWDED_BAND * top).double().mean()) > CROWDED_SHARE
+
+
+def surface_colours(surface: Surface, grid: Grid) -> tuple[torch.Tensor, bool]:
+    """What the heatmap colours for `surface` on `grid`, and whether that is on a log scale:
+    the surface's own choice, or for a typed f(x, y) whether its values span decades here."""
+    log_scale = surface.log_scale or (surface.name == "function" and spans_decades(grid.values))
+    return colour_values(grid, log_scale, surface.lowest), log_scale
+
+
+def nonfinite_share(values: torch.Tensor) -> float:
+    """The fraction of grid points where f is inf or NaN (drawn blank)."""
+    return float((~torch.isfinite(values)).double().mean()) if values.numel() else 0.0

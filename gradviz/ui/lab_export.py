@@ -44,19 +44,15 @@ def export_race(surface: Surface, race: Race, path: str, theme: str = "light") -
 
 def race_view(surface: Surface, race: Race) -> SurfaceView:
     """The lab's 2D view of `race` on `surface`, 1280 × 960, in the application's theme."""
-    from gradviz.optim.grid import colour_values, evaluate_grid
+    from gradviz.optim.grid import evaluate_grid
     from gradviz.ui.lab.palette import MARKERS, RACER_COLOURS
-    from gradviz.ui.lab.surface_view import GridImage, SurfaceView
-    from gradviz.ui.lab.tasks import path_of
+    from gradviz.ui.lab.surface_view import SurfaceView
+    from gradviz.ui.lab.tasks import grid_image, path_of
 
     view = SurfaceView()
     view.resize(1280, 960)
     grid = evaluate_grid(surface, None, 512)
-    image = GridImage(
-        colour_values(grid, surface.log_scale, surface.lowest).numpy(), grid.extent,
-        surface.log_scale, grid.seconds, "cpu",
-    )  # fmt: skip
-    view.set_grid(image, [(m.x, m.y) for m in surface.minima], reset_view=True)
+    view.set_grid(grid_image(surface, grid), [(m.x, m.y) for m in surface.minima], reset_view=True)
     paths = [
         path_of(surface, run, RACER_COLOURS[i % len(RACER_COLOURS)], MARKERS[i % len(MARKERS)])
         for i, run in enumerate(race.runs)

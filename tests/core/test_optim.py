@@ -321,3 +321,44 @@ def test_optimizers_raced_together_follow_their_separate_runs() -> None:
         torch.testing.assert_close(losses, alone[1], rtol=1e-6, atol=1e-6, equal_nan=True)
         assert diverged.tolist() == alone[2].tolist(), text
     assert together[-1][2].tolist() != [-1, -1]  # lr 1.5 on Himmelblau: it does diverge
+
+
+def _plane(n: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
+    xs = torch.linspace(-3.0, 3.0, n)
+    return xs.reshape(1, -1), xs.reshape(-1, 1)
+
+
+def test_a_typed_function_spanning_decades_is_coloured_on_a_log_scale() -> None:
+    from gradviz.optim.grid import surface_colours
+
+    surface = typed_surface("exp(x**2 + y**2)")
+    colours, log_scale = surface_colours(surface, evaluate_grid(surface, None, 64))
+    assert log_scale  # linear, 96 % of the window would be the lowest grey
+    x, y = _plane()
+    values = torch.exp(x**2 + y**2).double()
+    shifted = values - values.min()
+    expected = torch.log10(shifted + shifted[shifted > 0].min())
+    assert torch.allclose(colours, expected, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("source", ["x**2 + 10*y**2", "(1 - x)**2 + 100*(y - x**2)**2"])
+def test_a_typed_function_of_a_few_decades_keeps_a_linear_scale(source: str) -> None:
+    from gradviz.optim.grid import surface_colours
+
+    surface = typed_surface(source)
+    grid = evaluate_grid(surface, None, 64)
+    colours, log_scale = surface_colours(surface, grid)
+    assert not log_scale
+    assert torch.equal(colours, grid.values.double())
+
+
+def test_the_share_of_a_grid_where_f_is_not_finite() -> None:
+    from gradviz.optim.grid import nonfinite_share
+
+    surface = typed_surface("exp(10*x*y)")
+    x, y = _plane()
+    expected = (~torch.isfinite(torch.exp(10 * x * y))).double().mean().item()
+    assert 0 < expected < 0.1  # the two corners where 10xy > 88.7
+    assert nonfinite_share(evaluate_grid(surface, None, 64).values) == pytest.approx(expected)
+    everywhere = typed_surface("1e308*x*x")  # 1e308 is inf in float32; inf·0 is NaN
+    assert nonfinite_share(evaluate_grid(everywhere, None, 64).values) == 1.0

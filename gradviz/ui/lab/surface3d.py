@@ -10,13 +10,14 @@ import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.opengl as gl
 from PySide6.QtGui import QColor, QVector3D
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from gradviz.ui.lab.surface_view import SURFACE_COLOURS, GridImage, Path
 
 MESH = 160  # mesh resolution (the 2D view keeps the full grid)
 WIRES = 20  # wireframe lines each way
 WIRE_COLOUR = (20 / 255, 60 / 255, 140 / 255, 0.45)  # the 2D view's contour blue
+OFF = 25.0  # how far a path is drawn beyond the mesh (±1): past ten windows, where races stop
 PIN_HEIGHT = 0.2  # in the mesh's units (it spans 2 × 2 × 0.8)
 PIN_COLOUR = (213 / 255, 94 / 255, 0.0, 1.0)  # Okabe–Ito vermilion, as the trajectory
 START_COLOUR = (0.1, 0.1, 0.1, 1.0)  # the lab's start, black as its 2D cross
@@ -37,6 +38,12 @@ class Surface3D(gl.GLViewWidget):  # type: ignore[misc]
         self.pin_head = _ball(PIN_COLOUR)
         for item in (self.pin, self.pin_head):
             self.addItem(item)
+        # said where f is inf or NaN everywhere (the mesh, all at its top, would show a plane)
+        self.nothing = QLabel("f is inf or NaN everywhere here: nothing to draw", self)
+        self.nothing.setStyleSheet("color: #ebebeb; background: transparent;")
+        self.nothing.move(16, 12)
+        self.nothing.adjustSize()
+        self.nothing.hide()
         self.marker: tuple[float, float] | None = None  # (x, y) the pin stands on
         self.grid: GridImage | None = None
         self._z: np.ndarray | None = None
@@ -51,7 +58,11 @@ class Surface3D(gl.GLViewWidget):  # type: ignore[misc]
         z = values[::step_y, ::step_x]
         finite = z[np.isfinite(z)]
         low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-        z = (np.nan_to_num(z, nan=high) - low) / (high - low if high > low else 1.0) * 0.8
+        # inf and NaN stand at the top (not cast to float32 as inf); halves keep the span of
+        # values near ±1e308 finite
+        z = np.where(np.isfinite(z), z, high) / 2
+        span = high / 2 - low / 2
+        z = (z - low / 2) / (span if span > 0 else 1.0) * 0.8
         xs = np.linspace(-1, 1, z.shape[1])
         ys = np.linspace(-1, 1, z.shape[0])
         return xs, ys, z
@@ -70,6 +81,10 @@ class Surface3D(gl.GLViewWidget):  # type: ignore[misc]
         self.mesh.setGLOptions("opaque")
         self.addItem(self.mesh)
         self.wires.setData(pos=_wireframe(xs, ys, z))
+        drawable = grid.blank < 1
+        self.mesh.setVisible(drawable)
+        self.wires.setVisible(drawable)
+        self.nothing.setVisible(not drawable)
         self._place_pin()
 
     def set_marker(
@@ -94,8 +109,10 @@ class Surface3D(gl.GLViewWidget):  # type: ignore[misc]
         """Map (x, y) points onto the mesh: normalised x, y and the surface height there."""
         assert self.grid is not None and self._z is not None
         x0, x1, y0, y1 = self.grid.window
-        nx = (points[:, 0] - x0) / (x1 - x0) * 2 - 1
-        ny = (points[:, 1] - y0) / (y1 - y0) * 2 - 1
+        # a path that ran off (up to ten windows away, or to inf) is drawn to the edge of a
+        # box some windows wide: GL's float32 would overflow on it
+        nx = np.clip(np.nan_to_num((points[:, 0] - x0) / (x1 - x0) * 2 - 1), -OFF, OFF)
+        ny = np.clip(np.nan_to_num((points[:, 1] - y0) / (y1 - y0) * 2 - 1), -OFF, OFF)
         cols = np.clip(
             ((nx + 1) / 2 * (self._z.shape[1] - 1)).round().astype(int), 0, self._z.shape[1] - 1
         )
@@ -125,7 +142,11 @@ class Surface3D(gl.GLViewWidget):  # type: ignore[misc]
             return
         for path, line, head in zip(self.paths, self._lines, self._heads, strict=True):
             k = min(step, len(path.points) - 1)
-            lifted = self._lift(path.points[: k + 1])
+            shown = path.points[: k + 1]
+            shown = shown[np.isfinite(shown).all(axis=1)]  # a diverged run's inf or NaN point
+            if not len(shown):
+                continue
+            lifted = self._lift(shown)
             line.setData(pos=lifted)
             _place(head, lifted[-1])
 

@@ -31,6 +31,7 @@ class GridImage:
     seconds: float
     device: str
     contours: list[Contour] | None = None  # made with the grid in its worker; else when shown
+    blank: float = 0.0  # the share of the grid where f is inf or NaN (drawn blank)
 
 
 @dataclass
@@ -67,6 +68,16 @@ def _steepest(gradients: np.ndarray) -> float:
     norms = np.linalg.norm(gradients, axis=1) if len(gradients) else np.zeros(0)
     finite = norms[np.isfinite(norms)]
     return float(finite.max()) if finite.size else 0.0
+
+
+def _blank_note(share: float) -> str | None:
+    """What the title says of the grid's blank part (None: no title)."""
+    if share <= 0:
+        return None
+    if share >= 1:
+        return "f is inf or NaN everywhere here: nothing to draw"
+    amount = "under 1 %" if share < 0.01 else f"{share:.0%}"
+    return f"blank where f is inf or NaN ({amount} of the view)"
 
 
 class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
@@ -165,6 +176,7 @@ class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
             grid.contours if grid.contours is not None else contour_lines(values)
         )
         self.minima.setData([p[0] for p in minima], [p[1] for p in minima])
+        self.setTitle(_blank_note(grid.blank))
         if reset_view:
             self._quiet = True
             self.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)

@@ -14,6 +14,7 @@ from gradviz.ui.lab.palette import BASIN_COLOURS, DIVERGED_COLOUR, MARKERS, UNSE
 from gradviz.ui.lab.surface_view import GridImage, Path
 
 if TYPE_CHECKING:
+    from gradviz.optim.grid import Grid
     from gradviz.optim.surfaces import Surface
     from gradviz.optim.trajectories import Run
 
@@ -70,6 +71,18 @@ def path_of(surface: Surface, run: Run, colour: str, marker: str) -> Path:
     return Path(run.label, colour, points, np.array(run.losses), grads, run.diverged_at, marker)
 
 
+def grid_image(surface: Surface, grid: Grid) -> GridImage:
+    """The grid ready to draw: its colour values (log where they span decades) and how much of
+    it is blank."""
+    from gradviz.optim.grid import nonfinite_share, surface_colours
+
+    colours, log_scale = surface_colours(surface, grid)
+    return GridImage(
+        colours.numpy(), grid.extent, log_scale, grid.seconds, grid.device,
+        blank=nonfinite_share(grid.values),
+    )  # fmt: skip
+
+
 def grid_task(
     name: str,
     source: str,
@@ -79,14 +92,12 @@ def grid_task(
 ) -> Callable[[threading.Event], GridOutcome]:
     def run(cancel: threading.Event) -> GridOutcome:
         from gradviz.optim.contours import contour_lines
-        from gradviz.optim.grid import colour_values, evaluate_grid
+        from gradviz.optim.grid import evaluate_grid
 
         surface = make_surface(name, source, device)
         grid = evaluate_grid(surface, window, min(resolution, surface.max_grid), device)
-        colours = colour_values(grid, surface.log_scale, surface.lowest).numpy()
-        image = GridImage(
-            colours, grid.extent, surface.log_scale, grid.seconds, device, contour_lines(colours)
-        )
+        image = grid_image(surface, grid)
+        image.contours = contour_lines(image.values)
         minima = [(m.x, m.y) for m in surface.minima]
         return image, minima, surface
 
