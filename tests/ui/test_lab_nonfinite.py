@@ -74,3 +74,13 @@ for source in ("exp(10*x*y)", "1e308*x*x"):
     assert "exp(10*x*y) mesh True said False" in result.stdout, out
     assert "1e308*x*x mesh False said True" in result.stdout, out
     assert result.stdout.count("finite True True") == 2, out
+
+
+def test_a_network_landscape_says_where_its_loss_is_not_finite() -> None:
+    from gradviz.nets.landscape import Landscape
+    from gradviz.ui.nets.landscape_view import image_of
+
+    steps = torch.linspace(-1.0, 1.0, 3)
+    losses = torch.tensor([[0.7, 0.5, float("inf")], [0.4, 0.3, 0.6], [float("nan"), 0.5, 0.9]])
+    image = image_of(Landscape(steps, steps, losses, 0.3, 0.01, "cpu", "batched"))
+    assert image.blank == pytest.approx((~torch.isfinite(losses)).double().mean().item())

@@ -63,7 +63,8 @@ def image_of(landscape: Landscape) -> GridImage:
     values[~np.isfinite(losses)] = np.nan
     a, b = landscape.alphas, landscape.betas
     window = (float(a[0]), float(a[-1]), float(b[0]), float(b[-1]))
-    return GridImage(values, window, True, landscape.seconds, landscape.device)
+    blank = float((~np.isfinite(losses)).mean()) if losses.size else 0.0
+    return GridImage(values, window, True, landscape.seconds, landscape.device, blank=blank)
 
 
 class LandscapePanel(QWidget):
