@@ -11,6 +11,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QMenu, QToolBar, QToolButton
 
 from gradviz.resources import examples
+from gradviz.ui.help_menu import HelpMenu
 
 if TYPE_CHECKING:
     from gradviz.ui.main_window import MainWindow
@@ -30,6 +31,7 @@ class Actions:
         self.orientation_lr: QAction | None = None
         self.group_modules: QAction | None = None
         self.theme_actions: dict[str, QAction] = {}
+        self.help: HelpMenu | None = None
 
     def set_cuda(self, available: bool, reason: str) -> None:
         assert self.device is not None
@@ -189,6 +191,7 @@ def build_menus(window: MainWindow) -> Actions:
     _action(window, view, "Zoom &out", lambda: window.canvas.zoom(0.8), std.ZoomOut)
     _action(window, view, "&Fit graph", window.canvas.fit, QKeySequence("F"))
     view.addAction(window.inspector_dock.toggleViewAction())
+    actions.help = HelpMenu(window, bar)
 
     toolbar = QToolBar("Main", window)
     toolbar.setObjectName("main-toolbar")

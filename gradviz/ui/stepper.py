@@ -33,6 +33,17 @@ MODES = (  # key, title (short: the control row is full in presentation mode), t
 )
 
 
+# the keys on the graph while stepping through backprop: (keys, action, what it does), also
+# listed by Help › Keyboard and mouse
+STEP_KEYS: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    (("Space", "Right"), "next", "go to the next step"),
+    (("Left", "Backspace"), "back", "go back a step"),
+    (("Home",), "first", "go to the first step"),
+    (("End",), "last", "go to the last step"),
+    (("P",), "play", "play or pause the steps"),
+)
+
+
 class Stepper(QWidget):
     """Holds the steps of the current graph; `step_changed(index)` whenever the step moves."""
 
@@ -152,13 +163,15 @@ class Stepper(QWidget):
         """Space/→ next, ← back, Home/End: active while `host` or its children have focus
         (and while the shortcuts returned are enabled)."""
         made = []
-        for keys, action in (
-            (("Space", "Right"), lambda: self.go(self.index + 1)),
-            (("Left", "Backspace"), lambda: self.go(self.index - 1)),
-            (("Home",), lambda: self.go(0)),
-            (("End",), lambda: self.go(len(self.steps) - 1)),
-            (("P",), self.toggle_play),
-        ):
+        actions = {
+            "next": lambda: self.go(self.index + 1),
+            "back": lambda: self.go(self.index - 1),
+            "first": lambda: self.go(0),
+            "last": lambda: self.go(len(self.steps) - 1),
+            "play": self.toggle_play,
+        }
+        for keys, name, _ in STEP_KEYS:
+            action = actions[name]
             for key in keys:
                 shortcut = QShortcut(QKeySequence(key), host)
                 shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
