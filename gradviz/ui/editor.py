@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QFocusEvent,
     QFont,
     QFontDatabase,
     QKeyEvent,
@@ -39,6 +40,9 @@ class CodeEditor(QPlainTextEdit):
     """A plain-text editor for programs. `error_line` is the line marked as wrong (1-based)."""
 
     run_requested = Signal()
+    # the caret's line (1-based) while the editor has the focus, 0 once it loses it: the graph
+    # outlines the nodes that line made
+    caret_line = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,6 +63,8 @@ class CodeEditor(QPlainTextEdit):
         self.blockCountChanged.connect(self._update_margin)
         self.updateRequest.connect(self._scroll_numbers)
         self.cursorPositionChanged.connect(self._refresh_selections)
+        self.cursorPositionChanged.connect(self._caret_moved)
+        self._caret_line = 0
         self._update_margin()
 
     # -- appearance -----------------------------------------------------------------------------
@@ -216,6 +222,21 @@ class CodeEditor(QPlainTextEdit):
         if self._error_selection is not None:
             selections.append(self._error_selection)
         self.setExtraSelections(selections)
+
+    # -- the caret's line ------------------------------------------------------------------------
+    def _caret_moved(self) -> None:
+        line = self.textCursor().blockNumber() + 1 if self.hasFocus() else 0
+        if line != self._caret_line:
+            self._caret_line = line
+            self.caret_line.emit(line)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self._caret_moved()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self._caret_moved()
 
     # -- typing ---------------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:

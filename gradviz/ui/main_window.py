@@ -66,10 +66,12 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
         self.cuda_available = False
         self.cuda_reason = "PyTorch is still loading"
         self.graph: Graph | None = None  # the last good graph
+        self.graph_source: str | None = None  # the program text it is of
         self.outcome: TraceOutcome | None = None
         self.error: tuple[str, int | None, int | None] | None = None
         self.latency_ms: float | None = None  # keystroke (or slider) to graph on screen
         self._changed_at: float | None = None
+        self._caret_line = 0  # the editor's caret line while it has the focus (0: it has not)
         self._loading = True
         self._building = False
         self.setAcceptDrops(True)
@@ -90,6 +92,7 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
         self.editor = CodeEditor()
         self.editor.textChanged.connect(self._on_text_changed)
         self.editor.run_requested.connect(lambda: self.retrace(interrupt=True))
+        self.editor.caret_line.connect(self.show_line_nodes)
         self.error_label = QLabel("")
         self.error_label.setWordWrap(True)
         appearance.show_as_error(self.error_label)
@@ -291,6 +294,7 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
         first = self.graph is None
         previous = self.graph
         self.graph = outcome.graph
+        self.graph_source = outcome.request.source
         self.error = None
         self.error_label.hide()
         self.editor.clear_error()
@@ -299,6 +303,7 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
             self.canvas.current is None or self.canvas.current.structure != outcome.scene.structure
         )
         self.canvas.show_scene(outcome.scene, outcome.tooltips, fit=first or relayout)
+        self.refresh_highlight()
         self.canvas.set_dimmed(False)
         self.canvas.set_message(_banner(outcome.graph.notes, bool(outcome.graph.nodes)))
         specs = [InputSpec(i.name, i.value) for i in outcome.inputs]

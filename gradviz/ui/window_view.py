@@ -31,6 +31,8 @@ class ViewWindow(QMainWindow):
     device: str
     cuda_available: bool
     cuda_reason: str
+    graph_source: str | None  # the program text the graph shown is of
+    _caret_line: int
 
     def retrace(self, interrupt: bool = True, keep_layout: bool = True) -> None:
         raise NotImplementedError  # the main window's
@@ -80,10 +82,31 @@ class ViewWindow(QMainWindow):
         self.device = device
         self.retrace(interrupt=True)
 
+    def show_line_nodes(self, line: int) -> None:
+        """Outline the nodes made by program line `line` (the editor's caret is on it; 0: none)
+        while the graph is this very text's and no search is typed (its matches come first)."""
+        self._caret_line = line
+        search = self.actions_.search
+        if search is not None and search.text().strip():
+            return
+        graph = self.graph
+        traced = self.graph_source == self.editor.toPlainText()  # (an error keeps an older graph)
+        made = {n.id for n in graph.nodes if n.line == line} if graph and line and traced else set()
+        self.canvas.highlight(made)
+
+    def refresh_highlight(self) -> None:
+        """After a new graph: the search's matches again, else the caret line's nodes."""
+        search = self.actions_.search
+        if search is not None and search.text().strip():
+            self.search(search.text())
+        else:
+            self.show_line_nodes(self._caret_line)
+
     def search(self, text: str, jump: bool = False) -> list[str]:
         """Highlight nodes whose name contains `text`; with `jump`, select the first."""
         if self.graph is None or not text.strip():
             self.canvas.highlight(set())
+            self.show_line_nodes(self._caret_line)  # a search cleared: the caret's line again
             return []
         needle = text.strip().lower()
         matches = [

@@ -1,0 +1,76 @@
+"""The editor's caret line outlines the nodes that line made (the way back from a node to its
+line is the inspector's: it tints the line)."""
+
+from __future__ import annotations
+
+import torch
+from PySide6.QtGui import QTextCursor
+
+from tests.ui.conftest import set_program, wait_graph
+
+PROGRAM = "x = 2.0\ny = 3.0\nz1 = x * y\nz2 = exp(z1)\nz3 = z1 + z2\n"
+
+
+def _caret_to(window, line: int) -> None:  # type: ignore[no-untyped-def]
+    cursor = window.editor.textCursor()
+    cursor.movePosition(QTextCursor.MoveOperation.Start)
+    cursor.movePosition(QTextCursor.MoveOperation.Down, n=line - 1)
+    window.editor.setTextCursor(cursor)
+
+
+def _outlined(window) -> set[str]:  # type: ignore[no-untyped-def]
+    return {key for key, item in window.canvas.items_by_key.items() if item.matched}
+
+
+def _named(window, name: str) -> str:  # type: ignore[no-untyped-def]
+    return next(n.id for n in window.graph.nodes if n.name == name)
+
+
+def test_the_caret_line_outlines_the_nodes_it_made(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    set_program(qtbot, window, PROGRAM)
+    window.activateWindow()
+    window.editor.setFocus()
+    qtbot.waitUntil(window.editor.hasFocus, timeout=5000)
+    # which op each line made, from torch itself: z2's grad_fn is the exp, z1's the mul
+    x, y = (torch.tensor(v, requires_grad=True) for v in (2.0, 3.0))
+    z1 = x * y
+    z2 = torch.exp(z1)
+    ops = {3: type(z1.grad_fn).__name__, 4: type(z2.grad_fn).__name__}
+    for line, name in ((3, "z1"), (4, "z2"), (5, "z3")):
+        _caret_to(window, line)
+        assert _outlined(window) == {_named(window, name)}
+        if line in ops:
+            assert window.graph.node(_named(window, name)).op == ops[line]
+    _caret_to(window, 1)  # `x = 2.0` makes a leaf, no op
+    assert _outlined(window) == set()
+    _caret_to(window, 4)
+    window.canvas.setFocus()  # the editor loses the focus: nothing outlined
+    qtbot.waitUntil(lambda: not window.editor.hasFocus(), timeout=5000)
+    assert _outlined(window) == set()
+
+
+def test_a_search_wins_and_an_edit_not_yet_traced_outlines_nothing(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    set_program(qtbot, window, PROGRAM)
+    window.activateWindow()
+    window.editor.setFocus()
+    qtbot.waitUntil(window.editor.hasFocus, timeout=5000)
+    _caret_to(window, 4)
+    window.actions_.search.setText("z3")
+    assert _outlined(window) == {_named(window, "z3")}
+    window.actions_.search.setText("")  # cleared: the caret's line again
+    assert _outlined(window) == {_named(window, "z2")}
+    cursor = window.editor.textCursor()
+    cursor.movePosition(QTextCursor.MoveOperation.Start)
+    cursor.insertText("# a note\n")  # every line moves down one until the next trace
+    _caret_to(window, 4)
+    assert _outlined(window) == set()
+    window.retrace(interrupt=True)
+    wait_graph(qtbot, window)
+    _caret_to(window, 5)  # now `z2 = exp(z1)`
+    assert _outlined(window) == {_named(window, "z2")}
+    window.editor.setPlainText(PROGRAM + "z4 = undefined\n")  # an error: the last good graph
+    window.retrace(interrupt=True)  # stays, but it is of other text: its lines may not match
+    wait_graph(qtbot, window)
+    assert window.error is not None
+    _caret_to(window, 4)
+    assert _outlined(window) == set()
