@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QSize, Qt, Signal
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFocusEvent,
     QFont,
     QFontDatabase,
+    QHelpEvent,
     QKeyEvent,
     QPainter,
     QPaintEvent,
@@ -16,7 +19,7 @@ from PySide6.QtGui import (
     QTextCursor,
     QTextFormat,
 )
-from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
+from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolTip, QWidget
 
 from gradviz.ui.highlighter import Highlighter
 
@@ -65,6 +68,8 @@ class CodeEditor(QPlainTextEdit):
         self.cursorPositionChanged.connect(self._refresh_selections)
         self.cursorPositionChanged.connect(self._caret_moved)
         self._caret_line = 0
+        # what a name under the pointer holds: (name, line) → a tooltip, or None for none
+        self.name_tooltip: Callable[[str, int], str | None] | None = None
         self._update_margin()
 
     # -- appearance -----------------------------------------------------------------------------
@@ -222,6 +227,22 @@ class CodeEditor(QPlainTextEdit):
         if self._error_selection is not None:
             selections.append(self._error_selection)
         self.setExtraSelections(selections)
+
+    # -- a name's value under the pointer ---------------------------------------------------------
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            cursor = self.cursorForPosition(self.viewport().mapFromGlobal(event.globalPos()))
+            cursor.select(QTextCursor.SelectionType.WordUnderCursor)
+            word = cursor.selectedText()
+            text = None
+            if word.isidentifier() and self.name_tooltip is not None:
+                text = self.name_tooltip(word, cursor.blockNumber() + 1)
+            if text:
+                QToolTip.showText(event.globalPos(), text, self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(event)
 
     # -- the caret's line ------------------------------------------------------------------------
     def _caret_moved(self) -> None:

@@ -93,6 +93,7 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
         self.editor.textChanged.connect(self._on_text_changed)
         self.editor.run_requested.connect(lambda: self.retrace(interrupt=True))
         self.editor.caret_line.connect(self.show_line_nodes)
+        self.editor.name_tooltip = self.name_tooltip
         self.error_label = QLabel("")
         self.error_label.setWordWrap(True)
         appearance.show_as_error(self.error_label)

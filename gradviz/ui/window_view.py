@@ -94,6 +94,19 @@ class ViewWindow(QMainWindow):
         made = {n.id for n in graph.nodes if n.line == line} if graph and line and traced else set()
         self.canvas.highlight(made)
 
+    def name_tooltip(self, name: str, line: int) -> str | None:
+        """What `name` holds in the graph shown (its node's value and gradient), for the
+        editor's tooltip: the node made on `line` under that name, else the last one so named."""
+        graph = self.graph
+        if graph is None or self.graph_source != self.editor.toPlainText():
+            return None
+        named = [n for n in graph.nodes if n.name == name or name in n.aliases]
+        if not named:
+            return None
+        here = [n for n in named if n.line == line]
+        node = (here or named)[-1]
+        return self.canvas.tooltips.get(node.id)
+
     def refresh_highlight(self) -> None:
         """After a new graph: the search's matches again, else the caret line's nodes."""
         search = self.actions_.search

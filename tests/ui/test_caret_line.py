@@ -74,3 +74,22 @@ def test_a_search_wins_and_an_edit_not_yet_traced_outlines_nothing(qtbot, window
     assert window.error is not None
     _caret_to(window, 4)
     assert _outlined(window) == set()
+
+
+def test_a_name_under_the_pointer_shows_what_it_holds(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    set_program(qtbot, window, PROGRAM + "h = z3\nh = h * 2\n")
+    x, y = (torch.tensor(v, requires_grad=True) for v in (2.0, 3.0))
+    z1 = x * y
+    z1.retain_grad()
+    h = (z1 + torch.exp(z1)) * 2
+    h.backward()
+    tip = window.editor.name_tooltip
+    assert tip is not None
+    assert f"value: {z1.item():.5g}" in tip("z1", 3)  # type: ignore[operator]
+    assert f"∂output/∂node: {z1.grad.item():.7g}" in tip("z1", 3)  # type: ignore[operator,union-attr]
+    assert f"value: {h.item():.7g}" in tip("h", 7)  # type: ignore[operator]
+    assert "value: 2.0" in tip("x", 1)  # type: ignore[operator]
+    assert tip("exp", 4) is None  # a function, no value of the program's
+    assert tip("nothing", 1) is None
+    window.editor.insertPlainText(" ")  # the graph is no longer this text's: say nothing
+    assert tip("z3", 5) is None
