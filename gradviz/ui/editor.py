@@ -21,6 +21,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolTip, QWidget
 
+from gradviz.ui.completer import EditorCompleter
 from gradviz.ui.highlighter import Highlighter
 
 ERROR = QColor("#d62728")  # red: the line that failed
@@ -70,6 +71,7 @@ class CodeEditor(QPlainTextEdit):
         self._caret_line = 0
         # what a name under the pointer holds: (name, line) → a tooltip, or None for none
         self.name_tooltip: Callable[[str, int], str | None] | None = None
+        self.completion = EditorCompleter(self)
         self._update_margin()
 
     # -- appearance -----------------------------------------------------------------------------
@@ -230,6 +232,10 @@ class CodeEditor(QPlainTextEdit):
 
     # -- a name's value under the pointer ---------------------------------------------------------
     def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            if self.completion.takes(event):  # Escape closes the list, not presentation mode
+                event.accept()
+                return True
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
             cursor = self.cursorForPosition(self.viewport().mapFromGlobal(event.globalPos()))
             cursor.select(QTextCursor.SelectionType.WordUnderCursor)
@@ -261,6 +267,15 @@ class CodeEditor(QPlainTextEdit):
 
     # -- typing ---------------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.completion.takes(event):
+            event.ignore()  # the list's: take the name (Enter, Tab) or close (Escape)
+            return
+        ctrl = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        if not (event.key() == Qt.Key.Key_Space and ctrl):  # Ctrl+Space: only the list
+            self._type(event)
+        self.completion.after_key(event)
+
+    def _type(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Tab and not event.modifiers():
             self.insertPlainText("    ")
             return

@@ -36,6 +36,16 @@ GRAPH_KEYS = (
     ("Wheel, + and −", "zoom"),
     ("Drag the background", "pan (the graph stops fitting itself to the view; F fits it again)"),
 )
+EDITOR_KEYS = (
+    (
+        "Type a `.`, or Ctrl+Space",
+        "a list of what the language allows there: Enter or Tab takes the name chosen, Escape "
+        "closes it",
+    ),
+    ("The caret on a line", "outlines the nodes that line made"),
+    ("The pointer over a name", "what it holds: value, gradient, op"),
+    ("Tab", "four spaces"),
+)
 LAB_KEYS = (
     ("Click the surface", "start every optimizer there"),
     ("Drag the start (+)", "race again from each position as it moves"),
@@ -149,6 +159,8 @@ def keys_markdown(window: MainWindow) -> str:
     return (
         "# Keyboard and mouse\n\n## On the graph\n\n"
         + _table(list(GRAPH_KEYS), ("Mouse or key", "Does"))
+        + "## In the editor\n\n"
+        + _table(list(EDITOR_KEYS), ("Key or mouse", "Does"))
         + "## Stepping through backprop (with the graph focused)\n\n"
         + _table(stepping, ("Key", "Does"))
         + "## In the optimizer lab\n\n"

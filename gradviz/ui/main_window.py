@@ -190,6 +190,7 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
 
     def _on_torch_ready(self, cuda: bool, reason: str) -> None:
         self._loading = False
+        self.editor.completion.enabled = True  # its names are read from torch's whitelists
         self.cuda_available = cuda
         self.cuda_reason = reason
         self.actions_.set_cuda(cuda, reason)
