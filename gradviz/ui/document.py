@@ -14,6 +14,7 @@ class Document:
     path: str | None = None  # a .py program or a .gradviz session
     overrides: dict[str, float] = field(default_factory=dict)
     dirty: bool = False
+    view: dict[str, str | float | bool] = field(default_factory=dict)  # a session's settings
 
     @property
     def title(self) -> str:
@@ -31,7 +32,7 @@ def read_document(path: str) -> Document:
 
     if path.endswith(".gradviz"):
         session = load_session(path)
-        return Document(session.source, path, dict(session.overrides))
+        return Document(session.source, path, dict(session.overrides), view=session.settings)
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:

@@ -34,7 +34,7 @@ from gradviz.ui.trace_service import TraceOutcome, TraceRequest, TraceService, V
 from gradviz.ui.type_size import follow_type_size_in_title
 from gradviz.ui.variables import InputSpec, VariablePanel
 from gradviz.ui.window_files import DocumentWindow
-from gradviz.ui.window_tabs import TabbedWindow
+from gradviz.ui.window_tabs import TabbedWindow, import_plotting_in_background
 from gradviz.ui.window_view import ViewWindow
 
 if TYPE_CHECKING:
@@ -202,11 +202,15 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
             self.canvas.set_message("Tracing…")
         self.statusBar().showMessage("PyTorch loaded", 3000)
         self.torch_ready.emit()
-        _import_plotting_in_background()
+        import_plotting_in_background()
 
     # -- the document ----------------------------------------------------------------------------
     def set_document(self, document: Document) -> None:
+        from dataclasses import replace
+
         self.document = document
+        self.settings = replace(self.settings, **self.session_view(document.view))  # type: ignore[arg-type]
+        self.sync_view_actions()
         self._building = True
         self.editor.setPlainText(document.source)
         self._building = False
@@ -377,22 +381,3 @@ def _banner(notes: list[str], drawn: bool) -> str:
             note = note.split(":", 1)[0] + ": see the note under the graph"
         shown.append(note)
     return "\n".join(shown)
-
-
-def _import_plotting_in_background() -> None:
-    """pyqtgraph takes 0.2–0.4 s to import; the lab, the Network tab and the inspector's
-    heatmap need it first on the UI thread, which then froze for that long. Imported here in a
-    thread instead (it builds no widget at import), the UI thread only shares the interpreter;
-    then the lab's and the Network tab's own modules (about 0.1 s more, their classes only)."""
-    import threading
-
-    def load() -> None:
-        from gradviz import collection
-
-        with collection.start_up("pyqtgraph"):
-            import pyqtgraph  # noqa: F401
-
-            import gradviz.ui.lab.lab_widget
-            import gradviz.ui.nets.network_widget  # noqa: F401
-
-    threading.Thread(target=load, name="gradviz-import-plots", daemon=True).start()

@@ -87,6 +87,8 @@ class DocumentWindow(QMainWindow):
             "theme": self.settings.theme,
             "orientation": self.settings.orientation,
             "view": self.settings.view,
+            "modules": self.settings.modules,
+            "folded": ",".join(sorted(self.settings.folded)),
         }
         try:
             write_document(self.document, path, self.device, settings)

@@ -86,3 +86,22 @@ class TabbedWindow(QMainWindow):
         elif not on_graph:
             self._inspector_was_visible = self.inspector_dock.isVisible()
             self.inspector_dock.hide()  # it describes graph nodes: the other tabs have panels
+
+
+def import_plotting_in_background() -> None:
+    """pyqtgraph takes 0.2–0.4 s to import; the lab, the Network tab and the inspector's
+    heatmap need it first on the UI thread, which then froze for that long. Imported here in a
+    thread instead (it builds no widget at import), the UI thread only shares the interpreter;
+    then the lab's and the Network tab's own modules (about 0.1 s more, their classes only)."""
+    import threading
+
+    def load() -> None:
+        from gradviz import collection
+
+        with collection.start_up("pyqtgraph"):
+            import pyqtgraph  # noqa: F401
+
+            import gradviz.ui.lab.lab_widget
+            import gradviz.ui.nets.network_widget  # noqa: F401
+
+    threading.Thread(target=load, name="gradviz-import-plots", daemon=True).start()

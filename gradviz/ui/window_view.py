@@ -53,7 +53,38 @@ class ViewWindow(QMainWindow):
         from dataclasses import replace
 
         self.settings = replace(self.settings, **changes)  # type: ignore[arg-type]
+        self.sync_view_actions()
         self.retrace(interrupt=True)
+
+    def sync_view_actions(self) -> None:
+        """The View menu's switches (G, O, M) as the settings are, whoever changed them (the
+        walk-through turns gradients on; a session opened brings its own)."""
+        actions = getattr(self, "actions_", None)
+        if actions is None:
+            return
+        for action, on in (
+            (actions.view_backward, self.settings.view == "backward"),
+            (actions.orientation_lr, self.settings.orientation == "LR"),
+            (actions.group_modules, self.settings.modules),
+        ):
+            if action is not None and action.isChecked() != on:
+                action.setChecked(on)  # (toggled, not triggered: no second change)
+
+    def session_view(self, saved: dict[str, str | float | bool]) -> dict[str, object]:
+        """The view settings a document brings: a session's own (how its graph was drawn:
+        orientation, backward or forward view, module boxes and the modules folded), and no
+        module of another program left folded. The theme stays the user's."""
+        changes: dict[str, object] = {"folded": frozenset()}
+        if saved.get("orientation") in ("TB", "LR"):
+            changes["orientation"] = saved["orientation"]
+        if saved.get("view") in ("backward", "forward"):
+            changes["view"] = saved["view"]
+        if isinstance(saved.get("modules"), bool):
+            changes["modules"] = saved["modules"]
+        folded = saved.get("folded")
+        if isinstance(folded, str):
+            changes["folded"] = frozenset(path for path in folded.split(",") if path)
+        return changes
 
     def apply_theme(
         self, theme: str, font_scale: float | None = None, retrace: bool = True
