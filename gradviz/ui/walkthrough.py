@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QToolBar, QWidget
 
 from gradviz.ui.stepper import Stepper
@@ -32,7 +33,8 @@ class Walkthrough(QObject):
         self.stepper.step_changed.connect(self._show_step)
         self.stepper.mode_changed.connect(self._mode_changed)
         self.stepper.stopped.connect(self.stop)
-        self.dock = QDockWidget("Backprop walk-through", window)
+        self.dock = _PlayerDock("Backprop walk-through", window)
+        self.dock.closed.connect(self.stop)  # its title bar's ×: the walk ends, as with Stop
         self.dock.setObjectName("walkthrough")
         self.dock.setWidget(self.stepper)
         follow_type_size_in_title(self.dock)
@@ -57,6 +59,8 @@ class Walkthrough(QObject):
         window.canvas.setFocus()
 
     def stop(self) -> None:
+        if not self.active and not self.presenting:
+            return  # (its `base` is an older graph's picture: drawing it again showed that)
         if self.presenting:
             self.toggle_presentation()
         self.active = False
@@ -238,6 +242,16 @@ class Walkthrough(QObject):
         )
         if path:
             self.export_animation(path)
+
+
+class _PlayerDock(QDockWidget):
+    """The player's dock; `closed` when its × closes it (hiding it otherwise says nothing)."""
+
+    closed = Signal()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        super().closeEvent(event)
+        self.closed.emit()
 
 
 class _Signals(QObject):

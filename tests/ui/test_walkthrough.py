@@ -250,3 +250,28 @@ def test_a_narrow_player_puts_its_transport_in_a_second_row(qtbot, window) -> No
     wait_graph(qtbot, window)
     assert not stepper.two_rows
     qtbot.waitUntil(lambda: abs(stepper.first.y() - stepper.mode.y()) < stepper.mode.height())
+
+
+def test_stop_when_not_walking_keeps_the_graph_shown(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    set_program(qtbot, window, LECTURE)
+    walk = window.walkthrough
+    walk.start()
+    walk.stop()
+    set_program(qtbot, window, WIDE)  # another program: its own graph on the canvas
+    walk.stop()  # (a Stop with nothing walking redrew the lecture's picture over it)
+    assert set(window.canvas.items_by_key) >= {n.id for n in window.graph.nodes}
+    assert window.canvas.current.structure == window.outcome.scene.structure
+
+
+def test_closing_the_players_dock_ends_the_walk(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    set_program(qtbot, window, LECTURE)
+    walk = window.walkthrough
+    walk.start()
+    walk.stepper.go(2)
+    assert any("not yet" in t for n in ("z1", "x") for t in texts(window, n))
+    walk.dock.close()  # its title bar's ×
+    assert not walk.active
+    assert not any("not yet" in t for n in ("z1", "x", "y") for t in texts(window, n))
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Space)  # no hidden player stepped by the keys
+    assert not any("not yet" in t for n in ("z1", "x", "y") for t in texts(window, n))
