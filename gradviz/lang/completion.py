@@ -8,8 +8,9 @@ import keyword
 import re
 from dataclasses import dataclass
 
+from gradviz.lang.attributes import attribute_names
 from gradviz.lang.builtins import make_builtins
-from gradviz.lang.catalog import IMPORTABLE, TENSOR_BLOCKED, all_attribute_names
+from gradviz.lang.catalog import IMPORTABLE, TENSOR_BLOCKED
 from gradviz.lang.catalog_names import BARE_MATH
 from gradviz.lang.interpreter import PRELUDE
 from gradviz.lang.limits import DEFAULT_LIMITS
@@ -123,7 +124,8 @@ _VALUE_ATTRIBUTES: set[str] = set()
 
 def _value_attributes() -> set[str]:
     if not _VALUE_ATTRIBUTES:
-        _VALUE_ATTRIBUTES.update(all_attribute_names() - TENSOR_BLOCKED.keys())
+        # what values have (tensors, modules, optimizers, lists, ...), not the modules' members
+        _VALUE_ATTRIBUTES.update(attribute_names() - TENSOR_BLOCKED.keys())
     return _VALUE_ATTRIBUTES
 
 

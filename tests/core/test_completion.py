@@ -43,6 +43,8 @@ def test_after_a_value_its_possible_methods_never_a_refused_one() -> None:
     _, names = at_end("x = torch.ones(2)\ny = x.")
     assert {"backward", "sum", "grad", "view"} <= set(names)
     assert "numpy" not in names and "tolist" in names
+    assert "zeros" not in names and "backends" not in names  # torch's functions, not methods
+    assert at_end("x.back")[1] == ["backward"]
     for name in ("backward", "sum", "view", "tolist"):
         assert hasattr(torch.ones(2), name)
     with pytest.raises(ProgramError, match="numpy"):  # what is not listed is refused
