@@ -35,6 +35,8 @@ class Walkthrough(QObject):
         self.stepper.stopped.connect(self.stop)
         self.dock = _PlayerDock("Backprop walk-through", window)
         self.dock.closed.connect(self.stop)  # its title bar's ×: the walk ends, as with Stop
+        # ... and the main window's menu of docks (a right-click on the toolbars) walks or stops
+        self.dock.toggleViewAction().triggered.connect(self._dock_toggled)
         self.dock.setObjectName("walkthrough")
         self.dock.setWidget(self.stepper)
         follow_type_size_in_title(self.dock)
@@ -70,6 +72,13 @@ class Walkthrough(QObject):
             self.window.canvas.show_scene(self.base, self.window.canvas.tooltips)
         if self.window.settings.view == "forward" and self.stepper.current_mode == "forward":
             self.window.update_settings(view="backward")
+
+    def _dock_toggled(self, shown: bool) -> None:
+        if shown and not self.active:
+            self.start()
+            self.dock.setVisible(self.active)  # (nothing to step through: no empty player)
+        elif not shown:
+            self.stop()
 
     def _enable_canvas_keys(self, enabled: bool) -> None:
         for shortcut in self._canvas_keys:

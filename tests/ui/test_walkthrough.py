@@ -275,3 +275,15 @@ def test_closing_the_players_dock_ends_the_walk(qtbot, window) -> None:  # type:
     window.canvas.setFocus()
     qtbot.keyClick(window.canvas, Qt.Key.Key_Space)  # no hidden player stepped by the keys
     assert not any("not yet" in t for n in ("z1", "x", "y") for t in texts(window, n))
+
+
+def test_the_dock_menu_starts_and_ends_the_walk(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    set_program(qtbot, window, LECTURE)
+    walk = window.walkthrough
+    toggle = walk.dock.toggleViewAction()  # what the main window's menu of docks triggers
+    toggle.trigger()
+    assert walk.active and walk.dock.isVisible()
+    walk.stepper.go(2)
+    toggle.trigger()
+    assert not walk.active and not walk.dock.isVisible()
+    assert not any("not yet" in t for n in ("z1", "x", "y") for t in texts(window, n))
