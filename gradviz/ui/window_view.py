@@ -3,6 +3,7 @@ change of ViewSettings and a new trace, or a highlight on the canvas)."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication, QMainWindow, QPlainTextEdit
@@ -14,7 +15,7 @@ from gradviz.ui.settings import Preferences
 from gradviz.ui.trace_service import ViewSettings
 
 if TYPE_CHECKING:
-    from gradviz.autograd.graph import Graph
+    from gradviz.autograd.graph import Graph, GraphNode
     from gradviz.ui.menus import Actions
 
 
@@ -122,7 +123,10 @@ class ViewWindow(QMainWindow):
             return
         graph = self.graph
         traced = self.graph_source == self.editor.toPlainText()  # (an error keeps an older graph)
-        made = {n.id for n in graph.nodes if n.line == line} if graph and line and traced else set()
+        made: set[str] = set()
+        if graph is not None and line and traced:
+            assigned = _assigned_on(self.editor.toPlainText(), line)
+            made = {n.id for n in graph.nodes if n.line == line or _leaf_of(n, assigned)}
         self.canvas.highlight(made)
 
     def name_tooltip(self, name: str, line: int) -> str | None:
@@ -162,3 +166,20 @@ class ViewWindow(QMainWindow):
             self.canvas.select(matches[0])
             self.canvas.center_on(matches[0])
         return matches
+
+
+_TARGETS = re.compile(r"^\s*([A-Za-z_][\w\s,]*?)\s*=(?!=)")
+
+
+def _assigned_on(source: str, line: int) -> set[str]:
+    """The names a top-level assignment on `line` binds (`w = …`, `a, b = …`)."""
+    lines = source.split("\n")
+    found = _TARGETS.match(lines[line - 1]) if 1 <= line <= len(lines) else None
+    return {name.strip() for name in found.group(1).split(",")} if found else set()
+
+
+def _leaf_of(node: GraphNode, assigned: set[str]) -> bool:
+    """A leaf the line made: `w = …` (an input), or a parameter of the model built there."""
+    if node.kind not in ("input", "param"):
+        return False
+    return node.name in assigned or (node.param_path or ".").split(".")[0] in assigned

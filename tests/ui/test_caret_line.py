@@ -41,8 +41,8 @@ def test_the_caret_line_outlines_the_nodes_it_made(qtbot, window) -> None:  # ty
         assert _outlined(window) == {_named(window, name)}
         if line in ops:
             assert window.graph.node(_named(window, name)).op == ops[line]
-    _caret_to(window, 1)  # `x = 2.0` makes a leaf, no op
-    assert _outlined(window) == set()
+    _caret_to(window, 1)  # `x = 2.0` makes a leaf, no op: the leaf
+    assert _outlined(window) == {_named(window, "x")}
     _caret_to(window, 4)
     window.canvas.setFocus()  # the editor loses the focus: nothing outlined
     qtbot.waitUntil(lambda: not window.editor.hasFocus(), timeout=5000)
@@ -93,3 +93,23 @@ def test_a_name_under_the_pointer_shows_what_it_holds(qtbot, window) -> None:  #
     assert tip("nothing", 1) is None
     window.editor.insertPlainText(" ")  # the graph is no longer this text's: say nothing
     assert tip("z3", 5) is None
+
+
+MLP = (
+    "torch.manual_seed(0)\nmodel = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))\n"
+    "X = torch.randn(5, 3)\nloss = model(X).pow(2).mean()\nloss.backward()\n"
+)
+
+
+def test_the_line_that_builds_a_model_outlines_its_parameters(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    set_program(qtbot, window, MLP)
+    window.activateWindow()
+    window.editor.setFocus()
+    qtbot.waitUntil(window.editor.hasFocus, timeout=5000)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
+    paths = {f"model.{name}" for name, _ in model.named_parameters()}
+    _caret_to(window, 2)
+    assert {window.graph.node(k).param_path for k in _outlined(window)} == paths
+    _caret_to(window, 4)  # the forward pass and the loss: ops only
+    outlined = [window.graph.node(k) for k in _outlined(window)]
+    assert outlined and all(n.kind == "op" for n in outlined)
