@@ -20,12 +20,18 @@ def _shown(editor) -> list[str]:  # type: ignore[no-untyped-def]
     return [model.index(i, 0).data() for i in range(model.rowCount())]
 
 
-def test_a_dot_lists_the_modules_members_and_enter_takes_one(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+def _editing(qtbot, window, program: str):  # type: ignore[no-untyped-def]
+    """The editor with `program` traced, focused, its caret at the end."""
     editor = window.editor
-    set_program(qtbot, window, "import torch\n")
+    set_program(qtbot, window, program)
     window.activateWindow()
     editor.setFocus()
     editor.moveCursor(editor.textCursor().MoveOperation.End)
+    return editor
+
+
+def test_a_dot_lists_the_modules_members_and_enter_takes_one(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    editor = _editing(qtbot, window, "import torch\n")
     _type(qtbot, editor, "w = torch.")
     assert editor.completion.showing
     # every listed name is one torch itself has and the language allows
@@ -40,11 +46,7 @@ def test_a_dot_lists_the_modules_members_and_enter_takes_one(qtbot, window) -> N
 
 
 def test_ctrl_space_completes_a_bare_name_and_escape_closes(qtbot, window) -> None:  # type: ignore[no-untyped-def]
-    editor = window.editor
-    set_program(qtbot, window, "learning_rate = 0.1\n")
-    window.activateWindow()
-    editor.setFocus()
-    editor.moveCursor(editor.textCursor().MoveOperation.End)
+    editor = _editing(qtbot, window, "learning_rate = 0.1\n")
     _type(qtbot, editor, "lea")
     assert not editor.completion.showing  # no list while typing a name, unless asked
     QTest.keyClick(editor, Qt.Key.Key_Space, Qt.KeyboardModifier.ControlModifier)
