@@ -122,10 +122,11 @@ class ViewWindow(QMainWindow):
         if search is not None and search.text().strip():
             return
         graph = self.graph
-        traced = self.graph_source == self.editor.toPlainText()  # (an error keeps an older graph)
+        text = self.editor.toPlainText()
+        traced = self.graph_source == text  # (an error keeps an older graph)
         made: set[str] = set()
         if graph is not None and line and traced:
-            assigned = _assigned_on(self.editor.toPlainText(), line)
+            assigned = _assigned_on(text, line)
             made = {n.id for n in graph.nodes if n.line == line or _leaf_of(n, assigned)}
         self.canvas.highlight(made)
 
