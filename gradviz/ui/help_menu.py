@@ -66,7 +66,8 @@ class HelpDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.text)
         layout.addWidget(buttons)
-        self.resize(880, 680)
+        screen = window.screen().availableGeometry()  # a 1280×720 projector: within it
+        self.resize(min(880, int(screen.width() * 0.9)), min(680, int(screen.height() * 0.85)))
 
     def show_markdown(self, markdown: str) -> None:
         self.text.setMarkdown(markdown)
