@@ -82,13 +82,15 @@ def _matching(names: set[str], prefix: str) -> list[str]:
 def _members(owner: str, source: str) -> set[str]:
     """After `owner.`: a module's members, else everything a value may have (its type is not
     known while typing)."""
-    found = _resolve(owner, source)
+    found = resolve(owner, source)
     if isinstance(found, Namespace):
         return set(found.members)
     return _value_attributes()
 
 
-def _resolve(owner: str, source: str) -> object | None:
+def resolve(owner: str, source: str) -> object | None:
+    """What the dotted name `owner` is in `source` (torch, its namespaces and their members,
+    under the names the program imported them as); None for a value or an unknown name."""
     env: dict[str, object] = {**PRELUDE, **_imported(source)}
     head, *rest = owner.split(".")
     value = env.get(head)

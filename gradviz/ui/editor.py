@@ -69,8 +69,9 @@ class CodeEditor(QPlainTextEdit):
         self.cursorPositionChanged.connect(self._refresh_selections)
         self.cursorPositionChanged.connect(self._caret_moved)
         self._caret_line = 0
-        # what a name under the pointer holds: (name, line) → a tooltip, or None for none
-        self.name_tooltip: Callable[[str, int], str | None] | None = None
+        # what a name under the pointer holds or does: (name, line, column just past it) → a
+        # tooltip, or None for none
+        self.name_tooltip: Callable[[str, int, int], str | None] | None = None
         self.completion = EditorCompleter(self)
         self._update_margin()
 
@@ -242,7 +243,8 @@ class CodeEditor(QPlainTextEdit):
             word = cursor.selectedText()
             text = None
             if word.isidentifier() and self.name_tooltip is not None:
-                text = self.name_tooltip(word, cursor.blockNumber() + 1)
+                end = cursor.selectionEnd() - cursor.block().position()  # just past the word
+                text = self.name_tooltip(word, cursor.blockNumber() + 1, end)
             if text:
                 QToolTip.showText(event.globalPos(), text, self)
             else:

@@ -33,6 +33,7 @@ class ViewWindow(QMainWindow):
     cuda_available: bool
     cuda_reason: str
     graph_source: str | None  # the program text the graph shown is of
+    _loading: bool  # PyTorch still loading
     _caret_line: int
 
     def retrace(self, interrupt: bool = True, keep_layout: bool = True) -> None:
@@ -130,18 +131,22 @@ class ViewWindow(QMainWindow):
             made = {n.id for n in graph.nodes if n.line == line or _leaf_of(n, assigned)}
         self.canvas.highlight(made)
 
-    def name_tooltip(self, name: str, line: int) -> str | None:
-        """What `name` holds in the graph shown (its node's value and gradient), for the
-        editor's tooltip: the node made on `line` under that name, else the last one so named."""
+    def name_tooltip(self, name: str, line: int, column: int) -> str | None:
+        """For the editor's tooltip: what `name` holds in the graph shown (its node's value and
+        gradient: the node made on `line` under that name, else the last one so named), else
+        what the function or method ending at `column` does, in PyTorch's words."""
         graph = self.graph
-        if graph is None or self.graph_source != self.editor.toPlainText():
-            return None
-        named = [n for n in graph.nodes if n.name == name or name in n.aliases]
-        if not named:
-            return None
-        here = [n for n in named if n.line == line]
-        node = (here or named)[-1]
-        return self.canvas.tooltips.get(node.id)
+        text = self.editor.toPlainText()
+        if graph is not None and self.graph_source == text:
+            named = [n for n in graph.nodes if n.name == name or name in n.aliases]
+            if named:
+                here = [n for n in named if n.line == line]
+                return self.canvas.tooltips.get((here or named)[-1].id)
+        if self._loading:
+            return None  # (torch's docs: once it has loaded)
+        from gradviz.lang.docs import doc_at
+
+        return doc_at(text, line, column)
 
     def refresh_highlight(self) -> None:
         """After a new graph: the search's matches again, else the caret line's nodes."""

@@ -3,6 +3,8 @@ line is the inspector's: it tints the line)."""
 
 from __future__ import annotations
 
+import inspect
+
 import torch
 from PySide6.QtGui import QTextCursor
 
@@ -76,6 +78,12 @@ def test_a_search_wins_and_an_edit_not_yet_traced_outlines_nothing(qtbot, window
     assert _outlined(window) == set()
 
 
+def _tip(window, line: int, word: str) -> str | None:  # type: ignore[no-untyped-def]
+    """The editor's tooltip with the pointer on the first `word` of `line`."""
+    text = window.editor.toPlainText().split("\n")[line - 1]
+    return window.editor.name_tooltip(word, line, text.index(word) + len(word))  # type: ignore[no-any-return]
+
+
 def test_a_name_under_the_pointer_shows_what_it_holds(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     set_program(qtbot, window, PROGRAM + "h = z3\nh = h * 2\n")
     x, y = (torch.tensor(v, requires_grad=True) for v in (2.0, 3.0))
@@ -83,16 +91,27 @@ def test_a_name_under_the_pointer_shows_what_it_holds(qtbot, window) -> None:  #
     z1.retain_grad()
     h = (z1 + torch.exp(z1)) * 2
     h.backward()
-    tip = window.editor.name_tooltip
-    assert tip is not None
-    assert f"value: {z1.item():.5g}" in tip("z1", 3)  # type: ignore[operator]
-    assert f"∂output/∂node: {z1.grad.item():.7g}" in tip("z1", 3)  # type: ignore[operator,union-attr]
-    assert f"value: {h.item():.7g}" in tip("h", 7)  # type: ignore[operator]
-    assert "value: 2.0" in tip("x", 1)  # type: ignore[operator]
-    assert tip("exp", 4) is None  # a function, no value of the program's
-    assert tip("nothing", 1) is None
+    assert f"value: {z1.item():.5g}" in _tip(window, 3, "z1")  # type: ignore[operator]
+    assert f"∂output/∂node: {z1.grad.item():.7g}" in _tip(window, 3, "z1")  # type: ignore[operator,union-attr]
+    assert f"value: {h.item():.7g}" in _tip(window, 7, "h")  # type: ignore[operator]
+    assert "value: 2.0" in _tip(window, 1, "x")  # type: ignore[operator]
+    assert _tip(window, 1, "2") is None  # a number
     window.editor.insertPlainText(" ")  # the graph is no longer this text's: say nothing
-    assert tip("z3", 5) is None
+    assert _tip(window, 5, "z3") is None
+
+
+def test_a_function_under_the_pointer_says_what_it_does(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    set_program(qtbot, window, PROGRAM + "s = torch.stack([z1, z2]).sum()\n")
+    # in PyTorch's words: the first sentence of each docstring after its signature
+    for line, word, doc in ((4, "exp", torch.exp.__doc__), (6, "stack", torch.stack.__doc__)):
+        said = inspect.getdoc(torch.exp if word == "exp" else torch.stack) or doc or ""
+        first = next(p for p in said.split("\n\n") if p.strip() and "(" not in p.split("\n")[0])
+        tip = _tip(window, line, word)
+        assert tip is not None and f"torch.{word}" in tip
+        assert first.split("\n")[0].strip() in tip
+    tip = _tip(window, 6, "sum")  # a value's method: Tensor.sum, whose doc is torch.sum's
+    assert tip is not None and tip.startswith("Tensor.sum")
+    assert "sum of all elements" in tip
 
 
 MLP = (
