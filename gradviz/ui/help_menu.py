@@ -8,8 +8,16 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMenu, QMenuBar, QTextBrowser, QVBoxLayout
+from PySide6.QtGui import QAction, QKeySequence, QTextCursor
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLineEdit,
+    QMenu,
+    QMenuBar,
+    QTextBrowser,
+    QVBoxLayout,
+)
 
 from gradviz import __version__
 from gradviz.ui.stepper import STEP_KEYS
@@ -61,19 +69,39 @@ class HelpDialog(QDialog):
         self.setWindowTitle(title)
         self.text = QTextBrowser()
         self.text.setOpenExternalLinks(True)
+        self.find_box = QLineEdit()
+        self.find_box.setPlaceholderText("Find (Enter: the next one)")
+        self.find_box.setClearButtonEnabled(True)
+        self.find_box.setAccessibleName("Find in help")
+        self.find_box.textChanged.connect(lambda text: self.find_text(text, from_start=True))
+        self.find_box.returnPressed.connect(lambda: self.find_text(self.find_box.text()))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.close)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.find_box)
         layout.addWidget(self.text)
         layout.addWidget(buttons)
         screen = window.screen().availableGeometry()  # a 1280×720 projector: within it
         self.resize(min(880, int(screen.width() * 0.9)), min(680, int(screen.height() * 0.85)))
+
+    def find_text(self, text: str, from_start: bool = False) -> bool:
+        """Select the next `text` (from the top where asked, and again from the top at the
+        end); False where it is nowhere."""
+        if from_start:
+            self.text.moveCursor(QTextCursor.MoveOperation.Start)
+        if not text:
+            return False
+        if self.text.find(text):
+            return True
+        self.text.moveCursor(QTextCursor.MoveOperation.Start)
+        return bool(self.text.find(text))
 
     def show_markdown(self, markdown: str) -> None:
         self.text.setMarkdown(markdown)
         self.show()
         self.raise_()
         self.activateWindow()
+        self.find_box.setFocus()  # F1, then type the name looked for
 
 
 class HelpMenu:

@@ -75,3 +75,17 @@ def test_about_says_what_gradviz_runs_on(qtbot, window) -> None:  # type: ignore
     assert pyside_version in text
     cuda = "available" if torch.cuda.is_available() else "unavailable"
     assert re.search(rf"CUDA\s+{cuda}", text)
+
+
+def test_the_help_finds_a_name(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    window.actions_.help.show_language()
+    dialog = window.actions_.help.dialogs["The gradviz language"]
+    dialog.find_box.setText("log_softmax")  # is it in the language? the reference says so
+    assert dialog.text.textCursor().selectedText() == "log_softmax"
+    first = dialog.text.textCursor().position()
+    dialog.find_box.returnPressed.emit()  # the next one, if any, else the first again
+    assert dialog.text.textCursor().selectedText() == "log_softmax"
+    assert dialog.text.textCursor().position() != first or (
+        dialog.text.toPlainText().count("log_softmax") == 1
+    )
+    assert not dialog.find_text("no_such_name_anywhere", from_start=True)
