@@ -72,6 +72,7 @@ class EditorCompleter:
         self.model.setStringList(names)
         self.completer.setCompletionPrefix("")  # the names are already the prefix's
         popup = self.popup
+        popup.setFont(self.editor.font())  # code, in the editor's type (the projector's too)
         popup.setCurrentIndex(self.completer.completionModel().index(0, 0))
         rect = self.editor.cursorRect()
         rect.setWidth(popup.sizeHintForColumn(0) + popup.verticalScrollBar().sizeHint().width() + 8)
