@@ -29,6 +29,7 @@ def apply(app: QApplication, theme: str, font_scale: float = 1.0) -> None:
         (role.Text, "text"), (role.WindowText, "text"), (role.ButtonText, "text"),
         (role.ToolTipText, "text"), (role.Button, "button"), (role.ToolTipBase, "base"),
         (role.Highlight, "highlight"), (role.PlaceholderText, "muted"),
+        (role.Link, "highlight"), (role.LinkVisited, "highlight"),  # (Qt's blue: dim on dark)
     ):  # fmt: skip
         palette.setColor(r, QColor(c[key]))
     palette.setColor(role.HighlightedText, QColor("#ffffff"))

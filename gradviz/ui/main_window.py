@@ -25,6 +25,7 @@ from gradviz.ui.autosave import Autosaver
 from gradviz.ui.canvas import GraphCanvas
 from gradviz.ui.document import Document
 from gradviz.ui.editor import CodeEditor, monospace
+from gradviz.ui.error_fix import ErrorFix
 from gradviz.ui.graph_keys import move_selection
 from gradviz.ui.inspector import Inspector
 from gradviz.ui.menus import build_menus
@@ -99,6 +100,7 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
         appearance.show_as_error(self.error_label)
         self.error_label.setAccessibleName("Error message")
         self.error_label.hide()
+        self.error_fix = ErrorFix(self.error_label, self.editor)  # "did you mean": a link
         self.variables = VariablePanel()
         self.variables.changed.connect(self._on_input_changed)
         self.console = QPlainTextEdit()
@@ -277,8 +279,7 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
             message, line, col = outcome.error
             where = f"line {line}, col {col}: " if line is not None and col is not None else ""
             where = where or (f"line {line}: " if line is not None else "")
-            self.error_label.setText(where + message)
-            self.error_label.show()
+            self.error_fix.show(where + message, outcome.request.source, outcome.error)
             self.editor.set_error(line, col, message)
             self.editor.set_warnings([])  # the lines may have moved: the last run's would mislead
             self.canvas.set_dimmed(True)
