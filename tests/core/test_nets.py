@@ -238,8 +238,11 @@ def test_absurd_settings_get_clear_errors(changes: dict[str, object], message: s
 # -- training --
 
 
-def plain_loop(spec: NetworkSpec, steps: int) -> tuple[nn.Module, list[float]]:
-    """The same training written as one plain PyTorch script."""
+def plain_loop(
+    spec: NetworkSpec, steps: int, grad_norms: dict[str, list[float]] | None = None
+) -> tuple[nn.Module, list[float]]:
+    """The same training written as one plain PyTorch script (each Linear's weight gradient
+    norm per step into `grad_norms`, given one)."""
     torch.manual_seed(spec.seed)
     x, y, target = reference_data(spec.data.name, spec.data.samples, spec.data.noise)
     features = torch.stack([x, y, x * y], dim=1)
@@ -266,6 +269,11 @@ def plain_loop(spec: NetworkSpec, steps: int) -> tuple[nn.Module, list[float]]:
             y_train[start : start + spec.batch_size],
         )
         loss.backward()
+        if grad_norms is not None:
+            for index in (0, 3, 6):
+                weight = model[index].weight
+                assert weight.grad is not None
+                grad_norms.setdefault(f"model.{index}", []).append(weight.grad.norm().item())
         optimizer.step()
         losses.append(loss.item())
     return model, losses

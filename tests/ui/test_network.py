@@ -394,3 +394,25 @@ def test_save_picture_writes_the_view_and_plots(qtbot, network, tmp_path: Path) 
     # the data points as vector symbols (drawn from pyqtgraph's pixmap cache, each of the 120
     # points would be an image of its own; the heatmap and the views' backgrounds are images)
     assert text.count("<image") < 10, text.count("<image")
+
+
+def test_the_data_view_shows_the_new_points_after_a_data_change(qtbot, network) -> None:  # type: ignore[no-untyped-def]
+    def shown() -> np.ndarray:
+        train = network.decision.train_points.getData()
+        test = network.decision.test_points.getData()
+        points = np.concatenate([np.stack(train, 1), np.stack(test, 1)])
+        return points[np.lexsort(points.T[::-1])]
+
+    def expected(name: str) -> np.ndarray:
+        torch.manual_seed(TRAINED.seed)
+        x, y, _ = reference_data(name, 120, 0.1)
+        points = torch.stack([x, y], 1).numpy()
+        return points[np.lexsort(points.T[::-1])]
+
+    np.testing.assert_allclose(shown(), expected("moons"), rtol=1e-6)
+    with qtbot.waitSignal(network.snapshot_shown, timeout=TIMEOUT):  # a picture of the same data
+        qtbot.mouseClick(network.step_button, Qt.MouseButton.LeftButton)
+    np.testing.assert_allclose(shown(), expected("moons"), rtol=1e-6)
+    network.builder.dataset.setCurrentIndex(network.builder.dataset.findData("xor"))
+    qtbot.waitUntil(lambda: network.shot.step == 0, timeout=TIMEOUT)
+    np.testing.assert_allclose(shown(), expected("xor"), rtol=1e-6)

@@ -3,6 +3,8 @@ program are one: a change here rewrites the program; an edit there comes back he
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -333,11 +335,12 @@ class NetworkWidget(QWidget):
     def _describe(shot: Snapshot) -> str:
         m = shot.metrics
         parts = [f"step {shot.step}", f"epoch {shot.epoch:.1f}"]
-        if m.train_loss:
+        if len(m.train_loss):
             parts.append(f"training loss {m.train_loss[-1]:.4g}")
-        if m.test_loss and m.test_loss[-1] == m.test_loss[-1]:
+        if len(m.test_loss) and not math.isnan(m.test_loss[-1]):
             parts.append(f"test loss {m.test_loss[-1]:.4g}")
-        if shot.classification and m.test_accuracy and m.test_accuracy[-1] == m.test_accuracy[-1]:
+        tested = len(m.test_accuracy) and not math.isnan(m.test_accuracy[-1])
+        if shot.classification and tested:
             parts.append(f"test accuracy {m.test_accuracy[-1]:.0%}")
         if shot.ms_per_step:
             parts.append(f"{shot.ms_per_step:.2f} ms per step on {shot.device.upper()}")
