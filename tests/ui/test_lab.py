@@ -472,3 +472,43 @@ def test_the_last_step_keeps_its_label_in_every_theme(qtbot, window, lab) -> Non
             finally:
                 painter.end()
             assert str(lab.max_steps()) in [text for _, _, text in texts], (theme, texts)
+
+
+def test_the_same_racers_on_another_surface_draw_its_paths(qtbot, lab) -> None:  # type: ignore[no-untyped-def]
+    def drawn() -> list[np.ndarray]:
+        lab.show_frame(lab.max_steps())
+        lines = [np.stack(line.getData(), 1) for line in lab.view._lines]
+        losses = [curve.getData()[1] for curve in lab.plots._loss_curves]
+        return [*lines, *losses]
+
+    first = drawn()
+    with qtbot.waitSignal(lab.race_shown, timeout=TIMEOUT):
+        lab.surface.setCurrentIndex(lab.surface.findData("himmelblau"))
+    spec = parse_spec("sgd:lr=0.001")
+    himmelblau = get_surface("himmelblau")
+    p = torch.tensor(lab.race.start, requires_grad=True)
+    optimizer = spec.kind.cls([p], **spec.params())
+    points, losses = [p.detach().clone()], []
+    for _ in range(lab.max_steps()):
+        optimizer.zero_grad()
+        loss = himmelblau(p[0], p[1])
+        losses.append(loss.item())
+        loss.backward()
+        optimizer.step()
+        points.append(p.detach().clone())
+    losses.append(himmelblau(p[0], p[1]).item())
+    now = drawn()
+    assert lab.race.paths[0].label.startswith("SGD")
+    line = now[0]  # thinned to what the zoom needs: each point drawn lies on the reference
+    reference = torch.stack(points).numpy()
+    gaps = np.linalg.norm(line[:, None, :] - reference[None, :, :], axis=2).min(axis=1)
+    assert gaps.max() < 1e-4 and np.allclose(line[-1], reference[-1], atol=1e-4)
+    shift = -min(losses) + 1e-12 if min(losses) <= 0 else 0.0  # as the log plot draws them
+    np.testing.assert_allclose(  # (a log plot gives back what it draws: log₁₀ of the values)
+        now[len(lab.view._lines)], np.log10(np.array(losses) + shift), rtol=1e-4
+    )
+    assert not np.array_equal(first[0][-1], now[0][-1])
+    # another racer (a new label) gets its own legend entry
+    with qtbot.waitSignal(lab.race_shown, timeout=TIMEOUT):
+        lab.racers.rows[0].lr.setValue(0.0005)
+    assert "0.0005" in lab.view.legend.items[0][1].text

@@ -36,17 +36,17 @@ class RacePlots(QWidget):
         self._distance_curves: list[pg.PlotDataItem] = []
         self._distances: list[np.ndarray] = []
         self._losses: list[np.ndarray] = []
+        self._colours: list[str] | None = None  # the racers' colours the curves were made in
 
     def set_paths(self, paths: list[Path], minima: list[tuple[float, float]]) -> None:
-        self.loss.clear()
-        self.distance.clear()
-        self._loss_curves, self._distance_curves = [], []
+        colours = [path.colour for path in paths]
+        if colours != self._colours:  # the same racers again (another surface, start): kept
+            self._new_curves(colours)
         self._losses, self._distances = [], []
         floor = 1e-12
         self.distance.setTitle(TO_MINIMUM if minima else FROM_START)
         self.distance.setLogMode(y=bool(minima))
         for path in paths:
-            pen = pg.mkPen(QColor(path.colour), width=2)
             losses = np.asarray(path.losses, dtype=np.float64)
             low = float(np.nanmin(losses)) if losses.size else 0.0
             shift = -low + floor if low <= 0 else 0.0  # log scale needs positive values
@@ -59,10 +59,6 @@ class RacePlots(QWidget):
             else:  # no known minimum (a network's landscape): how far each has travelled
                 gaps = np.linalg.norm(path.points - path.points[:1], axis=1)
             self._distances.append(np.clip(gaps, floor, None) if minima else gaps)
-            self._loss_curves.append(self.loss.plot(pen=pen, skipFiniteCheck=True))
-            self._distance_curves.append(self.distance.plot(pen=pen, skipFiniteCheck=True))
-        for plot in (self.loss, self.distance):
-            restyle(plot)  # the new curves as wide as the theme draws lines
         # Fixed ranges: axes that re-scale on every frame would cost more than the curves.
         steps = max((len(p.points) for p in paths), default=2) - 1
         for plot, series in ((self.loss, self._losses), (self.distance, self._distances)):
@@ -74,6 +70,20 @@ class RacePlots(QWidget):
                 plot.setYRange(low, high if high > low else low + 1, padding=0.05)
             elif values.size:
                 plot.setYRange(0, max(float(values.max()), 1e-9), padding=0.05)
+
+    def _new_curves(self, colours: list[str]) -> None:
+        """One loss and one distance curve per racer, in its colour (making them is most of
+        the time a new race takes to show: 28 ms for eight)."""
+        self._colours = colours
+        self.loss.clear()
+        self.distance.clear()
+        self._loss_curves, self._distance_curves = [], []
+        for colour in colours:
+            pen = pg.mkPen(QColor(colour), width=2)
+            self._loss_curves.append(self.loss.plot(pen=pen, skipFiniteCheck=True))
+            self._distance_curves.append(self.distance.plot(pen=pen, skipFiniteCheck=True))
+        for plot in (self.loss, self.distance):
+            restyle(plot)  # the new curves as wide as the theme draws lines
 
     def show_step(self, step: int) -> None:
         for curve, values in zip(self._loss_curves, self._losses, strict=True):

@@ -146,6 +146,7 @@ class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
         self.heads.setZValue(20.2)  # over the minima's stars: a racer that reached one stays seen
         self.addItem(self.heads)
         self._head_style: tuple[list[str], list[object]] = ([], [])
+        self._racers: list[tuple[str, str, str, bool]] | None = None  # whose items are drawn
         self._legend_samples: list[pg.PlotDataItem] = []
         self.overlay = pg.ImageItem(axisOrder="row-major")
         self.overlay.setZValue(-5)
@@ -216,11 +217,21 @@ class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
 
     # -- the race --------------------------------------------------------------------------------
     def set_paths(self, paths: list[Path]) -> None:
+        self.paths = paths
+        self._kept = []
+        self._steepest = [_steepest(path.gradients) for path in paths]
+        racers = [(p.label, p.colour, p.marker, p.diverged_at is not None) for p in paths]
+        if racers != self._racers:  # the same racers again (another surface, start): kept
+            self._racers = racers
+            self._new_racers(paths)
+        self.heads.setData([], [])
+
+    def _new_racers(self, paths: list[Path]) -> None:
+        """Each racer's line, arrow and legend entry (making them is most of the time a new
+        race takes to show: 21 ms for eight)."""
         for item in (*self._lines, *self._arrows):
             self.removeItem(item)
         self.legend.clear()
-        self.paths = paths
-        self._kept = []
         self._lines, self._arrows, self._legend_samples = [], [], []
         symbols, brushes = [], []
         for i, path in enumerate(paths):
@@ -250,8 +261,6 @@ class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
             self._lines.append(line)
             self._arrows.append(arrow)
         self._head_style = (symbols, brushes)
-        self._steepest = [_steepest(path.gradients) for path in paths]
-        self.heads.setData([], [])
 
     def show_step(self, step: int) -> None:
         """Draw every path up to `step` (each stops at its last point)."""
