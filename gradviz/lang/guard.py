@@ -105,7 +105,7 @@ _AT_MOST_INPUT = {
     "randn_like", "bernoulli", "gather", "cumsum", "cumprod",
 }  # fmt: skip
 _MATMUL = {"mm", "addmm", "bmm", "baddbmm"}
-_DETACH = torch.ops.aten.detach.default  # nn.Parameter and torch.tensor run it: let it pass
+DETACH = torch.ops.aten.detach.default  # nn.Parameter and torch.tensor run it: let it pass
 _KINDS: dict[Any, int] = {}
 
 
@@ -199,7 +199,7 @@ class AllocationGuard(TorchDispatchMode):
         kwargs: dict[str, Any] | None = None,
     ) -> Any:
         kwargs = kwargs or {}
-        if self.bypass or func is _DETACH:  # a detach allocates nothing and makes no node
+        if self.bypass or func is DETACH:  # a detach allocates nothing and makes no node
             return func(*args, **kwargs)
         self.check_cancelled()
         observer = self.observer if self.observing else None

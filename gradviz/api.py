@@ -1,0 +1,157 @@
+"""gradviz from Python or Jupyter: the graph of a gradviz program, or of your own PyTorch code,
+as a picture that shows itself inline (SVG) and saves as png, svg, pdf, dot or json."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import torch
+
+from gradviz.autograd.graph import Graph, GraphNode
+from gradviz.autograd.live import LiveRecording
+from gradviz.autograd.serialize import graph_to_json
+from gradviz.autograd.tracer import trace
+from gradviz.lang.errors import ProgramError
+from gradviz.render.dot import RenderOptions
+from gradviz.render.export import export, render_bytes
+from gradviz.render.labels import tensor_text
+from gradviz.render.theme import get_theme
+
+
+class Picture:
+    """A traced graph: `picture["z1"].grad`, `picture.save("graph.png")`, and in Jupyter the
+    picture itself (the app's drawing: values, gradients, colour by |∇|, module boxes)."""
+
+    def __init__(self, graph: Graph, printed: list[str] | None = None, theme: str = "light"):
+        get_theme(theme)  # an unknown theme fails here, with the names of the known ones
+        self.graph = graph
+        self.printed = printed or []
+        self.theme = theme
+
+    @property
+    def nodes(self) -> list[GraphNode]:
+        return self.graph.nodes
+
+    def __getitem__(self, name: str) -> GraphNode:
+        node = self.graph.find(name)
+        if node is None:
+            names = sorted({n.name for n in self.graph.nodes if n.name})
+            raise KeyError(f"no node named {name!r}; the graph has {', '.join(names)}")
+        return node
+
+    def _options(self, theme: str | None, orientation: str, view: str) -> RenderOptions:
+        if orientation not in ("TB", "LR"):
+            raise ValueError(f"orientation is 'TB' (top-down) or 'LR', not {orientation!r}")
+        if view not in ("backward", "forward"):
+            raise ValueError(f"view is 'backward' (with gradients) or 'forward', not {view!r}")
+        return RenderOptions(get_theme(theme or self.theme), orientation, view)
+
+    def svg(self, theme: str | None = None, orientation: str = "TB", view: str = "backward") -> str:
+        """The picture as SVG text (Graphviz's `dot` lays it out)."""
+        options = self._options(theme, orientation, view)
+        return render_bytes(self.graph, "svg", options).decode("utf-8")
+
+    def save(
+        self,
+        path: str | Path,
+        *,
+        theme: str | None = None,
+        scale: float = 1.0,
+        orientation: str = "TB",
+        view: str = "backward",
+    ) -> None:
+        """Write the picture (png, svg, pdf, dot) or the data (json), by the file's extension."""
+        options = self._options(theme, orientation, view)
+        export(self.graph, path, options, scale=scale, printed=self.printed)
+
+    def to_json(self) -> dict[str, Any]:
+        """The graph as `gradviz.graph/1` JSON data (what `gradviz trace` prints)."""
+        data: dict[str, Any] = graph_to_json(self.graph, printed=self.printed)
+        return data
+
+    def _repr_svg_(self) -> str | None:
+        """Jupyter's inline picture (None where Graphviz is missing: the text shows instead)."""
+        try:
+            return self.svg()
+        except ProgramError:
+            return None
+
+    def __repr__(self) -> str:
+        output = self.graph.node(self.graph.output) if self.graph.output else None
+        described = ""
+        if output is not None and isinstance(output.value, torch.Tensor):
+            value = output.value
+            shown = f"{value.item():.6g}" if value.numel() == 1 else f"shape {tuple(value.shape)}"
+            described = f", output {output.label} = {shown}"
+        return f"<gradviz Picture: {len(self.graph.nodes)} nodes{described}>"
+
+    def __str__(self) -> str:
+        """One line per node in forward order: name, op, shape, value and gradient."""
+        rows = [("node", "op", "shape", "value", "∇ d output / d node")]
+        for node in self.graph.nodes:
+            value = node.value
+            shape = "×".join(map(str, value.shape)) if isinstance(value, torch.Tensor) else ""
+            op = node.op or node.kind
+            rows.append(
+                (node.label, op, shape or "scalar", tensor_text(value), tensor_text(node.grad))
+            )
+        widths = [max(len(row[i]) for row in rows) for i in range(5)]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+        return "\n".join(line.rstrip() for line in [*lines, *self.graph.notes])
+
+
+def run(program: str, *, device: str = "cpu", theme: str = "light", **inputs: float) -> Picture:
+    """Run a program in gradviz's language (a file's text, or `"x = 2.0\\nf = x * exp(x)"`),
+    scalar inputs set by name (`run(text, x=3.0)`), and return its picture."""
+    result = trace(program, device=device, overrides=dict(inputs) or None)
+    return Picture(result.graph, result.run.printed, theme)
+
+
+class Recording:
+    """`with gradviz.record() as rec:` around your own PyTorch forward code, then
+    `rec.backward(loss)` in place of `loss.backward()`: the picture of that pass.
+
+    Names come from the variables where `record()` and `backward()` are called (a notebook's
+    too), and from keywords: `gradviz.record(model=net)` names its parameters `model.0.weight`
+    and draws a box per layer (name modules before their forward runs)."""
+
+    def __init__(self, names: dict[str, object], theme: str) -> None:
+        get_theme(theme)
+        self._live = LiveRecording(names)
+        self.theme = theme
+
+    def __enter__(self) -> Recording:
+        self._live.__enter__()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._live.__exit__(kind, error, traceback)
+
+    def backward(self, output: torch.Tensor, **kwargs: Any) -> Picture:
+        """`output.backward(**kwargs)` with every node's gradient caught, and its picture."""
+        self._live.bind(_caller_names())
+        return Picture(self._live.backward(output, **kwargs), theme=self.theme)
+
+
+def record(*, theme: str = "light", **names: object) -> Recording:
+    """Record the PyTorch code in a `with` block (see Recording)."""
+    callers = _caller_names()  # the keywords first: a value's first name is the one drawn
+    return Recording({**names, **{k: v for k, v in callers.items() if k not in names}}, theme)
+
+
+def _caller_names() -> dict[str, object]:
+    """The variables of the code that called into this module (a notebook's are its globals)."""
+    frame = sys._getframe(1)
+    while frame.f_back is not None and frame.f_globals.get("__name__") == __name__:
+        frame = frame.f_back
+    found = dict(frame.f_globals)
+    found.update(frame.f_locals)  # a function's own names win over its module's
+    return found
