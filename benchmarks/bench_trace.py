@@ -1,4 +1,5 @@
-"""gradviz trace + layout vs torchviz make_dot + dot, in-process and as whole processes.
+"""gradviz trace + layout vs torchviz make_dot + dot, in-process and as whole processes; and
+the tracer's own overhead, recording plain PyTorch code (gradviz.record) vs running it.
 
 Run: python benchmarks/bench_trace.py [--device cuda] [--quick]
 Prints ratios (lower is better for gradviz / other). Nothing here is asserted.
@@ -21,6 +22,7 @@ from programs import PROGRAMS, Program
 from timing import interleaved_medians
 
 from gradviz import collection
+from gradviz.autograd.live import LiveRecording
 from gradviz.autograd.tracer import trace
 from gradviz.lang.interpreter import run_program
 from gradviz.lang.parser import parse
@@ -55,6 +57,21 @@ def torchviz_dot(program: Program, device: str) -> Callable[[], object]:
 def gradviz_trace(program: Program, device: str) -> Callable[[], object]:
     parsed = parse(program.source)
     return lambda: trace(parsed, device=device)
+
+
+def gradviz_record(program: Program, device: str) -> Callable[[], object]:
+    """The same plain PyTorch code as `plain`, recorded: gradviz.record() + rec.backward()."""
+
+    def run() -> object:
+        recording = LiveRecording()
+        with torch.device(device), recording:
+            loss, _ = program.build()
+        graph = recording.backward(loss)
+        if device == "cuda":
+            torch.cuda.synchronize()
+        return graph
+
+    return run
 
 
 def gradviz_run_only(program: Program, device: str) -> Callable[[], object]:
@@ -100,15 +117,17 @@ def main() -> None:
     frozen = "no" if args.no_freeze else "start-up objects frozen, as in the app and the CLI"
     print(f"torch {torch.__version__}, {device}, median of {repeat} turns × 2 runs; {frozen}")
     header = (
-        f"{'program':<18}{'nodes':>6}{'plain f+b':>11}{'run only':>10}{'trace':>10}"
+        f"{'program':<18}{'nodes':>6}{'plain f+b':>11}{'record':>10}{'rec/plain':>10}"
+        f"{'run only':>10}{'trace':>10}"
         f"{'trace/plain':>12}{'trace/run':>10}{'gv+svg':>10}{'tv+svg':>10}{'gv/tv':>7}"
     )
     print(header)
     for program in PROGRAMS:
         nodes = len(trace(program.source, device=device).graph.nodes)
-        t_plain, t_run, t_trace, t_gv, t_tv = interleaved_medians(
+        t_plain, t_record, t_run, t_trace, t_gv, t_tv = interleaved_medians(
             [
                 plain(program, device),
+                gradviz_record(program, device),
                 gradviz_run_only(program, device),
                 gradviz_trace(program, device),
                 gradviz_trace_and_svg(program, device),
@@ -118,7 +137,8 @@ def main() -> None:
             burst=3,
         )
         print(
-            f"{program.name:<18}{nodes:>6}{t_plain * 1e3:>9.2f}ms{t_run * 1e3:>8.2f}ms"
+            f"{program.name:<18}{nodes:>6}{t_plain * 1e3:>9.2f}ms"
+            f"{t_record * 1e3:>8.2f}ms{t_record / t_plain:>9.2f}x{t_run * 1e3:>8.2f}ms"
             f"{t_trace * 1e3:>8.2f}ms{t_trace / t_plain:>11.2f}x{t_trace / t_run:>9.2f}x"
             f"{t_gv * 1e3:>8.1f}ms"
             f"{t_tv * 1e3:>8.1f}ms{t_gv / t_tv:>6.2f}x"
