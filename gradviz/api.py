@@ -19,6 +19,7 @@ from gradviz.render.dot import RenderOptions
 from gradviz.render.export import export, render_bytes
 from gradviz.render.labels import tensor_text
 from gradviz.render.theme import get_theme
+from gradviz.step_pictures import StepPicture, step_pictures
 
 
 class Picture:
@@ -71,6 +72,15 @@ class Picture:
         """The graph as `gradviz.graph/1` JSON data (what `gradviz trace` prints)."""
         data: dict[str, Any] = graph_to_json(self.graph, printed=self.printed)
         return data
+
+    def steps(self, mode: str = "backward", start: str | None = None) -> list[StepPicture]:
+        """The walk-through, one picture per step (Jupyter shows each with its chain rule):
+        backward in the order PyTorch's engine ran the nodes, "recursive" as the lecture's
+        recursion from the node named `start` (a leaf by default), or "forward"."""
+        begin = None
+        if start is not None:
+            begin = self[start].id
+        return step_pictures(self.graph, mode, self._options(None, "TB", "backward"), begin)
 
     def _repr_svg_(self) -> str | None:
         """Jupyter's inline picture (None where Graphviz is missing: the text shows instead)."""
