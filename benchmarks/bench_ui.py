@@ -77,7 +77,7 @@ def keystroke(window, source: str, label: str) -> None:  # type: ignore[no-untyp
     median = statistics.median(latencies)
     print(
         f"keystroke → graph on screen, {label}: {median:.0f} ms median "
-        "(of which 150 ms is the typing pause before a re-trace)"
+        "(of which about 150 ms is the typing pause before a re-trace: Qt may end it 5 % early)"
     )
 
 
