@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["Picture", "record", "run"]
+__all__ = ["Picture", "landscape", "record", "run"]
 
 
 def __getattr__(name: str) -> Any:
-    """`gradviz.run`, `gradviz.record`, `gradviz.Picture` (gradviz.api), imported on first use:
+    """`gradviz.run`, `.record`, `.landscape`, `.Picture` (gradviz.api), imported on first use:
     `import gradviz` alone stays instant (the command line imports it before torch)."""
     if name in __all__:
         from gradviz import api

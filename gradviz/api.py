@@ -1,20 +1,25 @@
 """gradviz from Python or Jupyter: the graph of a gradviz program, or of your own PyTorch code,
-as a picture that shows itself inline (SVG) and saves as png, svg, pdf, dot or json."""
+as a picture that shows itself inline (SVG) and saves as png, svg, pdf, dot or json; its
+backprop walk-through; and the loss landscape of your own model."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import torch
+from torch import nn
 
 from gradviz.autograd.graph import Graph, GraphNode
 from gradviz.autograd.live import LiveRecording
 from gradviz.autograd.serialize import graph_to_json
 from gradviz.autograd.tracer import trace
 from gradviz.lang.errors import ProgramError
+from gradviz.nets.landscape import Landscape, random_landscape
+from gradviz.nets.trainer import ModelLoss
 from gradviz.render.dot import RenderOptions
 from gradviz.render.export import export, render_bytes
 from gradviz.render.labels import tensor_text
@@ -155,6 +160,33 @@ def record(*, theme: str = "light", **names: object) -> Recording:
     """Record the PyTorch code in a `with` block (see Recording)."""
     callers = _caller_names()  # the keywords first: a value's first name is the one drawn
     return Recording({**names, **{k: v for k, v in callers.items() if k not in names}}, theme)
+
+
+def landscape(
+    model: nn.Module,
+    loss_fn: Callable[[Any, Any], torch.Tensor],
+    X: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    grid: int = 31,
+    span: float = 1.0,
+    seed: int = 0,
+) -> Landscape:
+    """The loss landscape of your model around its weights θ: loss_fn(model(X), y) at
+    θ + α·d₁ + β·d₂ for α, β on a grid × grid lattice in [−span, span], d₁ and d₂ random
+    directions normalised filter by filter (Li et al., NeurIPS 2018). Evaluated batched, never
+    one point at a time where avoidable; the model in eval mode meanwhile (dropout off).
+    `.losses[i, j]` is at β = `.betas[i]`, α = `.alphas[j]`; `.center` at θ."""
+    base = {f"model.{name}": p.detach() for name, p in model.named_parameters()}
+    if not base:
+        raise ValueError("the model has no parameters to move")
+    was_training = model.training
+    model.eval()
+    try:
+        loss = ModelLoss.measured(model, loss_fn, X, y)
+        return random_landscape(loss, base, grid=grid, span=span, seed=seed)
+    finally:
+        model.train(was_training)
 
 
 def _caller_names() -> dict[str, object]:

@@ -228,6 +228,32 @@ class ModelLoss:
         self.activation_bytes = row * sum(widths) * 3  # of one evaluation
         self.largest_bytes = row * max(widths, default=1)  # its largest intermediate
 
+    @classmethod
+    def measured(
+        cls, model: nn.Module, loss_fn: Any, X: torch.Tensor, y: torch.Tensor
+    ) -> ModelLoss:
+        """For any model (not only Linear layers): its intermediate sizes measured by running
+        it once on X (the output of each layer with weights, as the Linear widths count),
+        which size the landscape's chunks."""
+        found = cls(model, loss_fn, X, y)
+        sizes: list[int] = []
+
+        def seen(module: nn.Module, args: Any, out: Any) -> None:
+            if isinstance(out, torch.Tensor):
+                sizes.append(out.numel() * out.element_size())
+
+        leaves = [m for m in model.modules() if list(m.parameters(recurse=False))]
+        handles = [m.register_forward_hook(seen) for m in leaves]
+        try:
+            with torch.no_grad():
+                model(X)
+        finally:
+            for handle in handles:
+                handle.remove()
+        found.activation_bytes = 3 * sum(sizes)
+        found.largest_bytes = max(sizes, default=found.largest_bytes)
+        return found
+
     def __call__(self, params: dict[str, torch.Tensor]) -> torch.Tensor:
         from torch.func import functional_call
 
