@@ -25,6 +25,7 @@ from gradviz.render.export import export, render_bytes
 from gradviz.render.labels import tensor_text
 from gradviz.render.theme import get_theme
 from gradviz.step_pictures import StepPicture, step_pictures
+from gradviz.walk_page import write_walkthrough
 
 
 class Picture:
@@ -86,6 +87,14 @@ class Picture:
         if start is not None:
             begin = self[start].id
         return step_pictures(self.graph, mode, self._options(None, "TB", "backward"), begin)
+
+    def save_walkthrough(
+        self, path: str | Path, mode: str = "backward", start: str | None = None
+    ) -> None:
+        """The walk-through as one web page (`steps()` one at a time; → ← Home End step it)."""
+        output = self.graph.node(self.graph.output).label if self.graph.output else "nothing"
+        title = f"gradviz: backprop from {output}"
+        write_walkthrough(path, self.steps(mode, start), title, get_theme(self.theme))
 
     def _repr_svg_(self) -> str | None:
         """Jupyter's inline picture (None where Graphviz is missing: the text shows instead)."""

@@ -111,14 +111,25 @@ def cmd_export(args: argparse.Namespace) -> int:
     from gradviz.render.export import export, format_of
     from gradviz.render.theme import get_theme
 
-    animated = args.output.lower().endswith((".gif", ".mp4"))
+    page = args.output.lower().endswith(".html")
+    animated = page or args.output.lower().endswith((".gif", ".mp4"))
     if args.steps != animated:
-        raise UsageError("a walk-through needs --steps and a .gif or .mp4 file (and only then)")
+        raise UsageError(
+            "a walk-through needs --steps and a .gif, .mp4 or .html file (and only then)"
+        )
     if not animated:
         format_of(args.output)  # refuse a bad extension before running anything
     result, inputs = _trace(args)
     view = "forward" if args.steps and args.mode == "forward" else args.view
     options = RenderOptions(theme=get_theme(args.theme), orientation=args.orientation, view=view)
+    if page:  # a web page: Graphviz's SVG, no Qt
+        from gradviz.step_pictures import step_pictures
+        from gradviz.walk_page import write_walkthrough
+
+        title = f"gradviz: {Path(args.file).name if args.file not in (None, '-') else 'program'}"
+        pictures = step_pictures(result.graph, args.mode, options)
+        write_walkthrough(args.output, pictures, title, options.theme)
+        return 0
     if animated:
         from gradviz.ui.step_export import export_walkthrough
 
@@ -266,7 +277,9 @@ def _subcommand_parser() -> argparse.ArgumentParser:
     export.add_argument("--orientation", default="TB", choices=("TB", "LR"))
     export.add_argument("--view", default="backward", choices=("forward", "backward"))
     export.add_argument(
-        "--steps", action="store_true", help="the walk-through, one frame per step (.gif, .mp4)"
+        "--steps",
+        action="store_true",
+        help="the walk-through, one frame per step (.gif, .mp4) or a web page of them (.html)",
     )
     export.add_argument(
         "--mode",

@@ -19,11 +19,17 @@ from gradviz.explain.steps import (
     partial_at,
     steps_for,
 )
-from gradviz.render.dot import RenderOptions, build_dot
+from gradviz.render.dot import CURRENT_CLASS, RenderOptions, build_dot, edge_label
 from gradviz.render.labels import build_labels, gradient_scale
 from gradviz.render.layout import run_dot
 
 CURRENT = "#e66100"  # the step's node: the canvas's selection orange
+NBSP = "\u00a0"  # pads a label to its widest (a space at an end would be trimmed)
+# the step's node outlined: its table's border (the one drawn without fill), thick and orange
+OUTLINE_STYLE = (
+    f"<style>.{CURRENT_CLASS} > path[fill='none'], .{CURRENT_CLASS} > polygon[fill='none']"
+    f" {{ stroke: {CURRENT}; stroke-width: 4px; }}</style>"
+)
 MODES = (BACKWARD, RECURSIVE, FORWARD)
 
 
@@ -36,25 +42,33 @@ class StepPicture:
         self.mode = mode
         self.options = options
         self.caption = step.caption
-        self.html = step_html(graph, step, mode)
+        self.html = step_html(graph, step, mode, options.theme.muted)
 
     def svg(self) -> str:
-        """This step's picture as SVG text (the whole pass's layout and colours)."""
+        """This step's picture as SVG text: the whole pass's colours, and its layout — every
+        gradient line and edge label as wide at every step as at its widest (padded), so the
+        nodes stay where they are from one step to the next."""
+        theme, backward = self.options.theme, self.options.backward
+        scale = gradient_scale(self.graph)
+        final = build_labels(self.graph, theme, backward, scale)
         shown = graph_at(self.graph, self.step)
         missing = "∇ not yet" if self.mode != FORWARD else "∇ none"
-        labels = build_labels(
-            shown,
-            self.options.theme,
-            self.options.backward,
-            gradient_scale(self.graph),  # the whole pass's colours at every step
-            missing=missing,
-            partial=partial_at(self.graph, self.step),
-        )
-        current = self.step.node_id
-        if current is not None and current in labels:
-            labels[current] = dataclasses.replace(labels[current], border=CURRENT, border_width=4.0)
-        source = build_dot(shown, self.options, labels, gradient_scale(self.graph))
-        return run_dot(source, "svg").decode("utf-8")
+        partial = partial_at(self.graph, self.step)
+        labels = build_labels(shown, theme, backward, scale, missing=missing, partial=partial)
+        for node_id, label in labels.items():
+            if label.grad_line is not None:
+                width = max(len(final[node_id].grad_line or "") + 1, len(missing))  # +1: "…"
+                labels[node_id] = dataclasses.replace(
+                    label, grad_line=label.grad_line.ljust(width, NBSP)
+                )
+        texts: list[str | None] = []
+        for index, edge in enumerate(self.graph.edges):
+            text = edge_label(edge.grad) if backward else None
+            sent = index in self.step.sent
+            texts.append(text if sent or text is None else NBSP * len(text))
+        source = build_dot(shown, self.options, labels, scale, texts, self.step.node_id)
+        svg = run_dot(source, "svg").decode("utf-8")
+        return re.sub(r"(<svg\b[^>]*>)", r"\1" + OUTLINE_STYLE, svg, count=1)
 
     def _repr_html_(self) -> str:
         svg = re.sub(r"^.*?(?=<svg)", "", self.svg(), flags=re.DOTALL)  # no XML prolog inline

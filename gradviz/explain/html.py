@@ -11,8 +11,9 @@ from gradviz.explain.steps import FORWARD, RECURSIVE, Step
 from gradviz.render.labels import tensor_text
 
 
-def step_html(graph: Graph, step: Step, mode: str) -> str:
-    """What the player's chain-rule panel shows at `step` of a walk in `mode`."""
+def step_html(graph: Graph, step: Step, mode: str, muted: str = "#555555") -> str:
+    """What the player's chain-rule panel shows at `step` of a walk in `mode` (the operands'
+    line in the theme's `muted` colour)."""
     if step.node_id is None:
         return ""
     node = graph.node(step.node_id)
@@ -31,14 +32,14 @@ def step_html(graph: Graph, step: Step, mode: str) -> str:
         return f"<p><b>recursion stack</b>: {stack}</p><p><b>cache</b>: {cache}</p>"
     if step.index == 0:
         return "<p>The backward pass starts at the output: ∂out/∂out = 1.</p>"
-    return explanation_html(explain(graph, node))
+    return explanation_html(explain(graph, node), muted)
 
 
-def explanation_html(explanation: Explanation) -> str:
+def explanation_html(explanation: Explanation, muted: str = "#555555") -> str:
     """The chain rule at one node as HTML (escaped): arriving sum, rule, numbers, result."""
     parts = [f"<h3>{escape(explanation.heading)}</h3>"]
     for line in explanation.inputs:
-        parts.append(f"<p style='color:#555'>{escape(line)}</p>")
+        parts.append(f"<p style='color:{escape(muted)}'>{escape(line)}</p>")
     if explanation.arriving_total:
         terms = " + ".join(
             f"{escape(v)} <i>(from {escape(n)})</i>" for n, v in explanation.arriving

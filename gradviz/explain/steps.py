@@ -186,5 +186,12 @@ def graph_at(graph: Graph, step: Step) -> Graph:
         for i, edge in enumerate(graph.edges)
     ]
     return Graph(
-        nodes, edges, graph.output, graph.backward_order, graph.device, graph.notes, graph.seed
+        nodes,
+        edges,
+        graph.output,
+        graph.backward_order,
+        graph.device,
+        graph.notes,
+        graph.seed,
+        graph.modules,  # (the module boxes: a step's picture drew none)
     )

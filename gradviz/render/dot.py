@@ -40,6 +40,9 @@ class RenderOptions:
         return self.view == "backward"
 
 
+CURRENT_CLASS = "gradviz_current"  # (dot writes a hyphen as &#45; in SVG)
+
+
 def _text(value: str) -> str:
     return escape(value, quote=True)
 
@@ -179,9 +182,13 @@ def build_dot(
     options: RenderOptions | None = None,
     labels: dict[str, NodeLabel] | None = None,
     scale: MagnitudeScale | None = None,
+    edge_texts: list[str | None] | None = None,
+    current: str | None = None,
 ) -> str:
     """The DOT text of the picture for `graph` (with its node labels and gradient colour scale,
-    where the caller made them already: each magnitude is a pass over a gradient)."""
+    where the caller made them already: each magnitude is a pass over a gradient; and each
+    edge's label, where the caller chose them: a walk-through's placeholders). The node
+    `current` gets the SVG class CURRENT_CLASS (a walk-through's step, outlined by a style)."""
     options = options or RenderOptions()
     theme = options.theme
     scale = scale or gradient_scale(graph)
@@ -219,7 +226,10 @@ def build_dot(
         box = _box_of(node.module, graph.modules) if grouped else None
         if box is not None:
             clusters.setdefault(box, []).append(node.id)
-        dot.node(node.id, label=html)
+        if node.id == current:
+            dot.node(node.id, label=html, **{"class": CURRENT_CLASS})
+        else:
+            dot.node(node.id, label=html)
     if grouped:
         inside: dict[str | None, list[str]] = {}
         for path in graph.modules:
@@ -230,7 +240,10 @@ def build_dot(
                 _cluster(dot, graph, path, clusters, inside, theme, numbers)
     for index, edge in enumerate(graph.edges):
         attrs: dict[str, str] = {"id": f"e{index}"}  # dot may reorder edges; ids keep track
-        text = edge_label(edge.grad) if options.backward else None
+        if edge_texts is not None:
+            text = edge_texts[index]
+        else:
+            text = edge_label(edge.grad) if options.backward else None
         if text is not None:
             attrs["label"] = f" {text} "
         if edge.input_index is None:

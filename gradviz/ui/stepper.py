@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -250,4 +250,8 @@ class Stepper(QWidget):
     def _chain_html(self, step: Step) -> str:
         from gradviz.explain.html import step_html
 
-        return "" if self.graph is None else step_html(self.graph, step, self.current_mode)
+        if self.graph is None:
+            return ""
+        # the operands' line muted in this theme's own grey (one grey was 2:1 on dark)
+        muted = self.palette().color(QPalette.ColorRole.PlaceholderText).name()
+        return step_html(self.graph, step, self.current_mode, muted)

@@ -50,9 +50,12 @@ sys.meta_path.insert(0, Block())
 from gradviz.cli import main
 assert main(['trace', {str(program)!r}, '--compact']) == 0
 assert main(['export', {str(program)!r}, '-o', {str(tmp_path / "g.png")!r}]) == 0
+assert main(['export', {str(program)!r}, '-o', {str(tmp_path / "w.html")!r}, '--steps']) == 0
 """
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "g.png").stat().st_size > 1000
+    # the start and one step per op: x*y twice, exp, +
+    assert (tmp_path / "w.html").read_text().count('<section class="step"') == 5

@@ -46,7 +46,15 @@ def test_each_steps_picture_shows_only_the_gradients_computed_so_far() -> None:
     # x, y, z1, z2 wait; z2 is done at its own step; z1's step sends x and y their .grad
     assert waiting == [4, 4, 3, 0]
     svg = steps[2].svg()
-    assert 'stroke="#e66100"' in svg  # the step's node outlined
+    z2 = re.search(r'<g id="node\d+" class="node gradviz_current">\s*<title>(n\d+)</title>', svg)
+    assert z2 is not None and z2.group(1) == steps[2].step.node_id  # the step's node outlined
+    assert svg.count("gradviz_current") == 3  # that node, and the style's two rules
+    # the same layout at every step: each node's box where it was
+    boxes = [
+        re.findall(r"<title>(n\d+)</title>\s*<\w+[^>]*?(?:d|points)=\"([^\"]+)\"", s.svg())
+        for s in steps
+    ]
+    assert len(boxes[0]) == 5 and all(b == boxes[0] for b in boxes)
     html = steps[3]._repr_html_()
     assert html.startswith("<div><p><b>step 3/3") and "<svg" in html and "<?xml" not in html
 
@@ -63,3 +71,16 @@ def test_recursive_and_forward_walks() -> None:
         picture.steps("sideways")
     with pytest.raises(KeyError, match="no node named 'w'"):
         picture.steps("recursive", start="w")
+
+
+def test_a_steps_picture_keeps_the_module_boxes() -> None:
+    program = (
+        "torch.manual_seed(0)\nmodel = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))\n"
+        "X = torch.randn(4, 2)\nloss = model(X).pow(2).mean()\nloss.backward()\n"
+    )
+    picture = gradviz.run(program)
+    assert set(picture.graph.modules) == {"model.0", "model.1", "model.2"}
+    for step in picture.steps()[:2]:
+        svg = step.svg()
+        for title in ("model.0 · Linear(2 → 3)", "model.1 · Tanh", "model.2 · Linear(3 → 1)"):
+            assert title in svg, title

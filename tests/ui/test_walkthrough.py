@@ -287,3 +287,18 @@ def test_the_dock_menu_starts_and_ends_the_walk(qtbot, window) -> None:  # type:
     toggle.trigger()
     assert not walk.active and not walk.dock.isVisible()
     assert not any("not yet" in t for n in ("z1", "x", "y") for t in texts(window, n))
+
+
+def test_the_chain_rules_operand_line_takes_the_themes_grey(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    set_program(qtbot, window, "w = torch.ones(3, requires_grad=True)\nloss = (w * w).sum()\n")
+    walk = window.walkthrough
+    walk.start()
+    stepper = walk.stepper
+    stepper.go(len(stepper.steps) - 1)  # the mul: its operands are tensors, listed muted
+    assert "a = w: 3 [1.0, 1.0, 1.0]" in stepper.chain.toPlainText()
+    window.apply_theme("dark", window.settings.font_scale)
+    # the dark theme's grey (one grey for all was 2:1 there)
+    qtbot.waitUntil(lambda: "#a0a4ab" in stepper.chain.toHtml(), timeout=5_000)
+    window.apply_theme("light", window.settings.font_scale)
+    qtbot.waitUntil(lambda: "#6b7280" in stepper.chain.toHtml(), timeout=5_000)
+    walk.stop()
