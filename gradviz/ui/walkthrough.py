@@ -3,6 +3,7 @@ full-screen presentation that shows only the graph, the chain rule and the step 
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
@@ -221,7 +222,8 @@ class Walkthrough(QObject):
         self.window.statusBar().showMessage(f"Exported {path}", 5000)
 
     def export_animation(self, path: str) -> _AnimationJob | None:
-        """Write every step as a GIF or MP4, off the UI thread (frames are painted on QImages)."""
+        """Write every step as a GIF or MP4 (frames painted on QImages), or as a web page (the
+        steps' SVGs), off the UI thread."""
         from gradviz.ui.trace_service import render_options
 
         graph = self.window.graph
@@ -231,6 +233,8 @@ class Walkthrough(QObject):
         job = _AnimationJob(
             graph, render_options(self.window.settings), self.stepper.current_mode, path
         )
+        shown = self.window.document.path
+        job.title = f"gradviz: {os.path.basename(shown) if shown else 'untitled'}"
         job.signals.done.connect(
             lambda n: self.window.statusBar().showMessage(f"Exported {n} steps to {path}", 5000)
         )
@@ -247,7 +251,10 @@ class Walkthrough(QObject):
 
     def export_animation_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
-            self.window, "Export the walk-through", "backprop.gif", "GIF (*.gif);;MP4 (*.mp4)"
+            self.window,
+            "Export the walk-through",
+            "backprop.gif",
+            "GIF (*.gif);;MP4 (*.mp4);;Web page, stepped with the arrow keys (*.html)",
         )
         if path:
             self.export_animation(path)
@@ -272,13 +279,21 @@ class _AnimationJob(QRunnable):
     def __init__(self, graph: Any, options: Any, mode: str, path: str) -> None:
         super().__init__()
         self.graph, self.options, self.mode, self.path = graph, options, mode, path
+        self.title = "gradviz"  # a web page's
         self.signals = _Signals()
         self.setAutoDelete(False)
 
     def run(self) -> None:
+        from gradviz.step_pictures import step_pictures
         from gradviz.ui.step_export import export_walkthrough
+        from gradviz.walk_page import write_walkthrough
 
         try:
+            if self.path.lower().endswith(".html"):
+                pictures = step_pictures(self.graph, self.mode, self.options)
+                write_walkthrough(self.path, pictures, self.title, self.options.theme)
+                self.signals.done.emit(len(pictures))
+                return
             self.signals.done.emit(
                 export_walkthrough(self.graph, self.options, self.mode, self.path)
             )

@@ -187,6 +187,13 @@ def test_step_and_walkthrough_exports(qtbot, window, tmp_path: Path) -> None:  #
 
     frames = imageio.mimread(str(gif))
     assert len(frames) == len(walk.stepper.steps) == blocker.args[0] == 4
+    page = tmp_path / "walk.html"  # the same steps as a web page
+    job = walk.export_animation(str(page))
+    with qtbot.waitSignal(job.signals.done, timeout=60_000) as blocker:
+        pass
+    text = page.read_text()
+    assert text.count('<section class="step"') == blocker.args[0] == 4
+    assert "<title>gradviz: untitled</title>" in text and "gradviz_current" in text
 
 
 def test_headless_walkthrough_export_has_one_frame_per_step(tmp_path: Path) -> None:
