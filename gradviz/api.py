@@ -32,11 +32,18 @@ class Picture:
     """A traced graph: `picture["z1"].grad`, `picture.save("graph.png")`, and in Jupyter the
     picture itself (the app's drawing: values, gradients, colour by |∇|, module boxes)."""
 
-    def __init__(self, graph: Graph, printed: list[str] | None = None, theme: str = "light"):
+    def __init__(
+        self,
+        graph: Graph,
+        printed: list[str] | None = None,
+        theme: str = "light",
+        source: str | None = None,
+    ):
         get_theme(theme)  # an unknown theme fails here, with the names of the known ones
         self.graph = graph
         self.printed = printed or []
         self.theme = theme
+        self.source = source  # the program's text (a recording of live code has none)
 
     @property
     def nodes(self) -> list[GraphNode]:
@@ -91,10 +98,12 @@ class Picture:
     def save_walkthrough(
         self, path: str | Path, mode: str = "backward", start: str | None = None
     ) -> None:
-        """The walk-through as one web page (`steps()` one at a time; → ← Home End step it)."""
+        """The walk-through as one web page (`steps()` one at a time; → ← Home End step it;
+        a program's text beside each step, the line that made its node marked)."""
         output = self.graph.node(self.graph.output).label if self.graph.output else "nothing"
         title = f"gradviz: backprop from {output}"
-        write_walkthrough(path, self.steps(mode, start), title, get_theme(self.theme))
+        pictures = self.steps(mode, start)
+        write_walkthrough(path, pictures, title, get_theme(self.theme), self.source)
 
     def _repr_svg_(self) -> str | None:
         """Jupyter's inline picture (None where Graphviz is missing: the text shows instead)."""
@@ -131,7 +140,7 @@ def run(program: str, *, device: str = "cpu", theme: str = "light", **inputs: fl
     """Run a program in gradviz's language (a file's text, or `"x = 2.0\\nf = x * exp(x)"`),
     scalar inputs set by name (`run(text, x=3.0)`), and return its picture."""
     result = trace(program, device=device, overrides=dict(inputs) or None)
-    return Picture(result.graph, result.run.printed, theme)
+    return Picture(result.graph, result.run.printed, theme, result.program.source)
 
 
 class Recording:

@@ -128,7 +128,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
         title = f"gradviz: {Path(args.file).name if args.file not in (None, '-') else 'program'}"
         pictures = step_pictures(result.graph, args.mode, options)
-        write_walkthrough(args.output, pictures, title, options.theme)
+        write_walkthrough(args.output, pictures, title, options.theme, result.program.source)
         return 0
     if animated:
         from gradviz.ui.step_export import export_walkthrough

@@ -28,7 +28,7 @@ NBSP = "\u00a0"  # pads a label to its widest (a space at an end would be trimme
 # the step's node outlined: its table's border (the one drawn without fill), thick and orange
 OUTLINE_STYLE = (
     f"<style>.{CURRENT_CLASS} > path[fill='none'], .{CURRENT_CLASS} > polygon[fill='none']"
-    f" {{ stroke: {CURRENT}; stroke-width: 4px; }}</style>"
+    f" {{ stroke: {CURRENT}; stroke-width: 4px; vector-effect: non-scaling-stroke; }}</style>"
 )
 MODES = (BACKWARD, RECURSIVE, FORWARD)
 

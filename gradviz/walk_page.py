@@ -38,7 +38,7 @@ show(parseInt(location.hash.slice(1), 10) || 0);
 
 
 def _style(theme: Theme) -> str:
-    size = max(16.0, theme.font_size * 1.15)
+    size = min(22.0, max(16.0, theme.font_size * 1.15))  # the picture keeps most of the room
     return f"""
 body {{ margin: 0; padding: 1em 1.5em; background: {theme.background}; color: {theme.text};
   font-family: "{theme.font}", sans-serif; font-size: {size:g}px; }}
@@ -50,14 +50,27 @@ section.step {{ display: flex; gap: 1.5em; align-items: flex-start; margin-top: 
 section.step[hidden] {{ display: none; }}
 .picture {{ flex: 3; min-width: 0; }}
 .picture svg {{ width: 100%; height: calc(100vh - 7em); }}  /* scaled to fit, centred */
-.rule {{ flex: 1; min-width: 20em; }}
+.rule {{ flex: 1; min-width: 16em; max-height: calc(100vh - 7em); overflow: auto; }}
 .rule h2 {{ font-size: 1em; }}
 .rule h3 {{ font-size: 1em; font-family: "{theme.mono}", monospace; }}
 .rule p {{ font-family: "{theme.mono}", monospace; }}
 kbd {{ border: 1px solid {theme.muted}; border-radius: 3px; padding: 0 0.3em; }}
+.program {{ font-family: "{theme.mono}", monospace; font-size: 0.8em; overflow: auto;
+  border-top: 1px solid {theme.muted}; padding-top: 0.5em; }}
+.program mark {{ background: rgba(230, 97, 0, 0.3); color: inherit; }}
 @media print {{ section.step[hidden] {{ display: flex; }} section.step {{ break-after: page; }}
   header button, #where {{ display: none; }} }}
 """
+
+
+def _program_html(lines: list[str], here: int | None) -> str:
+    """The program with its line numbers, the line `here` (1-based) marked: where the step's
+    node was made."""
+    rows = []
+    for number, line in enumerate(lines, start=1):
+        text = f"{number:>{len(str(len(lines)))}}  {escape(line)}"
+        rows.append(f"<mark>{text}</mark>" if number == here else text)
+    return '<pre class="program">' + "\n".join(rows) + "</pre>"
 
 
 def _inline(svg: str) -> str:
@@ -65,14 +78,22 @@ def _inline(svg: str) -> str:
     return re.sub(r"^.*?(?=<svg\b)", "", svg, flags=re.DOTALL)
 
 
-def walkthrough_page(pictures: list[StepPicture], title: str, theme: Theme) -> str:
-    """The page: every step as a section (all shown where scripts are off, and in print)."""
+def walkthrough_page(
+    pictures: list[StepPicture], title: str, theme: Theme, source: str | None = None
+) -> str:
+    """The page: every step as a section (all shown where scripts are off, and in print); with
+    the program's `source`, each step shows it under the chain rule, the line that made the
+    step's node marked."""
     sections = []
+    lines = source.splitlines() if source else []
     for picture in pictures:
+        node = picture.step.node_id
+        here = picture.graph.node(node).line if node is not None else None
+        program = _program_html(lines, here) if lines else ""
         sections.append(
             f'<section class="step" id="step-{picture.step.index}">'
             f'<div class="picture">{_inline(picture.svg())}</div>'
-            f'<div class="rule"><h2>{escape(picture.caption)}</h2>{picture.html}</div>'
+            f'<div class="rule"><h2>{escape(picture.caption)}</h2>{picture.html}{program}</div>'
             "</section>"
         )
     keys = "<kbd>→</kbd> <kbd>Space</kbd> next · <kbd>←</kbd> back · <kbd>Home</kbd> <kbd>End</kbd>"
@@ -89,10 +110,14 @@ def walkthrough_page(pictures: list[StepPicture], title: str, theme: Theme) -> s
 
 
 def write_walkthrough(
-    path: str | Path, pictures: list[StepPicture], title: str, theme: Theme
+    path: str | Path,
+    pictures: list[StepPicture],
+    title: str,
+    theme: Theme,
+    source: str | None = None,
 ) -> None:
     """Write the page to `path` (atomically; a ProgramError saying why it could not)."""
     try:
-        write_atomic(path, walkthrough_page(pictures, title, theme).encode("utf-8"))
+        write_atomic(path, walkthrough_page(pictures, title, theme, source).encode("utf-8"))
     except OSError as exc:
         raise ProgramError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -235,6 +235,7 @@ class Walkthrough(QObject):
         )
         shown = self.window.document.path
         job.title = f"gradviz: {os.path.basename(shown) if shown else 'untitled'}"
+        job.source = self.window.graph_source  # the text the graph is of (not a later edit)
         job.signals.done.connect(
             lambda n: self.window.statusBar().showMessage(f"Exported {n} steps to {path}", 5000)
         )
@@ -279,7 +280,8 @@ class _AnimationJob(QRunnable):
     def __init__(self, graph: Any, options: Any, mode: str, path: str) -> None:
         super().__init__()
         self.graph, self.options, self.mode, self.path = graph, options, mode, path
-        self.title = "gradviz"  # a web page's
+        self.title = "gradviz"  # a web page's, and its program
+        self.source: str | None = None
         self.signals = _Signals()
         self.setAutoDelete(False)
 
@@ -291,7 +293,8 @@ class _AnimationJob(QRunnable):
         try:
             if self.path.lower().endswith(".html"):
                 pictures = step_pictures(self.graph, self.mode, self.options)
-                write_walkthrough(self.path, pictures, self.title, self.options.theme)
+                theme = self.options.theme
+                write_walkthrough(self.path, pictures, self.title, theme, self.source)
                 self.signals.done.emit(len(pictures))
                 return
             self.signals.done.emit(

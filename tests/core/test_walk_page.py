@@ -42,6 +42,10 @@ def test_the_page_has_every_step_with_torchs_numbers(tmp_path: Path) -> None:
         node = graph.backward_order[int(index) - 1]
         outlined = re.findall(r'class="node gradviz_current">\s*<title>(n\d+)</title>', body)
         assert outlined == [node]
+    for index, body in sections:  # the program beside each step, its node's line marked
+        node = graph.node(graph.backward_order[int(index) - 1] if int(index) else graph.output)
+        marked = re.findall(r"<mark>\s*(\d+)  ([^<]*)</mark>", body)
+        assert marked == [(str(node.line), LECTURE.splitlines()[node.line - 1])]
     z1 = torch.tensor(6.0)
     assert f"∂out/∂z1 = {float(1 + z1.exp()):.5g}" in sections[-1][1]
     assert "<title>gradviz: lecture &lt;1&gt;.py</title>" in page and "<?xml" not in page
@@ -58,6 +62,13 @@ def test_a_picture_saves_its_walkthrough(tmp_path: Path) -> None:
     picture.save_walkthrough(tmp_path / "w.html", mode="forward")
     page = (tmp_path / "w.html").read_text()
     assert page.count('<section class="step"') == len(picture.steps("forward"))
+    assert page.count('<pre class="program">') == len(picture.steps("forward"))
+    x = torch.tensor(2.0, requires_grad=True)
+    with gradviz.record() as rec:
+        f = x * x.exp()
+    rec.backward(f).save_walkthrough(tmp_path / "live.html")  # live code: no program to show
+    live = (tmp_path / "live.html").read_text()
+    assert live.count('<section class="step"') == 3 and '<pre class="program">' not in live
     with pytest.raises(gradviz.api.ProgramError, match="cannot write"):
         picture.save_walkthrough(tmp_path / "missing" / "w.html")
 

@@ -194,6 +194,7 @@ def test_step_and_walkthrough_exports(qtbot, window, tmp_path: Path) -> None:  #
     text = page.read_text()
     assert text.count('<section class="step"') == blocker.args[0] == 4
     assert "<title>gradviz: untitled</title>" in text and "gradviz_current" in text
+    assert "<mark>3  z1 = x*y</mark>" in text  # the program, the last step's line marked
 
 
 def test_headless_walkthrough_export_has_one_frame_per_step(tmp_path: Path) -> None:
