@@ -37,3 +37,4 @@ step landscape-201 90 python3 benchmarks/bench_landscape.py --device cuda --grid
 step optim-cuda 60 python3 benchmarks/bench_optim.py --device cuda --no-ui
 step optim-cpu 60 python3 benchmarks/bench_optim.py --device cpu --no-ui
 step trace-cuda 80 python3 benchmarks/bench_trace.py --device cuda --quick --no-process
+step tracer-parts-cuda 60 python3 benchmarks/bench_tracer_parts.py --device cuda --quick

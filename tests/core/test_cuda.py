@@ -177,3 +177,46 @@ def test_the_landscape_command_runs_on_the_gpu(tmp_path) -> None:  # type: ignor
     graph = trace(MLP, device="cuda").graph  # the same program on the same device
     output = graph.node(graph.output or "")
     assert data["center_loss"] == pytest.approx(float(output.value), rel=1e-5)
+
+
+def test_recording_live_code_on_the_gpu_equals_the_cpu() -> None:
+    import gradviz
+
+    pictures = {}
+    for device in ("cpu", "cuda"):
+        torch.manual_seed(4)
+        model = torch.nn.Sequential(
+            torch.nn.Linear(3, 5), torch.nn.Tanh(), torch.nn.Linear(5, 1)
+        ).to(device)
+        X = torch.randn(8, 3).to(device)
+        with gradviz.record() as rec:
+            hidden = model[1](model[0](X))
+            loss = model[2](hidden).pow(2).mean()
+        pictures[device] = rec.backward(loss)
+    cpu, gpu = pictures["cpu"], pictures["cuda"]
+    assert gpu.graph.device.startswith("cuda")
+    assert [n.op for n in gpu.nodes] == [n.op for n in cpu.nodes]
+    for name in ("hidden", "loss", "model.0.weight", "model.2.bias"):
+        torch.testing.assert_close(gpu[name].value.cpu(), cpu[name].value, rtol=1e-5, atol=1e-6)
+        torch.testing.assert_close(gpu[name].grad.cpu(), cpu[name].grad, rtol=1e-5, atol=1e-6)
+
+
+def test_the_landscape_of_ones_own_model_on_the_gpu_equals_point_by_point_there() -> None:
+    import gradviz
+
+    torch.manual_seed(5)
+    model = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2))
+    model = model.cuda()
+    X, y = torch.randn(64, 2, device="cuda"), torch.randint(0, 2, (64,), device="cuda")
+    loss_fn = torch.nn.CrossEntropyLoss()
+    land = gradviz.landscape(model, loss_fn, X, y, grid=5, seed=1)
+    assert land.device.startswith("cuda") and land.method == "batched"
+    base = {f"model.{k}": v.detach() for k, v in model.named_parameters()}
+    twin = copy.deepcopy(model).eval()
+
+    def evaluate(moved: dict[str, torch.Tensor]) -> float:
+        twin.load_state_dict({k.removeprefix("model."): v for k, v in moved.items()})
+        with torch.no_grad():
+            return float(loss_fn(twin(X), y))
+
+    assert_grid_equals(land, base, 1, evaluate)
