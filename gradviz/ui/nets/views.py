@@ -3,6 +3,8 @@ train/test loss curves, and each layer's gradient norm over time."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
@@ -16,6 +18,7 @@ from gradviz.ui.nets.tasks import Snapshot
 from gradviz.ui.plot_style import follow_appearance, restyle
 from gradviz.ui.type_size import on_font_change
 
+MAX_POINTS = 1500  # per curve drawn: about two per pixel column of a wide plot
 PLOT_MIN_EMS = 13  # the plots' narrowest, in lines of the type: axis, ticks and curves readable
 CLASS_COLOURS = ("#E69F00", "#0072B2")  # Okabe–Ito orange (class 0) and blue (class 1)
 
@@ -108,10 +111,10 @@ class TrainingPlots(QWidget):
         self._grad_curves: dict[str, pg.PlotDataItem] = {}
         for plot in (self.loss, self.grads):
             plot.setMouseEnabled(x=False, y=False)
-            # a long run's curves drawn as a few points per pixel column, each column's lowest
-            # and highest kept (50,000 steps drawn whole took 240 ms a picture)
-            plot.setDownsampling(auto=True, mode="peak")
-            plot.setClipToView(True)
+            # ranges set once a picture (_fit), and thinning that does not follow the view:
+            # auto-ranging, clipping to the view and automatic thinning each changed the
+            # curves once the view moved during a paint, drawing every plot twice
+            plot.enableAutoRange(False)
             follow_appearance(plot)
             layout.addWidget(plot)
         # never squeezed to a sliver beside a wide view (a plot's own minimum is 68 px)
@@ -137,7 +140,26 @@ class TrainingPlots(QWidget):
             restyle(self.grads)  # the new curves as wide as the theme draws lines
         for name, curve in self._grad_curves.items():
             curve.setData(m.steps, np.maximum(m.smoothed_grad_norms[name], positive))
+        # a long run's curves thinned to about MAX_POINTS, each stretch's lowest and highest
+        # kept (50,000 steps drawn whole took 240 ms a picture)
+        for plot in (self.loss, self.grads):
+            plot.setDownsampling(ds=max(1, len(m.steps) // MAX_POINTS), auto=False, mode="peak")
+        last = float(m.steps[-1]) if len(m.steps) else 1.0
+        losses = [m.batch_loss, m.train_loss, m.test_loss[tested]]
+        _fit(self.loss, last, losses)
+        _fit(self.grads, last, list(m.smoothed_grad_norms.values()))
 
     def clear(self) -> None:
         for curve in (self.batch, self.train, self.test, *self._grad_curves.values()):
             curve.setData([], [])
+
+
+def _fit(plot: pg.PlotWidget, last_step: float, series: list[np.ndarray]) -> None:
+    """The plot's range: steps 0 to the last, log₁₀ of the curves' positive values."""
+    plot.setXRange(0, max(last_step, 1.0), padding=0.02)
+    values = [v[np.isfinite(v) & (v > 0)] for v in series]
+    values = [v for v in values if v.size]
+    if values:
+        low = math.log10(min(float(v.min()) for v in values))
+        high = math.log10(max(float(v.max()) for v in values))
+        plot.setYRange(low, high if high > low else low + 1, padding=0.05)
