@@ -140,10 +140,11 @@ class TrainingPlots(QWidget):
             restyle(self.grads)  # the new curves as wide as the theme draws lines
         for name, curve in self._grad_curves.items():
             curve.setData(m.steps, np.maximum(m.smoothed_grad_norms[name], positive))
-        # a long run's curves thinned to about MAX_POINTS, each stretch's lowest and highest
-        # kept (50,000 steps drawn whole took 240 ms a picture)
-        for plot in (self.loss, self.grads):
-            plot.setDownsampling(ds=max(1, len(m.steps) // MAX_POINTS), auto=False, mode="peak")
+        # a long run's curves thinned to about MAX_POINTS each, each stretch's lowest and
+        # highest kept (50,000 steps drawn whole took 240 ms a picture)
+        for curve in (self.batch, self.train, self.test, *self._grad_curves.values()):
+            count = len(curve.xData) if curve.xData is not None else 0
+            curve.setDownsampling(ds=max(1, count // MAX_POINTS), auto=False, method="peak")
         last = float(m.steps[-1]) if len(m.steps) else 1.0
         losses = [m.batch_loss, m.train_loss, m.test_loss[tested]]
         _fit(self.loss, last, losses)
