@@ -416,3 +416,38 @@ def test_the_data_view_shows_the_new_points_after_a_data_change(qtbot, network) 
     network.builder.dataset.setCurrentIndex(network.builder.dataset.findData("xor"))
     qtbot.waitUntil(lambda: network.shot.step == 0, timeout=TIMEOUT)
     np.testing.assert_allclose(shown(), expected("xor"), rtol=1e-6)
+
+
+def test_a_long_runs_curves_are_thinned_but_not_the_evaluations(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from gradviz.nets.curves import CurveRecorder
+    from gradviz.nets.trainer import Metrics
+    from gradviz.ui.nets.tasks import Snapshot
+    from gradviz.ui.nets.views import MAX_POINTS, TrainingPlots
+
+    rng = np.random.default_rng(0)
+    n, evals = 30_000, 300
+    metrics = Metrics(
+        steps=list(range(1, n + 1)),
+        batch_loss=list(rng.uniform(0.01, 2.0, n)),
+        grad_norms={"model.0": list(rng.uniform(0.1, 1.0, n))},
+        eval_steps=list(range(100, n + 1, 100)),
+        train_loss=list(rng.uniform(0.05, 1.0, evals)),
+        test_loss=list(rng.uniform(0.05, 1.0, evals)),
+    )
+    curves = CurveRecorder().update(metrics)
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    plots.resize(500, 700)
+    plots.show()
+    grid, points = np.zeros((4, 4)), np.zeros((0, 2))
+    shot = Snapshot(n, 1.0, curves, grid, (0, 1, 0, 1), points, np.zeros(0), np.zeros(0, bool),
+                    True, 1.0, "cpu")  # fmt: skip
+    plots.show_snapshot(shot)
+    batch_x, batch_y = plots.batch.getData()
+    assert len(batch_x) <= 2 * MAX_POINTS + 2  # thinned, each stretch's low and high kept
+    assert np.max(batch_y) == pytest.approx(np.log10(max(metrics.batch_loss)))
+    assert np.min(batch_y) == pytest.approx(np.log10(min(metrics.batch_loss)))
+    assert len(plots.train.getData()[0]) == evals  # every evaluation drawn
+    (x0, x1), (y0, y1) = plots.loss.getViewBox().viewRange()
+    assert x0 <= 0 and x1 >= n  # the whole run in view
+    assert y0 <= np.log10(min(metrics.batch_loss)) and y1 >= np.log10(max(metrics.batch_loss))
