@@ -93,7 +93,8 @@ class Picture:
         begin = None
         if start is not None:
             begin = self[start].id
-        return step_pictures(self.graph, mode, self._options(None, "TB", "backward"), begin)
+        options = self._options(None, "TB", "backward")
+        return step_pictures(self.graph, mode, options, begin, self.source)
 
     def save_walkthrough(
         self, path: str | Path, mode: str = "backward", start: str | None = None
@@ -103,7 +104,7 @@ class Picture:
         output = self.graph.node(self.graph.output).label if self.graph.output else "nothing"
         title = f"gradviz: backprop from {output}"
         pictures = self.steps(mode, start)
-        write_walkthrough(path, pictures, title, get_theme(self.theme), self.source)
+        write_walkthrough(path, pictures, title, get_theme(self.theme))
 
     def _repr_svg_(self) -> str | None:
         """Jupyter's inline picture (None where Graphviz is missing: the text shows instead)."""

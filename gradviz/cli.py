@@ -127,8 +127,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         from gradviz.walk_page import write_walkthrough
 
         title = f"gradviz: {Path(args.file).name if args.file not in (None, '-') else 'program'}"
-        pictures = step_pictures(result.graph, args.mode, options)
-        write_walkthrough(args.output, pictures, title, options.theme, result.program.source)
+        pictures = step_pictures(result.graph, args.mode, options, source=result.program.source)
+        write_walkthrough(args.output, pictures, title, options.theme)
         return 0
     if animated:
         from gradviz.ui.step_export import export_walkthrough

@@ -36,13 +36,23 @@ MODES = (BACKWARD, RECURSIVE, FORWARD)
 class StepPicture:
     """One step: `caption`, `html` (the chain rule), `svg()`; in Jupyter, all three."""
 
-    def __init__(self, graph: Graph, step: Step, mode: str, options: RenderOptions) -> None:
+    def __init__(
+        self,
+        graph: Graph,
+        step: Step,
+        mode: str,
+        options: RenderOptions,
+        source: str | None = None,
+    ) -> None:
         self.graph = graph  # the whole pass
         self.step = step
         self.mode = mode
         self.options = options
         self.caption = step.caption
         self.html = step_html(graph, step, mode, options.theme.muted)
+        node = graph.node(step.node_id) if step.node_id is not None else None
+        # the program, the line that made the step's node marked ("" without a program)
+        self.program = program_html(source, node.line if node else None) if source else ""
 
     def svg(self) -> str:
         """This step's picture as SVG text: the whole pass's colours, and its layout — every
@@ -72,7 +82,7 @@ class StepPicture:
 
     def _repr_html_(self) -> str:
         svg = re.sub(r"^.*?(?=<svg)", "", self.svg(), flags=re.DOTALL)  # no XML prolog inline
-        return f"<div><p><b>{escape(self.caption)}</b></p>{self.html}{svg}</div>"
+        return f"<div><p><b>{escape(self.caption)}</b></p>{self.html}{svg}{self.program}</div>"
 
     def __str__(self) -> str:
         words = re.sub(r"<br>|</p>|</h3>", "\n", self.html)
@@ -84,13 +94,29 @@ class StepPicture:
         return f"<gradviz step {self.step.index}: {self.caption}>"
 
 
+def program_html(source: str, here: int | None) -> str:
+    """The program with its line numbers, the line `here` (1-based) marked."""
+    lines = source.splitlines()
+    rows = []
+    for number, line in enumerate(lines, start=1):
+        text = f"{number:>{len(str(len(lines)))}}  {escape(line)}"
+        rows.append(f"<mark>{text}</mark>" if number == here else text)
+    return '<pre class="program">' + "\n".join(rows) + "</pre>"
+
+
 def step_pictures(
-    graph: Graph, mode: str, options: RenderOptions, start: str | None = None
+    graph: Graph,
+    mode: str,
+    options: RenderOptions,
+    start: str | None = None,
+    source: str | None = None,
 ) -> list[StepPicture]:
     """Every step of a walk in `mode` (backward: the engine's order; recursive: the lecture's
-    recursion from the node `start`, by default the first leaf; forward)."""
+    recursion from the node `start`, by default the first leaf; forward), with the program's
+    `source` where there is one."""
     if mode not in MODES:
         raise ValueError(f"mode is one of {', '.join(MODES)}, not {mode!r}")
     if mode == FORWARD:
         options = dataclasses.replace(options, view="forward")  # values as they are computed
-    return [StepPicture(graph, step, mode, options) for step in steps_for(graph, mode, start)]
+    steps = steps_for(graph, mode, start)
+    return [StepPicture(graph, step, mode, options, source) for step in steps]

@@ -63,38 +63,21 @@ kbd {{ border: 1px solid {theme.muted}; border-radius: 3px; padding: 0 0.3em; }}
 """
 
 
-def _program_html(lines: list[str], here: int | None) -> str:
-    """The program with its line numbers, the line `here` (1-based) marked: where the step's
-    node was made."""
-    rows = []
-    for number, line in enumerate(lines, start=1):
-        text = f"{number:>{len(str(len(lines)))}}  {escape(line)}"
-        rows.append(f"<mark>{text}</mark>" if number == here else text)
-    return '<pre class="program">' + "\n".join(rows) + "</pre>"
-
-
 def _inline(svg: str) -> str:
     """The SVG element alone (no XML prolog or doctype, which an HTML page does not take)."""
     return re.sub(r"^.*?(?=<svg\b)", "", svg, flags=re.DOTALL)
 
 
-def walkthrough_page(
-    pictures: list[StepPicture], title: str, theme: Theme, source: str | None = None
-) -> str:
-    """The page: every step as a section (all shown where scripts are off, and in print); with
-    the program's `source`, each step shows it under the chain rule, the line that made the
-    step's node marked."""
+def walkthrough_page(pictures: list[StepPicture], title: str, theme: Theme) -> str:
+    """The page: every step as a section (all shown where scripts are off, and in print), the
+    program under each step's chain rule where the pictures have one."""
     sections = []
-    lines = source.splitlines() if source else []
     for picture in pictures:
-        node = picture.step.node_id
-        here = picture.graph.node(node).line if node is not None else None
-        program = _program_html(lines, here) if lines else ""
+        rule = f"<h2>{escape(picture.caption)}</h2>{picture.html}{picture.program}"
         sections.append(
             f'<section class="step" id="step-{picture.step.index}">'
             f'<div class="picture">{_inline(picture.svg())}</div>'
-            f'<div class="rule"><h2>{escape(picture.caption)}</h2>{picture.html}{program}</div>'
-            "</section>"
+            f'<div class="rule">{rule}</div></section>'
         )
     keys = "<kbd>→</kbd> <kbd>Space</kbd> next · <kbd>←</kbd> back · <kbd>Home</kbd> <kbd>End</kbd>"
     return (
@@ -110,14 +93,10 @@ def walkthrough_page(
 
 
 def write_walkthrough(
-    path: str | Path,
-    pictures: list[StepPicture],
-    title: str,
-    theme: Theme,
-    source: str | None = None,
+    path: str | Path, pictures: list[StepPicture], title: str, theme: Theme
 ) -> None:
     """Write the page to `path` (atomically; a ProgramError saying why it could not)."""
     try:
-        write_atomic(path, walkthrough_page(pictures, title, theme, source).encode("utf-8"))
+        write_atomic(path, walkthrough_page(pictures, title, theme).encode("utf-8"))
     except OSError as exc:
         raise ProgramError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -292,9 +292,8 @@ class _AnimationJob(QRunnable):
 
         try:
             if self.path.lower().endswith(".html"):
-                pictures = step_pictures(self.graph, self.mode, self.options)
-                theme = self.options.theme
-                write_walkthrough(self.path, pictures, self.title, theme, self.source)
+                pictures = step_pictures(self.graph, self.mode, self.options, source=self.source)
+                write_walkthrough(self.path, pictures, self.title, self.options.theme)
                 self.signals.done.emit(len(pictures))
                 return
             self.signals.done.emit(

@@ -57,6 +57,7 @@ def test_each_steps_picture_shows_only_the_gradients_computed_so_far() -> None:
     assert len(boxes[0]) == 5 and all(b == boxes[0] for b in boxes)
     html = steps[3]._repr_html_()
     assert html.startswith("<div><p><b>step 3/3") and "<svg" in html and "<?xml" not in html
+    assert "<mark>3  z1 = x*y</mark>" in html  # the program, the line that made z1 marked
 
 
 def test_recursive_and_forward_walks() -> None:
