@@ -74,6 +74,19 @@ class Scene:
     clusters: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)  # boxes
 
 
+def room_in_box(text: Text, bbox: tuple[float, float, float, float], margin: float) -> float:
+    """The width a text line may take inside its node's box (x, y, w, h), `margin` kept clear
+    each side, given where it is anchored."""
+    left, right = bbox[0], bbox[0] + bbox[2]
+    if text.align == "l":
+        room = right - text.x - margin
+    elif text.align == "r":
+        room = text.x - left - margin
+    else:
+        room = 2 * (min(text.x - left, right - text.x) - margin)
+    return max(room, 0.0)
+
+
 @dataclass
 class _Pen:
     pen: str = "#000000"

@@ -7,7 +7,15 @@ import dataclasses
 from gradviz.autograd.graph import Graph
 from gradviz.render.colors import MagnitudeScale
 from gradviz.render.dot import RenderOptions, build_dot, edge_label
-from gradviz.render.drawing import Drawable, Scene, SceneItem, Shape, Text, scene_from_json
+from gradviz.render.drawing import (
+    Drawable,
+    Scene,
+    SceneItem,
+    Shape,
+    Text,
+    room_in_box,
+    scene_from_json,
+)
 from gradviz.render.labels import NodeLabel, build_labels, gradient_scale
 from gradviz.render.layout import layout_json
 
@@ -21,21 +29,6 @@ def layout_scene(graph: Graph, options: RenderOptions) -> Scene:
     scene.edge_texts = [edge_label(e.grad) if options.backward else None for e in graph.edges]
     scene.structure = (graph.structure_key(), options)
     return scene
-
-
-def _room(text: Text, bbox: tuple[float, float, float, float]) -> float:
-    """The width a text line may take inside its node's box, less a margin each side: the
-    layout measured the old text, and a longer new one ("∇ not yet" where "∇ 404.43" was) was
-    squeezed into that, its letters narrowed, though the box had room."""
-    left, right = bbox[0], bbox[0] + bbox[2]
-    margin = 0.4 * text.size
-    if text.align == "l":
-        room = right - text.x - margin
-    elif text.align == "r":
-        room = text.x - left - margin
-    else:
-        room = 2 * (min(text.x - left, right - text.x) - margin)
-    return max(room, 0.0)
 
 
 def _patch_node(item: SceneItem, old: NodeLabel, new: NodeLabel) -> SceneItem:
@@ -54,8 +47,13 @@ def _patch_node(item: SceneItem, old: NodeLabel, new: NodeLabel) -> SceneItem:
     for i, d in enumerate(item.drawables):
         if isinstance(d, Text) and d.text in texts:
             colour = new.grad_text if d.text == old.grad_line else d.color
-            # (the painter gives a text 8 % more than its width before it squeezes it)
-            width = max(d.width, _room(d, item.bbox) / 1.08) if texts[d.text] != d.text else d.width
+            # (a longer new text: the layout measured the old one, and the painter would
+            # squeeze the new one into that, its letters narrowed, though the box had room)
+            width = (
+                max(d.width, room_in_box(d, item.bbox, 0.4 * d.size) / 1.08)
+                if texts[d.text] != d.text
+                else d.width
+            )
             d = dataclasses.replace(d, text=texts[d.text], color=colour, width=width)
         elif (
             isinstance(d, Shape)

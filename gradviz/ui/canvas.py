@@ -45,7 +45,7 @@ class DrawingItem(QGraphicsItem):
         self._drawables: list[Drawable] = item.drawables
         self._paths: list[QPainterPath | None] | None = None  # made on first paint, then kept
         self._rect = draw.bounds(item.drawables, margin=6.0)
-        x, y, w, h = item.bbox
+        x, y, w, h = self._bbox = item.bbox
         self.box = QRectF(x, y, w, h)  # the node's own box, for the selection outline
         self.selected = False
         self.matched = False
@@ -74,7 +74,8 @@ class DrawingItem(QGraphicsItem):
         if self._paths is None:
             self._paths = draw.paths_of(self._drawables)
         scale = option.levelOfDetailFromTransform(painter.worldTransform())
-        draw.paint(painter, self._drawables, scale, self._paths)
+        box = self._bbox if self.kind == "node" else None
+        draw.paint(painter, self._drawables, scale, self._paths, box)
         if self.selected or self.matched or self.hovered:
             colour = SELECT_COLOUR if self.selected else MATCH_COLOUR
             pen = QPen(colour, 4.0 if not self.hovered or self.selected else 3.0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 
-from gradviz.render.drawing import Drawable, Shape, Text
+from gradviz.render.drawing import Drawable, Shape, Text, room_in_box
 
 _DASH = {
     "solid": Qt.PenStyle.SolidLine,
@@ -89,12 +89,22 @@ def paint_shape(painter: QPainter, shape: Shape, path: QPainterPath | None = Non
     painter.drawPath(path if path is not None else shape_path(shape))
 
 
-def paint_text(painter: QPainter, text: Text) -> None:
+# Text keeps this far inside its node's box: a gradient's coloured bar ends ~1 unit short of it.
+BOX_MARGIN = 2.5
+
+
+def paint_text(
+    painter: QPainter, text: Text, box: tuple[float, float, float, float] | None = None
+) -> None:
+    """Draw `text`; inside a node's `box`, never past its edge (Qt may measure the text a few
+    per cent wider than Graphviz did: it takes the room the box has, then is squeezed)."""
     font, metrics = font_for(text.face, text.size, text.bold, text.italic)
     width = metrics.horizontalAdvance(text.text)
     # Graphviz measured the text with its own font engine; squeeze to the space it was given
-    # (with a little slack), so the picture matches the export even when Qt measures wider.
+    # (with a little slack, up to the box's edge), so the picture matches the export.
     room = max(text.width * 1.08, 1.0)
+    if box is not None:
+        room = min(room, max(text.width, room_in_box(text, box, BOX_MARGIN)))
     scale = min(1.0, room / width) if width > 0 else 1.0
     drawn = width * scale
     x = {"l": text.x, "c": text.x - drawn / 2, "r": text.x - drawn}.get(text.align, text.x)
@@ -120,14 +130,16 @@ def paint(
     drawables: list[Drawable],
     scale: float = 1.0,
     paths: list[QPainterPath | None] | None = None,
+    box: tuple[float, float, float, float] | None = None,
 ) -> None:
     """Paint `drawables`; `scale` is screen pixels per scene unit (for leaving out text too
-    small to read); `paths`, where given, are the shapes' paths made already (see paths_of)."""
+    small to read); `paths`, where given, are the shapes' paths made already (see paths_of);
+    `box`, a node's box, which its texts stay inside."""
     for index, item in enumerate(drawables):
         if isinstance(item, Shape):
             paint_shape(painter, item, paths[index] if paths is not None else None)
         elif legible(item, scale):
-            paint_text(painter, item)
+            paint_text(painter, item, box)
 
 
 def paths_of(drawables: list[Drawable]) -> list[QPainterPath | None]:

@@ -47,7 +47,7 @@ def paint_scene(painter: Any, scene: Scene, highlight: str | None = None) -> Non
     for item in scene.edges:
         draw.paint(painter, item.drawables)
     for item in scene.nodes.values():
-        draw.paint(painter, item.drawables)
+        draw.paint(painter, item.drawables, box=item.bbox)
     if highlight in scene.nodes:
         x, y, w, h = scene.nodes[highlight].bbox
         pen = QPen(SELECT_COLOUR, 4.0)

@@ -72,3 +72,32 @@ def test_an_items_bounds_hold_every_shape_it_paints(qapp) -> None:  # type: igno
     assert {"bezier", "polygon"} <= kinds
     ellipse = Shape("ellipse", ((50.0, 20.0), (30.0, 10.0)), False, "#000000", "#ffffff")
     assert bounds([ellipse], margin=0.0) == shape_path(ellipse).boundingRect()
+
+
+def _ink_right(text: Text, box: tuple[float, float, float, float]) -> int:
+    """The rightmost column with ink after painting `text` inside a node's `box`."""
+    image = QImage(400, 50, QImage.Format.Format_ARGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    paint(painter, [text], 1.0, box=box)
+    painter.end()
+    return max(
+        x for x in range(400) for y in range(50) if QColor(image.pixel(x, y)).lightness() < 160
+    )
+
+
+def test_a_text_qt_measures_wider_stays_inside_its_box(qapp) -> None:  # type: ignore[no-untyped-def]
+    """Qt measured a gradient's row 2 % wider than Graphviz, and the 8 % slack the painter
+    allows let its closing bracket run out of the coloured bar and the node (the attention
+    example). Inside a box the slack ends at the box's edge; with room, the text is drawn whole."""
+    from gradviz.ui.painter import BOX_MARGIN, font_for
+
+    words = "∇ [−0.0558, 0.0164, 0.0394, 0.0283]"
+    _, metrics = font_for("DejaVu Sans Mono", 14.0, False, False)
+    advance = metrics.horizontalAdvance(words)
+    width = advance / 1.05  # Graphviz measured it 5 % narrower: within the slack
+    text = Text(5.0, 30.0, "l", width, words, "DejaVu Sans Mono", 14.0, "#000000")
+    tight = (0.0, 10.0, 5.0 + width + 4.0, 30.0)  # the cell's 4 units of padding, then the edge
+    assert _ink_right(text, tight) <= tight[2] - BOX_MARGIN + 1
+    roomy = (0.0, 10.0, 390.0, 30.0)
+    assert _ink_right(text, roomy) >= 5.0 + advance - 6  # not squeezed (6: the glyph's bearing)
