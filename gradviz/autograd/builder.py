@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,7 @@ from gradviz.autograd.walk import is_leaf_node, output_count, program_function
 
 Node = Any
 Key = tuple[str, object]
+Resolver = Callable[[torch.Tensor], "tuple[Key, int] | None"]
 
 
 @dataclass
@@ -207,14 +209,30 @@ class GraphBuilder:
             return None
         func, args, kwargs = recorded
         when = self.recorder.op_number.get(node)
-        arg_nodes = tuple(self._arg_node(a, ids, when) for a in args)
+        found: dict[int, tuple[Key, int] | None] = {}  # id(tensor) → _resolve, once per tensor
+
+        def resolved(tensor: torch.Tensor) -> tuple[Key, int] | None:
+            key = id(tensor)
+            if key not in found:
+                found[key] = self._resolve(tensor, when)
+            return found[key]
+
+        refs = tuple(self._ref(a, ids, resolved) for a in args)
+        arg_nodes = tuple(self._arg_node(a, ids, resolved) for a in args)
         return ForwardCall(
             _op_name(func),
-            tuple(self._copy(a, when) for a in args),
-            {k: self._copy(v, when) for k, v in kwargs.items()},
+            tuple(self._copy(a, resolved) for a in args),
+            {k: self._copy(v, resolved) for k, v in kwargs.items()},
             arg_nodes,
-            tuple(self._ref(a, ids, when) for a in args),
+            refs,
         )
+
+    @staticmethod
+    def _arg_node(value: object, ids: dict[Key, str], resolved: Resolver) -> str | None:
+        if not isinstance(value, torch.Tensor):
+            return None
+        found = resolved(value)
+        return ids.get(found[0]) if found is not None else None
 
     def _resolve(self, tensor: torch.Tensor, when: int | None) -> tuple[Key, int] | None:
         """The graph node whose value `tensor` held when op number `when` read it, and which of
@@ -228,19 +246,13 @@ class GraphBuilder:
         found = self.tensor_keys.get(id(tensor))
         return (found, self.output_nrs.get(id(tensor), 0)) if found is not None else None
 
-    def _arg_node(self, value: object, ids: dict[Key, str], when: int | None) -> str | None:
-        if not isinstance(value, torch.Tensor):
-            return None
-        found = self._resolve(value, when)
-        return ids.get(found[0]) if found is not None else None
-
-    # Methods, not closures in _call: a recursive closure is a reference cycle (the function,
-    # its cell), which would keep each call's tensors alive until a garbage collection.
-    def _copy(self, value: object, when: int | None) -> object:
+    # Methods, not recursive closures in _call: a recursive closure is a reference cycle (the
+    # function, its cell), which would keep each call's tensors alive until a collection.
+    def _copy(self, value: object, resolved: Resolver) -> object:
         """Leaves (which an optimizer may change next) and recorded values as they were
         (copied before any later in-place write); others by reference."""
         if isinstance(value, torch.Tensor):
-            found = self._resolve(value, when)
+            found = resolved(value)
             if found is not None and found[0][0] == "leaf":
                 snapshot = self.snap.leaf_values.get(found[0][1])
                 if snapshot is not None:
@@ -251,17 +263,17 @@ class GraphBuilder:
                     return recorded
             return value.detach()
         if isinstance(value, (list, tuple)):
-            return type(value)(self._copy(v, when) for v in value)
+            return type(value)(self._copy(v, resolved) for v in value)
         return value
 
-    def _ref(self, value: object, ids: dict[Key, str], when: int | None) -> object:
+    def _ref(self, value: object, ids: dict[Key, str], resolved: Resolver) -> object:
         """(node id, output number) of a tensor argument, nested as the arguments are."""
         if isinstance(value, torch.Tensor):
-            found = self._resolve(value, when)
+            found = resolved(value)
             node_id = ids.get(found[0]) if found is not None else None
             return (node_id, found[1]) if node_id and found is not None else None
         if isinstance(value, (list, tuple)):
-            return tuple(self._ref(v, ids, when) for v in value)
+            return tuple(self._ref(v, ids, resolved) for v in value)
         return None
 
     def _module_of(self, pending: _Pending) -> str | None:
