@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
@@ -165,26 +166,49 @@ def _colour_map(signed: bool) -> Any:
     return pg.colormap.get("CET-D1" if signed else "viridis")
 
 
-def _table(headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setStretchLastSection(True)
-    table.setMinimumHeight(90)
-    # columns at least as wide as their headers, also in the projector's bigger type (an empty
-    # table kept Qt's 100 px: "from consumer" read "m consum")
-    table.resizeColumnsToContents()
-    on_font_change(table, table.resizeColumnsToContents)
-    return table
+class FittedTable(QTableWidget):
+    """A table whose columns fit their contents while there is room; where there is not (a
+    narrow dock, the projector's type), the first column, a node's name, gives way down to
+    its header's width — elided, whole in its tooltip — so that the numbers after it show."""
 
+    def __init__(self, headers: list[str]) -> None:
+        super().__init__(0, len(headers))
+        self.setHorizontalHeaderLabels(headers)
+        self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.verticalHeader().setVisible(False)
+        header = self.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setTextElideMode(Qt.TextElideMode.ElideRight)  # a narrowed name's header too
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setMinimumHeight(90)
+        # columns at least as wide as their headers, also in the projector's bigger type (an
+        # empty table kept Qt's 100 px: "from consumer" read "m consum")
+        self.fit_columns()
+        on_font_change(self, self.fit_columns)
 
-def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
-    table.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            table.setItem(r, c, QTableWidgetItem(text))
-    table.resizeColumnsToContents()
+    def fill(self, rows: list[list[str]]) -> None:
+        self.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.setItem(r, c, item)
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        self.resizeColumnsToContents()
+        widths = [self.columnWidth(c) for c in range(self.columnCount())]
+        excess = sum(widths) - self.viewport().width()
+        if excess > 0 and len(widths) > 1:
+            header = self.horizontalHeader().sectionSizeHint(0)  # its header stays whole
+            least = min(widths[0], max(self.viewport().width() // 4, header))
+            self.setColumnWidth(0, max(widths[0] - excess, least))
+        self.horizontalScrollBar().setValue(0)  # the names' start in view, if still too wide
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_columns()
 
 
 def _summary(value: Any) -> str:
@@ -233,9 +257,9 @@ class Inspector(QScrollArea):
         self.grad_box, self.grad_view, self.grad_stats = self._section(
             "Gradient ∂output/∂node", layout
         )
-        self.incoming = _table(["from consumer", "contribution"])
-        self.outgoing = _table(["to operand", "contribution"])
-        self.saved = _table(["saved tensor", "shape", "dtype", "bytes"])
+        self.incoming = FittedTable(["from consumer", "contribution"])
+        self.outgoing = FittedTable(["to operand", "contribution"])
+        self.saved = FittedTable(["saved tensor", "shape", "dtype", "bytes"])
         for title, table in (
             ("Gradient arriving (summed)", self.incoming),
             ("Gradient sent to operands", self.outgoing),
@@ -305,14 +329,13 @@ class Inspector(QScrollArea):
         self.grad_stats.setText(_summary(node.grad))
         consumers = graph.consumers_of(node.id)
         operands = [e for e in graph.inputs_of(node.id) if e.input_index is not None]
-        _fill(self.incoming, [[self._name(graph, e.dst), _short(e.grad)] for e in consumers])
-        _fill(self.outgoing, [[self._name(graph, e.src), _short(e.grad)] for e in operands])
+        self.incoming.fill([[self._name(graph, e.dst), _short(e.grad)] for e in consumers])
+        self.outgoing.fill([[self._name(graph, e.src), _short(e.grad)] for e in operands])
         self._keys = {
             id(self.incoming): [e.dst for e in consumers],
             id(self.outgoing): [e.src for e in operands],
         }
-        _fill(
-            self.saved,
+        self.saved.fill(
             [
                 [s.name, "×".join(map(str, s.shape)) or "scalar", s.dtype, f"{s.nbytes:,}"]
                 for s in node.saved
