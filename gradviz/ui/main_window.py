@@ -115,7 +115,7 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addWidget(self.editor, 1)
         top_layout.addWidget(self.error_label)
-        left = QSplitter(Qt.Orientation.Vertical)
+        left = self.side_splitter = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(top)
         left.addWidget(self.variables)
         left.addWidget(self.console)
@@ -175,6 +175,13 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state)
+        for name, splitter in self._splitters().items():  # where the user dragged them
+            divided = self.prefs.splitter_state(name)
+            if divided is not None:
+                splitter.restoreState(divided)
+
+    def _splitters(self) -> dict[str, QSplitter]:
+        return {"graph": self.splitter, "side": self.side_splitter}
 
     # -- startup ---------------------------------------------------------------------------------
     def start(self, path: str | None = None) -> None:
@@ -358,6 +365,9 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
             event.ignore()
             return
         self.prefs.save_window_state(self.saveGeometry(), self.saveState())
+        if not self.walkthrough.presenting:  # (presenting hides the editor's side)
+            for name, splitter in self._splitters().items():
+                self.prefs.save_splitter_state(name, splitter.saveState())
         self.prefs.remember_session(self.document.source, self.document.path)
         self.prefs.sync()
         self.service.shutdown()

@@ -67,6 +67,14 @@ class Preferences:
         self.store.setValue("window/geometry", geometry)
         self.store.setValue("window/state", state)
 
+    def splitter_state(self, name: str) -> QByteArray | None:
+        """How a splitter of the window was last divided (the editor beside the graph)."""
+        state = self.store.value(f"window/splitter/{name}")
+        return state if isinstance(state, QByteArray) else None
+
+    def save_splitter_state(self, name: str, state: QByteArray) -> None:
+        self.store.setValue(f"window/splitter/{name}", state)
+
     @property
     def last_source(self) -> str | None:
         value = self.store.value("session/last_source")
