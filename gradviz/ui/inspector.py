@@ -181,6 +181,7 @@ class FittedTable(QTableWidget):
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         header.setTextElideMode(Qt.TextElideMode.ElideRight)  # a narrowed name's header too
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setWordWrap(False)  # elided letter by letter ("outputs (Addm…"), not by words
         self.setMinimumHeight(90)
         # columns at least as wide as their headers, also in the projector's bigger type (an
         # empty table kept Qt's 100 px: "from consumer" read "m consum")
@@ -257,8 +258,8 @@ class Inspector(QScrollArea):
         self.grad_box, self.grad_view, self.grad_stats = self._section(
             "Gradient ∂output/∂node", layout
         )
-        self.incoming = FittedTable(["from consumer", "contribution"])
-        self.outgoing = FittedTable(["to operand", "contribution"])
+        self.incoming = FittedTable(["consumer", "contribution"])  # (the box says "arriving")
+        self.outgoing = FittedTable(["operand", "contribution"])  # (the box says "sent to")
         self.saved = FittedTable(["saved tensor", "shape", "dtype", "bytes"])
         for title, table in (
             ("Gradient arriving (summed)", self.incoming),

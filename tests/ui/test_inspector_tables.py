@@ -10,7 +10,7 @@ NUMBER = "μ −0.0304 · σ 0.235"
 
 
 def _shown(qtbot, width: int) -> FittedTable:  # type: ignore[no-untyped-def]
-    table = FittedTable(["to operand", "contribution"])
+    table = FittedTable(["operand", "contribution"])
     qtbot.addWidget(table)
     table.resize(width, 200)
     table.show()
