@@ -60,6 +60,9 @@ def shape_path(shape: Shape) -> QPainterPath:
 
 _PENS: dict[tuple[str, float, str], QPen] = {}
 _BRUSHES: dict[str, QBrush] = {}
+# Gradient colours vary with every trace's numbers: the caches start again past this many, so
+# an hour of typing does not keep a brush for every colour it ever showed.
+CACHE_LIMIT = 512
 
 
 def pen_for(shape: Shape) -> QPen:
@@ -70,6 +73,8 @@ def pen_for(shape: Shape) -> QPen:
         pen = QPen(colour(shape.pen), shape.line_width)
         pen.setStyle(_DASH.get(shape.dash, Qt.PenStyle.SolidLine))
         pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+        if len(_PENS) >= CACHE_LIMIT:
+            _PENS.clear()
         _PENS[key] = pen
     return pen
 
@@ -79,6 +84,8 @@ def brush_for(shape: Shape) -> QBrush:
         return QBrush(Qt.BrushStyle.NoBrush)
     brush = _BRUSHES.get(shape.fill)
     if brush is None:
+        if len(_BRUSHES) >= CACHE_LIMIT:
+            _BRUSHES.clear()
         brush = _BRUSHES[shape.fill] = QBrush(colour(shape.fill))
     return brush
 

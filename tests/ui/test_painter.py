@@ -101,3 +101,26 @@ def test_a_text_qt_measures_wider_stays_inside_its_box(qapp) -> None:  # type: i
     assert _ink_right(text, tight) <= tight[2] - BOX_MARGIN + 1
     roomy = (0.0, 10.0, 390.0, 30.0)
     assert _ink_right(text, roomy) >= 5.0 + advance - 6  # not squeezed (6: the glyph's bearing)
+
+
+def test_the_brush_and_pen_caches_stay_bounded(qapp) -> None:  # type: ignore[no-untyped-def]
+    """Every trace's gradient colours differ: painting thousands of distinct fills and outlines
+    (an hour of typing) keeps a bounded number of brushes and pens, and each still paints its
+    own colour."""
+    from gradviz.ui import painter
+
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    qp = QPainter(image)
+    square = ((0.0, 0.0), (10.0, 0.0), (10.0, 10.0), (0.0, 10.0))
+    sizes = []
+    try:
+        for i in range(3 * painter.CACHE_LIMIT):
+            tint = f"#{i % 256:02x}{i // 256:02x}40"
+            painter.paint_shape(qp, Shape("polygon", square, True, tint, tint, 1.0))
+            shape = Shape("polygon", square, True, tint, tint)
+            assert painter.brush_for(shape).color().name() == tint
+            sizes.append((len(painter._BRUSHES), len(painter._PENS)))
+    finally:
+        qp.end()
+    assert max(max(pair) for pair in sizes) <= painter.CACHE_LIMIT
+    assert QColor(image.pixel(5, 5)).name() == tint  # the last one painted
