@@ -171,13 +171,15 @@ class FittedTable(QTableWidget):
     narrow dock, the projector's type), the first column, a node's name, gives way down to
     its header's width — elided, whole in its tooltip — so that the numbers after it show."""
 
+    MIN_LAST = 48  # px: the last column never narrower
+
     def __init__(self, headers: list[str]) -> None:
         super().__init__(0, len(headers))
         self.setHorizontalHeaderLabels(headers)
         self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.verticalHeader().setVisible(False)
         header = self.horizontalHeader()
-        header.setStretchLastSection(True)
+        header.setStretchLastSection(False)  # fit_columns gives the last the rest
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         header.setTextElideMode(Qt.TextElideMode.ElideRight)  # a narrowed name's header too
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -198,13 +200,23 @@ class FittedTable(QTableWidget):
         self.fit_columns()
 
     def fit_columns(self) -> None:
+        """Each column its contents' width; then the first gives way where they do not all fit
+        (down to its header's width), and the last takes the rest of the row."""
         self.resizeColumnsToContents()
         widths = [self.columnWidth(c) for c in range(self.columnCount())]
-        excess = sum(widths) - self.viewport().width()
-        if excess > 0 and len(widths) > 1:
+        if len(widths) < 2:
+            return
+        if self.rowCount():  # the last column needs room for its numbers; its header may be
+            # elided ("contrib…" above a short "1.0")
+            widths[-1] = max(self.sizeHintForColumn(len(widths) - 1), self.MIN_LAST)
+        room = self.viewport().width()
+        excess = sum(widths) - room
+        if excess > 0:
             header = self.horizontalHeader().sectionSizeHint(0)  # its header stays whole
-            least = min(widths[0], max(self.viewport().width() // 4, header))
-            self.setColumnWidth(0, max(widths[0] - excess, least))
+            least = min(widths[0], max(room // 4, header))
+            widths[0] = max(widths[0] - excess, least)
+            self.setColumnWidth(0, widths[0])
+        self.setColumnWidth(len(widths) - 1, max(widths[-1], room - sum(widths[:-1])))
         self.horizontalScrollBar().setValue(0)  # the names' start in view, if still too wide
 
     def resizeEvent(self, event: QResizeEvent) -> None:

@@ -31,3 +31,22 @@ def test_a_narrow_table_keeps_the_numbers_whole(qtbot) -> None:  # type: ignore[
     table.resize(900, 200)  # the dock widened: the name is whole again
     qtbot.waitUntil(lambda: table.columnWidth(0) >= table.sizeHintForColumn(0))
     assert table.columnWidth(1) >= number_needs
+
+
+def test_a_short_number_leaves_the_name_whole(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A scalar contribution ("1.0") needs little room: the name stays whole and the last
+    column's header is what gives way."""
+    table = FittedTable(["operand", "contribution"])
+    qtbot.addWidget(table)
+    table.show()
+    qtbot.waitExposed(table)
+    table.fill([["result_of_my_exp (MyExpBackward)", "1.0"]])
+    name = table.sizeHintForColumn(0)
+    header = table.horizontalHeader().sectionSizeHint(1)
+    number = max(table.sizeHintForColumn(1), FittedTable.MIN_LAST)
+    frame = table.width() - table.viewport().width()
+    table.resize(frame + name + (number + header) // 2, 200)  # room for the number, not header
+    qtbot.waitUntil(lambda: table.viewport().width() < name + header)
+    assert table.viewport().width() >= name + number
+    assert table.columnWidth(0) >= name  # the name whole
+    assert table.columnWidth(1) >= table.sizeHintForColumn(1)  # and the number
