@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from gradviz.heap import keep_freed_memory
 
@@ -45,17 +47,16 @@ def launch(
     app.setApplicationName("gradviz")
     app.setOrganizationName("gradviz")
     autosaver = None
+    scratch: tempfile.TemporaryDirectory[str] | None = None
     if screenshot:  # a screenshot run touches neither the user's settings nor their autosaves
-        import tempfile
-        from pathlib import Path
-
         from PySide6.QtCore import QSettings
 
         from gradviz.ui.autosave import Autosaver
 
-        scratch = Path(tempfile.mkdtemp(prefix="gradviz-shot-"))
-        prefs = Preferences(QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat))
-        autosaver = Autosaver(scratch)
+        scratch = tempfile.TemporaryDirectory(prefix="gradviz-shot-", ignore_cleanup_errors=True)
+        folder = Path(scratch.name)
+        prefs = Preferences(QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat))
+        autosaver = Autosaver(folder)
     else:
         prefs = Preferences()
     if theme:
@@ -85,7 +86,11 @@ def launch(
         window.graph_shown.connect(begin)
     if screenshot:
         _arm_screenshot(app, window, screenshot, tab)
-    return int(app.exec())
+    try:
+        return int(app.exec())
+    finally:
+        if scratch is not None:
+            scratch.cleanup()  # its settings and autosaves go with it
 
 
 SCREENSHOT_STEPS = 300  # training steps before a screenshot of the Network tab

@@ -355,6 +355,8 @@ def test_screenshot_command(tmp_path: Path) -> None:
     program = tmp_path / "p.py"
     program.write_text(LECTURE)
     out = tmp_path / "shot.png"
+    scratch = tmp_path / "tmp"  # the run's temporary files: its settings and autosaves
+    scratch.mkdir()
     start = time.perf_counter()
     command = [sys.executable, "-m", "gradviz", str(program), "--screenshot", str(out)]
     result = subprocess.run(
@@ -362,11 +364,12 @@ def test_screenshot_command(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=180,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "TMPDIR": str(scratch)},
     )
     assert result.returncode == 0, result.stderr
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert time.perf_counter() - start < 120
+    assert list(scratch.iterdir()) == []  # nothing left behind (each run had left a folder)
 
 
 def test_window_is_built_without_importing_torch(tmp_path: Path) -> None:

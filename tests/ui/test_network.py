@@ -263,7 +263,6 @@ def test_the_landscape_in_3d_under_xvfb(tmp_path: Path) -> None:
     source = tmp_path / "net.py"
     source.write_text(program(TRAINED))
     code = f"""
-import tempfile
 from pathlib import Path
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
@@ -271,7 +270,7 @@ app = QApplication([])
 from gradviz.ui.autosave import Autosaver
 from gradviz.ui.main_window import MainWindow
 from gradviz.ui.settings import Preferences
-scratch = Path(tempfile.mkdtemp())
+scratch = Path({str(tmp_path)!r})
 w = MainWindow(Preferences(QSettings(str(scratch / "s.ini"), QSettings.Format.IniFormat)),
                Autosaver(scratch))
 w.resize(1400, 900); w.show(); w.start({str(source)!r})
