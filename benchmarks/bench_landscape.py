@@ -1,7 +1,9 @@
 """Loss landscapes, measured: gradviz's batched replay against the per-point loop a user would
-write (load the perturbed weights, run the model, .item()), a lean functional_call loop, and
-the matmul-throughput bound for the same FLOPs. A 2-32-32-2 MLP on 1,000 points, 51×51 grid
-(the issue's GPU case: --device cuda --grid 201 --points 10000).
+write (load the perturbed weights, run the model, .item()), a lean functional_call loop, the
+matmul-throughput bound for the same FLOPs, and the same landscape hand-written for this one
+network with the fewest eager kernels (what eager PyTorch can do at best, and how near gradviz's
+generic replay comes to it). A 2-32-32-2 MLP on 1,000 points, 51×51 grid (the issue's GPU
+case: --device cuda --grid 201 --points 10000).
 
 Run: python benchmarks/bench_landscape.py [--device cuda] [--grid 51] [--points 1000]
 """
@@ -83,6 +85,62 @@ def layer_products(
     return run, 2.0 * samples * 33 * (32 + 2) * count * chunks
 
 
+def lean_kernels(
+    model: nn.Module,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    directions: tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]],
+    grid: int,
+    chunk: int,
+) -> Callable[[], torch.Tensor]:
+    """The same landscape written by hand for this one network, with the fewest eager kernels
+    I know: per chunk of grid points one product for the first layer (affine in α, β; a row of
+    ones under it), the hidden layer's weights with their bias as one more column (one bmm, no
+    separate bias pass), two in-place ReLUs, the output layer's baddbmm, and the two-class
+    cross-entropy as softplus of the logits' difference. Nothing generic: what eager PyTorch
+    can do here, the batched replay measured against it."""
+    hidden, output = (m for m in model if isinstance(m, nn.Linear) and m is not model[0])
+    first, second = directions
+
+    def spread(path: str) -> torch.Tensor:  # [θ, d₁, d₂] of a layer's [weight | bias], flat
+        parts = []
+        for t in (dict(model.named_parameters(prefix="model")), first, second):
+            weight, bias = t[f"{path}.weight"].detach(), t[f"{path}.bias"].detach()
+            parts.append(torch.cat([weight, bias[:, None]], dim=1).reshape(-1))
+        return torch.stack(parts)
+
+    index = {m: i for i, m in enumerate(model)}
+    layer_1 = spread("model.0").view(3, -1, X.shape[1] + 1)  # 3, out, in + 1
+    with_ones = torch.cat([X.mT, torch.ones_like(X[:, :1]).mT])  # in + 1, n
+    basis = layer_1 @ with_ones  # 3, out, n
+    ones = torch.zeros(3, 1, X.shape[0], dtype=X.dtype, device=X.device)
+    ones[0] = 1  # the constant part carries the row of ones; the directions add nothing to it
+    basis = torch.cat([basis, ones], dim=1).reshape(3, -1)
+    spreads = [spread(f"model.{index[m]}") for m in (hidden, output)]
+    steps = torch.linspace(-1, 1, grid, device=X.device)
+    grid_b, grid_a = torch.meshgrid(steps, steps, indexing="ij")
+    alphas, betas = grid_a.reshape(-1), grid_b.reshape(-1)
+    positive = y.bool()
+
+    def run() -> torch.Tensor:
+        losses = []
+        with torch.no_grad():
+            for start in range(0, alphas.numel(), chunk):
+                a, b = alphas[start : start + chunk], betas[start : start + chunk]
+                coeffs = torch.stack([torch.ones_like(a), a, b], dim=1)
+                count = coeffs.shape[0]
+                h = (coeffs @ basis).view(count, -1, X.shape[0]).relu_()  # ones stay 1
+                w = (coeffs @ spreads[0]).view(count, hidden.out_features, -1)
+                h = torch.bmm(w, h).relu_()
+                w = (coeffs @ spreads[1]).view(count, output.out_features, -1)
+                logits = torch.baddbmm(w[:, :, -1:], w[:, :, :-1], h)
+                margin = logits[:, 1] - logits[:, 0]
+                losses.append(F.softplus(torch.where(positive, -margin, margin)).mean(1))
+        return torch.cat(losses).reshape(grid, grid)
+
+    return run
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--device", default="cpu")
@@ -136,11 +194,16 @@ def main() -> None:
 
     # taking turns, so that this machine's drifting speed affects each alike
     square, square_flops = square_matmul(device)
-    products, _ = layer_products(device, points, samples, chunk_size(loss, base))
-    batched, tab, vmapped, user, lean, t_square, t_products = interleaved_medians(
-        [gradviz_batched, gradviz_network_tab, vmap_only, user_loop, lean_loop, square, products],
+    chunk = chunk_size(loss, base)
+    products, _ = layer_products(device, points, samples, chunk)
+    kernels = lean_kernels(model, X, y, (first, second), grid, chunk)
+    shown = random_landscape(loss, base, grid=grid, seed=0).losses
+    floor_error = (kernels().cpu() - shown).abs().max().item()  # the same numbers, or no floor
+    batched, tab, vmapped, user, lean, t_square, t_products, t_kernels = interleaved_medians(
+        [gradviz_batched, gradviz_network_tab, vmap_only, user_loop, lean_loop, square, products,
+         kernels],
         3,
-    )
+    )  # fmt: skip
     scale = grid / len(rows)
     user, lean = user * scale, lean * scale
 
@@ -160,6 +223,10 @@ def main() -> None:
           f"(gradviz at {batched / bound:.1f}× of it)")  # fmt: skip
     print(f"  the layers' batched matmuls alone, same shapes: {t_products * 1000:8.1f} ms "
           f"(gradviz at {batched / t_products:.1f}× of it)")  # fmt: skip
+    print(f"  the fewest eager kernels, a hand-written loop:  {t_kernels * 1000:8.1f} ms "
+          f"(gradviz at {batched / t_kernels:.2f}×, Network tab at {tab / t_kernels:.2f}×; "
+          f"this floor at {t_kernels / bound:.1f}× the bound; "
+          f"its losses within {floor_error:.1e} of gradviz's)")  # fmt: skip
 
 
 if __name__ == "__main__":
