@@ -94,6 +94,10 @@ INSTEAD = {
     "torchvision": "; datasets need files: make tensors and wrap them in "
     "torch.utils.data.TensorDataset (or a Dataset class)",
     "copy": "; copy tensors with .clone() (a state_dict: clone each value in a loop)",
+    "sklearn": "; the Network tab makes two moons, circles, XOR, two gaussians and a spiral "
+    "(its Data list) and writes the torch code for them; or make points with torch.randn",
+    "pandas": "; a small CSV opens in the Network tab (its Data list: CSV file…), "
+    "or write the numbers as a torch.tensor",
 }
 
 

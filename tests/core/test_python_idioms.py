@@ -275,6 +275,8 @@ def test_state_dict_snapshots_and_type_print_what_python_prints(tmp_path: Path) 
         ("import torch\nx = torch.ones(1, dtype=None, **{'dtype': None})\n", 2, "multiple"),
         ("import matplotlib.pyplot as plt\n", 1, "gradviz draws for you"),
         ("from random import shuffle\n", 1, "torch.randperm"),
+        ("import torch\nfrom sklearn.datasets import make_moons\n", 2, "two moons"),
+        ("import pandas as pd\n", 1, "opens in the Network tab"),
         ("x = dict([(1.5, 2), ([1], 3)])\n", 1, "dict keys must be"),
     ],
 )
