@@ -36,13 +36,14 @@ from gradviz.lang.user_code import MISSING, Callback, ProgramObject, UserClass, 
 TENSOR_METHODS = (
     # reductions
     "sum mean std var prod max min amax amin argmax argmin logsumexp norm cumsum all any "
-    "median count_nonzero "
+    "median count_nonzero trace cumprod "
     # pointwise
     "exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square abs neg sin cos tan tanh sinh cosh "
     "asin acos atan sigmoid relu sign "
     "floor ceil round trunc reciprocal pow clamp clip softmax log_softmax erf lerp "
     "add sub mul div matmul mm mv bmm dot outer "
-    "eq ne gt ge lt le isnan isinf isfinite logical_not masked_fill where maximum minimum "
+    "eq ne gt ge lt le isnan isinf isfinite logical_not logical_and logical_or logical_xor "
+    "masked_fill masked_select where maximum minimum fmod remainder atan2 "
     "isclose allclose clamp_min clamp_max scatter scatter_add unique diff cummax multinomial "
     "bernoulli masked_fill_ scatter_ relu_ sigmoid_ tanh_ exp_ pow_ sqrt_ abs_ neg_ "
     # shapes and views

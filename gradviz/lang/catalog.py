@@ -40,7 +40,6 @@ TORCH_BLOCKED = {
     "set_default_dtype": "changes global settings",
     "set_default_device": "changes global settings",
     "set_printoptions": "changes global settings",
-    "set_grad_enabled": "changes global settings; use `with torch.no_grad():`",
     "backends": "changes global settings",
 }
 

@@ -28,7 +28,8 @@ TORCH_FUNCTIONS = (
     "std_mean var_mean searchsorted bucketize unique diff cdist meshgrid "
     # randomness and autograd control
     "bernoulli multinomial normal "
-    "manual_seed no_grad enable_grad inference_mode is_tensor numel"
+    "manual_seed no_grad enable_grad inference_mode set_grad_enabled is_grad_enabled is_tensor "
+    "numel"
 ).split()
 
 DTYPES = [

@@ -53,7 +53,7 @@ class _Continue(Exception):
 
 PRELUDE: dict[str, object] = {"torch": TORCH_NS, "nn": NN_NS, "F": FUNCTIONAL_NS, "math": MATH_NS}
 _UNCALLED = (BoundMethod, Fn, *DEFINED)  # an expression statement of these is a missing call
-_NO_GRAD_TYPES = (torch.no_grad, torch.enable_grad, torch.inference_mode)
+_NO_GRAD_TYPES = (torch.no_grad, torch.enable_grad, torch.inference_mode, torch.set_grad_enabled)
 
 
 class Interpreter(ExpressionEvaluator, Definitions, AutogradCalls, Assignments):
@@ -250,7 +250,8 @@ class Interpreter(ExpressionEvaluator, Definitions, AutogradCalls, Assignments):
                 if not isinstance(manager, _NO_GRAD_TYPES):
                     raise self.fail(
                         item.context_expr,
-                        "only `with torch.no_grad():` (or enable_grad, inference_mode) is allowed",
+                        "only `with torch.no_grad():` (or enable_grad, inference_mode, "
+                        "set_grad_enabled) is allowed",
                     )
                 stack.enter_context(manager)
             self.execute_block(node.body)

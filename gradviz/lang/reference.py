@@ -22,7 +22,8 @@ def language_reference() -> str:
         "`.data`), augmented assignment (also `w.data -= lr * w.grad` and `self.steps += 1`), "
         "`if`/`elif`/`else`, `for` over `range(n)`, lists, tensors, "
         "`enumerate` and `zip` (at most "
-        "100,000 iterations), `with torch.no_grad():`, `assert test, message` (a false test "
+        "100,000 iterations), `with torch.no_grad():` (or `enable_grad()`, `inference_mode()`, "
+        "`set_grad_enabled(phase == 'train')`), `assert test, message` (a false test "
         "stops the program with `AssertionError` at its line), `break`, `continue`, `pass`, "
         "and expression statements. A top-level `x = 2.0` (a float literal) defines a scalar "
         "input that requires grad; `n = 3` (an int) stays a plain number.\n\n",

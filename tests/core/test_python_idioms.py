@@ -397,3 +397,47 @@ KEYWORD_DICTS = textwrap.dedent(
 def test_keyword_arguments_from_a_dict_print_what_python_prints(tmp_path: Path) -> None:
     expected, _ = python_prints(KEYWORD_DICTS, tmp_path)
     assert gradviz_prints(KEYWORD_DICTS) == expected
+
+
+GRAD_MODE_BY_PHASE = textwrap.dedent(
+    """
+    import torch
+    import torch.nn as nn
+    torch.manual_seed(0)
+    model = nn.Linear(3, 1)
+    X = torch.randn(8, 3)
+    y = torch.randn(8, 1)
+    for phase in ['train', 'val']:
+        with torch.set_grad_enabled(phase == 'train'):
+            loss = ((model(X) - y) ** 2).mean()
+        print(phase, loss.requires_grad, torch.is_grad_enabled())
+    torch.set_grad_enabled(False)
+    frozen = model(X).sum()
+    print('after a bare call:', frozen.requires_grad)
+    torch.set_grad_enabled(True)
+    m = torch.randn(3, 3, requires_grad=True)
+    picked = m.masked_select(m > 0).sum() + m.trace() + m.cumprod(1).sum()
+    picked = picked + m.fmod(0.5).sum() + m.remainder(0.5).sum() + m.atan2(m.T).sum()
+    picked = picked + m.gt(0).logical_and(m.lt(1)).logical_or(m.eq(0)).logical_xor(m.gt(2)).sum()
+    picked.backward()
+    print(m.grad)
+    """
+)
+
+
+def test_grad_mode_by_phase_and_more_tensor_methods_print_what_python_prints(
+    tmp_path: Path,
+) -> None:
+    # PyTorch's transfer-learning tutorial: `with torch.set_grad_enabled(phase == 'train'):`
+    expected, _ = python_prints(GRAD_MODE_BY_PHASE, tmp_path)
+    assert "train True" in expected and "val False" in expected  # the test reads what it should
+    assert gradviz_prints(GRAD_MODE_BY_PHASE) == expected
+
+
+def test_a_bare_set_grad_enabled_lasts_only_for_the_run() -> None:
+    from gradviz.autograd.tracer import trace
+
+    result = trace("import torch\nx = torch.ones(2, requires_grad=True)\n"
+                   "torch.set_grad_enabled(False)\ny = x * 2\n")  # fmt: skip
+    assert torch.is_grad_enabled()  # the program's setting did not outlive its run
+    assert not [n for n in result.graph.nodes if n.kind == "op"]  # y was made without a graph
