@@ -11,6 +11,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from gradviz.lang.data_loading import ITERABLE
+from gradviz.lang.iterators import Exhausted, ProgramIterator
 from gradviz.lang.limits import Limits
 from gradviz.lang.objects import Fn, ProgramDict, check_dict_key
 from gradviz.lang.type_of import type_of
@@ -30,6 +31,13 @@ class LoaderEnumerate:
         return enumerate(self.loader, self.start)
 
 
+# what Python calls iter()'s result, by what it iterates
+_ITERATOR_KINDS = {
+    list: "list_iterator", tuple: "tuple_iterator", range: "range_iterator",
+    str: "str_ascii_iterator", dict: "dict_keyiterator",
+    DataLoader: "torch.utils.data.dataloader._SingleProcessDataLoaderIter",
+}  # fmt: skip
+
 # what a loop may go through whole, by its length (a DataLoader: its batches; a ModuleList: its
 # layers)
 SIZED = (
@@ -47,6 +55,8 @@ SIZED = (
 
 def bounded_list(value: Any, limits: Limits, what: str = "this loop") -> list[Any]:
     """Materialise an iterable the language allows, refusing anything too long."""
+    if isinstance(value, ProgramIterator):
+        return list(value)  # (it stops itself past the loop limit)
     if isinstance(value, range):
         length = len(value)
     elif isinstance(value, torch.Tensor):
@@ -73,6 +83,8 @@ def bounded_iter(value: Any, limits: Limits, what: str = "this loop") -> Iterato
     """What a `for` loop goes through: as bounded_list, but a DataLoader's batches are made as
     the loop reaches each, as in Python (a Dataset drawing random numbers in __getitem__ draws
     them between the loop body's own draws, not all before it)."""
+    if isinstance(value, ProgramIterator):
+        return value  # one item at a time: a generator's body runs as the loop reaches it
     if isinstance(value, (DataLoader, LoaderEnumerate)):
         length = len(value)
         if length > limits.max_loop_iterations:
@@ -92,12 +104,17 @@ def make_builtins(limits: Limits, print_fn: Callable[..., None]) -> dict[str, Fn
     def tuplify(value: Iterable[Any] = ()) -> tuple[Any, ...]:
         return tuple(bounded_list(value, limits, "tuple()"))
 
-    def enumerate_(value: Any, start: int = 0) -> list[tuple[int, Any]] | LoaderEnumerate:
+    def enumerate_(value: Any, start: int = 0) -> list[tuple[int, Any]] | Iterable[Any]:
         if isinstance(value, DataLoader):  # lazy, for `for i, batch in enumerate(loader)`
             return LoaderEnumerate(value, start)
+        if isinstance(value, ProgramIterator):  # lazy too: a generator runs as it is read
+            return ProgramIterator(enumerate(value, start), limits.max_loop_iterations, "enumerate")
         return list(enumerate(bounded_list(value, limits), start))
 
-    def zip_(*values: Any) -> list[tuple[Any, ...]]:
+    def zip_(*values: Any) -> list[tuple[Any, ...]] | ProgramIterator:
+        if any(isinstance(v, ProgramIterator) for v in values):
+            items = zip(*(bounded_iter(v, limits) for v in values), strict=False)
+            return ProgramIterator(items, limits.max_loop_iterations, "zip")
         return list(zip(*(bounded_list(v, limits) for v in values), strict=False))
 
     def round_(value: Any, ndigits: int | None = None) -> Any:
@@ -136,6 +153,26 @@ def make_builtins(limits: Limits, print_fn: Callable[..., None]) -> dict[str, Fn
     def all_(values: Any) -> bool:
         return all(bounded_list(values, limits, "all()"))
 
+    def iter_(value: Any) -> ProgramIterator:
+        if isinstance(value, ProgramIterator):
+            return value  # as Python's iter() of an iterator: itself
+        kind = _ITERATOR_KINDS.get(type(value), "iterator")
+        return ProgramIterator(
+            bounded_iter(value, limits, "iter()"), limits.max_loop_iterations, kind
+        )
+
+    def next_(iterator: Any, *default: Any) -> Any:
+        if not isinstance(iterator, ProgramIterator):
+            raise TypeError(f"'{type(iterator).__name__}' object is not an iterator")
+        if len(default) > 1:
+            raise TypeError(f"next expected at most 2 arguments, got {1 + len(default)}")
+        try:
+            return next(iterator)
+        except StopIteration:
+            if default:
+                return default[0]
+            raise Exhausted() from None
+
     table: dict[str, Callable[..., Any]] = {
         "print": print_fn,
         "range": range,
@@ -159,6 +196,8 @@ def make_builtins(limits: Limits, print_fn: Callable[..., None]) -> dict[str, Fn
         "reversed": reversed_,
         "any": any_,
         "all": all_,
+        "iter": iter_,
+        "next": next_,
     }
     return {name: Fn(name, impl) for name, impl in table.items()}
 

@@ -14,6 +14,7 @@ import torch
 
 from gradviz.lang.custom_functions import define_autograd_function
 from gradviz.lang.definition_rules import is_autograd_function, is_plain_class
+from gradviz.lang.generator_rules import is_generator
 from gradviz.lang.guard import AllocationGuard
 from gradviz.lang.limits import Limits
 from gradviz.lang.run_result import RunObserver
@@ -36,7 +37,7 @@ _GRAD_CONTEXTS: dict[str, Callable[[], AbstractContextManager[Any]]] = {
 }
 
 
-def _grad_context(mode: str | None) -> AbstractContextManager[Any]:
+def grad_context(mode: str | None) -> AbstractContextManager[Any]:
     """What a `@torch.no_grad()`-decorated function's body runs under."""
     return _GRAD_CONTEXTS[mode]() if mode is not None else contextlib.nullcontext()
 
@@ -58,6 +59,7 @@ class Definitions:
         def eval(self, node: ast.expr) -> Any: ...
         def execute_block(self, body: list[ast.stmt]) -> None: ...
         def bind(self, name: str, value: Any, loop: bool = False) -> None: ...
+        def generator(self, function: UserFunction, local: dict[str, Any]) -> Any: ...
 
     def _def(self, node: ast.FunctionDef) -> None:
         function = self._function(node.name, node)
@@ -103,7 +105,9 @@ class Definitions:
         env = self.env
         nested = self.call_depth > 0 and isinstance(env, ChainMap)
         enclosing = tuple(env.maps[:-1]) if nested else ()  # type: ignore[attr-defined]
-        return UserFunction(name, node, defaults, grad_mode(node), keyword_defaults, enclosing)
+        return UserFunction(
+            name, node, defaults, grad_mode(node), keyword_defaults, enclosing, is_generator(node)
+        )
 
     def _return(self, node: ast.Return) -> None:
         raise Return(self.eval(node.value) if node.value is not None else None)
@@ -135,6 +139,8 @@ class Definitions:
                 "without end?); stopped"
             )
         local = function.bind(args, kwargs)
+        if function.generator:
+            return self.generator(function, local)  # its body runs as its items are read
         observer = self.observer if function.name.endswith(".__call__") else None
         if observer is not None:  # (the tracer boxes the ops of a layer object's call)
             observer.calling(args[0] if args and isinstance(args[0], ProgramObject) else None)
@@ -147,7 +153,7 @@ class Definitions:
         if function.name.endswith(".__init__"):  # nn.Module's (object's) __init__ has run
             body = [stmt for stmt in body if not is_super_init(stmt)]
         try:
-            with _grad_context(function.grad_mode):
+            with grad_context(function.grad_mode):
                 self.execute_block(body)
         except Return as done:
             return done.value

@@ -30,7 +30,9 @@ from gradviz.lang.custom_functions import FunctionApply
 from gradviz.lang.definitions import Definitions
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.expressions import ExpressionEvaluator
+from gradviz.lang.generators import Generators
 from gradviz.lang.guard import AllocationGuard, OpObserver
+from gradviz.lang.iterators import END, LoopBreak, LoopContinue
 from gradviz.lang.limits import DEFAULT_LIMITS, Limits
 from gradviz.lang.module_sizes import build_layer, layer_sizes
 from gradviz.lang.objects import BoundMethod, Fn
@@ -40,23 +42,12 @@ from gradviz.lang.run_result import RunObserver, RunResult
 from gradviz.lang.user_code import DEFINED, ProgramObject, as_callbacks, hands_over_functions
 from gradviz.random_stream import global_random_stream
 
-_END = object()  # the end of a loop's items
-
-
-class _Break(Exception):
-    pass
-
-
-class _Continue(Exception):
-    pass
-
-
 PRELUDE: dict[str, object] = {"torch": TORCH_NS, "nn": NN_NS, "F": FUNCTIONAL_NS, "math": MATH_NS}
 _UNCALLED = (BoundMethod, Fn, *DEFINED)  # an expression statement of these is a missing call
 _NO_GRAD_TYPES = (torch.no_grad, torch.enable_grad, torch.inference_mode, torch.set_grad_enabled)
 
 
-class Interpreter(ExpressionEvaluator, Definitions, AutogradCalls, Assignments):
+class Interpreter(ExpressionEvaluator, Definitions, Generators, AutogradCalls, Assignments):
     """Executes a Program's statements with real torch, under an allocation guard."""
 
     def __init__(
@@ -218,13 +209,13 @@ class Interpreter(ExpressionEvaluator, Definitions, AutogradCalls, Assignments):
     def _for(self, node: ast.For) -> None:
         iterable = self.eval(node.iter)
         items = self.located(node.iter, lambda: bounded_iter(iterable, self.limits))
-        while (item := self.located(node.iter, partial(next, items, _END))) is not _END:
+        while (item := self.located(node.iter, partial(next, items, END))) is not END:
             self.assign_to(node.target, item, loop=True)
             try:
                 self.execute_block(node.body)
-            except _Break:
+            except LoopBreak:
                 return
-            except _Continue:
+            except LoopContinue:
                 continue
         self.execute_block(node.orelse)
 
@@ -238,23 +229,30 @@ class Interpreter(ExpressionEvaluator, Definitions, AutogradCalls, Assignments):
         raise self.fail(node, f"AssertionError: {self.quietly(lambda: str(message), node.msg)}")
 
     def _break(self, node: ast.Break) -> None:
-        raise _Break()
+        raise LoopBreak()
 
     def _continue(self, node: ast.Continue) -> None:
-        raise _Continue()
+        raise LoopContinue()
 
     def _with(self, node: ast.With) -> None:
         with contextlib.ExitStack() as stack:
-            for item in node.items:
-                manager = self.eval(item.context_expr)
-                if not isinstance(manager, _NO_GRAD_TYPES):
-                    raise self.fail(
-                        item.context_expr,
-                        "only `with torch.no_grad():` (or enable_grad, inference_mode, "
-                        "set_grad_enabled) is allowed",
-                    )
+            for manager in self.grad_managers(node):
                 stack.enter_context(manager)
             self.execute_block(node.body)
+
+    def grad_managers(self, node: ast.With) -> list[Any]:
+        """The with statement's context managers, each a grad mode's."""
+        managers = []
+        for item in node.items:
+            manager = self.eval(item.context_expr)
+            if not isinstance(manager, _NO_GRAD_TYPES):
+                raise self.fail(
+                    item.context_expr,
+                    "only `with torch.no_grad():` (or enable_grad, inference_mode, "
+                    "set_grad_enabled) is allowed",
+                )
+            managers.append(manager)
+        return managers
 
     # -- calls with special meaning -------------------------------------------------------------
     def invoke(self, node: ast.Call, callee: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:

@@ -48,6 +48,7 @@ class UserFunction:
     keyword_defaults: dict[str, Any] = field(default_factory=dict)  # of `*, name=...` parameters
     # a function defined inside another's call: that call's names (and its own enclosing ones)
     enclosing: tuple[MutableMapping[str, Any], ...] = ()
+    generator: bool = False  # its body has `yield`: a call makes a generator
 
     def __repr__(self) -> str:
         return f"<function {self.name}>"

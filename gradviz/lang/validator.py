@@ -9,6 +9,7 @@ import math
 from gradviz.lang.catalog import IMPORTABLE, TENSOR_BLOCKED, TORCH_BLOCKED, all_attribute_names
 from gradviz.lang.definition_rules import DefinedNames, check_definitions
 from gradviz.lang.errors import error_at
+from gradviz.lang.generator_rules import refused_yields
 from gradviz.lang.limits import Limits
 from gradviz.lang.loop_rewrites import loop_rewrites
 
@@ -18,7 +19,7 @@ ALLOWED_NODES: tuple[type[ast.AST], ...] = (
     ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.Call, ast.keyword, ast.Attribute,
     ast.Subscript, ast.Name, ast.Constant, ast.List, ast.Tuple, ast.Slice, ast.IfExp,
     ast.JoinedStr, ast.FormattedValue, ast.Starred, ast.Dict,
-    ast.FunctionDef, ast.ClassDef, ast.Return, ast.arguments, ast.arg,
+    ast.FunctionDef, ast.ClassDef, ast.Return, ast.arguments, ast.arg, ast.Yield, ast.YieldFrom,
     ast.Load, ast.Store, ast.operator, ast.unaryop, ast.cmpop, ast.boolop,
 )  # fmt: skip
 
@@ -42,8 +43,6 @@ REFUSED: dict[type[ast.AST], str] = {
     ast.NamedExpr: "`:=` is not supported",
     ast.AnnAssign: "annotations are not supported; write `x = 2.0`",
     ast.Await: "await is not supported",
-    ast.Yield: "yield is not supported",
-    ast.YieldFrom: "yield is not supported",
     ast.AsyncFor: "async is not supported",
     ast.AsyncWith: "async is not supported",
 }
@@ -135,6 +134,7 @@ class _Checker:
         self.attributes = all_attribute_names()
         self.defined = DefinedNames()
         self.bound: set[str] = set()
+        self.refused_yields: dict[int, str] = {}
 
     def fail(self, node: ast.AST, message: str) -> None:
         raise error_at(node, message, self.lines)
@@ -144,6 +144,7 @@ class _Checker:
         self.attributes = self.attributes | self.defined.attributes
         every = list(ast.walk(tree))  # (one walk for every check: a walk is ~1 µs a node)
         self.bound = _bound_names(every)
+        self.refused_yields = refused_yields(tree)
         nodes = sorted(every, key=_position)
         for node in nodes:
             if id(node) in self.defined.exempt:
@@ -158,6 +159,13 @@ class _Checker:
             if check is not None:
                 check(node)
         self.check_starred_placement(every)
+
+    def check_Yield(self, node: ast.Yield | ast.YieldFrom) -> None:
+        reason = self.refused_yields.get(id(node))
+        if reason is not None:
+            self.fail(node, reason)
+
+    check_YieldFrom = check_Yield
 
     def check_Name(self, node: ast.Name) -> None:
         if node.id.startswith("_") and node.id != "_":  # `_` alone: the usual throwaway name

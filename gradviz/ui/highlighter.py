@@ -8,12 +8,12 @@ from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QT
 
 KEYWORDS = (
     "and as break class continue def elif else False for from if import in is None not or pass "
-    "return self super True with"
+    "return self super True with yield assert lambda while try except raise global"
 ).split()
 MODULES = ("torch", "nn", "F", "math", "optim")
 CALLS = (
     "print range len enumerate zip exp log sin cos tanh sigmoid relu sqrt abs float int sum min "
-    "max round isinstance bool str list tuple"
+    "max round isinstance bool str list tuple iter next"
 ).split()
 
 PALETTES = {

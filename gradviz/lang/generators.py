@@ -1,0 +1,124 @@
+"""A program's generators (functions with `yield`, as d2l's `data_iter`): their bodies run a
+piece at a time, as the loop that reads them asks for the next item — in their own names,
+with the reader's names back in place while they wait, as Python runs them."""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import functools
+from collections import ChainMap
+from collections.abc import Iterator, MutableMapping
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from gradviz.lang.builtins import bounded_iter
+from gradviz.lang.definitions import grad_context
+from gradviz.lang.errors import ProgramError
+from gradviz.lang.generator_rules import YIELDS
+from gradviz.lang.iterators import END, LoopBreak, LoopContinue, ProgramIterator
+from gradviz.lang.limits import Limits
+from gradviz.lang.user_code import Return, UserFunction
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from gradviz.lang.guard import AllocationGuard
+
+
+class Generators:
+    """Mixed into the interpreter: calling a function with `yield` makes a generator."""
+
+    env: MutableMapping[str, Any]
+    limits: Limits
+    line: int | None
+    call_depth: int
+    guard: AllocationGuard
+
+    if TYPE_CHECKING:  # provided by the evaluator and the interpreter
+
+        def eval(self, node: ast.expr) -> Any: ...
+        def execute(self, stmt: ast.stmt) -> None: ...
+        def step(self, node: ast.AST) -> None: ...
+        def located(self, node: ast.AST, action: Callable[[], Any], quote: bool = True) -> Any: ...
+        def assign_to(self, target: ast.expr, value: Any, loop: bool = False) -> None: ...
+        def grad_managers(self, node: ast.With) -> list[Any]: ...
+
+    def generator(self, function: UserFunction, local: dict[str, Any]) -> ProgramIterator:
+        """What calling `function` returns: nothing of its body has run yet."""
+        top = self.env.maps[-1] if isinstance(self.env, ChainMap) else self.env
+        frame = ChainMap(local, *function.enclosing, top)
+        return ProgramIterator(
+            self._resumed(function, frame),
+            self.limits.max_loop_iterations,
+            "generator",
+            function.name,
+        )
+
+    def _resumed(self, function: UserFunction, frame: MutableMapping[str, Any]) -> Iterator[Any]:
+        """The body up to each yield, run in the generator's names (and its decorator's grad
+        mode, as torch's decorators apply it to each resumption)."""
+        body = self._statements(function.node.body)
+        while True:
+            outer, outer_line = self.env, self.line
+            self.env = frame
+            self.call_depth += 1
+            try:
+                with grad_context(function.grad_mode):
+                    item = next(body)
+            except (StopIteration, Return):
+                return  # the body ended (a `return` ends a generator too)
+            finally:
+                self.env, self.line = outer, outer_line
+                self.call_depth -= 1
+            yield item
+
+    def _statements(self, body: list[ast.stmt]) -> Iterator[Any]:
+        for stmt in body:
+            if not yields_within(stmt):
+                self.execute(stmt)
+                continue
+            self.guard.check_cancelled()
+            self.step(stmt)
+            if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Yield):
+                value = stmt.value.value
+                yield None if value is None else self.eval(value)
+            elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.YieldFrom):
+                yield from self._items_of(stmt.value.value)
+            elif isinstance(stmt, ast.For):
+                yield from self._for_yielding(stmt)
+            elif isinstance(stmt, ast.If):
+                truth = self.located(stmt.test, partial(bool, self.eval(stmt.test)))
+                yield from self._statements(stmt.body if truth else stmt.orelse)
+            elif isinstance(stmt, ast.With):
+                with contextlib.ExitStack() as stack:
+                    for manager in self.grad_managers(stmt):
+                        stack.enter_context(manager)
+                    yield from self._statements(stmt.body)
+            else:  # (the validator lets yield stand only where the cases above reach it)
+                raise ProgramError("yield is not supported here", stmt.lineno)
+
+    def _items_of(self, node: ast.expr) -> Iterator[Any]:
+        iterable = self.eval(node)
+        items = self.located(node, lambda: bounded_iter(iterable, self.limits))
+        while (item := self.located(node, partial(next, items, END))) is not END:
+            yield item
+
+    def _for_yielding(self, node: ast.For) -> Iterator[Any]:
+        iterable = self.eval(node.iter)
+        items = self.located(node.iter, lambda: bounded_iter(iterable, self.limits))
+        while (item := self.located(node.iter, partial(next, items, END))) is not END:
+            self.assign_to(node.target, item, loop=True)
+            try:
+                yield from self._statements(node.body)
+            except LoopBreak:
+                return
+            except LoopContinue:
+                continue
+        yield from self._statements(node.orelse)
+
+
+@functools.cache
+def yields_within(stmt: ast.stmt) -> bool:
+    """Whether running `stmt` may reach a yield (worked out once per statement)."""
+    return any(isinstance(node, YIELDS) for node in ast.walk(stmt))
