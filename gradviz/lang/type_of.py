@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gradviz.lang.iterators import ProgramIterator
 from gradviz.lang.objects import BoundMethod, Fn, Namespace, ProgramDict
 from gradviz.lang.user_code import BoundUserMethod, Callback, UserClass, UserFunction
 
@@ -59,6 +60,8 @@ def type_of(value: Any) -> ClassOf:
         return ClassOf(cls, "<class 'type'>")
     if isinstance(value, UserFunction):
         return ClassOf(cls, "<class 'function'>")
+    if isinstance(value, ProgramIterator):
+        return ClassOf(cls, f"<class '{value.kind}'>")  # generator, list_iterator, ...
     if isinstance(value, Fn) and (isinstance(value.impl, type) or value.qualname in _CLASSES):
         return ClassOf(cls, "<class 'type'>")  # float, list, range: classes in Python
     stands_for = _STANDS_FOR.get(cls)

@@ -39,7 +39,7 @@ LAZY = textwrap.dedent(
         if b.sum() != 0:
             break  # the generator is left where it is: 'generator done' never prints
     g = batches(2)
-    print(g is iter(g))
+    print(g is iter(g), type(g), type(iter([1])), type(g) == type(batches(1)))
     print(next(g))
     print(next(g, 'empty'))
     print(next(g, 'empty'))
