@@ -161,3 +161,30 @@ def test_yield_where_the_language_does_not_take_it_is_refused(
     with pytest.raises(ProgramError, match=fragment) as info:
         parse(source)
     assert info.value.line == line
+
+
+LOADER = textwrap.dedent(
+    """
+    import torch
+    from torch.utils.data import TensorDataset, DataLoader
+    torch.manual_seed(0)
+    ds = TensorDataset(torch.randn(10, 2), torch.arange(10))
+    loader = DataLoader(ds, batch_size=4, shuffle=True)
+    train_features, train_labels = next(iter(loader))
+    print(f"Feature batch shape: {train_features.size()}")
+    print(train_labels)
+    it = iter(loader)
+    first = next(it)
+    second = next(it)
+    print(second[1], len(loader))
+    for i, (xb, yb) in enumerate(loader):
+        print(i, yb)
+    print(type(iter(loader)))
+    """
+)
+
+
+def test_next_of_iter_of_a_loader_prints_what_python_prints(tmp_path: Path) -> None:
+    # PyTorch's "Datasets & DataLoaders": `train_features, train_labels = next(iter(loader))`
+    expected, _ = python_prints(LOADER, tmp_path)
+    assert gradviz_prints(LOADER) == expected
