@@ -88,13 +88,11 @@ def _check_function(
     elif node.decorator_list and grad_mode(node) is None:
         fail(node.decorator_list[0], "decorators are not supported, but for `@torch.no_grad()`"
              ", `@torch.enable_grad()` and `@torch.inference_mode()`")  # fmt: skip
-    if args.vararg is not None or args.kwarg is not None:
-        fail(node, f"`{node.name}`: `*args` and `**kwargs` parameters are not supported")
     if args.posonlyargs:
         fail(node, f"`{node.name}`: positional-only parameters (`/`) are not supported")
     if node.name.startswith("_") and node.name not in special:
         fail(node, f"`{node.name}`: names starting with an underscore are not allowed")
-    for arg in [*args.args, *args.kwonlyargs]:
+    for arg in [*args.args, *args.kwonlyargs, *filter(None, [args.vararg, args.kwarg])]:
         arg.annotation = None  # annotations are never evaluated
         if arg.arg.startswith("_") and arg.arg != "_":
             fail(arg, f"`{arg.arg}`: names starting with an underscore are not allowed")

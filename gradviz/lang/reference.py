@@ -27,8 +27,9 @@ def language_reference() -> str:
         "stops the program with `AssertionError` at its line), `break`, `continue`, `pass`, "
         "and expression statements. A top-level `x = 2.0` (a float literal) defines a scalar "
         "input that requires grad; `n = 3` (an int) stays a plain number.\n\n",
-        "Definitions: `def f(a, b=2, *, c=3):` with `return` (positional and keyword "
-        "arguments, defaults, keyword-only parameters; a function's names are its own, the "
+        "Definitions: `def f(a, b=2, *rest, c=3, **options):` with `return` (positional and "
+        "keyword arguments, defaults, keyword-only parameters, the rest as a tuple and a "
+        "dict; a function's names are its own, the "
         "enclosing functions' and the program's top-level names are read through, as in "
         "Python: a function defined inside another, such as an LBFGS `closure`, sees the "
         "names of the call that defined it; a function with `yield x` statements is a "
@@ -70,7 +71,7 @@ def language_reference() -> str:
         "size is checked before torch resizes it). `type(x)` prints as in Python "
         "(`<class 'float'>`) and compares (`type(x) == float`); it cannot be called.\n\n",
         "Refused with a message naming the line and column: classes inside functions, "
-        "`global`/`nonlocal`, `*args`/`**kwargs` parameters, decorators (but "
+        "`global`/`nonlocal`, positional-only parameters (`/`), decorators (but "
         "`@torch.no_grad()`, `@torch.enable_grad()` "
         "and `@torch.inference_mode()`), classes derived from anything but `nn.Module`, "
         "`Dataset` or `torch.autograd.Function` (or nothing), "

@@ -10,6 +10,8 @@ from typing import Any, ClassVar, Protocol
 
 from torch import nn
 
+from gradviz.lang.objects import ProgramDict
+
 MISSING = object()
 
 
@@ -56,19 +58,28 @@ class UserFunction:
     def bind(self, args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
         """The local names of one call, as Python binds them (its messages for wrong calls)."""
         params = [a.arg for a in self.node.args.args]
-        if len(args) > len(params):
+        rest, named = self.node.args.vararg, self.node.args.kwarg  # `*args`, `**kwargs`
+        if len(args) > len(params) and rest is None:
             raise TypeError(
                 f"{self.name}() takes {len(params)} positional argument"
                 f"{'' if len(params) == 1 else 's'} but {len(args)} were given"
             )
         keyword_only = [a.arg for a in self.node.args.kwonlyargs]
         local = dict(zip(params, args, strict=False))
+        others = ProgramDict()
         for key, value in kwargs.items():
             if key not in params and key not in keyword_only:
-                raise TypeError(f"{self.name}() got an unexpected keyword argument '{key}'")
+                if named is None:
+                    raise TypeError(f"{self.name}() got an unexpected keyword argument '{key}'")
+                others[key] = value
+                continue
             if key in local:
                 raise TypeError(f"{self.name}() got multiple values for argument '{key}'")
             local[key] = value
+        if rest is not None:
+            local[rest.arg] = tuple(args[len(params) :])
+        if named is not None:
+            local[named.arg] = others
         first_default = len(params) - len(self.defaults)
         for index, param in enumerate(params):
             if param not in local and index >= first_default:

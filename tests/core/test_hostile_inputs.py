@@ -33,7 +33,7 @@ HOSTILE = [
     ("f = lambda: 1", 1, 5, "lambda"),
     ("xs = [i * 2 for i in range(3)]", 1, 6, "comprehension"),
     ("while True:\n    pass", 1, 1, "while"),
-    ("def f(*a):\n    return a", 1, 1, "*args"),
+    ("def f(a, /):\n    return a", 1, 1, "positional-only"),
     ("def f(t):\n    def g():\n        return g()\n    return g()\nf(1)", 3, 16, "calls deep"),
     ("def f(t=2):\n    return f(t)\nf()", 2, 12, "calls deep"),
     ("@print\ndef f(t):\n    return t", 1, 2, "decorators"),

@@ -441,3 +441,61 @@ def test_a_bare_set_grad_enabled_lasts_only_for_the_run() -> None:
                    "torch.set_grad_enabled(False)\ny = x * 2\n")  # fmt: skip
     assert torch.is_grad_enabled()  # the program's setting did not outlive its run
     assert not [n for n in result.graph.nodes if n.kind == "op"]  # y was made without a graph
+
+
+VARIADIC = textwrap.dedent(
+    """
+    import torch
+
+    class Accumulator:
+        # d2l's: sums over n variables, added a row at a time
+        def __init__(self, n):
+            self.data = [0.0] * n
+
+        def add(self, *args):
+            added = []
+            for a, b in zip(self.data, args):
+                added.append(a + float(b))
+            self.data = added
+
+        def __getitem__(self, idx):
+            return self.data[idx]
+
+    def show(*values, sep=' ', **options):
+        print(len(values), sep, sorted(options), options.get('end', 'none'))
+        return values
+
+    metric = Accumulator(3)
+    for i in range(4):
+        metric.add(torch.tensor(2.0) * i, i, 1)
+    print(metric[0] / metric[2], metric[1])
+    print(show(1, 2, 3, sep='-', end='!', flush=True))
+    print(show())
+
+    def first_and_rest(a, *rest):
+        return a, rest
+
+    print(first_and_rest(1), first_and_rest(1, 2, 3))
+    """
+)
+
+
+def test_star_args_and_keyword_args_parameters_print_what_python_prints(tmp_path: Path) -> None:
+    expected, _ = python_prints(VARIADIC, tmp_path)
+    assert gradviz_prints(VARIADIC) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "fragment"),
+    [
+        ("def f(a, **options):\n    return a\nf(1, 2)\n", "takes 1 positional argument"),
+        ("def f(*rest, a):\n    return a\nf(1, 2)\n", "missing 1 required keyword-only"),
+        ("def f(a, *rest):\n    return a\nf(1, a=2)\n", "multiple values for argument 'a'"),
+    ],
+)
+def test_wrong_calls_of_variadic_functions_get_pythons_message(
+    source: str, fragment: str, tmp_path: Path
+) -> None:
+    with pytest.raises(TypeError, match=fragment.split("'")[0]):
+        python_prints(source, tmp_path)  # the message is Python's own
+    assert_refused_at(source, 3, fragment)
