@@ -225,6 +225,8 @@ def as_type(kind: Any) -> type | tuple[type, ...]:
         return _PLAIN_TYPES[kind.qualname]
     if isinstance(kind, Fn) and kind.qualname == "torch.Tensor":  # a legacy constructor's name
         return torch.Tensor
+    if isinstance(kind, Fn) and kind.qualname == "nn.Module":  # a base class's name
+        return nn.Module  # (a model the program defines is one: its classes derive from it)
     raise TypeError(
         "isinstance()'s second argument must be a class such as nn.Linear, float or a class "
         "the program defines (or a tuple of them)"

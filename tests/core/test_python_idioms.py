@@ -499,3 +499,31 @@ def test_wrong_calls_of_variadic_functions_get_pythons_message(
     with pytest.raises(TypeError, match=fragment.split("'")[0]):
         python_prints(source, tmp_path)  # the message is Python's own
     assert_refused_at(source, 3, fragment)
+
+
+MODULE_CHECKS = textwrap.dedent(
+    """
+    import torch
+    from torch import nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 1)
+
+        def forward(self, x):
+            return self.fc(x)
+
+    class Plain:
+        pass
+
+    for thing in [Net(), nn.Sequential(nn.Linear(2, 2)), torch.ones(2), Plain(), 3.0]:
+        print(isinstance(thing, nn.Module), isinstance(thing, (torch.nn.Module, float)))
+    """
+)
+
+
+def test_isinstance_of_nn_module_prints_what_python_prints(tmp_path: Path) -> None:
+    # d2l's evaluate_accuracy: `if isinstance(net, torch.nn.Module): net.eval()`
+    expected, _ = python_prints(MODULE_CHECKS, tmp_path)
+    assert gradviz_prints(MODULE_CHECKS) == expected
