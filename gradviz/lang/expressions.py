@@ -24,6 +24,7 @@ from gradviz.lang.shape_hints import (
     linear_mismatch,
     product_mismatch,
 )
+from gradviz.lang.type_of import ClassOf, type_of
 from gradviz.lang.user_code import NestedRef
 
 
@@ -249,6 +250,16 @@ class ExpressionEvaluator:
 
     # -- attributes, indexing, calls ------------------------------------------------------------
     def _attribute(self, node: ast.Attribute) -> Any:
+        if node.attr == "__name__":  # `type(x).__name__`, `x.__class__.__name__` (validated)
+            inner = node.value
+            if isinstance(inner, ast.Attribute):  # x.__class__
+                return type_of(self.eval(inner.value)).name
+            kind = self.eval(inner)
+            return (
+                kind.name
+                if isinstance(kind, ClassOf)
+                else self.located(node, lambda: get_attribute(kind, node.attr), quote=False)
+            )
         owner = self.eval(node.value)
         return self.located(node, lambda: get_attribute(owner, node.attr), quote=False)
 

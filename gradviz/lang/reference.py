@@ -69,7 +69,8 @@ def language_reference() -> str:
         "`'%d: %.3f' % (i, x)`. `_` is a name like any other (`for _ in range(3)`). "
         "`out=` writes a result into the tensor given (`torch.matmul(a, b, out=y)`; its "
         "size is checked before torch resizes it). `type(x)` prints as in Python "
-        "(`<class 'float'>`) and compares (`type(x) == float`); it cannot be called.\n\n",
+        "(`<class 'float'>`) and compares (`type(x) == float`); it cannot be called; "
+        "`type(x).__name__` and `x.__class__.__name__` give the class's name (`'Conv2d'`).\n\n",
         "Refused with a message naming the line and column: classes inside functions, "
         "`global`/`nonlocal`, positional-only parameters (`/`), decorators (but "
         "`@torch.no_grad()`, `@torch.enable_grad()` "

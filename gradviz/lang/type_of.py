@@ -35,6 +35,11 @@ class ClassOf:
     def __repr__(self) -> str:
         return self._shown
 
+    @property
+    def name(self) -> str:
+        """The class's own name, as `type(x).__name__` gives it: `Conv2d`, `Net`, `float`."""
+        return self._shown.removeprefix("<class '").removesuffix("'>").rsplit(".", 1)[-1]
+
     def __eq__(self, other: object) -> bool:
         from gradviz.lang.builtins import as_type
 

@@ -112,6 +112,31 @@ def _refused_import(module: str) -> str:
     return "only torch (and math) can be imported" + INSTEAD.get(module.split(".")[0], "")
 
 
+def class_name_reads(nodes: list[ast.AST]) -> set[int]:
+    """The attribute nodes of `type(x).__name__` and `x.__class__.__name__` (both of the
+    latter's): a class's name is a string, the one dunder a program may read."""
+    found: set[int] = set()
+    for node in nodes:
+        if not (
+            isinstance(node, ast.Attribute)
+            and node.attr == "__name__"
+            and isinstance(node.ctx, ast.Load)
+        ):
+            continue
+        inner = node.value
+        if isinstance(inner, ast.Attribute) and inner.attr == "__class__":
+            found.update((id(node), id(inner)))
+        elif (
+            isinstance(inner, ast.Call)
+            and isinstance(inner.func, ast.Name)
+            and inner.func.id == "type"
+            and len(inner.args) == 1
+            and not inner.keywords
+        ):
+            found.add(id(node))
+    return found
+
+
 def _bound_names(nodes: list[ast.AST]) -> set[str]:
     """Names the program binds itself (a parameter called `input`, as in PyTorch's tutorials):
     a read of one is the program's own value, never the builtin of that name (which gradviz
@@ -135,6 +160,7 @@ class _Checker:
         self.defined = DefinedNames()
         self.bound: set[str] = set()
         self.refused_yields: dict[int, str] = {}
+        self.class_names: set[int] = set()
 
     def fail(self, node: ast.AST, message: str) -> None:
         raise error_at(node, message, self.lines)
@@ -145,6 +171,7 @@ class _Checker:
         every = list(ast.walk(tree))  # (one walk for every check: a walk is ~1 µs a node)
         self.bound = _bound_names(every)
         self.refused_yields = refused_yields(tree)
+        self.class_names = class_name_reads(every)
         nodes = sorted(every, key=_position)
         for node in nodes:
             if id(node) in self.defined.exempt:
@@ -178,6 +205,8 @@ class _Checker:
             self.fail(node, f"`{node.id}` is not available: it {DANGEROUS_NAMES[node.id]}")
 
     def check_Attribute(self, node: ast.Attribute) -> None:
+        if id(node) in self.class_names:
+            return  # `type(x).__name__` or `x.__class__.__name__`: the class's name, a string
         if node.attr.startswith("_"):
             hint = "; `type(x)` prints the class" if node.attr == "__class__" else ""
             self.fail(

@@ -527,3 +527,51 @@ def test_isinstance_of_nn_module_prints_what_python_prints(tmp_path: Path) -> No
     # d2l's evaluate_accuracy: `if isinstance(net, torch.nn.Module): net.eval()`
     expected, _ = python_prints(MODULE_CHECKS, tmp_path)
     assert gradviz_prints(MODULE_CHECKS) == expected
+
+
+LAYER_SHAPES = textwrap.dedent(
+    """
+    import torch
+    from torch import nn
+    net = nn.Sequential(
+        nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(),
+        nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(),
+        nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.Flatten(),
+        nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(),
+        nn.Linear(120, 84), nn.Sigmoid(),
+        nn.Linear(84, 10))
+    X = torch.rand(size=(1, 1, 28, 28), dtype=torch.float32)
+    for layer in net:
+        X = layer(X)
+        print(layer.__class__.__name__,'output shape: \\t',X.shape)
+
+    class Net(nn.Module):
+        pass
+
+    print(type(X).__name__, type(3.0).__name__, Net().__class__.__name__, type(Net()).__name__)
+    """
+)
+
+
+def test_class_names_of_layers_print_what_python_prints(tmp_path: Path) -> None:
+    # d2l's LeNet: `print(layer.__class__.__name__, 'output shape: \t', X.shape)`
+    expected, _ = python_prints(LAYER_SHAPES, tmp_path)
+    assert "Conv2d output shape" in expected
+    assert gradviz_prints(LAYER_SHAPES) == expected
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "x = 1\ny = x.__class__\n",
+        "x = 1\ny = x.__class__.__bases__\n",
+        "x = 1\nx.__class__.__name__ = 'a'\n",
+        "x = 1\ny = type(x).__dict__\n",
+        "x = 1\ny = type(x).__name__.__class__\n",
+    ],
+)
+def test_only_a_class_name_may_be_read_through_a_dunder(source: str) -> None:
+    with pytest.raises(ProgramError, match="underscore"):
+        parse(source)
