@@ -22,7 +22,7 @@ from gradviz.lang.custom_functions import (
     function_attribute,
     is_ctx,
 )
-from gradviz.lang.objects import BoundMethod, Namespace, ProgramDict, check_dict_key
+from gradviz.lang.objects import BoundMethod, Namespace, ProgramDict, check_dict_key, plain_set
 from gradviz.lang.strings import STR_METHODS
 from gradviz.lang.training_tools import (
     MODULE_CALLS,
@@ -137,6 +137,17 @@ LIST_METHODS: dict[str, Callable[..., Any]] = {
     "count": list.count,
 }
 
+SET_METHODS: dict[str, Callable[..., Any]] = {
+    "add": lambda s, item: s.update(plain_set([item])),
+    "update": lambda s, items: s.update(plain_set(items)),
+    "discard": set.discard,
+    "remove": set.remove,
+    "union": lambda s, other: s | plain_set(other),
+    "intersection": lambda s, other: s & plain_set(other),
+    "difference": lambda s, other: s - plain_set(other),
+    "issubset": lambda s, other: s <= plain_set(other),
+}
+
 RETURN_FIELDS = ("values", "indices")  # torch.max(x, dim).values and friends
 DEVICE_FIELDS = ("type", "index")
 SIZE_METHODS: dict[str, Callable[..., Any]] = {"numel": torch.Size.numel}
@@ -185,7 +196,7 @@ _TENSOR_IMPLS: dict[str, Callable[..., Any]] = {
 def attribute_names() -> set[str]:
     """All attribute names any value may have (the static checker's vocabulary)."""
     names = set(TENSOR_METHODS) | set(TENSOR_PROPERTIES) | set(MODULE_DATA)
-    names |= set(MODULE_METHODS) | set(OPTIMIZER_METHODS) | set(LIST_METHODS)
+    names |= set(MODULE_METHODS) | set(OPTIMIZER_METHODS) | set(LIST_METHODS) | set(SET_METHODS)
     names |= set(OPTIMIZER_DATA) | set(SCHEDULER_METHODS) | set(DICT_METHODS)
     names |= set(RETURN_FIELDS) | set(DEVICE_FIELDS) | set(SIZE_METHODS) | set(STR_NAMES)
     names |= set(TENSOR_BLOCKED) | set(CTX_METHODS) | set(CTX_PROPERTIES) | {"apply"}
@@ -317,6 +328,8 @@ def get_attribute(value: object, name: str) -> object:
         return BoundMethod(f"dict.{name}", DICT_METHODS[name], value)
     if isinstance(value, list) and name in LIST_METHODS:
         return BoundMethod(f"list.{name}", LIST_METHODS[name], value)
+    if isinstance(value, set) and name in SET_METHODS:
+        return BoundMethod(f"set.{name}", SET_METHODS[name], value)
     if isinstance(value, str) and name == "format":
         return BoundMethod("str.format", safe_format, value)
     if isinstance(value, str) and name in STR_METHODS:

@@ -13,7 +13,7 @@ from torch.utils.data import DataLoader
 from gradviz.lang.data_loading import ITERABLE
 from gradviz.lang.iterators import Exhausted, ProgramIterator
 from gradviz.lang.limits import Limits
-from gradviz.lang.objects import Fn, ProgramDict, check_dict_key
+from gradviz.lang.objects import Fn, ProgramDict, check_dict_key, plain_set
 from gradviz.lang.type_of import type_of
 from gradviz.lang.user_code import ProgramObject, UserClass
 
@@ -45,6 +45,7 @@ SIZED = (
     tuple,
     str,
     dict,
+    set,
     torch.Size,
     nn.ModuleList,
     nn.Sequential,
@@ -196,6 +197,7 @@ def make_builtins(limits: Limits, print_fn: Callable[..., None]) -> dict[str, Fn
         "reversed": reversed_,
         "any": any_,
         "all": all_,
+        "set": lambda value=(): plain_set(bounded_list(value, limits, "set()")),
         "iter": iter_,
         "next": next_,
     }

@@ -17,7 +17,14 @@ from gradviz.lang.builtins import bounded_list
 from gradviz.lang.call_hints import layer_called_with_tensors, uncalled_hint
 from gradviz.lang.errors import ProgramError, error_at
 from gradviz.lang.limits import Limits
-from gradviz.lang.objects import BoundMethod, Fn, Namespace, ProgramDict, check_dict_key
+from gradviz.lang.objects import (
+    BoundMethod,
+    Fn,
+    Namespace,
+    ProgramDict,
+    check_dict_key,
+    plain_set,
+)
 from gradviz.lang.shape_hints import (
     PRODUCTS,
     broadcast_mismatch,
@@ -210,6 +217,10 @@ class ExpressionEvaluator:
     def _tuple(self, node: ast.Tuple) -> tuple[Any, ...]:
         return tuple(self.eval(item) for item in node.elts)
 
+    def _set(self, node: ast.Set) -> set[Any]:
+        items = [self.eval(item) for item in node.elts]
+        return self.located(node, partial(plain_set, items), quote=False)  # type: ignore[no-any-return]
+
     def _dict(self, node: ast.Dict) -> ProgramDict:
         made = ProgramDict()
         for key_node, value_node in zip(node.keys, node.values, strict=True):
@@ -362,6 +373,7 @@ _HANDLERS: dict[type[ast.AST], Callable[[Any, Any], Any]] = {
     ast.List: ExpressionEvaluator._list,
     ast.Tuple: ExpressionEvaluator._tuple,
     ast.Dict: ExpressionEvaluator._dict,
+    ast.Set: ExpressionEvaluator._set,
     ast.Slice: ExpressionEvaluator._slice,
     ast.IfExp: ExpressionEvaluator._ifexp,
     ast.JoinedStr: ExpressionEvaluator._joinedstr,

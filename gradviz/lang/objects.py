@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,10 +58,20 @@ class ProgramDict(dict[Any, Any]):
 DICT_KEY_TYPES = (str, int, float, bool, type(None))
 
 
-def check_dict_key(key: object) -> None:
-    """Keys of a program's dicts: plain values only (no tensors, modules or functions)."""
+def check_dict_key(key: object, what: str = "dict keys") -> None:
+    """Keys of a program's dicts (and items of its sets): plain values only (no tensors,
+    modules or functions)."""
     items = key if isinstance(key, tuple) else (key,)
     if not all(isinstance(k, DICT_KEY_TYPES) for k in items):
         raise TypeError(
-            f"dict keys must be strings, numbers or tuples of them, not {type(key).__name__}"
+            f"{what} must be strings, numbers or tuples of them, not {type(key).__name__}"
         )
+
+
+def plain_set(items: Iterable[Any]) -> set[Any]:
+    """A set the program makes (`set(words)`, `{1, 2}`), of plain values."""
+    made = set()
+    for item in items:
+        check_dict_key(item, "set items")
+        made.add(item)
+    return made

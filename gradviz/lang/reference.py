@@ -62,7 +62,8 @@ def language_reference() -> str:
         f"Calls nest at most {DEFAULT_LIMITS.max_call_depth} deep.\n\n",
         "Expressions: numbers, strings, `True`/`False`/`None`, lists, tuples and dicts "
         "(keys: strings, numbers or tuples of them; `.items()`, `.keys()`, `.values()`, "
-        "`.get()`), "
+        "`.get()`), sets of the same plain values (`set(words)`, `{1, 2}`, `.add()`, "
+        "`.update()`, `|`, `&`, `-`), "
         "`+ - * / // % ** @`, comparisons, `and`/`or`/`not`, `x if c else y`, indexing and "
         "slicing, calls with keyword arguments, `*args` and `**config` (a dict), f-strings, "
         "`'{}'.format(...)` and "

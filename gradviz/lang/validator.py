@@ -18,7 +18,7 @@ ALLOWED_NODES: tuple[type[ast.AST], ...] = (
     ast.If, ast.For, ast.With, ast.withitem, ast.Pass, ast.Break, ast.Continue, ast.Assert,
     ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.Call, ast.keyword, ast.Attribute,
     ast.Subscript, ast.Name, ast.Constant, ast.List, ast.Tuple, ast.Slice, ast.IfExp,
-    ast.JoinedStr, ast.FormattedValue, ast.Starred, ast.Dict,
+    ast.JoinedStr, ast.FormattedValue, ast.Starred, ast.Dict, ast.Set,
     ast.FunctionDef, ast.ClassDef, ast.Return, ast.arguments, ast.arg, ast.Yield, ast.YieldFrom,
     ast.Load, ast.Store, ast.operator, ast.unaryop, ast.cmpop, ast.boolop,
 )  # fmt: skip
@@ -39,7 +39,6 @@ REFUSED: dict[type[ast.AST], str] = {
     ast.Global: "global is not supported",
     ast.Nonlocal: "nonlocal is not supported",
     ast.Delete: "del is not supported",
-    ast.Set: "sets are not supported",
     ast.NamedExpr: "`:=` is not supported",
     ast.AnnAssign: "annotations are not supported; write `x = 2.0`",
     ast.Await: "await is not supported",
@@ -246,6 +245,7 @@ class _Checker:
             self.fail(node, f"list literal with more than {self.limits.max_literal_elements:,}")
 
     check_Tuple = check_List
+    check_Set = check_List
 
     def check_Dict(self, node: ast.Dict) -> None:
         if any(key is None for key in node.keys):

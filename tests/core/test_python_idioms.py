@@ -575,3 +575,49 @@ def test_class_names_of_layers_print_what_python_prints(tmp_path: Path) -> None:
 def test_only_a_class_name_may_be_read_through_a_dunder(source: str) -> None:
     with pytest.raises(ProgramError, match="underscore"):
         parse(source)
+
+
+VOCABULARY = textwrap.dedent(
+    """
+    import torch
+    words = ['emma', 'olivia', 'ava', 'isabella', 'sophia']
+    chars = sorted(list(set(''.join(words))))
+    stoi = {}
+    for i, s in enumerate(chars):
+        stoi[s] = i + 1
+    stoi['.'] = 0
+    print(len(chars), chars[:5], stoi['e'])
+    seen = {1, 2, 3}
+    seen.add(4)
+    seen.update([5, 6])
+    seen.discard(1)
+    print(sorted(seen), 3 in seen, len(seen), sorted(seen | {10}), sorted(seen & {2, 3, 99}))
+    print(sorted(seen - {2}), sorted(seen.union([0])), seen.issubset(range(10)), type(seen))
+    N = torch.zeros((27, 27), dtype=torch.int32)
+    for w in words:
+        chs = ['.'] + list(w) + ['.']
+        for ch1, ch2 in zip(chs, chs[1:]):
+            N[stoi[ch1], stoi[ch2]] += 1
+    print(N.sum(), N[0].nonzero().flatten().tolist())
+    """
+)
+
+
+def test_sets_as_makemore_builds_its_vocabulary_print_what_python_prints(
+    tmp_path: Path,
+) -> None:
+    # Karpathy's makemore: `chars = sorted(list(set(''.join(words))))`
+    expected, _ = python_prints(VOCABULARY, tmp_path)
+    assert gradviz_prints(VOCABULARY) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "fragment"),
+    [
+        ("import torch\ns = {torch.ones(1)}\n", "set items must be strings, numbers"),
+        ("s = set()\ns.add([1])\n", "set items must be"),
+        ("s = set(range(10 ** 9))\n", "the limit is"),
+    ],
+)
+def test_sets_of_other_things_or_too_many_are_refused(source: str, fragment: str) -> None:
+    assert_refused_at(source, source.count("\n"), fragment)
