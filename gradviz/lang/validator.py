@@ -50,7 +50,8 @@ DANGEROUS_NAMES = {
     "eval": "runs strings as code",
     "exec": "runs strings as code",
     "compile": "compiles strings as code",
-    "open": "opens files",
+    "open": "opens files; write the data into the program (`words = ['emma', 'olivia']`, "
+    "`torch.tensor([...])`), or open a CSV in the Network tab",
     "input": "reads from the terminal",
     "getattr": "looks up attributes by name",
     "setattr": "sets attributes by name",
