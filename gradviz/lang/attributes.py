@@ -11,6 +11,7 @@ from typing import Any
 import torch
 from torch import nn
 from torch.autograd.graph import Node
+from torch.utils.data import DataLoader, Subset, TensorDataset
 from torch.utils.hooks import RemovableHandle
 
 from gradviz.lang.catalog import TENSOR_BLOCKED
@@ -148,6 +149,14 @@ SET_METHODS: dict[str, Callable[..., Any]] = {
     "issubset": lambda s, other: s <= plain_set(other),
 }
 
+# what a training loop reads of its data: `len(loader.dataset)` (PyTorch's Optimization
+# tutorial), the batch size, a TensorDataset's tensors, a random_split part's indices
+DATA_FIELDS: dict[type, tuple[str, ...]] = {
+    DataLoader: ("dataset", "batch_size", "drop_last"),
+    TensorDataset: ("tensors",),
+    Subset: ("dataset", "indices"),
+}
+
 RETURN_FIELDS = ("values", "indices")  # torch.max(x, dim).values and friends
 DEVICE_FIELDS = ("type", "index")
 SIZE_METHODS: dict[str, Callable[..., Any]] = {"numel": torch.Size.numel}
@@ -197,6 +206,7 @@ def attribute_names() -> set[str]:
     """All attribute names any value may have (the static checker's vocabulary)."""
     names = set(TENSOR_METHODS) | set(TENSOR_PROPERTIES) | set(MODULE_DATA)
     names |= set(MODULE_METHODS) | set(OPTIMIZER_METHODS) | set(LIST_METHODS) | set(SET_METHODS)
+    names |= {field for fields in DATA_FIELDS.values() for field in fields}
     names |= set(OPTIMIZER_DATA) | set(SCHEDULER_METHODS) | set(DICT_METHODS)
     names |= set(RETURN_FIELDS) | set(DEVICE_FIELDS) | set(SIZE_METHODS) | set(STR_NAMES)
     names |= set(TENSOR_BLOCKED) | set(CTX_METHODS) | set(CTX_PROPERTIES) | {"apply"}
@@ -337,6 +347,8 @@ def get_attribute(value: object, name: str) -> object:
     if isinstance(value, torch.Size) and name in SIZE_METHODS:
         return BoundMethod(f"Size.{name}", SIZE_METHODS[name], value)
     if isinstance(value, torch.device) and name in DEVICE_FIELDS:
+        return operator.attrgetter(name)(value)
+    if name in DATA_FIELDS.get(type(value), ()):
         return operator.attrgetter(name)(value)
     if type(value).__module__ == "torch.return_types" and name in RETURN_FIELDS:
         return operator.attrgetter(name)(value)
