@@ -43,6 +43,7 @@ class Generators:
         def located(self, node: ast.AST, action: Callable[[], Any], quote: bool = True) -> Any: ...
         def assign_to(self, target: ast.expr, value: Any, loop: bool = False) -> None: ...
         def grad_managers(self, node: ast.With) -> list[Any]: ...
+        def fail(self, node: ast.AST, message: str) -> ProgramError: ...
 
     def generator(self, function: UserFunction, local: dict[str, Any]) -> ProgramIterator:
         """What calling `function` returns: nothing of its body has run yet."""
@@ -96,7 +97,7 @@ class Generators:
                         stack.enter_context(manager)
                     yield from self._statements(stmt.body)
             else:  # (the validator lets yield stand only where the cases above reach it)
-                raise ProgramError("yield is not supported here", stmt.lineno)
+                raise self.fail(stmt, "yield is not supported here")
 
     def _items_of(self, node: ast.expr) -> Iterator[Any]:
         iterable = self.eval(node)
