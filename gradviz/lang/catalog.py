@@ -40,7 +40,6 @@ TORCH_BLOCKED = {
     "set_default_dtype": "changes global settings",
     "set_default_device": "changes global settings",
     "set_printoptions": "changes global settings",
-    "backends": "changes global settings",
 }
 
 TENSOR_BLOCKED = {
@@ -132,6 +131,37 @@ def _accelerator_namespace() -> Namespace:
     return Namespace("torch.accelerator", members)
 
 
+def _backends_namespace() -> Namespace:
+    """What the tutorials ask of torch.backends: `torch.backends.mps.is_available()` (in
+    `device = "cuda" if ... else "mps" if ... else "cpu"`); its settings stay out of reach."""
+    backends = torch.backends
+
+    def query(name: str, fn: Any) -> Fn:
+        return Fn(f"torch.backends.{name}", fn)
+
+    members: dict[str, object] = {
+        "mps": Namespace(
+            "torch.backends.mps",
+            {
+                "is_available": query("mps.is_available", backends.mps.is_available),
+                "is_built": query("mps.is_built", backends.mps.is_built),
+            },
+        ),
+        "cuda": Namespace(
+            "torch.backends.cuda", {"is_built": query("cuda.is_built", backends.cuda.is_built)}
+        ),
+        "cudnn": Namespace(
+            "torch.backends.cudnn",
+            {"is_available": query("cudnn.is_available", backends.cudnn.is_available)},
+            {
+                name: "changes global settings (cuDNN's choice of kernels); leave it out"
+                for name in ("benchmark", "deterministic", "enabled")
+            },
+        ),
+    }
+    return Namespace("torch.backends", members)
+
+
 def _autograd_namespace() -> Namespace:
     """torch.autograd.grad (the interpreter hands it to the tracer, as it does backward), and
     Function as a class's base."""
@@ -202,6 +232,7 @@ def _torch_namespace(nn_ns: Namespace, optim_ns: Namespace) -> Namespace:
     members["optim"] = optim_ns
     members["cuda"] = _cuda_namespace()
     members["accelerator"] = _accelerator_namespace()
+    members["backends"] = _backends_namespace()
     members["utils"] = UTILS_NS
     members["autograd"] = AUTOGRAD_NS
     return Namespace("torch", members, TORCH_BLOCKED)
@@ -213,6 +244,7 @@ OPTIM_NS = _optim_namespace()
 AUTOGRAD_NS = _autograd_namespace()
 TORCH_NS = _torch_namespace(NN_NS, OPTIM_NS)
 MATH_NS = _math_namespace()
+_BACKENDS: Namespace = TORCH_NS.members["backends"]  # type: ignore[assignment]
 
 # What `import X` / `import X as Y` / `from X import Y` may name.
 IMPORTABLE: dict[str, Namespace] = {
@@ -225,6 +257,10 @@ IMPORTABLE: dict[str, Namespace] = {
     "torch.nn.utils": NN_UTILS_NS,
     "torch.cuda": TORCH_NS.members["cuda"],  # type: ignore[dict-item]
     "torch.accelerator": TORCH_NS.members["accelerator"],  # type: ignore[dict-item]
+    "torch.backends": _BACKENDS,
+    "torch.backends.mps": _BACKENDS.members["mps"],  # type: ignore[dict-item]
+    "torch.backends.cuda": _BACKENDS.members["cuda"],  # type: ignore[dict-item]
+    "torch.backends.cudnn": _BACKENDS.members["cudnn"],  # type: ignore[dict-item]
     "torch.autograd": AUTOGRAD_NS,
     "torch.autograd.functional": AUTOGRAD_NS.members["functional"],  # type: ignore[dict-item]
     "torch.utils": UTILS_NS,

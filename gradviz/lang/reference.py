@@ -131,7 +131,9 @@ def language_reference() -> str:
         ),
         "### Other\n\n`nn.Parameter`, `nn.Module` and `torch.autograd.Function` (as a class's "
         "base), `torch.device`, `torch.cuda.is_available()`, `torch.cuda.device_count()`, "
-        "`torch.accelerator.is_available()` / `.current_accelerator()`, `torch.autograd.grad`, "
+        "`torch.accelerator.is_available()` / `.current_accelerator()`, "
+        "`torch.backends.mps.is_available()` (and `cuda.is_built()`, `cudnn.is_available()`; "
+        "cuDNN's settings are refused), `torch.autograd.grad`, "
         "`torch.Tensor(data)` (the legacy constructor: default dtype; `torch.Tensor(3, 4)` "
         "makes zeros), `torch.Generator().manual_seed(n)` for `generator=` arguments, "
         "`torch.manual_seed(n)`, `torch.no_grad()`, `torch.enable_grad()`, `math.pi` and "

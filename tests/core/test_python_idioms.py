@@ -621,3 +621,30 @@ def test_sets_as_makemore_builds_its_vocabulary_print_what_python_prints(
 )
 def test_sets_of_other_things_or_too_many_are_refused(source: str, fragment: str) -> None:
     assert_refused_at(source, source.count("\n"), fragment)
+
+
+DEVICE_CHOICE = textwrap.dedent(
+    """
+    import torch
+    device = (
+        "cuda"
+        if torch.cuda.is_available()
+        else "mps"
+        if torch.backends.mps.is_available()
+        else "cpu"
+    )
+    print(f"Using {device} device", torch.backends.cudnn.is_available(),
+          torch.backends.cuda.is_built(), torch.backends.mps.is_built())
+    """
+)
+
+
+def test_the_tutorials_device_choice_prints_what_python_prints(tmp_path: Path) -> None:
+    # PyTorch's "Build the Neural Network" (before torch.accelerator)
+    expected, _ = python_prints(DEVICE_CHOICE, tmp_path)
+    assert gradviz_prints(DEVICE_CHOICE) == expected
+
+
+def test_cudnn_settings_stay_out_of_reach() -> None:
+    assert_refused_at("import torch\ntorch.backends.cudnn.benchmark = True\n", 2, "setting")
+    assert_refused_at("import torch\nx = torch.backends.cudnn.deterministic\n", 2, "global")
