@@ -188,3 +188,35 @@ def test_next_of_iter_of_a_loader_prints_what_python_prints(tmp_path: Path) -> N
     # PyTorch's "Datasets & DataLoaders": `train_features, train_labels = next(iter(loader))`
     expected, _ = python_prints(LOADER, tmp_path)
     assert gradviz_prints(LOADER) == expected
+
+
+GRAD_MODES = textwrap.dedent(
+    """
+    import torch
+    w = torch.ones(2, requires_grad=True)
+
+    @torch.no_grad()
+    def frozen(n):
+        for i in range(n):
+            yield w * i, torch.is_grad_enabled()
+
+    for v, mode in frozen(2):
+        print(v.requires_grad, mode, torch.is_grad_enabled())
+
+    def leaky():
+        with torch.no_grad():
+            yield 1
+
+    g = leaky()
+    next(g)
+    print(torch.is_grad_enabled())  # Python's too: the generator's `with` is still open
+    next(g, None)
+    print(torch.is_grad_enabled())
+    """
+)
+
+
+def test_grad_modes_around_yields_are_pythons(tmp_path: Path) -> None:
+    expected, _ = python_prints(GRAD_MODES, tmp_path)
+    assert expected.splitlines()[-2:] == ["False", "True"]
+    assert gradviz_prints(GRAD_MODES) == expected
