@@ -7,8 +7,9 @@ from __future__ import annotations
 import ast
 import contextlib
 import functools
+import weakref
 from collections import ChainMap
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Generator, Iterator, MutableMapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,7 @@ class Generators:
     line: int | None
     call_depth: int
     guard: AllocationGuard
+    generators: weakref.WeakSet[Generator[Any, None, None]]  # made by this run, may be waiting
 
     if TYPE_CHECKING:  # provided by the evaluator and the interpreter
 
@@ -49,32 +51,41 @@ class Generators:
         """What calling `function` returns: nothing of its body has run yet."""
         top = self.env.maps[-1] if isinstance(self.env, ChainMap) else self.env
         frame = ChainMap(local, *function.enclosing, top)
-        return ProgramIterator(
-            self._resumed(function, frame),
-            self.limits.max_loop_iterations,
-            "generator",
-            function.name,
-        )
+        resumed = self._resumed(function, frame)
+        self.generators.add(resumed)
+        return ProgramIterator(resumed, self.limits.max_loop_iterations, "generator", function.name)
 
-    def _resumed(self, function: UserFunction, frame: MutableMapping[str, Any]) -> Iterator[Any]:
+    def close_generators(self) -> None:
+        """At the end of a run, in its thread: close the generators still waiting at a yield,
+        as Python closes them when the program ends (a `with torch.no_grad():` open at the
+        yield ends now, not in whichever thread a later garbage collection runs in)."""
+        for resumed in list(self.generators):
+            resumed.close()
+
+    def _resumed(
+        self, function: UserFunction, frame: MutableMapping[str, Any]
+    ) -> Generator[Any, None, None]:
         """The body up to each yield, run in the generator's names (and its decorator's grad
         mode, as torch's decorators apply it to each resumption)."""
         body = self._statements(function.node.body)
-        while True:
-            outer, outer_line = self.env, self.line
-            self.env = frame
-            self.call_depth += 1
-            try:
-                with grad_context(function.grad_mode):
-                    item = next(body)
-            except (StopIteration, Return):
-                return  # the body ended (a `return` ends a generator too)
-            finally:
-                self.env, self.line = outer, outer_line
-                self.call_depth -= 1
-            yield item
+        try:
+            while True:
+                outer, outer_line = self.env, self.line
+                self.env = frame
+                self.call_depth += 1
+                try:
+                    with grad_context(function.grad_mode):
+                        item = next(body)
+                except (StopIteration, Return):
+                    return  # the body ended (a `return` ends a generator too)
+                finally:
+                    self.env, self.line = outer, outer_line
+                    self.call_depth -= 1
+                yield item
+        finally:
+            body.close()  # closed while waiting: the with blocks open at its yield end
 
-    def _statements(self, body: list[ast.stmt]) -> Iterator[Any]:
+    def _statements(self, body: list[ast.stmt]) -> Generator[Any, None, None]:
         for stmt in body:
             if not yields_within(stmt):
                 self.execute(stmt)

@@ -77,6 +77,7 @@ class Interpreter(ExpressionEvaluator, Definitions, Generators, AutogradCalls, A
         self._printed_chars = 0
         self._inputs = program.input_statements()
         self._nested = []  # the functions each running call defined (Definitions)
+        self.generators = weakref.WeakSet()  # (Generators)
         self.output: torch.Tensor | None = None
         self.output_name: str | None = None
         self.backward_tensor: torch.Tensor | None = None
@@ -95,8 +96,11 @@ class Interpreter(ExpressionEvaluator, Definitions, Generators, AutogradCalls, A
         self.env.update(PRELUDE)
         self.env.update(self.bindings)
         with collected(self.warnings), self._context():
-            for stmt in self.program.tree.body:
-                self.execute(stmt)
+            try:
+                for stmt in self.program.tree.body:
+                    self.execute(stmt)
+            finally:
+                self.close_generators()
             rng_state = torch.get_rng_state()
             cuda = torch.device(self.device)
             cuda_rng = torch.cuda.get_rng_state(cuda) if cuda.type == "cuda" else None

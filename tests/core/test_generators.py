@@ -220,3 +220,22 @@ def test_grad_modes_around_yields_are_pythons(tmp_path: Path) -> None:
     expected, _ = python_prints(GRAD_MODES, tmp_path)
     assert expected.splitlines()[-2:] == ["False", "True"]
     assert gradviz_prints(GRAD_MODES) == expected
+
+
+def test_a_generator_left_waiting_is_closed_when_its_run_ends() -> None:
+    """Closed in the run's own thread, as Python closes it when the program ends: its open
+    `with torch.no_grad():` must not end later in whichever thread collects it."""
+    import gc
+    import threading
+
+    source = "import torch\n\ndef leaky():\n    with torch.no_grad():\n        yield 1\n\n" \
+             "g = leaky()\nprint(next(g))\n"  # fmt: skip
+    results = []
+    worker = threading.Thread(target=lambda: results.append(run_program(parse(source))))
+    worker.start()
+    worker.join()
+    assert "".join(results[0].printed) == "1\n"
+    with torch.no_grad():  # this thread's own grad mode, which the old generator must not touch
+        results.clear()
+        gc.collect()
+        assert not torch.is_grad_enabled()
