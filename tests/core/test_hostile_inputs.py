@@ -258,3 +258,20 @@ def test_nonfinite_checks_of_many_values_equal_torchs_isfinite() -> None:
     ]
     assert _nonfinite_all(values) == expected  # type: ignore[arg-type]
     assert expected.count(True) == 4 * 4 * 3 + 2  # the test's own count: 48 tensors, 2 numbers
+
+
+@pytest.mark.parametrize(
+    ("source", "fragment"),
+    [
+        # a list that doubles itself each round: forty rounds had filled the machine's memory
+        ("l = [0]\nfor i in range(40):\n    l.extend(l)\n", "over 100,000 items"),
+        ("s = set()\nfor i in range(2):\n    s.update(range(10 ** 9))\n", "the limit is"),
+        ("s = {1}\nfor i in range(2):\n    s = s.union(range(10 ** 9))\n", "the limit is"),
+    ],
+)
+def test_plain_containers_cannot_grow_past_the_limits(source: str, fragment: str) -> None:
+    start = time.perf_counter()
+    with pytest.raises(ProgramError, match=fragment) as info:
+        run_program(parse(source))
+    assert info.value.line == 3
+    assert time.perf_counter() - start < 10
