@@ -33,6 +33,7 @@ from gradviz.lang.shape_hints import (
 )
 from gradviz.lang.type_of import ClassOf, type_of
 from gradviz.lang.user_code import NestedRef
+from gradviz.lang.value_budget import spend_on
 
 
 def _merge_keywords(kwargs: dict[str, Any], extra: Any) -> None:
@@ -153,7 +154,7 @@ class ExpressionEvaluator:
         def run() -> Any:
             arithmetic.check_binary(kind, left, right, self.limits)
             try:
-                return arithmetic.check_result(arithmetic.BINARY[kind](left, right))
+                return spend_on(arithmetic.check_result(arithmetic.BINARY[kind](left, right)))
             except RuntimeError:
                 names = (getattr(node, "left", None), getattr(node, "right", None))
                 explain = product_mismatch if kind is ast.MatMult else broadcast_mismatch
@@ -251,7 +252,7 @@ class ExpressionEvaluator:
             conversion = conversions.get(value.conversion)
             shown = partial(format_value, conversion(inner) if conversion else inner, spec)
             parts.append(self.quietly(shown, value))
-        text = "".join(parts)
+        text: str = self.located(node, partial(spend_on, "".join(parts)))
         if len(text) > self.limits.max_string_chars:
             raise self.fail(node, "formatted string too long")
         return text
@@ -279,6 +280,8 @@ class ExpressionEvaluator:
         index = self.eval(node.slice)
         if isinstance(owner, (Namespace, Fn, BoundMethod)):
             raise self.fail(node, f"{owner!r} cannot be indexed")
+        if isinstance(index, slice):  # a copy of part of a list, tuple or string
+            return self.located(node, lambda: spend_on(owner[index]))
         return self.located(node, lambda: owner[index])
 
     def _call(self, node: ast.Call) -> Any:
@@ -287,7 +290,8 @@ class ExpressionEvaluator:
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 value = self.eval(arg.value)
-                args.extend(self.located(arg, partial(bounded_list, value, self.limits, "*")))
+                unpacked = self.located(arg, partial(bounded_list, value, self.limits, "*"))
+                args.extend(self.located(arg, partial(spend_on, unpacked)))
             else:
                 args.append(self.eval(arg))
         kwargs: dict[str, Any] = {}

@@ -40,6 +40,7 @@ from gradviz.lang.parser import Program
 from gradviz.lang.program_warnings import WarningLog, collected
 from gradviz.lang.run_result import RunObserver, RunResult
 from gradviz.lang.user_code import DEFINED, ProgramObject, as_callbacks, hands_over_functions
+from gradviz.lang.value_budget import spend_on, spend_on_numbers, value_budget
 from gradviz.random_stream import global_random_stream
 
 PRELUDE: dict[str, object] = {"torch": TORCH_NS, "nn": NN_NS, "F": FUNCTIONAL_NS, "math": MATH_NS}
@@ -131,6 +132,7 @@ class Interpreter(ExpressionEvaluator, Definitions, Generators, AutogradCalls, A
             global_random_stream(cuda_devices),
             placement,
             self.guard,
+            value_budget(self.limits.max_value_bytes),
             torch.enable_grad(),
         ):
             manual_seed(0)
@@ -260,6 +262,17 @@ class Interpreter(ExpressionEvaluator, Definitions, Generators, AutogradCalls, A
 
     # -- calls with special meaning -------------------------------------------------------------
     def invoke(self, node: ast.Call, callee: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        result = self._invoke(node, callee, args, kwargs)
+        if isinstance(result, (str, list, tuple)) and isinstance(callee, (Fn, BoundMethod)):
+            owner = callee.owner if isinstance(callee, BoundMethod) else None
+            if callee.qualname == "Tensor.tolist" and isinstance(owner, torch.Tensor):
+                numbers = owner.numel()  # a float object for each, in nested lists
+                self.located(node, partial(spend_on_numbers, result, numbers))
+            else:  # str(x), list(...), sorted(...), text.upper(), ...
+                self.located(node, partial(spend_on, result))
+        return result
+
+    def _invoke(self, node: ast.Call, callee: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
         if isinstance(callee, BoundMethod) and callee.qualname == "Tensor.backward":
             owner = callee.owner
             assert isinstance(owner, torch.Tensor)

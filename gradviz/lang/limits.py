@@ -20,6 +20,7 @@ class Limits:
     max_steps: int = 1_000_000  # statements and expressions evaluated
     max_call_depth: int = 40  # calls of the program's own functions inside one another
     max_output_chars: int = 200_000  # printed text kept
+    max_value_bytes: int = 1 << 30  # lists, tuples and strings a run makes, all told
     max_format_width: int = 200
 
 

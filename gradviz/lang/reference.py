@@ -7,6 +7,20 @@ from gradviz.lang.builtins import make_builtins
 from gradviz.lang.limits import DEFAULT_LIMITS
 
 
+def _limits() -> str:
+    """What one run may do, from the limits themselves."""
+    d = DEFAULT_LIMITS
+    return (
+        "Limits (a program that goes past one stops there, with the error at its line): "
+        f"a tensor of at most "
+        f"{d.max_tensor_elements:,} elements, {d.max_total_bytes >> 30} GiB of tensors held at "
+        f"once, {d.max_value_bytes >> 20:,} MiB of lists, tuples and strings made in all, "
+        f"strings of {d.max_string_chars:,} characters, loops of {d.max_loop_iterations:,} "
+        f"rounds, {d.max_steps:,} steps, calls {d.max_call_depth} deep, "
+        f"{d.max_output_chars:,} characters printed.\n\n"
+    )
+
+
 def _block(title: str, names: list[str]) -> str:
     return f"### {title} ({len(names)})\n\n" + ", ".join(f"`{n}`" for n in names) + "\n\n"
 
@@ -97,6 +111,7 @@ def language_reference() -> str:
         "Warnings torch gives while the program runs (a loss "
         "that broadcasts two shapes, `.grad` of a non-leaf) become notes under the graph, "
         "with their line.\n\n",
+        _limits(),
         _block("Builtins", sorted(make_builtins(DEFAULT_LIMITS, print))),
         _block(
             "String methods (results up to the string limit)",

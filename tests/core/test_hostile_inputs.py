@@ -275,3 +275,20 @@ def test_plain_containers_cannot_grow_past_the_limits(source: str, fragment: str
         run_program(parse(source))
     assert info.value.line == 3
     assert time.perf_counter() - start < 10
+
+
+@pytest.mark.parametrize(
+    "source",
+    [  # each keeps a copy a round: memory grows without bound where nothing counts them
+        "l = []\nfor i in range(30000):\n    l.append(l[:])\n",
+        "import torch\nt = torch.zeros(4000, 1000)\nkeep = []\nfor i in range(100):\n"
+        "    keep.append(t.tolist())\n",
+        "l = list(range(50000))\nkeep = []\nfor i in range(2000):\n    keep.append(l + l)\n",
+        "def f(*a):\n    return a\nl = list(range(100000))\nkeep = []\nfor i in range(2000):\n"
+        "    keep.append(f(*l))\n",
+    ],
+)
+def test_lists_and_strings_a_run_makes_are_bounded_in_all(source: str) -> None:
+    with pytest.raises(ProgramError, match="MiB of lists, tuples and strings") as info:
+        run_program(parse(source))
+    assert info.value.line == source.count("\n")  # at the copy, in the loop's last line
