@@ -40,7 +40,7 @@ from gradviz.lang.parser import Program
 from gradviz.lang.program_warnings import WarningLog, collected
 from gradviz.lang.run_result import RunObserver, RunResult
 from gradviz.lang.user_code import DEFINED, ProgramObject, as_callbacks, hands_over_functions
-from gradviz.lang.value_budget import spend_on, spend_on_numbers, value_budget
+from gradviz.lang.value_budget import CONTAINERS, spend_on, spend_on_numbers, value_budget
 from gradviz.random_stream import global_random_stream
 
 PRELUDE: dict[str, object] = {"torch": TORCH_NS, "nn": NN_NS, "F": FUNCTIONAL_NS, "math": MATH_NS}
@@ -263,7 +263,7 @@ class Interpreter(ExpressionEvaluator, Definitions, Generators, AutogradCalls, A
     # -- calls with special meaning -------------------------------------------------------------
     def invoke(self, node: ast.Call, callee: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
         result = self._invoke(node, callee, args, kwargs)
-        if isinstance(result, (str, list, tuple)) and isinstance(callee, (Fn, BoundMethod)):
+        if isinstance(result, CONTAINERS) and isinstance(callee, (Fn, BoundMethod)):
             owner = callee.owner if isinstance(callee, BoundMethod) else None
             if callee.qualname == "Tensor.tolist" and isinstance(owner, torch.Tensor):
                 numbers = owner.numel()  # a float object for each, in nested lists

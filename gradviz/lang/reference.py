@@ -14,7 +14,7 @@ def _limits() -> str:
         "Limits (a program that goes past one stops there, with the error at its line): "
         f"a tensor of at most "
         f"{d.max_tensor_elements:,} elements, {d.max_total_bytes >> 30} GiB of tensors held at "
-        f"once, {d.max_value_bytes >> 20:,} MiB of lists, tuples and strings made in all, "
+        f"once, {d.max_value_bytes >> 20:,} MiB of lists, tuples, strings and dicts made in all, "
         f"strings of {d.max_string_chars:,} characters, loops of {d.max_loop_iterations:,} "
         f"rounds, {d.max_steps:,} steps, calls {d.max_call_depth} deep, "
         f"{d.max_output_chars:,} characters printed.\n\n"

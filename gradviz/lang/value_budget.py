@@ -1,4 +1,4 @@
-"""The bytes of plain Python values (lists, tuples, strings) one run may make in all: the
+"""The bytes of plain Python values (lists, tuples, strings, dicts) one run may make in all: the
 allocation guard bounds tensors, this the rest — a loop that keeps a copy of a growing list, or
 of a tensor's .tolist(), each round would otherwise fill the memory in a few seconds."""
 
@@ -10,6 +10,7 @@ from contextvars import ContextVar
 from typing import Any
 
 ITEM_BYTES = 8  # a reference in a list or tuple
+ENTRY_BYTES = 64  # an entry of a dict or set (its hash table's share)
 NUMBER_BYTES = 32  # a reference and the float or int object .tolist() makes for it
 
 
@@ -41,17 +42,23 @@ def spend(nbytes: int) -> None:
     budget.spent += nbytes
     if budget.spent > budget.limit:
         raise ValueError(
-            f"the program has made over {budget.limit >> 20:,} MiB of lists, tuples and strings "
-            "in all (a loop that keeps a copy each round adds up); stopped"
+            f"the program has made over {budget.limit >> 20:,} MiB of lists, tuples, strings "
+            "and dicts in all (a loop that keeps a copy each round adds up); stopped"
         )
 
 
+CONTAINERS = (str, list, tuple, dict, set)
+
+
 def spend_on(value: Any) -> Any:
-    """Count a value just made (a list, tuple or string; others cost nothing here); return it."""
+    """Count a value just made (a string, list, tuple, dict or set; others cost nothing here);
+    return it."""
     if isinstance(value, str):
         spend(len(value))
     elif isinstance(value, (list, tuple)):
         spend(len(value) * ITEM_BYTES)
+    elif isinstance(value, (dict, set)):
+        spend(len(value) * ENTRY_BYTES)
     return value
 
 

@@ -284,11 +284,13 @@ def test_plain_containers_cannot_grow_past_the_limits(source: str, fragment: str
         "import torch\nt = torch.zeros(4000, 1000)\nkeep = []\nfor i in range(100):\n"
         "    keep.append(t.tolist())\n",
         "l = list(range(50000))\nkeep = []\nfor i in range(2000):\n    keep.append(l + l)\n",
+        "d = dict(zip(range(50000), range(50000)))\nkeep = []\nfor i in range(1000):\n"
+        "    keep.append(dict(d))\n",
         "def f(*a):\n    return a\nl = list(range(100000))\nkeep = []\nfor i in range(2000):\n"
         "    keep.append(f(*l))\n",
     ],
 )
 def test_lists_and_strings_a_run_makes_are_bounded_in_all(source: str) -> None:
-    with pytest.raises(ProgramError, match="MiB of lists, tuples and strings") as info:
+    with pytest.raises(ProgramError, match="MiB of lists, tuples, strings and dicts") as info:
         run_program(parse(source))
     assert info.value.line == source.count("\n")  # at the copy, in the loop's last line
