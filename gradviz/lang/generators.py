@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import functools
 import weakref
 from collections import ChainMap
 from collections.abc import Generator, Iterator, MutableMapping
@@ -36,6 +35,7 @@ class Generators:
     call_depth: int
     guard: AllocationGuard
     generators: weakref.WeakSet[Generator[Any, None, None]]  # made by this run, may be waiting
+    yielding: dict[int, bool]  # by statement id: whether it holds a yield
 
     if TYPE_CHECKING:  # provided by the evaluator and the interpreter
 
@@ -87,7 +87,7 @@ class Generators:
 
     def _statements(self, body: list[ast.stmt]) -> Generator[Any, None, None]:
         for stmt in body:
-            if not yields_within(stmt):
+            if not self._yields_within(stmt):
                 self.execute(stmt)
                 continue
             self.guard.check_cancelled()
@@ -129,8 +129,11 @@ class Generators:
                 continue
         yield from self._statements(node.orelse)
 
-
-@functools.cache
-def yields_within(stmt: ast.stmt) -> bool:
-    """Whether running `stmt` may reach a yield (worked out once per statement)."""
-    return any(isinstance(node, YIELDS) for node in ast.walk(stmt))
+    def _yields_within(self, stmt: ast.stmt) -> bool:
+        """Whether running `stmt` may reach a yield (worked out once per statement of the
+        program this interpreter runs, which keeps the statements alive)."""
+        known = self.yielding.get(id(stmt))
+        if known is None:
+            known = any(isinstance(node, YIELDS) for node in ast.walk(stmt))
+            self.yielding[id(stmt)] = known
+        return known

@@ -79,6 +79,7 @@ class Interpreter(ExpressionEvaluator, Definitions, Generators, AutogradCalls, A
         self._inputs = program.input_statements()
         self._nested = []  # the functions each running call defined (Definitions)
         self.generators = weakref.WeakSet()  # (Generators)
+        self.yielding = {}  # (Generators)
         self.output: torch.Tensor | None = None
         self.output_name: str | None = None
         self.backward_tensor: torch.Tensor | None = None
