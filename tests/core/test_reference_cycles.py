@@ -116,3 +116,17 @@ def test_functions_handed_to_torch_leave_no_cycle() -> None:
     assert trace(source).graph.nodes
     assert cycles_left_by(lambda: trace(source)) == []
     assert cycles_left_by(lambda: run_program(parse(source))) == []
+
+
+def test_generators_leave_no_cycle() -> None:
+    """A generator's frame holds the interpreter; finished, abandoned at a `break`, or left
+    waiting at the end of the run, each is closed by then, so nothing is cycled."""
+    source = (
+        "import torch\n\ndef batches(n):\n    for i in range(n):\n        yield torch.ones(2) * i\n\n"
+        "total = torch.zeros(2)\nfor b in batches(3):\n    total = total + b\n"
+        "for b in batches(5):\n    break\n"
+        "waiting = batches(4)\nfirst = next(waiting)\nit = iter([1, 2])\n"
+    )
+    assert trace(source).run.env["first"] is not None
+    assert cycles_left_by(lambda: trace(source)) == []
+    assert cycles_left_by(lambda: run_program(parse(source))) == []
