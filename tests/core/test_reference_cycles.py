@@ -119,10 +119,12 @@ def test_functions_handed_to_torch_leave_no_cycle() -> None:
 
 
 def test_generators_leave_no_cycle() -> None:
-    """A generator's frame holds the interpreter; finished, abandoned at a `break`, or left
-    waiting at the end of the run, each is closed by then, so nothing is cycled."""
+    """Generators finished, abandoned at a `break`, or left waiting when the run ends, and an
+    iterator, leave nothing in a cycle (a waiting generator's frame holds the interpreter: the
+    run closes it; test_generators checks that it is closed in the run's own thread)."""
     source = (
-        "import torch\n\ndef batches(n):\n    for i in range(n):\n        yield torch.ones(2) * i\n\n"
+        "import torch\n\ndef batches(n):\n    for i in range(n):\n"
+        "        yield torch.ones(2) * i\n\n"
         "total = torch.zeros(2)\nfor b in batches(3):\n    total = total + b\n"
         "for b in batches(5):\n    break\n"
         "waiting = batches(4)\nfirst = next(waiting)\nit = iter([1, 2])\n"
