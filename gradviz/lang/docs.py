@@ -3,17 +3,26 @@ docstring, for the editor's tooltip over `F.binary_cross_entropy_with_logits` or
 
 from __future__ import annotations
 
+import builtins
 import inspect
 import re
 
 import torch
 
 from gradviz.lang.attributes import TENSOR_METHODS
+from gradviz.lang.builtins import make_builtins
 from gradviz.lang.catalog_names import BARE_MATH
 from gradviz.lang.completion import resolve
+from gradviz.lang.limits import DEFAULT_LIMITS
 from gradviz.lang.objects import Fn, Namespace
 
 MAX_CHARS = 600  # a tooltip, not the manual
+# the language's builtins that are Python's (print, zip, next, set, ...): documented as Python's
+_BUILTINS = {name for name in make_builtins(DEFAULT_LIMITS, print) if hasattr(builtins, name)}
+PRINT_DOC = (
+    "print\nprint(*values, sep=' ', end='\\n')\n\nShows the values, as Python prints them, in the "
+    "console under the editor."
+)
 _ROLE = re.compile(r":(?:class|func|meth|attr|mod|ref|math):`~?([^`<]*?)(?:\s*<[^>]*>)?`")
 _DOTTED_AT = re.compile(r"[A-Za-z_][\w.]*$")
 
@@ -45,7 +54,16 @@ def doc_at(source: str, line: int, column: int) -> str | None:
         return method
     if not head and name in BARE_MATH:
         return _summary(f"torch.{name}", getattr(torch, name))
+    if not head and name == "print" and not _defined(name, source):
+        return PRINT_DOC
+    if not head and name in _BUILTINS and not _defined(name, source):
+        return _summary(name, getattr(builtins, name))  # Python's own words for zip, next, ...
     return None
+
+
+def _defined(name: str, source: str) -> bool:
+    """The program binds `name` itself (`def sum(...)`, `sum = 0`): not the builtin then."""
+    return re.search(rf"^\s*(def\s+{name}\b|{name}\s*=[^=])", source, re.MULTILINE) is not None
 
 
 def _summary(name: str, obj: object) -> str | None:

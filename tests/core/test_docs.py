@@ -54,3 +54,14 @@ def test_a_doc_is_cut_to_a_tooltip() -> None:
     said = at_end("y = F.conv2d")
     assert said is not None and len(said) <= 600 + len("F.conv2d\n")
     assert ":class:" not in said and ":func:" not in said  # Sphinx roles read as plain names
+
+
+def test_python_builtins_in_pythons_words_unless_the_program_rebinds_them() -> None:
+    import builtins
+
+    for name in ("zip", "next", "iter", "enumerate", "sorted", "set"):
+        shown = at_end(f"x = {name}")
+        assert shown is not None and shown.startswith(f"{name}\n"), name
+        assert shown.split("\n", 1)[1][:40] in (inspect.getdoc(getattr(builtins, name)) or ""), name
+    assert "console under the editor" in (at_end("print") or "")
+    assert at_end("def zip(a):\n    return a\ny = zip") is None  # the program's own zip
