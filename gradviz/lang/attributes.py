@@ -149,6 +149,13 @@ LIST_METHODS: dict[str, Callable[..., Any]] = {
     "extend": _extend,
     "index": list.index,
     "count": list.count,
+    "pop": list.pop,
+    "insert": list.insert,
+    "remove": list.remove,
+    "reverse": list.reverse,
+    "sort": list.sort,
+    "clear": list.clear,
+    "copy": list.copy,
 }
 
 

@@ -648,3 +648,33 @@ def test_the_tutorials_device_choice_prints_what_python_prints(tmp_path: Path) -
 def test_cudnn_settings_stay_out_of_reach() -> None:
     assert_refused_at("import torch\ntorch.backends.cudnn.benchmark = True\n", 2, "setting")
     assert_refused_at("import torch\nx = torch.backends.cudnn.deterministic\n", 2, "global")
+
+
+LIST_UPKEEP = textwrap.dedent(
+    """
+    history = [0.9, 0.5, 0.7, 0.2]
+    last = history.pop()
+    first = history.pop(0)
+    history.insert(1, 0.3)
+    history.remove(0.7)
+    kept = history.copy()
+    history.reverse()
+    print(last, first, history, kept)
+
+    def score(w):
+        return -len(w)
+
+    history.sort()
+    words = ['ava', 'emma', 'bo']
+    words.sort(key=len, reverse=True)
+    print(history, words, sorted(words, key=score))
+    words.sort(key=score)
+    kept.clear()
+    print(kept, words)
+    """
+)
+
+
+def test_list_methods_print_what_python_prints(tmp_path: Path) -> None:
+    expected, _ = python_prints(LIST_UPKEEP, tmp_path)
+    assert gradviz_prints(LIST_UPKEEP) == expected
