@@ -14,8 +14,8 @@ from torch.autograd.graph import Node
 from torch.utils.data import DataLoader, Subset, TensorDataset
 from torch.utils.hooks import RemovableHandle
 
-from gradviz.lang.builtins import bounded_list
 from gradviz.lang.catalog import TENSOR_BLOCKED
+from gradviz.lang.container_methods import DICT_METHODS, LIST_METHODS, SET_METHODS
 from gradviz.lang.custom_functions import (
     CTX_METHODS,
     CTX_PROPERTIES,
@@ -24,8 +24,7 @@ from gradviz.lang.custom_functions import (
     function_attribute,
     is_ctx,
 )
-from gradviz.lang.limits import DEFAULT_LIMITS
-from gradviz.lang.objects import BoundMethod, Namespace, ProgramDict, check_dict_key, plain_set
+from gradviz.lang.objects import BoundMethod, Namespace, ProgramDict, check_dict_key
 from gradviz.lang.strings import STR_METHODS
 from gradviz.lang.training_tools import (
     MODULE_CALLS,
@@ -125,55 +124,6 @@ MODULE_METHODS: dict[str, Callable[..., Any]] = {
 }
 
 OPTIMIZER_DATA = ("param_groups",)  # read, and its settings written (check_param_group_write)
-
-DICT_METHODS: dict[str, Callable[..., Any]] = {  # lists, not views: loops may change the dict
-    "items": lambda d: list(d.items()),
-    "keys": lambda d: list(d.keys()),
-    "values": lambda d: list(d.values()),
-    "get": lambda d, key, default=None: d.get(key, default),
-}
-
-
-def _extend(items: list[Any], more: Any) -> None:
-    """list.extend, refused past the size `+` allows a list (`l.extend(l)` in a loop doubles
-    it each time: forty rounds had filled this machine's memory)."""
-    more = bounded_list(more, DEFAULT_LIMITS, "extend()")
-    limit = DEFAULT_LIMITS.max_literal_elements
-    if len(items) + len(more) > limit:
-        raise ValueError(f"this list would hold over {limit:,} items")
-    items.extend(more)
-
-
-LIST_METHODS: dict[str, Callable[..., Any]] = {
-    "append": list.append,
-    "extend": _extend,
-    "index": list.index,
-    "count": list.count,
-    "pop": list.pop,
-    "insert": list.insert,
-    "remove": list.remove,
-    "reverse": list.reverse,
-    "sort": list.sort,
-    "clear": list.clear,
-    "copy": list.copy,
-}
-
-
-def _items(values: Any) -> set[Any]:
-    """What a set method is given, as a set of plain values: no more than a list may hold."""
-    return plain_set(bounded_list(values, DEFAULT_LIMITS, "set()"))
-
-
-SET_METHODS: dict[str, Callable[..., Any]] = {
-    "add": lambda s, item: s.update(plain_set([item])),
-    "update": lambda s, items: s.update(_items(items)),
-    "discard": set.discard,
-    "remove": set.remove,
-    "union": lambda s, other: s | _items(other),
-    "intersection": lambda s, other: s & _items(other),
-    "difference": lambda s, other: s - _items(other),
-    "issubset": lambda s, other: s <= _items(other),
-}
 
 # what a training loop reads of its data: `len(loader.dataset)` (PyTorch's Optimization
 # tutorial), the batch size, a TensorDataset's tensors, a random_split part's indices
