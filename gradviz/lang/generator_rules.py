@@ -26,24 +26,26 @@ def is_generator(function: ast.FunctionDef) -> bool:
     return bool(own_yields(function))
 
 
-def refused_yields(tree: ast.Module) -> dict[int, str]:
+def refused_yields(nodes: list[ast.AST]) -> dict[int, str]:
     """Why each yield the language does not take is refused, by the yield node's id (the ones
-    it takes are absent)."""
+    it takes are absent); `nodes`: every node of the program (the validator's one walk)."""
     refused: dict[int, str] = {}
+    if not any(isinstance(node, YIELDS) for node in nodes):
+        return refused  # the usual program: nothing more to look at as the user types
     statements = {
         id(node.value)
-        for node in ast.walk(tree)
+        for node in nodes
         if isinstance(node, ast.Expr) and isinstance(node.value, YIELDS)
     }
     in_functions: set[int] = set()
     methods = {
         id(item)
-        for node in ast.walk(tree)
+        for node in nodes
         if isinstance(node, ast.ClassDef)
         for item in node.body
         if isinstance(item, ast.FunctionDef)
     }
-    for node in ast.walk(tree):
+    for node in nodes:
         if not isinstance(node, ast.FunctionDef):
             continue
         yields = own_yields(node)
@@ -67,7 +69,7 @@ def refused_yields(tree: ast.Module) -> dict[int, str]:
                 refused[id(found)] = (
                     "yield must be a statement of its own (`yield x`), not part of an expression"
                 )
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, YIELDS) and id(node) not in in_functions:
             refused[id(node)] = "'yield' outside function"
     return refused

@@ -170,7 +170,7 @@ class _Checker:
         self.attributes = self.attributes | self.defined.attributes
         every = list(ast.walk(tree))  # (one walk for every check: a walk is ~1 µs a node)
         self.bound = _bound_names(every)
-        self.refused_yields = refused_yields(tree)
+        self.refused_yields = refused_yields(every)
         self.class_names = class_name_reads(every)
         nodes = sorted(every, key=_position)
         for node in nodes:
