@@ -54,6 +54,11 @@ class ForwardRecorder:
 
     def __init__(self) -> None:
         self.values: dict[tuple[Node, int], _Value] = {}
+        # The values an in-place write may change, by storage (_storage_key), indexed at the
+        # first write after they were recorded: a write looks up its own storages, not every
+        # value (an optimizer's step writes each parameter several times).
+        self._by_storage: dict[int, list[_Value]] = {}
+        self._unindexed: list[_Value] = []
         self.operands: dict[
             Node, tuple[Any, tuple[Any, ...], dict[str, Any]]
         ] = {}  # op, args, kwargs
@@ -124,7 +129,9 @@ class ForwardRecorder:
                 continue
             key = (node, tensor.output_nr)
             if key not in self.values:
-                self.values[key] = _Value(tensor)
+                value = _Value(tensor)
+                self.values[key] = value
+                self._unindexed.append(value)
                 self.producers.setdefault(id(tensor), []).append((number, node, key[1]))
                 if node not in self.operands:
                     self.operands[node] = (func, args, kwargs)
@@ -162,6 +169,8 @@ class ForwardRecorder:
         self.flush()
         frozen = ForwardRecorder()
         frozen.values, self.values = self.values, {}
+        frozen._by_storage, self._by_storage = self._by_storage, {}
+        frozen._unindexed, self._unindexed = self._unindexed, []
         frozen.operands, self.operands = self.operands, {}
         frozen.module_of, self.module_of = self.module_of, {}
         frozen.const_parent, self.const_parent = self.const_parent, {}
@@ -183,6 +192,7 @@ class ForwardRecorder:
         for key, value in earlier.values.items():
             if key[0] in wanted and key not in self.values:
                 self.values[key] = value
+                self._unindexed.append(value)
         for node in wanted:
             _move(node, earlier.operands, self.operands)
             _move(node, earlier.op_number, self.op_number)
@@ -215,6 +225,8 @@ class ForwardRecorder:
 
     def clear(self) -> None:
         self.values.clear()
+        self._by_storage.clear()
+        self._unindexed.clear()
         self.operands.clear()
         self.module_of.clear()
         self.const_parent.clear()
@@ -225,10 +237,17 @@ class ForwardRecorder:
         self._keep.clear()
 
     def _snapshot_aliases(self, keys: set[int]) -> None:
-        """Copy the recorded values that share a storage about to be written."""
-        for entry in self.values.values():
-            if entry.snapshot is None and _storage_key(entry.tensor) in keys:
-                entry.snapshot = entry.tensor.detach().clone()
+        """Copy the recorded values that share a storage about to be written. (A value's
+        storage is the one it had when recorded: no op changes it without writing it first.)"""
+        if self._unindexed:
+            for entry in self._unindexed:
+                if entry.snapshot is None:
+                    self._by_storage.setdefault(_storage_key(entry.tensor), []).append(entry)
+            self._unindexed = []
+        for key in keys:
+            for entry in self._by_storage.pop(key, ()):
+                if entry.snapshot is None:
+                    entry.snapshot = entry.tensor.detach().clone()
 
 
 def _move(node: Node, source: dict[Node, _T], target: dict[Node, _T]) -> None:
