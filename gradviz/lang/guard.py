@@ -16,6 +16,7 @@ from torch.utils._pytree import tree_map
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.limits import Limits
 from gradviz.lang.sizes import INDEX_RESULTS, RULES, TWO_OUTPUTS, predicted_numel
+from gradviz.lang.work import work_rule
 
 _META = torch.device("meta")
 
@@ -209,6 +210,7 @@ class AllocationGuard(TorchDispatchMode):
         if kind == NO_NEW_MEMORY:  # a view or an in-place op: nothing to foresee or count
             out = func(*args, **kwargs)
         else:
+            self._check_work(func, args, kwargs)
             predicted = self._predict(func, kind, args, kwargs)
             if predicted is not None:
                 self._check(predicted)
@@ -311,6 +313,15 @@ class AllocationGuard(TorchDispatchMode):
         except Exception:
             return None  # no meta kernel, or the size depends on the data: check afterwards
         return self._sizes(meta_out)
+
+    def _check_work(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        """Refuse a convolution, pooling or attention op that would run too long to wait for."""
+        rule = work_rule(func)
+        if rule is None:
+            return
+        work, limit = rule.rule(args, kwargs), self.limits.max_op_work
+        if work is not None and work > limit:
+            raise ProgramError(rule.refusal(work, limit))
 
     @staticmethod
     def _sizes(out: Any) -> list[tuple[int, int]]:

@@ -22,6 +22,9 @@ class Limits:
     max_output_chars: int = 200_000  # printed text kept
     max_value_bytes: int = 1 << 30  # lists, tuples and strings a run makes, all told
     max_format_width: int = 200
+    # multiply-adds (or window elements read) of one convolution, pooling or attention op:
+    # seconds of work at most, where one op could otherwise run for hours
+    max_op_work: int = 1 << 33
 
 
 DEFAULT_LIMITS = Limits()

@@ -17,7 +17,8 @@ def _limits() -> str:
         f"once, {d.max_value_bytes >> 20:,} MiB of lists, tuples, strings and dicts made in all, "
         f"strings of {d.max_string_chars:,} characters, loops of {d.max_loop_iterations:,} "
         f"rounds, {d.max_steps:,} steps, calls {d.max_call_depth} deep, "
-        f"{d.max_output_chars:,} characters printed.\n\n"
+        f"{d.max_output_chars:,} characters printed, and {d.max_op_work:,} multiply-adds (or "
+        "elements read by pooling windows) in one convolution, pooling or attention.\n\n"
     )
 
 

@@ -131,9 +131,10 @@ def _embedding(args: tuple[Any, ...], kwargs: dict[str, Any]) -> int | None:
     return indices.numel() * int(weight.shape[-1])
 
 
-def _convolution(args: tuple[Any, ...], kwargs: dict[str, Any]) -> int | None:
-    """convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding,
-    groups), by the formulas in torch.nn.Conv2d's and ConvTranspose2d's documentation."""
+def convolution_shape(args: tuple[Any, ...]) -> list[int] | None:
+    """The output shape of convolution(input, weight, bias, stride, padding, dilation,
+    transposed, output_padding, groups), by the formulas in torch.nn.Conv2d's and
+    ConvTranspose2d's documentation."""
     if len(args) < 9:
         return None
     x, weight, _, stride, padding, dilation, transposed, output_padding, groups = args[:9]
@@ -141,7 +142,7 @@ def _convolution(args: tuple[Any, ...], kwargs: dict[str, Any]) -> int | None:
         return None
     spatial = x.dim() - 2
     lists = [_ints(v) for v in (stride, padding, dilation, output_padding)]
-    if spatial < 1 or type(groups) is not int:
+    if spatial < 1 or type(groups) is not int or weight.dim() != x.dim():
         return None
     spread: list[list[int]] = []
     for values in lists:
@@ -157,7 +158,12 @@ def _convolution(args: tuple[Any, ...], kwargs: dict[str, Any]) -> int | None:
         else:
             sizes.append((n + 2 * p[i] - d[i] * (k - 1) - 1) // s[i] + 1)
     channels = int(weight.shape[1]) * groups if transposed else int(weight.shape[0])
-    return int(x.shape[0]) * channels * _numel(sizes)
+    return [int(x.shape[0]), channels, *sizes]
+
+
+def _convolution(args: tuple[Any, ...], kwargs: dict[str, Any]) -> int | None:
+    shape = convolution_shape(args)
+    return _numel(shape) if shape is not None else None
 
 
 def _resized(args: tuple[Any, ...], kwargs: dict[str, Any]) -> int | None:
