@@ -84,6 +84,9 @@ class ExpressionEvaluator:
         text = " ".join(text.split())
         return text if len(text) <= 40 else text[:37] + "..."
 
+    def check_data(self, data: object) -> None:
+        """Refuse nested lists too big to become a tensor (an evaluator with a guard does)."""
+
     def step(self, node: ast.AST) -> None:
         self.line = getattr(node, "lineno", self.line)
         self.steps += 1
@@ -282,6 +285,8 @@ class ExpressionEvaluator:
             raise self.fail(node, f"{owner!r} cannot be indexed")
         if isinstance(index, slice):  # a copy of part of a list, tuple or string
             return self.located(node, lambda: spend_on(owner[index]))
+        if isinstance(owner, torch.Tensor) and isinstance(index, (list, tuple)):
+            self.located(node, lambda: self.check_data(index))  # lists become index tensors
         return self.located(node, lambda: owner[index])
 
     def _call(self, node: ast.Call) -> Any:

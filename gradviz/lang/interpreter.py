@@ -39,9 +39,13 @@ from gradviz.lang.objects import BoundMethod, Fn
 from gradviz.lang.parser import Program
 from gradviz.lang.program_warnings import WarningLog, collected
 from gradviz.lang.run_result import RunObserver, RunResult
+from gradviz.lang.sizes import data_numel
 from gradviz.lang.user_code import DEFINED, ProgramObject, as_callbacks, hands_over_functions
 from gradviz.lang.value_budget import CONTAINERS, spend_on, spend_on_numbers, value_budget
 from gradviz.random_stream import global_random_stream
+
+# Calls that turn a program's nested lists into a tensor (in C++, out of the guard's sight).
+DATA_TO_TENSOR = {"torch.tensor", "torch.as_tensor", "torch.Tensor"}
 
 PRELUDE: dict[str, object] = {"torch": TORCH_NS, "nn": NN_NS, "F": FUNCTIONAL_NS, "math": MATH_NS}
 _UNCALLED = (BoundMethod, Fn, *DEFINED)  # an expression statement of these is a missing call
@@ -294,10 +298,25 @@ class Interpreter(ExpressionEvaluator, Definitions, Generators, AutogradCalls, A
             return result
         if hands_over_functions(args, kwargs):  # model.apply(init), LambdaLR(opt, f), ...
             args, kwargs = as_callbacks(self, args, kwargs)
+        if isinstance(callee, Fn) and callee.qualname in DATA_TO_TENSOR and args:
+            self.located(node, partial(self.check_data, args[0]))
         if isinstance(callee, Fn) and (sizes := layer_sizes(callee.impl, args, kwargs)):
             construct = partial(super().invoke, node, callee, args, kwargs)
             return self.located(node, partial(build_layer, self.guard, sizes, construct))
         return super().invoke(node, callee, args, kwargs)
+
+    def check_data(self, data: object) -> None:
+        """Refuse nested lists too big for a tensor before torch walks and allocates them
+        (torch.tensor(data), and a tensor indexed with lists, make their tensor unguarded)."""
+        if isinstance(data, (list, tuple)):
+            limit = self.limits.max_tensor_elements
+            numel = data_numel(data, limit)
+            if numel > limit:
+                raise ProgramError(
+                    f"these nested lists hold more than {limit:,} numbers, the most one "
+                    "tensor may have"
+                )
+            self.guard.check([(numel, 8)])
 
     def _print(self, *args: Any, sep: str = " ", end: str = "\n") -> None:
         text = sep.join(str(arg) for arg in args) + end

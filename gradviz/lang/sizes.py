@@ -248,3 +248,29 @@ def predicted_numel(
         return rule(args, kwargs)
     except (IndexError, TypeError, ValueError, AttributeError):
         return None  # unusual arguments: let the meta device (or torch) decide
+
+
+def data_numel(data: object, limit: int) -> int:
+    """The elements torch.tensor(data) would hold: the numbers in nested lists and tuples
+    (a tensor among them, its elements), each list counted as often as it recurs but walked
+    once — `[row] * 100000` is a hundred thousand rows for the price of one. Stops counting
+    past `limit` (returning a number over it), so torch never walks or allocates it first."""
+    seen: dict[int, int] = {}
+
+    def count(value: object, total: int) -> int:
+        if isinstance(value, torch.Tensor):
+            return int(value.numel())
+        if not isinstance(value, (list, tuple)):
+            return 1
+        known = seen.get(id(value))
+        if known is not None:
+            return known
+        inner = 0
+        for item in value:
+            inner += count(item, total + inner)
+            if total + inner > limit:
+                return inner  # (not remembered: a partial count)
+        seen[id(value)] = inner
+        return inner
+
+    return count(data, 0)

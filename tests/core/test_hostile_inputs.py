@@ -94,6 +94,10 @@ HOSTILE = [
     ("x = {torch.ones(1): 1}", 1, 6, "dict keys must be strings"),
     ("d = {'a': 1}\nd[nn.Linear(1, 1)] = 2", 2, 1, "dict keys must be strings"),
     ("d = {'a': 1}\nd.clear()", 2, 1, "clear"),
+    # one list a hundred thousand times over: ten billion numbers for torch to walk and hold
+    ("row = [1.0] * 100000\ny = torch.tensor([row] * 100000)", 2, 5, "nested lists"),
+    ("row = [1.0] * 100000\ny = torch.as_tensor([row] * 100000)", 2, 5, "nested lists"),
+    ("x = torch.zeros(3)\nrow = [0] * 100000\ny = x[[row] * 100000]", 3, 5, "nested lists"),
 ]
 
 

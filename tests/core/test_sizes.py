@@ -18,7 +18,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.interpreter import run_program
 from gradviz.lang.parser import parse
-from gradviz.lang.sizes import RULES, predicted_numel
+from gradviz.lang.sizes import RULES, data_numel, predicted_numel
 
 BOUNDS_ONLY = {"nonzero"}  # data-dependent: the rule is an upper bound
 
@@ -198,3 +198,27 @@ def test_backward_with_a_gradient_and_a_non_scalar_output_import_neither() -> No
     non_scalar = "x = torch.ones(2, requires_grad=True)\nx * 3\n"
     code = f"from gradviz.autograd.tracer import trace\ntrace({program!r})\ntrace({non_scalar!r})"
     assert _heavy_imports_after(code) == "[]"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        [1.0, 2.0, 3.0],
+        [[1, 2], [3, 4], [5, 6]],
+        ([1.5], [2.5]),
+        [[[1.0] * 3] * 4] * 5,  # one list recurring: counted each time it recurs
+        [torch.ones(1), torch.zeros(1)],
+        [[torch.tensor(1.0), 2.0], [3.0, torch.tensor(4.0)]],
+        [],
+        [[], []],
+        5.0,
+    ],
+)
+def test_data_numel_is_the_numel_of_the_tensor_torch_makes(data: object) -> None:
+    assert data_numel(data, 1 << 25) == torch.tensor(data).numel()
+
+
+def test_data_numel_stops_past_the_limit_without_walking_everything() -> None:
+    row = [0.0] * 1000
+    assert data_numel([row] * 1000, 10_000) > 10_000
+    assert data_numel([row] * 1000, 10**6) == 10**6
