@@ -66,7 +66,7 @@ def _human_bytes(n: int) -> str:
     size = float(n)
     for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
         if size < 1024 or unit == "TiB":
-            return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
+            return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.3g} {unit}"
         size /= 1024
     return f"{n} bytes"
 
@@ -186,7 +186,9 @@ class AllocationGuard(TorchDispatchMode):
         self.observing = True
         self.bypass = False
         self.live_bytes = 0
-        self._counted: dict[int, tuple[weakref.ref[torch.Tensor], int]] = {}  # live outputs
+        # id(storage) → (a weak reference to it, the bytes counted for it), for live storages
+        self._counted: dict[int, tuple[weakref.ref[torch.UntypedStorage], int]] = {}
+        self._keys: dict[int, int] = {}  # id(weak reference) → its storage's id
         self._lock = threading.RLock()  # _release may run inside, from a collection
         # The weak references' callback holds the guard weakly: a bound method would tie the
         # guard to itself through `_counted`, a cycle only a garbage collection frees.
@@ -220,9 +222,9 @@ class AllocationGuard(TorchDispatchMode):
             outputs = tensors_in(out)
             if predicted is None:
                 self._check(self._sizes(outputs))
-            self._account(args, kwargs, outputs)
             for tensor, nbytes in zip(written, before, strict=True):
-                self._count(tensor, _storage_bytes(tensor) - nbytes)
+                self._grown(tensor, _storage_bytes(tensor) - nbytes)  # (then held: not again)
+            self._account(outputs)
         if observer is not None:
             observer.after_op(func, args, kwargs, out)
         return out
@@ -238,7 +240,7 @@ class AllocationGuard(TorchDispatchMode):
 
     def adopt(self, tensors: list[torch.Tensor]) -> None:
         """Count tensors made while the guard was suspended, until they are freed."""
-        self._account((), {}, tensors)
+        self._account(tensors)
 
     @contextlib.contextmanager
     def suspended(self) -> Iterator[None]:
@@ -342,38 +344,55 @@ class AllocationGuard(TorchDispatchMode):
                 f"the limit is {_human_bytes(self.limits.max_total_bytes)}"
             )
 
-    def _account(
-        self, args: tuple[Any, ...], kwargs: dict[str, Any], outputs: list[torch.Tensor]
-    ) -> None:
-        """Count each new output's bytes until it is freed (a weak reference's callback)."""
-        given = kwargs.get("out")
-        written = args if given is None else (*args, *tensors_in(given))
+    def _account(self, outputs: list[torch.Tensor]) -> None:
+        """Count the memory of each new output until it is freed: by storage, not tensor —
+        a view, `.detach()`, `.data` or nn.Parameter shares a storage and keeps it alive after
+        the tensor that made it is gone, so the bytes go only when the storage does."""
         for tensor in outputs:
-            if tensor._base is not None:
-                continue  # a view: no new memory
-            nbytes = tensor.numel() * tensor.element_size()
-            if nbytes == 0 or any(tensor is a for a in written):
-                continue  # an argument written in place: counted when it was made (or grown)
-            self._count(tensor, nbytes)
+            storage = _storage(tensor)
+            if storage is not None and id(storage) not in self._counted:
+                self._count(storage, int(storage.nbytes()))
 
-    def _count(self, tensor: torch.Tensor, nbytes: int) -> None:
-        """`nbytes` more held until `tensor` is freed (a tensor that grew is counted twice:
+    def _grown(self, tensor: torch.Tensor, nbytes: int) -> None:
+        """`tensor` (an `out=` argument) grew by `nbytes`: held until its storage is freed."""
+        storage = _storage(tensor)
+        if storage is not None:
+            self._count(storage, nbytes)
+
+    def _count(self, storage: torch.UntypedStorage, nbytes: int) -> None:
+        """`nbytes` more held until `storage` is freed (a storage that grew is counted twice:
         what it had, and what it gained, each released with it)."""
         if nbytes <= 0:
             return
-        # Made before taking the lock: making an object may run a garbage collection,
-        # whose freed tensors call _release on this very thread.
-        ref = weakref.ref(tensor, self._on_free)
-        entry = (ref, nbytes)
+        key = id(storage)  # (a storage's Python object lives exactly as long as it does)
+        with self._lock:
+            held = self._counted.get(key)
+            if held is not None:
+                self._counted[key] = (held[0], held[1] + nbytes)
+                self.live_bytes += nbytes
+                return
+        # Made outside the lock: making an object may run a garbage collection, whose freed
+        # storages call _release on this very thread.
+        ref = weakref.ref(storage, self._on_free)
         with self._lock:
             self.live_bytes += nbytes
-            self._counted[id(ref)] = entry  # by id: a weak reference hashes its tensor
+            self._counted[key] = (ref, nbytes)
+            self._keys[id(ref)] = key
 
-    def _release(self, ref: weakref.ref[torch.Tensor]) -> None:
+    def _release(self, ref: weakref.ref[torch.UntypedStorage]) -> None:
         with self._lock:
-            entry = self._counted.pop(id(ref), None)
-            if entry is not None:
+            key = self._keys.pop(id(ref), None)
+            entry = self._counted.get(key) if key is not None else None
+            if entry is not None and entry[0] is ref:
+                del self._counted[key]  # type: ignore[arg-type]
                 self.live_bytes -= entry[1]
+
+
+def _storage(tensor: torch.Tensor) -> torch.UntypedStorage | None:
+    try:
+        return tensor.untyped_storage()
+    except (RuntimeError, NotImplementedError):  # a tensor without a storage of its own
+        return None
 
 
 def _storage_bytes(tensor: torch.Tensor) -> int:
@@ -382,8 +401,8 @@ def _storage_bytes(tensor: torch.Tensor) -> int:
 
 def _releaser(
     guard: weakref.ref[AllocationGuard],
-) -> Callable[[weakref.ref[torch.Tensor]], None]:
-    def release(ref: weakref.ref[torch.Tensor]) -> None:
+) -> Callable[[weakref.ref[torch.UntypedStorage]], None]:
+    def release(ref: weakref.ref[torch.UntypedStorage]) -> None:
         alive = guard()
         if alive is not None:
             alive._release(ref)

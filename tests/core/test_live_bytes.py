@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from gradviz.autograd.tracer import trace
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.interpreter import Interpreter, run_program
 from gradviz.lang.limits import Limits
@@ -46,3 +47,49 @@ def test_a_tensor_counts_while_it_is_bound_and_stops_when_freed() -> None:
     result = freed.run()
     assert isinstance(result.output, torch.Tensor)  # the run's last tensor, a * 2, is kept
     assert 4_000_000 <= freed.guard.live_bytes < 4_001_000  # a itself is no longer counted
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "torch.ones(1000, 1000).detach()",
+        "torch.ones(1000, 1000).data",
+        "torch.ones(1000, 1000).view(-1)",
+        "torch.randn(1000, 1000).view(-1)",
+        "torch.ones(2, 1000, 1000)[0]",
+        "nn.Parameter(torch.ones(1000, 1000))",
+        "nn.LSTM(500, 500)",  # its parameters made by nn.Parameter, with no size rule of ours
+    ],
+)
+@pytest.mark.parametrize("traced", [False, True], ids=["run", "trace"])
+def test_an_alias_that_outlives_the_tensor_that_made_it_still_counts(
+    kept: str, traced: bool
+) -> None:
+    """A view, detach, .data or nn.Parameter keeps the storage alive after the tensor the op
+    returned is gone (each of these once ran past the limit to 6–10 GB)."""
+    source = f"kept = []\nfor i in range(100):\n    kept.append({kept})\n"
+    with pytest.raises(ProgramError, match="at once") as info:
+        if traced:
+            trace(parse(source, LIMITS), limits=LIMITS)
+        else:
+            run_program(parse(source, LIMITS), limits=LIMITS)
+    assert info.value.line == 3
+
+
+def test_aliases_of_one_storage_count_once() -> None:
+    source = "a = torch.ones(1000, 1000)\nb = a.view(-1)\nc = a.detach()\nd = a.data\ne = a[0]\n"
+    run = Interpreter(parse(source, LIMITS), limits=LIMITS)
+    result = run.run()
+    assert result.env["e"].untyped_storage().data_ptr() == result.env["a"].data_ptr()
+    assert 4_000_000 <= run.guard.live_bytes < 4_001_000
+
+
+def test_a_storage_stops_counting_when_its_last_alias_goes() -> None:
+    source = "a = torch.ones(1000, 1000)\nb = a.detach()\na = 1.0\n"
+    run = Interpreter(parse(source, LIMITS), limits=LIMITS)
+    run.run()
+    assert 4_000_000 <= run.guard.live_bytes < 4_001_000  # b still holds the storage
+    source += "b = 2.0\nz = torch.zeros(1)\n"  # (a run keeps its last tensor: z now)
+    run = Interpreter(parse(source, LIMITS), limits=LIMITS)
+    run.run()
+    assert run.guard.live_bytes < 1_000
