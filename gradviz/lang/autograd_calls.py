@@ -7,6 +7,7 @@ import ast
 import contextlib
 import functools
 import inspect
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,7 @@ class AutogradCalls:
     observer: RunObserver | None
     guard: AllocationGuard
     backward_tensor: torch.Tensor | None
+    retaining: weakref.WeakSet[torch.Tensor]  # the tensors the program called retain_grad() on
 
     if TYPE_CHECKING:  # provided by the evaluator
 
@@ -48,11 +50,16 @@ class AutogradCalls:
         observer = self.observer
 
         def run() -> None:
+            reached = _leaves(tensor)  # (before: a pass frees its graph)
             with self._backward_guard(options):
                 if observer is not None:
                     observer.backward(tensor, options)
                 else:
                     backward_seed.backward(tensor, **options)
+            if not options.get("create_graph"):  # .grad made unchecked: count them from now on
+                grads = [t.grad for t in [*reached, *self.retaining] if t.grad is not None]
+                self.guard.adopt(grads)
+                self.guard.check([])  # a program keeping every gradient it is given
 
         self.located(node, run)
 
@@ -98,3 +105,21 @@ class AutogradCalls:
         except TypeError as exc:
             raise self.fail(node, f"{what}(): {exc}") from None
         return dict(bound.arguments)
+
+
+def _leaves(tensor: torch.Tensor) -> list[torch.Tensor]:
+    """The leaf tensors a backward pass from `tensor` reaches (their AccumulateGrad nodes')."""
+    found: list[torch.Tensor] = []
+    seen: set[Any] = set()
+    stack = [tensor.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        variable = getattr(node, "variable", None)
+        if isinstance(variable, torch.Tensor):
+            found.append(variable)
+        else:
+            stack.extend(child for child, _ in node.next_functions)
+    return found

@@ -87,6 +87,7 @@ class Interpreter(ExpressionEvaluator, Definitions, Generators, AutogradCalls, A
         self.output: torch.Tensor | None = None
         self.output_name: str | None = None
         self.backward_tensor: torch.Tensor | None = None
+        self.retaining: weakref.WeakSet[torch.Tensor] = weakref.WeakSet()
         printer = weak_printer(this)
         self._builtins: dict[str, object] = {**bare_math(), **make_builtins(limits, printer)}
 
@@ -282,6 +283,9 @@ class Interpreter(ExpressionEvaluator, Definitions, Generators, AutogradCalls, A
             owner = callee.owner
             assert isinstance(owner, torch.Tensor)
             return self._backward(node, owner, args, kwargs)
+        if isinstance(callee, BoundMethod) and callee.qualname == "Tensor.retain_grad":
+            if isinstance(callee.owner, torch.Tensor):
+                self.retaining.add(callee.owner)  # (its .grad is counted after each backward)
         if isinstance(callee, Fn) and callee.qualname == "torch.autograd.grad":
             return self._grad(node, args, kwargs)
         if isinstance(callee, Fn) and callee.qualname in ("print", "str"):

@@ -93,3 +93,34 @@ def test_a_storage_stops_counting_when_its_last_alias_goes() -> None:
     run = Interpreter(parse(source, LIMITS), limits=LIMITS)
     run.run()
     assert run.guard.live_bytes < 1_000
+
+
+GRADIENTS_KEPT = {
+    "leaf": (
+        "x = torch.randn(1000, 1000, requires_grad=True)\nopt = torch.optim.SGD([x], lr=0.1)\n"
+        "keep = []\nfor i in range(100):\n    opt.zero_grad()\n    (x * 2).sum().backward()\n"
+        "    keep.append(x.grad)\n"
+    ),
+    "retained": (
+        "x = torch.randn(1000, 1000, requires_grad=True)\nkeep = []\nfor i in range(100):\n"
+        "    h = x * 2\n    h.retain_grad()\n    h.sum().backward()\n    keep.append(h.grad)\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("traced", [False, True], ids=["run", "trace"])
+@pytest.mark.parametrize("kind", list(GRADIENTS_KEPT))
+def test_gradients_a_backward_pass_made_count_once_it_is_over(kind: str, traced: bool) -> None:
+    """A backward pass runs unguarded; the .grad it leaves is counted afterwards, so a loop
+    that keeps each step's fresh gradient stops at the limit (it reached 6.8 GB)."""
+    program = parse(GRADIENTS_KEPT[kind], LIMITS)
+    with pytest.raises(ProgramError, match="at once"):
+        if traced:
+            trace(program, limits=LIMITS)
+        else:
+            run_program(program, limits=LIMITS)
+
+
+def test_a_training_loop_that_drops_its_gradients_runs() -> None:
+    source = GRADIENTS_KEPT["leaf"].replace("    keep.append(x.grad)\n", "    opt.step()\n")
+    run_program(parse(source, LIMITS), limits=LIMITS)  # one gradient alive at a time
