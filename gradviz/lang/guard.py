@@ -220,6 +220,11 @@ class AllocationGuard(TorchDispatchMode):
             before = [_storage_bytes(t) for t in written]
             out = func(*args, **kwargs)
             outputs = tensors_in(out)
+            if outputs and outputs[0].is_meta:
+                raise ProgramError(
+                    "the meta device holds shapes without values, so there is nothing to show: "
+                    "use cpu or cuda"
+                )
             if predicted is None:
                 self._check(self._sizes(outputs))
             for tensor, nbytes in zip(written, before, strict=True):
