@@ -182,6 +182,7 @@ def make_builtins(limits: Limits, print_fn: Callable[..., None]) -> dict[str, Fn
         "int": int,
         "bool": bool,
         "str": str,
+        "repr": repr,
         "list": listify,
         "tuple": tuplify,
         "enumerate": enumerate_,
@@ -247,9 +248,22 @@ def weak_printer(owner: weakref.ref[Any]) -> Callable[..., None]:
     """`print` for a program: to its interpreter's `_print` (its output channel), holding the
     interpreter weakly (the builtins it keeps would otherwise tie it to itself in a cycle)."""
 
-    def print_(*args: Any, sep: str = " ", end: str = "\n") -> None:
+    def print_(
+        *args: Any,
+        sep: str | None = " ",
+        end: str | None = "\n",
+        file: None = None,
+        flush: bool = False,
+    ) -> None:
+        if file is not None:
+            raise TypeError("print() writes to the output panel: leave out file=")
+        for name, value in (("sep", sep), ("end", end)):
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"{name} must be None or a string, not {type(value).__name__}")
         interpreter = owner()
-        if interpreter is not None:
-            interpreter._print(*args, sep=sep, end=end)
+        if interpreter is not None:  # (flush: the panel shows each line as it is printed)
+            interpreter._print(
+                *args, sep=" " if sep is None else sep, end="\n" if end is None else end
+            )
 
     return print_

@@ -288,7 +288,7 @@ class Interpreter(ExpressionEvaluator, Definitions, Generators, AutogradCalls, A
                 self.retaining.add(callee.owner)  # (its .grad is counted after each backward)
         if isinstance(callee, Fn) and callee.qualname == "torch.autograd.grad":
             return self._grad(node, args, kwargs)
-        if isinstance(callee, Fn) and callee.qualname in ("print", "str"):
+        if isinstance(callee, Fn) and callee.qualname in ("print", "str", "repr"):
             return self.quietly(lambda: callee.impl(*args, **kwargs), node)
         if isinstance(callee, BoundMethod) and callee.qualname == "str.format":
             return self.quietly(lambda: callee(*args, **kwargs), node)

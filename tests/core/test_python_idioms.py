@@ -678,3 +678,37 @@ LIST_UPKEEP = textwrap.dedent(
 def test_list_methods_print_what_python_prints(tmp_path: Path) -> None:
     expected, _ = python_prints(LIST_UPKEEP, tmp_path)
     assert gradviz_prints(LIST_UPKEEP) == expected
+
+
+PRINT_AND_REPR = textwrap.dedent(
+    """
+    import torch
+    x = torch.tensor([1.5, 2.0])
+    print("epoch", 1, sep=None, end=None, flush=True)
+    print("loss", x.sum().item(), file=None)
+    print(repr(x), repr("a"), repr([1, "b", 2.5]), repr((3,)), repr(None), sep=" | ")
+    print(f"{repr(x.shape)}")
+    """
+)
+
+
+def test_print_with_flush_and_file_none_and_repr_print_what_python_prints(
+    tmp_path: Path,
+) -> None:
+    expected, _ = python_prints(PRINT_AND_REPR, tmp_path)
+    assert gradviz_prints(PRINT_AND_REPR) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "fragment"),
+    [
+        ("print('a', file='log.txt')", "output panel"),
+        ("print('a', sep=3)", "sep must be None or a string"),
+        ("x = torch.randn(3, device='meta')", "meta device"),
+        ("x = torch.zeros(2).to('meta')", "meta device"),
+    ],
+)
+def test_print_elsewhere_and_the_meta_device_are_refused_at_their_line(
+    source: str, fragment: str
+) -> None:
+    assert_refused_at(source, 1, fragment, traced=True)
