@@ -6,6 +6,7 @@ import ast
 import difflib
 import math
 
+from gradviz.lang.attributes import attribute_names
 from gradviz.lang.catalog import IMPORTABLE, TENSOR_BLOCKED, TORCH_BLOCKED, all_attribute_names
 from gradviz.lang.definition_rules import DefinedNames, check_definitions
 from gradviz.lang.errors import error_at
@@ -67,6 +68,17 @@ DANGEROUS_NAMES = {
     "help": "starts an interactive help",
     "memoryview": "exposes raw memory",
     "bytearray": "exposes raw memory",
+}
+
+# Attribute names refused wherever they appear (`torch.compile`, `.numpy`; not `backward`,
+# refused as torch.autograd.backward but a tensor's method): never offered as a correction.
+_REFUSED = {
+    *TENSOR_BLOCKED,
+    *TORCH_BLOCKED,
+    *(name for namespace in IMPORTABLE.values() for name in namespace.blocked),
+} - {
+    *(attribute_names() - TENSOR_BLOCKED.keys()),
+    *(name for namespace in IMPORTABLE.values() for name in namespace.members),
 }
 
 
@@ -218,7 +230,7 @@ class _Checker:
                     node, f"`torch.{node.attr}` is not allowed: it {TORCH_BLOCKED[node.attr]}"
                 )
         if node.attr not in self.attributes:
-            usable = sorted(self.attributes - TENSOR_BLOCKED.keys())  # never suggest a refusal
+            usable = sorted(self.attributes - _REFUSED)  # never suggest a refusal
             close = difflib.get_close_matches(node.attr, usable, n=1, cutoff=0.75)
             hint = f" (did you mean `.{close[0]}`?)" if close else ""
             self.fail(node, f"`.{node.attr}` is not available in gradviz programs{hint}")

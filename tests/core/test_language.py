@@ -242,7 +242,14 @@ def test_a_misspelt_name_is_refused_with_the_name_meant(
     assert (info.value.line, info.value.col) == where
 
 
-def test_a_misspelt_attribute_never_suggests_a_refused_one() -> None:
+@pytest.mark.parametrize(
+    "source",
+    [
+        "x = 2.0\nx.numpyy()\n",  # .numpy is refused: pointing at it would mislead
+        "x = torch.randn(3, dtype=torch.complex64)\n",  # torch.compile is refused too
+    ],
+)
+def test_a_misspelt_attribute_never_suggests_a_refused_one(source: str) -> None:
     with pytest.raises(ProgramError) as info:
-        parse("x = 2.0\nx.numpyy()\n")  # .numpy is refused: pointing at it would mislead
+        parse(source)
     assert "did you mean" not in str(info.value)
