@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -126,6 +127,9 @@ def _show(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+_FLOAT32_MAX = float(torch.finfo(torch.float32).max)
+
+
 def _parse_value(text: str, default: Any) -> Any:
     text = text.strip()
     if isinstance(default, bool) or text.lower() in ("true", "false"):
@@ -137,6 +141,10 @@ def _parse_value(text: str, default: Any) -> Any:
     if isinstance(default, str) or (default is None and not _is_number(text)):
         return text
     number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is not a finite number")
+    if abs(number) > _FLOAT32_MAX:  # torch could not use it as a float32 scalar
+        raise ValueError(f"{text} is too large (at most {_FLOAT32_MAX:.3g} in magnitude)")
     if isinstance(default, int) and not isinstance(default, bool) and number.is_integer():
         return int(number)
     return number

@@ -195,6 +195,11 @@ def test_basin_map_labels_match_single_runs() -> None:
         ("adam:beta1=1.5", "beta parameter"),
         ("adam:gamma=3", "no hyperparameter"),
         ("adam:lr", "key=value"),
+        ("sgd:lr=1e308", "too large"),  # torch: "cannot be converted ... without overflow"
+        ("sgd:momentum=-1e39", "too large"),
+        ("sgd:lr=inf", "not a finite number"),  # the JSON of the race could not hold it
+        ("adam:lr=nan", "not a finite number"),
+        ("sgd:schedule=step,schedule_gamma=inf", "not a finite number"),
     ],
 )
 def test_bad_optimizer_specs_are_refused(text: str, message: str) -> None:
@@ -256,6 +261,7 @@ def test_optimize_cli_json_contract() -> None:
         ["--surface", "rosenbrock", "--start", "1", "--json"],
         ["--surface", "rosenbrock", "--steps", "0", "--json"],
         ["--surface", "rosenbrock", "-o", "out.bmp"],
+        ["--surface", "rosenbrock", "--optimizer", "sgd:lr=1e308", "--json"],
         ["--json"],
     ],
 )
