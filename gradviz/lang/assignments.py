@@ -86,7 +86,7 @@ class Assignments:
         if not isinstance(owner, torch.Tensor):
             raise self.fail(target, f"cannot set `.{target.attr}` here")
         if target.attr == "requires_grad":
-            self.located(target, lambda: owner.requires_grad_(bool(value)))
+            self.located(target, lambda: _set_requires_grad(owner, value))
         elif target.attr in TENSOR_SETTABLE and (
             isinstance(value, torch.Tensor) or (value is None and target.attr == "grad")
         ):
@@ -143,3 +143,9 @@ def _where(node: ast.AST) -> dict[str, int]:
         "end_lineno": getattr(node, "end_lineno", 1),
         "end_col_offset": getattr(node, "end_col_offset", 0),
     }
+
+
+def _set_requires_grad(tensor: torch.Tensor, value: object) -> None:
+    if not isinstance(value, bool):  # torch's own check and words
+        raise RuntimeError("requires_grad must be a bool")
+    tensor.requires_grad_(value)

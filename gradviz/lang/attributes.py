@@ -33,6 +33,7 @@ from gradviz.lang.training_tools import (
     SCHEDULER_TYPES,
     check_param_group_write,
 )
+from gradviz.lang.type_of import ClassOf
 from gradviz.lang.user_code import MISSING, Callback, ProgramObject, UserClass, UserModule
 
 TENSOR_METHODS = (
@@ -336,6 +337,11 @@ def get_attribute(value: object, name: str) -> object:
         return BoundMethod(f"Generator.{name}", GENERATOR_METHODS[name], value)
     if isinstance(value, RemovableHandle) and name in HANDLE_METHODS:
         return BoundMethod(f"RemovableHandle.{name}", HANDLE_METHODS[name], value)
+    if isinstance(value, ClassOf):  # `type(x).load`: a class is only compared, or named
+        raise AttributeError(
+            f"the class {value!r} has no attribute `.{name}` in gradviz (a class from type() "
+            "is compared, `type(x) == nn.Linear`, or named, `type(x).__name__`)"
+        )
     raise AttributeError(f"{type(value).__name__} value has no attribute `.{name}` in gradviz")
 
 

@@ -278,6 +278,9 @@ def test_state_dict_snapshots_and_type_print_what_python_prints(tmp_path: Path) 
         ("import torch\nfrom sklearn.datasets import make_moons\n", 2, "two moons"),
         ("import pandas as pd\n", 1, "opens in the Network tab"),
         ("x = dict([(1.5, 2), ([1], 3)])\n", 1, "dict keys must be"),
+        ("import torch\nx = torch.ones(2)\nx.requires_grad = 'yes'\n", 3, "must be a bool"),
+        ("import torch\nx = torch.ones(2)\nx.requires_grad = 1\n", 3, "must be a bool"),
+        ("import torch\nt = type(torch.ones(1))\nu = t.load\n", 3, "<class 'torch.Tensor'>"),
     ],
 )
 def test_misuse_gets_pythons_error_located(source: str, line: int, fragment: str) -> None:
