@@ -24,7 +24,8 @@ from gradviz.lang.custom_functions import (
     function_attribute,
     is_ctx,
 )
-from gradviz.lang.objects import BoundMethod, Namespace, ProgramDict, check_dict_key
+from gradviz.lang.iterators import ProgramIterator
+from gradviz.lang.objects import BoundMethod, Fn, Namespace, ProgramDict, check_dict_key
 from gradviz.lang.strings import STR_METHODS
 from gradviz.lang.training_tools import (
     MODULE_CALLS,
@@ -34,7 +35,14 @@ from gradviz.lang.training_tools import (
     check_param_group_write,
 )
 from gradviz.lang.type_of import ClassOf
-from gradviz.lang.user_code import MISSING, Callback, ProgramObject, UserClass, UserModule
+from gradviz.lang.user_code import (
+    MISSING,
+    Callback,
+    ProgramObject,
+    UserClass,
+    UserFunction,
+    UserModule,
+)
 
 TENSOR_METHODS = (
     # reductions
@@ -342,7 +350,27 @@ def get_attribute(value: object, name: str) -> object:
             f"the class {value!r} has no attribute `.{name}` in gradviz (a class from type() "
             "is compared, `type(x) == nn.Linear`, or named, `type(x).__name__`)"
         )
-    raise AttributeError(f"{type(value).__name__} value has no attribute `.{name}` in gradviz")
+    raise AttributeError(_no_attribute(value, name))
+
+
+def _no_attribute(value: object, name: str) -> str:
+    """Why `value.name` fails, in the program's words (not gradviz's own class names)."""
+    called = None  # a function or method: its result may have the attribute
+    if isinstance(value, Fn):
+        what = called = f"`{value.qualname}`"
+    elif isinstance(value, BoundMethod):
+        what = f"the method `.{value.qualname.rsplit('.', 1)[-1]}`"
+        called = f"`x.{value.qualname.rsplit('.', 1)[-1]}`"
+    elif isinstance(value, UserFunction):
+        what = called = f"`{value.name}`"
+    elif isinstance(value, ProgramIterator):
+        what = "a generator or iterator"
+    else:
+        what = f"{type(value).__name__} value"
+    said = f"{what} has no attribute `.{name}` in gradviz"
+    if called is not None:
+        said += f": call it first, {called[:-1]}(...).{name}`"
+    return said
 
 
 def set_item(owner: Any, index: Any, value: Any) -> None:

@@ -281,6 +281,9 @@ def test_state_dict_snapshots_and_type_print_what_python_prints(tmp_path: Path) 
         ("import torch\nx = torch.ones(2)\nx.requires_grad = 'yes'\n", 3, "must be a bool"),
         ("import torch\nx = torch.ones(2)\nx.requires_grad = 1\n", 3, "must be a bool"),
         ("import torch\nt = type(torch.ones(1))\nu = t.load\n", 3, "<class 'torch.Tensor'>"),
+        ("from torch import nn\nw = nn.Linear.weight\n", 2, "first, `nn.Linear(...).weight`"),
+        ("import torch\nx = torch.ones(2)\nn = x.sum.shape\n", 3, "`x.sum(...).shape`"),
+        ("def g():\n    yield 1\nn = g().shape\n", 3, "a generator or iterator has no"),
     ],
 )
 def test_misuse_gets_pythons_error_located(source: str, line: int, fragment: str) -> None:
