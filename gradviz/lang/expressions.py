@@ -31,7 +31,7 @@ from gradviz.lang.shape_hints import (
     linear_mismatch,
     product_mismatch,
 )
-from gradviz.lang.type_of import ClassOf, type_of
+from gradviz.lang.type_of import ClassOf, in_pythons_words, type_of
 from gradviz.lang.user_code import NestedRef
 from gradviz.lang.value_budget import spend_on
 
@@ -62,7 +62,7 @@ def clean_message(exc: BaseException) -> str:
         return "out of memory"
     if isinstance(exc, RecursionError):
         return "nested too deeply"
-    return first[:300]
+    return in_pythons_words(first[:300])
 
 
 class ExpressionEvaluator:

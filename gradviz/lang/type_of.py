@@ -3,6 +3,7 @@ compare with `==`, never to call or to look into."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from gradviz.lang.iterators import ProgramIterator
@@ -77,3 +78,33 @@ def type_of(value: Any) -> ClassOf:
     module = "__main__" if cls.__module__ == "program" else cls.__module__
     shown = cls.__qualname__ if module == "builtins" else f"{module}.{cls.__qualname__}"
     return ClassOf(cls, f"<class '{shown}'>")
+
+
+# gradviz's stand-ins as Python's own error messages would name their classes
+_PYTHON_NAMES = {
+    "Fn": "builtin_function_or_method",
+    "BoundMethod": "method",
+    "BoundUserMethod": "method",
+    "UserFunction": "function",
+    "Callback": "function",
+    "UserClass": "type",
+    "ProgramIterator": "iterator",
+    "Namespace": "module",
+    "ProgramDict": "dict",
+}
+_STAND_IN = re.compile(
+    r"(?<=')("
+    + "|".join(_PYTHON_NAMES)
+    + r")(?=')|(?<=\bgot )("
+    + "|".join(_PYTHON_NAMES)
+    + r")\b|(?<=\ba )("
+    + "|".join(_PYTHON_NAMES)
+    + r")(?= value\b)"
+)
+
+
+def in_pythons_words(message: str) -> str:
+    """An error message (Python's or torch's, about a gradviz stand-in) with the class names
+    Python would give: `unsupported operand type(s) for +: 'builtin_function_or_method' and
+    'int'`, not `'Fn' and 'int'`."""
+    return _STAND_IN.sub(lambda m: _PYTHON_NAMES[m.group(0)], message)

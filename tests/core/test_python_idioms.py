@@ -284,6 +284,10 @@ def test_state_dict_snapshots_and_type_print_what_python_prints(tmp_path: Path) 
         ("from torch import nn\nw = nn.Linear.weight\n", 2, "first, `nn.Linear(...).weight`"),
         ("import torch\nx = torch.ones(2)\nn = x.sum.shape\n", 3, "`x.sum(...).shape`"),
         ("def g():\n    yield 1\nn = g().shape\n", 3, "a generator or iterator has no"),
+        # Python's own words for the classes of a builtin and of a program's function
+        ("a = print + 1\n", 1, "for +: 'builtin_function_or_method' and 'int'"),
+        ("def f():\n    return 1\na = f * 2\n", 3, "for *: 'function' and 'int'"),
+        ("for i in len:\n    pass\n", 1, "iterate over a builtin_function_or_method"),
     ],
 )
 def test_misuse_gets_pythons_error_located(source: str, line: int, fragment: str) -> None:
