@@ -211,6 +211,8 @@ class AllocationGuard(TorchDispatchMode):
         kind = _kind(func)
         if kind == NO_NEW_MEMORY:  # a view or an in-place op: nothing to foresee or count
             out = func(*args, **kwargs)
+            if func.is_view:  # but a view's elements, every later op reads (`expand(10**12)`)
+                self._check([(t.numel(), 0) for t in tensors_in(out)])
         else:
             self._check_work(func, args, kwargs)
             predicted = self._predict(func, kind, args, kwargs)

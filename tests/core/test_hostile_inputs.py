@@ -98,6 +98,9 @@ HOSTILE = [
     ("row = [1.0] * 100000\ny = torch.tensor([row] * 100000)", 2, 5, "nested lists"),
     ("row = [1.0] * 100000\ny = torch.as_tensor([row] * 100000)", 2, 5, "nested lists"),
     ("x = torch.zeros(3)\nrow = [0] * 100000\ny = x[[row] * 100000]", 3, 5, "nested lists"),
+    # a view allocates nothing, but whatever reads it reads it all (the graph's copy of it did)
+    ("x = torch.ones(1)\ny = x.expand(10 ** 12)", 2, 5, "elements"),
+    ("x = torch.ones(1, requires_grad=True)\ny = x.expand(10 ** 12)", 2, 5, "elements"),
 ]
 
 
