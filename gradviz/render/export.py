@@ -11,7 +11,7 @@ from gradviz.files import write_atomic
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.parser import ScalarInput
 from gradviz.render.dot import RenderOptions, build_dot
-from gradviz.render.layout import run_dot
+from gradviz.render.layout import check_layout_size, run_dot
 
 FORMATS = ("png", "svg", "pdf", "dot", "json")
 BASE_DPI = 96.0  # Graphviz's bitmap resolution at scale 1
@@ -52,6 +52,7 @@ def render_bytes(
         return source.encode("utf-8")
     if fmt not in FORMATS:
         raise ProgramError(f"unknown export format {fmt!r}")
+    check_layout_size(len(graph.nodes))
     return run_dot(source, fmt)
 
 

@@ -19,6 +19,25 @@ INSTALL_HINT = (
 )
 
 
+# Graphviz lays out 2,000 nodes in about a second and a half, 4,000 in five, 40,000 in many
+# minutes (measured, a chain of ops); past this, a picture would be late and unreadable.
+MAX_LAYOUT_NODES = 2500
+
+
+def check_layout_size(nodes: int) -> None:
+    """Refuse to lay out a graph too big to draw in good time (or to read)."""
+    if nodes > MAX_LAYOUT_NODES:
+        raise GraphTooLarge(
+            f"the graph has {nodes:,} nodes, too many to lay out and read (gradviz draws up "
+            f"to {MAX_LAYOUT_NODES:,}): run a loop that builds it fewer times, or fold its "
+            "modules; its values and gradients are all in the JSON (`gradviz trace`)"
+        )
+
+
+class GraphTooLarge(ProgramError):
+    """A graph with more nodes than gradviz lays out."""
+
+
 class GraphvizMissing(ProgramError):
     """`dot` is not installed or not on PATH."""
 

@@ -17,11 +17,12 @@ from gradviz.render.drawing import (
     scene_from_json,
 )
 from gradviz.render.labels import NodeLabel, build_labels, gradient_scale
-from gradviz.render.layout import layout_json
+from gradviz.render.layout import check_layout_size, layout_json
 
 
 def layout_scene(graph: Graph, options: RenderOptions) -> Scene:
     """Lay out `graph` with `dot` and return what to draw (one `dot` call)."""
+    check_layout_size(len(graph.nodes))
     scale = gradient_scale(graph)
     labels = build_labels(graph, options.theme, options.backward, scale)
     scene = scene_from_json(layout_json(build_dot(graph, options, labels, scale)))

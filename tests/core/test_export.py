@@ -117,3 +117,24 @@ def test_scene_edges_are_in_graph_order() -> None:
     for edge, item in zip(g.edges, scene.edges, strict=True):
         texts = [d.text.strip() for d in item.drawables if isinstance(d, Text)]
         assert texts == [format_number(float(edge.grad))]  # type: ignore[arg-type]
+
+
+def test_a_graph_too_big_to_lay_out_is_refused_at_once_but_its_json_and_dot_are_written() -> None:
+    """A loop of 1,300 multiplications: 2,602 nodes, past what gradviz lays out (Graphviz took
+    minutes on a 40,000-node chain, the app waiting on it)."""
+    from gradviz.lang.errors import ProgramError
+    from gradviz.render.layout import MAX_LAYOUT_NODES
+    from gradviz.render.scene import layout_scene
+
+    source = (
+        "x = torch.ones(2, requires_grad=True)\ny = x\nfor i in range(1300):\n    y = y * 1.5\n"
+    )
+    graph = trace(source + "loss = y.sum()\n").graph
+    assert len(graph.nodes) > MAX_LAYOUT_NODES
+    for fmt in ("svg", "png", "pdf"):
+        with pytest.raises(ProgramError, match=f"{len(graph.nodes):,} nodes"):
+            render_bytes(graph, fmt)
+    with pytest.raises(ProgramError, match="too many to lay out"):
+        layout_scene(graph, RenderOptions())
+    assert len(json.loads(render_bytes(graph, "json"))["nodes"]) == len(graph.nodes)
+    assert render_bytes(graph, "dot").startswith(b"digraph")
