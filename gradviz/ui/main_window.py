@@ -295,6 +295,8 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
                 "The program has an error; the last good graph is shown dimmed."
                 if self.graph
                 else "The program has an error (see the line marked in the editor)."
+                if line is not None
+                else "The graph cannot be shown (the message says why)."
             )
         else:
             self._show_graph(outcome)
