@@ -11,35 +11,21 @@ from typing import Any
 import pytest
 import torch
 import torch.nn.functional as F
-from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import FlopCounterMode, sdpa_flop_count
 
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.interpreter import run_program
 from gradviz.lang.parser import parse
 from gradviz.lang.work import work_rule
-
-
-class _Ruled(TorchDispatchMode):
-    """The calls torch makes that have a work rule, with their outputs."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.calls: list[tuple[Any, tuple[Any, ...], dict[str, Any], Any]] = []
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
-        kwargs = kwargs or {}
-        out = func(*args, **kwargs)
-        if work_rule(func) is not None:
-            self.calls.append((func, args, kwargs, out))
-        return out
+from tests.core.test_sizes import _Calls
 
 
 def _one_ruled_call(run: Callable[[], object]) -> tuple[Any, tuple[Any, ...], dict[str, Any], Any]:
-    with _Ruled() as seen:
+    with _Calls() as seen:
         run()
-    assert len(seen.calls) == 1, [c[0] for c in seen.calls]
-    return seen.calls[0]
+    ruled = [call for call in seen.calls if work_rule(call[0]) is not None]
+    assert len(ruled) == 1, [call[0] for call in ruled]
+    return ruled[0]
 
 
 def _predicted(call: tuple[Any, tuple[Any, ...], dict[str, Any], Any]) -> int | None:
