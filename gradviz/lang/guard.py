@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any, Protocol
 
 import torch
@@ -14,6 +13,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_map
 
 from gradviz.lang.errors import ProgramError
+from gradviz.lang.held_storages import HeldStorages, storage_bytes
 from gradviz.lang.limits import Limits
 from gradviz.lang.sizes import INDEX_RESULTS, RULES, TWO_OUTPUTS, predicted_numel
 from gradviz.lang.work import work_rule
@@ -185,14 +185,12 @@ class AllocationGuard(TorchDispatchMode):
         self.observer = observer
         self.observing = True
         self.bypass = False
-        self.live_bytes = 0
-        # id(storage) → (a weak reference to it, the bytes counted for it), for live storages
-        self._counted: dict[int, tuple[weakref.ref[torch.UntypedStorage], int]] = {}
-        self._keys: dict[int, int] = {}  # id(weak reference) → its storage's id
-        self._lock = threading.RLock()  # _release may run inside, from a collection
-        # The weak references' callback holds the guard weakly: a bound method would tie the
-        # guard to itself through `_counted`, a cycle only a garbage collection frees.
-        self._on_free = _releaser(weakref.ref(self))
+        self.held = HeldStorages()
+
+    @property
+    def live_bytes(self) -> int:
+        """Bytes of tensor storage the program holds now."""
+        return self.held.live_bytes
 
     def __torch_dispatch__(
         self,
@@ -219,7 +217,7 @@ class AllocationGuard(TorchDispatchMode):
             if predicted is not None:
                 self._check(predicted)
             written = tensors_in(kwargs.get("out"))  # `out=`: torch resizes them to fit
-            before = [_storage_bytes(t) for t in written]
+            before = [storage_bytes(t) for t in written]
             out = func(*args, **kwargs)
             outputs = tensors_in(out)
             if outputs and outputs[0].is_meta:
@@ -230,8 +228,8 @@ class AllocationGuard(TorchDispatchMode):
             if predicted is None:
                 self._check(self._sizes(outputs))
             for tensor, nbytes in zip(written, before, strict=True):
-                self._grown(tensor, _storage_bytes(tensor) - nbytes)  # (then held: not again)
-            self._account(outputs)
+                self.held.grew(tensor, storage_bytes(tensor) - nbytes)  # (then held, not again)
+            self.held.count(outputs)
         if observer is not None:
             observer.after_op(func, args, kwargs, out)
         return out
@@ -247,7 +245,7 @@ class AllocationGuard(TorchDispatchMode):
 
     def adopt(self, tensors: list[torch.Tensor]) -> None:
         """Count tensors made while the guard was suspended, until they are freed."""
-        self._account(tensors)
+        self.held.count(tensors)
 
     @contextlib.contextmanager
     def suspended(self) -> Iterator[None]:
@@ -350,68 +348,3 @@ class AllocationGuard(TorchDispatchMode):
                 f"this would hold {_human_bytes(self.live_bytes + total)} of tensors at once; "
                 f"the limit is {_human_bytes(self.limits.max_total_bytes)}"
             )
-
-    def _account(self, outputs: list[torch.Tensor]) -> None:
-        """Count the memory of each new output until it is freed: by storage, not tensor —
-        a view, `.detach()`, `.data` or nn.Parameter shares a storage and keeps it alive after
-        the tensor that made it is gone, so the bytes go only when the storage does."""
-        for tensor in outputs:
-            storage = _storage(tensor)
-            if storage is not None and id(storage) not in self._counted:
-                self._count(storage, int(storage.nbytes()))
-
-    def _grown(self, tensor: torch.Tensor, nbytes: int) -> None:
-        """`tensor` (an `out=` argument) grew by `nbytes`: held until its storage is freed."""
-        storage = _storage(tensor)
-        if storage is not None:
-            self._count(storage, nbytes)
-
-    def _count(self, storage: torch.UntypedStorage, nbytes: int) -> None:
-        """`nbytes` more held until `storage` is freed (a storage that grew is counted twice:
-        what it had, and what it gained, each released with it)."""
-        if nbytes <= 0:
-            return
-        key = id(storage)  # (a storage's Python object lives exactly as long as it does)
-        with self._lock:
-            held = self._counted.get(key)
-            if held is not None:
-                self._counted[key] = (held[0], held[1] + nbytes)
-                self.live_bytes += nbytes
-                return
-        # Made outside the lock: making an object may run a garbage collection, whose freed
-        # storages call _release on this very thread.
-        ref = weakref.ref(storage, self._on_free)
-        with self._lock:
-            self.live_bytes += nbytes
-            self._counted[key] = (ref, nbytes)
-            self._keys[id(ref)] = key
-
-    def _release(self, ref: weakref.ref[torch.UntypedStorage]) -> None:
-        with self._lock:
-            key = self._keys.pop(id(ref), None)
-            entry = self._counted.get(key) if key is not None else None
-            if entry is not None and entry[0] is ref:
-                del self._counted[key]  # type: ignore[arg-type]
-                self.live_bytes -= entry[1]
-
-
-def _storage(tensor: torch.Tensor) -> torch.UntypedStorage | None:
-    try:
-        return tensor.untyped_storage()
-    except (RuntimeError, NotImplementedError):  # a tensor without a storage of its own
-        return None
-
-
-def _storage_bytes(tensor: torch.Tensor) -> int:
-    return int(tensor.untyped_storage().nbytes())
-
-
-def _releaser(
-    guard: weakref.ref[AllocationGuard],
-) -> Callable[[weakref.ref[torch.UntypedStorage]], None]:
-    def release(ref: weakref.ref[torch.UntypedStorage]) -> None:
-        alive = guard()
-        if alive is not None:
-            alive._release(ref)
-
-    return release
