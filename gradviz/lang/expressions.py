@@ -65,6 +65,13 @@ def clean_message(exc: BaseException) -> str:
     return in_pythons_words(first[:300])
 
 
+def _holds_list(index: object) -> bool:
+    """A tensor's index with a list in it (`x[[0, 2]]`, `x[:, [1, 3]]`), not `x[:, 0]`."""
+    return isinstance(index, list) or (
+        isinstance(index, tuple) and any(isinstance(item, list) for item in index)
+    )
+
+
 class ExpressionEvaluator:
     """Evaluates expression nodes against `self.env`; subclasses add statements."""
 
@@ -285,7 +292,7 @@ class ExpressionEvaluator:
             raise self.fail(node, f"{owner!r} cannot be indexed")
         if isinstance(index, slice):  # a copy of part of a list, tuple or string
             return self.located(node, lambda: spend_on(owner[index]))
-        if isinstance(owner, torch.Tensor) and isinstance(index, (list, tuple)):
+        if isinstance(owner, torch.Tensor) and _holds_list(index):
             self.located(node, lambda: self.check_data(index))  # lists become index tensors
         return self.located(node, lambda: owner[index])
 
