@@ -62,6 +62,7 @@ def clean_message(exc: BaseException) -> str:
         return "out of memory"
     if isinstance(exc, RecursionError):
         return "nested too deeply"
+    first = first.split("; use sys.set_int_max_str_digits()")[0]  # (no sys in a program)
     return in_pythons_words(first[:300])
 
 

@@ -288,6 +288,7 @@ def test_state_dict_snapshots_and_type_print_what_python_prints(tmp_path: Path) 
         ("a = print + 1\n", 1, "for +: 'builtin_function_or_method' and 'int'"),
         ("def f():\n    return 1\na = f * 2\n", 3, "for *: 'function' and 'int'"),
         ("for i in len:\n    pass\n", 1, "iterate over a builtin_function_or_method"),
+        ("n = int('9' * 5000)\n", 1, "value has 5000 digits"),
     ],
 )
 def test_misuse_gets_pythons_error_located(source: str, line: int, fragment: str) -> None:
@@ -722,3 +723,9 @@ def test_print_elsewhere_and_the_meta_device_are_refused_at_their_line(
     source: str, fragment: str
 ) -> None:
     assert_refused_at(source, 1, fragment, traced=True)
+
+
+def test_pythons_advice_to_call_sys_is_left_out_where_there_is_no_sys() -> None:
+    with pytest.raises(ProgramError) as info:
+        run_program(parse("n = int('9' * 5000)\n"))
+    assert info.value.message.endswith("value has 5000 digits") and "sys" not in str(info.value)
