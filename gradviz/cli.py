@@ -8,12 +8,18 @@ import json
 import math
 import os
 import sys
-from collections.abc import Sequence
+import traceback
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from gradviz import __version__, collection, dynamo_stand_in
+from gradviz.deep_stack import call_with_deep_stack
 from gradviz.heap import keep_freed_memory
+
+# a command's exit status, or what it leaves to draw on the main thread (Qt's only one)
+Outcome = int | Callable[[], int]
+_R = TypeVar("_R")
 
 if TYPE_CHECKING:
     from gradviz.autograd.tracer import TraceResult
@@ -106,7 +112,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_export(args: argparse.Namespace) -> int:
+def cmd_export(args: argparse.Namespace) -> Outcome:
     from gradviz.render.dot import RenderOptions
     from gradviz.render.export import export, format_of
     from gradviz.render.theme import get_theme
@@ -131,10 +137,16 @@ def cmd_export(args: argparse.Namespace) -> int:
         write_walkthrough(args.output, pictures, title, options.theme)
         return 0
     if animated:
-        from gradviz.ui.step_export import export_walkthrough
+        graph = result.graph  # plain data
+        del result  # (the program's tensors: freed here, on the deep stack)
 
-        export_walkthrough(result.graph, options, args.mode, args.output)
-        return 0
+        def draw() -> int:
+            from gradviz.ui.step_export import export_walkthrough
+
+            export_walkthrough(graph, options, args.mode, args.output)
+            return 0
+
+        return draw
     export(
         result.graph,
         args.output,
@@ -170,7 +182,7 @@ def _window(text: str) -> tuple[float, float, float, float]:
     return x0, x1, y0, y1
 
 
-def cmd_optimize(args: argparse.Namespace) -> int:
+def cmd_optimize(args: argparse.Namespace) -> Outcome:
     from gradviz.optim.registry import SpecError, parse_spec
     from gradviz.optim.serialize import race_to_json
     from gradviz.optim.trajectories import race
@@ -197,9 +209,14 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         json.dump(race_to_json(result), sys.stdout, indent=2, allow_nan=False)
         sys.stdout.write("\n")
     if args.output:
-        from gradviz.ui.lab_export import export_race
 
-        export_race(surface, result, args.output, theme=args.theme)
+        def draw() -> int:
+            from gradviz.ui.lab_export import export_race
+
+            export_race(surface, result, args.output, theme=args.theme)
+            return 0
+
+        return draw
     return 0
 
 
@@ -342,34 +359,56 @@ def _app_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from gradviz.lang.errors import ProgramError
-
     argv = list(sys.argv[1:] if argv is None else argv)
     keep_freed_memory()  # a trace, a landscape or a basin map reuses freed memory
     dynamo_stand_in.install()  # a program's first optimizer: no 1–2 s import of torch._dynamo
-    try:
-        if argv and argv[0] in SUBCOMMANDS:
-            args = _subcommand_parser().parse_args(_join_negative_values(argv))
-            if argv[0] != "language":  # every other command runs torch
-                with collection.start_up("torch"):
-                    import torch  # noqa: F401
-            handler = args.handler
-            return int(handler(args))
-        app_args = _app_parser().parse_args(argv)
-        if app_args.file and app_args.file != "-":  # said here, before a window opens on nothing
-            _read_program(app_args.file)
-        from gradviz.ui.launch import launch
+    if argv and argv[0] in SUBCOMMANDS:
+        # a program's long autograd chain is freed on that thread, whose stack has room for it
+        try:
+            outcome = call_with_deep_stack(lambda: _answered(lambda: _subcommand(argv)))
+        except KeyboardInterrupt:  # Ctrl-C reaches this thread, which was waiting: leave now,
+            # not after the program's thread, nor racing it through Python's exit
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(130)
+        # then what Qt draws, on this (the main) thread: from plain data, the program freed
+        return outcome if isinstance(outcome, int) else _answered(outcome)
+    return _answered(lambda: _app(argv))
 
-        return int(
-            launch(
-                app_args.file,
-                theme=app_args.theme,
-                screenshot=app_args.screenshot,
-                tab=app_args.tab,
-                present=app_args.present,
-                step=app_args.step,
-            )
+
+def _subcommand(argv: list[str]) -> Outcome:
+    args = _subcommand_parser().parse_args(_join_negative_values(argv))
+    if argv[0] != "language":  # every other command runs torch
+        with collection.start_up("torch"):
+            import torch  # noqa: F401
+    outcome: Outcome = args.handler(args)
+    return outcome
+
+
+def _app(argv: list[str]) -> int:
+    app_args = _app_parser().parse_args(argv)
+    if app_args.file and app_args.file != "-":  # said here, before a window opens on nothing
+        _read_program(app_args.file)
+    from gradviz.ui.launch import launch
+
+    return int(
+        launch(
+            app_args.file,
+            theme=app_args.theme,
+            screenshot=app_args.screenshot,
+            tab=app_args.tab,
+            present=app_args.present,
+            step=app_args.step,
         )
+    )
+
+
+def _answered(command: Callable[[], _R]) -> _R | int:
+    """The command's exit status; a program's or the command line's error said in one line."""
+    from gradviz.lang.errors import ProgramError
+
+    try:
+        return command()
     except (ProgramError, UsageError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_USAGE
@@ -378,6 +417,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `gradviz trace p.py | head`: the reader left, no traceback
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except Exception:  # a bug in gradviz: its traceback, printed where the program was freed
+        traceback.print_exc()
         return 1
 
 

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import torch
 
+from gradviz.lang.errors import ProgramError
 from gradviz.lang.guard import tensors_in
 
 Node = Any  # torch.autograd.graph.Node (its Python type varies per op)
@@ -81,6 +82,7 @@ class ForwardRecorder:
         self.frozen: ForwardRecorder | None = None
         self.on_constant_write: Callable[[], None] | None = None
         self._constants: set[int] | None = None  # storages of the constants its ops read
+        self.max_nodes: int | None = None  # refuse a graph past this many recorded ops
 
     # -- OpObserver ----------------------------------------------------------------------------
     def before_op(self, func: Any, args: tuple[Any, ...]) -> None:
@@ -129,6 +131,11 @@ class ForwardRecorder:
                 continue
             key = (node, tensor.output_nr)
             if key not in self.values:
+                if self.max_nodes is not None and len(self.values) >= self.max_nodes:
+                    raise ProgramError(
+                        f"the autograd graph grew past {self.max_nodes:,} nodes, far more than "
+                        "a picture can show; stopped"
+                    )
                 value = _Value(tensor)
                 self.values[key] = value
                 self._unindexed.append(value)

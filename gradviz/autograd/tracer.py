@@ -19,6 +19,7 @@ from gradviz.autograd.naming import BoundNames
 from gradviz.autograd.recorder import ForwardRecorder
 from gradviz.autograd.walk import is_leaf_node, output_count, reachable, saved_tensors
 from gradviz.lang import backward_seed
+from gradviz.lang.engine_queue import drained_on_error
 from gradviz.lang.interpreter import Interpreter
 from gradviz.lang.limits import DEFAULT_LIMITS, Limits
 from gradviz.lang.parser import Program, changed_numbers, parse_cached
@@ -216,6 +217,7 @@ def trace(
     """Run `program` with real PyTorch and return the autograd graph with values and gradients."""
     parsed = parse_cached(program, limits) if isinstance(program, str) else program
     tracer = Tracer(device)
+    tracer.recorder.max_nodes = limits.max_graph_nodes
     interpreter = Interpreter(
         parsed,
         device=device,
@@ -227,7 +229,7 @@ def trace(
         op_observer=tracer.recorder,
     )
     tracer.recorder.line_now = _line_of(weakref.ref(interpreter))
-    with collection.paused(), tracer.scopes.installed():
+    with drained_on_error(), collection.paused(), tracer.scopes.installed():
         run = interpreter.run()
         graph = tracer.finish(run.output)
     if graph.notes == [NO_TENSOR_NOTE]:

@@ -186,6 +186,7 @@ class AllocationGuard(TorchDispatchMode):
         self.observing = True
         self.bypass = False
         self.held = HeldStorages()
+        self.ops = 0  # tensor operations run (Limits.max_ops)
 
     @property
     def live_bytes(self) -> int:
@@ -203,6 +204,11 @@ class AllocationGuard(TorchDispatchMode):
         if self.bypass or func is DETACH:  # a detach allocates nothing and makes no node
             return func(*args, **kwargs)
         self.check_cancelled()
+        self.ops += 1
+        if self.ops > self.limits.max_ops:
+            raise ProgramError(
+                f"the program ran more than {self.limits.max_ops:,} tensor operations; stopped"
+            )
         observer = self.observer if self.observing else None
         if observer is not None:
             observer.before_op(func, args)

@@ -28,6 +28,7 @@ from gradviz.lang.catalog import (
 )
 from gradviz.lang.custom_functions import FunctionApply
 from gradviz.lang.definitions import Definitions
+from gradviz.lang.engine_queue import drained_on_error
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.expressions import ExpressionEvaluator
 from gradviz.lang.generators import Generators
@@ -102,7 +103,7 @@ class Interpreter(ExpressionEvaluator, Definitions, Generators, AutogradCalls, A
             )
         self.env.update(PRELUDE)
         self.env.update(self.bindings)
-        with collected(self.warnings), self._context():
+        with drained_on_error(), collected(self.warnings), self._context():
             try:
                 for stmt in self.program.tree.body:
                     self.execute(stmt)

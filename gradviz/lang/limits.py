@@ -18,6 +18,12 @@ class Limits:
     max_string_chars: int = 10_000
     max_loop_iterations: int = 100_000
     max_steps: int = 1_000_000  # statements and expressions evaluated
+    # tensor operations run, backward passes that build a graph (create_graph=True) included:
+    # a derivative of a derivative taken in a loop doubles its graph at every round
+    max_ops: int = 1_000_000
+    # ops recorded for one traced backward pass: a chain of 20,000 is freed within a usual 8 MiB
+    # thread stack (see gradviz.deep_stack), and is 8 times what a picture can show
+    max_graph_nodes: int = 20_000
     max_call_depth: int = 40  # calls of the program's own functions inside one another
     max_output_chars: int = 200_000  # printed text kept
     max_value_bytes: int = 1 << 30  # lists, tuples and strings a run makes, all told

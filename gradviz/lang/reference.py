@@ -16,7 +16,9 @@ def _limits() -> str:
         f"{d.max_tensor_elements:,} elements, {d.max_total_bytes >> 30} GiB of tensors held at "
         f"once, {d.max_value_bytes >> 20:,} MiB of lists, tuples, strings and dicts made in all, "
         f"strings of {d.max_string_chars:,} characters, loops of {d.max_loop_iterations:,} "
-        f"rounds, {d.max_steps:,} steps, calls {d.max_call_depth} deep, "
+        f"rounds, {d.max_steps:,} steps, {d.max_ops:,} tensor operations, autograd graphs of "
+        f"{d.max_graph_nodes:,} nodes, "
+        f"calls {d.max_call_depth} deep, "
         f"{d.max_output_chars:,} characters printed, and {d.max_op_work:,} multiply-adds (or "
         "elements read by pooling windows) in one convolution, pooling or attention.\n\n"
     )

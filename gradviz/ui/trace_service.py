@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
+from gradviz.deep_stack import DEEP_STACK_BYTES
+
 if TYPE_CHECKING:
     from gradviz.autograd.graph import Graph
     from gradviz.lang.parser import ScalarInput
@@ -217,6 +219,8 @@ class TraceService(QObject):
         super().__init__(parent)
         self._thread = QThread()
         self._thread.setObjectName("gradviz-trace")
+        # a program's long autograd chain is freed here: room for it (see gradviz.deep_stack)
+        self._thread.setStackSize(DEEP_STACK_BYTES)
         self._worker = _Worker()
         self._worker.moveToThread(self._thread)
         self._worker.finished.connect(self._on_finished)

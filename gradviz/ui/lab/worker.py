@@ -11,6 +11,8 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
+from gradviz.deep_stack import DEEP_STACK_BYTES
+
 log = logging.getLogger(__name__)
 Task = Callable[[threading.Event], Any]
 
@@ -99,6 +101,7 @@ class LabWorker(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._thread = QThread()
+        self._thread.setStackSize(DEEP_STACK_BYTES)  # see gradviz.deep_stack
         self._thread.setObjectName("gradviz-lab")
         self._runner = _Runner()
         self._runner.moveToThread(self._thread)

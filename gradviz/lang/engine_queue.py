@@ -1,0 +1,30 @@
+"""Frees what a backward pass cut short by an error left queued in PyTorch's engine.
+
+An error inside a backward pass (a refusal of the guard's, a cancel, the program's own
+autograd.Function failing) ends it with the rest of its work still in this thread's queue of
+ready nodes, and the graph they hold stays alive until another backward pass pops them: never,
+since newer nodes come first. Worse, when the thread ends they are freed by its exit handlers,
+racing Python's own exit (an abort, "terminate called without an active exception"). A node
+made before the program ran comes out of that queue after every node the program made, so a
+backward pass from it pops them all (each skipped, its pass being over) and then ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import torch
+
+
+@contextlib.contextmanager
+def drained_on_error() -> Iterator[None]:
+    """Run the block; if it raises, empty this thread's engine queue of what it left."""
+    with torch.enable_grad():
+        # made before the program's nodes, on the CPU (whose work runs on this very thread)
+        anchor = torch.zeros((), device="cpu", requires_grad=True).mul(1.0)
+    try:
+        yield
+    except BaseException:
+        torch.autograd.backward(anchor)
+        raise
