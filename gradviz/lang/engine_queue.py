@@ -12,19 +12,32 @@ backward pass from it pops them all (each skipped, its pass being over) and then
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 
 import torch
+
+_anchors = threading.local()
+
+
+def _anchor() -> tuple[torch.Tensor, torch.Tensor]:
+    """This thread's anchor: a leaf and a node made from it the first time (sequence numbers
+    count up per thread, so it comes before every node made on this thread after it)."""
+    made: tuple[torch.Tensor, torch.Tensor] | None = getattr(_anchors, "made", None)
+    if made is None:
+        with torch.enable_grad():
+            leaf = torch.zeros((), device="cpu", requires_grad=True)  # (CPU work: this thread)
+            made = (leaf, leaf.mul(1.0))
+        _anchors.made = made
+    return made
 
 
 @contextlib.contextmanager
 def drained_on_error() -> Iterator[None]:
     """Run the block; if it raises, empty this thread's engine queue of what it left."""
-    with torch.enable_grad():
-        # made before the program's nodes, on the CPU (whose work runs on this very thread)
-        anchor = torch.zeros((), device="cpu", requires_grad=True).mul(1.0)
+    leaf, node = _anchor()
     try:
         yield
     except BaseException:
-        torch.autograd.backward(anchor)
+        torch.autograd.grad(node, leaf, retain_graph=True)
         raise
