@@ -12,32 +12,26 @@ backward pass from it pops them all (each skipped, its pass being over) and then
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Iterator
 
 import torch
 
-_anchors = threading.local()
-
-
-def _anchor() -> tuple[torch.Tensor, torch.Tensor]:
-    """This thread's anchor: a leaf and a node made from it the first time (sequence numbers
-    count up per thread, so it comes before every node made on this thread after it)."""
-    made: tuple[torch.Tensor, torch.Tensor] | None = getattr(_anchors, "made", None)
-    if made is None:
-        with torch.enable_grad():
-            leaf = torch.zeros((), device="cpu", requires_grad=True)  # (CPU work: this thread)
-            made = (leaf, leaf.mul(1.0))
-        _anchors.made = made
-    return made
+# A leaf shared by every thread (a node's place in the queue is its own, not its leaf's). Not
+# a per-thread cache of nodes: a QThread's slots run on Python thread states PySide makes and
+# deletes per call, and tensors freed with one crash it.
+_LEAF = torch.zeros((), device="cpu", requires_grad=True)  # CPU work runs on this very thread
 
 
 @contextlib.contextmanager
 def drained_on_error() -> Iterator[None]:
     """Run the block; if it raises, empty this thread's engine queue of what it left."""
-    leaf, node = _anchor()
+    if torch.is_grad_enabled():
+        anchor = _LEAF.mul(1.0)  # made before the program's nodes
+    else:
+        with torch.enable_grad():
+            anchor = _LEAF.mul(1.0)
     try:
         yield
     except BaseException:
-        torch.autograd.grad(node, leaf, retain_graph=True)
+        torch.autograd.grad(anchor, _LEAF)
         raise
