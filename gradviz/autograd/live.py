@@ -15,6 +15,7 @@ from gradviz.autograd.graph import Graph
 from gradviz.autograd.recorder import ForwardRecorder
 from gradviz.autograd.tracer import Tracer
 from gradviz.lang.guard import DETACH
+from gradviz.lang.limits import DEFAULT_LIMITS
 
 
 class _Watching(TorchDispatchMode):
@@ -62,6 +63,8 @@ class LiveRecording:
 
     def __init__(self, names: Mapping[str, object] | None = None) -> None:
         self.tracer = Tracer("cpu")
+        # as a program's trace: past that, a chain freed on a usual thread stack can overflow it
+        self.tracer.recorder.max_nodes = DEFAULT_LIMITS.max_graph_nodes
         self._watching = _Watching(self.tracer.recorder)
         self._stack: ExitStack | None = None
         self.graph: Graph | None = None

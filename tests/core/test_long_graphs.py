@@ -163,3 +163,19 @@ def test_a_refused_trace_leaves_no_graph_queued() -> None:
     del interpreter
     gc.collect()
     assert held() is None
+
+
+def test_recording_ones_own_code_stops_past_the_node_limit() -> None:
+    import gradviz
+    from gradviz.lang.limits import DEFAULT_LIMITS
+
+    x = torch.tensor(1.0, requires_grad=True)
+    y = x
+    with pytest.raises(ProgramError, match="grew past 20,000 nodes"), gradviz.record():
+        for _ in range(DEFAULT_LIMITS.max_graph_nodes + 2):  # (the last flushed by the next)
+            y = y * 1.0
+    with gradviz.record() as rec:
+        y = x
+        for _ in range(100):
+            y = y * 1.0
+    assert sum(node.kind == "op" for node in rec.backward(y).nodes) == 100
