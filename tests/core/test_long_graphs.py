@@ -179,3 +179,17 @@ def test_recording_ones_own_code_stops_past_the_node_limit() -> None:
         for _ in range(100):
             y = y * 1.0
     assert sum(node.kind == "op" for node in rec.backward(y).nodes) == 100
+
+
+def test_without_a_thread_the_work_runs_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from gradviz.deep_stack import call_with_deep_stack
+
+    def refuse(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    assert call_with_deep_stack(threading.get_ident) == threading.get_ident()
+    monkeypatch.undo()
+    assert call_with_deep_stack(threading.get_ident) != threading.get_ident()
