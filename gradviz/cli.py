@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from gradviz import __version__, collection, dynamo_stand_in
+from gradviz import collection, dynamo_stand_in
+from gradviz.cli_parsers import SUBCOMMANDS, app_parser, join_negative_values, subcommand_parser
 from gradviz.deep_stack import call_with_deep_stack
 from gradviz.heap import keep_freed_memory
 
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from gradviz.autograd.tracer import TraceResult
     from gradviz.lang.parser import ScalarInput
 
-SUBCOMMANDS = ("trace", "export", "optimize", "landscape", "language")
 EXIT_USAGE = 2
 
 
@@ -67,18 +67,6 @@ def _overrides(items: Sequence[str]) -> dict[str, float]:
         except ValueError:
             raise UsageError(f"--set {name.strip()}: {text!r} is not a number") from None
     return values
-
-
-def _add_program_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", nargs="?", default="-", help="program file, or - for stdin")
-    parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="change a scalar input such as `x = 2.0` (repeatable)",
-    )
-    parser.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
 
 
 def _trace(args: argparse.Namespace) -> tuple[TraceResult, list[ScalarInput]]:
@@ -259,103 +247,13 @@ def cmd_language(args: argparse.Namespace) -> int:
     return 0
 
 
-def _join_negative_values(argv: list[str]) -> list[str]:
-    """`--start -1.5,2` would read as an unknown option: pass it as `--start=-1.5,2`."""
-    joined: list[str] = []
-    index = 0
-    while index < len(argv):
-        item = argv[index]
-        nxt = argv[index + 1] if index + 1 < len(argv) else ""
-        if item in ("--start", "--window", "--set") and nxt.startswith("-") and len(nxt) > 1:
-            joined.append(f"{item}={nxt}")
-            index += 2
-            continue
-        joined.append(item)
-        index += 1
-    return joined
-
-
-def _subcommand_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gradviz", description="See PyTorch autograd at work.")
-    parser.add_argument("--version", action="version", version=f"gradviz {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    trace = sub.add_parser("trace", help="run a program and print its graph as JSON")
-    _add_program_args(trace)
-    trace.add_argument("--max-elements", type=int, default=1024, help="tensor size cap in JSON")
-    trace.add_argument("--compact", action="store_true", help="one line of JSON")
-    trace.set_defaults(handler=cmd_trace)
-
-    export = sub.add_parser("export", help="write the graph picture (png/svg/pdf) or data")
-    _add_program_args(export)
-    export.add_argument("-o", "--output", required=True, help="OUT.png|svg|pdf|dot|json")
-    export.add_argument("--theme", default="light", choices=("light", "dark", "projector"))
-    export.add_argument("--scale", type=float, default=1.0, help="png resolution multiplier")
-    export.add_argument("--orientation", default="TB", choices=("TB", "LR"))
-    export.add_argument("--view", default="backward", choices=("forward", "backward"))
-    export.add_argument(
-        "--steps",
-        action="store_true",
-        help="the walk-through, one frame per step (.gif, .mp4) or a web page of them (.html)",
-    )
-    export.add_argument(
-        "--mode",
-        default="backward",
-        choices=("backward", "recursive", "forward"),
-        help="with --steps: the engine's order, the lecture's recursion, or the forward pass",
-    )
-    export.set_defaults(handler=cmd_export)
-
-    optimize = sub.add_parser("optimize", help="race torch.optim optimizers on a surface")
-    optimize.add_argument("--surface", help="a built-in surface, e.g. rosenbrock")
-    optimize.add_argument(
-        "--function", help='f(x, y) in the gradviz language, e.g. "x**2 + 3*y**2"'
-    )
-    optimize.add_argument("--window", help="X0,X1,Y0,Y1 for --function (default -3,3,-3,3)")
-    optimize.add_argument(
-        "--optimizer", action="append", metavar="SPEC", help="NAME[:key=value,...] (repeatable)"
-    )
-    optimize.add_argument("--start", help="X,Y (default: the surface's usual start)")
-    optimize.add_argument("--steps", type=int, default=200)
-    optimize.add_argument("--device", default="cpu")
-    optimize.add_argument("--json", action="store_true", help="print gradviz.trajectories/1 JSON")
-    optimize.add_argument("-o", "--output", help="OUT.png (final frame), .gif or .mp4 (the race)")
-    optimize.add_argument("--theme", default="light", choices=("light", "dark", "projector"))
-    optimize.set_defaults(handler=cmd_optimize)
-
-    landscape = sub.add_parser(
-        "landscape", help="the loss around the torch.nn weights along two random directions"
-    )
-    _add_program_args(landscape)
-    landscape.add_argument("--grid", type=int, default=31, help="points per side")
-    landscape.add_argument("--span", type=float, default=1.0, help="α, β from −S to S")
-    landscape.add_argument("--seed", type=int, default=0, help="for the random directions")
-    landscape.add_argument("--json", action="store_true")
-    landscape.set_defaults(handler=cmd_landscape)
-
-    language = sub.add_parser("language", help="list what programs may use")
-    language.set_defaults(handler=cmd_language)
-    return parser
-
-
-def _app_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="gradviz",
-        description="See PyTorch autograd at work. Subcommands: " + ", ".join(SUBCOMMANDS),
-    )
-    parser.add_argument("--version", action="version", version=f"gradviz {__version__}")
-    parser.add_argument("file", nargs="?", help="a program (.py) or session (.gradviz) to open")
-    parser.add_argument("--theme", choices=("light", "dark", "projector"))
-    parser.add_argument("--screenshot", metavar="OUT.png", help="render the window and exit")
-    parser.add_argument(
-        "--tab",
-        choices=("graph", "lab", "landscape", "network"),
-        default="graph",
-        help="open on this tab (landscape: the lab on FILE's network's loss landscape)",
-    )
-    parser.add_argument("--present", action="store_true", help="start in presentation mode")
-    parser.add_argument("--step", type=int, default=None, help="with --present: go to this step")
-    return parser
+HANDLERS = {
+    "trace": cmd_trace,
+    "export": cmd_export,
+    "optimize": cmd_optimize,
+    "landscape": cmd_landscape,
+    "language": cmd_language,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -377,7 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _subcommand(argv: list[str]) -> Outcome:
-    args = _subcommand_parser().parse_args(_join_negative_values(argv))
+    args = subcommand_parser(HANDLERS).parse_args(join_negative_values(argv))
     if argv[0] != "language":  # every other command runs torch
         with collection.start_up("torch"):
             import torch  # noqa: F401
@@ -386,7 +284,7 @@ def _subcommand(argv: list[str]) -> Outcome:
 
 
 def _app(argv: list[str]) -> int:
-    app_args = _app_parser().parse_args(argv)
+    app_args = app_parser().parse_args(argv)
     if app_args.file and app_args.file != "-":  # said here, before a window opens on nothing
         _read_program(app_args.file)
     from gradviz.ui.launch import launch
