@@ -229,6 +229,7 @@ def trace(
         op_observer=tracer.recorder,
     )
     tracer.recorder.line_now = _line_of(weakref.ref(interpreter))
+    # (the run drains what its own passes leave; this, what the backward of finish() leaves)
     with drained_on_error(), collection.paused(), tracer.scopes.installed():
         run = interpreter.run()
         graph = tracer.finish(run.output)
