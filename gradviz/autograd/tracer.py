@@ -20,6 +20,7 @@ from gradviz.autograd.recorder import ForwardRecorder
 from gradviz.autograd.walk import is_leaf_node, output_count, reachable, saved_tensors
 from gradviz.lang import backward_seed
 from gradviz.lang.engine_queue import drained_on_error
+from gradviz.lang.errors import ProgramError
 from gradviz.lang.interpreter import Interpreter
 from gradviz.lang.limits import DEFAULT_LIMITS, Limits
 from gradviz.lang.parser import Program, changed_numbers, parse_cached
@@ -133,6 +134,12 @@ class Tracer:
     ) -> Snapshot:
         self.recorder.flush()
         nodes = reachable(tensor.grad_fn)
+        limit = self.recorder.max_nodes
+        if limit is not None and len(nodes) > limit:  # (leaves too: 90,000 `requires_grad`s)
+            raise ProgramError(
+                f"the autograd graph has {len(nodes):,} nodes, far more than a picture can "
+                f"show (the limit is {limit:,}); stopped"
+            )
         saved = {n: saved_tensors(n) for n in nodes if not is_leaf_node(n)}
         leaf_values = {n: n.variable.detach().clone() for n in nodes if is_leaf_node(n)}
         with GradientCapture(nodes) as capture:

@@ -21,8 +21,9 @@ class Limits:
     # tensor operations run, backward passes that build a graph (create_graph=True) included:
     # a derivative of a derivative taken in a loop doubles its graph at every round
     max_ops: int = 1_000_000
-    # ops recorded for one traced backward pass: a chain of 20,000 is freed within a usual 8 MiB
-    # thread stack (see gradviz.deep_stack), and is 8 times what a picture can show
+    # ops recorded for one traced backward pass, and nodes (leaves too) the pass reaches: a chain
+    # of 20,000 is freed within a usual 8 MiB thread stack (see gradviz.deep_stack), and it is
+    # 8 times what a picture can show
     max_graph_nodes: int = 20_000
     max_call_depth: int = 40  # calls of the program's own functions inside one another
     max_output_chars: int = 200_000  # printed text kept

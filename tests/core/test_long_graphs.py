@@ -193,3 +193,16 @@ def test_without_a_thread_the_work_runs_here(monkeypatch: pytest.MonkeyPatch) ->
     assert call_with_deep_stack(threading.get_ident) == threading.get_ident()
     monkeypatch.undo()
     assert call_with_deep_stack(threading.get_ident) != threading.get_ident()
+
+
+def test_a_graph_of_too_many_leaves_is_refused_before_it_is_built() -> None:
+    source = (
+        "xs = []\nfor i in range(150):\n    xs.append(torch.ones(1, requires_grad=True))\n"
+        "y = torch.cat(xs).sum()\ny.backward()\n"
+    )
+    with pytest.raises(ProgramError) as caught:
+        trace(source, limits=Limits(max_graph_nodes=100))
+    assert caught.value.line == 5
+    assert "has 152 nodes" in caught.value.message  # 150 leaves, the cat and the sum
+    graph = trace(source, limits=Limits(max_graph_nodes=200)).graph
+    assert sum(node.kind == "input" for node in graph.nodes) == 150
