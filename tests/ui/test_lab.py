@@ -512,3 +512,34 @@ def test_the_same_racers_on_another_surface_draw_its_paths(qtbot, lab) -> None: 
     with qtbot.waitSignal(lab.race_shown, timeout=TIMEOUT):
         lab.racers.rows[0].lr.setValue(0.0005)
     assert "0.0005" in lab.view.legend.items[0][1].text
+
+
+def test_a_race_that_leaves_a_network_landscape_is_followed(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """The network surface's ±1 window is a guess: where Adam runs past it (to the plane's
+    minimum, on the two-moons example), the view grows to show every path and the surface is
+    evaluated over that window; racing again inside it leaves the view alone."""
+    from gradviz.resources import example
+
+    window.editor.setPlainText(example("16_network_two_moons.py").source)
+    lab = window.open_lab()
+    with qtbot.waitSignal(lab.race_shown, timeout=TIMEOUT):
+        lab.surface.setCurrentIndex(lab.surface.findData("network"))
+    points = np.concatenate([p.points for p in lab.race.paths])
+    points = points[np.isfinite(points).all(axis=1)]
+    assert points[:, 0].min() < -1.0  # the case this test is about: the race left ±1
+    qtbot.waitUntil(
+        lambda: lab.view.window is not None and lab.view.window[0] < -1.0, timeout=TIMEOUT
+    )
+    x0, x1, y0, y1 = lab.view.window
+    assert (x1, y0, y1) == (1.0, -1.0, 1.0)  # grown only where the paths went
+    assert x0 <= points[:, 0].min() and points[:, 1].max() <= y1
+    seen_x, seen_y = lab.view.getViewBox().viewRange()
+    assert seen_y[0] <= -1.0 and seen_y[1] >= 1.0
+    assert seen_x[0] <= points[:, 0].min() and seen_x[1] >= 1.0
+    assert lab.view.image.image.shape == (61, 61)
+    grown = lab.view.window
+    bottom = lab.race.paths[3].points[-1]  # where Adam settled: every racer stays near it
+    with qtbot.waitSignal(lab.race_shown, timeout=TIMEOUT):
+        lab.set_start(float(bottom[0]), float(bottom[1]))
+    qtbot.wait(300)
+    assert lab.view.window == grown

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gradviz.optim.framing import covering_window
 from gradviz.ui.lab.controls import LabControls, TransportBar
 from gradviz.ui.lab.model import LabState
 from gradviz.ui.lab.plots import RacePlots
@@ -47,6 +48,7 @@ class LabWidget(QWidget):
         self.frame = 0
         self.timings: dict[str, str] = {}
         self.view3d: Surface3D | None = None
+        self._reset_view = False  # the grid on its way resets the view to its window
         self._timer = QTimer(self, interval=FRAME_MS, timerType=Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._tick)
         self._build()
@@ -184,7 +186,8 @@ class LabWidget(QWidget):
             network = getattr(result[2], "name", "") == "network"  # type: ignore[index]
             self.view.setLabel("bottom", "α (along d₁)" if network else "x")
             self.view.setLabel("left", "β (along d₂)" if network else "y")
-            self.view.set_grid(image, minima, reset_view=getattr(self, "_reset_view", False))
+            self.view.set_grid(image, minima, reset_view=self._reset_view)
+            self._reset_view = False
             if self.view3d is not None:
                 self.view3d.set_grid(image)
                 self.view3d.show_step(self.frame)
@@ -212,6 +215,7 @@ class LabWidget(QWidget):
             if getattr(self, "_preview", False):
                 self.show_frame(self.max_steps())  # mid-drag: the whole paths, at once
             else:
+                self._follow(result)
                 self.reset()
                 self.play()
             self.race_shown.emit()
@@ -219,17 +223,18 @@ class LabWidget(QWidget):
             assert isinstance(result, BasinResult)
             self.basins = result
             self.view.set_basins(result.rgba, result.window)
-            names = {-1: "diverged", -2: "unsettled"}
-            shares = ", ".join(
-                f"{names.get(k, f'minimum {k + 1}')} {v:.0%}"
-                for k, v in result.fractions.items()
-                if v > 0
-            )
-            self.basin_label.setText(
-                f"{result.label}: {result.starts:,} starts × {result.steps} steps in "
-                f"{result.seconds:.2f} s on {result.device}. {shares}"
-            )
+            self.basin_label.setText(result.summary())
             self.basins_shown.emit()
+
+    def _follow(self, race: RaceResult) -> None:
+        """Where the surface's window is only a guess (a network's landscape, a typed f), grow
+        the view to show where the optimizers went (a race that left it showed no minimum)."""
+        if self._surface_key() in ("network", "function"):
+            shown = self.view.window is not None and not self._reset_view  # else: on its way
+            window = self.view.visible_window() if shown else race.domain
+            grown = covering_window(window, [p.points for p in race.paths], race.domain)
+            if grown is not None:
+                self._request_grid(window=grown, reset_view=True)
 
     def _on_failed(self, channel: str, message: str) -> None:
         self.status.setText(message)

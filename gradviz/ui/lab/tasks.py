@@ -28,6 +28,7 @@ class RaceResult:
     device: str
     start: tuple[float, float]
     minima: list[tuple[float, float]]
+    domain: tuple[float, float, float, float] = (-1.0, 1.0, -1.0, 1.0)  # the surface's window
 
 
 @dataclass
@@ -40,6 +41,19 @@ class BasinResult:
     label: str
     starts: int
     steps: int
+
+    def summary(self) -> str:
+        """What the basin map shows, for the line under its button."""
+        names = {-1: "diverged", -2: "unsettled"}
+        shares = ", ".join(
+            f"{names.get(k, f'minimum {k + 1}')} {v:.0%}"
+            for k, v in self.fractions.items()
+            if v > 0
+        )
+        return (
+            f"{self.label}: {self.starts:,} starts × {self.steps} steps in "
+            f"{self.seconds:.2f} s on {self.device}. {shares}"
+        )
 
 
 def make_surface(name: str, function_source: str, device: str = "cpu") -> Surface:
@@ -134,7 +148,8 @@ def race_task(
         if device.startswith("cuda"):
             torch.cuda.synchronize()
         minima = [(m.x, m.y) for m in surface.minima]
-        return RaceResult(paths, time.perf_counter() - begin, device, origin, minima)
+        seconds = time.perf_counter() - begin
+        return RaceResult(paths, seconds, device, origin, minima, surface.domain)
 
     return run
 
