@@ -179,6 +179,14 @@ def test_loss_landscape_of_the_trained_weights(qtbot, network) -> None:  # type:
         panel.request()
     assert panel.result.directions == "PCA of the trajectory"
     assert len(panel.view.paths) == 1 and len(panel.view.paths[0].points) >= 3
+    # which way training ran: its two ends are labelled, at the path's first and last points
+    path = panel.view.paths[0].points
+    ends = [(label.toPlainText(), (label.pos().x(), label.pos().y())) for label in panel._ends]
+    assert ends == [("step 0", tuple(path[0])), ("step 40", tuple(path[-1]))]
+    panel.mode.setCurrentIndex(panel.mode.findData("random"))
+    with qtbot.waitSignal(network.worker.done, timeout=TIMEOUT):
+        panel.request()
+    assert panel._ends == []  # no trajectory on random directions: no labels left behind
 
 
 def test_training_does_not_wait_for_a_landscape(qtbot, window) -> None:  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -65,6 +66,13 @@ def image_of(landscape: Landscape) -> GridImage:
     window = (float(a[0]), float(a[-1]), float(b[0]), float(b[-1]))
     blank = float((~np.isfinite(losses)).mean()) if losses.size else 0.0
     return GridImage(values, window, True, landscape.seconds, landscape.device, blank=blank)
+
+
+def _away(end: np.ndarray, inward: np.ndarray) -> tuple[float, float]:
+    """A text anchor that puts a label beside `end` on the far side from `inward` (a point
+    along the line): pyqtgraph's (0, 0) puts the text's top-left corner at the point."""
+    dx, dy = (float(v) for v in end - inward)
+    return (-0.15 if dx >= 0 else 1.15, 1.3 if dy >= 0 else -0.3)  # y: the view's y is up
 
 
 class LandscapePanel(QWidget):
@@ -169,12 +177,38 @@ class LandscapePanel(QWidget):
             self.view.set_paths([path])
             self.view.show_step(len(points) - 1)
             self.view.legend.setVisible(True)
+            self._label_ends(points, step)
         else:
             self.view.set_paths([])
             self.view.legend.setVisible(False)
             self.view.set_start(0.0, 0.0)  # the weights themselves
+            self._label_ends(None, step)
         self._show_3d()  # the 3D view, where it is on, shows the new landscape too
         self._describe(step)
+
+    def _label_ends(self, points: np.ndarray | None, step: int) -> None:
+        """Where training began and where it is now, written at the trajectory's two ends
+        (a line alone does not say which way time ran), each on the side away from the line."""
+        for label in getattr(self, "_ends", []):
+            self.view.removeItem(label)
+        self._ends: list[pg.TextItem] = []
+        if points is None or len(points) < 2:
+            return
+        font = self.font()
+        font.setBold(True)
+        for end, inward, text in (
+            (points[0], points[min(len(points) - 1, 3)], "step 0"),
+            (points[-1], points[max(0, len(points) - 4)], f"step {step}"),
+        ):
+            label = pg.TextItem(
+                text, color=TRAJECTORY_COLOUR, anchor=_away(end, inward),
+                fill=pg.mkBrush(255, 255, 255, 215), border=pg.mkPen(TRAJECTORY_COLOUR),
+            )  # fmt: skip
+            label.setFont(font)
+            label.setPos(float(end[0]), float(end[1]))
+            label.setZValue(30)  # over the start marker and the path
+            self.view.addItem(label)
+            self._ends.append(label)
 
     def _describe(self, now: int) -> None:
         if self.result is None or self.computed_at is None:
