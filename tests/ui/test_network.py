@@ -341,8 +341,14 @@ def test_the_hidden_units_view_shows_each_units_output(qtbot, network) -> None: 
     view = network.neurons
     assert [len(images) for images in view.images.values()] == [6, 5]
     for name, images in view.images.items():
-        for image, grid in zip(images, shot.neurons[name], strict=True):
+        for index, (image, grid) in enumerate(zip(images, shot.neurons[name], strict=True)):
             np.testing.assert_array_equal(image.image, grid)
+            low, high = float(grid.min()), float(grid.max())  # what hovering says of it
+            assert image.toolTip() == f"{name}, unit {index + 1}: from {low:.3g} to {high:.3g}"
+    labels = [item.text for item in view.ci.items if hasattr(item, "text")]
+    assert any(
+        text.startswith("orange: negative · white: zero · blue: positive") for text in labels
+    )
     before = shot.neurons["model.0"].copy()
     with qtbot.waitSignal(network.snapshot_shown, timeout=TIMEOUT):
         qtbot.mouseClick(network.epoch_button, Qt.MouseButton.LeftButton)

@@ -64,10 +64,12 @@ class NeuronView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         if shape != self._shape:
             self._build(shape)
         for name, grids in neurons.items():
-            for image, grid in zip(self.images[name], grids, strict=False):
-                reach = float(np.nanmax(np.abs(grid))) if grid.size else 0.0
+            for index, (image, grid) in enumerate(zip(self.images[name], grids, strict=False)):
+                finite = grid[np.isfinite(grid)] if grid.size else grid
+                reach = float(np.abs(finite).max()) if finite.size else 0.0
                 reach = reach if reach > 0 else 1.0
                 image.setImage(grid, levels=(-reach, reach), autoLevels=False)
+                image.setToolTip(_range_text(name, index, finite))
 
     def _build(self, shape: tuple[tuple[str, int], ...]) -> None:
         self.clear()
@@ -95,4 +97,17 @@ class NeuronView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
                 box.addItem(image)
                 box.invertY(False)
                 self.images[name].append(image)
+        if shape:  # what the colours mean: the thumbnails alone do not say
+            self.addLabel(
+                "orange: negative · white: zero · blue: positive — each unit on its own scale "
+                "(hover over one for its range)",
+                row=2, col=0, colspan=len(shape), size=text_size(),
+            )  # fmt: skip
         restyle(self)  # the new labels in the theme's colours
+
+
+def _range_text(layer: str, index: int, values: np.ndarray) -> str:
+    """A thumbnail's tooltip: which unit, and the lowest and highest output it draws."""
+    if not values.size:
+        return f"{layer}, unit {index + 1}: no finite output"
+    return f"{layer}, unit {index + 1}: from {values.min():.3g} to {values.max():.3g}"
