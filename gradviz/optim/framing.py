@@ -10,7 +10,7 @@ import numpy as np
 Window = tuple[float, float, float, float]  # x0, x1, y0, y1
 
 MARGIN = 0.08  # of the grown window's width and height, beyond the farthest point
-MOST = 4.0  # the grown window is at most this many times as wide (and as tall) as the shown one
+MOST = 4.0  # the grown window is at most this many times as wide (and tall) as the surface's
 
 
 def covering_window(

@@ -102,6 +102,7 @@ class LandscapePanel(QWidget):
         self.view.setLabel("bottom", "α (along d₁)")
         self.view.setLabel("left", "β (along d₂)")
         self.view3d: Surface3D | None = None  # made when first asked for: it needs OpenGL
+        self._ends: list[pg.TextItem] = []  # the trajectory's labelled ends (PCA directions)
         self.three_d = QCheckBox("3D")
         self.three_d.toggled.connect(self.show_3d)
         self.stack = QStackedWidget()
@@ -189,9 +190,9 @@ class LandscapePanel(QWidget):
     def _label_ends(self, points: np.ndarray | None, step: int) -> None:
         """Where training began and where it is now, written at the trajectory's two ends
         (a line alone does not say which way time ran), each on the side away from the line."""
-        for label in getattr(self, "_ends", []):
+        for label in self._ends:
             self.view.removeItem(label)
-        self._ends: list[pg.TextItem] = []
+        self._ends.clear()
         if points is None or len(points) < 2:
             return
         font = self.font()
