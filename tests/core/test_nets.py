@@ -56,8 +56,8 @@ def reference_data(name: str, n: int, noise: float) -> tuple[torch.Tensor, ...]:
         target = ones
         r = torch.cat([torch.arange(half), torch.arange(n - half)]) / half
         theta = 3.5 * math.pi * r + math.pi * target
-        x = r * torch.sin(theta) + noise * torch.randn(n)
-        y = r * torch.cos(theta) + noise * torch.randn(n)
+        x = r * torch.sin(theta) + 0.3 * noise * torch.randn(n)
+        y = r * torch.cos(theta) + 0.3 * noise * torch.randn(n)
     elif name == "moons":
         target = ones
         t = torch.rand(n) * math.pi
