@@ -195,7 +195,23 @@ class Trainer:
         h = torch.stack(
             [FEATURE_FUNCTIONS[f](gx.reshape(-1), gy.reshape(-1)) for f in self.spec.features], 1
         )
-        grids: dict[str, torch.Tensor] = {}
+        return {
+            name: out.T.reshape(-1, resolution, resolution).cpu()
+            for name, out in self._hidden_outputs(h).items()
+        }
+
+    def dead_units(self) -> dict[str, torch.Tensor]:
+        """Layer → one flag per hidden unit: it outputs exactly 0 for every training point (a
+        dead ReLU: no gradient reaches its weights through it, so it has stopped learning)."""
+        return {
+            name: (out == 0).all(dim=0).cpu()
+            for name, out in self._hidden_outputs(self.X_train).items()
+        }
+
+    def _hidden_outputs(self, h: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Each hidden layer's output (points × units, after its activation) for inputs `h`,
+        by the path of its nn.Linear (`model.0`), with dropout off."""
+        outputs: dict[str, torch.Tensor] = {}
         self.model.eval()
         try:
             with torch.no_grad():
@@ -209,10 +225,10 @@ class Trainer:
                         modules[index + 1], nn.Linear
                     )
                     if name is not None and next_is_linear and index + 1 < len(modules):
-                        grids[name] = h.T.reshape(-1, resolution, resolution).cpu()
+                        outputs[name] = h
         finally:
             self.model.train()
-        return grids
+        return outputs
 
 
 class ModelLoss:

@@ -449,3 +449,29 @@ def test_neuron_thumbnails_are_each_hidden_units_output_over_the_plane() -> None
     assert list(thumbnails) == ["model.0", "model.3"]  # each Linear whose units are shown
     for grid, out in zip(thumbnails.values(), activations, strict=True):
         torch.testing.assert_close(grid, out.T.reshape(-1, 7, 7))
+
+
+def test_dead_units_are_those_that_output_zero_for_every_training_point() -> None:
+    """Two ReLU units killed by a large negative bias, one Tanh unit that can never be dead:
+    the flags equal a plain computation of each layer's activations on the training set."""
+    spec = NetworkSpec(
+        data=Data("circles", samples=80), layers=(Layer(6, "relu"), Layer(4, "relu")), seed=2
+    )
+    trainer = Trainer(spec)
+    first, second = trainer.model[0], trainer.model[2]
+    assert isinstance(first, nn.Linear) and isinstance(second, nn.Linear)
+    with torch.no_grad():
+        first.bias[1] = -100.0
+        first.bias[4] = -100.0
+    dead = trainer.dead_units()
+    X = trainer.X_train
+    with torch.no_grad():
+        h1 = torch.relu(X @ first.weight.T + first.bias)
+        h2 = torch.relu(h1 @ second.weight.T + second.bias)
+    assert list(dead) == ["model.0", "model.2"]
+    assert dead["model.0"].tolist() == (h1 == 0).all(0).tolist()
+    assert dead["model.0"].tolist()[1] and dead["model.0"].tolist()[4]
+    assert sum(dead["model.0"].tolist()) == int((h1.abs().max(0).values == 0).sum())
+    assert dead["model.2"].tolist() == (h2 == 0).all(0).tolist()
+    tanh = Trainer(NetworkSpec(data=Data("circles", samples=80), layers=(Layer(3, "tanh"),)))
+    assert tanh.dead_units()["model.0"].tolist() == [False, False, False]

@@ -366,6 +366,33 @@ def test_the_hidden_units_view_shows_each_units_output(qtbot, network) -> None: 
     assert view.images == {}
 
 
+def test_dead_units_are_marked(qtbot, network) -> None:  # type: ignore[no-untyped-def]
+    """Two ReLU units of the first layer killed by a large negative bias: their thumbnails say
+    "dead" (the others do not), the layer's title counts them, hovering says why, and the
+    legend explains the word; flags checked against the layer's activations on the training
+    set, computed here in plain torch."""
+    trainer = network.holder["trainer"]
+    first = trainer.model[0]
+    with torch.no_grad():
+        first.bias[2] = -100.0
+        first.bias[5] = -100.0
+        expected = (torch.relu(trainer.X_train @ first.weight.T + first.bias) == 0).all(0)
+    assert expected.tolist() == [False, False, True, False, False, True]
+    with qtbot.waitSignal(network.snapshot_shown, timeout=TIMEOUT):
+        network.views.setCurrentWidget(network.neurons)
+    view = network.neurons
+    shown = [mark.isVisible() for mark in view.dead_marks["model.0"]]
+    assert shown == expected.tolist()
+    assert not any(mark.isVisible() for mark in view.dead_marks["model.3"])  # tanh: never 0
+    images = view.images["model.0"]
+    assert images[2].toolTip().startswith("model.0, unit 3: dead — it outputs 0 for every")
+    assert images[0].toolTip().startswith("model.0, unit 1: from ")
+    labels = [item.text for item in view.ci.items if hasattr(item, "text")]
+    assert "model.0<br>6 units · 2 dead" in labels
+    assert "model.3<br>5 units" in labels
+    assert any("dead: 0 for every training point" in text for text in labels)
+
+
 @pytest.mark.parametrize(
     ("count", "width", "height"), [(8, 380, 840), (16, 380, 840), (6, 300, 900), (5, 900, 200)]
 )

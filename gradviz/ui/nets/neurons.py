@@ -14,6 +14,16 @@ from gradviz.ui.plot_style import follow_appearance, restyle
 from gradviz.ui.type_size import on_font_change, text_size
 
 MAX_UNITS = 16  # per layer; wider layers show their first units and say how many are left
+LEGEND = (
+    "orange: negative · white: zero · blue: positive — each unit on its own scale "
+    "(hover over one for its range)"
+)
+DEAD_LEGEND = "<br>dead: 0 for every training point, so no gradient reaches its weights"
+DEAD_TIP = (
+    "{}, unit {}: dead — it outputs 0 for every training point, so no gradient reaches its "
+    "weights through it and it has stopped learning"
+)
+DEAD_TEXT = "#555555"  # on a dead unit's thumbnail, which is all zero: always near white
 
 
 def _unit_colours() -> pg.ColorMap:
@@ -35,6 +45,9 @@ class NeuronView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         super().__init__()
         self.setAccessibleName("Hidden units")
         self.images: dict[str, list[pg.ImageItem]] = {}
+        self.dead_marks: dict[str, list[pg.TextItem]] = {}  # "dead" over each unit's thumbnail
+        self._headers: dict[str, tuple[pg.LabelItem, str]] = {}  # each layer's title, unmarked
+        self._legend: pg.LabelItem | None = None
         self._shape: tuple[tuple[str, int], ...] | None = None  # layers and their widths
         self._colours = _unit_colours()
         self._across: list[int] = []  # thumbnails abreast, per layer
@@ -63,17 +76,30 @@ class NeuronView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         shape = tuple((name, len(grids)) for name, grids in neurons.items())
         if shape != self._shape:
             self._build(shape)
+        dead_layers = shot.dead or {}
         for name, grids in neurons.items():
+            dead = dead_layers.get(name, np.zeros(len(grids), dtype=bool))
+            marks = self.dead_marks[name]
             for index, (image, grid) in enumerate(zip(self.images[name], grids, strict=False)):
                 finite = grid[np.isfinite(grid)] if grid.size else grid
                 reach = float(np.abs(finite).max()) if finite.size else 0.0
                 reach = reach if reach > 0 else 1.0
                 image.setImage(grid, levels=(-reach, reach), autoLevels=False)
-                image.setToolTip(_range_text(name, index, finite))
+                is_dead = bool(dead[index]) if index < len(dead) else False
+                tip = DEAD_TIP.format(name, index + 1) if is_dead else None
+                image.setToolTip(tip or _range_text(name, index, finite))
+                marks[index].setPos(grid.shape[-1] / 2, grid.shape[0] / 2)
+                marks[index].setVisible(is_dead)
+            label, title = self._headers[name]
+            count = int(dead.sum())
+            label.setText(f"{title} · {count} dead" if count else title)
+        if self._legend is not None:
+            anywhere = any(bool(flags.any()) for flags in dead_layers.values())
+            self._legend.setText(LEGEND + (DEAD_LEGEND if anywhere else ""))
 
     def _build(self, shape: tuple[tuple[str, int], ...]) -> None:
         self.clear()
-        self.images = {}
+        self.images, self.dead_marks, self._headers, self._legend = {}, {}, {}, None
         self._shape = shape
         if not shape:
             self.addLabel(
@@ -83,8 +109,11 @@ class NeuronView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         for column, (name, units) in enumerate(shape):
             shown = min(units, MAX_UNITS)
             more = f" (first {shown})" if units > shown else ""
-            self.addLabel(f"{name}<br>{units} units{more}", row=0, col=column, size=text_size())
+            title = f"{name}<br>{units} units{more}"
+            label = self.addLabel(title, row=0, col=column, size=text_size())
+            self._headers[name] = (label, title)
             self.images[name] = []
+            self.dead_marks[name] = []
             grid = self.addLayout(row=1, col=column)
             across = self._across[column]
             for index in range(shown):
@@ -97,12 +126,12 @@ class NeuronView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
                 box.addItem(image)
                 box.invertY(False)
                 self.images[name].append(image)
+                mark = pg.TextItem("dead", color=DEAD_TEXT, anchor=(0.5, 0.5))
+                mark.setVisible(False)
+                box.addItem(mark, ignoreBounds=True)
+                self.dead_marks[name].append(mark)
         if shape:  # what the colours mean: the thumbnails alone do not say
-            self.addLabel(
-                "orange: negative · white: zero · blue: positive — each unit on its own scale "
-                "(hover over one for its range)",
-                row=2, col=0, colspan=len(shape), size=text_size(),
-            )  # fmt: skip
+            self._legend = self.addLabel(LEGEND, row=2, col=0, colspan=len(shape), size=text_size())
         restyle(self)  # the new labels in the theme's colours
 
 

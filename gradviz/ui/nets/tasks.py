@@ -39,6 +39,7 @@ class Snapshot:
     ms_per_step: float
     device: str
     neurons: dict[str, np.ndarray] | None = None  # hidden layer → units × rows × columns
+    dead: dict[str, np.ndarray] | None = None  # hidden layer → a flag per unit (dead_units)
 
 
 # Each trainer's curves, converted a chunk at a time: a deep copy of every list at every
@@ -49,6 +50,7 @@ _RECORDERS: weakref.WeakKeyDictionary[Trainer, CurveRecorder] = weakref.WeakKeyD
 def snapshot(trainer: Trainer, ms_per_step: float, neurons: bool = False) -> Snapshot:
     grid, extent = trainer.predict_grid()
     units = {k: v.numpy() for k, v in trainer.neuron_grids().items()} if neurons else None
+    dead = {k: v.numpy() for k, v in trainer.dead_units().items()} if neurons else None
     return Snapshot(
         trainer.step_count,
         trainer.step_count * trainer.batch_size / max(len(trainer.X_train), 1),
@@ -62,6 +64,7 @@ def snapshot(trainer: Trainer, ms_per_step: float, neurons: bool = False) -> Sna
         ms_per_step,
         str(trainer.X_train.device),
         units,
+        dead,
     )
 
 
