@@ -14,9 +14,11 @@ from gradviz.ui.plot_style import follow_appearance, restyle
 from gradviz.ui.type_size import on_font_change, text_size
 
 MAX_UNITS = 16  # per layer; wider layers show their first units and say how many are left
+# short lines: a label is as wide as its longest, and a wider one would widen the view past
+# its window (the projector theme's type cut off the last layer at 1920 × 1080)
 LEGEND = (
-    "orange: negative · white: zero · blue: positive — each unit on its own scale "
-    "(hover over one for its range)"
+    "orange: negative · white: zero · blue: positive<br>"
+    "each unit on its own scale (hover over one for its range)"
 )
 DEAD_LEGEND = "<br>dead: 0 for every training point, so no gradient reaches its weights"
 DEAD_TIP = (
