@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import threading
 from html import escape, unescape
 
 from gradviz.autograd.graph import Graph
@@ -19,8 +20,9 @@ from gradviz.explain.steps import (
     partial_at,
     steps_for,
 )
+from gradviz.render.colors import MagnitudeScale
 from gradviz.render.dot import CURRENT_CLASS, RenderOptions, build_dot, edge_label
-from gradviz.render.labels import build_labels, gradient_scale
+from gradviz.render.labels import NodeLabel, build_labels, gradient_scale
 from gradviz.render.layout import run_dot
 
 CURRENT = "#e66100"  # the step's node: the canvas's selection orange
@@ -33,6 +35,24 @@ OUTLINE_STYLE = (
 MODES = (BACKWARD, RECURSIVE, FORWARD)
 
 
+class WholePass:
+    """What every step's picture takes from the whole pass — its gradient colour scale and
+    its labels, whose widths pad each step's — worked out once for all the steps."""
+
+    def __init__(self, graph: Graph, options: RenderOptions) -> None:
+        self.graph, self.options = graph, options
+        self._lock = threading.Lock()  # (steps may be drawn on several threads at once)
+        self._made: tuple[MagnitudeScale, dict[str, NodeLabel]] | None = None
+
+    def scale_and_labels(self) -> tuple[MagnitudeScale, dict[str, NodeLabel]]:
+        with self._lock:
+            if self._made is None:
+                scale = gradient_scale(self.graph)
+                theme, backward = self.options.theme, self.options.backward
+                self._made = scale, build_labels(self.graph, theme, backward, scale)
+            return self._made
+
+
 class StepPicture:
     """One step: `caption`, `html` (the chain rule), `svg()`; in Jupyter, all three."""
 
@@ -43,8 +63,10 @@ class StepPicture:
         mode: str,
         options: RenderOptions,
         source: str | None = None,
+        whole: WholePass | None = None,
     ) -> None:
         self.graph = graph  # the whole pass
+        self.whole = whole or WholePass(graph, options)
         self.step = step
         self.mode = mode
         self.options = options
@@ -59,8 +81,7 @@ class StepPicture:
         gradient line and edge label as wide at every step as at its widest (padded), so the
         nodes stay where they are from one step to the next."""
         theme, backward = self.options.theme, self.options.backward
-        scale = gradient_scale(self.graph)
-        final = build_labels(self.graph, theme, backward, scale)
+        scale, final = self.whole.scale_and_labels()
         shown = graph_at(self.graph, self.step)
         missing = "∇ not yet" if self.mode != FORWARD else "∇ none"
         partial = partial_at(self.graph, self.step)
@@ -119,4 +140,5 @@ def step_pictures(
     if mode == FORWARD:
         options = dataclasses.replace(options, view="forward")  # values as they are computed
     steps = steps_for(graph, mode, start)
-    return [StepPicture(graph, step, mode, options, source) for step in steps]
+    whole = WholePass(graph, options)  # one scale and one set of widths for every step
+    return [StepPicture(graph, step, mode, options, source, whole) for step in steps]

@@ -109,3 +109,30 @@ console.log(JSON.stringify({{seen, where: els.where.textContent, hash: globalThi
     expected = [2, min(3, last), min(4, last), last, last, 0, 0, 1]  # (clamped at the ends)
     assert state["seen"] == [[k] for k in expected]
     assert state["where"] == f"step 1 of {last}" and state["hash"] == "#1"
+
+
+def test_steps_drawn_at_once_land_in_their_own_sections() -> None:
+    """The page draws its steps on several threads: each section holds its own step's
+    picture, the same one that step draws alone, and every step has the whole pass's colours
+    (one gradient scale, from torch's gradients of every node)."""
+    from gradviz.render.dot import RenderOptions
+    from gradviz.render.labels import magnitude
+    from gradviz.step_pictures import step_pictures
+    from gradviz.walk_page import walkthrough_page
+
+    source = "w = torch.randn(3, 3, requires_grad=True)\nx = torch.randn(3)\n"
+    source += "loss = torch.tanh(w @ torch.relu(w @ x)).pow(2).sum()\nloss.backward()\n"
+    torch.manual_seed(0)
+    graph = trace(source).graph
+    options = RenderOptions()
+    pictures = step_pictures(graph, "backward", options)
+    page = walkthrough_page(pictures, "t", options.theme)
+    sections = re.findall(r'<div class="picture">(.*?)</div><div class="rule">', page, re.S)
+    alone = step_pictures(graph, "backward", options)
+    assert sections == [re.sub(r"^.*?(?=<svg\b)", "", p.svg(), flags=re.S) for p in alone]
+    scale = pictures[0].whole.scale_and_labels()[0]
+    assert all(p.whole is pictures[0].whole for p in pictures)
+    grads = [n.grad for n in graph.nodes if n.grad is not None]
+    magnitudes = [float(g.pow(2).mean().sqrt()) for g in grads]
+    assert scale.ticks() == pytest.approx((min(magnitudes), max(magnitudes)), rel=1e-5)
+    assert magnitude(grads[0]) == pytest.approx(magnitudes[0], rel=1e-5)
