@@ -30,7 +30,7 @@ y = target - 0.5 + (0.25 + noise) * torch.randn(n)""",
 target = torch.cat([torch.ones(half), torch.zeros(n - half)])
 r = torch.cat([torch.arange(half), torch.arange(n - half)]) / half
 theta = 3.5 * math.pi * r + math.pi * target
-spread = 0.3 * noise  # the arms are only 0.29 apart: noise 0.1 keeps them apart, 1 blurs them
+spread = 0.3 * noise  # the two arms are only 0.29 apart
 x = r * torch.sin(theta) + spread * torch.randn(n)
 y = r * torch.cos(theta) + spread * torch.randn(n)""",
     "moons": """\
