@@ -19,6 +19,9 @@ from gradviz.random_stream import global_random_stream
 Column = torch.Tensor
 CHECKPOINT_EVERY = 5  # steps between the weights kept for the PCA view (doubles as they pile up)
 MAX_CHECKPOINTS = 200
+# The whole training and test sets' loss is measured once an epoch (at most this many steps
+# apart): at the same steps in every run, whatever the machine's speed or the pictures' pace
+EVAL_EVERY_MAX = 100
 FEATURE_FUNCTIONS: dict[str, Callable[[Column, Column], Column]] = {  # as FEATURES writes them
     "x": lambda x, y: x,
     "y": lambda x, y: y,
@@ -71,6 +74,8 @@ class Trainer:
         self.metrics = Metrics()
         self.checkpoints: list[dict[str, torch.Tensor]] = [state_of(self)]  # for the PCA view
         self.checkpoint_every = CHECKPOINT_EVERY
+        epoch_steps = math.ceil(len(self.X_train) / max(self.batch_size, 1))
+        self.eval_every = max(1, min(EVAL_EVERY_MAX, epoch_steps))
         self.layers = {
             name: module
             for name, module in self.model.named_modules()
@@ -108,6 +113,8 @@ class Trainer:
                     self._checkpoint()
                 self.metrics.steps.append(self.step_count)
                 self.metrics.batch_loss.append(loss.item())
+                if self.step_count % self.eval_every == 0:
+                    self.evaluate()  # (in eval mode: no dropout, no draw from the stream)
             self.rng = torch.get_rng_state()
             if self.cuda_rng is not None:
                 self.cuda_rng = torch.cuda.get_rng_state(device)
@@ -135,7 +142,11 @@ class Trainer:
         return loss, float(((out > 0).float() == y).float().mean())
 
     def evaluate(self) -> None:
-        """Loss (and accuracy) on the whole training and test sets, in eval mode."""
+        """Loss (and accuracy) on the whole training and test sets, in eval mode (once a
+        step: measured at this step already, nothing to add)."""
+        m = self.metrics
+        if m.eval_steps and m.eval_steps[-1] == self.step_count:
+            return
         self.model.eval()
         try:
             with torch.no_grad():
@@ -143,7 +154,6 @@ class Trainer:
                 test = self._loss_and_accuracy(self.X_test, self.y_test)
         finally:
             self.model.train()
-        m = self.metrics
         m.eval_steps.append(self.step_count)
         m.train_loss.append(train[0])
         m.test_loss.append(test[0])

@@ -39,7 +39,8 @@ def test_curves_made_chunk_by_chunk_equal_a_plain_loop() -> None:
         np.testing.assert_allclose(
             last.smoothed_grad_norms[name], moving_average(expected, 0.9), rtol=1e-5, atol=1e-7
         )
-    np.testing.assert_array_equal(last.eval_steps, [1, 8, 11, 23])
+    # after each chunk (as Step does), and once an epoch (9 steps of 10 of the 90 points)
+    np.testing.assert_array_equal(last.eval_steps, [1, 8, 9, 11, 18, 23])
     np.testing.assert_array_equal(last.train_loss, trainer.metrics.train_loss)
     np.testing.assert_array_equal(last.test_accuracy, trainer.metrics.test_accuracy)
     # an earlier picture still shows what it showed (later chunks wrote past its end)
@@ -66,3 +67,34 @@ def test_smoothing_matches_the_textbook_average() -> None:
     values = list(np.random.default_rng(0).random(50))
     np.testing.assert_allclose(smoothed(values), moving_average(values, 0.9))
     assert len(smoothed([])) == 0
+
+
+def test_the_whole_sets_are_measured_once_an_epoch_whatever_the_chunks() -> None:
+    """Play trains in chunks as long as the machine's speed allows: the training and test
+    losses are measured at the same steps however the steps were chunked, and are a plain
+    PyTorch loop's model's losses after that many steps."""
+    import torch
+
+    from tests.core.test_nets import reference_data
+
+    whole, chunked = Trainer(TRAINED), Trainer(TRAINED)
+    whole.step(40)
+    for chunk in (3, 11, 1, 25):
+        chunked.step(chunk)
+    assert whole.eval_every == 9  # one epoch: 90 training points in batches of 10
+    assert whole.metrics.eval_steps == chunked.metrics.eval_steps == [9, 18, 27, 36]
+    assert whole.metrics.test_loss == chunked.metrics.test_loss
+    assert whole.metrics.train_accuracy == chunked.metrics.train_accuracy
+    reference, _ = plain_loop(TRAINED, 18)
+    torch.manual_seed(TRAINED.seed)
+    x, y, target = reference_data("moons", 120, 0.1)
+    features = torch.stack([x, y, x * y], dim=1)
+    reference.eval()
+    with torch.no_grad():
+        test = torch.nn.functional.binary_cross_entropy_with_logits(
+            reference(features[:30]), target[:30, None]
+        )
+    assert whole.metrics.test_loss[1] == pytest.approx(test.item(), abs=1e-6)
+    whole.evaluate()  # at step 40: a new point; again at the same step: none
+    whole.evaluate()
+    assert whole.metrics.eval_steps == [9, 18, 27, 36, 40]

@@ -105,7 +105,7 @@ def train_task(
             else:
                 batch = min(batch, max(1, int(left / per_step))) if per_step > 0 else 1
         ms = (time.perf_counter() - begin) * 1000 / max(done, 1)
-        if done:
+        if done and steps is not None:  # Step, + epoch: their result now; Play: once an epoch
             trainer.evaluate()
         return snapshot(trainer, ms if done else 0.0, neurons)
 
