@@ -22,6 +22,7 @@ MAX_CHECKPOINTS = 200
 # The whole training and test sets' loss is measured once an epoch (at most this many steps
 # apart): at the same steps in every run, whatever the machine's speed or the pictures' pace
 EVAL_EVERY_MAX = 100
+MAX_ASPECT = 4.0  # the widest (or tallest) window the decision picture follows its view to
 FEATURE_FUNCTIONS: dict[str, Callable[[Column, Column], Column]] = {  # as FEATURES writes them
     "x": lambda x, y: x,
     "y": lambda x, y: y,
@@ -160,24 +161,33 @@ class Trainer:
         m.train_accuracy.append(train[1])
         m.test_accuracy.append(test[1])
 
-    def extent(self, margin: float = 0.15) -> tuple[float, float, float, float]:
+    def extent(
+        self, margin: float = 0.15, aspect: float = 1.0
+    ) -> tuple[float, float, float, float]:
         """The plane the pictures cover: a square around the data (x and y drawn to one scale,
-        as Playground draws them, so a circle stays round and no strip of the view is left
-        empty), with `margin` of the wider side's span around it."""
+        as Playground draws them, so a circle stays round), with `margin` of the wider side's
+        span around it — widened along x (aspect > 1) or y to `aspect`, width over height, the
+        shape of the view it fills, so that no strip of that view is left empty."""
         low, high = self.points.min(0).values, self.points.max(0).values
         centre = (low + high) / 2
         span = float((high - low).max())
         half = span * (0.5 + margin) if span > 0 else 1.0
+        aspect = min(MAX_ASPECT, max(1 / MAX_ASPECT, aspect))
+        half_x, half_y = (half * aspect, half) if aspect >= 1 else (half, half / aspect)
         cx, cy = float(centre[0]), float(centre[1])
-        return (cx - half, cx + half, cy - half, cy + half)
+        return (cx - half_x, cx + half_x, cy - half_y, cy + half_y)
 
-    def predict_grid(self, resolution: int = 96) -> tuple[torch.Tensor, tuple[float, ...]]:
-        """The network's output over the data's window (rows are y): P(class 1) for a
+    def predict_grid(
+        self, resolution: int = 96, aspect: float = 1.0
+    ) -> tuple[torch.Tensor, tuple[float, ...]]:
+        """The network's output over the data's window (rows are y; `resolution` points along
+        its shorter side, as many to the same scale along the longer): P(class 1) for a
         classifier, the predicted value for regression."""
-        x0, x1, y0, y1 = self.extent()
+        x0, x1, y0, y1 = self.extent(aspect=aspect)
         device = self.X_train.device
-        xs = torch.linspace(x0, x1, resolution, device=device)
-        ys = torch.linspace(y0, y1, resolution, device=device)
+        short = min(x1 - x0, y1 - y0)
+        xs = torch.linspace(x0, x1, round(resolution * (x1 - x0) / short), device=device)
+        ys = torch.linspace(y0, y1, round(resolution * (y1 - y0) / short), device=device)
         gy, gx = torch.meshgrid(ys, xs, indexing="ij")
         columns = [FEATURE_FUNCTIONS[f](gx.reshape(-1), gy.reshape(-1)) for f in self.spec.features]
         self.model.eval()
@@ -192,7 +202,7 @@ class Trainer:
             values = out[:, 0].sigmoid()
         else:
             values = out[:, 0]
-        return values.reshape(resolution, resolution).cpu(), (x0, x1, y0, y1)
+        return values.reshape(len(ys), len(xs)).cpu(), (x0, x1, y0, y1)
 
     def neuron_grids(self, resolution: int = 24) -> dict[str, torch.Tensor]:
         """Each hidden neuron's output over the window (Playground's thumbnails): layer → units

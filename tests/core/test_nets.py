@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from pathlib import Path
@@ -343,6 +344,28 @@ def test_evaluation_gradient_norms_and_the_decision_grid() -> None:
         "model.0": (6, 5, 5),
         "model.3": (5, 5, 5),
     }
+
+
+def test_a_wide_view_gets_a_wide_picture_to_one_scale() -> None:
+    """A view 1.6 times as wide as tall (a colour bar beside a square plot leaves one): the
+    window keeps the square's height and centre and grows along x; the grid is the network's
+    output at those points, on square cells; a tall view grows along y."""
+    trainer = Trainer(TRAINED)
+    sx0, sx1, sy0, sy1 = trainer.extent()
+    x0, x1, y0, y1 = trainer.extent(aspect=1.6)
+    assert (y0, y1) == (sy0, sy1) and (x0 + x1) / 2 == pytest.approx((sx0 + sx1) / 2)
+    assert x1 - x0 == pytest.approx(1.6 * (y1 - y0))
+    grid, extent = trainer.predict_grid(10, aspect=1.6)
+    assert extent == (x0, x1, y0, y1) and tuple(grid.shape) == (10, 16)
+    gy, gx = torch.meshgrid(torch.linspace(y0, y1, 10), torch.linspace(x0, x1, 16), indexing="ij")
+    gx, gy = gx.reshape(-1), gy.reshape(-1)
+    reference = copy.deepcopy(trainer.model).eval()
+    with torch.no_grad():
+        expected = reference(torch.stack([gx, gy, gx * gy], dim=1)).sigmoid().reshape(10, 16)
+    torch.testing.assert_close(grid, expected)
+    tx0, tx1, ty0, ty1 = trainer.extent(aspect=0.5)
+    assert (tx0, tx1) == (sx0, sx1) and ty1 - ty0 == pytest.approx(2 * (tx1 - tx0))
+    assert trainer.extent(aspect=100.0) == trainer.extent(aspect=4.0)  # at most 4 to 1
 
 
 def test_the_pictures_cover_a_square_around_all_the_data() -> None:

@@ -74,6 +74,37 @@ def test_steps_and_play_match_a_plain_pytorch_loop(qtbot, network) -> None:  # t
     assert len(curve[0]) == len(network.shot.metrics.eval_steps)
 
 
+def test_the_decision_picture_fills_its_view_and_says_what_its_colours_mean(qtbot, network) -> None:  # type: ignore[no-untyped-def]
+    """A colour bar beside the picture, 0 to 1 for a classifier's P(class 1); the picture's
+    window has the view's own shape (no empty strip beside it), and a resized view gets a
+    picture of its new shape without a training step."""
+    from gradviz.nets.trainer import MAX_ASPECT
+
+    view = network.decision
+    assert view.bar.levels() == (0.0, 1.0)
+    assert "P(class 1)" in view.bar.getAxis("right").labelText
+
+    def follows() -> bool:  # the picture has the view's shape (within the 4:1 cap)
+        wanted = min(MAX_ASPECT, max(1 / MAX_ASPECT, view.aspect()))
+        return abs(_shape(network.shot.extent) / wanted - 1) < 0.03
+
+    network.window().resize(1900, 900)
+    qtbot.waitUntil(follows, timeout=TIMEOUT)
+    step, before = network.shot.step, view.aspect()
+    network.window().resize(1300, 1000)
+    qtbot.waitUntil(lambda: abs(view.aspect() - before) > 0.1, timeout=TIMEOUT)
+    qtbot.waitUntil(follows, timeout=TIMEOUT)
+    assert network.shot.step == step  # a new picture, no training
+    x0, x1, y0, y1 = network.shot.extent
+    rows, columns = network.shot.grid.shape
+    assert (x1 - x0) / (columns - 1) == pytest.approx((y1 - y0) / (rows - 1), rel=0.05)
+
+
+def _shape(extent: tuple[float, ...]) -> float:
+    x0, x1, y0, y1 = extent
+    return (x1 - x0) / (y1 - y0)
+
+
 def test_building_rewrites_the_program_and_undo_brings_it_back(qtbot, window, network) -> None:  # type: ignore[no-untyped-def]
     before = window.editor.toPlainText()
     qtbot.mouseClick(network.builder.add_layer, Qt.MouseButton.LeftButton)

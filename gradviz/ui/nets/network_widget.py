@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from gradviz.nets.codegen import program
 from gradviz.nets.read_back import NotBuilderForm, read_back
 from gradviz.nets.spec import NetworkSpec, NetworkSpecError
-from gradviz.nets.trainer import Trainer
+from gradviz.nets.trainer import MAX_ASPECT, Trainer
 from gradviz.ui.appearance import show_as_error
 from gradviz.ui.lab.export_view import ask_and_save, save_widget
 from gradviz.ui.lab.worker import LabWorker
@@ -34,6 +34,7 @@ from gradviz.ui.nets.views import DecisionView, TrainingPlots
 from gradviz.ui.type_size import fit_to_contents
 
 READ_BACK_MS = 400  # after the last keystroke in the editor
+RESHAPE_MS = 250  # after the last resize of the decision view
 NO_BREAK = "\N{NO-BREAK SPACE}"  # the status wraps between its parts, not inside one
 
 
@@ -104,6 +105,11 @@ class NetworkWidget(QWidget):
         controls.addWidget(self.save_button)
 
         self.decision = DecisionView()
+        self._reshaped = QTimer(self)  # a resized view: a picture of its new shape, once settled
+        self._reshaped.setSingleShot(True)
+        self._reshaped.setInterval(RESHAPE_MS)
+        self._reshaped.timeout.connect(self._decision_reshaped)
+        self.decision.reshaped.connect(self._reshaped.start)
         self._landscape: LandscapePanel | None = None  # built when first wanted (see landscape)
         self._landscape_page = QWidget()
         self.views = QTabWidget()
@@ -252,7 +258,10 @@ class NetworkWidget(QWidget):
             self._landscape.forget()
         self._show_status("building the network…")
         self._stop_landscape()
-        self.worker.submit("train", setup_task(self.spec, self.holder, self._want_neurons()))
+        aspect = self.decision.aspect()
+        self.worker.submit(
+            "train", setup_task(self.spec, self.holder, self._want_neurons(), aspect)
+        )
 
     def train(self, steps: int | None, playing_on: bool = False) -> None:
         """`steps` more steps (None: a chunk of Play). A user's Play, Step or epoch first stops
@@ -262,7 +271,8 @@ class NetworkWidget(QWidget):
             return
         if steps != 0 and not playing_on:
             self._stop_landscape()
-        self.worker.submit("train", train_task(self.holder, steps, self._want_neurons()))
+        task = train_task(self.holder, steps, self._want_neurons(), self.decision.aspect())
+        self.worker.submit("train", task)
 
     def _stop_landscape(self) -> None:
         """Training waits for no landscape (one of a big network takes seconds): it is
@@ -274,6 +284,17 @@ class NetworkWidget(QWidget):
 
     def _want_neurons(self) -> bool:
         return self.views.currentWidget() is self.neurons
+
+    def _decision_reshaped(self) -> None:
+        """A fresh picture (no step) where the view's shape no longer matches the picture's;
+        Play's next chunk takes the new shape by itself."""
+        shot = self.shot
+        if shot is None or self.playing or "trainer" not in self.holder:
+            return
+        x0, x1, y0, y1 = shot.extent
+        wanted = min(MAX_ASPECT, max(1 / MAX_ASPECT, self.decision.aspect()))
+        if abs(math.log((x1 - x0) / (y1 - y0) / wanted)) > 0.02:
+            self.train(0)
 
     def _view_changed(self) -> None:
         if self._want_neurons() and not self.playing and "trainer" in self.holder:

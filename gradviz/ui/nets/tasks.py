@@ -47,8 +47,11 @@ class Snapshot:
 _RECORDERS: weakref.WeakKeyDictionary[Trainer, CurveRecorder] = weakref.WeakKeyDictionary()
 
 
-def snapshot(trainer: Trainer, ms_per_step: float, neurons: bool = False) -> Snapshot:
-    grid, extent = trainer.predict_grid()
+def snapshot(
+    trainer: Trainer, ms_per_step: float, neurons: bool = False, aspect: float = 1.0
+) -> Snapshot:
+    """What the views show now; the decision picture as wide as `aspect` (its view's shape)."""
+    grid, extent = trainer.predict_grid(aspect=aspect)
     units = {k: v.numpy() for k, v in trainer.neuron_grids().items()} if neurons else None
     dead = {k: v.numpy() for k, v in trainer.dead_units().items()} if neurons else None
     return Snapshot(
@@ -69,19 +72,19 @@ def snapshot(trainer: Trainer, ms_per_step: float, neurons: bool = False) -> Sna
 
 
 def setup_task(
-    spec: NetworkSpec, holder: dict[str, Trainer], neurons: bool = False
+    spec: NetworkSpec, holder: dict[str, Trainer], neurons: bool = False, aspect: float = 1.0
 ) -> Callable[[threading.Event], Snapshot]:
     def run(cancel: threading.Event) -> Snapshot:
         trainer = Trainer(spec)
         trainer.evaluate()
         holder["trainer"] = trainer
-        return snapshot(trainer, 0.0, neurons)
+        return snapshot(trainer, 0.0, neurons, aspect)
 
     return run
 
 
 def train_task(
-    holder: dict[str, Trainer], steps: int | None, neurons: bool = False
+    holder: dict[str, Trainer], steps: int | None, neurons: bool = False, aspect: float = 1.0
 ) -> Callable[[threading.Event], Snapshot]:
     """`steps` steps (0: none, a fresh picture), or (None) as many as fit in CHUNK_SECONDS;
     with `neurons`, each hidden unit's output over the plane too."""
@@ -107,6 +110,6 @@ def train_task(
         ms = (time.perf_counter() - begin) * 1000 / max(done, 1)
         if done and steps is not None:  # Step, + epoch: their result now; Play: once an epoch
             trainer.evaluate()
-        return snapshot(trainer, ms if done else 0.0, neurons)
+        return snapshot(trainer, ms if done else 0.0, neurons, aspect)
 
     return run

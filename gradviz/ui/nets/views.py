@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QRectF, Signal
+from PySide6.QtGui import QColor, QResizeEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gradviz.ui.lab.palette import RACER_COLOURS
@@ -21,6 +21,9 @@ from gradviz.ui.type_size import on_font_change
 MAX_POINTS = 1500  # per curve drawn: about two per pixel column of a wide plot
 PLOT_MIN_EMS = 13  # the plots' narrowest, in lines of the type: axis, ticks and curves readable
 CLASS_COLOURS = ("#E69F00", "#0072B2")  # Okabe–Ito orange (class 0) and blue (class 1)
+CLASSIFICATION_BAR = "the network's P(class 1) · points: blue class 1, orange class 0"
+REGRESSION_BAR = "the network's output · points: their targets, in the same colours"
+REGRESSION_MAP = pg.colormap.get("CET-D1")
 
 
 def _diverging_map() -> pg.ColorMap:
@@ -31,6 +34,8 @@ def _diverging_map() -> pg.ColorMap:
 
 class DecisionView(pg.PlotWidget):  # type: ignore[misc]
     """The network's output over the plane, with the training (filled) and test (ringed) points."""
+
+    reshaped = Signal()  # the view changed size: a picture of another shape would fill it
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, enableMenu=False)  # no pyqtgraph menu: see log_axis.log_plot
@@ -45,20 +50,37 @@ class DecisionView(pg.PlotWidget):  # type: ignore[misc]
         self.setLabel("bottom", "x")
         self.setLabel("left", "y")
         self.showGrid(x=False, y=False)
+        # what the background's colours mean, beside it (it drives the image's levels and map)
+        self.bar = pg.ColorBarItem(
+            values=(0.0, 1.0), colorMap=_diverging_map(), interactive=False, colorMapMenu=False
+        )
+        self.bar.setImageItem(self.image, insert_in=self.getPlotItem())
+        self.bar.getAxis("right").setWidth(None)  # as wide as its tick labels (45 px cut them)
         follow_appearance(self)
         self._shape: tuple[float, ...] | None = None
         self._data: tuple[np.ndarray, ...] | None = None  # the points drawn, their targets, split
 
+    def aspect(self) -> float:
+        """The plot area's width over its height (1 before it has a size)."""
+        area = self.getViewBox().sceneBoundingRect()
+        return area.width() / area.height() if area.width() > 0 and area.height() > 0 else 1.0
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.reshaped.emit()
+
     def show_snapshot(self, shot: Snapshot) -> None:
         x0, x1, y0, y1 = shot.extent
         if shot.classification:
-            self.image.setColorMap(_diverging_map())
-            self.image.setImage(shot.grid, levels=(0.0, 1.0), autoLevels=False)
-        else:
-            low = float(min(shot.targets.min(), np.nanmin(shot.grid)))
-            high = float(max(shot.targets.max(), np.nanmax(shot.grid)))
-            self.image.setColorMap(pg.colormap.get("CET-D1"))
-            self.image.setImage(shot.grid, levels=(low, high if high > low else low + 1))
+            colours, levels, title = _diverging_map(), (0.0, 1.0), CLASSIFICATION_BAR
+        else:  # the targets' range: the points' colours, and a scale that stays put
+            colours, levels, title = REGRESSION_MAP, _target_range(shot), REGRESSION_BAR
+        self.image.setImage(shot.grid, autoLevels=False)
+        axis = self.bar.getAxis("right")  # the bar's values, and what they are beside them
+        if axis.labelText != title:
+            self.bar.setColorMap(colours)
+            axis.setLabel(title)
+        self.bar.setLevels(levels)
         rows, columns = shot.grid.shape
         dx, dy = (x1 - x0) / max(columns - 1, 1), (y1 - y0) / max(rows - 1, 1)
         self.image.setRect(QRectF(x0 - dx / 2, y0 - dy / 2, x1 - x0 + dx, y1 - y0 + dy))
@@ -86,10 +108,16 @@ class DecisionView(pg.PlotWidget):  # type: ignore[misc]
     def _brushes(shot: Snapshot) -> list[str]:
         if shot.classification:
             return [CLASS_COLOURS[int(t > 0.5)] for t in shot.targets]
-        colours = pg.colormap.get("CET-D1")
-        low, high = float(shot.targets.min()), float(shot.targets.max())
-        scaled = (shot.targets - low) / (high - low if high > low else 1.0)
+        colours = REGRESSION_MAP
+        low, high = _target_range(shot)
+        scaled = (shot.targets - low) / (high - low)
         return [colours.map(float(v), mode="qcolor").name() for v in scaled]
+
+
+def _target_range(shot: Snapshot) -> tuple[float, float]:
+    """The regression targets' lowest and highest value (one apart where they are all one)."""
+    low, high = float(shot.targets.min()), float(shot.targets.max())
+    return low, high if high > low else low + 1.0
 
 
 class TrainingPlots(QWidget):
