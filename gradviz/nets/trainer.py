@@ -164,16 +164,17 @@ class Trainer:
     def extent(
         self, margin: float = 0.15, aspect: float = 1.0
     ) -> tuple[float, float, float, float]:
-        """The plane the pictures cover: a square around the data (x and y drawn to one scale,
-        as Playground draws them, so a circle stays round), with `margin` of the wider side's
-        span around it — widened along x (aspect > 1) or y to `aspect`, width over height, the
-        shape of the view it fills, so that no strip of that view is left empty."""
+        """The plane the pictures cover: the data with `margin` of its wider side's span
+        around it, x and y drawn to one scale (as Playground draws them: a circle stays
+        round), grown along its shorter side to `aspect`, width over height — the shape of the
+        view it fills, so that no strip of that view is left empty. At 1, a square."""
         low, high = self.points.min(0).values, self.points.max(0).values
         centre = (low + high) / 2
-        span = float((high - low).max())
-        half = span * (0.5 + margin) if span > 0 else 1.0
+        spans = (high - low).tolist()
+        pad = max(spans) * margin
+        half_x, half_y = (spans[0] / 2 + pad, spans[1] / 2 + pad) if max(spans) > 0 else (1, 1)
         aspect = min(MAX_ASPECT, max(1 / MAX_ASPECT, aspect))
-        half_x, half_y = (half * aspect, half) if aspect >= 1 else (half, half / aspect)
+        half_x, half_y = max(half_x, half_y * aspect), max(half_y, half_x / aspect)
         cx, cy = float(centre[0]), float(centre[1])
         return (cx - half_x, cx + half_x, cy - half_y, cy + half_y)
 

@@ -348,13 +348,19 @@ def test_evaluation_gradient_norms_and_the_decision_grid() -> None:
 
 def test_a_wide_view_gets_a_wide_picture_to_one_scale() -> None:
     """A view 1.6 times as wide as tall (a colour bar beside a square plot leaves one): the
-    window keeps the square's height and centre and grows along x; the grid is the network's
-    output at those points, on square cells; a tall view grows along y."""
+    window is centred on the data, has the view's shape, keeps the margin (0.15 of the wider
+    span) around the data, and is no bigger than that needs (two moons are wide, so it grows
+    along x only a little); the grid is the network's output at those points, on square
+    cells; a tall view grows along y instead, and a square one is the square of old."""
     trainer = Trainer(TRAINED)
-    sx0, sx1, sy0, sy1 = trainer.extent()
+    low, high = trainer.points.min(0).values.tolist(), trainer.points.max(0).values.tolist()
+    pad = 0.15 * max(high[0] - low[0], high[1] - low[1])
     x0, x1, y0, y1 = trainer.extent(aspect=1.6)
-    assert (y0, y1) == (sy0, sy1) and (x0 + x1) / 2 == pytest.approx((sx0 + sx1) / 2)
     assert x1 - x0 == pytest.approx(1.6 * (y1 - y0))
+    assert (x0 + x1) / 2 == pytest.approx((low[0] + high[0]) / 2)
+    assert (y0 + y1) / 2 == pytest.approx((low[1] + high[1]) / 2)
+    assert x0 <= low[0] - pad + 1e-6 and x1 >= high[0] + pad - 1e-6
+    assert y1 - y0 == pytest.approx(high[1] - low[1] + 2 * pad)  # the tight side
     grid, extent = trainer.predict_grid(10, aspect=1.6)
     assert extent == (x0, x1, y0, y1) and tuple(grid.shape) == (10, 16)
     gy, gx = torch.meshgrid(torch.linspace(y0, y1, 10), torch.linspace(x0, x1, 16), indexing="ij")
@@ -364,7 +370,8 @@ def test_a_wide_view_gets_a_wide_picture_to_one_scale() -> None:
         expected = reference(torch.stack([gx, gy, gx * gy], dim=1)).sigmoid().reshape(10, 16)
     torch.testing.assert_close(grid, expected)
     tx0, tx1, ty0, ty1 = trainer.extent(aspect=0.5)
-    assert (tx0, tx1) == (sx0, sx1) and ty1 - ty0 == pytest.approx(2 * (tx1 - tx0))
+    assert tx1 - tx0 == pytest.approx(high[0] - low[0] + 2 * pad)
+    assert ty1 - ty0 == pytest.approx(2 * (tx1 - tx0))
     assert trainer.extent(aspect=100.0) == trainer.extent(aspect=4.0)  # at most 4 to 1
 
 
