@@ -21,8 +21,9 @@ from gradviz.ui.type_size import on_font_change
 MAX_POINTS = 1500  # per curve drawn: about two per pixel column of a wide plot
 PLOT_MIN_EMS = 13  # the plots' narrowest, in lines of the type: axis, ticks and curves readable
 CLASS_COLOURS = ("#E69F00", "#0072B2")  # Okabe–Ito orange (class 0) and blue (class 1)
-CLASSIFICATION_BAR = "the network's P(class 1) · points: blue class 1, orange class 0"
-REGRESSION_BAR = "the network's output · points: their targets, in the same colours"
+RINGS = "ringed white: training points, black: test points"  # as Playground rings them
+CLASSIFICATION_BAR = f"the network's P(class 1) · points: blue class 1, orange class 0<br>{RINGS}"
+REGRESSION_BAR = f"the network's output · points: their targets, in the same colours<br>{RINGS}"
 REGRESSION_MAP = pg.colormap.get("CET-D1")
 
 
