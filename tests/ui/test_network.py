@@ -100,6 +100,16 @@ def test_the_decision_picture_fills_its_view_and_says_what_its_colours_mean(qtbo
     assert (x1 - x0) / (columns - 1) == pytest.approx((y1 - y0) / (rows - 1), rel=0.05)
 
 
+def test_the_gradient_norms_name_each_layer_as_the_builder_does(network) -> None:  # type: ignore[no-untyped-def]
+    """Module paths alone do not say which layer is first: the legend adds the builder's
+    names (hidden layers 1 and 2, then the output layer)."""
+    curves = network.plots._grad_curves
+    assert list(curves) == ["model.0", "model.3", "model.6"]
+    assert [curve.name() for curve in curves.values()] == [
+        "model.0 · layer 1", "model.3 · layer 2", "model.6 · output",
+    ]  # fmt: skip
+
+
 def _shape(extent: tuple[float, ...]) -> float:
     x0, x1, y0, y1 = extent
     return (x1 - x0) / (y1 - y0)
@@ -419,8 +429,8 @@ def test_dead_units_are_marked(qtbot, network) -> None:  # type: ignore[no-untyp
     assert images[2].toolTip().startswith("model.0, unit 3: dead — it outputs 0 for every")
     assert images[0].toolTip().startswith("model.0, unit 1: from ")
     labels = [item.text for item in view.ci.items if hasattr(item, "text")]
-    assert "model.0<br>6 units · 2 dead" in labels
-    assert "model.3<br>5 units" in labels
+    assert "model.0 · layer 1<br>6 units · 2 dead" in labels
+    assert "model.3 · layer 2<br>5 units" in labels
     assert any("dead: 0 for every training point" in text for text in labels)
 
 

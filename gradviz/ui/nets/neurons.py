@@ -111,7 +111,7 @@ class NeuronView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         for column, (name, units) in enumerate(shape):
             shown = min(units, MAX_UNITS)
             more = f" (first {shown})" if units > shown else ""
-            title = f"{name}<br>{units} units{more}"
+            title = f"{name} · layer {column + 1}<br>{units} units{more}"
             label = self.addLabel(title, row=0, col=column, size=text_size())
             self._headers[name] = (label, title)
             self.images[name] = []

@@ -115,6 +115,16 @@ class DecisionView(pg.PlotWidget):  # type: ignore[misc]
         return [colours.map(float(v), mode="qcolor").name() for v in scaled]
 
 
+def layer_titles(paths: list[str]) -> dict[str, str]:
+    """Each Linear's module path with the builder's name for it: `model.0 · layer 1`, …, the
+    last `model.6 · output` (the paths alone do not say which layer is first or last)."""
+    last = len(paths) - 1
+    return {
+        path: f"{path} · output" if i == last else f"{path} · layer {i + 1}"
+        for i, path in enumerate(paths)
+    }
+
+
 def _target_range(shot: Snapshot) -> tuple[float, float]:
     """The regression targets' lowest and highest value (one apart where they are all one)."""
     low, high = float(shot.targets.min()), float(shot.targets.max())
@@ -163,9 +173,10 @@ class TrainingPlots(QWidget):
         if set(self._grad_curves) != set(m.grad_norms):
             self.grads.clear()
             self._grad_curves = {}
+            titles = layer_titles(list(m.grad_norms))
             for index, name in enumerate(m.grad_norms):
                 pen = pg.mkPen(RACER_COLOURS[index % len(RACER_COLOURS)], width=2.5)
-                self._grad_curves[name] = self.grads.plot(pen=pen, name=name)
+                self._grad_curves[name] = self.grads.plot(pen=pen, name=titles[name])
             restyle(self.grads)  # the new curves as wide as the theme draws lines
         for name, curve in self._grad_curves.items():
             curve.setData(m.steps, np.maximum(m.smoothed_grad_norms[name], positive))
