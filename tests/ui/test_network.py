@@ -3,6 +3,7 @@ the numbers on screen checked against plain PyTorch computed here."""
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import subprocess
@@ -79,6 +80,7 @@ def test_the_decision_picture_fills_its_view_and_says_what_its_colours_mean(qtbo
     window has the view's own shape (no empty strip beside it), and a resized view gets a
     picture of its new shape without a training step."""
     from gradviz.nets.trainer import MAX_ASPECT
+    from gradviz.ui.nets.network_widget import RESHAPE_TOLERANCE
 
     view = network.decision
     assert view.bar.levels() == (0.0, 1.0)
@@ -86,7 +88,7 @@ def test_the_decision_picture_fills_its_view_and_says_what_its_colours_mean(qtbo
 
     def follows() -> bool:  # the picture has the view's shape (within the 4:1 cap)
         wanted = min(MAX_ASPECT, max(1 / MAX_ASPECT, view.aspect()))
-        return abs(_shape(network.shot.extent) / wanted - 1) < 0.03
+        return abs(math.log(_shape(network.shot.extent) / wanted)) <= RESHAPE_TOLERANCE
 
     network.window().resize(1900, 900)
     qtbot.waitUntil(follows, timeout=TIMEOUT)

@@ -35,6 +35,7 @@ from gradviz.ui.type_size import fit_to_contents
 
 READ_BACK_MS = 400  # after the last keystroke in the editor
 RESHAPE_MS = 250  # after the last resize of the decision view
+RESHAPE_TOLERANCE = 0.05  # (log of) the view's shape over the picture's: 5 % is left as it is
 NO_BREAK = "\N{NO-BREAK SPACE}"  # the status wraps between its parts, not inside one
 
 
@@ -286,19 +287,24 @@ class NetworkWidget(QWidget):
         return self.views.currentWidget() is self.neurons
 
     def _decision_reshaped(self) -> None:
-        """A fresh picture (no step) where the view's shape no longer matches the picture's;
-        Play's next chunk takes the new shape by itself."""
+        """A fresh picture (no step) where the shown view's shape no longer matches the
+        picture's by more than a sliver (a status line wrapping anew is no reason); Play's
+        next chunk takes the new shape by itself, a hidden view its own when shown again."""
         shot = self.shot
         if shot is None or self.playing or "trainer" not in self.holder:
             return
+        if self.views.currentWidget() is not self.decision:
+            return
         x0, x1, y0, y1 = shot.extent
         wanted = min(MAX_ASPECT, max(1 / MAX_ASPECT, self.decision.aspect()))
-        if abs(math.log((x1 - x0) / (y1 - y0) / wanted)) > 0.02:
+        if abs(math.log((x1 - x0) / (y1 - y0) / wanted)) > RESHAPE_TOLERANCE:
             self.train(0)
 
     def _view_changed(self) -> None:
         if self._want_neurons() and not self.playing and "trainer" in self.holder:
             self.train(0)  # a picture of the units as they are now
+        if self.views.currentWidget() is self.decision:
+            self._reshaped.start()  # resized while hidden: a picture of its shape now
         self._refresh_landscape()
 
     def _refresh_landscape(self) -> None:
