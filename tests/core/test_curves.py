@@ -75,7 +75,7 @@ def test_the_whole_sets_are_measured_once_an_epoch_whatever_the_chunks() -> None
     PyTorch loop's model's losses after that many steps."""
     import torch
 
-    from tests.core.test_nets import reference_data
+    from tests.core.test_nets import trained_reference
 
     whole, chunked = Trainer(TRAINED), Trainer(TRAINED)
     whole.step(40)
@@ -85,11 +85,7 @@ def test_the_whole_sets_are_measured_once_an_epoch_whatever_the_chunks() -> None
     assert whole.metrics.eval_steps == chunked.metrics.eval_steps == [9, 18, 27, 36]
     assert whole.metrics.test_loss == chunked.metrics.test_loss
     assert whole.metrics.train_accuracy == chunked.metrics.train_accuracy
-    reference, _ = plain_loop(TRAINED, 18)
-    torch.manual_seed(TRAINED.seed)
-    x, y, target = reference_data("moons", 120, 0.1)
-    features = torch.stack([x, y, x * y], dim=1)
-    reference.eval()
+    reference, features, target = trained_reference(18)
     with torch.no_grad():
         test = torch.nn.functional.binary_cross_entropy_with_logits(
             reference(features[:30]), target[:30, None]

@@ -315,15 +315,20 @@ def test_training_equals_the_program_run_with_more_steps() -> None:
         torch.testing.assert_close(ours, theirs)
 
 
+def trained_reference(steps: int) -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
+    """A plain loop's TRAINED model after `steps` steps, in eval mode, with the data's
+    features (x, y, xy) and targets, test points first."""
+    reference, _ = plain_loop(TRAINED, steps)
+    torch.manual_seed(TRAINED.seed)
+    x, y, target = reference_data("moons", 120, 0.1)
+    return reference.eval(), torch.stack([x, y, x * y], dim=1), target
+
+
 def test_evaluation_gradient_norms_and_the_decision_grid() -> None:
     trainer = Trainer(TRAINED)
     trainer.step(30)
     trainer.evaluate()
-    reference, _ = plain_loop(TRAINED, 30)
-    torch.manual_seed(TRAINED.seed)
-    x, y, target = reference_data("moons", 120, 0.1)
-    features = torch.stack([x, y, x * y], dim=1)
-    reference.eval()
+    reference, features, target = trained_reference(30)
     with torch.no_grad():
         out = reference(features[30:])
         train_loss = nn.functional.binary_cross_entropy_with_logits(out, target[30:, None])
