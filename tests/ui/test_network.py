@@ -71,6 +71,10 @@ def test_steps_and_play_match_a_plain_pytorch_loop(qtbot, network) -> None:  # t
     qtbot.waitUntil(lambda: network.shot.step > steps + 20, timeout=TIMEOUT)
     network.toggle_play()
     assert not network.playing
+    # while playing, the losses are measured once an epoch: the status says at which step
+    status = network.status.text().replace("\N{NO-BREAK SPACE}", " ")
+    measured = int(network.shot.metrics.eval_steps[-1])
+    assert (f"(at step {measured})" in status) == (measured != network.shot.step)
     curve = network.plots.train.getData()
     assert len(curve[0]) == len(network.shot.metrics.eval_steps)
 

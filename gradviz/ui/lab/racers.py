@@ -65,7 +65,9 @@ class RacerRow:
         self.lr.setPrefix("lr ")
         self.lr.setAccessibleName("Learning rate")
         self.extra = QLineEdit(extra)
-        self.extra.setPlaceholderText("momentum=0.9, beta1=0.8 …")
+        # short enough for the projector theme's narrow column ("momentum=0.9, …" showed as
+        # "mome…"); the tooltip gives the examples
+        self.extra.setPlaceholderText("more…")
         self.extra.setToolTip(
             "More keyword arguments of the torch.optim class, comma-separated: "
             "momentum=0.9, nesterov=True, weight_decay=1e-4, beta1=0.8, beta2=0.99 …"

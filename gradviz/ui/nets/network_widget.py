@@ -369,6 +369,9 @@ class NetworkWidget(QWidget):
         tested = len(m.test_accuracy) and not math.isnan(m.test_accuracy[-1])
         if shot.classification and tested:
             parts.append(f"test accuracy {m.test_accuracy[-1]:.0%}")
+        measured = int(m.eval_steps[-1]) if len(m.eval_steps) else shot.step
+        if len(parts) > 2 and measured != shot.step:
+            parts[-1] += f" (at step {measured})"  # measured once an epoch while playing
         if shot.ms_per_step:
             parts.append(f"{shot.ms_per_step:.2f} ms per step on {shot.device.upper()}")
         return " · ".join(part.replace(" ", NO_BREAK) for part in parts)
