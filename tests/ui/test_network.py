@@ -531,10 +531,66 @@ def test_a_long_runs_curves_are_thinned_but_not_the_evaluations(qtbot) -> None: 
                     True, 1.0, "cpu")  # fmt: skip
     plots.show_snapshot(shot)
     batch_x, batch_y = plots.batch.getData()
-    assert len(batch_x) <= 2 * MAX_POINTS + 2  # thinned, each stretch's low and high kept
+    columns = plots.loss.getViewBox().width()
+    assert 100 <= columns < MAX_POINTS / 2
+    assert len(batch_x) <= 2 * columns + 2  # a stretch a pixel column, its low and high kept
     assert np.max(batch_y) == pytest.approx(np.log10(max(metrics.batch_loss)))
     assert np.min(batch_y) == pytest.approx(np.log10(min(metrics.batch_loss)))
     assert len(plots.train.getData()[0]) == evals  # every evaluation drawn
     (x0, x1), (y0, y1) = plots.loss.getViewBox().viewRange()
     assert x0 <= 0 and x1 >= n  # the whole run in view
     assert y0 <= np.log10(min(metrics.batch_loss)) and y1 >= np.log10(max(metrics.batch_loss))
+
+
+def test_a_picture_paints_each_training_plot_once_on_rounded_ranges(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """pyqtgraph applies a range at its next paint, and that paint's changes asked for a second
+    one: every plot was painted twice a picture. The ranges are round numbers, so that the
+    axes (laid out again whenever their range moves) hold still between most pictures."""
+    from PySide6.QtCore import QEvent, QObject
+
+    from gradviz.nets.curves import CurveRecorder
+    from gradviz.nets.trainer import Metrics
+    from gradviz.ui.nets.tasks import Snapshot
+    from gradviz.ui.nets.views import TrainingPlots
+
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    plots.resize(500, 700)
+    plots.show()
+    qtbot.waitExposed(plots)
+    paints = {id(plots.loss): 0, id(plots.grads): 0}
+
+    class Count(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                paints[id(watched.parent())] += 1
+            return False
+
+    counter = Count()
+    for plot in (plots.loss, plots.grads):
+        plot.viewport().installEventFilter(counter)
+    rng = np.random.default_rng(1)
+    for n in (100, 300, 1234):  # the first makes the curves and their legend
+        loss = np.exp(-np.linspace(0, 5, n)) + rng.uniform(0, 0.01, n)
+        metrics = Metrics(steps=list(range(1, n + 1)), batch_loss=list(loss),
+                          grad_norms={"model.0": list(rng.uniform(0.1, 1.0, n))},
+                          eval_steps=[n], train_loss=[float(loss[-1])],
+                          test_loss=[float(loss[-1])])  # fmt: skip
+        curves, grid, points = CurveRecorder().update(metrics), np.zeros((4, 4)), np.zeros((0, 2))
+        shot = Snapshot(n, 1.0, curves, grid, (0, 1, 0, 1), points, np.zeros(0),
+                        np.zeros(0, bool), True, 1.0, "cpu")  # fmt: skip
+        qtbot.wait(50)
+        for key in paints:
+            paints[key] = 0
+        plots.show_snapshot(shot)
+        qtbot.wait(200)
+        if n == 100:
+            continue
+        assert list(paints.values()) == [1, 1]
+        (_, x1), (y0, y1) = plots.loss.getViewBox().viewRange()
+        right = {300: 300, 1234: 1250}[n]  # the next of 1, 1.25, 1.5, 2, … × 10^k
+        assert x1 == pytest.approx(right + 0.02 * right, rel=1e-6)  # with 2 % padding
+        low, high = math.log10(loss.min()), math.log10(loss.max())
+        quarter_low, quarter_high = math.floor(4 * low) / 4, math.ceil(4 * high) / 4
+        pad = 0.02 * (quarter_high - quarter_low)
+        assert (y0, y1) == pytest.approx((quarter_low - pad, quarter_high + pad), abs=1e-9)

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Signal
-from PySide6.QtGui import QColor, QResizeEvent
+from PySide6.QtGui import QBrush, QColor, QResizeEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gradviz.ui.lab.palette import RACER_COLOURS
@@ -18,7 +18,7 @@ from gradviz.ui.nets.tasks import Snapshot
 from gradviz.ui.plot_style import follow_appearance, restyle
 from gradviz.ui.type_size import on_font_change
 
-MAX_POINTS = 1500  # per curve drawn: about two per pixel column of a wide plot
+MAX_POINTS = 1500  # per curve drawn at most: about two per pixel column of a wide plot
 PLOT_MIN_EMS = 13  # the plots' narrowest, in lines of the type: axis, ticks and curves readable
 CLASS_COLOURS = ("#E69F00", "#0072B2")  # Okabe–Ito orange (class 0) and blue (class 1)
 RINGS = "ringed white: training points, black: test points"  # as Playground rings them
@@ -81,7 +81,8 @@ class DecisionView(pg.PlotWidget):  # type: ignore[misc]
         if axis.labelText != title:
             self.bar.setColorMap(colours)
             axis.setLabel(title)
-        self.bar.setLevels(levels)
+        if tuple(self.bar.levels()) != tuple(levels):  # (set again, the bar's axis and its
+            self.bar.setLevels(levels)  # two-line caption were laid out at every picture)
         rows, columns = shot.grid.shape
         dx, dy = (x1 - x0) / max(columns - 1, 1), (y1 - y0) / max(rows - 1, 1)
         self.image.setRect(QRectF(x0 - dx / 2, y0 - dy / 2, x1 - x0 + dx, y1 - y0 + dy))
@@ -106,13 +107,17 @@ class DecisionView(pg.PlotWidget):  # type: ignore[misc]
         )
 
     @staticmethod
-    def _brushes(shot: Snapshot) -> list[str]:
+    def _brushes(shot: Snapshot) -> list[QBrush]:
+        """One brush object per colour: pyqtgraph renders a symbol for each brush object it
+        is given (200 points, 200 brushes of two colours: 40 ms at the tab's first opening)."""
         if shot.classification:
-            return [CLASS_COLOURS[int(t > 0.5)] for t in shot.targets]
-        colours = REGRESSION_MAP
-        low, high = _target_range(shot)
-        scaled = (shot.targets - low) / (high - low)
-        return [colours.map(float(v), mode="qcolor").name() for v in scaled]
+            names = [CLASS_COLOURS[int(t > 0.5)] for t in shot.targets]
+        else:
+            low, high = _target_range(shot)
+            scaled = (shot.targets - low) / (high - low)
+            names = [REGRESSION_MAP.map(float(v), mode="qcolor").name() for v in scaled]
+        shared = {name: QBrush(QColor(name)) for name in set(names)}
+        return [shared[name] for name in names]
 
 
 def layer_titles(paths: list[str]) -> dict[str, str]:
@@ -180,15 +185,24 @@ class TrainingPlots(QWidget):
             restyle(self.grads)  # the new curves as wide as the theme draws lines
         for name, curve in self._grad_curves.items():
             curve.setData(m.steps, np.maximum(m.smoothed_grad_norms[name], positive))
-        # a long run's curves thinned to about MAX_POINTS each, each stretch's lowest and
-        # highest kept (50,000 steps drawn whole took 240 ms a picture)
-        for curve in (self.batch, self.train, self.test, *self._grad_curves.values()):
-            count = len(curve.xData) if curve.xData is not None else 0
-            curve.setDownsampling(ds=max(1, count // MAX_POINTS), auto=False, method="peak")
+        # a long run's curves thinned to a stretch per pixel column (at most MAX_POINTS / 2),
+        # each stretch's lowest and highest kept (50,000 steps drawn whole took 240 ms a
+        # picture; 1,500 points a curve in a 400-pixel plot, 12 ms a paint of both plots)
+        for plot, curves in ((self.loss, (self.batch, self.train, self.test)),
+                             (self.grads, self._grad_curves.values())):  # fmt: skip
+            width = int(plot.getViewBox().width())  # (not laid out yet while hidden)
+            columns = min(MAX_POINTS // 2, width) if width >= 100 else MAX_POINTS // 2
+            for curve in curves:
+                count = len(curve.xData) if curve.xData is not None else 0
+                curve.setDownsampling(ds=max(1, -(-count // columns)), auto=False, method="peak")
         last = float(m.steps[-1]) if len(m.steps) else 1.0
         losses = [m.batch_loss, m.train_loss, m.test_loss[tested]]
         _fit(self.loss, last, losses)
         _fit(self.grads, last, list(m.smoothed_grad_norms.values()))
+        for plot in (self.loss, self.grads):
+            # the new ranges applied now, not at the paint (pyqtgraph defers them to its first
+            # paint, whose changes then asked for a second paint of every plot each picture)
+            plot.getViewBox().prepareForPaint()
 
     def clear(self) -> None:
         for curve in (self.batch, self.train, self.test, *self._grad_curves.values()):
@@ -196,11 +210,25 @@ class TrainingPlots(QWidget):
 
 
 def _fit(plot: pg.PlotWidget, last_step: float, series: list[np.ndarray]) -> None:
-    """The plot's range: steps 0 to the last, log₁₀ of the curves' positive values."""
-    plot.setXRange(0, max(last_step, 1.0), padding=0.02)
+    """The plot's range: steps 0 to a round number past the last, log₁₀ of the curves'
+    positive values out to the next quarter decade. Rounded, the ranges (and the axes, whose
+    labels pyqtgraph lays out again whenever its range moves) change a few times a run,
+    not at every picture: the labels hold still to be read while training plays."""
+    plot.setXRange(0, round_up(max(last_step, 1.0)), padding=0.02)
     values = [v[np.isfinite(v) & (v > 0)] for v in series]
     values = [v for v in values if v.size]
     if values:
         low = math.log10(min(float(v.min()) for v in values))
         high = math.log10(max(float(v.max()) for v in values))
-        plot.setYRange(low, high if high > low else low + 1, padding=0.05)
+        low, high = math.floor(low * 4) / 4, math.ceil(high * 4) / 4
+        plot.setYRange(low, high if high > low else low + 0.25, padding=0.02)
+
+
+_ROUND = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def round_up(value: float) -> float:
+    """The least of 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten that is at
+    least `value` (positive): at most 25 % beyond it."""
+    power = 10.0 ** math.floor(math.log10(value))
+    return next(n * power for n in _ROUND if n * power >= value * (1 - 1e-12))
