@@ -73,13 +73,13 @@ class DecisionView(pg.PlotWidget):  # type: ignore[misc]
     def show_snapshot(self, shot: Snapshot) -> None:
         x0, x1, y0, y1 = shot.extent
         if shot.classification:
-            colours, levels, title = _diverging_map(), (0.0, 1.0), CLASSIFICATION_BAR
+            levels, title = (0.0, 1.0), CLASSIFICATION_BAR
         else:  # the targets' range: the points' colours, and a scale that stays put
-            colours, levels, title = REGRESSION_MAP, _target_range(shot), REGRESSION_BAR
+            levels, title = _target_range(shot), REGRESSION_BAR
         self.image.setImage(shot.grid, autoLevels=False)
         axis = self.bar.getAxis("right")  # the bar's values, and what they are beside them
         if axis.labelText != title:
-            self.bar.setColorMap(colours)
+            self.bar.setColorMap(_diverging_map() if shot.classification else REGRESSION_MAP)
             axis.setLabel(title)
         if tuple(self.bar.levels()) != tuple(levels):  # (set again, the bar's axis and its
             self.bar.setLevels(levels)  # two-line caption were laid out at every picture)
