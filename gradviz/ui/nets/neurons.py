@@ -94,10 +94,10 @@ class NeuronView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
                 marks[index].setVisible(is_dead)
             label, title = self._headers[name]
             count = int(dead.sum())
-            label.setText(f"{title} · {count} dead" if count else title)
+            _set_text(label, f"{title} · {count} dead" if count else title)
         if self._legend is not None:
             anywhere = any(bool(flags.any()) for flags in dead_layers.values())
-            self._legend.setText(LEGEND + (DEAD_LEGEND if anywhere else ""))
+            _set_text(self._legend, LEGEND + (DEAD_LEGEND if anywhere else ""))
 
     def _build(self, shape: tuple[tuple[str, int], ...]) -> None:
         self.clear()
@@ -135,6 +135,13 @@ class NeuronView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         if shape:  # what the colours mean: the thumbnails alone do not say
             self._legend = self.addLabel(LEGEND, row=2, col=0, colspan=len(shape), size=text_size())
         restyle(self)  # the new labels in the theme's colours
+
+
+def _set_text(label: pg.LabelItem, text: str) -> None:
+    """A label's new text, only where it changed: set again, it laid the whole view out anew
+    (every thumbnail repainted) at each picture of a training run."""
+    if label.text != text:
+        label.setText(text)
 
 
 def _range_text(layer: str, index: int, values: np.ndarray) -> str:
