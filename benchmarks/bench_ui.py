@@ -163,14 +163,18 @@ def ui_thread_stalls(window) -> None:  # type: ignore[no-untyped-def]
     timer.timeout.connect(tick)
     timer.start(5)
 
-    def measure(label: str, action, settle_ms: int) -> None:  # type: ignore[no-untyped-def]
+    def measure(label: str, action, settle_ms: int, busy: bool = False) -> None:  # type: ignore[no-untyped-def]
         gaps.clear()
-        last[0] = time.perf_counter()
+        last[0] = start = time.perf_counter()
         action()
         loop = QEventLoop()
         QTimer.singleShot(settle_ms, loop.quit)
         loop.exec()
-        print(f"  {label:<44} worst UI-thread gap {max(gaps, default=0) * 1000:6.0f} ms")
+        line = f"  {label:<44} worst UI-thread gap {max(gaps, default=0) * 1000:6.0f} ms"
+        if busy:  # the share of the time the UI thread was not free within a tick
+            taken = sum(g - 0.005 for g in gaps if g > 0.006)
+            line += f", busy {taken / (time.perf_counter() - start) * 100:.0f} %"
+        print(line)
 
     transformer = next(p for p in PROGRAMS if p.name == "transformer-layer").source
     print("UI thread while work runs in workers:")
@@ -192,6 +196,9 @@ def ui_thread_stalls(window) -> None:  # type: ignore[no-untyped-def]
     measure("lab: zoom in (grid at the view's resolution)", zoom, 4000)
     measure("lab: race animating", lab.play, 3000)
     measure("open the Network tab", window.open_network, 4000)
+    network = window.open_network()
+    measure("network: training plays (10 pictures a s)", network.toggle_play, 8000, busy=True)
+    network.toggle_play()
     timer.stop()
 
 
