@@ -143,10 +143,13 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
         self.tabs.addTab(self._lab_placeholder, "Optimizer lab")
         self._network_placeholder = QLabel("The network builder loads when you open this tab.")
         self.tabs.addTab(self._network_placeholder, "Network")
+        for placeholder in (self._lab_placeholder, self._network_placeholder):
+            placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)  # (it may say "Loading…")
         self.tabs.currentChanged.connect(self._tab_changed)
         self.lab: LabWidget | None = None
         self.network: NetworkWidget | None = None
         self._inspector_was_visible = True
+        self._plots_imported = False
         self.setCentralWidget(self.tabs)
 
         self.inspector = Inspector()
@@ -211,7 +214,7 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
             self.canvas.set_message("Tracing…")
         self.statusBar().showMessage("PyTorch loaded", 3000)
         self.torch_ready.emit()
-        import_plotting_in_background()
+        import_plotting_in_background(self.plots_imported)
 
     # -- the document ----------------------------------------------------------------------------
     def set_document(self, document: Document) -> None:

@@ -3,8 +3,11 @@ is shown (they need pyqtgraph), and what follows a change of tab."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QSplitter, QTabWidget, QWidget
 
 from gradviz.ui.editor import CodeEditor
@@ -28,6 +31,8 @@ class TabbedWindow(QMainWindow):
     _lab_placeholder: QLabel
     _network_placeholder: QLabel
     _inspector_was_visible: bool
+    _was_on_graph = True  # the tab on screen is the graph's (the window starts on it)
+    _plots_imported: bool  # the background import of pyqtgraph and the tabs' modules is done
 
     def _swap_in(self, placeholder: QWidget, widget: QWidget, title: str) -> None:
         index = self.tabs.indexOf(placeholder)
@@ -74,34 +79,76 @@ class TabbedWindow(QMainWindow):
 
     def _tab_changed(self, index: int) -> None:
         shown = self.tabs.widget(index)
-        if shown is self._lab_placeholder:
-            self.open_lab()
-        if shown is self._network_placeholder:
+        placeholder = shown in (self._lab_placeholder, self._network_placeholder)
+        if placeholder and not (self._plots_imported or _tabs_imported()):
+            # Opened in the first seconds, while PyTorch (then pyqtgraph, in the background)
+            # still loads: importing them here froze the whole window for 1–2 s. The tab says
+            # what it waits for and opens once they are in (plots_imported).
+            shown.setText("Loading PyTorch and the plotting library…")  # type: ignore[union-attr]
+        elif shown is self._lab_placeholder:
+            self.open_lab()  # which shows the lab: this ran again for it
+            return
+        elif shown is self._network_placeholder:
             self.open_network()
+            return
         if self.lab is not None and shown is self.lab:
             self.lab.set_program(self.editor.toPlainText())  # for its network landscape
         on_graph = shown is self.splitter
-        if on_graph and self._inspector_was_visible:
+        if on_graph and not self._was_on_graph and self._inspector_was_visible:
             self.inspector_dock.show()
-        elif not on_graph:
-            self._inspector_was_visible = self.inspector_dock.isVisible()
+        elif not on_graph and self._was_on_graph:  # leaving the graph: as the user left it
+            self._inspector_was_visible = not self.inspector_dock.isHidden()
             self.inspector_dock.hide()  # it describes graph nodes: the other tabs have panels
+        self._was_on_graph = on_graph
+
+    def plots_imported(self) -> None:
+        """The background import is done: a tab that waited for it opens now."""
+        self._plots_imported = True
+        if self.tabs.currentWidget() in (self._lab_placeholder, self._network_placeholder):
+            self._tab_changed(self.tabs.currentIndex())
 
 
-def import_plotting_in_background() -> None:
+_TAB_MODULES = {"gradviz.ui.lab.lab_widget": "LabWidget", "gradviz.ui.nets.network_widget": (
+    "NetworkWidget")}  # fmt: skip
+
+
+def _tabs_imported() -> bool:
+    """Whether the tabs' modules are already imported (their classes defined): by a test, or
+    a script, before the window."""
+    return all(hasattr(sys.modules.get(name), cls) for name, cls in _TAB_MODULES.items())
+
+
+class _Done(QObject):
+    finished = Signal()
+
+
+_keep: list[_Done] = []  # the signal's object lives as long as the app
+
+
+def import_plotting_in_background(then: Callable[[], None] | None = None) -> None:
     """pyqtgraph takes 0.2–0.4 s to import; the lab, the Network tab and the inspector's
     heatmap need it first on the UI thread, which then froze for that long. Imported here in a
     thread instead (it builds no widget at import), the UI thread only shares the interpreter;
-    then the lab's and the Network tab's own modules (about 0.1 s more, their classes only)."""
+    then the lab's and the Network tab's own modules (about 0.1 s more, their classes only).
+    `then` runs on the UI thread once they are in (or failed to: the UI thread then imports
+    them itself, and meets the error where it can show it)."""
     import threading
+
+    done = _Done()
+    _keep.append(done)
+    if then is not None:
+        done.finished.connect(then, Qt.ConnectionType.QueuedConnection)
 
     def load() -> None:
         from gradviz import collection
 
-        with collection.start_up("pyqtgraph"):
-            import pyqtgraph  # noqa: F401
+        try:
+            with collection.start_up("pyqtgraph"):
+                import pyqtgraph  # noqa: F401
 
-            import gradviz.ui.lab.lab_widget
-            import gradviz.ui.nets.network_widget  # noqa: F401
+                import gradviz.ui.lab.lab_widget
+                import gradviz.ui.nets.network_widget  # noqa: F401
+        finally:
+            done.finished.emit()
 
     threading.Thread(target=load, name="gradviz-import-plots", daemon=True).start()
