@@ -132,6 +132,7 @@ def import_plotting_in_background(then: Callable[[], None] | None = None) -> Non
     then the lab's and the Network tab's own modules (about 0.1 s more, their classes only).
     `then` runs on the UI thread once they are in (or failed to: the UI thread then imports
     them itself, and meets the error where it can show it)."""
+    import contextlib
     import threading
 
     done = _Done()
@@ -147,8 +148,12 @@ def import_plotting_in_background(then: Callable[[], None] | None = None) -> Non
                 import pyqtgraph  # noqa: F401
 
                 import gradviz.ui.lab.lab_widget
-                import gradviz.ui.nets.network_widget  # noqa: F401
+                import gradviz.ui.nets.network_widget
         finally:
             done.finished.emit()
+        # then the 3D views' pyqtgraph.opengl and PyOpenGL: 0.3–0.5 s more, off the UI thread
+        # at the first tick of "3D" (without OpenGL here, the 3D view meets it when asked for)
+        with contextlib.suppress(Exception):
+            import gradviz.ui.lab.surface3d  # noqa: F401
 
     threading.Thread(target=load, name="gradviz-import-plots", daemon=True).start()
