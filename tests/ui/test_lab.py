@@ -242,6 +242,7 @@ def shoot():
     view = lab.view3d
     print('wires', len(view.wires.pos) > 0, 'pin', view.marker == tuple(lab.race.start),
           'balls', all(ball.visible() for ball in (*view._heads, view.pin_head)))
+    print('unlit, no normals', view.mesh.normals is None)
     app.quit()
 lab.race_shown.connect(lambda: QTimer.singleShot(200, go))
 QTimer.singleShot(60000, app.quit)
@@ -255,6 +256,8 @@ app.exec()
     assert "mesh True lines 4" in result.stdout, result.stdout + result.stderr
     # the wireframe drawn, the start pinned, each racer's ball (and the pin's) placed
     assert "wires True pin True balls True" in result.stdout, result.stdout + result.stderr
+    # drawn unlit: no normals worked out (pyqtgraph's Python loop froze the window 0.5 s)
+    assert "unlit, no normals True" in result.stdout, result.stdout + result.stderr
     from PySide6.QtGui import QImage
 
     image = QImage(str(out))

@@ -75,9 +75,12 @@ class Surface3D(gl.GLViewWidget):  # type: ignore[misc]
         colours = colours.reshape(z.shape[0], z.shape[1], 4).transpose(1, 0, 2)
         if self.mesh is not None:
             self.removeItem(self.mesh)
+        # unlit (no shader), so no normals: pyqtgraph works them out vertex by vertex in
+        # Python, 0.5 s of a frozen window at each new surface for a light nothing uses
         self.mesh = gl.GLSurfacePlotItem(
-            x=xs, y=ys, z=z.T, colors=colours.reshape(-1, 4), shader=None, smooth=True
-        )
+            x=xs, y=ys, z=z.T, colors=colours.reshape(-1, 4), shader=None, smooth=True,
+            computeNormals=False,
+        )  # fmt: skip
         self.mesh.setGLOptions("opaque")
         self.addItem(self.mesh)
         self.wires.setData(pos=_wireframe(xs, ys, z))
