@@ -594,3 +594,37 @@ def test_a_picture_paints_each_training_plot_once_on_rounded_ranges(qtbot) -> No
         quarter_low, quarter_high = math.floor(4 * low) / 4, math.ceil(4 * high) / 4
         pad = 0.02 * (quarter_high - quarter_low)
         assert (y0, y1) == pytest.approx((quarter_low - pad, quarter_high + pad), abs=1e-9)
+
+
+def test_the_points_share_a_brush_per_colour(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """pyqtgraph draws a symbol for every brush object it is given: the points' brushes are one
+    per colour, two for classes, at most 64 shades of the targets' colour map for regression,
+    each within half a shade of the exact colour."""
+    from PySide6.QtGui import QColor
+
+    from gradviz.ui.nets.tasks import Snapshot
+    from gradviz.ui.nets.views import CLASS_COLOURS, REGRESSION_MAP, SHADES, DecisionView
+
+    targets = np.random.default_rng(2).normal(size=2000)
+
+    def shot(classification: bool) -> Snapshot:
+        values = (targets > 0).astype(float) if classification else targets
+        return Snapshot(0, 1.0, None, np.zeros((4, 4)), (0, 1, 0, 1), np.zeros((2000, 2)),
+                        values, np.zeros(2000, bool), classification, 1.0, "cpu")  # fmt: skip
+
+    brushes = DecisionView._brushes(shot(True))
+    assert len({id(b) for b in brushes}) == 2
+    assert [b.color().name() for b in brushes[:50]] == [
+        CLASS_COLOURS[int(t > 0)].lower() for t in targets[:50]
+    ]
+    brushes = DecisionView._brushes(shot(False))
+    assert 32 < len({id(b) for b in brushes}) <= SHADES
+    scaled = (targets - targets.min()) / (targets.max() - targets.min())
+    for brush, value in zip(brushes[:200], scaled[:200], strict=True):
+        exact = REGRESSION_MAP.map(float(value), mode="qcolor")
+        low = REGRESSION_MAP.map(max(0.0, value - 0.5 / (SHADES - 1)), mode="qcolor")
+        high = REGRESSION_MAP.map(min(1.0, value + 0.5 / (SHADES - 1)), mode="qcolor")
+        shown = QColor(brush.color())
+        for channel in ("red", "green", "blue"):
+            near = sorted(getattr(c, channel)() for c in (low, exact, high))
+            assert near[0] - 1 <= getattr(shown, channel)() <= near[-1] + 1
