@@ -354,8 +354,9 @@ def test_the_network_landscape_surface(qtbot, window) -> None:  # type: ignore[n
 
 
 def test_contour_lines_are_made_off_the_ui_thread(qtbot, lab, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """The lab's grids arrive with their contour lines, made in the lab's worker: the UI
-    thread only draws them (pyqtgraph's isocurve on it froze the window for seconds)."""
+    """The lab's grids arrive with their contour lines, made in the lab's worker, as paths:
+    the UI thread only draws them (pyqtgraph's isocurve on it froze the window for seconds;
+    the paths, 15–55 ms on Rastrigin)."""
     import threading
 
     import gradviz.optim.contours as contours
@@ -367,11 +368,22 @@ def test_contour_lines_are_made_off_the_ui_thread(qtbot, lab, monkeypatch) -> No
         threads.append(threading.current_thread().name)
         return made(*args, **kwargs)
 
+    import gradviz.ui.lab.contours as lines
+
+    path_threads: list[str] = []
+    made_paths = lines.contour_paths
+
+    def recording_paths(*args, **kwargs):  # type: ignore[no-untyped-def]
+        path_threads.append(threading.current_thread().name)
+        return made_paths(*args, **kwargs)
+
     monkeypatch.setattr(contours, "contour_lines", recording)
     monkeypatch.setattr("gradviz.ui.lab.surface_view.contour_lines", recording)
+    monkeypatch.setattr(lines, "contour_paths", recording_paths)  # and their QPainterPaths
     with qtbot.waitSignal(lab.grid_shown, timeout=TIMEOUT):
         lab.surface.setCurrentIndex(lab.surface.findData("himmelblau"))
     assert threads and threading.main_thread().name not in threads
+    assert path_threads and threading.main_thread().name not in path_threads
     shown = lab.view.image.image
     levels = [level for level, _ in lab.view.contours.levels]
     finite = shown[np.isfinite(shown)]

@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from gradviz.optim.contours import Contour, contour_lines
-from gradviz.ui.lab.contours import ContourLines
+from gradviz.ui.lab.contours import ContourLines, ContourPaths
 from gradviz.ui.lab.palette import MARKERS
 from gradviz.ui.lab.trail import kept_indices, shown_points
 from gradviz.ui.legend_row import legend_below
@@ -31,6 +31,7 @@ class GridImage:
     seconds: float
     device: str
     contours: list[Contour] | None = None  # made with the grid in its worker; else when shown
+    contour_paths: ContourPaths | None = None  # those lines as paths, made there too
     blank: float = 0.0  # the share of the grid where f is inf or NaN (drawn blank)
 
 
@@ -173,9 +174,12 @@ class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
         self.image.setRect(_pixel_rect(grid.window, values.shape))
         self.bar.setLevels((low, high))
         self.bar.axis.setLabel("log₁₀(f − min)" if grid.log_scale else "f")
-        self.contours.set_data(
-            grid.contours if grid.contours is not None else contour_lines(values)
-        )
+        if grid.contour_paths is not None:
+            self.contours.set_paths(grid.contour_paths)
+        else:
+            self.contours.set_data(
+                grid.contours if grid.contours is not None else contour_lines(values)
+            )
         self.minima.setData([p[0] for p in minima], [p[1] for p in minima])
         self.setTitle(_blank_note(grid.blank))
         if reset_view:

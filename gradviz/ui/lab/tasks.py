@@ -107,11 +107,13 @@ def grid_task(
     def run(cancel: threading.Event) -> GridOutcome:
         from gradviz.optim.contours import contour_lines
         from gradviz.optim.grid import evaluate_grid
+        from gradviz.ui.lab.contours import contour_paths
 
         surface = make_surface(name, source, device)
         grid = evaluate_grid(surface, window, min(resolution, surface.max_grid), device)
         image = grid_image(surface, grid)
         image.contours = contour_lines(image.values)
+        image.contour_paths = contour_paths(image.contours)
         minima = [(m.x, m.y) for m in surface.minima]
         return image, minima, surface
 
