@@ -108,8 +108,10 @@ class TabbedWindow(QMainWindow):
             self._tab_changed(self.tabs.currentIndex())
 
 
-_TAB_MODULES = {"gradviz.ui.lab.lab_widget": "LabWidget", "gradviz.ui.nets.network_widget": (
-    "NetworkWidget")}  # fmt: skip
+_TAB_MODULES = {  # each tab's module, and its widget's class
+    "gradviz.ui.lab.lab_widget": "LabWidget",
+    "gradviz.ui.nets.network_widget": "NetworkWidget",
+}
 
 
 def _tabs_imported() -> bool:
