@@ -9,6 +9,7 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader, Subset, TensorDataset, random_split
 
+from gradviz.lang.default_device import shuffle_generator
 from gradviz.lang.objects import Fn, Namespace
 from gradviz.lang.user_code import ProgramObject
 
@@ -57,6 +58,7 @@ def data_loader(
         shuffle=bool(shuffle),
         drop_last=bool(drop_last),
         num_workers=0,
+        generator=shuffle_generator() if shuffle else None,
     )
 
 
@@ -69,7 +71,8 @@ def split_randomly(dataset: Any, lengths: Any) -> list[Subset[Any]]:
         raise TypeError("random_split takes the parts' lengths as a list: [800, 200] or [0.8, 0.2]")
     if not all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in lengths):
         raise TypeError("random_split: each length is a whole number or a fraction")
-    return random_split(dataset, list(lengths))  # type: ignore[arg-type]
+    generator = shuffle_generator() or torch.default_generator
+    return random_split(dataset, list(lengths), generator)  # type: ignore[arg-type]
 
 
 def _dataset_base(*args: Any, **kwargs: Any) -> None:

@@ -27,6 +27,7 @@ from gradviz.lang.catalog import (
     manual_seed,
 )
 from gradviz.lang.custom_functions import FunctionApply
+from gradviz.lang.default_device import placed_kwargs
 from gradviz.lang.definitions import Definitions
 from gradviz.lang.engine_queue import drained_on_error
 from gradviz.lang.errors import ProgramError
@@ -303,6 +304,8 @@ class Interpreter(ExpressionEvaluator, Definitions, Generators, AutogradCalls, A
             return result
         if hands_over_functions(args, kwargs):  # model.apply(init), LambdaLR(opt, f), ...
             args, kwargs = as_callbacks(self, args, kwargs)
+        if isinstance(callee, Fn):
+            kwargs = placed_kwargs(callee.qualname, args, kwargs)
         if isinstance(callee, Fn) and callee.qualname in DATA_TO_TENSOR and args:
             self.located(node, partial(self.check_data, args[0]))
         if isinstance(callee, Fn) and (sizes := layer_sizes(callee.impl, args, kwargs)):
