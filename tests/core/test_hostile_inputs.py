@@ -161,10 +161,10 @@ def test_deep_nesting_is_refused(depth: int) -> None:
 
 def test_nested_loops_stop_at_the_step_limit_quickly() -> None:
     source = "for i in range(100):\n    for j in range(100000):\n        pass"
-    start = time.perf_counter()
+    start = time.thread_time()  # this thread's CPU time: the same on a machine busy with others
     with pytest.raises(ProgramError, match="steps"):
         run_program(parse(source))
-    assert time.perf_counter() - start < 10
+    assert time.thread_time() - start < 10  # 2.8 s here; 13 s of wall time on a loaded GPU host
 
 
 def test_lists_holding_one_list_a_thousand_times_over_are_named_quickly() -> None:
