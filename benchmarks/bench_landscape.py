@@ -42,12 +42,15 @@ PROGRAM = PROGRAM_TEMPLATE.format(points=1000)
 
 
 def reference_setup(device: str, points: int) -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
+    """PROGRAM's model and data, made as gradviz runs it: under the device as the default (on
+    a GPU the weights and X are drawn by the CUDA generator, as in the traced program)."""
     torch.manual_seed(0)
-    model = nn.Sequential(
-        nn.Linear(2, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 2)
-    ).to(device)
-    X = torch.randn(points, 2).to(device)
-    y = (X[:, 0] * X[:, 1] > 0).long().to(device)
+    with torch.device(device):
+        model = nn.Sequential(
+            nn.Linear(2, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 2)
+        )
+        X = torch.randn(points, 2)
+        y = (X[:, 0] * X[:, 1] > 0).long()
     return model, X, y
 
 
@@ -85,20 +88,21 @@ def layer_products(
     return run, 2.0 * samples * 33 * (32 + 2) * count * chunks
 
 
-def lean_kernels(
+def lean_chunk(
     model: nn.Module,
     X: torch.Tensor,
     y: torch.Tensor,
     directions: tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]],
-    grid: int,
-    chunk: int,
-) -> Callable[[], torch.Tensor]:
+    fused_relu: bool = False,
+) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     """The same landscape written by hand for this one network, with the fewest eager kernels
-    I know: per chunk of grid points one product for the first layer (affine in α, β; a row of
-    ones under it), the hidden layer's weights with their bias as one more column (one bmm, no
-    separate bias pass), two in-place ReLUs, the output layer's baddbmm, and the two-class
-    cross-entropy as softplus of the logits' difference. Nothing generic: what eager PyTorch
-    can do here, the batched replay measured against it."""
+    I know, as a function of one chunk's steps (α, β) → losses: one product for the first
+    layer (affine in α, β; a row of ones under it), the hidden layer's weights with their bias
+    as one more column (one bmm, no separate bias pass), two in-place ReLUs, the output layer's
+    baddbmm, and the two-class cross-entropy as softplus of the logits' difference. Nothing
+    generic: what eager PyTorch can do here, the batched replay measured against it. With
+    fused_relu the first layer's ReLU rides on its product (cuBLASLt's epilogue, through
+    torch._addmm_activation): a diagnostic for GPUs."""
     hidden, output = (m for m in model if isinstance(m, nn.Linear) and m is not model[0])
     first, second = directions
 
@@ -117,25 +121,47 @@ def lean_kernels(
     ones[0] = 1  # the constant part carries the row of ones; the directions add nothing to it
     basis = torch.cat([basis, ones], dim=1).reshape(3, -1)
     spreads = [spread(f"model.{index[m]}") for m in (hidden, output)]
+    positive = y.bool()
+
+    def chunk(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        coeffs = torch.stack([torch.ones_like(a), a, b], dim=1)
+        count = coeffs.shape[0]
+        if fused_relu:
+            h = torch._addmm_activation(basis[0], coeffs[:, 1:], basis[1:])
+            h = h.view(count, -1, X.shape[0])
+        else:
+            h = (coeffs @ basis).view(count, -1, X.shape[0]).relu_()  # ones stay 1
+        w = (coeffs @ spreads[0]).view(count, hidden.out_features, -1)
+        h = torch.bmm(w, h).relu_()
+        w = (coeffs @ spreads[1]).view(count, output.out_features, -1)
+        logits = torch.baddbmm(w[:, :, -1:], w[:, :, :-1], h)
+        margin = logits[:, 1] - logits[:, 0]
+        return F.softplus(torch.where(positive, -margin, margin)).mean(1)
+
+    return chunk
+
+
+def lean_kernels(
+    model: nn.Module,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    directions: tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]],
+    grid: int,
+    chunk: int,
+    body: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+) -> Callable[[], torch.Tensor]:
+    """lean_chunk (or `body`, one like it) over the grid, `chunk` points at a time."""
+    step = body or lean_chunk(model, X, y, directions)
     steps = torch.linspace(-1, 1, grid, device=X.device)
     grid_b, grid_a = torch.meshgrid(steps, steps, indexing="ij")
     alphas, betas = grid_a.reshape(-1), grid_b.reshape(-1)
-    positive = y.bool()
 
     def run() -> torch.Tensor:
-        losses = []
         with torch.no_grad():
-            for start in range(0, alphas.numel(), chunk):
-                a, b = alphas[start : start + chunk], betas[start : start + chunk]
-                coeffs = torch.stack([torch.ones_like(a), a, b], dim=1)
-                count = coeffs.shape[0]
-                h = (coeffs @ basis).view(count, -1, X.shape[0]).relu_()  # ones stay 1
-                w = (coeffs @ spreads[0]).view(count, hidden.out_features, -1)
-                h = torch.bmm(w, h).relu_()
-                w = (coeffs @ spreads[1]).view(count, output.out_features, -1)
-                logits = torch.baddbmm(w[:, :, -1:], w[:, :, :-1], h)
-                margin = logits[:, 1] - logits[:, 0]
-                losses.append(F.softplus(torch.where(positive, -margin, margin)).mean(1))
+            losses = [
+                step(alphas[start : start + chunk], betas[start : start + chunk])
+                for start in range(0, alphas.numel(), chunk)
+            ]
         return torch.cat(losses).reshape(grid, grid)
 
     return run
@@ -197,11 +223,15 @@ def main() -> None:
     chunk = chunk_size(loss, base)
     products, _ = layer_products(device, points, samples, chunk)
     kernels = lean_kernels(model, X, y, (first, second), grid, chunk)
+
+    def floor() -> None:  # waits for the GPU, as the others do (.item())
+        kernels().sum().item()
+
     shown = random_landscape(loss, base, grid=grid, seed=0).losses
     floor_error = (kernels().cpu() - shown).abs().max().item()  # the same numbers, or no floor
     batched, tab, vmapped, user, lean, t_square, t_products, t_kernels = interleaved_medians(
         [gradviz_batched, gradviz_network_tab, vmap_only, user_loop, lean_loop, square, products,
-         kernels],
+         floor],
         3,
     )  # fmt: skip
     scale = grid / len(rows)

@@ -23,9 +23,10 @@ from gradviz.nets.replay import LossFn, Params, Unbatchable
 # 2-core Xeon (48 MB L3), 2-32-32-2 MLP, medians of interleaved runs, budgets 16/32/64/128 MB:
 # 51×51 on 1,000 points 121/105/125/122 ms (8 MB: 149), on 200 points 26/22/28/29 ms, on 10,000
 # points 1.28/0.98/1.09/1.09 s; 101×101 on 1,000 points 431/384/439/455 ms. A GPU wants few, big
-# launches (on an H200 a 201×201 landscape on 10,000 points in 2 GB chunks was 110 chunks,
-# launch-bound at 15× the compute bound), so there a quarter of the free memory, between 256 MB
-# and 16 GB.
+# launches, so there a quarter of the free memory, between 256 MB and 16 GB. Measured on an
+# H200 (torch 2.11), 201×201 on 10,000 points: budgets 64 MB/256 MB/1/4/16/32 GB took
+# 2,493/655/281/226/208/206 ms (16 GB: 3,247 points a chunk); ReLUs, at the memory's
+# bandwidth, were 40 % of the GPU's time.
 CHUNK_BYTES = {"cpu": 32 << 20, "cuda": 2 << 30}
 # glibc serves blocks above its largest mmap threshold (32 MiB, gradviz.heap) from fresh pages,
 # which every chunk would page-fault in again: a 2-32-32-2 MLP's landscape on 1,000 points took
