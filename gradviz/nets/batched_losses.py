@@ -134,7 +134,7 @@ def _picked_loss(x: LogSoftmax, target: torch.Tensor, ignore_index: int) -> torc
     logits = x.logits
     size, classes = logits.shape[0], logits.shape[-1]
     rows = logits.reshape(size, -1, classes)
-    if classes == 2 and logits.device.type == "cpu" and logits.is_floating_point():
+    if classes == 2 and logits.is_floating_point():
         two = _two_class_loss(rows, target, ignore_index)
         if two is not None:
             return two
@@ -156,10 +156,11 @@ def _two_class_loss(
 ) -> torch.Tensor | None:
     """Two classes: logsumexp(z) − z_t = log(1 + e^(z_other − z_t)) = softplus(±(z₁ − z₀)), one
     fused kernel instead of the max, shift, exp, sum, log and pick (about a quarter of a small
-    classifier's landscape). Gaps under −80 are taken at −80, as in logsumexp (no denormal
-    numbers; the loss there is below float resolution anyway). None where a target is neither
-    class nor ignored (aten's own path then reports it) or a logit is not finite (aten's
-    handling of infinities is kept)."""
+    classifier's landscape on a CPU; on an H200 the logsumexp path was about 15 % of the GPU's
+    time in a 201×201 landscape on 10,000 points). Gaps under −80 are taken at −80, as in
+    logsumexp (no denormal numbers; the loss there is below float resolution anyway). None
+    where a target is neither class nor ignored (aten's own path then reports it) or a logit
+    is not finite (aten's handling of infinities is kept)."""
     signs = _two_class_signs(target, ignore_index, rows.dtype)
     if signs is None:
         return None
