@@ -7,11 +7,14 @@ import copy
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
 
 from gradviz.autograd.tracer import trace
+from gradviz.lang.interpreter import run_program
+from gradviz.lang.parser import parse
 from gradviz.nets.landscape import random_landscape
 from gradviz.nets.replay import replay_loss
 from gradviz.nets.spec import Data, Layer, NetworkSpec
@@ -148,6 +151,23 @@ def test_shuffled_batches_random_splits_and_normal_draws_run_on_the_gpu() -> Non
     again = trace(DATA_ON_THE_GPU, device="cuda").run.env
     assert torch.equal(again["order"], env["order"])  # torch.manual_seed makes it repeatable
     assert env["order"].tolist() != [float(i) for i in env["train"].indices]  # shuffled
+
+
+COURSE_CODE = sorted((Path(__file__).parent / "course_code").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", COURSE_CODE, ids=lambda p: p.stem)
+def test_course_code_runs_on_the_gpu_as_on_the_cpu(path: Path) -> None:
+    """PyTorch's tutorials and Karpathy's lectures as written, on the GPU: they run, print as
+    often as on the CPU, and the tensors they keep are on the GPU unless the program pins the
+    CPU (makemore's torch.Generator() and d2l's torch.normal(0, 1, size) failed there)."""
+    source = path.read_text(encoding="utf-8")
+    cpu = run_program(parse(source))
+    gpu = run_program(parse(source), device="cuda")
+    assert len(gpu.printed) == len(cpu.printed)  # one entry a print call
+    kept = [v for v in gpu.env.values() if isinstance(v, torch.Tensor) and v.is_floating_point()]
+    pinned = 'torch.device("cpu")' in source
+    assert kept and all(t.device.type == ("cpu" if pinned else "cuda") for t in kept)
 
 
 def test_a_typed_function_on_the_gpu_is_captured_or_stepped_eagerly() -> None:

@@ -26,5 +26,14 @@ def test_normal_of_numbers_goes_to_the_default_device() -> None:
     assert placed_kwargs(name, [0, 1, (2, 3)], {}) == {}  # on the CPU: nothing to add
 
 
+def test_a_generator_goes_to_the_default_device_unless_one_is_named() -> None:
+    name = TORCH_NS.members["Generator"].qualname  # type: ignore[union-attr]
+    with torch.device("meta"):
+        assert placed_kwargs(name, [], {}) == {"device": torch.device("meta")}
+        assert placed_kwargs(name, ["cpu"], {}) == {}  # Generator("cpu"): as written
+        assert placed_kwargs(name, [], {"device": "cpu"}) == {"device": "cpu"}
+    assert placed_kwargs(name, [], {}) == {}
+
+
 def test_on_the_cpu_shuffling_is_torchs_own() -> None:
     assert shuffle_generator() is None
