@@ -3,7 +3,8 @@
 # optimizer lab's on the CPU beside them), each log written to $OUT (default /tmp/gpu-check).
 # Run from the repository root on a machine with torch and CUDA:  bash benchmarks/gpu_check.sh
 # Optional: .whl/ (wheels of missing pure-Python packages: graphviz, torchviz) and .gvbin/
-# (a Graphviz `dot` with its libraries, for a machine without one) are used where present.
+# (a Graphviz `dot` with its libraries, for a machine without one) are used where present;
+# `bash benchmarks/gpu_carry.sh` makes both here.
 set -u
 OUT=${OUT:-/tmp/gpu-check}
 mkdir -p "$OUT"
