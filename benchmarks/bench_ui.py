@@ -129,6 +129,10 @@ def big_graph(window) -> None:  # type: ignore[no-untyped-def]
     nodes = len(window.graph.nodes)
     canvas = window.canvas
     app = QApplication.instance()
+    start = time.perf_counter()
+    canvas.viewport().repaint()  # the new graph's first paint (each item builds its paths)
+    app.processEvents()
+    first_ms = (time.perf_counter() - start) * 1000
     frames = []
     for i in range(40):
         start = time.perf_counter()
@@ -140,8 +144,8 @@ def big_graph(window) -> None:  # type: ignore[no-untyped-def]
     layout_ms = window.outcome.timings["layout"] * 1000
     median_ms, worst_ms = statistics.median(frames) * 1000, max(frames) * 1000
     print(
-        f"{nodes}-node graph: layout {layout_ms:.0f} ms; pan+zoom frame {median_ms:.1f} ms median,"
-        f" {worst_ms:.1f} ms max"
+        f"{nodes}-node graph: layout {layout_ms:.0f} ms; first paint {first_ms:.0f} ms;"
+        f" pan+zoom frame {median_ms:.1f} ms median, {worst_ms:.1f} ms max"
     )
 
 
