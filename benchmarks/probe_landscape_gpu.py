@@ -27,18 +27,12 @@ from gradviz.nets.landscape import filter_normalised
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_landscape import lean_chunk, lean_kernels, reference_setup
+from timing import median_time
 
 
 def timed(fn: Callable[[], object], repeat: int = 5) -> float:
-    fn()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        torch.cuda.synchronize()
-        times.append(time.perf_counter() - start)
-    return sorted(times)[len(times) // 2]
+    """Median wall time of `fn`, waiting for the GPU each time."""
+    return median_time(lambda: (fn(), torch.cuda.synchronize()), repeat)
 
 
 def main() -> None:
