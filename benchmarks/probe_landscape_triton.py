@@ -1,7 +1,9 @@
 """Whether one fused kernel brings a GPU landscape within 3× of its compute bound (issue 6's GPU
 target): bench_landscape's 2-32-32-2 MLP, each grid point's weights made in registers from
-θ + α·d₁ + β·d₂, both hidden layers (tl.dot in IEEE fp32, no TF32) and their ReLUs and the
-cross-entropy in one Triton kernel, so no activation goes through the GPU's memory. The H200
+θ + α·d₁ + β·d₂, both hidden layers and their ReLUs and the cross-entropy in one Triton
+kernel, so no activation goes through the GPU's memory. The hidden product is timed in IEEE
+fp32 (FMAs) and as tf32x3 (three TF32 tensor-core products, about fp32's accuracy); plain TF32
+would break the landscape's 1e-5 agreement with a per-point loop. The H200
 profile (probe_landscape_gpu.py) had the ReLUs' memory traffic at 40 % of gradviz's time and no
 eager or compiled form under 5.7× the bound. A diagnostic, not gradviz code: its losses are
 checked against gradviz's own landscape of the same network and directions.
@@ -53,6 +55,7 @@ def _landscape_kernel(
     H: tl.constexpr,
     CLASSES: tl.constexpr,
     BLOCK: tl.constexpr,
+    PRECISION: tl.constexpr,  # "ieee" (fp32 FMAs) or "tf32x3" (tensor cores, 3 passes)
 ) -> None:
     point = tl.program_id(0)
     alpha = tl.load(coeffs + point * 3 + 1)
@@ -89,7 +92,7 @@ def _landscape_kernel(
             x = tl.load(data + i * n + samples, mask=inside, other=0.0)
             h += w1[:, None] * x[None, :]
         h = tl.maximum(h, 0.0)
-        h = tl.maximum(tl.dot(w2, h, input_precision="ieee") + b2[:, None], 0.0)
+        h = tl.maximum(tl.dot(w2, h, input_precision=PRECISION) + b2[:, None], 0.0)
         # the few classes one row at a time (a tl.dot would pad them to 16 rows), their
         # logsumexp online
         target = tl.load(targets + samples, mask=inside, other=0)
@@ -134,6 +137,7 @@ def fused_landscape(
     betas: torch.Tensor,
     block: int = 128,
     warps: int = 4,
+    precision: str = "ieee",
 ) -> Any:
     """A function () → the losses at (alphas[i], betas[i]) for a Linear-ReLU-Linear-ReLU-Linear
     model under cross-entropy."""
@@ -168,7 +172,7 @@ def fused_landscape(
         _landscape_kernel[(alphas.numel(),)](
             coeffs, first_parts, hidden_parts, hidden_bias, out_parts, out_bias, data,
             targets, losses, X.shape[0], IN=first.in_features, H=width,
-            CLASSES=output.out_features, BLOCK=block, num_warps=warps,
+            CLASSES=output.out_features, BLOCK=block, PRECISION=precision, num_warps=warps,
         )  # fmt: skip
         return losses
 
@@ -207,20 +211,22 @@ def main() -> None:
         bound = 2 * samples * (2 * 32 + 32 * 32 + 32 * 2) * grid * grid / rate
         print(f"fp32 {rate / 1e12:.1f} TFLOP/s: bound {bound * 1e3:.1f} ms; gradviz's batched "
               f"replay {gradviz * 1e3:.0f} ms ({gradviz / bound:.1f}×)", flush=True)  # fmt: skip
-    configs = [(32, 4)] if args.interpret else [(64, 4), (128, 4), (128, 8), (256, 8)]
-    for block, warps in configs:
-        run = fused_landscape(model, X, y, directions, alphas, betas, block, warps)
+    configs = [(32, 4, "ieee")]
+    if not args.interpret:  # tf32x3: fp32's accuracy from three tensor-core products
+        configs = [(b, w, p) for p in ("ieee", "tf32x3") for b, w in ((64, 4), (128, 4), (256, 8))]
+    for block, warps, precision in configs:
+        run = fused_landscape(model, X, y, directions, alphas, betas, block, warps, precision)
         start = time.perf_counter()
         try:
             out = run().reshape(grid, grid).cpu()
         except Exception as error:  # a diagnostic: say what broke and go on
-            print(f"{block}/{warps}: failed: {type(error).__name__}: {error}"[:400], flush=True)
+            print(f"{block}/{warps}/{precision}: failed: {type(error).__name__}: {error}"[:400])
             continue
         first = time.perf_counter() - start
         diff = (out - shown.losses).abs().max().item()
         line = (
-            f"fused Triton kernel, {block} samples a step, {warps} warps: losses within "
-            f"{diff:.1e} of gradviz's (first call {first:.1f} s)"
+            f"fused Triton kernel, {precision}, {block} samples a step, {warps} warps: "
+            f"losses within {diff:.1e} of gradviz's (first call {first:.1f} s)"
         )
         if not args.interpret:
             seconds = median_time(lambda run=run: (run(), torch.cuda.synchronize()), 5)
