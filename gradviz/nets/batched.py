@@ -16,7 +16,15 @@ from gradviz.nets.batched_losses import (
     mse_loss,
     nll_loss,
 )
-from gradviz.nets.batched_value import Args, Batched, Unbatchable, WithOnes, aligned, slice_dim
+from gradviz.nets.batched_value import (
+    Args,
+    Batched,
+    Product,
+    Unbatchable,
+    WithOnes,
+    aligned,
+    slice_dim,
+)
 
 __all__ = ["FRESH_RESULTS", "Args", "Batched", "Unbatchable", "WithOnes", "batched_call"]
 
@@ -102,8 +110,7 @@ def _addmm(args: Args, kwargs: dict[str, Any]) -> Any:
         initial = initial.reshape(1, 1)
     elif initial.dim() == 1:
         initial = initial.reshape(1, -1)
-    out = torch.baddbmm(initial.mT, first, second, beta=beta, alpha=alpha)
-    return Batched(out.mT)
+    return Product(first, second, initial.mT, beta, alpha)
 
 
 def _addmm_with_ones(bias: Any, m1: WithOnes, m2: Any) -> Batched | None:
@@ -121,7 +128,7 @@ def _addmm_with_ones(bias: Any, m1: WithOnes, m2: Any) -> Batched | None:
     if values.dtype != weight.dtype or column.shape[1] != weight.shape[1]:
         return None
     augmented = torch.cat([weight, column.expand(count, -1, -1)], dim=2)
-    return Batched(torch.bmm(augmented, m1.storage).mT)
+    return Product(augmented, m1.storage)
 
 
 def _along_dim(op: Callable[..., torch.Tensor]) -> Callable[[Args, dict[str, Any]], Any]:

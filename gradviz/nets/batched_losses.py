@@ -3,27 +3,33 @@ classes as a softplus of the logit gap), MSE and BCE-with-logits, reduced per pa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import torch
 
-from gradviz.nets.batched_value import Args, Batched, Unbatchable, aligned, slice_dim
+from gradviz.nets.batched_value import Args, Batched, Product, Unbatchable, aligned, slice_dim
 
 
 class LogSoftmax(Batched):
     """x − logsumexp(x), kept as its two parts: nll_loss, its usual reader, needs only
-    logsumexp minus the target's logit, not the whole subtraction."""
+    logsumexp minus the target's logit, not the whole subtraction (and of two classes only
+    the logits' difference, which a Product computes alone)."""
 
-    __slots__ = ("_lse", "dim", "logits")
+    __slots__ = ("_lse", "dim", "source")
 
-    def __init__(self, logits: torch.Tensor, dim: int) -> None:
-        self.logits, self.dim = logits, dim
+    def __init__(self, source: Batched, dim: int) -> None:
+        self.source, self.dim = source, dim
         self._lse: torch.Tensor | None = None
         self._tensor: torch.Tensor | None = None  # type: ignore[assignment]
 
     @property
+    def logits(self) -> torch.Tensor:
+        return self.source.tensor
+
+    @property
     def ndim(self) -> int:  # without computing the subtraction
-        return self.logits.dim() - 1
+        return self.source.ndim
 
     @property
     def lse(self) -> torch.Tensor:
@@ -37,6 +43,22 @@ class LogSoftmax(Batched):
         if self._tensor is None:
             self._tensor = self.logits - self.lse
         return self._tensor
+
+    def classes(self) -> int:
+        source = self.source
+        return source.columns if isinstance(source, Product) else self.logits.shape[-1]
+
+    def dtype(self) -> torch.dtype:
+        source = self.source
+        return source.weights.dtype if isinstance(source, Product) else self.logits.dtype
+
+    def gap(self) -> torch.Tensor:
+        """Of two classes along the last dimension: logit 1 − logit 0 (batch × items)."""
+        if isinstance(self.source, Product):
+            return self.source.column_gap(1, 0)
+        logits = self.logits
+        rows = logits.reshape(logits.shape[0], -1, 2)
+        return torch.sub(rows[..., 1], rows[..., 0])
 
 
 # e^-80 ≈ 1.8e-35 is below the resolution of a sum that holds the largest term's e^0 = 1, in
@@ -63,7 +85,7 @@ def log_softmax(args: Args, kwargs: dict[str, Any]) -> Any:
     short class dimension of a small classifier."""
     x: Batched = args[0]
     dim = slice_dim(args[1], x.ndim)
-    return LogSoftmax(x.tensor, dim)
+    return LogSoftmax(x, dim)
 
 
 def reduced(per_item: torch.Tensor, reduction: int) -> torch.Tensor:
@@ -131,13 +153,13 @@ PICKED_BY_WHERE = 4  # classes up to which the target's logit is chosen by torch
 
 def _picked_loss(x: LogSoftmax, target: torch.Tensor, ignore_index: int) -> torch.Tensor:
     """−log_softmax(x)[target] per item (batch × items), 0 where the target is ignored."""
+    if x.classes() == 2 and x.dtype().is_floating_point:
+        two = _two_class_loss(x.gap, x.dtype(), target, ignore_index)
+        if two is not None:
+            return two
     logits = x.logits
     size, classes = logits.shape[0], logits.shape[-1]
     rows = logits.reshape(size, -1, classes)
-    if classes == 2 and logits.is_floating_point():
-        two = _two_class_loss(rows, target, ignore_index)
-        if two is not None:
-            return two
     items = target.reshape(1, -1)
     ignored = items == ignore_index
     if classes <= PICKED_BY_WHERE:  # a class's logits are a row of samples: no gather needed
@@ -152,7 +174,7 @@ def _picked_loss(x: LogSoftmax, target: torch.Tensor, ignore_index: int) -> torc
 
 
 def _two_class_loss(
-    rows: torch.Tensor, target: torch.Tensor, ignore_index: int
+    gap_of: Callable[[], torch.Tensor], dtype: torch.dtype, target: torch.Tensor, ignore_index: int
 ) -> torch.Tensor | None:
     """Two classes: logsumexp(z) − z_t = log(1 + e^(z_other − z_t)) = softplus(±(z₁ − z₀)), one
     fused kernel instead of the max, shift, exp, sum, log and pick (about a quarter of a small
@@ -160,12 +182,12 @@ def _two_class_loss(
     time in a 201×201 landscape on 10,000 points). Gaps under −80 are taken at −80, as in
     logsumexp (no denormal numbers; the loss there is below float resolution anyway). None
     where a target is neither class nor ignored (aten's own path then reports it) or a logit
-    is not finite (aten's handling of infinities is kept)."""
-    signs = _two_class_signs(target, ignore_index, rows.dtype)
+    is not finite (aten's handling of infinities is kept). `gap_of`: z₁ − z₀ (batch × items)."""
+    signs = _two_class_signs(target, ignore_index, dtype)
     if signs is None:
         return None
     sign, any_ignored = signs
-    gap = torch.sub(rows[..., 1], rows[..., 0]).mul_(sign)
+    gap = gap_of().mul_(sign)
     if not bool(gap.sum().isfinite()):  # one pass: a sum is finite only if every term is
         return None
     per_item = torch.nn.functional.softplus(gap.clamp_min_(SMALLEST_EXPONENT))

@@ -15,6 +15,7 @@ from gradviz.autograd.tracer import trace
 from gradviz.nets.affine import Affine
 from gradviz.nets.batched import Batched, WithOnes, batched_call
 from gradviz.nets.batched_losses import logsumexp
+from gradviz.nets.batched_value import Product
 from gradviz.nets.landscape import random_landscape
 from gradviz.nets.replay import replay_loss
 from tests.core.landscape_grid import assert_grid_equals
@@ -256,3 +257,49 @@ def test_two_class_signs_follow_the_target_changed_in_place_and_its_dtype() -> N
     check(1 - target)
     target[2] = -100  # now ignored
     check(target, ignore_index=-100)
+
+
+@pytest.mark.parametrize("bias_kind", ["none", "per class", "shared", "batched"])
+def test_a_products_column_gap_is_the_difference_of_its_columns(bias_kind: str) -> None:
+    generator = torch.Generator().manual_seed(7)
+    weights = torch.randn(3, 4, 5, generator=generator)  # 3 settings, 4 outputs, k = 5
+    values = torch.randn(3, 5, 6, generator=generator)  # n = 6 items
+    initial = {
+        "none": None,
+        "per class": torch.randn(4, 1, generator=generator),
+        "shared": torch.randn(1, 1, generator=generator),
+        "batched": torch.randn(3, 4, 1, generator=generator),
+    }[bias_kind]
+    beta, alpha = (1.0, 1.0) if initial is None else (0.5, -2.0)
+    product = torch.bmm(weights, values) * alpha + (0 if initial is None else beta * initial)
+    expected = product[:, 3] - product[:, 1]  # columns 3 and 1 of each n × out slice
+    lazy = Product(weights, values, initial, beta, alpha)
+    torch.testing.assert_close(lazy.column_gap(3, 1), expected)
+    assert lazy._tensor is None  # the gap alone: the product was never computed
+    torch.testing.assert_close(lazy.tensor, product.mT)
+    torch.testing.assert_close(lazy.column_gap(3, 1), expected)
+
+
+def test_two_class_cross_entropy_after_a_linear_layer_needs_only_the_logit_gap() -> None:
+    """hidden @ Wᵀ + b, then cross-entropy of two classes: the loss from the gap's own product
+    equals F.cross_entropy slice by slice, the logits never computed; an infinite weight takes
+    aten's path and its infinities, as torch does."""
+    generator = torch.Generator().manual_seed(8)
+    hidden = Batched(torch.randn(3, 7, 4, generator=generator))  # 3 settings × 7 items × 4
+    weight_t, bias = torch.randn(4, 2, generator=generator), torch.randn(2, generator=generator)
+    target = torch.tensor([0, 1, 1, 0, 1, 0, 0])
+    for weight in (weight_t, weight_t.clone().index_put_((torch.tensor(2), torch.tensor(1)),
+                                                         torch.tensor(INF))):  # fmt: skip
+        logits = batched_call("aten.addmm.default", [bias, hidden, weight], {})
+        assert isinstance(logits, Product)
+        log_probs = batched_call("aten._log_softmax.default", [logits, 1, False], {})
+        got, _ = batched_call(
+            "aten.nll_loss_forward.default", [log_probs, target, None, 0, -100], {}
+        )
+        expected = torch.stack(
+            [F.cross_entropy(s @ weight + bias, target, reduction="none") for s in hidden.tensor]
+        )
+        assert torch.equal(got.tensor.isfinite(), expected.isfinite())
+        finite = expected.isfinite()
+        torch.testing.assert_close(got.tensor[finite], expected[finite])
+        assert (logits._tensor is None) == bool(weight.isfinite().all())
