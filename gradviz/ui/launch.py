@@ -99,10 +99,16 @@ SCREENSHOT_STEPS = 300  # training steps before a screenshot of the Network tab
 def _arm_screenshot(app, window, out: str, tab: str = "graph") -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtCore import QTimer
 
-    done = {"taken": False}
+    done = {"taken": False, "waited": False}
 
-    def take() -> None:
+    def take(last_chance: bool = False) -> None:
         if done["taken"]:
+            return
+        lab = window.lab
+        if not (last_chance or done["waited"]) and lab is not None and lab.worker.busy("grid"):
+            # the surface for the race's view (a network's landscape: half a second or more)
+            done["waited"] = True
+            lab.grid_shown.connect(settled)
             return
         done["taken"] = True
         window.grab().save(out, "PNG")
@@ -136,4 +142,4 @@ def _arm_screenshot(app, window, out: str, tab: str = "graph") -> None:  # type:
         window.lab.failure_shown.connect(lambda _message: settled())  # the error, on screen
     else:
         window.graph_shown.connect(lambda: QTimer.singleShot(300, settled))
-    QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, take)
+    QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, lambda: take(last_chance=True))

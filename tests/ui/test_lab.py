@@ -287,6 +287,43 @@ def test_optimize_cli_writes_pictures_and_animations(tmp_path: Path, suffix: str
         assert len(imageio.mimread(str(out))) == 41  # one frame per step, the start included
 
 
+NETWORK = """
+import torch
+import torch.nn.functional as F
+from torch import nn
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(2, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 2))
+X = torch.randn(1000, 2)
+y = (X[:, 0] * X[:, 1] > 0).long()
+loss = F.cross_entropy(model(X), y)
+"""
+
+
+def test_a_landscape_screenshot_waits_for_the_surface(tmp_path: Path) -> None:
+    """A network's landscape comes after the race (the view grows to where the optimizers
+    went, then the surface is computed for it): the picture has the surface, not a blank plot."""
+    program, out = tmp_path / "net.py", tmp_path / "shot.png"
+    program.write_text(NETWORK)
+    result = subprocess.run(
+        [sys.executable, "-m", "gradviz", str(program), "--tab", "landscape", "--screenshot",
+         str(out)],
+        capture_output=True, text=True, timeout=240,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1920, 1080)
+    greys = set()
+    for x in range(700, 1300, 7):  # inside the surface's plot
+        for y in range(200, 900, 7):
+            colour = image.pixelColor(x, y)
+            if colour.red() == colour.green() == colour.blue():
+                greys.add(colour.red())
+    assert len(greys) > 20  # the grey scale of the loss (a blank plot: white and a grid line)
+
+
 def test_quadratic_bowl_controls(qtbot, lab) -> None:  # type: ignore[no-untyped-def]
     with qtbot.waitSignal(lab.race_shown, timeout=TIMEOUT):
         lab.surface.setCurrentIndex(lab.surface.findData("quadratic"))
