@@ -11,6 +11,7 @@ from typing import Any
 
 import torch
 
+from gradviz.nets.affine_rows import linear_product
 from gradviz.nets.batched import Args, Batched, WithOnes, batched_call
 
 
@@ -18,7 +19,7 @@ class Affine(Batched):
     """Slice i is Σⱼ coeffs[i, j] · parts[j]; every part has the shape of one slice, and
     coeffs[:, 0] is 1 for every slice (parts[0] is the constant term: θ itself)."""
 
-    __slots__ = ("_basis", "_value", "coeffs", "parts")
+    __slots__ = ("_basis", "_value", "coeffs", "derived", "parts")
 
     def __init__(self, parts: Sequence[torch.Tensor], coeffs: torch.Tensor) -> None:
         self.parts: list[torch.Tensor] = list(torch.broadcast_tensors(*parts))
@@ -26,11 +27,14 @@ class Affine(Batched):
         self._value: Batched | None = None
         # the parts flattened into one matrix, built once and shared by with_coeffs copies
         self._basis: list[torch.Tensor] = []
+        # what readers build from the parts once (affine_rows), shared by with_coeffs copies
+        self.derived: dict[Any, Any] = {}
 
     def with_coeffs(self, coeffs: torch.Tensor) -> Affine:
         """The same parts at other grid points: nothing computed from the parts is redone."""
         other = Affine.__new__(Affine)
         other.parts, other.coeffs, other._basis = self.parts, coeffs, self._basis
+        other.derived = self.derived
         other._value = None
         return other
 
@@ -207,6 +211,11 @@ def affine_call(op: str, args: Args, kwargs: dict[str, Any], donated: bool = Fal
         kept = rule(args, kwargs)
         if kept is not None:
             return kept
+    if name in ("addmm", "mm") and not any(v != 1 for v in kwargs.values()):
+        bias, m1, m2 = (args[0], args[1], args[2]) if name == "addmm" else (None, *args[:2])
+        product = linear_product(bias, m1, m2)  # the weights made when a product reads them
+        if product is not None:
+            return product
     if any(isinstance(a, Affine) for a in args):
         args = [_materialised(a) for a in args]
     return batched_call(op, args, kwargs, donated)

@@ -19,6 +19,7 @@ from gradviz.nets.batched_losses import (
 from gradviz.nets.batched_value import (
     Args,
     Batched,
+    Columns,
     Product,
     Unbatchable,
     WithOnes,
@@ -209,6 +210,9 @@ RULES: dict[str, Callable[[Args, dict[str, Any]], Any]] = {
 
 # ops whose result is a new tensor (never a view), so that a sole consumer may overwrite it
 FRESH_RESULTS = ELEMENTWISE_OPS | {"addmm", "mm", "matmul"}
+# activations that leave 1 as it is (whatever their arguments): run over a WithOnes value's
+# whole storage, its row of ones included, they need no view that skips it
+KEEPS_ONE = {"relu", "leaky_relu"}
 IN_PLACE_UNARY = {"relu", "tanh", "sigmoid", "leaky_relu", "elu", "silu", "hardtanh", "neg"}
 
 
@@ -221,8 +225,15 @@ def batched_call(op: str, args: Args, kwargs: dict[str, Any], donated: bool = Fa
         first = args[0]
         if isinstance(first, Batched):
             in_place = getattr(torch.ops.aten, f"{name}_").default
-            result = in_place(first.tensor, *args[1:])
-            return first if isinstance(first, WithOnes) else Batched(result)  # ones kept
+            if isinstance(first, WithOnes):  # the ones kept: past them, or through them as 1
+                in_place(first.storage if name in KEEPS_ONE else first.tensor, *args[1:])
+                return first
+            if isinstance(first, Columns):
+                in_place(first.storage, *args[1:])
+                return first
+            if isinstance(first, Product):  # kept in the product's own layout
+                return Columns(in_place(first.raw(), *args[1:]))
+            return Batched(in_place(first.tensor, *args[1:]))
     rule = RULES.get(f"{name}.{overload}") or RULES.get(name)
     if rule is None and name in ELEMENTWISE_OPS:
         rule = _elementwise(getattr(getattr(torch.ops.aten, name), overload))

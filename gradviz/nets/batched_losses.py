@@ -3,6 +3,7 @@ classes as a softplus of the logit gap), MSE and BCE-with-logits, reduced per pa
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -50,7 +51,7 @@ class LogSoftmax(Batched):
 
     def dtype(self) -> torch.dtype:
         source = self.source
-        return source.weights.dtype if isinstance(source, Product) else self.logits.dtype
+        return source.dtype if isinstance(source, Product) else self.logits.dtype
 
     def gap(self) -> torch.Tensor:
         """Of two classes along the last dimension: logit 1 − logit 0 (batch × items)."""
@@ -144,7 +145,9 @@ def nll_loss(args: Args, kwargs: dict[str, Any]) -> Any:
         return (Batched(per_item.reshape(size, *target.shape)), None)
     if reduction == 2:
         return (Batched(per_item.sum(1)), None)
-    counted = (target != ignore_index).sum()
+    counted, kept = _counted(target, ignore_index)
+    if kept == per_item.shape[1]:  # none ignored: a mean (on a CPU the same sum, then divided)
+        return (Batched(per_item.mean(1)), None)
     return (Batched(per_item.sum(1) / counted), None)
 
 
@@ -188,12 +191,29 @@ def _two_class_loss(
         return None
     sign, any_ignored = signs
     gap = gap_of().mul_(sign)
-    if not bool(gap.sum().isfinite()):  # one pass: a sum is finite only if every term is
+    if not math.isfinite(gap.sum().item()):  # one pass: finite only if every term is
         return None
     per_item = torch.nn.functional.softplus(gap.clamp_min_(SMALLEST_EXPONENT))
     if any_ignored:
         per_item.masked_fill_(target.reshape(1, -1) == ignore_index, 0.0)
     return per_item
+
+
+# the last target's count of items not ignored: a landscape's chunks read the same target
+_last_count: tuple[torch.Tensor, tuple[int, int], tuple[torch.Tensor, int]] | None = None
+
+
+def _counted(target: torch.Tensor, ignore_index: int) -> tuple[torch.Tensor, int]:
+    """(target != ignore_index).sum(), as a tensor and a number, kept for the same, unchanged
+    target tensor."""
+    global _last_count
+    kept = _last_count
+    key = (target._version, ignore_index)
+    if kept is not None and kept[0] is target and kept[1] == key:
+        return kept[2]
+    counted = (target != ignore_index).sum()
+    _last_count = (target, key, (counted, int(counted)))
+    return _last_count[2]
 
 
 # the last target's signs: a landscape's chunks all read the same target tensor

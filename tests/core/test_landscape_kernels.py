@@ -12,7 +12,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 import gradviz.nets.landscape as landscape_module
 from gradviz.autograd.tracer import trace
-from gradviz.nets.affine import Affine
+from gradviz.nets.affine import Affine, affine_call
 from gradviz.nets.batched import Batched, WithOnes, batched_call
 from gradviz.nets.batched_losses import logsumexp
 from gradviz.nets.batched_value import Product
@@ -303,3 +303,91 @@ def test_two_class_cross_entropy_after_a_linear_layer_needs_only_the_logit_gap()
         finite = expected.isfinite()
         torch.testing.assert_close(got.tensor[finite], expected[finite])
         assert (logits._tensor is None) == bool(weight.isfinite().all())
+
+
+def _at(value: Affine, row: list[float]) -> torch.Tensor:
+    return sum((c * p for c, p in zip(row, value.parts, strict=True)), torch.tensor(0.0))
+
+
+@pytest.mark.parametrize("bias_kind", ["affine", "constant", "none"])
+@pytest.mark.parametrize("input_kind", ["with ones", "plain"])
+def test_a_layer_with_affine_weights_makes_them_only_when_a_product_reads_them(
+    bias_kind: str, input_kind: str
+) -> None:
+    """h @ Wᵀ + b with W and b affine in the grid coordinates and h batched: a lazy Product of
+    [Wᵀ | b] (one small product per chunk), equal slice by slice to torch.addmm; its logit
+    gap made from the rows' difference alone; the next chunk reuses the first one's basis."""
+    generator = torch.Generator().manual_seed(11)
+
+    def parts(*shape: int) -> list[torch.Tensor]:
+        return [torch.randn(*shape, generator=generator) for _ in range(3)]
+
+    chunks = [torch.tensor([[1.0, 0.5, -1.0], [1.0, 2.0, 0.25]]), torch.tensor([[1.0, -3.0, 0.7]])]
+    weight = Affine(parts(4, 5), chunks[0])
+    transposed = affine_call("aten.t.default", [weight], {})
+    bias: Affine | torch.Tensor | None = {
+        "affine": Affine(parts(4), chunks[0]),
+        "constant": torch.randn(4, generator=generator),
+        "none": None,
+    }[bias_kind]
+    for coeffs in chunks:  # the next chunk's values as the landscape's memo makes them
+        t_now = transposed.with_coeffs(coeffs)
+        bias_now = bias.with_coeffs(coeffs) if isinstance(bias, Affine) else bias
+        count = coeffs.shape[0]
+        if input_kind == "with ones":
+            h = Affine(parts(6, 5), coeffs).materialised()  # 6 items × 5 features, and ones
+            assert isinstance(h, WithOnes)
+        else:
+            h = Batched(torch.randn(count, 6, 5, generator=generator))
+        op, args = (
+            ("aten.mm.default", [h, t_now])
+            if bias_now is None
+            else ("aten.addmm.default", [bias_now, h, t_now])
+        )
+        out = affine_call(op, args, {})
+        assert isinstance(out, Product)
+        expected = []
+        for i, row in enumerate(coeffs.tolist()):
+            product = h.tensor[i] @ _at(weight, row).t()
+            b = _at(bias, row) if isinstance(bias, Affine) else bias
+            expected.append(product if b is None else product + b)
+        wanted = torch.stack(expected)
+        torch.testing.assert_close(out.column_gap(2, 0), wanted[..., 2] - wanted[..., 0])
+        assert out._tensor is None
+        torch.testing.assert_close(out.tensor, wanted)
+        assert len(transposed.derived) == 1  # one basis: the first chunk's, kept for the next
+
+
+@pytest.mark.parametrize("classes", [2, 3])
+def test_layers_without_bias_and_leaky_relus_equal_plain_torch_at_every_grid_point(
+    classes: int,
+) -> None:
+    """Linear layers with and without a bias, a leaky ReLU run over the first layer's row of
+    ones (it leaves 1 as it is) and a ReLU: every grid point against F.cross_entropy."""
+    program = f"""
+import torch
+import torch.nn.functional as F
+from torch import nn
+torch.manual_seed(9)
+model = nn.Sequential(nn.Linear(2, 8, bias=False), nn.LeakyReLU(0.2), nn.Linear(8, 8), nn.ReLU(),
+                      nn.Linear(8, {classes}, bias=False))
+X = torch.randn(20, 2)
+y = torch.arange(20) % {classes}
+loss = F.cross_entropy(model(X), y)
+"""
+    loss, base = replay_loss(trace(program).graph)
+    landscape = random_landscape(loss, base, grid=5, span=1.5, seed=3)
+    assert landscape.method == "batched"
+    torch.manual_seed(9)
+    model = nn.Sequential(
+        nn.Linear(2, 8, bias=False), nn.LeakyReLU(0.2), nn.Linear(8, 8), nn.ReLU(),
+        nn.Linear(8, classes, bias=False),
+    )  # fmt: skip
+    X = torch.randn(20, 2)
+    y = torch.arange(20) % classes
+
+    def plain(params: dict[str, torch.Tensor]) -> float:
+        named = {k.removeprefix("model."): v for k, v in params.items()}
+        return float(F.cross_entropy(functional_call(model, named, (X,)), y))
+
+    assert_grid_equals(landscape, base, 3, plain)
