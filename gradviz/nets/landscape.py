@@ -15,19 +15,33 @@ from torch.func import vmap
 
 from gradviz.heap import keep_freed_memory
 from gradviz.nets.affine import Affine
+from gradviz.nets.cpu_cache import last_level_cache_bytes
 from gradviz.nets.replay import LossFn, Params, Unbatchable
 
 # Bytes of parameters and intermediate values per batched chunk. A CPU: small enough that a
 # chunk's values stay in the processor's last-level cache between one op and the next, large
-# enough that the per-chunk Python cost (about 0.25 ms) is small beside its work. Measured on a
-# 2-core Xeon (48 MB L3), 2-32-32-2 MLP, medians of interleaved runs, budgets 16/32/64/128 MB:
-# 51×51 on 1,000 points 121/105/125/122 ms (8 MB: 149), on 200 points 26/22/28/29 ms, on 10,000
-# points 1.28/0.98/1.09/1.09 s; 101×101 on 1,000 points 431/384/439/455 ms. A GPU wants few, big
+# enough that the per-chunk Python cost (about 0.15 ms) is small beside its work: two thirds of
+# that cache, between 16 and 128 MB (cpu_chunk_bytes). Measured, 2-32-32-2 MLP, medians of
+# interleaved runs, budgets 16/32/64/128 MB: on a 2-core Xeon with 48 MB of L3, 51×51 on 1,000
+# points 121/105/125/122 ms (8 MB: 149), on 200 points 26/22/28/29 ms, on 10,000 points
+# 1.28/0.98/1.09/1.09 s; 101×101 on 1,000 points 431/384/439/455 ms. On a 2-core Xeon with
+# 480 MB of L3, budgets 32/64/128/256 MB: 51×51 on 1,000 points 78/68/64/63 ms, on 10,000
+# points 958/704/690/702 ms; 101×101 on 1,000 points 310/260/248/246 ms. A GPU wants few, big
 # launches, so there a quarter of the free memory, between 256 MB and 16 GB. Measured on an
 # H200 (torch 2.11), 201×201 on 10,000 points: budgets 64 MB/256 MB/1/4/16/32 GB took
 # 2,493/655/281/226/208/206 ms (16 GB: 3,247 points a chunk); ReLUs, at the memory's
 # bandwidth, were 40 % of the GPU's time.
-CHUNK_BYTES = {"cpu": 32 << 20, "cuda": 2 << 30}
+CPU_CHUNK_RANGE = (16 << 20, 128 << 20)
+
+
+def cpu_chunk_bytes(cache: int | None) -> int:
+    """Two thirds of the last-level cache (`cache` bytes; unknown: taken as 48 MB), within
+    CPU_CHUNK_RANGE."""
+    low, high = CPU_CHUNK_RANGE
+    return min(high, max(low, (cache or 48 << 20) * 2 // 3))
+
+
+CHUNK_BYTES = {"cpu": cpu_chunk_bytes(last_level_cache_bytes()), "cuda": 2 << 30}
 # glibc serves blocks above its largest mmap threshold (32 MiB, gradviz.heap) from fresh pages,
 # which every chunk would page-fault in again: a 2-32-32-2 MLP's landscape on 1,000 points took
 # 181 ms in chunks with 66 MB activations, 83–102 ms with 33 MB ones, 88–107 ms with 16 MB ones
