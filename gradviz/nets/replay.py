@@ -41,6 +41,30 @@ def _has_batched(values: Any) -> bool:
     return False
 
 
+def _last_read(graph: Graph, output: str) -> dict[str, list[str]]:
+    """For each op node, the values (node ids) that no later op reads: the replay lets them go
+    once it has run, so that a chunk's large intermediates are freed as a plain forward frees
+    them (the next one reuses their memory while the cache still holds it)."""
+    last: dict[str, str] = {}
+
+    def visit(ref: Any, reader: str) -> None:
+        if isinstance(ref, tuple) and len(ref) == 2 and isinstance(ref[0], str):
+            last[ref[0]] = reader
+        elif isinstance(ref, tuple):
+            for item in ref:
+                visit(item, reader)
+
+    for node in graph.nodes:
+        if node.call is not None:
+            for ref in node.call.refs:
+                visit(ref, node.id)
+    done: dict[str, list[str]] = {}
+    for value, reader in last.items():
+        if value != output:
+            done.setdefault(reader, []).append(value)
+    return done
+
+
 def _readers(graph: Graph, output: str) -> dict[str, int]:
     counts: dict[str, int] = {output: 1}
 
@@ -103,6 +127,7 @@ class Replay:
         self.keys = {node.id: key for key, node in params.items()}  # node id → params key
         self.viewed = _viewed_constants(graph)
         self.readers = _readers(graph, output)  # node id → how many ops read its value
+        self.last_read = _last_read(graph, output)  # op node id → values it reads last
         self.fresh = {  # op nodes whose value is a new tensor, not a view of another
             n.id: n.call is not None and n.call.name in FRESH_RESULTS
             for n in graph.nodes
@@ -134,6 +159,9 @@ class Replay:
                     _resolve(a, r, env) for a, r in zip(recorded.args, recorded.refs, strict=False)
                 ]
                 env[node.id] = call(node, args)
+                del args
+                for done in self.last_read.get(node.id, ()):
+                    env.pop(done, None)  # read for the last time: its memory serves the next op
         result = env[self.output]
         return result[0] if isinstance(result, (tuple, list)) else result
 

@@ -162,6 +162,33 @@ def test_batched_replay_equals_point_by_point_replay(case: Case) -> None:
     torch.testing.assert_close(together, separately, atol=1e-6, rtol=1e-5)
 
 
+@pytest.mark.parametrize("case", WITH_MODULES, ids=[case.name for case in WITH_MODULES])
+def test_the_replay_lets_each_value_go_after_its_last_reader(case: Case) -> None:
+    """Each value the replay drops after an op is one that op reads and no later op does;
+    every value an op reads, except the output's, is dropped after exactly one op."""
+    graph = trace(case.source).graph
+    try:
+        replay, _ = replay_loss(graph)
+    except ReplayError:
+        return
+    assert isinstance(replay, Replay)
+
+    def ids(ref: object) -> set[str]:
+        if isinstance(ref, tuple) and len(ref) == 2 and isinstance(ref[0], str):
+            return {ref[0]}
+        return set().union(*(ids(r) for r in ref)) if isinstance(ref, tuple) else set()
+
+    ops = [n for n in graph.nodes if n.call is not None]
+    reads = [set().union(*(ids(r) for r in n.call.refs)) for n in ops]  # type: ignore[union-attr]
+    dropped: list[str] = []
+    for position, node in enumerate(ops):
+        for value in replay.last_read.get(node.id, ()):
+            assert value in reads[position]
+            assert all(value not in later for later in reads[position + 1 :])
+            dropped.append(value)
+    assert sorted(dropped) == sorted(set().union(*reads) - {replay.output})
+
+
 LINEAR_IN_PARAMETERS = """
 import torch
 from torch import nn
