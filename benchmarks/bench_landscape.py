@@ -176,6 +176,9 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--grid", type=int, default=51)
     parser.add_argument("--points", type=int, default=1000, help="training points")
+    parser.add_argument(
+        "--turns", type=int, default=7, help="interleaved turns (a shared VM drifts ±20 %%)"
+    )
     args = parser.parse_args()
     device, grid, samples = args.device, args.grid, args.points
     points = grid * grid
@@ -227,8 +230,8 @@ def main() -> None:
     chunk = chunk_size(loss, base)
     products, _ = layer_products(device, points, samples, chunk)
     kernels = lean_kernels(model, X, y, (first, second), grid, chunk)
-    # on a CPU the floor's best chunk is smaller than gradviz's: 16 points, whose values stay
-    # in the core's own cache (on this 2-core VM 125 ms against 152 ms at gradviz's 62)
+    # and at 16 points a chunk: on a 48 MB-L3 CPU the floor's best (its values stay in the
+    # core's own cache; 125 ms against 152 at gradviz's 62 then), on a 480 MB one no better
     small = lean_kernels(model, X, y, (first, second), grid, SMALL_CHUNK)
 
     def floor() -> None:  # waits for the GPU, as the others do (.item())
@@ -242,7 +245,7 @@ def main() -> None:
     timed = [gradviz_batched, gradviz_network_tab, vmap_only, user_loop, lean_loop, square,
              products, floor] + ([floor_small] if device == "cpu" else [])  # fmt: skip
     batched, tab, vmapped, user, lean, t_square, t_products, t_kernels, *rest = interleaved_medians(
-        timed, 3
+        timed, args.turns
     )
     scale = grid / len(rows)
     user, lean = user * scale, lean * scale

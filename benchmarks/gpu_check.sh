@@ -40,11 +40,11 @@ echo 'digraph{}' | dot -Tpng >/dev/null 2>&1 ||
 # the most telling first: each step's limit keeps the whole check under about 9 minutes
 # shellcheck disable=SC2086
 step core-tests 150 python3 -m pytest tests/core -q -p no:cacheprovider -p no:pytest-qt -rs $workers $pertest "${only[@]}"
-step landscape-201 50 python3 benchmarks/bench_landscape.py --device cuda --grid 201 --points 10000
+step landscape-201 50 python3 benchmarks/bench_landscape.py --device cuda --grid 201 --points 10000 --turns 3
 # one fused Triton kernel for the whole landscape: the way to issue 6's ≤ 3× left untried (the
 # eager and torch.compile forms, probe_landscape_gpu.py, were timed on 2026-11-30: 5.7-8.5×)
 step probe-triton 90 python3 benchmarks/probe_landscape_triton.py
-step landscape-51 30 python3 benchmarks/bench_landscape.py --device cuda --grid 51
+step landscape-51 30 python3 benchmarks/bench_landscape.py --device cuda --grid 51 --turns 3
 step trace-cuda 40 python3 benchmarks/bench_trace.py --device cuda --quick --no-process
 step optim-cuda 30 python3 benchmarks/bench_optim.py --device cuda --no-ui
 step tracer-parts-cuda 25 python3 benchmarks/bench_tracer_parts.py --device cuda --quick
