@@ -21,7 +21,8 @@ from torch import nn
 from torch.func import functional_call
 
 from gradviz.autograd.tracer import trace
-from gradviz.nets.landscape import chunk_size, filter_normalised, random_landscape
+from gradviz.nets.cpu_cache import last_level_cache_bytes
+from gradviz.nets.landscape import chunk_budget, chunk_size, filter_normalised, random_landscape
 from gradviz.nets.replay import replay_loss
 from gradviz.nets.trainer import ModelLoss
 
@@ -254,6 +255,12 @@ def main() -> None:
     bound = flops_per_point * points / (square_flops / t_square)
     landscape = random_landscape(loss, base, grid=grid, seed=0)
     print(f"loss landscape, 2-32-32-2 MLP on {samples:,} points, {grid}×{grid} grid on {device}:")
+    cache = last_level_cache_bytes()
+    budget = chunk_budget(torch.device(device))
+    print(
+        f"  ({chunk} grid points a chunk: a {budget >> 20} MB budget"
+        + (f", from a {cache >> 20} MB last-level cache)" if device == "cpu" and cache else ")")
+    )
     print(f"  gradviz ({landscape.method} replay):                {batched * 1000:8.1f} ms")
     print(f"  gradviz, Network tab (the builder's module):   {tab * 1000:8.1f} ms")
     print(f"  torch.func.vmap of functional_call, chunked:   {vmapped * 1000:8.1f} ms "
