@@ -35,7 +35,26 @@ class Batched:
         return self.tensor.shape[0]
 
 
-class Columns(Batched):
+class Matrices(Batched):
+    """Batched matrices (slices of two dimensions) made when first read."""
+
+    __slots__ = ()
+
+    def _make(self) -> torch.Tensor:
+        raise NotImplementedError
+
+    @property
+    def tensor(self) -> torch.Tensor:
+        if self._tensor is None:
+            self._tensor = self._make()
+        return self._tensor
+
+    @property
+    def ndim(self) -> int:
+        return 2
+
+
+class Columns(Matrices):
     """Batched matrices stored column by column: storage (count, k, n) holds slices of n × k
     (a batched product's own layout). A product reading them reads the storage as it is; the
     transposed view is made only for a reader that wants slices."""
@@ -46,15 +65,8 @@ class Columns(Batched):
         self.storage = storage
         self._tensor: torch.Tensor | None = None  # type: ignore[assignment]
 
-    @property
-    def tensor(self) -> torch.Tensor:
-        if self._tensor is None:
-            self._tensor = self.storage.mT
-        return self._tensor
-
-    @property
-    def ndim(self) -> int:
-        return 2
+    def _make(self) -> torch.Tensor:
+        return self.storage.mT
 
     @property
     def count(self) -> int:
@@ -69,11 +81,8 @@ class WithOnes(Columns):
 
     __slots__ = ()
 
-    @property
-    def tensor(self) -> torch.Tensor:
-        if self._tensor is None:
-            self._tensor = self.storage[:, :-1, :].mT
-        return self._tensor
+    def _make(self) -> torch.Tensor:
+        return self.storage[:, :-1, :].mT
 
 
 def aligned(value: Any, ndim: int) -> Any:
@@ -106,7 +115,7 @@ class Rows(Protocol):
         ...
 
 
-class Product(Batched):
+class Product(Matrices):
     """A batched product, weights (count, out, k) @ values (count, k, n), plus beta·initial
     and times alpha, read transposed (slices n × out, as batched._product lays results out),
     computed when first read. A reader that needs only the difference of two of its columns
@@ -139,15 +148,8 @@ class Product(Batched):
             self._raw = self._times(matrix, self.initial)
         return self._raw
 
-    @property
-    def tensor(self) -> torch.Tensor:
-        if self._tensor is None:
-            self._tensor = self.raw().mT
-        return self._tensor
-
-    @property
-    def ndim(self) -> int:
-        return 2
+    def _make(self) -> torch.Tensor:
+        return self.raw().mT
 
     @property
     def count(self) -> int:
