@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
 
 import torch
@@ -12,6 +13,8 @@ from gradviz.render.colors import MagnitudeScale, interpolate, text_on
 from gradviz.render.theme import Theme
 
 INLINE_ELEMENTS = 6  # tensors this small are shown element by element
+# dtypes whose mean and spread give the root mean square to 1e-6 (a half's x − μ is too coarse)
+WIDE_FLOATS = (torch.float32, torch.float64)
 
 
 def format_number(value: float, digits: int = 5) -> str:
@@ -40,6 +43,12 @@ def magnitude(value: torch.Tensor | float | None) -> float | None:
     if isinstance(value, torch.Tensor):
         if value.numel() == 0:
             return 0.0
+        if value.numel() > INLINE_ELEMENTS and value.dtype in WIDE_FLOATS:
+            std, mean = std_mean(value)  # (kept: the box's text reads them too)
+            n = value.numel()
+            from_spread = math.sqrt(((n - 1) * std * std + n * mean * mean) / n)
+            if math.isfinite(from_spread):
+                return from_spread
         data = value.detach()
         if not (data.is_floating_point() or data.is_complex()):
             data = data.double()
@@ -52,13 +61,34 @@ def magnitude(value: torch.Tensor | float | None) -> float | None:
     return abs(float(value))
 
 
-def _std_mean(data: torch.Tensor) -> tuple[float, float]:
+# each tensor's (version, standard deviation, mean), by id while it lives: a graph's labels
+# are built more than once (the gradient scale, each step of a walk-through), and a large
+# tensor's two passes are most of their time
+_KEPT: dict[int, tuple[weakref.ref[torch.Tensor], int, tuple[float, float]]] = {}
+KEEP_AT_MOST = 4096
+
+
+def std_mean(value: torch.Tensor) -> tuple[float, float]:
     """Sample standard deviation and mean, summed in double as the elements are read: a third
-    of torch.std_mean's time on a CPU, and exact where every element is the same."""
+    of torch.std_mean's time on a CPU, and exact where every element is the same. Kept for the
+    same, unchanged tensor."""
+    try:
+        version = value._version
+    except RuntimeError:  # an inference tensor has no version counter: not kept
+        version = None
+    kept = _KEPT.get(id(value))
+    if version is not None and kept is not None and kept[0]() is value and kept[1] == version:
+        return kept[2]
+    data = value.detach()
     count = data.numel()
     mean = float(data.sum(dtype=torch.float64)) / count
     deviation = torch.linalg.vector_norm(data - mean, dtype=torch.float64)
-    return float(deviation) / math.sqrt(max(count - 1, 1)), mean
+    result = float(deviation) / math.sqrt(max(count - 1, 1)), mean
+    if version is not None:
+        if len(_KEPT) >= KEEP_AT_MOST:
+            _KEPT.clear()
+        _KEPT[id(value)] = (weakref.ref(value), version, result)
+    return result
 
 
 def tensor_text(value: torch.Tensor | float | None, digits: int = 5) -> str:
@@ -82,7 +112,7 @@ def tensor_text(value: torch.Tensor | float | None, digits: int = 5) -> str:
     if not value.is_floating_point():
         low, high = torch.aminmax(value.detach().double())
         return f"min {format_number(float(low), 3)} · max {format_number(float(high), 3)}"
-    std, mean = _std_mean(value.detach())
+    std, mean = std_mean(value)
     if _indistinguishable_from_zero(value.detach(), mean, std):
         mean = 0.0
     return f"μ {format_number(mean, 3)} · σ {format_number(std, 3)}"

@@ -77,3 +77,25 @@ def test_a_mean_that_rounding_cannot_tell_from_zero_reads_zero() -> None:
     mean = format_number(float(shifted.double().mean()), 3)
     assert tensor_text(shifted).startswith(f"μ {mean} · σ ")
     assert mean != "0.0"
+
+
+def test_kept_statistics_follow_an_in_place_change_and_never_outlive_their_tensor() -> None:
+    """Mean and spread are kept per tensor (a graph's labels are built several times): an
+    in-place change is seen, and a new tensor that gets a freed one's id is read afresh."""
+
+    def expected(value: torch.Tensor) -> str:
+        exact = value.double()
+        mean, std = float(exact.mean()), float(exact.std())
+        return f"μ {format_number(mean, 3)} · σ {format_number(std, 3)}"
+
+    value = torch.randn(40, 30)
+    assert tensor_text(value) == expected(value)
+    value.mul_(4).add_(2)
+    assert tensor_text(value) == expected(value)
+    assert magnitude(value) == pytest.approx(float(value.double().pow(2).mean().sqrt()), rel=1e-6)
+    for scale in range(1, 30):  # CPython reuses a freed object's id: some of these share one
+        fresh = torch.randn(20, 20) * scale - scale
+        assert tensor_text(fresh) == expected(fresh)
+        rms = float(fresh.double().pow(2).mean().sqrt())
+        assert magnitude(fresh) == pytest.approx(rms, rel=1e-6)
+        del fresh
