@@ -1,6 +1,4 @@
-"""A linear layer's weights (and bias) at a landscape chunk's grid points, kept affine until a
-batched product reads them: one small matrix product makes [Wᵀ | b] for every point at once,
-and a two-class loss's logit gap reads only the difference of two rows, made the same way."""
+"""A linear layer's [Wᵀ | b] at a landscape chunk's grid points, made when a product reads it."""
 
 from __future__ import annotations
 
