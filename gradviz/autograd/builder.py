@@ -217,22 +217,21 @@ class GraphBuilder:
                 found[key] = self._resolve(tensor, when)
             return found[key]
 
-        refs = tuple(self._ref(a, ids, resolved) for a in args)
-        arg_nodes = tuple(self._arg_node(a, ids, resolved) for a in args)
+        copies: list[object] = []
+        refs: list[object] = []
+        arg_nodes: list[str | None] = []
+        for arg in args:
+            copy, ref = self._operand(arg, ids, resolved)
+            copies.append(copy)
+            refs.append(ref)
+            arg_nodes.append(ref[0] if isinstance(arg, torch.Tensor) and ref else None)
         return ForwardCall(
             _op_name(func),
-            tuple(self._copy(a, resolved) for a in args),
-            {k: self._copy(v, resolved) for k, v in kwargs.items()},
-            arg_nodes,
-            refs,
+            tuple(copies),
+            {k: self._operand(v, ids, resolved)[0] for k, v in kwargs.items()} if kwargs else {},
+            tuple(arg_nodes),
+            tuple(refs),
         )
-
-    @staticmethod
-    def _arg_node(value: object, ids: dict[Key, str], resolved: Resolver) -> str | None:
-        if not isinstance(value, torch.Tensor):
-            return None
-        found = resolved(value)
-        return ids.get(found[0]) if found is not None else None
 
     def _resolve(self, tensor: torch.Tensor, when: int | None) -> tuple[Key, int] | None:
         """The graph node whose value `tensor` held when op number `when` read it, and which of
@@ -246,35 +245,36 @@ class GraphBuilder:
         found = self.tensor_keys.get(id(tensor))
         return (found, self.output_nrs.get(id(tensor), 0)) if found is not None else None
 
-    # Methods, not recursive closures in _call: a recursive closure is a reference cycle (the
+    # A method, not a recursive closure in _call: a recursive closure is a reference cycle (the
     # function, its cell), which would keep each call's tensors alive until a collection.
-    def _copy(self, value: object, resolved: Resolver) -> object:
-        """Leaves (which an optimizer may change next) and recorded values as they were
-        (copied before any later in-place write); others by reference."""
-        if isinstance(value, torch.Tensor):
-            found = resolved(value)
-            if found is not None and found[0][0] == "leaf":
-                snapshot = self.snap.leaf_values.get(found[0][1])
-                if snapshot is not None:
-                    return snapshot
-            elif found is not None and found[0][0] == "op":
-                recorded = self.recorder.value_of(found[0][1], found[1])
-                if recorded is not None:
-                    return recorded
-            return value.detach()
-        if isinstance(value, (list, tuple)):
-            return type(value)(self._copy(v, resolved) for v in value)
-        return value
+    def _operand(self, value: object, ids: dict[Key, str], resolved: Resolver) -> tuple[Any, Any]:
+        """An argument as the call keeps it, and its reference, in one pass (nested as the
+        arguments are, lists too, as for cat).
 
-    def _ref(self, value: object, ids: dict[Key, str], resolved: Resolver) -> object:
-        """(node id, output number) of a tensor argument, nested as the arguments are."""
+        The copy: leaves (which an optimizer may change next) and recorded values as they were
+        (copied before any later in-place write); other tensors detached, the rest as they are.
+        The reference: (node id, output number) of a tensor that is a node's value, else None.
+        """
         if isinstance(value, torch.Tensor):
             found = resolved(value)
-            node_id = ids.get(found[0]) if found is not None else None
-            return (node_id, found[1]) if node_id and found is not None else None
+            if found is None:
+                return value.detach(), None
+            key, output_nr = found
+            node_id = ids.get(key)
+            ref = (node_id, output_nr) if node_id else None
+            if key[0] == "leaf":
+                snapshot = self.snap.leaf_values.get(key[1])
+                if snapshot is not None:
+                    return snapshot, ref
+            elif key[0] == "op":
+                recorded = self.recorder.value_of(key[1], output_nr)
+                if recorded is not None:
+                    return recorded, ref
+            return value.detach(), ref
         if isinstance(value, (list, tuple)):
-            return tuple(self._ref(v, ids, resolved) for v in value)
-        return None
+            pairs = [self._operand(v, ids, resolved) for v in value]
+            return type(value)(p[0] for p in pairs), tuple(p[1] for p in pairs)
+        return value, None
 
     def _module_of(self, pending: _Pending) -> str | None:
         """The nn.Module path a node belongs to: where its op ran, or whose parameter it is."""

@@ -155,7 +155,9 @@ class ForwardRecorder:
     def producer(self, tensor: torch.Tensor, before: int | None) -> list[tuple[Node, int]]:
         """The recorded ops that made or rewrote `tensor` before op number `before` (all of
         them for None), latest first, as (node, output number)."""
-        made = self.producers.get(id(tensor), ())
+        made = self.producers.get(id(tensor))
+        if not made:
+            return []
         return [(n, nr) for number, n, nr in reversed(made) if before is None or number < before]
 
     def tensor_of(self, node: Node, output_nr: int = 0) -> torch.Tensor | None:

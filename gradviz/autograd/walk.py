@@ -12,9 +12,19 @@ Node = Any
 ACCUMULATE_GRAD = "torch::autograd::AccumulateGrad"
 
 
+_LEAF_TYPES: dict[type, bool] = {}  # a node's Python type → whether it is AccumulateGrad
+
+
 def is_leaf_node(node: Node) -> bool:
-    """AccumulateGrad: the node that stores a leaf tensor's .grad."""
-    return bool(node.name() == ACCUMULATE_GRAD)
+    """AccumulateGrad: the node that stores a leaf tensor's .grad. (Asked of every node
+    several times per trace: its type is looked up, its name read once per type.)"""
+    kind = type(node)
+    leaf = _LEAF_TYPES.get(kind)
+    if leaf is None:
+        if isinstance(node, BackwardCFunction):  # a Python Function's: a class per program run,
+            return False  # not kept
+        leaf = _LEAF_TYPES[kind] = bool(node.name() == ACCUMULATE_GRAD)
+    return leaf
 
 
 def reachable(root: Node | None) -> list[Node]:
