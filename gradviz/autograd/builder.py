@@ -100,9 +100,11 @@ class GraphBuilder:
         self.pending: dict[Key, _Pending] = {}
         self.edges: list[tuple[Key, Key, int | None, int, torch.Tensor | None]] = []
         self.param_paths = names.param_paths()
+        self.buffer_paths: dict[int, str] | None = None  # looked up at the first constant
         self.object_paths = names.object_paths()
         self.tensor_keys: dict[int, Key] = {}  # id(tensor) → the node whose value it is
         self.output_nrs: dict[int, int] = {}  # id(tensor) → which output of that node
+        self.const_keys: dict[tuple[int, int], Key] = {}  # (id(tensor), version) → its node
         self.keep: list[object] = []  # holds those tensors, so their ids stay theirs
 
     def build(self) -> Graph:
@@ -176,20 +178,30 @@ class GraphBuilder:
         )
         return key
 
-    def _const(self, tensor: torch.Tensor, order: float) -> Key:
+    def _const(self, tensor: torch.Tensor, order: float, when: int | None) -> Key:
+        """The constant node of `tensor` (named after the tensor it views, where that has a
+        name) as op number `when` read it: a constant written in place between two reads is
+        two nodes, each with the value its ops saw."""
         chain = self.recorder.origins_of(tensor)
         origin = next((t for t in chain if self.names.name_of(t)), chain[-1])
-        key: Key = ("const", id(origin))
+        version, before = self.recorder.constants.as_read(origin, when)
+        key: Key = ("const", (id(origin), version) if version else id(origin))
         self._remember(tensor, key)
+        self.const_keys[(id(tensor), version)] = key
         if key in self.pending:
             self.pending[key].order = min(self.pending[key].order, order)
             return key
+        name = self.names.name_of(origin)
+        if self.buffer_paths is None:
+            self.buffer_paths = self.names.buffer_paths()
+        buffer = self.buffer_paths.get(id(origin))  # a module's own (batch norm's statistics)
         self.pending[key] = _Pending(
             key=key,
             kind="const",
             order=order,
-            value=origin.detach().clone(),
-            name=self.names.name_of(origin),
+            value=before if before is not None else origin.detach().clone(),
+            name=name or buffer,
+            holder=buffer.rsplit(".", 1)[0] if buffer else None,
         )
         return key
 
@@ -221,14 +233,16 @@ class GraphBuilder:
         refs: list[object] = []
         arg_nodes: list[str | None] = []
         for arg in args:
-            copy, ref = self._operand(arg, ids, resolved)
+            copy, ref = self._operand(arg, ids, resolved, when)
             copies.append(copy)
             refs.append(ref)
             arg_nodes.append(ref[0] if isinstance(arg, torch.Tensor) and ref else None)
         return ForwardCall(
             _op_name(func),
             tuple(copies),
-            {k: self._operand(v, ids, resolved)[0] for k, v in kwargs.items()} if kwargs else {},
+            {k: self._operand(v, ids, resolved, when)[0] for k, v in kwargs.items()}
+            if kwargs
+            else {},
             tuple(arg_nodes),
             tuple(refs),
         )
@@ -243,16 +257,24 @@ class GraphBuilder:
             if key in self.pending:
                 return key, output_nr
         found = self.tensor_keys.get(id(tensor))
-        return (found, self.output_nrs.get(id(tensor), 0)) if found is not None else None
+        if found is None:
+            return None
+        if found[0] == "const" and self.recorder.constants.versions:
+            version, _ = self.recorder.constants.as_read(tensor, when)
+            found = self.const_keys.get((id(tensor), version), found)
+        return found, self.output_nrs.get(id(tensor), 0)
 
     # A method, not a recursive closure in _call: a recursive closure is a reference cycle (the
     # function, its cell), which would keep each call's tensors alive until a collection.
-    def _operand(self, value: object, ids: dict[Key, str], resolved: Resolver) -> tuple[Any, Any]:
+    def _operand(
+        self, value: object, ids: dict[Key, str], resolved: Resolver, when: int | None
+    ) -> tuple[Any, Any]:
         """An argument as the call keeps it, and its reference, in one pass (nested as the
         arguments are, lists too, as for cat).
 
-        The copy: leaves (which an optimizer may change next) and recorded values as they were
-        (copied before any later in-place write); other tensors detached, the rest as they are.
+        The copy: leaves (which an optimizer may change next), recorded values and constants
+        as they were (copied before any later in-place write); other tensors detached, the
+        rest as they are.
         The reference: (node id, output number) of a tensor that is a node's value, else None.
         """
         if isinstance(value, torch.Tensor):
@@ -270,9 +292,13 @@ class GraphBuilder:
                 recorded = self.recorder.value_of(key[1], output_nr)
                 if recorded is not None:
                     return recorded, ref
+            elif key[0] == "const":
+                _, before = self.recorder.constants.as_read(value, when)
+                if before is not None:
+                    return before, ref
             return value.detach(), ref
         if isinstance(value, (list, tuple)):
-            pairs = [self._operand(v, ids, resolved) for v in value]
+            pairs = [self._operand(v, ids, resolved, when) for v in value]
             return type(value)(p[0] for p in pairs), tuple(p[1] for p in pairs)
         return value, None
 
@@ -320,7 +346,8 @@ class GraphBuilder:
         for position, arg in enumerate(args):
             for item in arg if isinstance(arg, (list, tuple)) else (arg,):
                 if isinstance(item, torch.Tensor) and not item.requires_grad:
-                    self.edges.append((self._const(item, before), dst, None, 0, None))
+                    key = self._const(item, before, self.recorder.op_number.get(node))
+                    self.edges.append((key, dst, None, 0, None))
                 elif pointwise and position < 2 and _is_number(item):
                     self.edges.append((self._scalar(item, before), dst, None, 0, None))
 

@@ -42,7 +42,7 @@ class _Watching(TorchDispatchMode):
             self.paused or func is DETACH or torch._C._current_graph_task_id() != -1
         )  # a backward pass's own ops are no forward values
         if watched:
-            self.recorder.before_op(func, args)
+            self.recorder.before_op(func, args, kwargs)
         out = func(*args, **kwargs)
         if watched:
             self.recorder.after_op(func, args, kwargs, out)

@@ -71,6 +71,15 @@ class BoundNames:
                 paths.setdefault(id(param), f"{module_name}.{param_name}")
         return paths
 
+    def buffer_paths(self) -> dict[int, str]:
+        """id(buffer) → `model.1.running_mean` for every buffer of every bound module (what
+        a module keeps that is no parameter: batch norm's running statistics)."""
+        paths: dict[int, str] = {}
+        for module_name, module in self._modules.items():
+            for buffer_name, buffer in module.named_buffers():
+                paths.setdefault(id(buffer), f"{module_name}.{buffer_name}")
+        return paths
+
     def object_paths(self) -> dict[int, tuple[str, torch.Tensor]]:
         """id(tensor) → (`layers[0].weight`, tensor) for the tensors kept as attributes of
         the program's own objects (plain classes, as Karpathy's `Linear` keeps `self.weight`

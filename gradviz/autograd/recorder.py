@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import torch
 
+from gradviz.autograd.constants import ConstantReads, storage_key, writes_undeclared, written
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.guard import tensors_in
 
@@ -33,16 +34,14 @@ def _writes(func: Any) -> bool:
     known = _WRITES.get(func)
     if known is None:
         arguments = func._schema.arguments
-        known = any(a.alias_info is not None and a.alias_info.is_write for a in arguments)
+        known = writes_undeclared(func) or any(
+            a.alias_info is not None and a.alias_info.is_write for a in arguments
+        )
         _WRITES[func] = known
     return known
 
 
-def _storage_key(tensor: torch.Tensor) -> int:
-    try:
-        return int(tensor.untyped_storage().data_ptr())
-    except (RuntimeError, NotImplementedError):
-        return id(tensor)
+_storage_key = storage_key
 
 
 class ForwardRecorder:
@@ -77,6 +76,7 @@ class ForwardRecorder:
         self.module_of: dict[Node, str] = {}  # the innermost nn.Module path an op ran in
         self.scopes: Any = None  # a ModuleScopes, while a traced run is on
         self._keep: list[torch.Tensor] = []  # keeps const_parent ids valid
+        self.constants = ConstantReads()  # the constants' values as the ops read them
         # What an earlier backward pass recorded, its graph not built yet (see freeze): in-place
         # writes are watched for it too, and one into a constant it read calls on_constant_write.
         self.frozen: ForwardRecorder | None = None
@@ -85,14 +85,19 @@ class ForwardRecorder:
         self.max_nodes: int | None = None  # refuse a graph past this many recorded ops
 
     # -- OpObserver ----------------------------------------------------------------------------
-    def before_op(self, func: Any, args: tuple[Any, ...]) -> None:
+    def before_op(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         self.flush()
         if _writes(func):
-            keys = {_storage_key(t) for t in tensors_in(args)}
+            keys = {_storage_key(t) for t in tensors_in(args) + tensors_in(kwargs)}
             self._snapshot_aliases(keys)
+            targets = written(func, args, kwargs)
+            if torch.is_grad_enabled() and any(t.requires_grad for t in tensors_in(args)):
+                self.constants.read(args, {})  # an op that will be recorded reads them first
+            self.constants.before_write(targets, self._ops + 1, self.origins_of)
             frozen = self.frozen
             if frozen is not None:
                 frozen._snapshot_aliases(keys)
+                frozen.constants.before_write(targets, self._ops + 1, frozen.origins_of)
                 if not keys.isdisjoint(frozen.constant_storages()) and self.on_constant_write:
                     self.on_constant_write()
 
@@ -142,6 +147,7 @@ class ForwardRecorder:
                 self.producers.setdefault(id(tensor), []).append((number, node, key[1]))
                 if node not in self.operands:
                     self.operands[node] = (func, args, kwargs)
+                    self.constants.read(args, kwargs)
                     self.op_number[node] = number
                     if line is not None:
                         self.lines[node] = line
@@ -187,6 +193,7 @@ class ForwardRecorder:
         frozen.op_number, self.op_number = self.op_number, {}
         frozen.lines, self.lines = self.lines, {}
         frozen._keep, self._keep = self._keep, []
+        frozen.constants, self.constants = self.constants, ConstantReads()
         self.frozen = frozen
         return frozen
 
@@ -244,6 +251,7 @@ class ForwardRecorder:
         self.lines.clear()
         self._pending.clear()
         self._keep.clear()
+        self.constants.clear()
 
     def _snapshot_aliases(self, keys: set[int]) -> None:
         """Copy the recorded values that share a storage about to be written. (A value's

@@ -24,7 +24,7 @@ _META = torch.device("meta")
 class OpObserver(Protocol):
     """Sees every aten operation the program runs (the tracer records forward values this way)."""
 
-    def before_op(self, func: Any, args: tuple[Any, ...]) -> None: ...
+    def before_op(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None: ...
 
     def after_op(
         self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any
@@ -211,7 +211,7 @@ class AllocationGuard(TorchDispatchMode):
             )
         observer = self.observer if self.observing else None
         if observer is not None:
-            observer.before_op(func, args)
+            observer.before_op(func, args, kwargs)
         kind = _kind(func)
         if kind == NO_NEW_MEMORY:  # a view or an in-place op: nothing to foresee or count
             out = func(*args, **kwargs)

@@ -1,0 +1,115 @@
+"""Constants drawn as the ops read them, though the program writes them in place afterwards,
+and a module's buffers (batch norm's running statistics) named by their module path."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from gradviz.autograd.graph import Graph, GraphNode
+from gradviz.autograd.tracer import trace
+
+WRITTEN_AFTER = """
+c = torch.tensor([1.0, 2.0, 3.0])
+w = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)
+y = (c + w).sum()
+c.add_(10)
+y2 = (c * w).sum()
+X = torch.tensor([4.0, 5.0, 6.0, 7.0])
+v = X[:3]
+y3 = (v + w).sum()
+X.mul_(-2)
+(y + y2 + y3).backward()
+"""
+
+
+def _consts(graph: Graph, name: str) -> list[GraphNode]:
+    return [n for n in graph.nodes if n.kind == "const" and n.name == name]
+
+
+def _op_reading(graph: Graph, const: GraphNode) -> GraphNode:
+    (edge,) = graph.consumers_of(const.id)
+    return graph.node(edge.dst)
+
+
+def test_a_constant_written_after_an_op_read_it_shows_what_the_op_read() -> None:
+    c = torch.tensor([1.0, 2.0, 3.0])  # the same program in plain torch, values kept as read
+    w = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    c_first = c.clone()
+    z1 = c + w
+    c.add_(10)
+    c_second = c.clone()
+    z2 = c * w
+    X = torch.tensor([4.0, 5.0, 6.0, 7.0])
+    v_read = X[:3].clone()
+    z3 = X[:3] + w
+    X.mul_(-2)
+
+    graph = trace(WRITTEN_AFTER).graph
+    first, second = _consts(graph, "c")  # written between two reads: two nodes
+    torch.testing.assert_close(first.value, c_first)
+    torch.testing.assert_close(second.value, c_second)
+    add, mul = _op_reading(graph, first), _op_reading(graph, second)
+    torch.testing.assert_close(add.value, z1.detach())
+    torch.testing.assert_close(mul.value, z2.detach())
+    assert add.call is not None and mul.call is not None
+    torch.testing.assert_close(add.call.args[0], c_first)  # the chain rule's numbers too
+    torch.testing.assert_close(mul.call.args[0], c_second)
+    assert add.call.arg_nodes[0] == first.id and mul.call.arg_nodes[0] == second.id
+    (view,) = _consts(graph, "v")  # a view of a constant written through its base
+    torch.testing.assert_close(view.value, v_read)
+    torch.testing.assert_close(_op_reading(graph, view).value, z3.detach())
+    assert not torch.equal(view.value, X[:3])  # (the program did change it)
+
+
+BATCH_NORM = """
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 1))
+X = torch.randn(16, 3)
+loss = model(X).pow(2).mean()
+loss.backward()
+"""
+
+
+def test_batch_norm_statistics_are_named_by_module_and_shown_as_it_read_them() -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 1))
+    X = torch.randn(16, 3)
+    norm = model[1]
+    assert isinstance(norm, nn.BatchNorm1d) and norm.running_mean is not None
+    read_mean, read_var = norm.running_mean.clone(), norm.running_var.clone()  # type: ignore[union-attr]
+    model(X).pow(2).mean().backward()
+    assert not torch.equal(norm.running_mean, read_mean)  # training updated them in place
+
+    graph = trace(BATCH_NORM).graph
+    (mean,) = _consts(graph, "model.1.running_mean")
+    (var,) = _consts(graph, "model.1.running_var")
+    torch.testing.assert_close(mean.value, read_mean)
+    torch.testing.assert_close(var.value, read_var)
+    assert mean.module == var.module == "model.1"  # drawn in the batch norm's box
+    assert _op_reading(graph, mean).op == "NativeBatchNormBackward0"
+
+
+def test_a_training_loop_shows_the_statistics_its_last_step_read() -> None:
+    source = BATCH_NORM.replace(
+        "loss = model(X).pow(2).mean()\nloss.backward()\n",
+        "for step in range(3):\n    loss = model(X).pow(2).mean()\n    loss.backward()\n",
+    )
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 1))
+    X = torch.randn(16, 3)
+    norm = model[1]
+    for _ in range(2):
+        model(X).pow(2).mean().backward()
+    read_mean = norm.running_mean.clone()  # type: ignore[union-attr]
+    graph = trace(source).graph
+    (mean,) = _consts(graph, "model.1.running_mean")
+    torch.testing.assert_close(mean.value, read_mean)
+
+
+def test_a_constant_never_written_is_one_node_with_its_value() -> None:
+    graph = trace("c = torch.ones(2)\nw = torch.ones(2, requires_grad=True)\n"
+                  "y = (c * w + c).sum()\n").graph  # fmt: skip
+    (c,) = _consts(graph, "c")
+    torch.testing.assert_close(c.value, torch.ones(2))
+    assert len(graph.consumers_of(c.id)) == 2
