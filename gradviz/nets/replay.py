@@ -33,6 +33,17 @@ def _resolve(value: Any, ref: Any, env: dict[str, Any]) -> Any:
     return value
 
 
+# Batch norm in training updates its running statistics in place, though they do not change
+# its output: a replay passes none (nothing the graph shows is written, and vmap can batch it).
+_STATISTICS_UPDATED = {"aten.native_batch_norm.default"}
+
+
+def _without_side_effects(op: str, args: list[Any]) -> list[Any]:
+    if op in _STATISTICS_UPDATED and len(args) > 5 and args[5] is True:
+        return [*args[:3], None, None, *args[5:]]
+    return args
+
+
 def _has_batched(values: Any) -> bool:
     if isinstance(values, Batched):
         return True
@@ -158,7 +169,7 @@ class Replay:
                 args = [
                     _resolve(a, r, env) for a, r in zip(recorded.args, recorded.refs, strict=False)
                 ]
-                env[node.id] = call(node, args)
+                env[node.id] = call(node, _without_side_effects(recorded.op, args))
                 del args
                 for done in self.last_read.get(node.id, ()):
                     env.pop(done, None)  # read for the last time: its memory serves the next op
