@@ -105,6 +105,7 @@ class GraphBuilder:
         self.tensor_keys: dict[int, Key] = {}  # id(tensor) → the node whose value it is
         self.output_nrs: dict[int, int] = {}  # id(tensor) → which output of that node
         self.const_keys: dict[tuple[int, int], Key] = {}  # (id(tensor), version) → its node
+        self.leaf_read: dict[Key, int] = {}  # a leaf → the op number of its first reader
         self.keep: list[object] = []  # holds those tensors, so their ids stay theirs
 
     def build(self) -> Graph:
@@ -151,10 +152,14 @@ class GraphBuilder:
             )
         self.pending[entry.key] = entry
 
-    def _leaf(self, acc: Node, order: float) -> Key:
+    def _leaf(self, acc: Node, order: float, when: int | None = None) -> Key:
+        """The leaf node of `acc`'s tensor, its value as the first op to read it saw it
+        (written in place since, by a step before the backward: as it was then)."""
         key: Key = ("leaf", acc)
         if key in self.pending:
             self.pending[key].order = min(self.pending[key].order, order)
+            if self.recorder.constants.versions:
+                self._leaf_as_read(key, acc.variable, when)
             return key
         variable = acc.variable
         self._remember(variable, key)
@@ -176,7 +181,17 @@ class GraphBuilder:
             param_path=path,
             holder=held.rsplit(".", 1)[0] if held else None,
         )
+        if self.recorder.constants.versions:
+            self._leaf_as_read(key, variable, when)
         return key
+
+    def _leaf_as_read(self, key: Key, variable: torch.Tensor, when: int | None) -> None:
+        if when is None or when >= self.leaf_read.get(key, when + 1):
+            return
+        self.leaf_read[key] = when
+        _, before = self.recorder.constants.as_read(variable, when)
+        if before is not None:
+            self.pending[key].value = before
 
     def _const(self, tensor: torch.Tensor, order: float, when: int | None) -> Key:
         """The constant node of `tensor` (named after the tensor it views, where that has a
@@ -285,6 +300,9 @@ class GraphBuilder:
             node_id = ids.get(key)
             ref = (node_id, output_nr) if node_id else None
             if key[0] == "leaf":
+                _, before = self.recorder.constants.as_read(value, when)
+                if before is not None:
+                    return before, ref
                 snapshot = self.snap.leaf_values.get(key[1])
                 if snapshot is not None:
                     return snapshot, ref
@@ -336,7 +354,11 @@ class GraphBuilder:
         for index, (child, output_nr) in enumerate(node.next_functions):
             if child is None:
                 continue
-            src = self._leaf(child, before) if is_leaf_node(child) else ("op", child)
+            src = (
+                self._leaf(child, before, self.recorder.op_number.get(node))
+                if is_leaf_node(child)
+                else ("op", child)
+            )
             self.edges.append((src, dst, index, int(output_nr), _grad(sent, index)))
         func_args = self.recorder.operands.get(node)
         if func_args is None:

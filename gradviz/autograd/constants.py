@@ -56,7 +56,9 @@ def written(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[to
 class ConstantReads:
     """The tensors without grad that recorded ops read (data, a module's buffers), and for each
     one the value it had before every in-place write into it, with that write's op number: the
-    graph shows each constant as the op read it, not as the program left it.
+    graph shows each constant as the op read it, not as the program left it. Leaves too, until
+    their pass's backward (which copies them itself): a step taken between the forward and the
+    backward does not change what the graph says the forward read.
 
     Reads are indexed by storage only when a write comes (most programs write no constant)."""
 
@@ -66,6 +68,7 @@ class ConstantReads:
         # id(tensor) → [(op number of a write into it, its value just before)], in order
         self.versions: dict[int, list[tuple[int, torch.Tensor]]] = {}
         self._keep: list[torch.Tensor] = []  # keeps those ids valid
+        self.watch_leaves = True
 
     def read(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         """A recorded op's operands (its constants among them)."""
@@ -81,14 +84,22 @@ class ConstantReads:
         far that shares their memory (with the tensors it views, as `origins` gives them)."""
         for args, kwargs in self._unindexed:
             for tensor in tensors_in(args) + tensors_in(kwargs):
-                if not tensor.requires_grad:
-                    for seen in origins(tensor):
-                        self._by_storage.setdefault(storage_key(seen), {})[id(seen)] = seen
+                if tensor.requires_grad and not (self.watch_leaves and tensor.is_leaf):
+                    continue
+                for seen in origins(tensor):
+                    self._by_storage.setdefault(storage_key(seen), {})[id(seen)] = seen
         self._unindexed = []
         for key in {storage_key(t) for t in targets}:
             for tensor in self._by_storage.get(key, {}).values():
                 self.versions.setdefault(id(tensor), []).append((number, tensor.detach().clone()))
                 self._keep.append(tensor)
+
+    def stop_watching_leaves(self) -> None:
+        """The pass's backward has copied its leaves: later writes need no copy of them."""
+        self.watch_leaves = False
+        for tensors in self._by_storage.values():
+            for key in [k for k, t in tensors.items() if t.requires_grad]:
+                del tensors[key]
 
     def as_read(self, tensor: torch.Tensor, when: int | None) -> tuple[int, torch.Tensor | None]:
         """Which version of `tensor` op number `when` read (0 before any write), and its

@@ -194,6 +194,7 @@ class ForwardRecorder:
         frozen.lines, self.lines = self.lines, {}
         frozen._keep, self._keep = self._keep, []
         frozen.constants, self.constants = self.constants, ConstantReads()
+        frozen.constants.stop_watching_leaves()
         self.frozen = frozen
         return frozen
 

@@ -142,6 +142,7 @@ class Tracer:
             )
         saved = {n: saved_tensors(n) for n in nodes if not is_leaf_node(n)}
         leaf_values = {n: n.variable.detach().clone() for n in nodes if is_leaf_node(n)}
+        self.recorder.constants.stop_watching_leaves()  # (copied: later writes need no copy)
         with GradientCapture(nodes) as capture:
             run()
         return Snapshot(tensor, nodes, capture, saved, leaf_values, str(tensor.device), seed, notes)

@@ -113,3 +113,46 @@ def test_a_constant_never_written_is_one_node_with_its_value() -> None:
     (c,) = _consts(graph, "c")
     torch.testing.assert_close(c.value, torch.ones(2))
     assert len(graph.consumers_of(c.id)) == 2
+
+
+STEP_BEFORE_BACKWARD = """
+torch.manual_seed(0)
+model = nn.Linear(3, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+X = torch.randn(8, 3)
+for step in range(2):
+    loss = model(X).pow(2).mean()
+    optimizer.step()
+    loss.backward()
+"""
+
+
+def test_weights_stepped_between_forward_and_backward_show_what_the_forward_read() -> None:
+    """The slip of stepping before backward: the graph's weights are those its forward used
+    (and the chain rule's operands with them), not those the step left."""
+    torch.manual_seed(0)
+    model = nn.Linear(3, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    X = torch.randn(8, 3)
+    for _ in range(2):
+        read = model.weight.detach().clone()
+        out = model(X)
+        loss = out.pow(2).mean()
+        optimizer.step()
+        before = torch.zeros_like(read) if model.weight.grad is None else model.weight.grad.clone()
+        loss.backward()
+    assert model.weight.grad is not None
+    this_pass = model.weight.grad - before  # (no zero_grad: .grad holds both passes)
+    assert not torch.equal(read, model.weight)  # the second step did move it
+
+    graph = trace(STEP_BEFORE_BACKWARD).graph
+    weight = graph.find("model.weight")
+    assert weight is not None
+    torch.testing.assert_close(weight.value, read)
+    torch.testing.assert_close(weight.grad, this_pass)
+    (edge,) = graph.consumers_of(weight.id)
+    reader = graph.node(edge.dst)
+    assert reader.call is not None
+    torch.testing.assert_close(reader.call.args[0], read)
+    loss_node = graph.node(graph.output)  # type: ignore[arg-type]
+    torch.testing.assert_close(loss_node.value, loss.detach())
