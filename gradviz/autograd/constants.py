@@ -67,6 +67,7 @@ class ConstantReads:
         self._by_storage: dict[int, dict[int, torch.Tensor]] = {}
         # id(tensor) → [(op number of a write into it, its value just before)], in order
         self.versions: dict[int, list[tuple[int, torch.Tensor]]] = {}
+        self.lines: dict[int, int | None] = {}  # id(tensor) → the program line of its first write
         self._keep: list[torch.Tensor] = []  # keeps those ids valid
         self.watch_leaves = True
 
@@ -79,6 +80,7 @@ class ConstantReads:
         targets: list[torch.Tensor],
         number: int,
         origins: Callable[[torch.Tensor], list[torch.Tensor]],
+        line: int | None = None,
     ) -> None:
         """Op number `number` is about to write into `targets`: copy every constant read so
         far that shares their memory (with the tensors it views, as `origins` gives them)."""
@@ -92,6 +94,7 @@ class ConstantReads:
         for key in {storage_key(t) for t in targets}:
             for tensor in self._by_storage.get(key, {}).values():
                 self.versions.setdefault(id(tensor), []).append((number, tensor.detach().clone()))
+                self.lines.setdefault(id(tensor), line)
                 self._keep.append(tensor)
 
     def stop_watching_leaves(self) -> None:
@@ -119,10 +122,12 @@ class ConstantReads:
             later = self.versions.get(key, [])
             last = entries[-1][0]
             self.versions[key] = entries + [e for e in later if e[0] > last]
+            self.lines[key] = earlier.lines.get(key, self.lines.get(key))
         self._keep.extend(earlier._keep)
 
     def clear(self) -> None:
         self._unindexed.clear()
         self._by_storage.clear()
         self.versions.clear()
+        self.lines.clear()
         self._keep.clear()

@@ -68,6 +68,8 @@ class LiveRecording:
         self._watching = _Watching(self.tracer.recorder)
         self._stack: ExitStack | None = None
         self.graph: Graph | None = None
+        self._remarks: list[str] = []  # the tracer's remarks (a step before backward)
+        self.tracer.remark = self._remarks.append
         self.bind(names or {})
 
     def bind(self, names: Mapping[str, object]) -> None:
@@ -120,6 +122,7 @@ class LiveRecording:
                         "instead of loss.backward(), not after it"
                     ) from None
                 raise
+        self.graph.notes.extend(f"⚠ {text}" for text in self._remarks)
         unseen = [n.label for n in self.graph.nodes if n.kind == "op" and n.value is None]
         if unseen:
             self.graph.notes.append(

@@ -93,11 +93,12 @@ class ForwardRecorder:
             targets = written(func, args, kwargs)
             if torch.is_grad_enabled() and any(t.requires_grad for t in tensors_in(args)):
                 self.constants.read(args, {})  # an op that will be recorded reads them first
-            self.constants.before_write(targets, self._ops + 1, self.origins_of)
+            line = self.line_now() if self.line_now is not None else None
+            self.constants.before_write(targets, self._ops + 1, self.origins_of, line)
             frozen = self.frozen
             if frozen is not None:
                 frozen._snapshot_aliases(keys)
-                frozen.constants.before_write(targets, self._ops + 1, frozen.origins_of)
+                frozen.constants.before_write(targets, self._ops + 1, frozen.origins_of, line)
                 if not keys.isdisjoint(frozen.constant_storages()) and self.on_constant_write:
                     self.on_constant_write()
 

@@ -59,6 +59,8 @@ class Tracer:
         this = weakref.ref(self)  # no reference cycle through the recorder's callback
         self.recorder.on_constant_write = lambda: _build_pending(this)
         self.graph: Graph | None = None
+        # gradviz's own remark on the running line (the interpreter's), where there is one
+        self.remark: Callable[[str], None] | None = None
         # The program's latest backward pass, its graph built only once it is known to be the
         # last (a training loop calls backward at every step and shows only the last graph).
         self._pending: tuple[Snapshot, ForwardRecorder] | None = None
@@ -142,10 +144,32 @@ class Tracer:
             )
         saved = {n: saved_tensors(n) for n in nodes if not is_leaf_node(n)}
         leaf_values = {n: n.variable.detach().clone() for n in nodes if is_leaf_node(n)}
+        self._remark_changed_leaves(nodes)
         self.recorder.constants.stop_watching_leaves()  # (copied: later writes need no copy)
         with GradientCapture(nodes) as capture:
             run()
         return Snapshot(tensor, nodes, capture, saved, leaf_values, str(tensor.device), seed, notes)
+
+    def _remark_changed_leaves(self, nodes: list[Any]) -> None:
+        """The slip of stepping before backward: leaves the forward read, written in place
+        before this backward (the graph shows them as the forward read them)."""
+        constants = self.recorder.constants
+        if not constants.versions or self.remark is None:
+            return
+        leaves = [
+            n.variable for n in nodes if is_leaf_node(n) and id(n.variable) in constants.versions
+        ]
+        if not leaves:
+            return
+        paths = self.names.param_paths()
+        names = [f"`{paths.get(id(t)) or self.names.name_of(t) or 'a leaf'}`" for t in leaves]
+        lines = sorted({line for t in leaves if (line := constants.lines.get(id(t))) is not None})
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        self.remark(
+            f"{shown} changed in place{f' at line {lines[0]}' if lines else ''}, after the "
+            f"forward read {'it' if len(names) == 1 else 'them'} and before this backward (a "
+            "step before backward()?): the graph shows the values the forward used"
+        )
 
     def _build(self, snap: Snapshot, recorder: ForwardRecorder) -> Graph:
         graph = GraphBuilder(snap, recorder, self.names).build()
@@ -237,6 +261,7 @@ def trace(
         op_observer=tracer.recorder,
     )
     tracer.recorder.line_now = _line_of(weakref.ref(interpreter))
+    tracer.remark = _remark_of(weakref.ref(interpreter))
     # (the run drains what its own passes leave; this, what the backward of finish() leaves)
     with drained_on_error(), collection.paused(), tracer.scopes.installed():
         run = interpreter.run()
@@ -256,6 +281,17 @@ def _line_of(interpreter: weakref.ref[Interpreter]) -> Callable[[], int | None]:
         return running.line if running is not None else None
 
     return line
+
+
+def _remark_of(interpreter: weakref.ref[Interpreter]) -> Callable[[str], None]:
+    """A remark on the line the interpreter is running (held weakly, as _line_of)."""
+
+    def remark(text: str) -> None:
+        running = interpreter()
+        if running is not None:
+            running.warnings.remark(text)
+
+    return remark
 
 
 def _changed_number_hint(program: Program) -> str:

@@ -145,7 +145,11 @@ def test_weights_stepped_between_forward_and_backward_show_what_the_forward_read
     this_pass = model.weight.grad - before  # (no zero_grad: .grad holds both passes)
     assert not torch.equal(read, model.weight)  # the second step did move it
 
-    graph = trace(STEP_BEFORE_BACKWARD).graph
+    result = trace(STEP_BEFORE_BACKWARD)
+    graph = result.graph
+    (remark,) = [text for line, text in result.warnings if line == 9]  # at loss.backward()
+    assert "`model.weight`" in remark and "`model.bias`" in remark and "line 8" in remark
+    assert any("a step before backward()?" in note for note in graph.notes)
     weight = graph.find("model.weight")
     assert weight is not None
     torch.testing.assert_close(weight.value, read)
@@ -156,3 +160,31 @@ def test_weights_stepped_between_forward_and_backward_show_what_the_forward_read
     torch.testing.assert_close(reader.call.args[0], read)
     loss_node = graph.node(graph.output)  # type: ignore[arg-type]
     torch.testing.assert_close(loss_node.value, loss.detach())
+
+
+def test_a_usual_training_loop_draws_its_last_step_without_a_remark() -> None:
+    result = trace(STEP_BEFORE_BACKWARD.replace(
+        "    optimizer.step()\n    loss.backward()\n", "    loss.backward()\n    optimizer.step()\n"
+    ))  # fmt: skip
+    assert result.warnings == []
+    assert not any("changed in place" in note for note in result.graph.notes)
+
+
+def test_a_recording_of_plain_code_notes_a_step_before_backward() -> None:
+    from gradviz.autograd.live import LiveRecording
+
+    torch.manual_seed(0)
+    model = nn.Linear(3, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    X = torch.randn(8, 3)
+    model(X).pow(2).mean().backward()  # a gradient for the step to use
+    recording = LiveRecording({"model": model})
+    with recording:
+        read = model.weight.detach().clone()
+        loss = model(X).pow(2).mean()
+        optimizer.step()
+    graph = recording.backward(loss)
+    weight = graph.find("model.weight")
+    assert weight is not None
+    torch.testing.assert_close(weight.value, read)
+    assert any("`model.weight`" in note and "changed in place" in note for note in graph.notes)
