@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 
 from gradviz.autograd.capture import GradientCapture
+from gradviz.autograd.forward_calls import ForwardCalls, Key, Node
 from gradviz.autograd.graph import (
     ExtraOutput,
-    ForwardCall,
     Graph,
     GraphEdge,
     GraphNode,
@@ -23,10 +22,6 @@ from gradviz.autograd.naming import BoundNames, auto_names
 from gradviz.autograd.nonfinite import mark_nonfinite
 from gradviz.autograd.recorder import ForwardRecorder
 from gradviz.autograd.walk import is_leaf_node, output_count, program_function
-
-Node = Any
-Key = tuple[str, object]
-Resolver = Callable[[torch.Tensor], "tuple[Key, int] | None"]
 
 
 @dataclass
@@ -76,12 +71,6 @@ def _saved(items: list[tuple[str, torch.Tensor]]) -> list[SavedTensor]:
 
 
 @functools.cache
-def _op_name(func: Any) -> str:
-    """ "aten.mul.Tensor" (str() of an OpOverload is slow enough to matter once per node)."""
-    return str(func)
-
-
-@functools.cache
 def _pointwise(func: Any) -> bool:
     return torch.Tag.pointwise in func.tags
 
@@ -90,7 +79,7 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-class GraphBuilder:
+class GraphBuilder(ForwardCalls):
     """Turns a Snapshot plus the recorder's values and the bound names into a Graph."""
 
     def __init__(self, snap: Snapshot, recorder: ForwardRecorder, names: BoundNames) -> None:
@@ -228,97 +217,6 @@ class GraphBuilder:
         if tensor is not None and id(tensor) not in self.tensor_keys:
             self.tensor_keys[id(tensor)] = key
             self.keep.append(tensor)
-
-    def _call(self, node: Node, ids: dict[Key, str]) -> ForwardCall | None:
-        """The forward ATen call that made `node`, its tensors as they were when it ran."""
-        recorded = self.recorder.operands.get(node)
-        if recorded is None:
-            return None
-        func, args, kwargs = recorded
-        when = self.recorder.op_number.get(node)
-        found: dict[int, tuple[Key, int] | None] = {}  # id(tensor) → _resolve, once per tensor
-
-        def resolved(tensor: torch.Tensor) -> tuple[Key, int] | None:
-            key = id(tensor)
-            if key not in found:
-                found[key] = self._resolve(tensor, when)
-            return found[key]
-
-        copies: list[object] = []
-        refs: list[object] = []
-        arg_nodes: list[str | None] = []
-        for arg in args:
-            copy, ref = self._operand(arg, ids, resolved, when)
-            copies.append(copy)
-            refs.append(ref)
-            arg_nodes.append(ref[0] if isinstance(arg, torch.Tensor) and ref else None)
-        return ForwardCall(
-            _op_name(func),
-            tuple(copies),
-            {k: self._operand(v, ids, resolved, when)[0] for k, v in kwargs.items()}
-            if kwargs
-            else {},
-            tuple(arg_nodes),
-            tuple(refs),
-        )
-
-    def _resolve(self, tensor: torch.Tensor, when: int | None) -> tuple[Key, int] | None:
-        """The graph node whose value `tensor` held when op number `when` read it, and which of
-        its outputs: the latest op that made or rewrote it before then (an in-place op gives a
-        tensor a new producer, so one object can be several nodes' values in turn), else the
-        leaf or constant it is."""
-        for producer, output_nr in self.recorder.producer(tensor, when):
-            key: Key = ("op", producer)
-            if key in self.pending:
-                return key, output_nr
-        found = self.tensor_keys.get(id(tensor))
-        if found is None:
-            return None
-        if found[0] == "const" and self.recorder.constants.versions:
-            version, _ = self.recorder.constants.as_read(tensor, when)
-            found = self.const_keys.get((id(tensor), version), found)
-        return found, self.output_nrs.get(id(tensor), 0)
-
-    # A method, not a recursive closure in _call: a recursive closure is a reference cycle (the
-    # function, its cell), which would keep each call's tensors alive until a collection.
-    def _operand(
-        self, value: object, ids: dict[Key, str], resolved: Resolver, when: int | None
-    ) -> tuple[Any, Any]:
-        """An argument as the call keeps it, and its reference, in one pass (nested as the
-        arguments are, lists too, as for cat).
-
-        The copy: leaves (which an optimizer may change next), recorded values and constants
-        as they were (copied before any later in-place write); other tensors detached, the
-        rest as they are.
-        The reference: (node id, output number) of a tensor that is a node's value, else None.
-        """
-        if isinstance(value, torch.Tensor):
-            found = resolved(value)
-            if found is None:
-                return value.detach(), None
-            key, output_nr = found
-            node_id = ids.get(key)
-            ref = (node_id, output_nr) if node_id else None
-            if key[0] == "leaf":
-                _, before = self.recorder.constants.as_read(value, when)
-                if before is not None:
-                    return before, ref
-                snapshot = self.snap.leaf_values.get(key[1])
-                if snapshot is not None:
-                    return snapshot, ref
-            elif key[0] == "op":
-                recorded = self.recorder.value_of(key[1], output_nr)
-                if recorded is not None:
-                    return recorded, ref
-            elif key[0] == "const":
-                _, before = self.recorder.constants.as_read(value, when)
-                if before is not None:
-                    return before, ref
-            return value.detach(), ref
-        if isinstance(value, (list, tuple)):
-            pairs = [self._operand(v, ids, resolved, when) for v in value]
-            return type(value)(p[0] for p in pairs), tuple(p[1] for p in pairs)
-        return value, None
 
     def _module_of(self, pending: _Pending) -> str | None:
         """The nn.Module path a node belongs to: where its op ran, or whose parameter it is."""
