@@ -198,14 +198,20 @@ class GraphBuilder(ForwardCalls):
         name = self.names.name_of(origin)
         if self.buffer_paths is None:
             self.buffer_paths = self.names.buffer_paths()
-        buffer = self.buffer_paths.get(id(origin))  # a module's own (batch norm's statistics)
+        # a module's own (batch norm's statistics), or an unnamed one its forward made
+        # (dropout's mask): drawn in that module's box
+        buffer = self.buffer_paths.get(id(origin))
+        if buffer:
+            holder: str | None = buffer.rsplit(".", 1)[0]
+        else:
+            holder = None if name else self.recorder.module_made_in(origin)
         self.pending[key] = _Pending(
             key=key,
             kind="const",
             order=order,
             value=before if before is not None else origin.detach().clone(),
             name=name or buffer,
-            holder=buffer.rsplit(".", 1)[0] if buffer else None,
+            holder=holder,
         )
         return key
 

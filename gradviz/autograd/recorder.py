@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -74,6 +75,9 @@ class ForwardRecorder:
         self.op_number: dict[Node, int] = {}  # the op number each recorded node ran as
         self._ops = 0
         self.module_of: dict[Node, str] = {}  # the innermost nn.Module path an op ran in
+        # id(tensor) → (the tensor, weakly; the module path) of tensors without grad made
+        # inside a module's forward (dropout's mask): drawn in that module's box
+        self.made_in: dict[int, tuple[weakref.ref[torch.Tensor], str]] = {}
         self.scopes: Any = None  # a ModuleScopes, while a traced run is on
         self._keep: list[torch.Tensor] = []  # keeps const_parent ids valid
         self.constants = ConstantReads()  # the constants' values as the ops read them
@@ -115,8 +119,9 @@ class ForwardRecorder:
             base = args[0]
             if not base.requires_grad:
                 for tensor in outputs:
-                    self.const_parent[id(tensor)] = base
-                    self._keep.append(tensor)
+                    if tensor is not base:  # (lift_fresh returns its own input)
+                        self.const_parent[id(tensor)] = base
+                        self._keep.append(tensor)
 
     def made_by_program(self, out: Any) -> None:
         """Outputs of a program's autograd.Function: their node's value is recorded (the last
@@ -134,6 +139,8 @@ class ForwardRecorder:
         for tensor, func, args, kwargs, module, number, line in pending:
             node = tensor.grad_fn
             if node is None:
+                if module:
+                    self.made_in.setdefault(id(tensor), (weakref.ref(tensor), module))
                 continue
             key = (node, tensor.output_nr)
             if key not in self.values:
@@ -172,11 +179,19 @@ class ForwardRecorder:
         entry = self.values.get((node, output_nr))
         return entry.tensor if entry is not None else None
 
+    def module_made_in(self, tensor: torch.Tensor) -> str | None:
+        """The module whose forward made `tensor` (a tensor without grad), if one did."""
+        found = self.made_in.get(id(tensor))
+        return found[1] if found is not None and found[0]() is tensor else None
+
     def origins_of(self, tensor: torch.Tensor) -> list[torch.Tensor]:
         """A constant, then the tensors it is a view of, back to the one first created."""
         chain = [tensor]
         while id(chain[-1]) in self.const_parent and len(chain) < 64:
-            chain.append(self.const_parent[id(chain[-1])])
+            base = self.const_parent[id(chain[-1])]
+            if base is chain[-1]:
+                break
+            chain.append(base)
         return chain
 
     def freeze(self) -> ForwardRecorder:
@@ -190,6 +205,7 @@ class ForwardRecorder:
         frozen.operands, self.operands = self.operands, {}
         frozen.module_of, self.module_of = self.module_of, {}
         frozen.const_parent, self.const_parent = self.const_parent, {}
+        frozen.made_in, self.made_in = self.made_in, {}
         frozen.producers, self.producers = self.producers, {}
         frozen.op_number, self.op_number = self.op_number, {}
         frozen.lines, self.lines = self.lines, {}
@@ -228,6 +244,9 @@ class ForwardRecorder:
                     if id(view) not in self.const_parent:
                         self.const_parent[id(view)] = base
                         self._keep.append(view)
+        for tensor_id, maker in earlier.made_in.items():
+            self.made_in.setdefault(tensor_id, maker)
+        self.constants.adopt(earlier.constants)
         self._constants = None
 
     def constant_storages(self) -> set[int]:
@@ -248,6 +267,7 @@ class ForwardRecorder:
         self.operands.clear()
         self.module_of.clear()
         self.const_parent.clear()
+        self.made_in.clear()
         self.producers.clear()
         self.op_number.clear()
         self.lines.clear()

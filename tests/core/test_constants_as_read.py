@@ -188,3 +188,36 @@ def test_a_recording_of_plain_code_notes_a_step_before_backward() -> None:
     assert weight is not None
     torch.testing.assert_close(weight.value, read)
     assert any("`model.weight`" in note and "changed in place" in note for note in graph.notes)
+
+
+def test_constants_a_modules_forward_makes_are_drawn_in_its_box() -> None:
+    source = (
+        "torch.manual_seed(0)\n"
+        "model = nn.Sequential(nn.Linear(3, 8), nn.Dropout(0.5), nn.Linear(8, 1))\n"
+        "X = torch.randn(6, 3)\nloss = model(X[:, :3]).sum()\nloss.backward()\n"
+    )
+    graph = trace(source).graph
+    (mask,) = [n for n in graph.nodes if n.kind == "const" and n.name is None]
+    assert mask.module == "model.1"  # the dropout's mask, in the Dropout's box
+    dropped = _op_reading(graph, mask)
+    assert dropped.call is not None
+    kept = graph.node(next(a for a in dropped.call.arg_nodes if a != mask.id))  # type: ignore[arg-type]
+    torch.testing.assert_close(dropped.value, kept.value * mask.value)  # type: ignore[operator]
+    assert set(mask.value.unique().tolist()) <= {0.0, 2.0}  # type: ignore[union-attr]
+    (data,) = _consts(graph, "X")  # the program's own data, read through a view: no box
+    assert data.module is None
+
+
+def test_a_copy_a_modules_forward_makes_of_the_data_is_drawn_in_its_box() -> None:
+    """nn.LSTM(batch_first=True) reads a time-major copy of X that its forward makes."""
+    source = (
+        "torch.manual_seed(0)\nlstm = nn.LSTM(4, 3, batch_first=True)\nX = torch.randn(2, 5, 4)\n"
+        "out, (h, c) = lstm(X)\nloss = out.sum()\nloss.backward()\n"
+    )
+    torch.manual_seed(0)
+    nn.LSTM(4, 3, batch_first=True)
+    X = torch.randn(2, 5, 4)
+    graph = trace(source).graph
+    (copy,) = [n for n in graph.nodes if n.kind == "const" and n.module == "lstm"]
+    torch.testing.assert_close(copy.value, X.transpose(0, 1))
+    assert graph.find("X") is None  # (no op of the graph reads X itself)
