@@ -161,6 +161,27 @@ class ForwardRecorder:
                         self.lines[node] = line
                 if module:
                     self.module_of.setdefault(node, module)
+            if _writes(func) and tensor._base is not None:
+                self._rewritten_base(tensor._base, module, number, line)
+
+    def _rewritten_base(
+        self, base: torch.Tensor, module: str | None, number: int, line: int | None
+    ) -> None:
+        """A write through a view (`y[0] = 10`) gives its base a new node, CopySlices, whose
+        value is the base as the write left it: recorded as made by that op (its number,
+        line and module; no call of its own to re-run)."""
+        node = base.grad_fn
+        if node is None or (node, base.output_nr) in self.values:
+            return
+        value = _Value(base)
+        self.values[(node, base.output_nr)] = value
+        self._unindexed.append(value)
+        self.producers.setdefault(id(base), []).append((number, node, base.output_nr))
+        self.op_number.setdefault(node, number)
+        if line is not None:
+            self.lines.setdefault(node, line)
+        if module:
+            self.module_of.setdefault(node, module)
 
     def value_of(self, node: Node, output_nr: int = 0) -> torch.Tensor | None:
         entry = self.values.get((node, output_nr))
