@@ -153,9 +153,12 @@ class ForwardRecorder:
                 self.values[key] = value
                 self._unindexed.append(value)
                 self.producers.setdefault(id(tensor), []).append((number, node, key[1]))
-                if node not in self.operands:
-                    self.operands[node] = (func, args, kwargs)
-                    self.constants.read(args, kwargs)
+                through_view = _writes(func) and tensor._base is not None
+                if node not in self.operands and node not in self.op_number:
+                    if not through_view:  # (else autograd made the node a view of the base's
+                        # new value, CopySlices, which holds this op: it is not this node's call)
+                        self.operands[node] = (func, args, kwargs)
+                        self.constants.read(args, kwargs)
                     self.op_number[node] = number
                     if line is not None:
                         self.lines[node] = line
