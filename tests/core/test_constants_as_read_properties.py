@@ -44,6 +44,11 @@ def steps() -> st.SearchStrategy[list[Step]]:
     )
 
 
+def _left(step: Read, count: int) -> str:
+    """The left operand's name in read number `count`: the previous z (w for the first)."""
+    return (f"z{count - 1}" if count > 1 else "w") if step.left == "prev" else step.left
+
+
 def source(program: list[Step]) -> str:
     lines = [
         f"c1 = torch.tensor({START['c1']})",
@@ -54,9 +59,7 @@ def source(program: list[Step]) -> str:
     for step in program:
         if isinstance(step, Read):
             count += 1
-            left = f"z{count - 1}" if step.left == "prev" and count > 1 else step.left
-            left = "w" if left == "prev" else left
-            lines.append(f"z{count} = {left} + {step.right}")
+            lines.append(f"z{count} = {_left(step, count)} + {step.right}")
         elif step.target == "w":
             lines += ["with torch.no_grad():", f"    w.add_({step.amount})"]
         else:
@@ -78,8 +81,7 @@ def reference(program: list[Step]) -> tuple[Reads, torch.Tensor]:
     for step in program:
         if isinstance(step, Read):
             count += 1
-            left_name = f"z{count - 1}" if step.left == "prev" and count > 1 else step.left
-            left_name = "w" if left_name == "prev" else left_name
+            left_name = _left(step, count)
             left = found[left_name][2] if left_name.startswith("z") else tensors[left_name]
             right = tensors[step.right]
             found[f"z{count}"] = (left.clone(), right.clone(), left + right)
