@@ -142,6 +142,7 @@ class ForwardRecorder:
                 if module:
                     self.made_in.setdefault(id(tensor), (weakref.ref(tensor), module))
                 continue
+            base = tensor._base if _writes(func) else None  # a write through a view
             key = (node, tensor.output_nr)
             if key not in self.values:
                 if self.max_nodes is not None and len(self.values) >= self.max_nodes:
@@ -153,9 +154,8 @@ class ForwardRecorder:
                 self.values[key] = value
                 self._unindexed.append(value)
                 self.producers.setdefault(id(tensor), []).append((number, node, key[1]))
-                through_view = _writes(func) and tensor._base is not None
                 if node not in self.operands and node not in self.op_number:
-                    if not through_view:  # (else autograd made the node a view of the base's
+                    if base is None:  # (else autograd made the node a view of the base's
                         # new value, CopySlices, which holds this op: it is not this node's call)
                         self.operands[node] = (func, args, kwargs)
                         self.constants.read(args, kwargs)
@@ -164,8 +164,8 @@ class ForwardRecorder:
                         self.lines[node] = line
                 if module:
                     self.module_of.setdefault(node, module)
-            if _writes(func) and tensor._base is not None:
-                self._rewritten_base(tensor._base, module, number, line)
+            if base is not None:
+                self._rewritten_base(base, module, number, line)
 
     def _rewritten_base(
         self, base: torch.Tensor, module: str | None, number: int, line: int | None
