@@ -114,7 +114,10 @@ def _read_answers(stream: IO[bytes], answers: queue.Queue[object]) -> None:
     """Splits dot's output into whole answers (see _END)."""
     buffer = bytearray()
     while True:
-        chunk = stream.read1(1 << 16) if hasattr(stream, "read1") else stream.read(1 << 16)
+        try:
+            chunk = stream.read1(1 << 16) if hasattr(stream, "read1") else stream.read(1 << 16)
+        except (ValueError, OSError):  # closed by _stop while this thread was reading
+            chunk = b""
         if not chunk:
             answers.put(None)  # dot has gone
             return
@@ -127,9 +130,12 @@ def _read_answers(stream: IO[bytes], answers: queue.Queue[object]) -> None:
 def _watch_errors(stream: IO[bytes], answers: queue.Queue[object]) -> None:
     """Warnings (a graph too big for its page, a font substituted) are not failures; errors
     mean no answer is coming for this graph."""
-    for line in iter(stream.readline, b""):
-        if line.lstrip().lower().startswith((b"error", b"syntax error")):
-            answers.put(_ERROR)
+    try:
+        for line in iter(stream.readline, b""):
+            if line.lstrip().lower().startswith((b"error", b"syntax error")):
+                answers.put(_ERROR)
+    except (ValueError, OSError):  # closed by _stop while this thread was reading
+        return
 
 
 _shared: DotProcess | None = None
