@@ -118,6 +118,10 @@ def explain(graph: Graph, node: GraphNode) -> Explanation:
             shown = _name(graph, source, default, _output_nr(call, i))
             arg_names.append(f"{label} = {shown}")
     formula = rule.formula if rule else (call.name if call else node.op or "")
+    if call is None and (node.op or "").endswith("CopySlices"):  # `y[0] = 10`, `y[1:] *= 3`
+        written = next((e.src for e in graph.inputs_of(node.id) if e.input_index == 0), None)
+        at = f" at line {node.line}" if node.line else ""
+        formula = f"{_name(graph, written, 'its base', 0)}, written in place through a view{at}"
     if node.defined_by:  # the program's own autograd.Function: `MyExp.apply(z1)`
         sources = [e for e in graph.inputs_of(node.id) if e.input_index is not None]
         sources.sort(key=lambda e: e.input_index or 0)

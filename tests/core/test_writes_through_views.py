@@ -54,3 +54,14 @@ def test_each_write_through_a_view_is_a_node_with_the_base_as_it_left_it() -> No
     found = graph.find("w")
     assert found is not None
     torch.testing.assert_close(found.grad, w.grad)
+
+
+def test_a_writes_explanation_names_what_it_wrote_and_where() -> None:
+    from gradviz.explain.chain import explain
+
+    graph = trace(SOURCE).graph
+    writes = [n for n in graph.nodes if n.op == "torch::autograd::CopySlices"]
+    assert [n.line for n in writes] == [5, 6, 6]  # y[0] = 10.0; y[1:] *= 3
+    for node in writes:
+        heading = explain(graph, node).heading
+        assert heading.startswith(f"y = y, written in place through a view at line {node.line}")
