@@ -134,6 +134,47 @@ def _signature(cls: type[nn.Module]) -> inspect.Signature:
     return inspect.signature(cls)
 
 
+_PLAIN = inspect.Parameter.POSITIONAL_OR_KEYWORD
+
+
+@functools.cache
+def _plain_parameters(cls: Any) -> tuple[tuple[str, ...], dict[str, Any]] | None:
+    """The constructor's parameter names and defaults where each is an ordinary one (no
+    *args, **kwargs or keyword-only): then binding is a zip, not inspect's general walk."""
+    parameters = list(_signature(cls).parameters.values())
+    if any(p.kind is not _PLAIN for p in parameters):
+        return None
+    names = tuple(p.name for p in parameters)
+    return names, {p.name: p.default for p in parameters if p.default is not p.empty}
+
+
+def _bound(cls: Any, args: list[Any], kwargs: dict[str, Any]) -> Arguments | None:
+    """Every constructor argument by name, defaults filled in; None where they do not fit
+    (the constructor itself then reports them)."""
+    plain = _plain_parameters(cls)
+    if plain is None:
+        try:
+            bound = _signature(cls).bind(*args, **kwargs)
+        except TypeError:
+            return None
+        bound.apply_defaults()
+        return dict(bound.arguments)
+    names, defaults = plain
+    if len(args) > len(names):
+        return None
+    arguments = dict(zip(names, args, strict=False))
+    for name, value in kwargs.items():
+        if name in arguments or name not in names:
+            return None
+        arguments[name] = value
+    for name in names:
+        if name not in arguments:
+            if name not in defaults:
+                return None
+            arguments[name] = defaults[name]
+    return arguments
+
+
 def layer_sizes(cls: Any, args: list[Any], kwargs: dict[str, Any]) -> list[tuple[int, int]] | None:
     """(elements, bytes per element) of each tensor `cls(*args, **kwargs)` would make, at most;
     None where there is no rule for `cls` or its arguments are not plain sizes (then the
@@ -141,12 +182,9 @@ def layer_sizes(cls: Any, args: list[Any], kwargs: dict[str, Any]) -> list[tuple
     rule = RULES.get(cls) if isinstance(cls, type) else None
     if rule is None:
         return None
-    try:
-        bound = _signature(cls).bind(*args, **kwargs)
-    except TypeError:
+    arguments = _bound(cls, args, kwargs)
+    if arguments is None:
         return None  # the constructor itself reports the wrong arguments
-    bound.apply_defaults()
-    arguments = dict(bound.arguments)
     device, dtype = arguments.get("device"), arguments.get("dtype")
     if device is not None and not isinstance(device, (str, torch.device)):
         return None
@@ -171,7 +209,11 @@ def build_layer(
     guard.check(sizes)
     with guard.suspended():
         layer = construct()
-    made = [*layer.parameters(), *layer.buffers()]
+    if layer._modules:
+        made = [*layer.parameters(), *layer.buffers()]
+    else:  # (a layer without sub-layers holds its tensors itself)
+        held = (*layer._parameters.values(), *layer._buffers.values())
+        made = list({id(t): t for t in held if t is not None}.values())
     actual = sorted((t.numel() for t in made), reverse=True)
     allowed = sorted((n for n, _ in sizes), reverse=True)
     if len(actual) > len(allowed) or any(a > b for a, b in zip(actual, allowed, strict=False)):

@@ -171,3 +171,35 @@ def test_no_guard_call_runs_inside_a_layer_with_a_rule(monkeypatch: pytest.Monke
     assert seen == []
     run_program(parse("r = nn.LSTM(3, 4)"))  # no rule: its constructor's ops are guarded
     assert seen
+
+
+BAD_ARGUMENTS: list[tuple[type[nn.Module], tuple[Any, ...], dict[str, Any]]] = [
+    (nn.Linear, (3,), {}),  # out_features missing
+    (nn.Linear, (3, 4, True, None, None, 7), {}),  # one too many
+    (nn.Linear, (3, 4), {"in_features": 3}),  # given twice
+    (nn.Linear, (3, 4), {"width": 3}),  # no such argument
+    (nn.Conv2d, (1, 8), {}),  # kernel_size missing
+]
+
+
+@pytest.mark.parametrize(
+    ("cls", "args", "kwargs"),
+    CASES + BAD_ARGUMENTS,
+    ids=[str(c) for c in range(len(CASES) + len(BAD_ARGUMENTS))],
+)
+def test_arguments_are_bound_as_python_binds_them(
+    cls: type[nn.Module], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    """The size rules read the constructor's arguments by name, bound by a zip for plain
+    signatures: the same names and values as inspect's binding, and none where it refuses."""
+    import inspect
+
+    from gradviz.lang.module_sizes import _bound
+
+    try:
+        bound = inspect.signature(cls).bind(*args, **kwargs)
+    except TypeError:
+        assert _bound(cls, list(args), kwargs) is None
+        return
+    bound.apply_defaults()
+    assert _bound(cls, list(args), kwargs) == dict(bound.arguments)
