@@ -142,7 +142,11 @@ DATA_FIELDS: dict[type, tuple[str, ...]] = {
     Subset: ("dataset", "indices"),
 }
 
-RETURN_FIELDS = ("values", "indices")  # torch.max(x, dim).values and friends
+# torch.max(x, dim).values and friends; torch.linalg's results (svd(A).S, eigh(A).eigenvalues)
+RETURN_FIELDS = (
+    "values", "indices", "U", "S", "Vh", "Q", "R", "eigenvalues", "eigenvectors", "sign",
+    "logabsdet", "solution", "residuals", "rank", "singular_values",
+)  # fmt: skip
 DEVICE_FIELDS = ("type", "index")
 SIZE_METHODS: dict[str, Callable[..., Any]] = {"numel": torch.Size.numel}
 STR_NAMES = ("format", *STR_METHODS)

@@ -16,6 +16,7 @@ from gradviz.lang.catalog_names import (
     BARE_MATH,
     DTYPES,
     FUNCTIONAL,
+    LINALG,
     NN_MODULES,
     NN_UTILS,
     OPTIMIZERS,
@@ -185,6 +186,10 @@ def _autograd_functional_namespace() -> Namespace:
     return Namespace("torch.autograd.functional", members)
 
 
+def _linalg_namespace() -> Namespace:
+    return Namespace("torch.linalg", _functions("torch.linalg", torch.linalg, LINALG))
+
+
 def _optim_namespace() -> Namespace:
     members = _functions("torch.optim", torch.optim, OPTIMIZERS)
     members["lr_scheduler"] = SCHEDULER_NS
@@ -235,6 +240,7 @@ def _torch_namespace(nn_ns: Namespace, optim_ns: Namespace) -> Namespace:
     members["backends"] = _backends_namespace()
     members["utils"] = UTILS_NS
     members["autograd"] = AUTOGRAD_NS
+    members["linalg"] = LINALG_NS
     return Namespace("torch", members, TORCH_BLOCKED)
 
 
@@ -242,6 +248,7 @@ FUNCTIONAL_NS = _functional_namespace()
 NN_NS = _nn_namespace(FUNCTIONAL_NS)
 OPTIM_NS = _optim_namespace()
 AUTOGRAD_NS = _autograd_namespace()
+LINALG_NS = _linalg_namespace()
 TORCH_NS = _torch_namespace(NN_NS, OPTIM_NS)
 MATH_NS = _math_namespace()
 _BACKENDS: Namespace = TORCH_NS.members["backends"]  # type: ignore[assignment]
@@ -262,6 +269,7 @@ IMPORTABLE: dict[str, Namespace] = {
     "torch.backends.cuda": _BACKENDS.members["cuda"],  # type: ignore[dict-item]
     "torch.backends.cudnn": _BACKENDS.members["cudnn"],  # type: ignore[dict-item]
     "torch.autograd": AUTOGRAD_NS,
+    "torch.linalg": LINALG_NS,
     "torch.autograd.functional": AUTOGRAD_NS.members["functional"],  # type: ignore[dict-item]
     "torch.utils": UTILS_NS,
     "torch.utils.data": DATA_NS,

@@ -193,6 +193,13 @@ NN_MODULES = [
     "GaussianNLLLoss",
 ]
 
+# torch.linalg: norms, and the solves and factorisations a lecture compares gradient descent
+# with (least squares in closed form; each is refused past the work limit, gradviz.lang.work)
+LINALG = (
+    "norm vector_norm matrix_norm solve inv det slogdet lstsq pinv svd svdvals eigh eigvalsh "
+    "qr cholesky cross vecdot multi_dot matrix_power"
+).split()
+
 # torch.nn.utils: what a training loop uses (gradient clipping, flattening the parameters)
 NN_UTILS = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
 

@@ -218,10 +218,10 @@ class AllocationGuard(TorchDispatchMode):
             if func.is_view:  # but a view's elements, every later op reads (`expand(10**12)`)
                 self._check([(t.numel(), 0) for t in tensors_in(out)])
         else:
-            self._check_work(func, args, kwargs)
             predicted = self._predict(func, kind, args, kwargs)
             if predicted is not None:
-                self._check(predicted)
+                self._check(predicted)  # (a result too big to hold says more than its work)
+            self._check_work(func, args, kwargs)
             written = tensors_in(kwargs.get("out"))  # `out=`: torch resizes them to fit
             before = [storage_bytes(t) for t in written]
             out = func(*args, **kwargs)

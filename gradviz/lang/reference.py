@@ -20,7 +20,9 @@ def _limits() -> str:
         f"{d.max_graph_nodes:,} nodes, "
         f"calls {d.max_call_depth} deep, "
         f"{d.max_output_chars:,} characters printed, and {d.max_op_work:,} multiply-adds (or "
-        "elements read by pooling windows) in one convolution, pooling or attention.\n\n"
+        "elements read by pooling windows) in one convolution, pooling, attention, matrix "
+        "product or torch.linalg factorisation (counted as rows × columns × the smaller of the "
+        "two; ten times that for svd and eigh).\n\n"
     )
 
 
@@ -133,6 +135,11 @@ def language_reference() -> str:
         ),
         _block("torch.nn.init", training_tools.INITIALISERS),
         _block("torch.nn.utils", catalog_names.NN_UTILS),
+        _block(
+            "torch.linalg (results' fields: `.U` `.S` `.Vh`, `.Q` `.R`, `.eigenvalues` "
+            "`.eigenvectors`, `.sign` `.logabsdet`, `.solution`)",
+            catalog_names.LINALG,
+        ),
         _block(
             "torch.utils.data (batches made in this process: batch_size, shuffle, drop_last)",
             ["TensorDataset", "DataLoader", "random_split", "Dataset (as a class's base)"],

@@ -1,6 +1,6 @@
 """The work of the ops whose time grows faster than their inputs and outputs — convolutions,
-pooling windows, fused attention — foreseen before they run: one of them could run for hours,
-and a program is only cancelled between ops."""
+pooling windows, fused attention, matrix products and factorisations — foreseen before they
+run: one of them could run for hours, and a program is only cancelled between ops."""
 
 from __future__ import annotations
 
@@ -94,6 +94,43 @@ def attention_work(args: tuple[Any, ...], kwargs: dict[str, Any]) -> int | None:
     return queries * int(key.shape[-2]) * (int(query.shape[-1]) + int(value.shape[-1]))
 
 
+def _matmul_work(first: int) -> WorkRule:
+    """mm(a, b), bmm, and addmm/baddbmm(input, a, b) with the factors from argument `first`:
+    multiply-adds — batch × rows × inner size × columns."""
+
+    def work(args: tuple[Any, ...], kwargs: dict[str, Any]) -> int | None:
+        if len(args) < first + 2:
+            return None
+        a, b = args[first], args[first + 1]
+        if not (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)):
+            return None
+        if a.dim() < 2 or b.dim() < 2:
+            return None
+        batch = math.prod(int(s) for s in a.shape[:-2])
+        return batch * int(a.shape[-2]) * int(a.shape[-1]) * int(b.shape[-1])
+
+    return work
+
+
+def _factorisation_work(factor: int) -> WorkRule:
+    """A solve or factorisation of (…, m, n) matrices (torch.linalg): about m·n·min(m, n)
+    multiply-adds each, `factor` times that for the iterative ones (SVD, eigh), and m·n more
+    per right-hand side column (solve, lstsq)."""
+
+    def work(args: tuple[Any, ...], kwargs: dict[str, Any]) -> int | None:
+        a = args[0] if args else None
+        if not isinstance(a, torch.Tensor) or a.dim() < 2:
+            return None
+        m, n = int(a.shape[-2]), int(a.shape[-1])
+        each = factor * m * n * min(m, n)
+        b = args[1] if len(args) > 1 else None
+        if isinstance(b, torch.Tensor) and b.dim() >= 1:
+            each += m * n * (int(b.shape[-1]) if b.dim() >= 2 else 1)
+        return math.prod(int(s) for s in a.shape[:-2]) * each
+
+    return work
+
+
 CONVOLUTION = (
     "this convolution would take {:,} multiply-adds",
     "a smaller input, kernel or channel count",
@@ -103,6 +140,13 @@ POOLING = (
     "a smaller input or kernel, or a larger stride",
 )
 ATTENTION = ("this attention would take {:,} multiply-adds", "shorter sequences")
+MATMUL = ("this matrix product would take {:,} multiply-adds", "smaller matrices or batch")
+FACTORISATION = ("this would take about {:,} multiply-adds", "a smaller matrix or batch")
+_DIRECT = (  # solves and factorisations of torch.linalg: about m·n·min(m, n)
+    "_linalg_solve_ex", "linalg_inv_ex", "_linalg_det", "_linalg_slogdet", "linalg_lstsq",
+    "linalg_qr", "linalg_cholesky_ex", "linalg_lu_factor_ex",
+)  # fmt: skip
+_ITERATIVE = ("_linalg_svd", "_linalg_eigh", "linalg_pinv", "linalg_eig")  # ten times that
 
 
 @dataclass(frozen=True)
@@ -133,6 +177,13 @@ RULES: dict[str, Work] = {
     "_scaled_dot_product_efficient_attention": Work(attention_work, ATTENTION),
     "_scaled_dot_product_cudnn_attention": Work(attention_work, ATTENTION),
     "_scaled_dot_product_fused_attention_overrideable": Work(attention_work, ATTENTION),
+    "mm": Work(_matmul_work(0), MATMUL),
+    "bmm": Work(_matmul_work(0), MATMUL),
+    "addmm": Work(_matmul_work(1), MATMUL),
+    "baddbmm": Work(_matmul_work(1), MATMUL),
+    "_addmm_activation": Work(_matmul_work(1), MATMUL),
+    **{name: Work(_factorisation_work(1), FACTORISATION) for name in _DIRECT},
+    **{name: Work(_factorisation_work(10), FACTORISATION) for name in _ITERATIVE},
 }
 
 _BY_FUNC: dict[Any, Work | None] = {}

@@ -743,3 +743,65 @@ def _() -> tuple[Ref, torch.Tensor]:
     a.mul_(10)
     loss = (d * a).sum()
     return finish(keep(x=x, c=c, d=d, loss=loss), loss)
+
+
+@case(
+    "torch.linalg: norms, a solve, an inverse and a determinant",
+    """
+A = torch.randn(3, 3) + 3 * torch.eye(3)
+A.requires_grad_()
+b = torch.randn(3, requires_grad=True)
+x = torch.linalg.solve(A, b)
+size = torch.linalg.vector_norm(x) + torch.linalg.matrix_norm(A)
+volume = torch.linalg.det(A) + torch.linalg.slogdet(A).logabsdet
+loss = size + volume + torch.linalg.inv(A).sum() + torch.linalg.norm(b, ord=1)
+""",
+)
+def _() -> tuple[Ref, torch.Tensor]:
+    torch.manual_seed(0)
+    A = torch.randn(3, 3) + 3 * torch.eye(3)
+    A.requires_grad_()
+    b = torch.randn(3, requires_grad=True)
+    x = torch.linalg.solve(A, b)
+    size = torch.linalg.vector_norm(x) + torch.linalg.matrix_norm(A)
+    volume = torch.linalg.det(A) + torch.linalg.slogdet(A).logabsdet
+    loss = size + volume + torch.linalg.inv(A).sum() + torch.linalg.norm(b, ord=1)
+    return finish(keep(A=A, b=b, x=x, size=size, volume=volume, loss=loss), loss)
+
+
+@case(
+    "torch.linalg: factorisations and least squares, by their results' fields",
+    """
+M = torch.randn(5, 3, requires_grad=True)
+y = torch.randn(5, 1)
+spread = torch.linalg.svd(M, full_matrices=False).S.sum()
+gram = M.T @ M
+top = torch.linalg.eigh(gram).eigenvalues.max()
+Q, R = torch.linalg.qr(M)
+L = torch.linalg.cholesky(gram + torch.eye(3))
+w = torch.linalg.lstsq(M, y).solution
+fit = torch.linalg.pinv(M) @ y
+loss = spread + top + R.diagonal().abs().sum() + Q[0].abs().sum() + L.sum() + (w - fit).pow(2).sum()
+""",
+)
+def _() -> tuple[Ref, torch.Tensor]:
+    torch.manual_seed(0)
+    M = torch.randn(5, 3, requires_grad=True)
+    y = torch.randn(5, 1)
+    spread = torch.linalg.svd(M, full_matrices=False).S.sum()
+    gram = M.T @ M
+    top = torch.linalg.eigh(gram).eigenvalues.max()
+    Q, R = torch.linalg.qr(M)
+    L = torch.linalg.cholesky(gram + torch.eye(3))
+    w = torch.linalg.lstsq(M, y).solution
+    fit = torch.linalg.pinv(M) @ y
+    loss = (
+        spread
+        + top
+        + R.diagonal().abs().sum()
+        + Q[0].abs().sum()
+        + L.sum()
+        + (w - fit).pow(2).sum()
+    )
+    named = keep(M=M, spread=spread, gram=gram, top=top, L=L, w=w, fit=fit, loss=loss)
+    return finish(named, loss)

@@ -1,5 +1,6 @@
-"""The guard's work rules (convolution, pooling, attention) against what PyTorch counts or makes
-for the same call, and programs past the limit refused before the op runs."""
+"""The guard's work rules (convolution, pooling, attention, matrix products, torch.linalg)
+against what PyTorch counts or makes for the same call, and programs past the limit refused
+before the op runs."""
 
 from __future__ import annotations
 
@@ -101,6 +102,44 @@ def test_attentions_work_is_half_pytorchs_flop_count(
     assert _predicted(call) == sdpa_flop_count(query, key, value) // 2
 
 
+MATRIX_PRODUCTS: dict[str, Callable[[], torch.Tensor]] = {
+    "mm": lambda: torch.randn(5, 7) @ torch.randn(7, 3),
+    "addmm": lambda: torch.addmm(torch.randn(3), torch.randn(5, 7), torch.randn(7, 3)),
+    "bmm": lambda: torch.bmm(torch.randn(4, 5, 7), torch.randn(4, 7, 3)),
+    "baddbmm": lambda: torch.baddbmm(
+        torch.randn(4, 5, 3), torch.randn(4, 5, 7), torch.randn(4, 7, 3)
+    ),
+    "linear": lambda: F.linear(torch.randn(6, 9), torch.randn(4, 9), torch.randn(4)),
+    "batched matmul": lambda: torch.randn(2, 3, 5, 7) @ torch.randn(2, 3, 7, 4),
+}
+
+
+@pytest.mark.parametrize("name", list(MATRIX_PRODUCTS))
+def test_a_matrix_products_work_is_half_pytorchs_flop_count(name: str) -> None:
+    call = _one_ruled_call(MATRIX_PRODUCTS[name])
+    with FlopCounterMode(display=False) as counter:
+        MATRIX_PRODUCTS[name]()
+    assert counter.get_total_flops() > 0
+    assert _predicted(call) == counter.get_total_flops() // 2
+
+
+FACTORISATIONS: dict[str, tuple[Callable[[], object], int]] = {  # multiply-adds, by hand
+    "solve": (lambda: torch.linalg.solve(torch.eye(6) * 2, torch.randn(2, 6, 3)), 6**3 + 36 * 3),
+    "inv": (lambda: torch.linalg.inv(torch.eye(5).expand(3, 5, 5)), 3 * 5**3),
+    "det": (lambda: torch.linalg.det(torch.eye(4)), 4**3),
+    "lstsq": (lambda: torch.linalg.lstsq(torch.randn(9, 2), torch.randn(9, 4)), 9 * 2 * 2 + 72),
+    "qr": (lambda: torch.linalg.qr(torch.randn(8, 3)), 8 * 3 * 3),
+    "svd": (lambda: torch.linalg.svd(torch.randn(2, 6, 4)), 2 * 10 * 6 * 4 * 4),
+    "eigvalsh": (lambda: torch.linalg.eigvalsh(torch.eye(5)), 10 * 5**3),
+}
+
+
+@pytest.mark.parametrize("name", list(FACTORISATIONS))
+def test_a_factorisations_work_is_rows_times_columns_times_the_smaller(name: str) -> None:
+    run, expected = FACTORISATIONS[name]
+    assert _predicted(_one_ruled_call(run)) == expected
+
+
 BOMBS = [
     (
         "x = torch.randn(1, 1, 3000, 3000)\nw = torch.randn(1, 1, 1500, 1500)\ny = F.conv2d(x, w)",
@@ -132,6 +171,16 @@ BOMBS = [
         "y = m(x, x, x, need_weights=False)",
         3,
         "attention would take",
+    ),
+    (
+        "a = torch.randn(4096, 4096)\nb = a @ a",
+        2,
+        "matrix product would take",
+    ),
+    (
+        "x = torch.randn(64, 600, 600)\nU, S, Vh = torch.linalg.svd(x)",
+        2,
+        "multiply-adds",
     ),
 ]
 
