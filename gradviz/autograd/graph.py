@@ -139,6 +139,18 @@ class Graph:
     def output_grad(self, node: GraphNode, output_nr: int) -> torch.Tensor | None:
         return node.grad if output_nr == 0 else node.extra_outputs[output_nr - 1].grad
 
+    def shown_output(self, node: GraphNode) -> int:
+        """The output a node's box shows: the first one an op reads (else, at the output, the
+        first with a gradient): `torch.linalg.svd(A).S.sum()` shows S, not U, which nothing
+        read and whose gradient is none."""
+        if not node.extra_outputs:
+            return 0
+        read = {e.output_nr for e in self.consumers_of(node.id)}
+        if not read:
+            count = 1 + len(node.extra_outputs)
+            read = {nr for nr in range(count) if self.output_grad(node, nr) is not None}
+        return 0 if not read or 0 in read else min(read)
+
     def inputs_of(self, node_id: str) -> list[GraphEdge]:
         return [edge for edge in self.edges if edge.dst == node_id]
 

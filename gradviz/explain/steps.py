@@ -178,8 +178,20 @@ def graph_at(graph: Graph, step: Step) -> Graph:
     for node in graph.nodes:
         shown_grad = step.grads.get(node.id) if step.values is None else None
         hidden = step.values is not None and node.id not in step.values
+        reached = step.values is None and node.id in step.grads
+        extras = [  # a multi-output op's other outputs, staged alike
+            dataclasses.replace(
+                e, grad=e.grad if reached else None, value=None if hidden else e.value
+            )
+            for e in node.extra_outputs
+        ]
         nodes.append(
-            dataclasses.replace(node, grad=shown_grad, value=None if hidden else node.value)
+            dataclasses.replace(
+                node,
+                grad=shown_grad,
+                value=None if hidden else node.value,
+                extra_outputs=extras,
+            )
         )
     edges = [
         dataclasses.replace(edge, grad=edge.grad if i in step.sent else None)

@@ -203,7 +203,17 @@ def build_labels(
 
 
 def gradient_scale(graph: Graph) -> MagnitudeScale:
-    return MagnitudeScale(m for m in (magnitude(n.grad) for n in graph.nodes) if m is not None)
+    grads = (graph.output_grad(n, graph.shown_output(n)) for n in graph.nodes)
+    return MagnitudeScale(m for m in (magnitude(g) for g in grads) if m is not None)
+
+
+def output_caption(node: GraphNode, output_nr: int) -> str:
+    """Which of a node's outputs its box shows, where not the first: the name the program
+    bound to it, else its number ("output 1 of 3")."""
+    if output_nr == 0:
+        return ""
+    name = node.extra_outputs[output_nr - 1].name
+    return name or f"output {output_nr} of {len(node.extra_outputs) + 1}"
 
 
 def node_label(
@@ -216,7 +226,9 @@ def node_label(
     partial: bool = False,
 ) -> NodeLabel:
     is_output = node.id == graph.output
-    value = node.value
+    shown = graph.shown_output(node)  # (a multi-output op's: the output that was read)
+    value, grad = graph.output_value(node, shown), graph.output_grad(node, shown)
+    caption = output_caption(node, shown)
     shape = tuple(value.shape) if isinstance(value, torch.Tensor) else ()
     shape_part = "" if not shape else f"{shape_text(shape)}  "
     subtitle = node.op or KIND_TEXT.get(node.kind, node.kind)
@@ -233,11 +245,11 @@ def node_label(
     grad_line: str | None = None
     grad_fill, grad_text = theme.no_grad, text_on(theme.no_grad)
     if backward and node.kind != "const":
-        if node.grad is None:
+        if grad is None:
             grad_line = missing
         else:
-            grad_line = f"∇ {tensor_text(node.grad)}{'…' if partial else ''}"  # …: more to come
-            position = scale.position(magnitude(node.grad) or 0.0)
+            grad_line = f"∇ {tensor_text(grad)}{'…' if partial else ''}"  # …: more to come
+            position = scale.position(magnitude(grad) or 0.0)
             if position is not None:
                 grad_fill = interpolate(theme.palette, position)
                 grad_text = text_on(grad_fill)
@@ -252,7 +264,7 @@ def node_label(
         node_id=node.id,
         title=title,
         subtitle=subtitle,
-        value_line=f"{shape_part}{tensor_text(value)}",
+        value_line=f"{caption + ': ' if caption else ''}{shape_part}{tensor_text(value)}",
         grad_line=grad_line,
         grad_fill=grad_fill,
         grad_text=grad_text,

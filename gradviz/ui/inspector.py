@@ -322,7 +322,13 @@ class Inspector(QScrollArea):
             node.kind, "constant"
         )
         details = [_breakable(kind)]
-        value = node.value
+        shown = graph.shown_output(node)  # a multi-output op's: the output the box shows
+        value, grad = graph.output_value(node, shown), graph.output_grad(node, shown)
+        if node.extra_outputs:
+            from gradviz.render.labels import output_caption
+
+            count = len(node.extra_outputs) + 1
+            details.append(f"showing {output_caption(node, shown) or f'output 0 of {count}'}")
         if isinstance(value, torch.Tensor):
             shape = "×".join(str(s) for s in value.shape) or "scalar"
             details.append(
@@ -338,8 +344,8 @@ class Inspector(QScrollArea):
         self.value_view.show_value(value)
         self.value_stats.setText(_summary(value))
         self.grad_box.setVisible(node.kind != "const")
-        self.grad_view.show_value(node.grad)
-        self.grad_stats.setText(_summary(node.grad))
+        self.grad_view.show_value(grad)
+        self.grad_stats.setText(_summary(grad))
         consumers = graph.consumers_of(node.id)
         operands = [e for e in graph.inputs_of(node.id) if e.input_index is not None]
         self.incoming.fill([[self._name(graph, e.dst), _short(e.grad)] for e in consumers])

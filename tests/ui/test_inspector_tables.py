@@ -1,5 +1,6 @@
 """The inspector's tables in a narrow dock or the projector's type: the numbers stay whole and
-the node's name gives way (elided, whole in its tooltip)."""
+the node's name gives way (elided, whole in its tooltip); a multi-output op's panel shows the
+output that was read."""
 
 from __future__ import annotations
 
@@ -50,3 +51,24 @@ def test_a_short_number_leaves_the_name_whole(qtbot) -> None:  # type: ignore[no
     assert table.viewport().width() >= name + number
     assert table.columnWidth(0) >= name  # the name whole
     assert table.columnWidth(1) >= table.sizeHintForColumn(1)  # and the number
+
+
+def test_a_multi_output_op_shows_the_output_that_was_read(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """`a, b = x.chunk(2)` with only b used: the inspector says it shows b, and its gradient
+    is b's (3 for each element), not a's none."""
+    import torch
+
+    from gradviz.autograd.tracer import trace
+    from gradviz.ui.inspector import Inspector, _summary
+
+    graph = trace(
+        "x = torch.randn(6, requires_grad=True)\na, b = x.chunk(2)\nloss = (b * 3).sum()\n"
+    ).graph
+    node = next(n for n in graph.nodes if n.extra_outputs)
+    inspector = Inspector()
+    qtbot.addWidget(inspector)
+    inspector.show_node(graph, node)
+    assert "showing b" in inspector.subtitle.text()
+    assert inspector.grad_stats.text() == _summary(torch.full((3,), 3.0))
+    torch.manual_seed(0)
+    assert inspector.value_stats.text() == _summary(torch.randn(6)[3:])
