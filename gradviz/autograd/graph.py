@@ -114,6 +114,14 @@ class Graph:
 
     def __post_init__(self) -> None:
         self._by_id = {node.id: node for node in self.nodes}
+        self._read: dict[str, set[int]] | None = None  # node id → its outputs ops read
+
+    def _outputs_read(self, node_id: str) -> set[int]:
+        if self._read is None:
+            self._read = {}
+            for edge in self.edges:
+                self._read.setdefault(edge.src, set()).add(edge.output_nr)
+        return self._read.get(node_id, set())
 
     def node(self, node_id: str) -> GraphNode:
         return self._by_id[node_id]
@@ -145,7 +153,7 @@ class Graph:
         read and whose gradient is none."""
         if not node.extra_outputs:
             return 0
-        read = {e.output_nr for e in self.consumers_of(node.id)}
+        read = self._outputs_read(node.id)
         if not read:
             count = 1 + len(node.extra_outputs)
             read = {nr for nr in range(count) if self.output_grad(node, nr) is not None}
