@@ -127,9 +127,13 @@ def explain(graph: Graph, node: GraphNode) -> Explanation:
         sources.sort(key=lambda e: e.input_index or 0)
         names = ", ".join(_name(graph, e.src, "?", e.output_nr) for e in sources)
         formula = f"{node.defined_by}.apply({names})"
-    heading = f"{name} = {formula}   ({node.op})"
+    outputs = name  # a multi-output op whose outputs the program named: `a, b = split`
+    if any(e.name for e in node.extra_outputs):
+        count = 1 + len(node.extra_outputs)
+        outputs = ", ".join(_name(graph, node.id, name, nr) for nr in range(count))
+    heading = f"{outputs} = {formula}   ({node.op})"
     parts, total = arriving_sum(graph, node)
-    result = Explanation(node.id, heading, [], parts, total, f"∂out/∂{name} = {_text(node.grad)}")
+    result = Explanation(node.id, heading, [], parts, total, _upstream(graph, node, name))
     result.changed = changed_by_hook(graph, node)
     if call is not None:
         for i, arg in enumerate(call.args):
@@ -140,8 +144,9 @@ def explain(graph: Graph, node: GraphNode) -> Explanation:
         at = f" (line {node.defined_line})" if node.defined_line else ""
         own = f"the program's own {node.defined_by}.backward{at}"
         by = own if node.defined_by else f"PyTorch's {node.op}"
+        reached = any(g is not None for _, g in _output_grads(graph, node))
         result.fallback = f"computed by {by}" + (
-            _sent(graph, node) if node.grad is not None else " (no gradient reached it)"
+            _sent(graph, node) if reached else " (no gradient reached it)"
         )
         return result
     try:
@@ -185,6 +190,23 @@ def _reshaped(graph: Graph, call: ForwardCall, index: int, arg: torch.Tensor) ->
         return False
     value = graph.node(source).value
     return isinstance(value, torch.Tensor) and tuple(value.shape) != tuple(arg.shape)
+
+
+def _output_grads(graph: Graph, node: GraphNode) -> list[tuple[int, torch.Tensor | None]]:
+    return [(nr, graph.output_grad(node, nr)) for nr in range(1 + len(node.extra_outputs))]
+
+
+def _upstream(graph: Graph, node: GraphNode, name: str) -> str:
+    """The gradient that arrived at the node's output; at each output that got one, for a
+    multi-output op (`torch.linalg.svd(A).S`: at z1[1], its S, though none at U)."""
+    if not node.extra_outputs:
+        return f"∂out/∂{name} = {_text(node.grad)}"
+    reached = [
+        f"∂out/∂{_name(graph, node.id, name, nr)} = {_text(grad)}"
+        for nr, grad in _output_grads(graph, node)
+        if grad is not None
+    ]
+    return ";  ".join(reached) or f"∂out/∂{name} = {_text(None)}"
 
 
 def _sent(graph: Graph, node: GraphNode) -> str:

@@ -68,3 +68,34 @@ def test_a_walk_through_shows_the_gradient_only_once_the_node_is_reached() -> No
     final = graph_at(graph, steps[-1]).node(node.id).extra_outputs[0].grad
     assert isinstance(final, torch.Tensor)
     assert torch.equal(final, torch.full((3,), 3.0))
+
+
+def test_the_explanation_names_the_output_the_gradient_reached() -> None:
+    """At the SVD, ∂out/∂z1[1] (its S) is 2 for each singular value, and what it sent to A is
+    torch's A.grad; it no longer says no gradient reached it."""
+    from gradviz.explain.chain import explain
+
+    graph, node, _ = _multi(
+        "A = torch.randn(3, 3, requires_grad=True)\nsize = (torch.linalg.svd(A).S * 2).sum()\n"
+    )
+    torch.manual_seed(0)
+    A = torch.randn(3, 3, requires_grad=True)
+    (torch.linalg.svd(A).S * 2).sum().backward()
+    assert A.grad is not None
+    explanation = explain(graph, node)
+    assert explanation.upstream == f"∂out/∂{node.name}[1] = 3 {_numbers(torch.full((3,), 2.0))}"
+    assert "no gradient reached it" not in explanation.fallback
+    sent = next(e.grad for e in graph.inputs_of(node.id) if e.input_index is not None)
+    assert isinstance(sent, torch.Tensor)
+    torch.testing.assert_close(sent, A.grad)
+
+
+def test_a_split_s_explanation_names_every_output() -> None:
+    from gradviz.explain.chain import explain
+
+    graph, node, _ = _multi(
+        "x = torch.randn(6, requires_grad=True)\na, b = x.chunk(2)\nloss = (b * 3).sum()\n"
+    )
+    explanation = explain(graph, node)
+    assert explanation.heading.startswith("a, b = ")
+    assert explanation.upstream == f"∂out/∂b = 3 {_numbers(torch.full((3,), 3.0))}"
