@@ -51,15 +51,6 @@ CONVOLUTIONS: dict[str, Callable[[], torch.Tensor]] = {
 }
 
 
-@pytest.mark.parametrize("name", list(CONVOLUTIONS))
-def test_a_convolutions_work_is_half_pytorchs_flop_count(name: str) -> None:
-    call = _one_ruled_call(CONVOLUTIONS[name])
-    with FlopCounterMode(display=False) as counter:
-        CONVOLUTIONS[name]()
-    assert counter.get_total_flops() > 0
-    assert _predicted(call) == counter.get_total_flops() // 2  # a multiply-add is two FLOPs
-
-
 POOLINGS: dict[str, tuple[Callable[[], torch.Tensor], list[int]]] = {
     "max_pool1d": (lambda: F.max_pool1d(X1, 4), [4]),
     "max_pool1d ceil": (lambda: F.max_pool1d(X1, 4, stride=3, ceil_mode=True), [4]),
@@ -114,13 +105,16 @@ MATRIX_PRODUCTS: dict[str, Callable[[], torch.Tensor]] = {
 }
 
 
-@pytest.mark.parametrize("name", list(MATRIX_PRODUCTS))
-def test_a_matrix_products_work_is_half_pytorchs_flop_count(name: str) -> None:
-    call = _one_ruled_call(MATRIX_PRODUCTS[name])
+COUNTED = {**CONVOLUTIONS, **MATRIX_PRODUCTS}  # what torch's FlopCounterMode counts
+
+
+@pytest.mark.parametrize("name", list(COUNTED))
+def test_a_convolutions_or_products_work_is_half_pytorchs_flop_count(name: str) -> None:
+    call = _one_ruled_call(COUNTED[name])
     with FlopCounterMode(display=False) as counter:
-        MATRIX_PRODUCTS[name]()
+        COUNTED[name]()
     assert counter.get_total_flops() > 0
-    assert _predicted(call) == counter.get_total_flops() // 2
+    assert _predicted(call) == counter.get_total_flops() // 2  # a multiply-add is two FLOPs
 
 
 FACTORISATIONS: dict[str, tuple[Callable[[], object], int]] = {  # multiply-adds, by hand
