@@ -64,7 +64,11 @@ TENSOR_METHODS = (
     # conversion and autograd
     "item tolist detach clone backward retain_grad requires_grad_ zero_ fill_ normal_ uniform_ "
     "add_ sub_ mul_ div_ clamp_ copy_ to cpu cuda float double half long int bool type_as "
-    "size dim numel element_size nelement new_zeros new_ones new_full new_tensor"
+    "size dim numel element_size nelement new_zeros new_ones new_full new_tensor "
+    # Adam's moments by hand, layouts and the rest
+    "addcmul addcmul_ addcdiv addcdiv_ lerp_ logaddexp xlogy logit nan_to_num nansum nanmean "
+    "hypot frac square_ log_ tril_ triu_ fill_diagonal_ aminmax take_along_dim inner movedim "
+    "swapaxes select ravel is_contiguous stride equal"
 ).split()
 
 TENSOR_PROPERTIES: dict[str, Callable[[torch.Tensor], Any]] = {
@@ -144,8 +148,8 @@ DATA_FIELDS: dict[type, tuple[str, ...]] = {
 
 # torch.max(x, dim).values and friends; torch.linalg's results (svd(A).S, eigh(A).eigenvalues)
 RETURN_FIELDS = (
-    "values", "indices", "U", "S", "Vh", "Q", "R", "eigenvalues", "eigenvectors", "sign",
-    "logabsdet", "solution", "residuals", "rank", "singular_values",
+    "values", "indices", "min", "max", "U", "S", "Vh", "Q", "R", "eigenvalues", "eigenvectors",
+    "sign", "logabsdet", "solution", "residuals", "rank", "singular_values",
 )  # fmt: skip
 DEVICE_FIELDS = ("type", "index")
 SIZE_METHODS: dict[str, Callable[..., Any]] = {"numel": torch.Size.numel}

@@ -28,6 +28,10 @@ TORCH_FUNCTIONS = (
     "std_mean var_mean searchsorted bucketize unique diff cdist meshgrid "
     # randomness and autograd control
     "bernoulli multinomial normal "
+    # written by hand: Adam's moments, entropies, stable log-sums, contractions
+    "addcmul addcdiv logaddexp xlogy logit nan_to_num nansum nanmean heaviside lgamma digamma "
+    "erfc erfinv tensordot inner vdot take_along_dim aminmax fmax fmin trapezoid clone detach "
+    "ravel atleast_1d atleast_2d swapaxes select column_stack dstack "
     "manual_seed no_grad enable_grad inference_mode set_grad_enabled is_grad_enabled is_tensor "
     "numel"
 ).split()

@@ -805,3 +805,33 @@ def _() -> tuple[Ref, torch.Tensor]:
     )
     named = keep(M=M, spread=spread, gram=gram, top=top, L=L, w=w, fit=fit, loss=loss)
     return finish(named, loss)
+
+
+@case(
+    "written by hand: moments, stable log-sums, entropies, picks and products",
+    """
+a = torch.randn(3, 4, requires_grad=True)
+b = torch.rand(3, 4, requires_grad=True)
+moment = torch.addcmul(a, a, b, value=0.5) + torch.addcdiv(a, a, b + 1, value=-0.1)
+soft = torch.logaddexp(a, b) + torch.xlogy(b, b + 1) + torch.logit(b * 0.8 + 0.1)
+clean = torch.nan_to_num(a / b)
+picked = torch.take_along_dim(a, a.argmax(1, keepdim=True), 1)
+pair = torch.vdot(a[0], b[0]) + torch.fmax(a, b)
+area = torch.trapezoid(b.swapaxes(0, 1)) + torch.aminmax(a).max + torch.select(a, 0, 1).sum()
+loss = moment.sum() + soft.sum() + clean.ravel().sum() + picked.sum() + pair.sum() + area.sum()
+""",
+)
+def _() -> tuple[Ref, torch.Tensor]:
+    torch.manual_seed(0)
+    a = torch.randn(3, 4, requires_grad=True)
+    b = torch.rand(3, 4, requires_grad=True)
+    moment = torch.addcmul(a, a, b, value=0.5) + torch.addcdiv(a, a, b + 1, value=-0.1)
+    soft = torch.logaddexp(a, b) + torch.xlogy(b, b + 1) + torch.logit(b * 0.8 + 0.1)
+    clean = torch.nan_to_num(a / b)
+    picked = torch.take_along_dim(a, a.argmax(1, keepdim=True), 1)
+    pair = torch.vdot(a[0], b[0]) + torch.fmax(a, b)
+    area = torch.trapezoid(b.swapaxes(0, 1)) + torch.aminmax(a).max + torch.select(a, 0, 1).sum()
+    loss = moment.sum() + soft.sum() + clean.ravel().sum() + picked.sum() + pair.sum() + area.sum()
+    named = keep(a=a, b=b, moment=moment, soft=soft, clean=clean, picked=picked, pair=pair)
+    named.update(keep(area=area, loss=loss))
+    return finish(named, loss)
