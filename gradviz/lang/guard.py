@@ -221,8 +221,9 @@ class AllocationGuard(TorchDispatchMode):
             predicted = self._predict(func, kind, args, kwargs)
             if predicted is not None:
                 self._check(predicted)  # (a result too big to hold says more than its work)
-            self._check_work(func, args, kwargs)
-            written = tensors_in(kwargs.get("out"))  # `out=`: torch resizes them to fit
+            if kind != BROADCAST:  # (no pointwise op has a work rule)
+                self._check_work(func, args, kwargs)
+            written = tensors_in(kwargs["out"]) if "out" in kwargs else []  # torch resizes them
             before = [storage_bytes(t) for t in written]
             out = func(*args, **kwargs)
             outputs = tensors_in(out)
@@ -284,6 +285,18 @@ class AllocationGuard(TorchDispatchMode):
 
     def _predict(self, func: Any, kind: int, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """Output (numel, element size) pairs, or None when only running the op can tell."""
+        if kind == BROADCAST and not kwargs:  # the commonest: `a * b`, `x + 1`, one pass
+            shapes: list[torch.Size] = []
+            size = 0
+            for arg in args:
+                if isinstance(arg, torch.Tensor):
+                    shapes.append(arg.shape)
+                    size = max(size, arg.element_size())
+            if shapes and all(s == shapes[0] for s in shapes):
+                return [(shapes[0].numel(), size)]
+            if shapes and not any(isinstance(a, (list, tuple)) for a in args):
+                numel = broadcast_numel(shapes)
+                return None if numel is None else [(numel, size)]
         if kind != META:  # from the inputs (not an `out=` tensor, which torch resizes)
             tensors = tensors_in(args) + [
                 t for key, value in kwargs.items() if key != "out" for t in tensors_in(value)

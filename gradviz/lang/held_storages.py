@@ -10,6 +10,13 @@ from collections.abc import Callable
 
 import torch
 
+# Outputs this small (32 floats), with a storage of their own, go uncounted: a program runs
+# at most Limits.max_ops ops (a million), so they hold at most 122 MiB between them, less than
+# the Python objects of those tensors take, which were never counted; and counting one (a weak
+# reference to its storage, released when it is freed: about 4 µs) costs more than a small
+# op itself (a scalar's add: 1.7 µs).
+SMALL_BYTES = 128
+
 
 class HeldStorages:
     """The storages counted so far, and their bytes in all (`live_bytes`)."""
@@ -29,6 +36,8 @@ class HeldStorages:
         a view, `.detach()`, `.data` or nn.Parameter shares a storage and keeps it alive after
         the tensor that made it is gone, so the bytes go only when the storage does."""
         for tensor in outputs:
+            if tensor.numel() * tensor.element_size() <= SMALL_BYTES and tensor._base is None:
+                continue  # (a scalar, a handful of numbers: see SMALL_BYTES)
             storage = _storage(tensor)
             if storage is not None and id(storage) not in self._counted:
                 self._count(storage, int(storage.nbytes()))

@@ -124,3 +124,24 @@ def test_gradients_a_backward_pass_made_count_once_it_is_over(kind: str, traced:
 def test_a_training_loop_that_drops_its_gradients_runs() -> None:
     source = GRADIENTS_KEPT["leaf"].replace("    keep.append(x.grad)\n", "    opt.step()\n")
     run_program(parse(source, LIMITS), limits=LIMITS)  # one gradient alive at a time
+
+
+def test_only_tensors_of_a_handful_of_numbers_go_uncounted() -> None:
+    """Tensors of at most SMALL_BYTES are not counted (each would cost more to count than its
+    op): a program can hold no more than max_ops of them, a small share of the limit; one
+    element more and a tensor counts."""
+    from gradviz.lang.held_storages import SMALL_BYTES
+    from gradviz.lang.limits import DEFAULT_LIMITS
+
+    assert SMALL_BYTES * DEFAULT_LIMITS.max_ops <= DEFAULT_LIMITS.max_total_bytes // 16
+    elements = SMALL_BYTES // 4  # float32
+    small = Interpreter(
+        parse(f"kept = []\nfor i in range(50):\n    kept.append(torch.ones({elements}) * 2)\n")
+    )
+    small.run()
+    assert small.guard.live_bytes < SMALL_BYTES
+    larger = Interpreter(
+        parse(f"kept = []\nfor i in range(50):\n    kept.append(torch.ones({elements + 1}) * 2)\n")
+    )
+    larger.run()
+    assert larger.guard.live_bytes >= 50 * (elements + 1) * 4
