@@ -10,7 +10,8 @@ from collections.abc import Callable
 
 import torch
 
-# Outputs this small (32 floats), with a storage of their own, go uncounted: a program runs
+# An op's outputs this small (32 floats), with a storage of their own, go uncounted (tensors
+# made outside the guard's ops, as a layer's, are all counted): a program runs
 # at most Limits.max_ops ops (a million), so they hold at most 122 MiB between them, less than
 # the Python objects of those tensors take, which were never counted; and counting one (a weak
 # reference to its storage, released when it is freed: about 4 µs) costs more than a small
@@ -31,13 +32,14 @@ class HeldStorages:
         # itself through `_counted`, a cycle only a garbage collection frees.
         self._on_free = _releaser(weakref.ref(self))
 
-    def count(self, outputs: list[torch.Tensor]) -> None:
+    def count(self, outputs: list[torch.Tensor], small_too: bool = False) -> None:
         """Count the memory of each new output until it is freed: by storage, not tensor —
         a view, `.detach()`, `.data` or nn.Parameter shares a storage and keeps it alive after
         the tensor that made it is gone, so the bytes go only when the storage does."""
         for tensor in outputs:
-            if tensor.numel() * tensor.element_size() <= SMALL_BYTES and tensor._base is None:
-                continue  # (a scalar, a handful of numbers: see SMALL_BYTES)
+            small = tensor.numel() * tensor.element_size() <= SMALL_BYTES
+            if small and not small_too and tensor._base is None:
+                continue  # (an op's scalar, a handful of numbers: see SMALL_BYTES)
             storage = _storage(tensor)
             if storage is not None and id(storage) not in self._counted:
                 self._count(storage, int(storage.nbytes()))

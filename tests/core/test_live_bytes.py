@@ -145,3 +145,11 @@ def test_only_tensors_of_a_handful_of_numbers_go_uncounted() -> None:
     )
     larger.run()
     assert larger.guard.live_bytes >= 50 * (elements + 1) * 4
+
+
+def test_a_layers_small_tensors_still_count() -> None:
+    """Layers are built without the guard's ops (max_ops bounds none of them): their tensors
+    count however small — nn.Linear(2, 3): a 6-float weight and a 3-float bias."""
+    run = Interpreter(parse("kept = []\nfor i in range(20):\n    kept.append(nn.Linear(2, 3))\n"))
+    run.run()
+    assert run.guard.live_bytes >= 20 * (6 + 3) * 4
