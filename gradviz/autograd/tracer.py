@@ -23,7 +23,7 @@ from gradviz.lang.engine_queue import drained_on_error
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.interpreter import Interpreter
 from gradviz.lang.limits import DEFAULT_LIMITS, Limits
-from gradviz.lang.parser import Program, changed_numbers, parse_cached
+from gradviz.lang.parser import Program, changed_number_text, changed_numbers, parse_cached
 from gradviz.lang.run_result import RunResult
 
 NO_GRAD_NOTE = (
@@ -297,11 +297,4 @@ def _remark_of(interpreter: weakref.ref[Interpreter]) -> Callable[[str], None]:
 def _changed_number_hint(program: Program) -> str:
     """Why a number the user wrote made no tensor: `x = 2.0` assigned again is no input."""
     changed = changed_numbers(program.tree)
-    if not changed:
-        return ""
-    name, value, line = changed[0]
-    return (
-        f" `{name} = {value!r}` (line {line}) is not a scalar input, because the program "
-        f"assigns `{name}` again: it stays a plain Python number. To follow it through "
-        f"autograd, write `{name} = torch.tensor({value!r}, requires_grad=True)`."
-    )
+    return f" {changed_number_text(*changed[0])}" if changed else ""

@@ -376,6 +376,8 @@ def _no_attribute(value: object, name: str) -> str:
     else:
         what = f"{type(value).__name__} value"
     said = f"{what} has no attribute `.{name}` in gradviz"
+    if type(value) in (int, float) and (name in TENSOR_PROPERTIES or name in _TENSOR_IMPLS):
+        said = f"{what} has no attribute `.{name}`: it is a plain Python number, not a tensor"
     if called is not None:
         said += f": call it first, {called[:-1]}(...).{name}`"
     return said

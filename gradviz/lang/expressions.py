@@ -23,6 +23,7 @@ from gradviz.lang.objects import (
     Namespace,
     ProgramDict,
     check_dict_key,
+    merge_keywords,
     plain_set,
 )
 from gradviz.lang.shape_hints import (
@@ -34,18 +35,6 @@ from gradviz.lang.shape_hints import (
 from gradviz.lang.type_of import ClassOf, in_pythons_words, type_of
 from gradviz.lang.user_code import NestedRef
 from gradviz.lang.value_budget import spend_on
-
-
-def _merge_keywords(kwargs: dict[str, Any], extra: Any) -> None:
-    """`f(**extra)`: its keys as keyword arguments, each a plain name and not given twice."""
-    if not isinstance(extra, dict):
-        raise TypeError(f"argument after ** must be a dict, not {type(extra).__name__}")
-    for key, value in extra.items():
-        if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
-            raise TypeError(f"keywords must be plain names, not {key!r}")
-        if key in kwargs:
-            raise TypeError(f"got multiple values for keyword argument '{key}'")
-        kwargs[key] = value
 
 
 def clean_message(exc: BaseException) -> str:
@@ -284,7 +273,12 @@ class ExpressionEvaluator:
                 else self.located(node, lambda: get_attribute(kind, node.attr), quote=False)
             )
         owner = self.eval(node.value)
+        if type(owner) in (int, float):  # (numbers have few attributes: a slip, said why)
+            return self.located(node, partial(self.number_attribute, owner, node), quote=False)
         return self.located(node, lambda: get_attribute(owner, node.attr), quote=False)
+
+    def number_attribute(self, owner: float, node: ast.Attribute) -> Any:  # the interpreter's
+        return get_attribute(owner, node.attr)  # says why a name holds a number, not a tensor
 
     def _subscript(self, node: ast.Subscript) -> Any:
         owner = self.eval(node.value)
@@ -313,7 +307,7 @@ class ExpressionEvaluator:
                 kwargs[kw.arg] = self.eval(kw.value)
             else:  # `**config`: a dict of the program's, its keys checked as names written out
                 value = self.eval(kw.value)
-                self.located(kw, partial(_merge_keywords, kwargs, value), quote=False)
+                self.located(kw, partial(merge_keywords, kwargs, value), quote=False)
         return self.invoke(node, callee, args, kwargs)
 
     def invoke(self, node: ast.Call, callee: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:

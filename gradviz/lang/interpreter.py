@@ -38,7 +38,7 @@ from gradviz.lang.iterators import END, LoopBreak, LoopContinue
 from gradviz.lang.limits import DEFAULT_LIMITS, Limits
 from gradviz.lang.module_sizes import build_layer, layer_sizes
 from gradviz.lang.objects import BoundMethod, Fn
-from gradviz.lang.parser import Program
+from gradviz.lang.parser import Program, changed_number_text, changed_numbers
 from gradviz.lang.program_warnings import WarningLog, collected
 from gradviz.lang.run_result import RunObserver, RunResult
 from gradviz.lang.sizes import data_numel
@@ -148,6 +148,17 @@ class Interpreter(ExpressionEvaluator, Definitions, Generators, AutogradCalls, A
 
     def builtin(self, name: str) -> Any:
         return self._builtins.get(name)
+
+    def number_attribute(self, owner: float, node: ast.Attribute) -> Any:
+        try:
+            return super().number_attribute(owner, node)
+        except AttributeError:  # `x.grad` where `x = 2.0` was assigned again
+            name = node.value.id if isinstance(node.value, ast.Name) else None
+            changed = [c for c in changed_numbers(self.program.tree) if c[0] == name]
+            if not changed:
+                raise
+            said = f"`{name}` holds a {type(owner).__name__} here, which has no `.{node.attr}`"
+            raise AttributeError(f"{said}: {changed_number_text(*changed[0])}") from None
 
     def builtin_names(self) -> list[str]:
         return list(self._builtins)

@@ -68,6 +68,18 @@ def check_dict_key(key: object, what: str = "dict keys") -> None:
         )
 
 
+def merge_keywords(kwargs: dict[str, Any], extra: Any) -> None:
+    """`f(**extra)`: its keys as keyword arguments, each a plain name and not given twice."""
+    if not isinstance(extra, dict):
+        raise TypeError(f"argument after ** must be a dict, not {type(extra).__name__}")
+    for key, value in extra.items():
+        if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
+            raise TypeError(f"keywords must be plain names, not {key!r}")
+        if key in kwargs:
+            raise TypeError(f"got multiple values for keyword argument '{key}'")
+        kwargs[key] = value
+
+
 def plain_set(items: Iterable[Any]) -> set[Any]:
     """A set the program makes (`set(words)`, `{1, 2}`), of plain values."""
     made = set()

@@ -122,6 +122,16 @@ def changed_numbers(tree: ast.Module) -> list[tuple[str, float, int]]:
     return [(*spec, stmt.lineno) for stmt, spec, count in _top_level_numbers(tree) if count > 1]
 
 
+def changed_number_text(name: str, value: float, line: int) -> str:
+    """Why `name = value` (line `line`), assigned again later, made no tensor, and what to
+    write instead."""
+    return (
+        f"`{name} = {value!r}` (line {line}) is not a scalar input, because the program "
+        f"assigns `{name}` again: it stays a plain Python number. To follow it through "
+        f"autograd, write `{name} = torch.tensor({value!r}, requires_grad=True)`."
+    )
+
+
 def _scalar_inputs(tree: ast.Module, lines: list[str]) -> list[ScalarInput]:
     found = []
     specs = input_statements(tree)

@@ -12,6 +12,7 @@ from gradviz.autograd.capture import GradientCapture
 from gradviz.autograd.serialize import SCHEMA, graph_to_json
 from gradviz.autograd.tracer import trace
 from gradviz.autograd.walk import reachable
+from gradviz.lang.errors import ProgramError
 from gradviz.resources import examples
 
 LECTURE = "x = 2.0\ny = 3.0\nx*y + exp(x*y)"
@@ -135,6 +136,22 @@ def test_a_number_assigned_again_is_named_when_nothing_is_drawn() -> None:
     assert trace("n = 3\nm = n * 2\n").graph.notes == ["The program made no tensor to draw."]
 
 
+def test_a_tensor_attribute_of_a_number_assigned_again_says_why() -> None:
+    """`x.grad` or `x.backward()` on that plain number: the error, at its line, names the line
+    that looked like an input and the fix; any number says it is no tensor."""
+    loop = "x = 2.0\nfor i in range(3):\n    x = x * 1.5\n"
+    for code, attribute, column in (("print(x.grad)", "grad", 7), ("x.backward()", "backward", 1)):
+        with pytest.raises(ProgramError) as caught:
+            trace(loop + code + "\n")
+        assert (caught.value.line, caught.value.col) == (4, column)
+        said = caught.value.message
+        assert f"`x` holds a float here, which has no `.{attribute}`" in said
+        assert "`x = 2.0` (line 1)" in said and "x = torch.tensor(2.0, requires_grad=True)" in said
+    with pytest.raises(ProgramError, match="plain Python number, not a tensor") as caught:
+        trace("n = 3\nn.backward()\n")
+    assert caught.value.line == 2
+
+
 def test_json_contract() -> None:
     result = trace(LECTURE)
     data = json.loads(json.dumps(graph_to_json(result.graph), allow_nan=False))
@@ -164,8 +181,6 @@ def test_json_caps_tensor_size_and_encodes_nonfinite() -> None:
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message without CUDA")
 def test_cuda_without_a_gpu_is_a_clear_error() -> None:
-    from gradviz.lang.errors import ProgramError
-
     with pytest.raises(ProgramError, match="CUDA is not available"):
         trace(LECTURE, device="cuda")
 
