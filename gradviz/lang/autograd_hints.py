@@ -5,6 +5,12 @@ from __future__ import annotations
 
 import re
 
+_NUMBER_TYPES = (
+    "these tensors hold different kinds of numbers: layers and torch.randn make float32, whole "
+    "numbers (`torch.arange(6)`, `torch.tensor([1, 2])`) make int64: convert the input with "
+    "`.float()`, or write its numbers as floats (6.0)"
+)
+
 # (what torch's message starts with or contains, what to tell the student; {name} is the
 # tensor the failing call was made on, where the code names one)
 HINTS: list[tuple[str, str]] = [
@@ -34,6 +40,25 @@ HINTS: list[tuple[str, str]] = [
         "Only Tensors of floating point and complex dtype can require gradients",
         "whole numbers cannot require grad: write them as floats (1.0, not 1) or pass "
         "dtype=torch.float32",
+    ),
+    *(  # a layer's float32 weights given whole numbers (`torch.arange(6)`) or float64
+        (pattern, _NUMBER_TYPES)
+        for pattern in ("must have the same dtype", "to have the same dtype", " type (float) ")
+    ),
+    (
+        "expected target dtype to be Long",
+        "cross-entropy's targets are class indices, which are whole numbers: convert them "
+        "with `.long()` (targets of class probabilities would have the input's shape)",
+    ),
+    (
+        "can't be cast to the desired output type Long",
+        "binary cross-entropy's targets are floats (0.0 or 1.0), not whole numbers: convert "
+        "them with `.float()`",
+    ),
+    (
+        "'indices' to have one of the following scalar types",
+        "an embedding looks its rows up by index, so its input must hold whole numbers: "
+        "convert it with `.long()`",
     ),
 ]
 

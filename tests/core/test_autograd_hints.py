@@ -45,6 +45,46 @@ CASES = [
         "whole numbers cannot require grad: write them as floats (1.0, not 1)",
         "Only Tensors of floating point and complex dtype can require gradients",
     ),
+    (
+        "model = nn.Linear(3, 1)\nX = torch.arange(6).reshape(2, 3)\nout = model(X)\n",
+        (3, 7),
+        "whole numbers (`torch.arange(6)`, `torch.tensor([1, 2])`) make int64: convert the "
+        "input with `.float()`",
+        "mat1 and mat2 must have the same dtype",
+    ),
+    (
+        "X = torch.arange(6).reshape(2, 3)\nout = X @ torch.randn(3, 1)\n",
+        (2, 7),
+        "convert the input with `.float()`",
+        "expected m1 and m2 to have the same dtype",
+    ),
+    (
+        "conv = nn.Conv2d(1, 2, 3)\nout = conv(torch.ones(1, 1, 5, 5, dtype=torch.uint8))\n",
+        (2, 7),
+        "convert the input with `.float()`",
+        "Input type (unsigned char) and bias type (float) should be the same",
+    ),
+    (
+        "z = torch.randn(3, 4, requires_grad=True)\n"
+        "loss = F.cross_entropy(z, torch.tensor([0.0, 1.0, 2.0]))\n",
+        (2, 8),
+        "cross-entropy's targets are class indices, which are whole numbers: convert them "
+        "with `.long()`",
+        "expected target dtype to be Long",
+    ),
+    (
+        "z = torch.randn(3, requires_grad=True)\n"
+        "loss = F.binary_cross_entropy_with_logits(z, torch.tensor([0, 1, 1]))\n",
+        (2, 8),
+        "binary cross-entropy's targets are floats (0.0 or 1.0), not whole numbers",
+        "result type Float can't be cast to the desired output type Long",
+    ),
+    (
+        "emb = nn.Embedding(5, 2)\nout = emb(torch.tensor([0.0, 1.0]))\n",
+        (2, 7),
+        "its input must hold whole numbers: convert it with `.long()`",
+        "Expected tensor for argument #1 'indices'",
+    ),
 ]
 
 
