@@ -14,6 +14,17 @@ NOTE_PREFIX = "⚠ torch warned"  # how a warning's note begins (the app shorten
 REMARK_PREFIX = "⚠ at line"  # how gradviz's own remark on a line begins
 MAX_WARNINGS = 5  # distinct warnings kept per run (a training loop repeats the same one)
 
+# torch's warnings that a student meets most, said with what to do (torch's first sentence
+# follows in parentheses)
+IN_OUR_WORDS = {
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed": (
+        "the `.grad` read here is None: backward() keeps the gradients of leaves only (tensors "
+        "made with requires_grad=True), not of tensors computed from them; call `.retain_grad()` "
+        "on it before backward() to keep its gradient (the graph shows it in the tensor's box "
+        "anyway)"
+    ),
+}
+
 _local = threading.local()
 _lock = threading.Lock()
 _passed_on: list[Callable[..., None]] = []  # the showwarning ours replaced
@@ -73,6 +84,9 @@ class WarningLog:
         if category is DeprecationWarning or category is FutureWarning:
             return  # about torch's own API, not about the student's program
         text = " ".join(message.split())
+        for start, ours in IN_OUR_WORDS.items():
+            if text.startswith(start):
+                text = f"{ours} (torch: {start})"
         entry = (self._line(), text)
         if entry not in self.entries and len(self.entries) < MAX_WARNINGS:
             self.entries.append(entry)

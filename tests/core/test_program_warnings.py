@@ -11,6 +11,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+import torch
 
 from gradviz.autograd.tracer import trace
 
@@ -43,8 +44,13 @@ def test_a_warning_repeated_by_a_loop_is_noted_once() -> None:
 
 def test_reading_the_grad_of_a_non_leaf_is_noted() -> None:
     source = "x = torch.ones(3, requires_grad=True)\ny = x * 2\nprint(y.grad)\ny.sum().backward()\n"
-    notes = _warned(trace(source).graph.notes)
+    graph = trace(source).graph
+    notes = _warned(graph.notes)
     assert len(notes) == 1 and "at line 3" in notes[0] and "not a leaf" in notes[0]
+    assert "call `.retain_grad()` on it before backward()" in notes[0]  # said what to do
+    y = graph.find("y")  # and the graph has the gradient .grad did not keep: d sum / d y
+    assert y is not None
+    torch.testing.assert_close(y.grad, torch.ones(3))
 
 
 def test_a_program_without_warnings_has_no_such_note() -> None:
