@@ -8,7 +8,7 @@ import contextlib
 import functools
 import inspect
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -16,7 +16,9 @@ import torch
 from gradviz.lang import backward_seed
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.guard import AllocationGuard
+from gradviz.lang.program_warnings import WarningLog
 from gradviz.lang.run_result import RunObserver
+from gradviz.lang.stale_gradients import StaleGradients, leaf_name, stale_remark
 
 
 @functools.cache
@@ -36,6 +38,9 @@ class AutogradCalls:
     guard: AllocationGuard
     backward_tensor: torch.Tensor | None
     retaining: weakref.WeakSet[torch.Tensor]  # the tensors the program called retain_grad() on
+    stale: StaleGradients
+    warnings: WarningLog
+    env: MutableMapping[str, Any]
 
     if TYPE_CHECKING:  # provided by the evaluator
 
@@ -51,11 +56,16 @@ class AutogradCalls:
 
         def run() -> None:
             reached = _leaves(tensor)  # (before: a pass frees its graph)
+            with self.guard.suspended():  # (gradviz's look, not the program's ops)
+                stale = self.stale.before(reached)
+            if stale is not None:
+                self.warnings.remark(stale_remark(leaf_name(stale, self.env)))
             with self._backward_guard(options):
                 if observer is not None:
                     observer.backward(tensor, options)
                 else:
                     backward_seed.backward(tensor, **options)
+            self.stale.after(reached)
             if not options.get("create_graph"):  # .grad made unchecked: count them from now on
                 grads = [t.grad for t in [*reached, *self.retaining] if t.grad is not None]
                 self.guard.adopt(grads)

@@ -42,6 +42,7 @@ from gradviz.lang.parser import Program, changed_number_text, changed_numbers
 from gradviz.lang.program_warnings import WarningLog, collected
 from gradviz.lang.run_result import RunObserver, RunResult
 from gradviz.lang.sizes import data_numel
+from gradviz.lang.stale_gradients import StaleGradients
 from gradviz.lang.user_code import DEFINED, ProgramObject, as_callbacks, hands_over_functions
 from gradviz.lang.value_budget import CONTAINERS, spend_on, spend_on_numbers, value_budget
 from gradviz.random_stream import global_random_stream
@@ -90,6 +91,7 @@ class Interpreter(ExpressionEvaluator, Definitions, Generators, AutogradCalls, A
         self.output_name: str | None = None
         self.backward_tensor: torch.Tensor | None = None
         self.retaining: weakref.WeakSet[torch.Tensor] = weakref.WeakSet()
+        self.stale = StaleGradients()  # (AutogradCalls: a .grad that a step left unzeroed)
         printer = weak_printer(this)
         self._builtins: dict[str, object] = {**bare_math(), **make_builtins(limits, printer)}
 

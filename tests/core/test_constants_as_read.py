@@ -147,7 +147,10 @@ def test_weights_stepped_between_forward_and_backward_show_what_the_forward_read
 
     result = trace(STEP_BEFORE_BACKWARD)
     graph = result.graph
-    (remark,) = [text for line, text in result.warnings if line == 9]  # at loss.backward()
+    at_backward = [text for line, text in result.warnings if line == 9]  # loss.backward()
+    (remark,) = [text for text in at_backward if "changed in place" in text]
+    # (and the program never zeroes .grad: the second backward adds to the first's, remarked)
+    assert any("`model.weight.grad` still held" in text for text in at_backward)
     assert "`model.weight`" in remark and "`model.bias`" in remark and "line 8" in remark
     assert any("a step before backward()?" in note for note in graph.notes)
     weight = graph.find("model.weight")
@@ -163,11 +166,19 @@ def test_weights_stepped_between_forward_and_backward_show_what_the_forward_read
 
 
 def test_a_usual_training_loop_draws_its_last_step_without_a_remark() -> None:
-    result = trace(STEP_BEFORE_BACKWARD.replace(
-        "    optimizer.step()\n    loss.backward()\n", "    loss.backward()\n    optimizer.step()\n"
-    ))  # fmt: skip
+    in_order = "    loss.backward()\n    optimizer.step()\n"
+    usual = in_order + "    optimizer.zero_grad()\n"
+    result = trace(
+        STEP_BEFORE_BACKWARD.replace("    optimizer.step()\n    loss.backward()\n", usual)
+    )
     assert result.warnings == []
     assert not any("changed in place" in note for note in result.graph.notes)
+    # without its zero_grad(): only that is remarked on (the second backward adds to .grad)
+    unzeroed = trace(
+        STEP_BEFORE_BACKWARD.replace("    optimizer.step()\n    loss.backward()\n", in_order)
+    )
+    ((line, text),) = unzeroed.warnings
+    assert line == 8 and "`model.weight.grad` still held" in text
 
 
 def test_a_recording_of_plain_code_notes_a_step_before_backward() -> None:

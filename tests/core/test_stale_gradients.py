@@ -1,0 +1,92 @@
+"""A backward() adding to a .grad left over from an earlier step (no zero_grad()) is remarked on
+at its line, once; correct loops, and gradients accumulated on purpose, are not."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from gradviz.autograd.tracer import trace
+from gradviz.lang.interpreter import Interpreter
+from gradviz.lang.parser import parse
+
+LOOP = """
+torch.manual_seed(0)
+model = nn.Linear(2, 1)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+X = torch.randn(8, 2)
+y = torch.randn(8, 1)
+for step in range(3):
+{zeroing}    loss = ((model(X) - y) ** 2).mean()
+    loss.backward()
+    opt.step()
+"""
+
+
+def _stale(notes: list[str]) -> list[str]:
+    return [n for n in notes if "still held the gradient of an earlier backward()" in n]
+
+
+def test_a_loop_without_zero_grad_is_remarked_at_its_backward_once() -> None:
+    notes = _stale(trace(LOOP.format(zeroing="")).graph.notes)
+    assert len(notes) == 1  # (every later step repeats the slip: said once)
+    assert notes[0].startswith("⚠ at line 9: `model.weight.grad`")  # loss.backward()
+    assert "optimizer.zero_grad()" in notes[0]
+
+
+def test_what_it_remarks_on_is_real_the_grad_adds_up_in_torch() -> None:
+    """The same loop in plain torch: the last .grad is not the last step's gradient alone."""
+    torch.manual_seed(0)
+    model = nn.Linear(2, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    X, y = torch.randn(8, 2), torch.randn(8, 1)
+    for _ in range(3):
+        loss = ((model(X) - y) ** 2).mean()
+        loss.backward()
+        opt.step()
+    alone = torch.autograd.grad(((model(X) - y) ** 2).mean(), model.weight)[0]
+    assert model.weight.grad is not None
+    assert not torch.allclose(model.weight.grad, alone)
+
+
+@pytest.mark.parametrize(
+    "zeroing",
+    [
+        "    opt.zero_grad()\n",
+        "    opt.zero_grad(set_to_none=False)\n",
+        "    model.zero_grad()\n",
+        "    for p in model.parameters():\n        p.grad = None\n",
+    ],
+)
+def test_a_loop_that_zeroes_each_step_is_not(zeroing: str) -> None:
+    assert _stale(trace(LOOP.format(zeroing=zeroing)).graph.notes) == []
+
+
+def test_by_hand_sgd_that_forgets_zero_names_the_tensor_and_runs_without_a_tracer() -> None:
+    source = (
+        "w = torch.zeros(3, requires_grad=True)\nX = torch.ones(4, 3)\n"
+        "for step in range(2):\n    loss = (X @ w - 1).pow(2).mean()\n    loss.backward()\n"
+        "    with torch.no_grad():\n        w -= 0.1 * w.grad\n"
+    )
+    plain = Interpreter(parse(source))  # no tracer: the interpreter remarks on it itself
+    plain.run()
+    assert len(_stale(plain.warnings.notes())) == 1
+    (note,) = _stale(trace(source).graph.notes)
+    assert note.startswith("⚠ at line 5: `w.grad` still held")
+    fixed = source.replace("w -= 0.1 * w.grad\n", "w -= 0.1 * w.grad\n        w.grad.zero_()\n")
+    assert _stale(trace(fixed).graph.notes) == []
+
+
+def test_gradients_accumulated_on_purpose_are_not() -> None:
+    """Two micro-batches per step, zeroed after each step; or two backward passes into the
+    same .grad with no step between them."""
+    accumulate = LOOP.format(zeroing="").replace(
+        "    opt.step()\n", "    if step % 2 == 1:\n        opt.step()\n        opt.zero_grad()\n"
+    )
+    assert _stale(trace(accumulate).graph.notes) == []
+    twice = (
+        "w = torch.ones(3, requires_grad=True)\n(w * 2).sum().backward()\n"
+        "(w * 3).sum().backward()\nprint(w.grad)\n"
+    )
+    assert _stale(trace(twice).graph.notes) == []
