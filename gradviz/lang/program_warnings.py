@@ -99,6 +99,14 @@ class WarningLog:
         ] + [f"{REMARK_PREFIX} {line}: {text}" for line, text in self.remarks]
 
 
+def remark_here(text: str) -> None:
+    """gradviz's own remark on the line the program in this thread is running (nothing outside
+    a run): for what only a torch call's own code can see (an optimizer step with no gradient)."""
+    log: WarningLog | None = getattr(_local, "log", None)
+    if log is not None:
+        log.remark(text)
+
+
 @contextlib.contextmanager
 def collected(log: WarningLog) -> Iterator[WarningLog]:
     """Send the warnings this thread raises inside to `log`."""

@@ -11,6 +11,7 @@ from torch import nn
 from torch.optim import lr_scheduler
 
 from gradviz.lang.objects import Fn, Namespace, ProgramDict
+from gradviz.lang.program_warnings import remark_here
 from gradviz.lang.user_code import Callback
 
 SCHEDULERS = [
@@ -74,8 +75,18 @@ def _optimizer_step(optimizer: torch.optim.Optimizer, closure: Any = None) -> An
             "optimizer.zero_grad(); loss = ...; loss.backward(); return loss`, then "
             "`optimizer.step(closure)`"
         )
+    if closure is None and not any(
+        p.grad is not None for group in optimizer.param_groups for p in group["params"]
+    ):
+        remark_here(NO_GRADIENT)
     return optimizer.step(closure)
 
+
+NO_GRADIENT = (
+    "this step() found no gradient: every parameter's .grad is None, so the weights do not "
+    "move. Call loss.backward() before step(), and zero_grad() before backward(), not between "
+    "backward() and step(): zero_grad, forward, loss, backward, step"
+)
 
 OPTIMIZER_METHODS: dict[str, Callable[..., Any]] = {
     "step": _optimizer_step,

@@ -90,3 +90,24 @@ def test_gradients_accumulated_on_purpose_are_not() -> None:
         "(w * 3).sum().backward()\nprint(w.grad)\n"
     )
     assert _stale(trace(twice).graph.notes) == []
+
+
+def test_a_step_with_no_gradient_is_remarked_at_its_line() -> None:
+    """zero_grad() between backward() and step(): torch's SGD skips every parameter, and the
+    weights do not move (checked in torch); the remark says so at the step."""
+    swapped = LOOP.format(zeroing="").replace(
+        "    opt.step()\n", "    opt.zero_grad()\n    opt.step()\n"
+    )
+    result = trace(swapped)
+    ((line, text),) = result.warnings
+    assert line == 11 and text.startswith("this step() found no gradient")
+    torch.manual_seed(0)
+    model = nn.Linear(2, 1)
+    before = model.weight.detach().clone()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    ((model(torch.randn(8, 2)) - torch.randn(8, 1)) ** 2).mean().backward()
+    opt.zero_grad()
+    opt.step()
+    assert torch.equal(model.weight.detach(), before)
+    weight = result.run.env["model"].weight  # the program's weights never moved either
+    torch.testing.assert_close(weight.detach(), before)
