@@ -1,0 +1,52 @@
+"""A loss given what it computes itself: softmax's probabilities to cross_entropy (which takes
+logits and applies log_softmax), sigmoid's to a loss `_with_logits`, probabilities to nll_loss."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from gradviz.lang.objects import Fn
+
+_CROSS_ENTROPY = (
+    "cross_entropy takes logits and applies log_softmax itself, but this input already went "
+    "through softmax: the loss takes softmax twice, which squashes its gradients (training "
+    "slows or stalls). Pass the values before softmax"
+)
+_WITH_LOGITS = (
+    "binary_cross_entropy_with_logits applies sigmoid itself, but this input already went "
+    "through sigmoid: pass the values before it (or use binary_cross_entropy on probabilities)"
+)
+_NLL = (
+    "nll_loss takes log-probabilities, but this input is softmax's probabilities: use "
+    "log_softmax instead of softmax (or cross_entropy on the values before it)"
+)
+
+# loss → (the autograd node its input must not come from, what to say)
+_CHECKS: dict[str, tuple[str, str]] = {
+    "F.cross_entropy": ("SoftmaxBackward0", _CROSS_ENTROPY),
+    "F.binary_cross_entropy_with_logits": ("SigmoidBackward0", _WITH_LOGITS),
+    "F.nll_loss": ("SoftmaxBackward0", _NLL),
+}
+_MODULES: dict[type[nn.Module], str] = {
+    nn.CrossEntropyLoss: "F.cross_entropy",
+    nn.BCEWithLogitsLoss: "F.binary_cross_entropy_with_logits",
+    nn.NLLLoss: "F.nll_loss",
+}
+
+
+def loss_input_remark(callee: object, args: list[Any], kwargs: dict[str, Any]) -> str | None:
+    """What to say when `callee(*args, **kwargs)` is such a loss and such an input, else None."""
+    if isinstance(callee, Fn):
+        check = _CHECKS.get(callee.qualname)
+    elif isinstance(callee, nn.Module):
+        check = _CHECKS.get(_MODULES.get(type(callee), ""))
+    else:
+        return None
+    if check is None:
+        return None
+    given = args[0] if args else kwargs.get("input")
+    node = given.grad_fn if isinstance(given, torch.Tensor) else None
+    return check[1] if node is not None and node.name() == check[0] else None
