@@ -3,7 +3,12 @@ own words follow in parentheses, shortened to their first sentence."""
 
 from __future__ import annotations
 
+import ast
 import re
+from collections.abc import Mapping
+from typing import Any
+
+import torch
 
 _NUMBER_TYPES = (
     "these tensors hold different kinds of numbers: layers and torch.randn make float32, whole "
@@ -46,6 +51,12 @@ HINTS: list[tuple[str, str]] = [
         for pattern in ("must have the same dtype", "to have the same dtype", " type (float) ")
     ),
     (
+        "can't optimize a non-leaf Tensor",
+        "an optimizer takes leaves, tensors made with requires_grad=True, not ones computed "
+        "from them: `w = torch.randn(3, 1, requires_grad=True) * 0.01` computes w; write "
+        "`w = (torch.randn(3, 1) * 0.01).requires_grad_()`",
+    ),
+    (
         "expected target dtype to be Long",
         "cross-entropy's targets are class indices, which are whole numbers: convert them "
         "with `.long()` (targets of class probabilities would have the input's shape)",
@@ -73,3 +84,33 @@ def autograd_hint(message: str, name: str | None) -> str | None:
             torch_words = (found.group(1) if found else message).rstrip(".")
             return f"{hint.format(name=name or 'the tensor')} (torch: {torch_words})"
     return None
+
+
+def none_grad_hint(
+    expr: ast.AST | None, env: Mapping[str, Any], value: object = None
+) -> str | None:
+    """Why `name.grad` (`expr`, whose value is `value`) is None, where `name` holds a tensor."""
+    if value is not None or not (isinstance(expr, ast.Attribute) and expr.attr == "grad"):
+        return None
+    if not isinstance(expr.value, ast.Name):
+        return None
+    name, owner = expr.value.id, env.get(expr.value.id)
+    if not isinstance(owner, torch.Tensor):
+        return None
+    if owner.grad_fn is not None:
+        return (
+            f"`{name}.grad` is None because `{name}` is not a leaf: it was computed "
+            f"({owner.grad_fn.name()}), and backward() fills .grad only for leaves. For "
+            f"example `{name} = torch.randn(3, 1, requires_grad=True) * 0.01` computes {name} "
+            f"from the leaf randn made: `{name} = (torch.randn(3, 1) * 0.01).requires_grad_()` "
+            f"makes {name} itself the leaf"
+        )
+    if not owner.requires_grad:
+        return (
+            f"`{name}.grad` is None: `{name}` does not require grad, so backward() gives it "
+            "none; create it with requires_grad=True"
+        )
+    return (
+        f"`{name}.grad` is None: no backward() has reached `{name}` since it was made or "
+        "since zero_grad() set it to None; call loss.backward() first"
+    )

@@ -12,7 +12,7 @@ from torch import nn
 
 from gradviz.lang import arithmetic
 from gradviz.lang.attributes import format_value, get_attribute
-from gradviz.lang.autograd_hints import autograd_hint
+from gradviz.lang.autograd_hints import autograd_hint, none_grad_hint
 from gradviz.lang.builtins import bounded_list
 from gradviz.lang.call_hints import layer_called_with_tensors, uncalled_hint
 from gradviz.lang.errors import ProgramError, error_at
@@ -167,6 +167,12 @@ class ExpressionEvaluator:
                 if hint:
                     raise ValueError(hint) from None
                 raise
+            except TypeError:  # `lr * w.grad` where w.grad is None: why it is
+                for part, value in (("left", left), ("right", right)):
+                    said = none_grad_hint(getattr(node, part, None), self.env, value)
+                    if said:
+                        raise TypeError(said) from None
+                raise
 
         return self.located(node, run)
 
@@ -273,7 +279,7 @@ class ExpressionEvaluator:
                 else self.located(node, lambda: get_attribute(kind, node.attr), quote=False)
             )
         owner = self.eval(node.value)
-        if type(owner) in (int, float):  # (numbers have few attributes: a slip, said why)
+        if type(owner) in (int, float, type(None)):  # (few attributes: a slip, said why)
             return self.located(node, partial(self.number_attribute, owner, node), quote=False)
         return self.located(node, lambda: get_attribute(owner, node.attr), quote=False)
 

@@ -16,6 +16,7 @@ from torch import nn
 from gradviz.devices import checked_device
 from gradviz.lang.assignments import Assignments
 from gradviz.lang.autograd_calls import AutogradCalls
+from gradviz.lang.autograd_hints import none_grad_hint
 from gradviz.lang.builtins import bounded_iter, make_builtins, weak_printer
 from gradviz.lang.catalog import (
     FUNCTIONAL_NS,
@@ -156,6 +157,8 @@ class Interpreter(ExpressionEvaluator, Definitions, Generators, AutogradCalls, A
         try:
             return super().number_attribute(owner, node)
         except AttributeError:  # `x.grad` where `x = 2.0` was assigned again
+            if owner is None and (said := none_grad_hint(node.value, self.env)):
+                raise AttributeError(said) from None  # `w.grad.zero_()` where w.grad is None
             name = node.value.id if isinstance(node.value, ast.Name) else None
             changed = [c for c in changed_numbers(self.program.tree) if c[0] == name]
             if not changed:

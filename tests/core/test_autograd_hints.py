@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
 from gradviz.autograd.tracer import trace
 from gradviz.lang.errors import ProgramError
@@ -80,6 +81,12 @@ CASES = [
         "result type Float can't be cast to the desired output type Long",
     ),
     (
+        "w = torch.randn(3, 1, requires_grad=True) * 0.01\nopt = torch.optim.SGD([w], lr=0.1)\n",
+        (2, 7),
+        "an optimizer takes leaves, tensors made with requires_grad=True",
+        "can't optimize a non-leaf Tensor",
+    ),
+    (
         "emb = nn.Embedding(5, 2)\nout = emb(torch.tensor([0.0, 1.0]))\n",
         (2, 7),
         "its input must hold whole numbers: convert it with `.long()`",
@@ -106,3 +113,58 @@ def test_other_errors_are_left_as_torch_says_them() -> None:
         trace("x = torch.ones(3)\ny = x[5]\n")
     assert "index 5 is out of bounds" in caught.value.message
     assert "(torch:" not in caught.value.message
+
+
+NON_LEAF = (
+    "w = torch.randn(3, 1, requires_grad=True) * 0.01\nX = torch.randn(4, 3)\n"
+    "loss = (X @ w).pow(2).mean()\nloss.backward()\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("source", "where", "said"),
+    [
+        (  # the makemore slip: scaled after asking for grad, so w is computed, not a leaf
+            NON_LEAF + "with torch.no_grad():\n    w -= 0.1 * w.grad\n",
+            (6, 10),
+            "`w.grad` is None because `w` is not a leaf: it was computed (MulBackward0)",
+        ),
+        (
+            NON_LEAF + "w.grad.zero_()\n",
+            (5, 1),
+            "`w = (torch.randn(3, 1) * 0.01).requires_grad_()` makes w itself the leaf",
+        ),
+        (
+            "w = torch.randn(3, requires_grad=True)\nwith torch.no_grad():\n"
+            "    w -= w.grad * 0.1\n",
+            (3, 10),
+            "`w.grad` is None: no backward() has reached `w`",
+        ),
+        (
+            "w = torch.randn(3)\nloss = (w * 2).sum()\nw.grad.zero_()\n",
+            (3, 1),
+            "`w` does not require grad, so backward() gives it none",
+        ),
+    ],
+)
+def test_a_grad_that_is_none_says_why(source: str, where: tuple[int, int], said: str) -> None:
+    with pytest.raises(ProgramError) as caught:
+        trace(source)
+    assert (caught.value.line, caught.value.col) == where
+    assert said in caught.value.message
+
+
+def test_what_the_non_leaf_hint_says_is_torchs_behaviour() -> None:
+    """In torch too: the scaled tensor has no .grad after backward, and the fix gives one."""
+    w = torch.randn(3, 1, requires_grad=True) * 0.01
+    (torch.randn(4, 3) @ w).pow(2).mean().backward()
+    with pytest.warns(UserWarning, match="not a leaf Tensor"):
+        assert w.grad_fn is not None and w.grad is None
+    fixed = (torch.randn(3, 1) * 0.01).requires_grad_()
+    (torch.randn(4, 3) @ fixed).pow(2).mean().backward()
+    assert fixed.is_leaf and fixed.grad is not None
+    result = trace(NON_LEAF.replace(
+        "w = torch.randn(3, 1, requires_grad=True) * 0.01",
+        "w = (torch.randn(3, 1) * 0.01).requires_grad_()",
+    ))  # fmt: skip
+    assert result.graph.find("w") is not None
