@@ -8,7 +8,7 @@ import contextlib
 import functools
 import inspect
 import weakref
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -16,6 +16,8 @@ import torch
 from gradviz.lang import backward_seed
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.guard import AllocationGuard
+from gradviz.lang.inplace_hint import inplace_hint
+from gradviz.lang.parser import Program
 from gradviz.lang.program_warnings import WarningLog
 from gradviz.lang.run_result import RunObserver
 from gradviz.lang.stale_gradients import StaleGradients, leaf_name, stale_remark
@@ -41,6 +43,8 @@ class AutogradCalls:
     stale: StaleGradients
     warnings: WarningLog
     env: MutableMapping[str, Any]
+    program: Program
+    lines: list[str]
 
     if TYPE_CHECKING:  # provided by the evaluator
 
@@ -60,7 +64,7 @@ class AutogradCalls:
                 stale = self.stale.before(reached)
             if stale is not None:
                 self.warnings.remark(stale_remark(leaf_name(stale, self.env)))
-            with self._backward_guard(options):
+            with self._backward_guard(options), self._inplace_said():
                 if observer is not None:
                     observer.backward(tensor, options)
                 else:
@@ -96,6 +100,17 @@ class AutogradCalls:
             return grads
 
         return self.located(node, run)
+
+    @contextlib.contextmanager
+    def _inplace_said(self) -> Iterator[None]:
+        """autograd's in-place error, said with the tensor's name and the line that changed it."""
+        try:
+            yield
+        except RuntimeError as exc:
+            said = inplace_hint(str(exc), self.env, self.program.tree, self.lines)
+            if said is None:
+                raise
+            raise ValueError(said) from None
 
     def _backward_guard(self, options: dict[str, Any]) -> contextlib.AbstractContextManager[Any]:
         """A backward pass allocates no more than its forward did: unchecked, unrecorded. One

@@ -168,3 +168,46 @@ def test_what_the_non_leaf_hint_says_is_torchs_behaviour() -> None:
         "w = (torch.randn(3, 1) * 0.01).requires_grad_()",
     ))  # fmt: skip
     assert result.graph.find("w") is not None
+
+
+@pytest.mark.parametrize(
+    ("change", "instead"),
+    [
+        ("y *= 2", "write `y = y * …` (a new tensor), not `y *= …`"),
+        ("y[0] = 0", "write `y = y.clone()` first, then change the copy's elements"),
+        ("y.mul_(2)", "write `y = y.mul(…)` (a new tensor), not `.mul_(…)`"),
+    ],
+)
+def test_a_saved_tensor_changed_in_place_names_it_and_the_line(change: str, instead: str) -> None:
+    """autograd's in-place error: the tensor by its name, the line that changed it, the fix;
+    torch raises the same error for the same code."""
+    made = "x = torch.randn(2, 3, requires_grad=True)\ny = x.exp()\n"
+    source = f"{made}{change}\ny.sum().backward()\n"
+    x = torch.randn(2, 3, requires_grad=True)
+    y = x.exp()
+    if change == "y[0] = 0":
+        y[0] = 0
+    else:  # `y *= 2` and `y.mul_(2)`: the same in-place multiplication
+        y.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+    with pytest.raises(ProgramError) as caught:
+        trace(source)
+    error = caught.value
+    assert (error.line, error.col) == (4, 1)
+    said = f"`y` (the output of exp) was changed in place at line 3 (`{change}`)"
+    assert said in error.message and instead in error.message
+    assert "(torch: one of the variables needed for gradient computation" in error.message
+
+
+def test_an_in_place_change_the_program_names_nowhere_is_still_explained() -> None:
+    source = (
+        "def f(a):\n    b = a.exp()\n    b.add_(1)\n    return b\n"
+        "x = torch.randn(3, requires_grad=True)\nf(x).sum().backward()\n"
+    )
+    with pytest.raises(ProgramError) as caught:
+        trace(source)
+    assert caught.value.line == 6
+    assert "a tensor autograd saved for backward (the output of exp, shape [3])" in (
+        caught.value.message
+    )

@@ -1,0 +1,75 @@
+"""autograd's "modified by an inplace operation" error, said with the program's own names: which
+tensor autograd had saved, and the line that changed it in place since."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import torch
+
+from gradviz.lang.arithmetic import SYMBOLS
+
+_SAVED = re.compile(
+    r"\[torch\.\w+ \[([\d, ]*)\]\], which is output \d+ of (\w+), is at version (\d+)"
+)
+
+
+def _writes(tree: ast.AST, name: str) -> Iterator[tuple[ast.stmt | ast.expr, str]]:
+    """The places that change `name` in place (`name += …`, `name[…] = …`, `name.add_(…)`),
+    each with what to write instead."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.AugAssign) and _is(node.target, name):
+            symbol = SYMBOLS.get(type(node.op), "+")
+            yield node, f"`{name} = {name} {symbol} …` (a new tensor), not `{name} {symbol}= …`"
+        elif isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Subscript) and _is(t.value, name) for t in node.targets
+        ):
+            yield node, f"`{name} = {name}.clone()` first, then change the copy's elements"
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr.endswith("_")
+            and not node.func.attr.startswith("_")
+            and _is(node.func.value, name)
+        ):
+            method = node.func.attr
+            yield node, f"`{name} = {name}.{method[:-1]}(…)` (a new tensor), not `.{method}(…)`"
+
+
+def _is(node: ast.AST, name: str) -> bool:
+    return isinstance(node, ast.Name) and node.id == name
+
+
+def inplace_hint(
+    message: str, env: Mapping[str, Any], tree: ast.Module, lines: list[str]
+) -> str | None:
+    """What to tell the student for torch's in-place error `message`, or None for others."""
+    found = _SAVED.search(message)
+    if "modified by an inplace operation" not in message or found is None:
+        return None
+    shape = tuple(int(s) for s in found.group(1).replace(" ", "").split(",") if s)
+    op, version = found.group(2).removesuffix("Backward0").lower(), int(found.group(3))
+    torch_words = message.split(". Hint:")[0]
+    for name, value in env.items():
+        if not isinstance(value, torch.Tensor) or tuple(value.shape) != shape:
+            continue
+        if value._version != version:
+            continue
+        writes = sorted(_writes(tree, name), key=lambda w: (w[0].lineno, w[0].col_offset))
+        if writes:
+            node, instead = writes[0]
+            code = " ".join((ast.get_source_segment("\n".join(lines), node) or "").split())
+            return (
+                f"`{name}` (the output of {op}) was changed in place at line "
+                f"{node.lineno} (`{code[:40]}`) after autograd saved it for backward, "
+                f"so backward() cannot use it: write {instead} (torch: {torch_words})"
+            )
+    return (
+        f"a tensor autograd saved for backward (the output of {op}, shape {list(shape)}) was "
+        "changed in place after it was saved (`+=`, `x[…] = …`, or a method ending in `_`), "
+        "so backward() cannot use it: make a new tensor instead (`y = y + 1`, not `y += 1`), "
+        f"or change a copy (`.clone()`) (torch: {torch_words})"
+    )
