@@ -110,7 +110,7 @@ class AutogradCalls:
             said = inplace_hint(str(exc), self.env, self.program.tree, self.lines)
             if said is None:
                 raise
-            raise ValueError(said) from None
+            raise ProgramError(said) from None  # (located places it; not cut short)
 
     def _backward_guard(self, options: dict[str, Any]) -> contextlib.AbstractContextManager[Any]:
         """A backward pass allocates no more than its forward did: unchecked, unrecorded. One

@@ -171,7 +171,7 @@ class ExpressionEvaluator:
                 for part, value in (("left", left), ("right", right)):
                     said = none_grad_hint(getattr(node, part, None), self.env, value)
                     if said:
-                        raise TypeError(said) from None
+                        raise ProgramError(said) from None  # (gradviz's words: not cut short)
                 raise
 
         return self.located(node, run)

@@ -52,7 +52,7 @@ def inplace_hint(
         return None
     shape = tuple(int(s) for s in found.group(1).replace(" ", "").split(",") if s)
     op, version = found.group(2).removesuffix("Backward0").lower(), int(found.group(3))
-    torch_words = message.split(". Hint:")[0]
+    torch_words = message.split(":")[0]  # (its tensor, version and anomaly hint: said above)
     for name, value in env.items():
         if not isinstance(value, torch.Tensor) or tuple(value.shape) != shape:
             continue
@@ -69,7 +69,7 @@ def inplace_hint(
             )
     return (
         f"a tensor autograd saved for backward (the output of {op}, shape {list(shape)}) was "
-        "changed in place after it was saved (`+=`, `x[…] = …`, or a method ending in `_`), "
-        "so backward() cannot use it: make a new tensor instead (`y = y + 1`, not `y += 1`), "
-        f"or change a copy (`.clone()`) (torch: {torch_words})"
+        "changed in place since (`+=`, `x[…] = …`, or a method ending in `_`), so backward() "
+        "cannot use it: make a new tensor instead (`y = y + 1`, not `y += 1`), or change a "
+        f"copy (`.clone()`) (torch: {torch_words})"
     )

@@ -158,13 +158,13 @@ class Interpreter(ExpressionEvaluator, Definitions, Generators, AutogradCalls, A
             return super().number_attribute(owner, node)
         except AttributeError:  # `x.grad` where `x = 2.0` was assigned again
             if owner is None and (said := none_grad_hint(node.value, self.env)):
-                raise AttributeError(said) from None  # `w.grad.zero_()` where w.grad is None
+                raise ProgramError(said) from None  # `w.grad.zero_()` where w.grad is None
             name = node.value.id if isinstance(node.value, ast.Name) else None
             changed = [c for c in changed_numbers(self.program.tree) if c[0] == name]
             if not changed:
                 raise
             said = f"`{name}` holds a {type(owner).__name__} here, which has no `.{node.attr}`"
-            raise AttributeError(f"{said}: {changed_number_text(*changed[0])}") from None
+            raise ProgramError(f"{said}: {changed_number_text(*changed[0])}") from None
 
     def builtin_names(self) -> list[str]:
         return list(self._builtins)
