@@ -19,6 +19,7 @@ from gradviz.lang.guard import AllocationGuard
 from gradviz.lang.inplace_hint import inplace_hint
 from gradviz.lang.parser import Program
 from gradviz.lang.program_warnings import WarningLog
+from gradviz.lang.rebinding import rebindings
 from gradviz.lang.run_result import RunObserver
 from gradviz.lang.stale_gradients import StaleGradients, leaf_name, stale_remark
 
@@ -103,14 +104,31 @@ class AutogradCalls:
 
     @contextlib.contextmanager
     def _inplace_said(self) -> Iterator[None]:
-        """autograd's in-place error, said with the tensor's name and the line that changed it."""
+        """autograd's errors said with the program's names: the in-place one with the tensor
+        and the line that changed it; "does not require grad" after `w = w - lr * w.grad`
+        under no_grad with that line."""
         try:
             yield
         except RuntimeError as exc:
-            said = inplace_hint(str(exc), self.env, self.program.tree, self.lines)
+            message = str(exc)
+            said = inplace_hint(message, self.env, self.program.tree, self.lines)
+            if said is None and "does not require grad" in message:
+                said = self._rebound_without_grad(message)
             if said is None:
                 raise
             raise ProgramError(said) from None  # (located places it; not cut short)
+
+    def _rebound_without_grad(self, message: str) -> str | None:
+        for step in rebindings(self.program.tree, self.lines):
+            now = self.env.get(step.name)
+            if step.under_no_grad and isinstance(now, torch.Tensor) and not now.requires_grad:
+                return (
+                    f"nothing here requires grad because line {step.line} (`{step.code}`) made "
+                    f"`{step.name}` a new tensor, and one made inside `with torch.no_grad():` "
+                    f"does not require grad. Update it in place, `{step.in_place()}`, so that "
+                    f"`{step.name}` stays the leaf (torch: {message.splitlines()[0]})"
+                )
+        return None
 
     def _backward_guard(self, options: dict[str, Any]) -> contextlib.AbstractContextManager[Any]:
         """A backward pass allocates no more than its forward did: unchecked, unrecorded. One

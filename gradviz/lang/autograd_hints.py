@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
+
+from gradviz.lang.rebinding import Rebinding, rebindings
 
 _NUMBER_TYPES = (
     "these tensors hold different kinds of numbers: layers and torch.randn make float32, whole "
@@ -87,9 +89,10 @@ def autograd_hint(message: str, name: str | None) -> str | None:
 
 
 def none_grad_hint(
-    expr: ast.AST | None, env: Mapping[str, Any], value: object = None
+    expr: ast.AST | None, env: Mapping[str, Any], value: object = None, lines: Sequence[str] = ()
 ) -> str | None:
-    """Why `name.grad` (`expr`, whose value is `value`) is None, where `name` holds a tensor."""
+    """Why `name.grad` (`expr`, whose value is `value`) is None, where `name` holds a tensor
+    (`lines`: the program, for a step that rebound the name)."""
     if value is not None or not (isinstance(expr, ast.Attribute) and expr.attr == "grad"):
         return None
     if not isinstance(expr.value, ast.Name):
@@ -97,6 +100,13 @@ def none_grad_hint(
     name, owner = expr.value.id, env.get(expr.value.id)
     if not isinstance(owner, torch.Tensor):
         return None
+    if owner.grad_fn is not None and (step := _rebinding(name, lines)) is not None:
+        return (
+            f"`{name}.grad` is None because `{name}` is not a leaf any more: line {step.line} "
+            f"(`{step.code}`) made it a new tensor computed from the old one "
+            f"({owner.grad_fn.name()}). Update it in place inside `with torch.no_grad():`, "
+            f"`{step.in_place()}`, so that it stays the leaf"
+        )
     if owner.grad_fn is not None:
         return (
             f"`{name}.grad` is None because `{name}` is not a leaf: it was computed "
@@ -114,3 +124,13 @@ def none_grad_hint(
         f"`{name}.grad` is None: no backward() has reached `{name}` since it was made or "
         "since zero_grad() set it to None; call loss.backward() first"
     )
+
+
+def _rebinding(name: str, lines: Sequence[str]) -> Rebinding | None:
+    """The program's `name = … name.grad …`, if it has one (parsed again: an error's path)."""
+    if not lines:
+        return None
+    from gradviz.lang.parser import parse_python  # (the parser imports the evaluator's modules)
+
+    found = [r for r in rebindings(parse_python("\n".join(lines)), list(lines)) if r.name == name]
+    return found[0] if found else None

@@ -169,7 +169,7 @@ class ExpressionEvaluator:
                 raise
             except TypeError:  # `lr * w.grad` where w.grad is None: why it is
                 for part, value in (("left", left), ("right", right)):
-                    said = none_grad_hint(getattr(node, part, None), self.env, value)
+                    said = none_grad_hint(getattr(node, part, None), self.env, value, self.lines)
                     if said:
                         raise ProgramError(said) from None  # (gradviz's words: not cut short)
                 raise

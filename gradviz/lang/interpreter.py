@@ -157,7 +157,7 @@ class Interpreter(ExpressionEvaluator, Definitions, Generators, AutogradCalls, A
         try:
             return super().number_attribute(owner, node)
         except AttributeError:  # `x.grad` where `x = 2.0` was assigned again
-            if owner is None and (said := none_grad_hint(node.value, self.env)):
+            if owner is None and (said := none_grad_hint(node.value, self.env, None, self.lines)):
                 raise ProgramError(said) from None  # `w.grad.zero_()` where w.grad is None
             name = node.value.id if isinstance(node.value, ast.Name) else None
             changed = [c for c in changed_numbers(self.program.tree) if c[0] == name]

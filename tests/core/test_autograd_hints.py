@@ -211,3 +211,41 @@ def test_an_in_place_change_the_program_names_nowhere_is_still_explained() -> No
     assert "a tensor autograd saved for backward (the output of exp, shape [3])" in (
         caught.value.message
     )
+
+
+REBOUND = (
+    "w = torch.zeros(3, requires_grad=True)\nX = torch.ones(4, 3)\nfor step in range(3):\n"
+    "    loss = (X @ w - 1).pow(2).mean()\n    loss.backward()\n"
+)
+
+
+def test_a_step_that_rebinds_its_tensor_under_no_grad_is_named() -> None:
+    """`w = w - lr * w.grad` inside no_grad: the next step's loss requires nothing (as in
+    torch), and the error names that line and the in-place step."""
+    w = torch.zeros(3, requires_grad=True)
+    for _ in range(2):
+        loss = (torch.ones(4, 3) @ w - 1).pow(2).mean()
+        if not loss.requires_grad:
+            break
+        loss.backward()
+        with torch.no_grad():
+            w = w - 0.1 * w.grad  # type: ignore[operator]
+    assert not loss.requires_grad
+    with pytest.raises(ProgramError) as caught:
+        trace(REBOUND + "    with torch.no_grad():\n        w = w - 0.1 * w.grad\n")
+    assert (caught.value.line, caught.value.col) == (5, 5)
+    said = caught.value.message
+    assert "line 7 (`w = w - 0.1 * w.grad`) made `w` a new tensor" in said
+    assert "Update it in place, `w -= 0.1 * w.grad`" in said
+    fixed = trace(REBOUND + "    with torch.no_grad():\n        w -= 0.1 * w.grad\n")
+    assert fixed.graph.find("w") is not None
+
+
+def test_a_step_that_rebinds_its_tensor_with_grad_on_is_named() -> None:
+    """The same outside no_grad: w is computed from then on, and its .grad is None."""
+    with pytest.raises(ProgramError) as caught:
+        trace(REBOUND + "    w = w - 0.1 * w.grad\n")
+    assert (caught.value.line, caught.value.col) == (6, 13)
+    said = caught.value.message
+    assert "`w` is not a leaf any more: line 6 (`w = w - 0.1 * w.grad`)" in said
+    assert "(SubBackward0)" in said and "`w -= 0.1 * w.grad`" in said
