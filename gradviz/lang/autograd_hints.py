@@ -64,6 +64,22 @@ HINTS: list[tuple[str, str]] = [
         "with `.long()` (targets of class probabilities would have the input's shape)",
     ),
     (
+        "is out of bounds.",  # cross_entropy's "Target 5 is out of bounds."
+        "a class index is not below the number of classes (the logits' size along dim 1): "
+        "classes are numbered 0 to C−1",
+    ),
+    (
+        "multi-target not supported",
+        "cross_entropy's target holds one class index per sample, shape (N,): flatten a "
+        "target of shape (N, 1) with `.view(-1)` (or `.squeeze(1)`)",
+    ),
+    (
+        "not implemented for 'Long'",
+        "this operation needs floats, and a tensor it got holds whole numbers (int64): convert "
+        "it with `.float()` (or, for a loss, check the order: cross_entropy takes the logits "
+        "first, the class indices second)",
+    ),
+    (
         "can't be cast to the desired output type Long",
         "binary cross-entropy's targets are floats (0.0 or 1.0), not whole numbers: convert "
         "them with `.float()`",

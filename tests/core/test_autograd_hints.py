@@ -87,6 +87,27 @@ CASES = [
         "can't optimize a non-leaf Tensor",
     ),
     (
+        "z = torch.randn(3, 4, requires_grad=True)\n"
+        "loss = F.cross_entropy(z, torch.tensor([0, 1, 5]))\n",
+        (2, 8),
+        "a class index is not below the number of classes",
+        "Target 5 is out of bounds",
+    ),
+    (
+        "z = torch.randn(3, 4, requires_grad=True)\n"
+        "loss = F.cross_entropy(z, torch.tensor([[0], [1], [2]]))\n",
+        (2, 8),
+        "flatten a target of shape (N, 1) with `.view(-1)`",
+        "0D or 1D target tensor expected, multi-target not supported",
+    ),
+    (
+        "z = torch.randn(3, 4, requires_grad=True)\n"
+        "loss = F.cross_entropy(torch.tensor([0, 1, 2]), z)\n",
+        (2, 8),
+        "cross_entropy takes the logits first, the class indices second",
+        "\"log_softmax_lastdim_kernel_impl\" not implemented for 'Long'",
+    ),
+    (
         "emb = nn.Embedding(5, 2)\nout = emb(torch.tensor([0.0, 1.0]))\n",
         (2, 7),
         "its input must hold whole numbers: convert it with `.long()`",
