@@ -8,7 +8,7 @@ import contextlib
 import functools
 import inspect
 import weakref
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -61,15 +61,20 @@ class AutogradCalls:
 
         def run() -> None:
             reached = _leaves(tensor)  # (before: a pass frees its graph)
-            with self.guard.suspended():  # (gradviz's look, not the program's ops)
-                stale = self.stale.before(reached)
+            stale = self.stale.before(reached, self.guard.suspended)
             if stale is not None:
                 self.warnings.remark(stale_remark(leaf_name(stale, self.env)))
-            with self._backward_guard(options), self._inplace_said():
-                if observer is not None:
-                    observer.backward(tensor, options)
-                else:
-                    backward_seed.backward(tensor, **options)
+            try:
+                with self._backward_guard(options):
+                    if observer is not None:
+                        observer.backward(tensor, options)
+                    else:
+                        backward_seed.backward(tensor, **options)
+            except RuntimeError as exc:
+                said = self._said_with_names(str(exc))
+                if said is None:
+                    raise
+                raise ProgramError(said) from None  # (located places it; not cut short)
             self.stale.after(reached)
             if not options.get("create_graph"):  # .grad made unchecked: count them from now on
                 grads = [t.grad for t in [*reached, *self.retaining] if t.grad is not None]
@@ -102,21 +107,14 @@ class AutogradCalls:
 
         return self.located(node, run)
 
-    @contextlib.contextmanager
-    def _inplace_said(self) -> Iterator[None]:
+    def _said_with_names(self, message: str) -> str | None:
         """autograd's errors said with the program's names: the in-place one with the tensor
         and the line that changed it; "does not require grad" after `w = w - lr * w.grad`
         under no_grad with that line."""
-        try:
-            yield
-        except RuntimeError as exc:
-            message = str(exc)
-            said = inplace_hint(message, self.env, self.program.tree, self.lines)
-            if said is None and "does not require grad" in message:
-                said = self._rebound_without_grad(message)
-            if said is None:
-                raise
-            raise ProgramError(said) from None  # (located places it; not cut short)
+        said = inplace_hint(message, self.env, self.program.tree, self.lines)
+        if said is None and "does not require grad" in message:
+            said = self._rebound_without_grad(message)
+        return said
 
     def _rebound_without_grad(self, message: str) -> str | None:
         for step in rebindings(self.program.tree, self.lines):

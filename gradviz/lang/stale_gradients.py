@@ -4,7 +4,8 @@ the gradient an earlier backward() left, after the weights were stepped with it 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 import torch
@@ -17,11 +18,14 @@ class StaleGradients:
     gets that pass's gradient added to the old one."""
 
     def __init__(self) -> None:
-        self._after: dict[int, tuple[weakref.ref[torch.Tensor], int]] = {}
+        self._after: dict[int, tuple[weakref.ref[torch.Tensor], int]] = {}  # id → (leaf, version)
         self.noticed = False  # said once per run: every later step repeats it
 
-    def before(self, leaves: list[torch.Tensor]) -> torch.Tensor | None:
-        """A leaf this pass will add a gradient to that still holds a stale one, if any."""
+    def before(
+        self, leaves: list[torch.Tensor], unguarded: Callable[[], AbstractContextManager[Any]]
+    ) -> torch.Tensor | None:
+        """A leaf this pass will add a gradient to that still holds a stale one, if any
+        (looked at `unguarded`: gradviz's own op, not the program's)."""
         if self.noticed:
             return None
         for leaf in leaves:
@@ -29,14 +33,25 @@ class StaleGradients:
             if seen is None or seen[0]() is not leaf or leaf._version == seen[1]:
                 continue
             grad = leaf.grad
-            if grad is not None and bool(grad.any()):
+            if grad is None:
+                continue
+            with unguarded():
+                held = bool(grad.any())
+            if held:
                 self.noticed = True
                 return leaf
         return None
 
     def after(self, leaves: list[torch.Tensor]) -> None:
+        if self.noticed:
+            return  # (said already: nothing more to look for)
+        after = self._after
         for leaf in leaves:
-            self._after[id(leaf)] = (weakref.ref(leaf), leaf._version)
+            seen = after.get(id(leaf))
+            if seen is None or seen[0]() is not leaf:
+                after[id(leaf)] = (weakref.ref(leaf), leaf._version)
+            elif seen[1] != leaf._version:
+                after[id(leaf)] = (seen[0], leaf._version)  # (its weak reference kept)
 
 
 def leaf_name(leaf: torch.Tensor, env: Mapping[str, Any]) -> str:
