@@ -71,7 +71,8 @@ HINTS: list[tuple[str, str]] = [
     (
         "multi-target not supported",
         "cross_entropy's target holds one class index per sample, shape (N,): flatten a "
-        "target of shape (N, 1) with `.view(-1)` (or `.squeeze(1)`)",
+        "target of shape (N, 1) with `.view(-1)`; a one-hot target of shape (N, C) gives its "
+        "indices with `.argmax(1)`",
     ),
     (
         "not implemented for 'Long'",
