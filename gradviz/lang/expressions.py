@@ -15,6 +15,7 @@ from gradviz.lang.attributes import format_value, get_attribute
 from gradviz.lang.autograd_hints import autograd_hint, none_grad_hint
 from gradviz.lang.builtins import bounded_list
 from gradviz.lang.call_hints import layer_called_with_tensors, uncalled_hint
+from gradviz.lang.error_words import clean_message
 from gradviz.lang.errors import ProgramError, error_at
 from gradviz.lang.limits import Limits
 from gradviz.lang.objects import (
@@ -32,27 +33,9 @@ from gradviz.lang.shape_hints import (
     linear_mismatch,
     product_mismatch,
 )
-from gradviz.lang.type_of import ClassOf, in_pythons_words, type_of
+from gradviz.lang.type_of import ClassOf, type_of
 from gradviz.lang.user_code import NestedRef
 from gradviz.lang.value_budget import spend_on
-
-
-def clean_message(exc: BaseException) -> str:
-    """The first meaningful line of a (possibly long, C++-flavoured) torch error; a first
-    line ending in a colon with the lines it introduces (load_state_dict's missing keys)."""
-    text = str(exc).strip() or type(exc).__name__
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    first = lines[0]
-    if first.endswith(":") and len(lines) > 1:
-        first = " ".join(lines[:4])
-    if isinstance(exc, ZeroDivisionError):
-        return "division by zero"
-    if isinstance(exc, MemoryError):
-        return "out of memory"
-    if isinstance(exc, RecursionError):
-        return "nested too deeply"
-    first = first.split("; use sys.set_int_max_str_digits()")[0]  # (no sys in a program)
-    return in_pythons_words(first[:300])
 
 
 def _holds_list(index: object) -> bool:
