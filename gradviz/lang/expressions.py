@@ -13,6 +13,7 @@ from torch import nn
 from gradviz.lang import arithmetic
 from gradviz.lang.attributes import format_value, get_attribute
 from gradviz.lang.autograd_hints import autograd_hint, none_grad_hint
+from gradviz.lang.broadcast_slip import outer_broadcast
 from gradviz.lang.builtins import bounded_list
 from gradviz.lang.call_hints import layer_called_with_tensors, uncalled_hint
 from gradviz.lang.error_words import clean_message
@@ -157,7 +158,19 @@ class ExpressionEvaluator:
                         raise ProgramError(said) from None  # (gradviz's words: not cut short)
                 raise
 
-        return self.located(node, run)
+        result = self.located(node, run)
+        if (
+            (kind is ast.Sub or kind is ast.Add)
+            and type(result) is torch.Tensor
+            and result.ndim == 2
+        ):
+            said = outer_broadcast(node, left, right, self.source_of)  # `pred - y`: (N, 1), (N,)
+            if said:
+                self.remark(said)
+        return result
+
+    def remark(self, text: str) -> None:
+        """gradviz's own remark on the running line (the interpreter notes it)."""
 
     def operand_name(self, node: ast.AST | None, fallback: str = "the operand") -> str:
         """How a message names an operand: its code where short, else `fallback`."""

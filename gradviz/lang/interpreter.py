@@ -16,7 +16,6 @@ from torch import nn
 from gradviz.devices import checked_device
 from gradviz.lang.assignments import Assignments
 from gradviz.lang.autograd_calls import AutogradCalls
-from gradviz.lang.autograd_hints import none_grad_hint
 from gradviz.lang.builtins import bounded_iter, make_builtins, weak_printer
 from gradviz.lang.catalog import (
     FUNCTIONAL_NS,
@@ -32,7 +31,6 @@ from gradviz.lang.default_device import placed_kwargs
 from gradviz.lang.definitions import Definitions
 from gradviz.lang.engine_queue import drained_on_error
 from gradviz.lang.errors import ProgramError
-from gradviz.lang.expressions import ExpressionEvaluator
 from gradviz.lang.generators import Generators
 from gradviz.lang.guard import AllocationGuard, OpObserver
 from gradviz.lang.iterators import END, LoopBreak, LoopContinue
@@ -40,7 +38,8 @@ from gradviz.lang.limits import DEFAULT_LIMITS, Limits
 from gradviz.lang.loss_inputs import loss_input_remark
 from gradviz.lang.module_sizes import build_layer, layer_sizes
 from gradviz.lang.objects import BoundMethod, Fn
-from gradviz.lang.parser import Program, changed_number_text, changed_numbers
+from gradviz.lang.parser import Program
+from gradviz.lang.program_hints import ProgramHints
 from gradviz.lang.program_warnings import WarningLog, collected
 from gradviz.lang.run_result import RunObserver, RunResult
 from gradviz.lang.sizes import data_numel
@@ -57,7 +56,7 @@ _UNCALLED = (BoundMethod, Fn, *DEFINED)  # an expression statement of these is a
 _NO_GRAD_TYPES = (torch.no_grad, torch.enable_grad, torch.inference_mode, torch.set_grad_enabled)
 
 
-class Interpreter(ExpressionEvaluator, Definitions, Generators, AutogradCalls, Assignments):
+class Interpreter(ProgramHints, Definitions, Generators, AutogradCalls, Assignments):
     """Executes a Program's statements with real torch, under an allocation guard."""
 
     def __init__(
@@ -152,19 +151,6 @@ class Interpreter(ExpressionEvaluator, Definitions, Generators, AutogradCalls, A
 
     def builtin(self, name: str) -> Any:
         return self._builtins.get(name)
-
-    def number_attribute(self, owner: float, node: ast.Attribute) -> Any:
-        try:
-            return super().number_attribute(owner, node)
-        except AttributeError:  # `x.grad` where `x = 2.0` was assigned again
-            if owner is None and (said := none_grad_hint(node.value, self.env, None, self.lines)):
-                raise ProgramError(said) from None  # `w.grad.zero_()` where w.grad is None
-            name = node.value.id if isinstance(node.value, ast.Name) else None
-            changed = [c for c in changed_numbers(self.program.tree) if c[0] == name]
-            if not changed:
-                raise
-            said = f"`{name}` holds a {type(owner).__name__} here, which has no `.{node.attr}`"
-            raise ProgramError(f"{said}: {changed_number_text(*changed[0])}") from None
 
     def builtin_names(self) -> list[str]:
         return list(self._builtins)
