@@ -61,7 +61,7 @@ class AutogradCalls:
 
         def run() -> None:
             reached = _leaves(tensor)  # (before: a pass frees its graph)
-            stale = self.stale.before(reached, self.guard.suspended)
+            stale = self.stale.before(reached)
             if stale is not None:
                 self.warnings.remark(stale_remark(leaf_name(stale, self.env)))
             try:

@@ -38,6 +38,8 @@ from gradviz.lang.type_of import ClassOf, type_of
 from gradviz.lang.user_code import NestedRef
 from gradviz.lang.value_budget import spend_on
 
+_PLAIN = (int, float, type(None))
+
 
 def _holds_list(index: object) -> bool:
     """A tensor's index with a list in it (`x[[0, 2]]`, `x[:, [1, 3]]`), not `x[:, 0]`."""
@@ -275,7 +277,7 @@ class ExpressionEvaluator:
                 else self.located(node, lambda: get_attribute(kind, node.attr), quote=False)
             )
         owner = self.eval(node.value)
-        if type(owner) in (int, float, type(None)):  # (few attributes: a slip, said why)
+        if type(owner) in _PLAIN:  # (numbers and None have few attributes: a slip, said why)
             return self.located(node, partial(self.number_attribute, owner, node), quote=False)
         return self.located(node, lambda: get_attribute(owner, node.attr), quote=False)
 

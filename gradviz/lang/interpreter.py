@@ -35,7 +35,7 @@ from gradviz.lang.generators import Generators
 from gradviz.lang.guard import AllocationGuard, OpObserver
 from gradviz.lang.iterators import END, LoopBreak, LoopContinue
 from gradviz.lang.limits import DEFAULT_LIMITS, Limits
-from gradviz.lang.loss_inputs import loss_input_remark
+from gradviz.lang.loss_inputs import is_checked_loss, loss_input_remark
 from gradviz.lang.module_sizes import build_layer, layer_sizes
 from gradviz.lang.objects import BoundMethod, Fn
 from gradviz.lang.parser import Program
@@ -314,7 +314,7 @@ class Interpreter(ProgramHints, Definitions, Generators, AutogradCalls, Assignme
         if isinstance(callee, Fn) and (sizes := layer_sizes(callee.impl, args, kwargs)):
             construct = partial(super().invoke, node, callee, args, kwargs)
             return self.located(node, partial(build_layer, self.guard, sizes, construct))
-        if (said := loss_input_remark(callee, args, kwargs)) is not None:
+        if is_checked_loss(callee) and (said := loss_input_remark(callee, args, kwargs)):
             self.warnings.remark(said)  # (softmax's output to cross_entropy: still runs)
         return super().invoke(node, callee, args, kwargs)
 

@@ -37,6 +37,15 @@ _MODULES: dict[type[nn.Module], str] = {
 }
 
 
+_QUALNAMES = frozenset(_CHECKS)
+
+
+def is_checked_loss(callee: object) -> bool:
+    """Whether `callee` is one of the losses above (cheap: asked of every call)."""
+    kind = type(callee)
+    return kind in _MODULES or (kind is Fn and callee.qualname in _QUALNAMES)  # type: ignore[attr-defined]
+
+
 def loss_input_remark(callee: object, args: list[Any], kwargs: dict[str, Any]) -> str | None:
     """What to say when `callee(*args, **kwargs)` is such a loss and such an input, else None."""
     if isinstance(callee, Fn):

@@ -4,8 +4,7 @@ the gradient an earlier backward() left, after the weights were stepped with it 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Mapping
 from typing import Any
 
 import torch
@@ -13,31 +12,27 @@ from torch import nn
 
 
 class StaleGradients:
-    """Each leaf's version (its in-place writes so far) after the last backward pass that
-    reached it: a leaf written since (stepped) whose `.grad` is still not zero at the next pass
-    gets that pass's gradient added to the old one."""
+    """For each leaf, after the last backward pass that reached it: the leaf's version (its
+    in-place writes so far), its `.grad` and that gradient's version. A leaf written since
+    (stepped) whose `.grad` is that same tensor, unwritten since (not zeroed, not replaced, not
+    set to None), gets the next pass's gradient added to the old one. Read from versions only:
+    no torch op, nothing for the allocation guard to see."""
 
     def __init__(self) -> None:
-        self._after: dict[int, tuple[weakref.ref[torch.Tensor], int]] = {}  # id → (leaf, version)
+        # id(leaf) → (the leaf, its version, id of its .grad, that gradient's version)
+        self._after: dict[int, tuple[weakref.ref[torch.Tensor], int, int, int]] = {}
         self.noticed = False  # said once per run: every later step repeats it
 
-    def before(
-        self, leaves: list[torch.Tensor], unguarded: Callable[[], AbstractContextManager[Any]]
-    ) -> torch.Tensor | None:
-        """A leaf this pass will add a gradient to that still holds a stale one, if any
-        (looked at `unguarded`: gradviz's own op, not the program's)."""
+    def before(self, leaves: list[torch.Tensor]) -> torch.Tensor | None:
+        """A leaf this pass will add a gradient to that still holds a stale one, if any."""
         if self.noticed:
             return None
         for leaf in leaves:
             seen = self._after.get(id(leaf))
             if seen is None or seen[0]() is not leaf or leaf._version == seen[1]:
-                continue
+                continue  # not stepped since the last pass
             grad = leaf.grad
-            if grad is None:
-                continue
-            with unguarded():
-                held = bool(grad.any())
-            if held:
+            if grad is not None and id(grad) == seen[2] and grad._version == seen[3]:
                 self.noticed = True
                 return leaf
         return None
@@ -47,11 +42,13 @@ class StaleGradients:
             return  # (said already: nothing more to look for)
         after = self._after
         for leaf in leaves:
+            grad = leaf.grad
+            if grad is None:
+                after.pop(id(leaf), None)
+                continue
             seen = after.get(id(leaf))
-            if seen is None or seen[0]() is not leaf:
-                after[id(leaf)] = (weakref.ref(leaf), leaf._version)
-            elif seen[1] != leaf._version:
-                after[id(leaf)] = (seen[0], leaf._version)  # (its weak reference kept)
+            ref = seen[0] if seen is not None and seen[0]() is leaf else weakref.ref(leaf)
+            after[id(leaf)] = (ref, leaf._version, id(grad), grad._version)
 
 
 def leaf_name(leaf: torch.Tensor, env: Mapping[str, Any]) -> str:
