@@ -53,6 +53,7 @@ DATA_TO_TENSOR = {"torch.tensor", "torch.as_tensor", "torch.Tensor"}
 
 PRELUDE: dict[str, object] = {"torch": TORCH_NS, "nn": NN_NS, "F": FUNCTIONAL_NS, "math": MATH_NS}
 _UNCALLED = (BoundMethod, Fn, *DEFINED)  # an expression statement of these is a missing call
+_GRAD_MODES = {"torch.no_grad", "torch.enable_grad", "torch.inference_mode"}
 _NO_GRAD_TYPES = (torch.no_grad, torch.enable_grad, torch.inference_mode, torch.set_grad_enabled)
 
 
@@ -263,9 +264,13 @@ class Interpreter(ProgramHints, Definitions, Generators, AutogradCalls, Assignme
         for item in node.items:
             manager = self.eval(item.context_expr)
             if not isinstance(manager, _NO_GRAD_TYPES):
+                code = self.source_of(item.context_expr)
+                uncalled = isinstance(manager, Fn) and manager.qualname in _GRAD_MODES
                 raise self.fail(
                     item.context_expr,
-                    "only `with torch.no_grad():` (or enable_grad, inference_mode, "
+                    f"`{code}` needs its call: `with {code}():`"
+                    if uncalled
+                    else "only `with torch.no_grad():` (or enable_grad, inference_mode, "
                     "set_grad_enabled) is allowed",
                 )
             managers.append(manager)

@@ -270,3 +270,21 @@ def test_a_step_that_rebinds_its_tensor_with_grad_on_is_named() -> None:
     said = caught.value.message
     assert "`w` is not a leaf any more: line 6 (`w = w - 0.1 * w.grad`)" in said
     assert "(SubBackward0)" in said and "`w -= 0.1 * w.grad`" in said
+
+
+@pytest.mark.parametrize("made", ["(w * 2).sum().item()", "float((w * 2).sum())"])
+def test_a_loss_made_a_number_says_which_line_did(made: str) -> None:
+    source = f"w = torch.ones(3, requires_grad=True)\nloss = {made}\nloss.backward()\n"
+    with pytest.raises(ProgramError) as caught:
+        trace(source)
+    assert (caught.value.line, caught.value.col) == (3, 1)
+    said = caught.value.message
+    assert said.startswith("`loss` holds a float here, which has no `.backward`")
+    assert f"line 2 (`loss = {made}`) made it a Python number" in said
+
+
+def test_a_grad_mode_named_without_its_call_says_so() -> None:
+    with pytest.raises(ProgramError) as caught:
+        trace("w = torch.ones(3, requires_grad=True)\nwith torch.no_grad:\n    w -= 1\n")
+    assert (caught.value.line, caught.value.col) == (2, 6)
+    assert caught.value.message == "`torch.no_grad` needs its call: `with torch.no_grad():`"
