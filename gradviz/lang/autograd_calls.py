@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from gradviz.lang import backward_seed
+from gradviz.lang.divergence import Divergence
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.guard import AllocationGuard
 from gradviz.lang.inplace_hint import inplace_hint
@@ -42,6 +43,7 @@ class AutogradCalls:
     backward_tensor: torch.Tensor | None
     retaining: weakref.WeakSet[torch.Tensor]  # the tensors the program called retain_grad() on
     stale: StaleGradients
+    divergence: Divergence
     warnings: WarningLog
     env: MutableMapping[str, Any]
     program: Program
@@ -64,6 +66,8 @@ class AutogradCalls:
             stale = self.stale.before(reached)
             if stale is not None:
                 self.warnings.remark(stale_remark(leaf_name(stale, self.env)))
+            if (diverged := self.divergence.before(tensor, self.guard.read_number)) is not None:
+                self.warnings.remark(diverged)
             try:
                 with self._backward_guard(options):
                     if observer is not None:

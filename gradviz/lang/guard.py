@@ -268,6 +268,13 @@ class AllocationGuard(TorchDispatchMode):
         finally:
             self.bypass = previous
 
+    @staticmethod
+    def read_number(tensor: torch.Tensor) -> float:
+        """A one-element tensor's value, read past every Python dispatch mode: gradviz's own
+        look, unchecked and unrecorded (0.6 µs; through the guard, bypassed or not, 1.9–2.2)."""
+        with torch._C._DisableTorchDispatch():
+            return float(tensor.item())
+
     @contextlib.contextmanager
     def resumed(self) -> Iterator[None]:
         """Checked and recorded again inside a suspended stretch: the program's own code that

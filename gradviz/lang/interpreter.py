@@ -29,6 +29,7 @@ from gradviz.lang.catalog import (
 from gradviz.lang.custom_functions import FunctionApply
 from gradviz.lang.default_device import placed_kwargs
 from gradviz.lang.definitions import Definitions
+from gradviz.lang.divergence import Divergence
 from gradviz.lang.engine_queue import drained_on_error
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.generators import Generators
@@ -94,6 +95,7 @@ class Interpreter(ProgramHints, Definitions, Generators, AutogradCalls, Assignme
         self.backward_tensor: torch.Tensor | None = None
         self.retaining: weakref.WeakSet[torch.Tensor] = weakref.WeakSet()
         self.stale = StaleGradients()  # (AutogradCalls: a .grad that a step left unzeroed)
+        self.divergence = Divergence()  # (AutogradCalls: a loss that turned inf or NaN)
         printer = weak_printer(this)
         self._builtins: dict[str, object] = {**bare_math(), **make_builtins(limits, printer)}
 
