@@ -18,6 +18,11 @@ _NUMBER_TYPES = (
     "`.float()`, or write its numbers as floats (6.0)"
 )
 
+_SAME_SHAPES = (
+    "a binary loss compares each output with one target, so their shapes must be equal: "
+    "`.squeeze(1)` an output of shape (N, 1), or `.view(-1, 1)` a target of shape (N,)"
+)
+
 # (what torch's message starts with or contains, what to tell the student; {name} is the
 # tensor the failing call was made on, where the code names one)
 HINTS: list[tuple[str, str]] = [
@@ -79,6 +84,10 @@ HINTS: list[tuple[str, str]] = [
         "this operation needs floats, and a tensor it got holds whole numbers (int64): convert "
         "it with `.float()` (or, for a loss, check the order: cross_entropy takes the logits "
         "first, the class indices second)",
+    ),
+    *(  # BCE given outputs of shape (N, 1) and targets of shape (N,)
+        (pattern, _SAME_SHAPES)
+        for pattern in ("must be the same as input size", "that is different to the input size")
     ),
     (
         "can't be cast to the desired output type Long",

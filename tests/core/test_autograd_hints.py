@@ -108,6 +108,20 @@ CASES = [
         "\"log_softmax_lastdim_kernel_impl\" not implemented for 'Long'",
     ),
     (
+        "z = torch.randn(8, 1, requires_grad=True)\n"
+        "loss = F.binary_cross_entropy_with_logits(z, torch.ones(8))\n",
+        (2, 8),
+        "`.squeeze(1)` an output of shape (N, 1), or `.view(-1, 1)` a target of shape (N,)",
+        "Target size (torch.Size([8])) must be the same as input size (torch.Size([8, 1]))",
+    ),
+    (
+        "z = torch.sigmoid(torch.randn(8, 1, requires_grad=True))\n"
+        "loss = F.binary_cross_entropy(z, torch.ones(8))\n",
+        (2, 8),
+        "a binary loss compares each output with one target",
+        "Using a target size (torch.Size([8])) that is different to the input size",
+    ),
+    (
         "emb = nn.Embedding(5, 2)\nout = emb(torch.tensor([0.0, 1.0]))\n",
         (2, 7),
         "its input must hold whole numbers: convert it with `.long()`",
