@@ -5,6 +5,7 @@ require grad at all). Found in the program's syntax, for the errors that follow 
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 
@@ -16,13 +17,12 @@ class Rebinding:
     under_no_grad: bool  # inside `with torch.no_grad():`
 
     def in_place(self) -> str:
-        """The same step written in place: `w -= 0.1 * w.grad`."""
-        left, _, right = self.code.partition("=")
-        for symbol in ("-", "+"):
-            prefix = f"{self.name} {symbol} "
-            if right.strip().startswith(prefix):
-                return f"{left.strip()} {symbol}= {right.strip()[len(prefix) :]}"
-        return f"{self.name}.copy_(…)"
+        """The same step written in place: `w -= 0.1 * w.grad` (`w.copy_(…)` for other forms)."""
+        _, _, right = self.code.partition("=")
+        step = re.match(rf"\s*{re.escape(self.name)}\s*([-+])\s*(.+)$", right)
+        if step is None:
+            return f"{self.name}.copy_(…)"
+        return f"{self.name} {step.group(1)}= {step.group(2).strip()}"
 
 
 def _no_grad(node: ast.With) -> bool:

@@ -302,3 +302,21 @@ def test_a_grad_mode_named_without_its_call_says_so() -> None:
         trace("w = torch.ones(3, requires_grad=True)\nwith torch.no_grad:\n    w -= 1\n")
     assert (caught.value.line, caught.value.col) == (2, 6)
     assert caught.value.message == "`torch.no_grad` needs its call: `with torch.no_grad():`"
+
+
+@pytest.mark.parametrize(
+    ("code", "in_place"),
+    [
+        ("w = w - 0.1 * w.grad", "w -= 0.1 * w.grad"),
+        ("w = w-lr*w.grad", "w -= lr*w.grad"),
+        ("w=w+ lr * w.grad", "w += lr * w.grad"),
+        ("w = 0.9 * w - lr * w.grad", "w.copy_(…)"),  # no in-place operator says it
+    ],
+)
+def test_the_in_place_step_the_hint_suggests(code: str, in_place: str) -> None:
+    from gradviz.lang.parser import parse_python
+    from gradviz.lang.rebinding import rebindings
+
+    (step,) = rebindings(parse_python(code), [code])
+    assert (step.name, step.line, step.code, step.under_no_grad) == ("w", 1, code, False)
+    assert step.in_place() == in_place
