@@ -141,6 +141,12 @@ def none_grad_hint(
             f"from the leaf randn made: `{name} = (torch.randn(3, 1) * 0.01).requires_grad_()` "
             f"makes {name} itself the leaf"
         )
+    if not owner.requires_grad and (step := _rebinding(name, lines)) and step.under_no_grad:
+        return (
+            f"`{name}.grad` is None because `{name}` does not require grad any more: line "
+            f"{step.line} (`{step.code}`) made it a new tensor inside `with torch.no_grad():`. "
+            f"Update it in place, `{step.in_place()}`, so that it stays the leaf"
+        )
     if not owner.requires_grad:
         return (
             f"`{name}.grad` is None: `{name}` does not require grad, so backward() gives it "

@@ -320,3 +320,17 @@ def test_the_in_place_step_the_hint_suggests(code: str, in_place: str) -> None:
     (step,) = rebindings(parse_python(code), [code])
     assert (step.name, step.line, step.code, step.under_no_grad) == ("w", 1, code, False)
     assert step.in_place() == in_place
+
+
+def test_a_grad_read_after_a_rebinding_under_no_grad_names_that_line() -> None:
+    source = (
+        "w = torch.randn(3).requires_grad_()\n(w * 2).sum().backward()\n"
+        "with torch.no_grad():\n    w = w - 0.1 * w.grad\nwith torch.no_grad():\n"
+        "    w -= 0.1 * w.grad\n"
+    )
+    with pytest.raises(ProgramError) as caught:
+        trace(source)
+    assert (caught.value.line, caught.value.col) == (6, 10)
+    assert "`w` does not require grad any more: line 4 (`w = w - 0.1 * w.grad`)" in (
+        caught.value.message
+    )
