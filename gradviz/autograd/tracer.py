@@ -13,6 +13,7 @@ import torch
 from gradviz import collection
 from gradviz.autograd.builder import GraphBuilder, Snapshot
 from gradviz.autograd.capture import GradientCapture
+from gradviz.autograd.failed_pass import BackwardFailed, failed_note, implicit_backward_error
 from gradviz.autograd.graph import Graph, GraphNode
 from gradviz.autograd.modules import ModuleScopes
 from gradviz.autograd.naming import BoundNames
@@ -21,6 +22,7 @@ from gradviz.autograd.walk import is_leaf_node, output_count, reachable, saved_t
 from gradviz.lang import backward_seed
 from gradviz.lang.engine_queue import drained_on_error
 from gradviz.lang.errors import ProgramError
+from gradviz.lang.guard import Cancelled
 from gradviz.lang.interpreter import Interpreter
 from gradviz.lang.limits import DEFAULT_LIMITS, Limits
 from gradviz.lang.parser import Program, changed_number_text, changed_numbers, parse_cached
@@ -64,6 +66,7 @@ class Tracer:
         # The program's latest backward pass, its graph built only once it is known to be the
         # last (a training loop calls backward at every step and shows only the last graph).
         self._pending: tuple[Snapshot, ForwardRecorder] | None = None
+        self.failed: Snapshot | None = None  # a backward pass that raised, as far as it got
 
     # -- RunObserver ---------------------------------------------------------------------------
     def bound(self, name: str, value: object, weak: bool = False) -> None:
@@ -101,7 +104,12 @@ class Tracer:
         """Perform one backward pass of the program (run) with hooks on the nodes it reaches."""
         earlier = self.recorder.frozen  # the last pass's record, its graph built or not
         self._drop_pending()
-        snap = self._capture(tensor, run, "program", [])
+        try:
+            snap = self._capture(tensor, run, "program", [])
+        except Exception:
+            if earlier is not None and self.failed is not None:
+                self.recorder.adopt(earlier, self.failed.nodes)
+            raise
         if earlier is not None:  # what it recorded of ops this pass reaches too
             self.recorder.adopt(earlier, snap.nodes)
         if inputs is not None and returned is not None:
@@ -147,7 +155,13 @@ class Tracer:
         self._remark_changed_leaves(nodes)
         self.recorder.constants.stop_watching_leaves()  # (copied: later writes need no copy)
         with GradientCapture(nodes) as capture:
-            run()
+            try:
+                run()
+            except Exception:
+                self.failed = Snapshot(
+                    tensor, nodes, capture, saved, leaf_values, str(tensor.device), seed, notes
+                )
+                raise
         return Snapshot(tensor, nodes, capture, saved, leaf_values, str(tensor.device), seed, notes)
 
     def _remark_changed_leaves(self, nodes: list[Any]) -> None:
@@ -188,6 +202,21 @@ class Tracer:
         snap, frozen = self._pending
         self._drop_pending()
         self.graph = self._build(snap, frozen)
+
+    def failed_graph(self) -> Graph | None:
+        """The graph of the backward pass that raised: what its forward computed, and the
+        gradients it had sent when it stopped (None where there was no such pass, or where
+        even that cannot be built: the program's error is what matters then)."""
+        if self.failed is None:
+            return None
+        try:
+            graph = self._build(self.failed, self.recorder)
+        except Exception:
+            return None
+        if not any(n.kind == "op" for n in graph.nodes):
+            return None  # (backward of a tensor that does not require grad: nothing to show)
+        graph.notes = [failed_note(graph)]
+        return graph
 
     def _drop_pending(self) -> None:
         """Forget the waiting graph (built, or not to be drawn); its record stays watched for
@@ -264,8 +293,22 @@ def trace(
     tracer.remark = _remark_of(weakref.ref(interpreter))
     # (the run drains what its own passes leave; this, what the backward of finish() leaves)
     with drained_on_error(), collection.paused(), tracer.scopes.installed():
-        run = interpreter.run()
-        graph = tracer.finish(run.output)
+        try:
+            run = interpreter.run()
+            try:
+                graph = tracer.finish(run.output)
+            except RuntimeError as exc:
+                name = tracer.names.name_of(run.output) if run.output is not None else None
+                raise implicit_backward_error(interpreter, name, exc) from None
+        except Cancelled:
+            raise
+        except ProgramError as exc:
+            failed = tracer.failed_graph()
+            if failed is None:
+                raise
+            failed.notes = [*failed.notes, *interpreter.warnings.notes()]
+            related = [*interpreter.warnings.marked(), *exc.related]
+            raise BackwardFailed(exc, failed, parsed.inputs, related) from None
     if graph.notes == [NO_TENSOR_NOTE]:
         graph.notes = [NO_TENSOR_NOTE + _changed_number_hint(parsed)]
     graph.notes = [*graph.notes, *interpreter.warnings.notes()]

@@ -9,7 +9,7 @@ import functools
 import inspect
 import weakref
 from collections.abc import Callable, MutableMapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import torch
 
@@ -33,6 +33,13 @@ def _signature(what: str) -> inspect.Signature:
         return inspect.signature(torch.autograd.grad)
     signature = inspect.signature(torch.Tensor.backward)
     return signature.replace(parameters=list(signature.parameters.values())[1:])
+
+
+class Said(NamedTuple):
+    """An autograd error in the program's words, and the other lines it is about."""
+
+    message: str
+    related: list[tuple[int | None, str]]
 
 
 class AutogradCalls:
@@ -75,10 +82,11 @@ class AutogradCalls:
                     else:
                         backward_seed.backward(tensor, **options)
             except RuntimeError as exc:
-                said = self._said_with_names(str(exc))
+                said = self.said_with_names(str(exc))
                 if said is None:
                     raise
-                raise ProgramError(said) from None  # (located places it; not cut short)
+                # (located places it; not cut short)
+                raise ProgramError(said.message).with_related(said.related) from None
             self.stale.after(reached)
             if not options.get("create_graph"):  # .grad made unchecked: count them from now on
                 grads = [t.grad for t in [*reached, *self.retaining] if t.grad is not None]
@@ -111,14 +119,21 @@ class AutogradCalls:
 
         return self.located(node, run)
 
-    def _said_with_names(self, message: str) -> str | None:
+    def said_with_names(self, message: str) -> Said | None:
         """autograd's errors said with the program's names: the in-place one with the tensor
-        and the line that changed it; "does not require grad" after `w = w - lr * w.grad`
-        under no_grad with that line."""
-        said = inplace_hint(message, self.env, self.program.tree, self.lines)
-        if said is None and "does not require grad" in message:
+        and the line that changed it (marked too); "does not require grad" after
+        `w = w - lr * w.grad` under no_grad with that line."""
+        write = inplace_hint(message, self.env, self.program.tree, self.lines)
+        if write is not None:
+            if write.line is None:
+                return Said(write.text, [])
+            what = f"`{write.name}`" if write.name else "a tensor"
+            why = f"{what} changed in place here, after autograd saved it for backward"
+            return Said(write.text, [(write.line, why)])
+        if "does not require grad" in message:
             said = self._rebound_without_grad(message)
-        return said
+            return Said(said, []) if said is not None else None
+        return None
 
     def _rebound_without_grad(self, message: str) -> str | None:
         for step in rebindings(self.program.tree, self.lines):

@@ -13,6 +13,13 @@ class ProgramError(Exception):
         self.message = message
         self.line = line
         self.col = col
+        self.related: list[tuple[int | None, str]] = []  # other lines it is about: (line, why)
+
+    def with_related(self, related: list[tuple[int | None, str]]) -> ProgramError:
+        """This error, about those other lines too (returned: raised without a local name,
+        which its traceback's frame would hold in a cycle)."""
+        self.related = list(related)
+        return self
 
     def __str__(self) -> str:
         if self.line is None:

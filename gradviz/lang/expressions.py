@@ -80,17 +80,18 @@ class ExpressionEvaluator:
 
     def located(self, node: ast.AST, action: Callable[[], Any], quote: bool = True) -> Any:
         """Run `action`, turning any error into a ProgramError at `node` that quotes the code."""
+        related: list[tuple[int | None, str]] = []
         try:
             return action()
         except ProgramError as exc:
             if exc.line is not None:
                 raise
-            message = exc.message
+            message, related = exc.message, exc.related
         except Exception as exc:
             message = autograd_hint(clean_message(exc), self._subject(node)) or clean_message(exc)
         if quote:
             message = f"in `{self.source_of(node)}`: {message}"
-        raise self.fail(node, message) from None
+        raise self.fail(node, message).with_related(related) from None
 
     def _subject(self, node: ast.AST) -> str | None:
         """The tensor an error is about: `y` of `y.backward()`, `x` of `x += 1`."""

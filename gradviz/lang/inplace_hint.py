@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -43,9 +44,18 @@ def _is(node: ast.AST, name: str) -> bool:
     return isinstance(node, ast.Name) and node.id == name
 
 
+@dataclass(frozen=True)
+class InplaceWrite:
+    """What to tell the student of torch's in-place error, and the line that wrote (if found)."""
+
+    text: str
+    line: int | None = None
+    name: str | None = None
+
+
 def inplace_hint(
     message: str, env: Mapping[str, Any], tree: ast.Module, lines: list[str]
-) -> str | None:
+) -> InplaceWrite | None:
     """What to tell the student for torch's in-place error `message`, or None for others."""
     found = _SAVED.search(message)
     if "modified by an inplace operation" not in message or found is None:
@@ -62,12 +72,13 @@ def inplace_hint(
         if writes:
             node, instead = writes[0]
             code = " ".join((ast.get_source_segment("\n".join(lines), node) or "").split())
-            return (
+            text = (
                 f"`{name}` (the output of {op}) was changed in place at line "
                 f"{node.lineno} (`{code[:40]}`) after autograd saved it for backward, "
                 f"so backward() cannot use it: write {instead} (torch: {torch_words})"
             )
-    return (
+            return InplaceWrite(text, node.lineno, name)
+    return InplaceWrite(
         f"a tensor autograd saved for backward (the output of {op}, shape {list(shape)}) was "
         "changed in place since (`+=`, `x[…] = …`, or a method ending in `_`), so backward() "
         "cannot use it: make a new tensor instead (`y = y + 1`, not `y += 1`), or change a "

@@ -92,6 +92,7 @@ class Interpreter(ProgramHints, Definitions, Generators, AutogradCalls, Assignme
         self.yielding = {}  # (Generators)
         self.output: torch.Tensor | None = None
         self.output_name: str | None = None
+        self.output_line: int | None = None  # the line that made the output
         self.backward_tensor: torch.Tensor | None = None
         self.retaining: weakref.WeakSet[torch.Tensor] = weakref.WeakSet()
         self.stale = StaleGradients()  # (AutogradCalls: a .grad that a step left unzeroed)
@@ -183,7 +184,7 @@ class Interpreter(ProgramHints, Definitions, Generators, AutogradCalls, Assignme
     def _expr_stmt(self, node: ast.Expr) -> None:
         value = self.eval(node.value)
         if isinstance(value, torch.Tensor):
-            self.output, self.output_name = value, None
+            self.output, self.output_name, self.output_line = value, None, self.line
         elif isinstance(value, (BoundMethod, Fn, *DEFINED)) and not isinstance(
             node.value, ast.Call
         ):
@@ -196,7 +197,7 @@ class Interpreter(ProgramHints, Definitions, Generators, AutogradCalls, Assignme
         if self.observer is not None and (top_level or isinstance(value, torch.Tensor)):
             self.observer.bound(name, value, weak=loop)  # a function's local tensors too
         if top_level and isinstance(value, torch.Tensor):
-            self.output, self.output_name = value, name
+            self.output, self.output_name, self.output_line = value, name, self.line
 
     def _assign(self, node: ast.Assign) -> None:
         spec = self._inputs.get(id(node))

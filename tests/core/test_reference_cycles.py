@@ -86,6 +86,26 @@ def test_a_failed_run_leaves_no_cycle() -> None:
     assert cycles_left_by(failing) == []
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import torch\nx = torch.ones(2, requires_grad=True)\ny = x.exp()\n"
+        "z = y.sum()\ny *= 2\nz.backward()\n",
+        "x = 2.0\ny = exp(x)\ny *= 2\ny\n",  # (gradviz's own backward from the output)
+    ],
+    ids=["program's backward", "gradviz's backward"],
+)
+def test_a_failed_backward_leaves_no_cycle(source: str) -> None:
+    """The error carries the graph of the pass that failed; dropping it frees everything."""
+    from gradviz.autograd.failed_pass import BackwardFailed
+
+    def failing() -> None:
+        with pytest.raises(BackwardFailed, match="changed in place"):
+            trace(source)
+
+    assert cycles_left_by(failing) == []
+
+
 def test_a_tensor_is_freed_when_the_trace_is_dropped() -> None:
     """Not only no cycle: nothing else keeps the program's tensors (a weak reference dies)."""
     import weakref

@@ -1,0 +1,81 @@
+"""A backward pass that raised: its error in the program's words, with the graph of its forward."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gradviz.lang.autograd_hints import autograd_hint
+from gradviz.lang.error_words import clean_message
+from gradviz.lang.errors import ProgramError
+
+if TYPE_CHECKING:
+    from gradviz.autograd.graph import Graph, GraphNode
+    from gradviz.lang.interpreter import Interpreter
+    from gradviz.lang.parser import ScalarInput
+
+FAILED_PREFIXES = ("backward() stopped", "backward() failed")  # how its notes begin
+FAILED_NOTE = (
+    "backward() stopped{where} with an error (marked in the editor): the graph shows the "
+    "forward values, and gradients only where backward reached before it stopped."
+)
+
+NOT_STARTED_NOTE = (
+    "backward() failed before it started (the error is marked in the editor): the graph shows "
+    "the forward values, and no gradients."
+)
+
+
+class BackwardFailed(ProgramError):
+    """The error of a backward pass, with the graph of the forward it was running back through
+    (values everywhere, gradients where the pass got to): shown beside the message."""
+
+    def __init__(
+        self,
+        error: ProgramError,
+        graph: Graph,
+        inputs: list[ScalarInput],
+        related: list[tuple[int | None, str]],
+    ) -> None:
+        super().__init__(error.message, error.line, error.col)
+        self.related = related  # the run's marked warnings, and the lines the error is about
+        self.graph = graph
+        self.inputs = inputs  # the program's scalar inputs, as a trace result has them
+
+
+def stopped_at(graph: Graph) -> list[GraphNode]:
+    """The op nodes the failed pass stopped at: sent a gradient, never run."""
+    ran = set(graph.backward_order)
+    sent = {e.src for e in graph.edges if e.grad is not None}
+    return [n for n in graph.nodes if n.kind == "op" and n.id in sent and n.id not in ran]
+
+
+def failed_note(graph: Graph) -> str:
+    """FAILED_NOTE, naming the node where backward stopped when there is just one."""
+    if not graph.backward_order and all(n.grad is None for n in graph.nodes):
+        return NOT_STARTED_NOTE
+    stopped = stopped_at(graph)
+    if len(stopped) != 1:
+        return FAILED_NOTE.format(where="")
+    node = stopped[0]
+    op = (node.call.name if node.call else None) or (node.op or "").removesuffix("Backward0")
+    what = f"`{node.name}` ({op})" if node.name and op else f"`{node.name or op}`"
+    return FAILED_NOTE.format(where=f" at {what}")
+
+
+def implicit_backward_error(
+    interpreter: Interpreter, name: str | None, exc: RuntimeError
+) -> ProgramError:
+    """The error of the backward pass gradviz runs from the output of a program that calls no
+    backward() (an in-place write into a saved tensor shows only then), at the output's line."""
+    named = interpreter.said_with_names(str(exc))
+    if named is not None:
+        said, related = named
+    else:
+        words = clean_message(exc)
+        said, related = autograd_hint(words, f"`{name}`" if name else None) or words, []
+    output = f"`{name}`" if name else "the output"
+    return ProgramError(
+        f"the backward pass gradviz runs from {output} (the program calls no backward()) "
+        f"failed: {said}",
+        interpreter.output_line,
+    ).with_related(related)

@@ -1,0 +1,144 @@
+"""A backward pass that raises: the program's error, with the graph of the forward it ran back
+through (values as torch computed them, gradients where the pass got to)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from gradviz.autograd.failed_pass import BackwardFailed, stopped_at
+from gradviz.autograd.tracer import trace
+from gradviz.autograd.walk import reachable
+from gradviz.lang.errors import ProgramError
+
+IN_PLACE = """import torch
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+y = x.exp()
+z = (y * 3).sum()
+y *= 2
+z.backward()
+"""
+
+
+def test_an_in_place_write_into_a_saved_tensor_keeps_its_graph() -> None:
+    with pytest.raises(BackwardFailed) as failed:
+        trace(IN_PLACE)
+    error, graph = failed.value, failed.value.graph
+    assert error.line == 6 and "changed in place at line 5" in error.message
+    assert error.related == [(5, "`y` changed in place here, after autograd saved it for backward")]
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = x.exp()
+    z1 = y * 3
+    z1.retain_grad()
+    z = z1.sum()
+    ops = sorted(type(n).__name__ for n in reachable(z.grad_fn))
+    ops = [op for op in ops if op != "AccumulateGrad"]
+    assert sorted(n.op for n in graph.nodes if n.kind == "op") == ops
+    torch.testing.assert_close(graph.find("y").value, y.detach())
+    torch.testing.assert_close(graph.find("z").value, z.detach())
+    z.backward()
+    assert z1.grad is not None
+    torch.testing.assert_close(graph.find("z1").grad, z1.grad)  # reached before it stopped
+    assert graph.find("y").grad is None and graph.find("x").grad is None  # never reached
+    assert [n.name for n in stopped_at(graph)] == ["y"]
+    assert graph.notes[0].startswith("backward() stopped at `y` (exp) with an error")
+
+
+def test_backward_of_a_vector_draws_the_forward_with_no_gradients() -> None:
+    source = "import torch\nx = torch.ones(3, requires_grad=True)\ny = x * 2\ny.backward()\n"
+    with pytest.raises(BackwardFailed) as failed:
+        trace(source)
+    graph = failed.value.graph
+    assert failed.value.line == 4 and "more than one number" in failed.value.message
+    torch.testing.assert_close(graph.find("y").value, torch.ones(3) * 2)
+    assert all(n.grad is None for n in graph.nodes) and graph.backward_order == []
+    assert graph.notes[0].startswith("backward() failed before it started")
+
+
+def test_a_second_backward_through_a_freed_graph_draws_it() -> None:
+    source = (
+        "import torch\nx = torch.ones(3, requires_grad=True)\n"
+        "y = x.exp().sum()\ny.backward()\ny.backward()\n"
+    )
+    with pytest.raises(BackwardFailed) as failed:
+        trace(source)
+    assert failed.value.line == 5 and "freed" in failed.value.message
+    graph = failed.value.graph
+    torch.testing.assert_close(graph.find("y").value, torch.ones(3).exp().sum())
+    assert [n.op for n in stopped_at(graph)] == ["ExpBackward0"]
+
+
+def test_a_loop_that_fails_at_its_third_step_shows_that_steps_graph() -> None:
+    source = """import torch
+import torch.nn as nn
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(2, 4), nn.Sigmoid(), nn.Linear(4, 1))
+X = torch.randn(8, 2)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+for step in range(3):
+    opt.zero_grad()
+    h = model[1](model[0](X))
+    loss = model[2](h).pow(2).mean()
+    if step == 2:
+        h.mul_(2)
+    loss.backward()
+    opt.step()
+"""
+    with pytest.raises(BackwardFailed) as failed:
+        trace(source)
+    assert failed.value.line == 13 and "line 12" in failed.value.message
+    graph = failed.value.graph
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 4), nn.Sigmoid(), nn.Linear(4, 1))
+    X = torch.randn(8, 2)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    for _ in range(2):
+        opt.zero_grad()
+        model(X).pow(2).mean().backward()
+        opt.step()
+    loss = model(X).pow(2).mean()
+    torch.testing.assert_close(graph.find("loss").value, loss.detach())
+    weight = next(n for n in graph.nodes if n.param_path == "model.0.weight")
+    torch.testing.assert_close(weight.value, model[0].weight.detach())  # the third step's
+    assert weight.grad is None  # never reached
+    # the second layer saved h (its input) for its weight's gradient: backward stopped there
+    assert [(n.op, n.module) for n in stopped_at(graph)] == [("AddmmBackward0", "model.2")]
+
+
+def test_a_backward_of_nothing_that_requires_grad_stays_a_plain_error() -> None:
+    source = "import torch\nx = torch.ones(3)\ny = (x * 2).sum()\ny.backward()\n"
+    with pytest.raises(ProgramError) as failed:
+        trace(source)
+    assert not isinstance(failed.value, BackwardFailed) and failed.value.line == 4
+
+
+def test_gradviz_s_own_backward_from_the_output_says_its_error_at_the_output(
+    tmp_path: Path,
+) -> None:
+    """A program that calls no backward(): gradviz runs it from the output, and an in-place
+    write into a saved tensor fails only then (it was an uncaught RuntimeError)."""
+    path = tmp_path / "p.py"
+    path.write_text("x = 2.0\ny = exp(x)\ny *= 2\ny\n")
+    with pytest.raises(BackwardFailed) as failed:
+        trace(path.read_text())
+    assert failed.value.line == 4
+    assert "the backward pass gradviz runs from `y` (the program calls no backward())" in str(
+        failed.value
+    )
+    assert "changed in place at line 3" in failed.value.message
+    assert [line for line, _ in failed.value.related] == [3]
+    torch.testing.assert_close(failed.value.graph.find("y").value, torch.tensor(2.0).exp() * 2)
+    result = subprocess.run(
+        [sys.executable, "-m", "gradviz", "trace", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("error: line 4: the backward pass gradviz runs from `y`")
+    assert "Traceback" not in result.stderr
