@@ -206,6 +206,8 @@ class GraphCanvas(QGraphicsView):
         self._overlay.setText(text)
         self._overlay.setVisible(bool(text))
         self._place_overlay()
+        if self.auto_fit and self.current is not None:
+            self.fit()  # below the banner
 
     @property
     def message(self) -> str:
@@ -278,17 +280,25 @@ class GraphCanvas(QGraphicsView):
         self.setVerticalScrollBarPolicy(policy)
 
     def fit(self) -> None:
+        """The whole graph in view, below the banner over the canvas's top where there is one."""
         self.auto_fit = True
         scene = self.current
-        rect = (
-            QRectF(0, 0, scene.width, scene.height) if scene else self.scene().itemsBoundingRect()
-        )
-        if rect.isValid() and not rect.isEmpty():
-            self.fitInView(rect.adjusted(-20, -20, 20, 20), Qt.AspectRatioMode.KeepAspectRatio)
-            if self.transform().m11() > 2.5:  # a tiny graph should not fill the screen
-                self.resetTransform()
-                self.scale(2.5, 2.5)
-                self.centerOn(rect.center())
+        whole = QRectF(0, 0, scene.width, scene.height) if scene else None
+        rect = whole or self.scene().itemsBoundingRect()
+        if not rect.isValid() or rect.isEmpty():
+            return
+        rect = rect.adjusted(-20, -20, 20, 20)
+        band = self._overlay.height() + 12 if self._overlay.isVisible() else 0  # pixels
+        port = self.viewport().rect()
+        scale = min(port.width() / rect.width(), max(port.height() - band, 1) / rect.height())
+        if band and scene is not None:  # room above the graph, in scene units at that scale
+            rect.setTop(rect.top() - band / min(scale, 2.5))
+            self.scene().setSceneRect(rect.adjusted(-20, -20, 20, 20))
+        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        if self.transform().m11() > 2.5:  # a tiny graph should not fill the screen
+            self.resetTransform()
+            self.scale(2.5, 2.5)
+            self.centerOn(rect.center())
 
     def zoom(self, factor: float, anchor: QPointF | None = None) -> None:
         self.auto_fit = False

@@ -33,8 +33,9 @@ from gradviz.ui.node_menu import show_canvas_menu
 from gradviz.ui.settings import Preferences
 from gradviz.ui.trace_service import TraceOutcome, TraceRequest, TraceService, ViewSettings
 from gradviz.ui.type_size import follow_type_size_in_title
-from gradviz.ui.variables import InputSpec, VariablePanel
+from gradviz.ui.variables import VariablePanel
 from gradviz.ui.window_files import DocumentWindow
+from gradviz.ui.window_outcome import OutcomeWindow
 from gradviz.ui.window_tabs import TabbedWindow, import_plotting_in_background
 from gradviz.ui.window_view import ViewWindow
 
@@ -49,7 +50,7 @@ AUTOSAVE_MS = 3000
 WELCOME = "01_lecture_backprop.py"
 
 
-class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
+class MainWindow(TabbedWindow, DocumentWindow, ViewWindow, OutcomeWindow):
     """One document, its live graph, and everything around it."""
 
     graph_shown = Signal()  # after each trace result is on screen (tests, screenshots)
@@ -278,81 +279,6 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
         )
         self.service.request(request)
 
-    def show_outcome(self, outcome: TraceOutcome) -> None:
-        """A trace finished: draw it, or mark the error and keep the last good graph dimmed."""
-        self.outcome = outcome
-        self.console.setPlainText(outcome.printed)
-        known = {i.name for i in outcome.inputs}
-        self.document.overrides = {k: v for k, v in self.document.overrides.items() if k in known}
-        if outcome.error is not None:
-            self.error = outcome.error
-            message, line, col = outcome.error
-            where = f"line {line}, col {col}: " if line is not None and col is not None else ""
-            where = where or (f"line {line}: " if line is not None else "")
-            self.error_fix.show(where + message, outcome.request.source, outcome.error)
-            self.editor.set_error(line, col, message)
-            self.editor.set_warnings([])  # the lines may have moved: the last run's would mislead
-            self.canvas.set_dimmed(True)
-            self.canvas.set_message("" if self.graph else where + message)
-            self.statusBar().showMessage(
-                "The program has an error; the last good graph is shown dimmed."
-                if self.graph
-                else "The program has an error (see the line marked in the editor)."
-                if line is not None
-                else "The graph cannot be shown (the message says why)."
-            )
-        else:
-            self._show_graph(outcome)
-        if self._changed_at is not None:
-            self.latency_ms = (time.perf_counter() - self._changed_at) * 1000
-            self._changed_at = None
-        self.graph_shown.emit()
-
-    def _show_graph(self, outcome: TraceOutcome) -> None:
-        assert outcome.graph is not None and outcome.scene is not None
-        first = self.graph is None
-        previous = self.graph
-        self.graph = outcome.graph
-        self.graph_source = outcome.request.source
-        self.error = None
-        self.error_label.hide()
-        self.editor.clear_error()
-        self.editor.set_warnings(outcome.warnings)
-        relayout = (
-            self.canvas.current is None or self.canvas.current.structure != outcome.scene.structure
-        )
-        self.canvas.show_scene(outcome.scene, outcome.tooltips, fit=first or relayout)
-        self.refresh_highlight()
-        self.canvas.set_dimmed(False)
-        self.canvas.set_message(_banner(outcome.graph.notes, bool(outcome.graph.nodes)))
-        specs = [InputSpec(i.name, i.value) for i in outcome.inputs]
-        self.variables.set_inputs(specs, self.document.overrides)
-        self.device_label.setText(f"device: {outcome.graph.device}")
-        if self.inspector.node_id is None and outcome.graph.output is not None:
-            self.inspector.node_id = outcome.graph.output  # show the output until a click
-        self._reselect(previous)
-        self.walkthrough.graph_changed()
-        trace_ms = outcome.timings.get("trace", 0) * 1000
-        layout_ms = outcome.timings.get("layout", 0) * 1000
-        action = "laid out" if outcome.relayout else "updated"
-        self.statusBar().showMessage(
-            f"{len(outcome.graph.nodes)} nodes · traced in {trace_ms:.1f} ms · "
-            f"{action} in {layout_ms:.1f} ms"
-        )
-
-    def _reselect(self, previous: object) -> None:
-        key = self.inspector.node_id
-        graph = self.graph
-        if key is None or graph is None:
-            return
-        try:
-            node = graph.node(key)
-        except KeyError:
-            self.inspector.clear()
-            return
-        self.canvas.select(key, notify=False)
-        self.inspector.show_node(graph, node)
-
     def select_node(self, key: str) -> None:
         if self.graph is None:
             return
@@ -382,18 +308,3 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow):
             self.network.shutdown()
         self.autosaver.discard()
         event.accept()
-
-
-def _banner(notes: list[str], drawn: bool) -> str:
-    """The notes over the top of the canvas. Under a drawn graph its legend holds them whole, so
-    the banner only points at a warning there (three lines of it covered the graph's top)."""
-    from gradviz.lang.program_warnings import NOTE_PREFIX, REMARK_PREFIX
-
-    if not drawn:
-        return "\n".join(notes)
-    shown = []
-    for note in notes:
-        if note.startswith((NOTE_PREFIX, REMARK_PREFIX)):
-            note = note.split(":", 1)[0] + ": see the note under the graph"
-        shown.append(note)
-    return "\n".join(shown)

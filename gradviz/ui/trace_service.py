@@ -156,51 +156,64 @@ class _Worker(QObject):
             self.finished.emit(outcome)
 
     def _run(self, job: _Job) -> TraceOutcome:
+        from gradviz.autograd.failed_pass import BackwardFailed
         from gradviz.autograd.tracer import trace
         from gradviz.lang.errors import ProgramError
-        from gradviz.render.scene import layout_scene, patch_scene
+        from gradviz.lang.parser import parse_cached
 
         request = job.request
         outcome = TraceOutcome(request.generation, request)
         printed: list[str] = []
         try:
             start = time.perf_counter()
+            program = parse_cached(request.source)
+            names = set(program.input_names())  # (a slider's input whose line was deleted)
             result = trace(
-                request.source,
+                program,
                 device=request.device,
-                overrides=request.overrides,
+                overrides={k: v for k, v in request.overrides.items() if k in names},
                 cancel=job.cancel,
                 on_print=printed.append,
             )
-            traced = time.perf_counter()
-            graph = result.graph
             outcome.warnings = result.warnings
-            if request.settings.modules and request.settings.folded:
-                from gradviz.autograd.collapse import fold_modules
-
-                graph = fold_modules(graph, request.settings.folded)
-            options = render_options(request.settings)
-            scene = None
-            if request.keep_layout and self._scene is not None:
-                scene = patch_scene(self._scene, graph, options)
-            outcome.relayout = scene is None
-            if scene is None:
-                scene = layout_scene(graph, options)
-            self._scene = scene
-            outcome.graph, outcome.scene = graph, scene
             outcome.inputs = list(result.program.inputs)
-            outcome.tooltips = _tooltips(graph)
-            outcome.timings = {
-                "trace": traced - start,
-                "layout": time.perf_counter() - traced,
-            }
+            self._draw(outcome, result.graph, start)
+        except BackwardFailed as exc:  # the error, and the graph of the pass that raised
+            outcome.error = (exc.message, exc.line, exc.col)
+            outcome.warnings = list(exc.related)
+            outcome.inputs = list(exc.inputs)
+            self._draw(outcome, exc.graph, start)
         except ProgramError as exc:
             outcome.error = (exc.message, exc.line, exc.col)
+            outcome.warnings = list(exc.related)  # the other lines it is about
         except Exception as exc:
             log.error("trace failed:\n%s", traceback.format_exc())
             outcome.error = (f"internal error: {type(exc).__name__}: {exc}", None, None)
         outcome.printed = "".join(printed)
         return outcome
+
+    def _draw(self, outcome: TraceOutcome, graph: Graph, start: float) -> None:
+        """Fold and lay out the traced graph (reusing the last layout where only numbers
+        changed) into the outcome."""
+        from gradviz.render.scene import layout_scene, patch_scene
+
+        request = outcome.request
+        traced = time.perf_counter()
+        if request.settings.modules and request.settings.folded:
+            from gradviz.autograd.collapse import fold_modules
+
+            graph = fold_modules(graph, request.settings.folded)
+        options = render_options(request.settings)
+        scene = None
+        if request.keep_layout and self._scene is not None:
+            scene = patch_scene(self._scene, graph, options)
+        outcome.relayout = scene is None
+        if scene is None:
+            scene = layout_scene(graph, options)
+        self._scene = scene
+        outcome.graph, outcome.scene = graph, scene
+        outcome.tooltips = _tooltips(graph)
+        outcome.timings = {"trace": traced - start, "layout": time.perf_counter() - traced}
 
 
 def _tooltips(graph: Graph) -> dict[str, str]:

@@ -1,0 +1,64 @@
+"""A backward pass that raises: its error marked, and the graph of its forward drawn beside it."""
+
+from __future__ import annotations
+
+import torch
+
+from tests.ui.conftest import set_program, wait_graph
+
+IN_PLACE = """import torch
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+y = x.exp()
+z = (y * 3).sum()
+y *= 2
+z.backward()
+"""
+
+
+def test_a_failed_backward_draws_its_forward_and_selects_where_it_stopped(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    set_program(qtbot, window, IN_PLACE)
+    graph = window.graph
+    assert graph is not None and window.error is not None
+    assert window.editor.error_line == 6
+    assert "changed in place at line 5" in window.error_label.text()
+    assert "`y` changed in place here" in window.editor.warning_lines[5]  # the line it names
+    assert "backward() failed" in window.statusBar().currentMessage()
+    assert all(item.opacity() == 1 for item in window.canvas.items_by_key.values())  # not dimmed
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = x.exp()
+    z1 = y * 3
+    z1.retain_grad()
+    z1.sum().backward()
+    torch.testing.assert_close(graph.find("y").value, y.detach())  # as the forward read it
+    assert z1.grad is not None
+    torch.testing.assert_close(graph.find("z1").grad, z1.grad)  # reached before it stopped
+    assert graph.find("y").grad is None and graph.find("x").grad is None
+    assert window.inspector.node_id == graph.find("y").id  # where backward stopped
+    assert "stopped at `y` (exp)" in graph.notes[0]
+    set_program(qtbot, window, IN_PLACE.replace("y *= 2", "y = y * 2"))
+    assert window.error is None and window.editor.error_line is None
+    assert window.graph is not None and window.graph.find("x").grad is not None
+
+
+def test_an_error_keeps_the_values_the_sliders_were_set_to(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    source = "x = 2.0\ny = 3.0\nx*y + exp(x*y)\n"
+    set_program(qtbot, window, source)
+    _slider, spin = window.variables.row("x")
+    spin.setValue(1.25)
+    wait_graph(qtbot, window)
+    set_program(qtbot, window, source + "x +* 1\n")  # a typo: nothing runs
+    assert window.error is not None
+    set_program(qtbot, window, source)
+    assert float(window.graph.find("x").value) == 1.25
+
+
+def test_deleting_an_inputs_line_forgets_its_slider_value(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    set_program(qtbot, window, "x = 2.0\ny = 3.0\nx*y + exp(x*y)\n")
+    _slider, spin = window.variables.row("x")
+    spin.setValue(1.25)
+    wait_graph(qtbot, window)
+    set_program(qtbot, window, "y = 3.0\ny * exp(y)\n")
+    assert window.error is None and "x" not in window.document.overrides
+    y = torch.tensor(3.0, requires_grad=True)
+    (y * y.exp()).backward()
+    torch.testing.assert_close(window.graph.find("y").grad, y.grad)
