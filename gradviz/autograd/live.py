@@ -14,6 +14,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from gradviz.autograd.graph import Graph
 from gradviz.autograd.recorder import ForwardRecorder
 from gradviz.autograd.tracer import Tracer
+from gradviz.lang.foreach_versions import run_versioned
 from gradviz.lang.guard import DETACH
 from gradviz.lang.limits import DEFAULT_LIMITS
 
@@ -43,7 +44,7 @@ class _Watching(TorchDispatchMode):
         )  # a backward pass's own ops are no forward values
         if watched:
             self.recorder.before_op(func, args, kwargs)
-        out = func(*args, **kwargs)
+        out = run_versioned(func, args, kwargs)
         if watched:
             self.recorder.after_op(func, args, kwargs, out)
         return out

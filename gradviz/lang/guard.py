@@ -13,6 +13,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_map
 
 from gradviz.lang.errors import ProgramError
+from gradviz.lang.foreach_versions import run_versioned
 from gradviz.lang.held_storages import HeldStorages, storage_bytes
 from gradviz.lang.limits import Limits
 from gradviz.lang.sizes import INDEX_RESULTS, RULES, TWO_OUTPUTS, predicted_numel
@@ -202,7 +203,7 @@ class AllocationGuard(TorchDispatchMode):
     ) -> Any:
         kwargs = kwargs or {}
         if self.bypass or func is DETACH:  # a detach allocates nothing and makes no node
-            return func(*args, **kwargs)
+            return run_versioned(func, args, kwargs)
         self.check_cancelled()
         self.ops += 1
         if self.ops > self.limits.max_ops:
@@ -214,7 +215,7 @@ class AllocationGuard(TorchDispatchMode):
             observer.before_op(func, args, kwargs)
         kind = _kind(func)
         if kind == NO_NEW_MEMORY:  # a view or an in-place op: nothing to foresee or count
-            out = func(*args, **kwargs)
+            out = run_versioned(func, args, kwargs)
             if func.is_view:  # but a view's elements, every later op reads (`expand(10**12)`)
                 self._check([(t.numel(), 0) for t in tensors_in(out)])
         else:
@@ -225,7 +226,7 @@ class AllocationGuard(TorchDispatchMode):
                 self._check_work(func, args, kwargs)
             written = tensors_in(kwargs["out"]) if "out" in kwargs else []  # torch resizes them
             before = [storage_bytes(t) for t in written]
-            out = func(*args, **kwargs)
+            out = run_versioned(func, args, kwargs)
             outputs = tensors_in(out)
             if outputs and outputs[0].is_meta:
                 raise ProgramError(
