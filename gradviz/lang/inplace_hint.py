@@ -4,12 +4,14 @@ tensor autograd had saved, and the line that changed it in place since."""
 from __future__ import annotations
 
 import ast
+import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import torch
+from torch import nn
 
 from gradviz.lang.arithmetic import SYMBOLS
 
@@ -78,9 +80,52 @@ def inplace_hint(
                 f"so backward() cannot use it: write {instead} (torch: {torch_words})"
             )
             return InplaceWrite(text, node.lineno, name)
+    stepped = _stepped_parameter(env, tree, lines, shape, version, torch_words)
+    if stepped is not None:
+        return stepped
     return InplaceWrite(
         f"a tensor autograd saved for backward (the output of {op}, shape {list(shape)}) was "
         "changed in place since (`+=`, `x[…] = …`, or a method ending in `_`), so backward() "
         "cannot use it: make a new tensor instead (`y = y + 1`, not `y += 1`), or change a "
         f"copy (`.clone()`) (torch: {torch_words})"
     )
+
+
+def _stepped_parameter(
+    env: Mapping[str, Any],
+    tree: ast.Module,
+    lines: list[str],
+    shape: tuple[int, ...],
+    version: int,
+    torch_words: str,
+) -> InplaceWrite | None:
+    """A module's parameter (saved as itself or a view, `weight.t()`) that an optimizer's step()
+    changed after the forward that saved it: a backward through an old graph. Named where one
+    parameter fits best (its shape, else transposed, else its number of elements)."""
+    found: dict[int, list[str]] = {}  # how well it fits (0 best) → parameters
+    modules = [(n, v) for n, v in env.items() if isinstance(v, nn.Module)]
+    for name, module in modules:
+        for path, parameter in module.named_parameters():
+            if parameter._version != version or parameter.numel() != math.prod(shape):
+                continue
+            fit = 0 if parameter.shape == shape else 1 if parameter.shape[::-1] == shape else 2
+            found.setdefault(fit, []).append(f"{name}.{path}")
+    if not found:
+        return None
+    best = found[min(found)]
+    what = f"`{best[0]}`" if len(best) == 1 else f"a parameter of `{best[0].split('.')[0]}`"
+    steps = sorted({n.lineno for n in ast.walk(tree) if isinstance(n, ast.Call) and _is_step(n)})
+    line = steps[0] if len(steps) == 1 else None
+    where = f" at line {line} (`{lines[line - 1].strip()[:40]}`)" if line else ""
+    return InplaceWrite(
+        f"{what} was changed in place by the optimizer's step(){where} after the forward pass "
+        "that saved it for backward, so this backward() cannot use it: compute the forward "
+        "again after each step (zero_grad, forward, loss, backward, step) rather than calling "
+        f"backward() through an old graph (torch: {torch_words})",
+        line,
+        best[0] if len(best) == 1 else None,
+    )
+
+
+def _is_step(node: ast.Call) -> bool:
+    return isinstance(node.func, ast.Attribute) and node.func.attr == "step" and not node.args

@@ -44,7 +44,7 @@ from gradviz.lang.program_hints import ProgramHints
 from gradviz.lang.program_warnings import WarningLog, collected
 from gradviz.lang.run_result import RunObserver, RunResult
 from gradviz.lang.sizes import data_numel
-from gradviz.lang.stale_gradients import StaleGradients
+from gradviz.lang.stale_gradients import CLIPPING, StaleGradients
 from gradviz.lang.user_code import DEFINED, ProgramObject, as_callbacks, hands_over_functions
 from gradviz.lang.value_budget import CONTAINERS, spend_on, spend_on_numbers, value_budget
 from gradviz.random_stream import global_random_stream
@@ -322,6 +322,8 @@ class Interpreter(ProgramHints, Definitions, Generators, AutogradCalls, Assignme
         if isinstance(callee, Fn) and (sizes := layer_sizes(callee.impl, args, kwargs)):
             construct = partial(super().invoke, node, callee, args, kwargs)
             return self.located(node, partial(build_layer, self.guard, sizes, construct))
+        if isinstance(callee, Fn) and callee.qualname in CLIPPING:
+            return self.stale.clipping(partial(super().invoke, node, callee, args, kwargs))
         if is_checked_loss(callee) and (said := loss_input_remark(callee, args, kwargs)):
             self.warnings.remark(said)  # (softmax's output to cross_entropy: still runs)
         return super().invoke(node, callee, args, kwargs)

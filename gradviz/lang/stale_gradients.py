@@ -4,19 +4,22 @@ the gradient an earlier backward() left, after the weights were stepped with it 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import torch
 from torch import nn
+
+T = TypeVar("T")
+CLIPPING = {"nn.utils.clip_grad_norm_", "nn.utils.clip_grad_value_"}  # scale .grad in place
 
 
 class StaleGradients:
     """For each leaf, after the last backward pass that reached it: the leaf's version (its
     in-place writes so far), its `.grad` and that gradient's version. A leaf written since
     (stepped) whose `.grad` is that same tensor, unwritten since (not zeroed, not replaced, not
-    set to None), gets the next pass's gradient added to the old one. Read from versions only:
-    no torch op, nothing for the allocation guard to see."""
+    set to None; clipping is no reset), gets the next pass's gradient added to the old one.
+    Read from versions only: no torch op, nothing for the allocation guard to see."""
 
     def __init__(self) -> None:
         # id(leaf) → (the leaf, its version, id of its .grad, that gradient's version)
@@ -49,6 +52,25 @@ class StaleGradients:
             seen = after.get(id(leaf))
             ref = seen[0] if seen is not None and seen[0]() is leaf else weakref.ref(leaf)
             after[id(leaf)] = (ref, leaf._version, id(grad), grad._version)
+
+    def clipping(self, run: Callable[[], T]) -> T:
+        """A clip_grad_*_ call: its in-place write into the gradients is no reset (they still
+        hold what the last backward() left, only scaled), so a gradient unwritten before it
+        is taken as unwritten after it too."""
+        before = {key: _grad_version(seen) for key, seen in self._after.items()}
+        result = run()
+        for key, (ref, version, grad_id, grad_version) in list(self._after.items()):
+            now = _grad_version((ref, version, grad_id, grad_version))
+            if now is not None and before.get(key) == grad_version:
+                self._after[key] = (ref, version, grad_id, now)
+        return result
+
+
+def _grad_version(seen: tuple[weakref.ref[torch.Tensor], int, int, int]) -> int | None:
+    """The version of the leaf's `.grad`, if it is still the gradient recorded."""
+    leaf = seen[0]()
+    grad = leaf.grad if leaf is not None else None
+    return grad._version if grad is not None and id(grad) == seen[2] else None
 
 
 def leaf_name(leaf: torch.Tensor, env: Mapping[str, Any]) -> str:

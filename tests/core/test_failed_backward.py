@@ -142,3 +142,43 @@ def test_gradviz_s_own_backward_from_the_output_says_its_error_at_the_output(
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.startswith("error: line 4: the backward pass gradviz runs from `y`")
     assert "Traceback" not in result.stderr
+
+
+def test_a_forward_outside_the_loop_names_the_stepped_weight_and_the_step() -> None:
+    """The classic slip: the forward once, above the loop, and retain_graph=True to get past
+    the first error; the second backward then meets weights a step changed (torch: in place)."""
+    source = """torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1))
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+X = torch.randn(16, 2)
+y = torch.randn(16, 1)
+out = model(X)
+for epoch in range(5):
+    loss = F.mse_loss(out, y)
+    opt.zero_grad()
+    loss.backward(retain_graph=True)
+    opt.step()
+"""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    X, y = torch.randn(16, 2), torch.randn(16, 1)
+    out = model(X)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        for _ in range(5):
+            loss = nn.functional.mse_loss(out, y)
+            opt.zero_grad()
+            loss.backward(retain_graph=True)
+            opt.step()
+    with pytest.raises(BackwardFailed) as failed:
+        trace(source)
+    error = failed.value
+    assert error.line == 10
+    assert error.message.startswith(
+        "in `loss.backward(retain_graph=True)`: `model.2.weight` was changed in place by the "
+        "optimizer's step() at line 11 (`opt.step()`)"
+    )
+    assert (11, "`model.2.weight` changed in place here, after autograd saved it for backward") in (
+        error.related
+    )
+    torch.testing.assert_close(error.graph.find("out").value, out.detach())

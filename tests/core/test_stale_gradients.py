@@ -111,3 +111,34 @@ def test_a_step_with_no_gradient_is_remarked_at_its_line() -> None:
     assert torch.equal(model.weight.detach(), before)
     weight = result.run.env["model"].weight  # the program's weights never moved either
     torch.testing.assert_close(weight.detach(), before)
+
+
+@pytest.mark.parametrize(
+    "clip",
+    [
+        "nn.utils.clip_grad_norm_(model.parameters(), 0.01)",
+        "torch.nn.utils.clip_grad_value_(model.parameters(), 0.001)",
+    ],
+)
+def test_clipping_the_gradients_is_no_zeroing(clip: str) -> None:
+    """Clipping scales .grad in place; without zero_grad() the next backward still adds to it
+    (checked in torch: the clipped gradient is in the sum). With zero_grad(): no remark."""
+    clipped = LOOP.format(zeroing="").replace("    opt.step()\n", f"    {clip}\n    opt.step()\n")
+    notes = _stale(trace(clipped).graph.notes)
+    assert len(notes) == 1 and notes[0].startswith("⚠ at line 9: `model.weight.grad`")
+    zeroed = LOOP.format(zeroing="    opt.zero_grad()\n").replace(
+        "    opt.step()\n", f"    {clip}\n    opt.step()\n"
+    )
+    assert _stale(trace(zeroed).graph.notes) == []
+    torch.manual_seed(0)
+    model = nn.Linear(2, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    X, y = torch.randn(8, 2), torch.randn(8, 1)
+    ((model(X) - y) ** 2).mean().backward()
+    nn.utils.clip_grad_norm_(model.parameters(), 0.01)
+    assert model.weight.grad is not None
+    kept = model.weight.grad.clone()
+    opt.step()
+    ((model(X) - y) ** 2).mean().backward()
+    alone = torch.autograd.grad(((model(X) - y) ** 2).mean(), model.weight)[0]
+    torch.testing.assert_close(model.weight.grad, kept + alone)
