@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import torch
+
 from gradviz.lang.autograd_hints import autograd_hint
 from gradviz.lang.error_words import clean_message
 from gradviz.lang.errors import ProgramError
@@ -16,7 +18,7 @@ if TYPE_CHECKING:
 FAILED_PREFIXES = ("backward() stopped", "backward() failed")  # how its notes begin
 FAILED_NOTE = (
     "backward() stopped{where} with an error (marked in the editor): the graph shows the "
-    "forward values, and gradients only where backward reached before it stopped."
+    "forward values, and gradients only as far as backward reached before it stopped."
 )
 
 NOT_STARTED_NOTE = (
@@ -47,6 +49,25 @@ def stopped_at(graph: Graph) -> list[GraphNode]:
     ran = set(graph.backward_order)
     sent = {e.src for e in graph.edges if e.grad is not None}
     return [n for n in graph.nodes if n.kind == "op" and n.id in sent and n.id not in ran]
+
+
+def fill_stopped(graph: Graph) -> None:
+    """Give a node the pass stopped at the gradient that reached it: the sum of what its
+    consumers sent, where every one of them ran (else the sum would be partial)."""
+    ran = set(graph.backward_order)
+    for node in stopped_at(graph):
+        edges = graph.consumers_of(node.id)
+        if not all(e.dst in ran and e.grad is not None for e in edges):
+            continue
+        for nr in range(1 + len(node.extra_outputs)):
+            sent = [e.grad for e in edges if e.output_nr == nr and e.grad is not None]
+            if not sent:
+                continue
+            total = sent[0] if len(sent) == 1 else torch.stack(sent).sum(0)
+            if nr == 0:
+                node.grad = total
+            else:
+                node.extra_outputs[nr - 1].grad = total
 
 
 def failed_note(graph: Graph) -> str:

@@ -13,7 +13,12 @@ import torch
 from gradviz import collection
 from gradviz.autograd.builder import GraphBuilder, Snapshot
 from gradviz.autograd.capture import GradientCapture
-from gradviz.autograd.failed_pass import BackwardFailed, failed_note, implicit_backward_error
+from gradviz.autograd.failed_pass import (
+    BackwardFailed,
+    failed_note,
+    fill_stopped,
+    implicit_backward_error,
+)
 from gradviz.autograd.graph import Graph, GraphNode
 from gradviz.autograd.modules import ModuleScopes
 from gradviz.autograd.naming import BoundNames
@@ -215,6 +220,7 @@ class Tracer:
             return None
         if not any(n.kind == "op" for n in graph.nodes):
             return None  # (backward of a tensor that does not require grad: nothing to show)
+        fill_stopped(graph)
         graph.notes = [failed_note(graph)]
         return graph
 

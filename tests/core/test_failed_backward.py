@@ -33,6 +33,7 @@ def test_an_in_place_write_into_a_saved_tensor_keeps_its_graph() -> None:
     assert error.related == [(5, "`y` changed in place here, after autograd saved it for backward")]
     x = torch.tensor([1.0, 2.0], requires_grad=True)
     y = x.exp()
+    y.retain_grad()
     z1 = y * 3
     z1.retain_grad()
     z = z1.sum()
@@ -44,7 +45,10 @@ def test_an_in_place_write_into_a_saved_tensor_keeps_its_graph() -> None:
     z.backward()
     assert z1.grad is not None
     torch.testing.assert_close(graph.find("z1").grad, z1.grad)  # reached before it stopped
-    assert graph.find("y").grad is None and graph.find("x").grad is None  # never reached
+    # where it stopped: the gradient that reached it (what its one consumer sent), no further
+    assert y.grad is not None
+    torch.testing.assert_close(graph.find("y").grad, y.grad)
+    assert graph.find("x").grad is None
     assert [n.name for n in stopped_at(graph)] == ["y"]
     assert graph.notes[0].startswith("backward() stopped at `y` (exp) with an error")
 
@@ -106,6 +110,12 @@ for step in range(3):
     weight = next(n for n in graph.nodes if n.param_path == "model.0.weight")
     torch.testing.assert_close(weight.value, model[0].weight.detach())  # the third step's
     assert weight.grad is None  # never reached
+    output = model(X)
+    output.retain_grad()
+    output.pow(2).mean().backward()
+    (stopped,) = stopped_at(graph)
+    assert output.grad is not None
+    torch.testing.assert_close(stopped.grad, output.grad)  # what reached it
     # the second layer saved h (its input) for its weight's gradient: backward stopped there
     assert [(n.op, n.module) for n in stopped_at(graph)] == [("AddmmBackward0", "model.2")]
 
