@@ -139,3 +139,21 @@ def test_recorded_plain_code_sees_a_foreach_step_as_torch_does() -> None:
             opt.step()
         versions.append(model.weight._version - before)
     assert versions[0] == versions[1] == 1
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_on_cuda_the_default_optimizer_step_is_seen_as_torch_sees_it() -> None:
+    """On CUDA torch.optim takes the foreach path by default: a backward through weights its
+    step changed fails in gradviz as in torch."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1)).cuda()
+    loss = model(torch.randn(4, 3, device="cuda")).pow(2).mean()
+    loss.backward(retain_graph=True)
+    torch.optim.Adam(model.parameters(), lr=0.1).step()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
+    source = STEP_THEN_BACKWARD_AGAIN.format(
+        optimizer="torch.optim.Adam(model.parameters(), lr=0.1)"
+    )
+    with pytest.raises(ProgramError, match="changed in place by the optimizer's step"):
+        trace(source, device="cuda")
