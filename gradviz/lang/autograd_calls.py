@@ -16,6 +16,7 @@ import torch
 from gradviz.lang import backward_seed
 from gradviz.lang.divergence import Divergence
 from gradviz.lang.errors import ProgramError
+from gradviz.lang.graph_cuts import graph_cut
 from gradviz.lang.guard import AllocationGuard
 from gradviz.lang.inplace_hint import inplace_hint
 from gradviz.lang.parser import Program
@@ -82,7 +83,7 @@ class AutogradCalls:
                     else:
                         backward_seed.backward(tensor, **options)
             except RuntimeError as exc:
-                said = self.said_with_names(str(exc))
+                said = self.said_with_names(str(exc), node)
                 if said is None:
                     raise
                 # (located places it; not cut short)
@@ -119,7 +120,7 @@ class AutogradCalls:
 
         return self.located(node, run)
 
-    def said_with_names(self, message: str) -> Said | None:
+    def said_with_names(self, message: str, node: ast.Call | None = None) -> Said | None:
         """autograd's errors said with the program's names: the in-place one with the tensor
         and the line that changed it (marked too); "does not require grad" after
         `w = w - lr * w.grad` under no_grad with that line."""
@@ -132,8 +133,24 @@ class AutogradCalls:
             return Said(write.text, [(write.line, why)])
         if "does not require grad" in message:
             said = self._rebound_without_grad(message)
-            return Said(said, []) if said is not None else None
+            if said is not None:
+                return Said(said, [])
+            return self._cut_off(message, node)
         return None
+
+    def _cut_off(self, message: str, node: ast.Call | None) -> Said | None:
+        """`loss.backward()` where the program cut `loss` off from the graph (`.detach()`,
+        `.item()`, no_grad...): that line, said and marked."""
+        if node is None or not isinstance(node.func, ast.Attribute):
+            return None
+        subject = node.func.value
+        if not isinstance(subject, ast.Name):
+            return None
+        cut = graph_cut(self.program.tree, self.lines, subject.id, node.lineno, self.env)
+        if cut is None:
+            return None
+        text = f"{cut.text(subject.id)} (torch: {message.splitlines()[0]})"
+        return Said(text, [(cut.line, f"this cut `{subject.id}` off from the graph")])
 
     def _rebound_without_grad(self, message: str) -> str | None:
         for step in rebindings(self.program.tree, self.lines):
