@@ -34,9 +34,9 @@ HINTS: list[tuple[str, str]] = [
     ),
     (
         "grad can be implicitly created only for scalar outputs",
-        "{name} holds more than one number, and backward() needs a single one: reduce it "
-        "first (`.sum().backward()` or `.mean().backward()`), or pass "
-        "a `gradient=` of its shape",
+        "{name} holds more than one number, and backward() needs a single one (as does "
+        "autograd.grad): reduce it first (`.sum().backward()` or `.mean().backward()`), or "
+        "pass a `gradient=` of its shape (`grad_outputs=` to autograd.grad)",
     ),
     (
         "Trying to backward through the graph a second time",
@@ -88,6 +88,11 @@ HINTS: list[tuple[str, str]] = [
     *(  # BCE given outputs of shape (N, 1) and targets of shape (N,)
         (pattern, _SAME_SHAPES)
         for pattern in ("must be the same as input size", "that is different to the input size")
+    ),
+    (
+        "to match target batch_size",  # cross_entropy / nll_loss
+        "the loss takes one target per sample, so its input and its target must have the same "
+        "first size (the batch): check that the targets belong to these outputs",
     ),
     (
         "can't be cast to the desired output type Long",

@@ -95,8 +95,12 @@ class ExpressionEvaluator:
 
     def _subject(self, node: ast.AST) -> str | None:
         """The tensor an error is about: `y` of `y.backward()`, `x` of `x += 1`."""
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            target: ast.AST = node.func.value
+        if isinstance(node, ast.Call) and self.source_of(node.func).endswith("autograd.grad"):
+            if not node.args:
+                return None
+            target: ast.AST = node.args[0]  # the outputs differentiated
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            target = node.func.value
         elif isinstance(node, ast.AugAssign):
             target = node.target
         else:

@@ -10,6 +10,21 @@ from gradviz.lang.errors import ProgramError
 
 CASES = [
     (
+        "w = torch.ones(3, requires_grad=True)\ng = torch.autograd.grad(w * 2, w)\n",
+        (2, 5),
+        "`w * 2` holds more than one number, and backward() needs a single one (as does "
+        "autograd.grad)",
+        "grad can be implicitly created only for scalar outputs",
+    ),
+    (
+        "logits = torch.randn(4, 3, requires_grad=True)\ny = torch.tensor([0, 1, 2])\n"
+        "loss = F.cross_entropy(logits, y)\n",
+        (3, 8),
+        "the loss takes one target per sample, so its input and its target must have the same "
+        "first size",
+        "Expected input batch_size (4) to match target batch_size (3)",
+    ),
+    (
         "x = torch.ones(3)\ny = (x * 2).sum()\ny.backward()\n",
         (3, 1),
         "`y` depends on no tensor that requires grad",
