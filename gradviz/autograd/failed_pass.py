@@ -51,6 +51,13 @@ def stopped_at(graph: Graph) -> list[GraphNode]:
     return [n for n in graph.nodes if n.kind == "op" and n.id in sent and n.id not in ran]
 
 
+def stopped_in_failed_pass(graph: Graph) -> list[GraphNode]:
+    """stopped_at, for the graph of a backward pass that failed (in another graph a node sent a
+    gradient and never run is one autograd.grad did not need)."""
+    failed = bool(graph.notes) and graph.notes[0].startswith(FAILED_PREFIXES)
+    return stopped_at(graph) if failed else []
+
+
 def fill_stopped(graph: Graph) -> None:
     """Give a node the pass stopped at the gradient that reached it: the sum of what its
     consumers sent, where every one of them ran (else the sum would be partial)."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from gradviz.autograd.failed_pass import stopped_in_failed_pass
 from gradviz.autograd.graph import ForwardCall, Graph, GraphEdge, GraphNode
 from gradviz.explain.rules import rule_for
 from gradviz.render.labels import format_number, shape_text, tensor_text
@@ -140,6 +141,12 @@ def explain(graph: Graph, node: GraphNode) -> Explanation:
             if isinstance(arg, torch.Tensor) and arg.numel() > 1 and i < len(arg_names):
                 viewed = " viewed as" if _reshaped(graph, call, i, arg) else ":"
                 result.inputs.append(f"{arg_names[i]}{viewed} {_text(arg)}")
+    if any(n.id == node.id for n in stopped_in_failed_pass(graph)):
+        result.fallback = (
+            f"PyTorch's {node.op} raised the error here (marked in the editor): the gradient "
+            "arrived, and nothing was sent on"
+        )
+        return result
     if call is None or rule is None or node.grad is None:
         at = f" (line {node.defined_line})" if node.defined_line else ""
         own = f"the program's own {node.defined_by}.backward{at}"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import torch
 
+from gradviz.autograd.failed_pass import stopped_in_failed_pass
 from gradviz.autograd.graph import Graph, GraphNode
 from gradviz.render.labels import tensor_text
 
@@ -54,7 +55,8 @@ def backward_steps(graph: Graph) -> list[Step]:
     steps = [Step(0, out.id, seed, {out.id: out.grad}, frozenset())]
     done: dict[str, torch.Tensor | None] = {out.id: out.grad}
     sent: set[int] = set()
-    total = len(graph.backward_order)
+    stopped = stopped_in_failed_pass(graph)
+    total = len(graph.backward_order) + len(stopped)
     for k, node_id in enumerate(graph.backward_order, start=1):
         node = graph.node(node_id)
         done[node_id] = node.grad
@@ -68,6 +70,15 @@ def backward_steps(graph: Graph) -> list[Step]:
         )
         steps.append(
             Step(k, node_id, caption, {**done, **_leaf_sums(graph, sent)}, frozenset(sent))
+        )
+    for k, node in enumerate(stopped, start=len(graph.backward_order) + 1):
+        done[node.id] = node.grad  # what reached it (where all of it did)
+        caption = (
+            f"step {k}/{total}: backward() stopped at {_name(graph, node.id)} ({node.op}) with "
+            "an error: the gradient reached it, but it sent none on"
+        )
+        steps.append(
+            Step(k, node.id, caption, {**done, **_leaf_sums(graph, sent)}, frozenset(sent))
         )
     return steps
 

@@ -192,3 +192,40 @@ for epoch in range(5):
         error.related
     )
     torch.testing.assert_close(error.graph.find("out").value, out.detach())
+
+
+def test_stepping_through_a_failed_pass_ends_where_it_stopped() -> None:
+    from gradviz.explain.steps import backward_steps
+
+    with pytest.raises(BackwardFailed) as failed:
+        trace(IN_PLACE)
+    graph = failed.value.graph
+    steps = backward_steps(graph)
+    y = graph.find("y")
+    assert y is not None
+    assert [s.node_id for s in steps[1:]] == [*graph.backward_order, y.id]
+    assert steps[-1].caption == (
+        f"step {len(steps) - 1}/{len(steps) - 1}: backward() stopped at y (ExpBackward0) with an "
+        "error: the gradient reached it, but it sent none on"
+    )
+    reached = steps[-1].grads[y.id]
+    assert reached is not None
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y_torch = x.exp()
+    y_torch.retain_grad()
+    (y_torch * 3).sum().backward()
+    torch.testing.assert_close(reached, y_torch.grad)
+    assert graph.find("x").id not in steps[-1].grads  # nothing went further
+
+
+def test_the_chain_rule_panel_claims_nothing_sent_from_where_it_stopped() -> None:
+    from gradviz.explain.chain import explain
+
+    with pytest.raises(BackwardFailed) as failed:
+        trace(IN_PLACE)
+    graph = failed.value.graph
+    y = graph.find("y")
+    assert y is not None
+    said = explain(graph, y)
+    assert said.terms == []
+    assert said.fallback.startswith("PyTorch's ExpBackward0 raised the error here")
