@@ -2,7 +2,27 @@
 
 from __future__ import annotations
 
+import ast
+from collections.abc import Callable
+
 from gradviz.lang.type_of import in_pythons_words
+
+
+def error_subject(node: ast.AST, source_of: Callable[[ast.AST], str]) -> str | None:
+    """The tensor an error is about, as code: `y` of `y.backward()`, `x` of `x += 1`, the
+    outputs of `torch.autograd.grad(w * 2, w)`."""
+    if isinstance(node, ast.Call) and source_of(node.func).endswith("autograd.grad"):
+        if not node.args:
+            return None
+        target: ast.AST = node.args[0]  # the outputs differentiated
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        target = node.func.value
+    elif isinstance(node, ast.AugAssign):
+        target = node.target
+    else:
+        return None
+    text = source_of(target)
+    return f"`{text}`" if text and len(text) <= 24 else None
 
 
 def clean_message(exc: BaseException) -> str:

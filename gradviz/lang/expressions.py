@@ -16,7 +16,7 @@ from gradviz.lang.autograd_hints import autograd_hint, none_grad_hint
 from gradviz.lang.broadcast_slip import outer_broadcast
 from gradviz.lang.builtins import bounded_list
 from gradviz.lang.call_hints import layer_called_with_tensors, uncalled_hint
-from gradviz.lang.error_words import clean_message
+from gradviz.lang.error_words import clean_message, error_subject
 from gradviz.lang.errors import ProgramError, error_at
 from gradviz.lang.limits import Limits
 from gradviz.lang.objects import (
@@ -88,25 +88,11 @@ class ExpressionEvaluator:
                 raise
             message, related = exc.message, exc.related
         except Exception as exc:
-            message = autograd_hint(clean_message(exc), self._subject(node)) or clean_message(exc)
+            subject = error_subject(node, self.source_of)
+            message = autograd_hint(clean_message(exc), subject) or clean_message(exc)
         if quote:
             message = f"in `{self.source_of(node)}`: {message}"
         raise self.fail(node, message).with_related(related) from None
-
-    def _subject(self, node: ast.AST) -> str | None:
-        """The tensor an error is about: `y` of `y.backward()`, `x` of `x += 1`."""
-        if isinstance(node, ast.Call) and self.source_of(node.func).endswith("autograd.grad"):
-            if not node.args:
-                return None
-            target: ast.AST = node.args[0]  # the outputs differentiated
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            target = node.func.value
-        elif isinstance(node, ast.AugAssign):
-            target = node.target
-        else:
-            return None
-        text = self.source_of(target)
-        return f"`{text}`" if text and len(text) <= 24 else None
 
     def eval(self, node: ast.expr) -> Any:
         self.step(node)
