@@ -64,3 +64,14 @@ def test_deleting_an_inputs_line_forgets_its_slider_value(qtbot, window) -> None
     y = torch.tensor(3.0, requires_grad=True)
     (y * y.exp()).backward()
     torch.testing.assert_close(window.graph.find("y").grad, y.grad)
+
+
+def test_the_line_that_cut_the_loss_off_is_marked_beside_the_error(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    source = (
+        "import torch\nimport torch.nn as nn\nmodel = nn.Linear(2, 1)\nX = torch.randn(4, 2)\n"
+        "out = model(X).detach()\nloss = out.pow(2).mean()\nloss.backward()\n"
+    )
+    set_program(qtbot, window, source)
+    assert window.error is not None and window.editor.error_line == 7
+    assert window.editor.warning_lines == {5: "this cut `loss` off from the graph"}
+    assert "because line 5 (`out = model(X).detach()`) cut it off" in window.error_label.text()
