@@ -304,6 +304,8 @@ def trace(
             try:
                 graph = tracer.finish(run.output)
             except RuntimeError as exc:
+                if tracer.failed is None:
+                    raise  # not the backward pass itself: gradviz's own error
                 name = tracer.names.name_of(run.output) if run.output is not None else None
                 raise implicit_backward_error(interpreter, name, exc) from None
         except Cancelled:
