@@ -140,7 +140,8 @@ def _computed(arg: ast.expr) -> bool:
 
 
 def _assignments(tree: ast.Module) -> dict[str, list[_Assignment]]:
-    """Each name's assignments (`x = …`, `x += …`), in line order, with whether they run under
+    """Each name's assignments (`x = …`, `x += …`) at the program's top level and in its loops
+    and blocks (not in a function's body), in line order, with whether they run under
     `with torch.no_grad():`."""
     found: dict[str, list[_Assignment]] = {}
 
@@ -157,6 +158,8 @@ def _assignments(tree: ast.Module) -> dict[str, list[_Assignment]]:
                     found.setdefault(target.id, []).append(
                         _Assignment(stmt.lineno, stmt, value, under)
                     )
+            if isinstance(stmt, (ast.FunctionDef, ast.ClassDef)):
+                continue  # (their names are not the program's)
             inner = under or (isinstance(stmt, ast.With) and _no_grad(stmt))
             for field in ("body", "orelse", "finalbody"):
                 block = getattr(stmt, field, None)

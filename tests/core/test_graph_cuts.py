@@ -69,3 +69,16 @@ def test_a_forgotten_requires_grad_is_not_blamed_on_an_unrelated_item() -> None:
         trace(source)
     assert "`loss` depends on no tensor that requires grad" in failed.value.message
     assert failed.value.related == []
+
+
+def test_a_functions_own_names_are_not_the_programs() -> None:
+    """`v` detached inside a function is not the `v` the loss was computed from: the general
+    advice, not a line of the function."""
+    source = (
+        "w = torch.ones(2, requires_grad=True)\nX = torch.randn(4, 2)\nv = X * 2\n"
+        "def show(t):\n    v = (t * w).detach()\n    return v\n"
+        "loss = v.sum()\nloss.backward()\n"
+    )
+    with pytest.raises(ProgramError) as failed:
+        trace(source)
+    assert "`loss` depends on no tensor that requires grad" in failed.value.message
