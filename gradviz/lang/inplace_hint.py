@@ -117,8 +117,9 @@ def _stepped_parameter(
     steps = sorted({n.lineno for n in ast.walk(tree) if isinstance(n, ast.Call) and _is_step(n)})
     line = steps[0] if len(steps) == 1 else None
     where = f" at line {line} (`{lines[line - 1].strip()[:40]}`)" if line else ""
+    by = f" by the optimizer's step(){where}" if steps else ""  # (else a step written by hand)
     return InplaceWrite(
-        f"{what} was changed in place by the optimizer's step(){where} after the forward pass "
+        f"{what} was changed in place{by} after the forward pass "
         "that saved it for backward, so this backward() cannot use it: compute the forward "
         "again after each step (zero_grad, forward, loss, backward, step) rather than calling "
         f"backward() through an old graph (torch: {torch_words})",

@@ -229,3 +229,21 @@ def test_the_chain_rule_panel_claims_nothing_sent_from_where_it_stopped() -> Non
     said = explain(graph, y)
     assert said.terms == []
     assert said.fallback.startswith("PyTorch's ExpBackward0 raised the error here")
+
+
+def test_weights_stepped_by_hand_under_an_old_graph_are_named_without_an_optimizer() -> None:
+    source = """torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+X = torch.randn(4, 3)
+loss = model(X).pow(2).mean()
+loss.backward(retain_graph=True)
+with torch.no_grad():
+    for p in model.parameters():
+        p -= 0.1 * p.grad
+loss.backward()
+"""
+    with pytest.raises(BackwardFailed) as failed:
+        trace(source)
+    assert failed.value.message.startswith(
+        "in `loss.backward()`: `model.2.weight` was changed in place after the forward pass"
+    )
