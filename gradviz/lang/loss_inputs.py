@@ -1,5 +1,6 @@
 """A loss given what it computes itself: softmax's probabilities to cross_entropy (which takes
-logits and applies log_softmax), sigmoid's to a loss `_with_logits`, probabilities to nll_loss."""
+logits and applies log_softmax), sigmoid's to a loss `_with_logits`, probabilities or raw scores
+to nll_loss."""
 
 from __future__ import annotations
 
@@ -22,6 +23,12 @@ _WITH_LOGITS = (
 _NLL = (
     "nll_loss takes log-probabilities, but this input is softmax's probabilities: use "
     "log_softmax instead of softmax (or cross_entropy on the values before it)"
+)
+
+_NLL_SCORES = (
+    "nll_loss takes log-probabilities (log_softmax's output, never above 0), but this input has "
+    "positive values: scores give a meaningless loss. Apply log_softmax first, or use "
+    "cross_entropy, which does"
 )
 
 # loss → (the autograd node its input must not come from, what to say)
@@ -58,4 +65,17 @@ def loss_input_remark(callee: object, args: list[Any], kwargs: dict[str, Any]) -
         return None
     given = args[0] if args else kwargs.get("input")
     node = given.grad_fn if isinstance(given, torch.Tensor) else None
-    return check[1] if node is not None and node.name() == check[0] else None
+    if node is not None and node.name() == check[0]:
+        return check[1]
+    if check[1] is _NLL and isinstance(given, torch.Tensor) and _any_positive(given):
+        return _NLL_SCORES
+    return None
+
+
+def _any_positive(tensor: torch.Tensor) -> bool:
+    """Whether a float tensor holds a value above 0: gradviz's own look, past every dispatch
+    mode (unchecked, unrecorded, no graph)."""
+    if not tensor.is_floating_point() or tensor.numel() == 0:
+        return False
+    with torch.no_grad(), torch._C._DisableTorchDispatch():
+        return bool(tensor.max() > 0)

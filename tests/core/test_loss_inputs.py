@@ -71,3 +71,24 @@ def test_a_module_built_for_it_says_so_too() -> None:
     )
     ((at, text),) = trace(source).warnings
     assert at == 4 and "Pass the values before softmax" in text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [f"loss = F.nll_loss({LOGITS}, y)", f"loss = nn.NLLLoss()({LOGITS}, y)"],
+)
+def test_scores_given_to_nll_loss_are_remarked_on_and_the_graph_is_torchs(line: str) -> None:
+    """Log-probabilities are never above 0: scores with a positive value are not them (checked
+    in torch: these scores have one), and nll_loss of them is just minus the picked score."""
+    result = trace(SETUP + line + "\nloss.backward()\n")
+    ((at, text),) = result.warnings
+    assert at == 4 and "nll_loss takes log-probabilities" in text and "positive" in text
+    torch.manual_seed(0)
+    X, y = torch.randn(5, 4), torch.tensor([0, 1, 2, 1, 0])
+    scores = X @ torch.ones(4, 3)
+    assert bool((scores > 0).any())
+    assert bool((F.log_softmax(scores, dim=1) <= 0).all())
+    ops = sorted(n.op or "" for n in result.graph.nodes if n.kind == "op")
+    assert ops == ["MmBackward0", "NllLossBackward0"]  # gradviz's look added no node
+    loss = result.graph.node(result.graph.output)  # type: ignore[arg-type]
+    torch.testing.assert_close(loss.value, F.nll_loss(scores, y))
