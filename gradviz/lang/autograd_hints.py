@@ -90,6 +90,17 @@ HINTS: list[tuple[str, str]] = [
         for pattern in ("must be the same as input size", "that is different to the input size")
     ),
     (
+        "all elements of input should be between 0 and 1",
+        "binary_cross_entropy takes probabilities (0 to 1, sigmoid's output), and these are "
+        "scores: use binary_cross_entropy_with_logits (nn.BCEWithLogitsLoss), which applies "
+        "sigmoid itself, or apply torch.sigmoid first",
+    ),
+    (
+        "size mismatch (got input:",  # cross_entropy's backward, one sample with a batch target
+        "an input of shape (C,) is one sample, and takes one class index, a 0-d target "
+        "(`torch.tensor(1)`, no brackets); a batch of shape (N, C) takes N indices, shape (N,)",
+    ),
+    (
         "to match target batch_size",  # cross_entropy / nll_loss
         "the loss takes one target per sample, so its input and its target must have the same "
         "first size (the batch): check that the targets belong to these outputs",

@@ -10,6 +10,20 @@ from gradviz.lang.errors import ProgramError
 
 CASES = [
     (
+        "torch.manual_seed(0)\nmodel = nn.Linear(4, 1)\nX = torch.randn(8, 4)\n"
+        "t = (torch.randn(8, 1) > 0).float()\nloss = F.binary_cross_entropy(model(X), t)\n",
+        (5, 8),
+        "binary_cross_entropy takes probabilities (0 to 1, sigmoid's output)",
+        "all elements of input should be between 0 and 1",
+    ),
+    (
+        "logits = torch.randn(3, requires_grad=True)\ny = torch.tensor([1])\n"
+        "loss = F.cross_entropy(logits, y)\nloss.backward()\n",
+        (4, 1),
+        "an input of shape (C,) is one sample, and takes one class index, a 0-d target",
+        "size mismatch (got input: [3], target: [1])",
+    ),
+    (
         "w = torch.ones(3, requires_grad=True)\ng = torch.autograd.grad(w * 2, w)\n",
         (2, 5),
         "`w * 2` holds more than one number, and backward() needs a single one (as does "
