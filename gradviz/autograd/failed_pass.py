@@ -22,8 +22,8 @@ FAILED_NOTE = (
 )
 
 NOT_STARTED_NOTE = (
-    "backward() failed before it started (the error is marked in the editor): the graph shows "
-    "the forward values, and no gradients."
+    "backward() failed before any node finished (the error is marked in the editor): the graph "
+    "shows the forward values, and no gradients."
 )
 
 
@@ -45,10 +45,18 @@ class BackwardFailed(ProgramError):
 
 
 def stopped_at(graph: Graph) -> list[GraphNode]:
-    """The op nodes the failed pass stopped at: sent a gradient, never run."""
+    """The op nodes the failed pass stopped at: every consumer of theirs ran and sent them a
+    gradient, and they never ran (one, where the engine was running that node when it failed;
+    a node still waiting on a consumer that never ran is not one of them)."""
     ran = set(graph.backward_order)
-    sent = {e.src for e in graph.edges if e.grad is not None}
-    return [n for n in graph.nodes if n.kind == "op" and n.id in sent and n.id not in ran]
+    found = []
+    for node in graph.nodes:
+        if node.kind != "op" or node.id in ran:
+            continue
+        edges = graph.consumers_of(node.id)
+        if edges and all(e.dst in ran for e in edges) and any(e.grad is not None for e in edges):
+            found.append(node)
+    return found
 
 
 def stopped_in_failed_pass(graph: Graph) -> list[GraphNode]:
@@ -60,12 +68,9 @@ def stopped_in_failed_pass(graph: Graph) -> list[GraphNode]:
 
 def fill_stopped(graph: Graph) -> None:
     """Give a node the pass stopped at the gradient that reached it: the sum of what its
-    consumers sent, where every one of them ran (else the sum would be partial)."""
-    ran = set(graph.backward_order)
+    consumers sent (every one of them ran: the sum is whole)."""
     for node in stopped_at(graph):
         edges = graph.consumers_of(node.id)
-        if not all(e.dst in ran and e.grad is not None for e in edges):
-            continue
         for nr in range(1 + len(node.extra_outputs)):
             sent = [e.grad for e in edges if e.output_nr == nr and e.grad is not None]
             if not sent:

@@ -61,7 +61,7 @@ def test_backward_of_a_vector_draws_the_forward_with_no_gradients() -> None:
     assert failed.value.line == 4 and "more than one number" in failed.value.message
     torch.testing.assert_close(graph.find("y").value, torch.ones(3) * 2)
     assert all(n.grad is None for n in graph.nodes) and graph.backward_order == []
-    assert graph.notes[0].startswith("backward() failed before it started")
+    assert graph.notes[0].startswith("backward() failed before any node finished")
 
 
 def test_a_second_backward_through_a_freed_graph_draws_it() -> None:
@@ -247,3 +247,25 @@ loss.backward()
     assert failed.value.message.startswith(
         "in `loss.backward()`: `model.2.weight` was changed in place after the forward pass"
     )
+
+
+def test_a_programs_own_backward_that_raises_is_where_it_stopped() -> None:
+    """Example 22's MyExp with a backward returning two gradients for one input: the pass
+    stops at MyExpBackward (z1's mul, still waiting for its contribution, is not named)."""
+    from pathlib import Path
+
+    import gradviz
+
+    example = Path(gradviz.__file__).parent / "resources" / "examples" / "22_custom_backward.py"
+    source = example.read_text().replace(
+        "return grad_output * result", "return grad_output * result, 1.0"
+    )
+    with pytest.raises(BackwardFailed) as failed:
+        trace(source)
+    graph = failed.value.graph
+    assert "returned an incorrect number of gradients" in failed.value.message
+    ((stopped,),) = [stopped_at(graph)]
+    assert stopped.op == "MyExpBackward" and stopped.defined_by == "MyExp"
+    assert graph.notes[0].startswith(f"backward() stopped at `{stopped.name}` (MyExpBackward)")
+    z1 = graph.find("z1")
+    assert z1 is not None and z1.grad is None  # waiting for MyExp's share, never ran
