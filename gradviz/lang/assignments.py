@@ -48,6 +48,7 @@ class Assignments:
         def bind(self, name: str, value: Any, loop: bool = False) -> None: ...
         def located(self, node: ast.AST, action: Callable[[], Any], quote: bool = True) -> Any: ...
         def fail(self, node: ast.AST, message: str) -> ProgramError: ...
+        def accumulated(self, node: ast.AugAssign) -> None: ...
         def binary(self, node: ast.AST, op: ast.operator, left: Any, right: Any) -> Any: ...
 
     def assign_to(self, target: ast.expr, value: Any, loop: bool = False) -> None:
@@ -106,7 +107,10 @@ class Assignments:
         if isinstance(target, ast.Name):
             current = self.eval(ast.Name(target.id, ast.Load(), **_where(target)))
             rhs = self.eval(node.value)
-            self.bind(target.id, self._inplace(node, current, rhs))
+            result = self._inplace(node, current, rhs)
+            if isinstance(result, torch.Tensor) and result.requires_grad:
+                self.accumulated(node)  # (`total += loss`, only printed: graphs kept alive)
+            self.bind(target.id, result)
         elif isinstance(target, ast.Subscript):
             owner = self.eval(target.value)
             index = self.eval(target.slice)

@@ -43,6 +43,7 @@ from gradviz.lang.parser import Program
 from gradviz.lang.program_hints import ProgramHints
 from gradviz.lang.program_warnings import WarningLog, collected
 from gradviz.lang.run_result import RunObserver, RunResult
+from gradviz.lang.silent_slips import SilentSlips
 from gradviz.lang.sizes import data_numel
 from gradviz.lang.stale_gradients import CLIPPING, StaleGradients
 from gradviz.lang.user_code import DEFINED, ProgramObject, as_callbacks, hands_over_functions
@@ -97,6 +98,7 @@ class Interpreter(ProgramHints, Definitions, Generators, AutogradCalls, Assignme
         self.retaining: weakref.WeakSet[torch.Tensor] = weakref.WeakSet()
         self.stale = StaleGradients()  # (AutogradCalls: a .grad that a step left unzeroed)
         self.divergence = Divergence()  # (AutogradCalls: a loss that turned inf or NaN)
+        self.slips = SilentSlips(program.tree)  # (ProgramHints: `total += loss`, eval mode)
         printer = weak_printer(this)
         self._builtins: dict[str, object] = {**bare_math(), **make_builtins(limits, printer)}
 

@@ -7,11 +7,15 @@ import ast
 from collections.abc import Callable
 from typing import Any
 
+import torch
+from torch import nn
+
 from gradviz.lang.autograd_hints import none_grad_hint
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.expressions import ExpressionEvaluator
 from gradviz.lang.parser import Program, changed_number_text, changed_numbers
 from gradviz.lang.program_warnings import WarningLog
+from gradviz.lang.silent_slips import SilentSlips
 
 
 class ProgramHints(ExpressionEvaluator):
@@ -19,9 +23,23 @@ class ProgramHints(ExpressionEvaluator):
 
     program: Program
     warnings: WarningLog
+    slips: SilentSlips  # (`total += loss` in the loop, a model evaluated in training mode)
 
     def remark(self, text: str) -> None:
         self.warnings.remark(text)
+
+    def accumulated(self, node: ast.AugAssign) -> None:
+        """`total += loss` made `total` hold a graph (remarked once, where it is only logged)."""
+        said = self.slips.accumulated(node, " ".join(self.source_of(node).split()))
+        if said is not None:
+            self.remark(said)
+
+    def invoke(self, node: ast.Call, callee: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        if isinstance(callee, nn.Module) and callee.training and not torch.is_grad_enabled():
+            said = self.slips.train_mode(callee, self.source_of(node.func))
+            if said is not None:
+                self.remark(said)  # (a model evaluated with dropout on)
+        return super().invoke(node, callee, args, kwargs)
 
     def number_attribute(self, owner: float, node: ast.Attribute) -> Any:
         try:
