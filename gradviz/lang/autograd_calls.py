@@ -108,11 +108,17 @@ class AutogradCalls:
             self.backward_tensor = outputs
 
         def run() -> Any:
-            with self._backward_guard(options):
-                if observer is not None and isinstance(outputs, torch.Tensor):
-                    grads = observer.grad(outputs, inputs, options)
-                else:
-                    grads = torch.autograd.grad(outputs, inputs, **options)
+            try:
+                with self._backward_guard(options):
+                    if observer is not None and isinstance(outputs, torch.Tensor):
+                        grads = observer.grad(outputs, inputs, options)
+                    else:
+                        grads = torch.autograd.grad(outputs, inputs, **options)
+            except RuntimeError as exc:
+                said = self.said_with_names(str(exc))  # (the in-place error, said as for backward)
+                if said is None:
+                    raise
+                raise ProgramError(said.message).with_related(said.related) from None
             if not options.get("create_graph"):  # made unchecked: count them from now on
                 self.guard.adopt([g for g in grads if isinstance(g, torch.Tensor)])
                 self.guard.check([])  # a program keeping every gradient it asks for

@@ -1,6 +1,7 @@
 """Where a program cut its loss off from the graph (`.detach()`, `.item()`, `torch.tensor(...)`
-of computed values, `.data`, a `with torch.no_grad():` block), found in its syntax by following
-the assignments the loss was computed from: the cause of "does not require grad"."""
+of computed values, `.data`, a `with torch.no_grad():` block, torch.autograd.grad without
+create_graph), found in its syntax by following the assignments the loss was computed from: the
+cause of "does not require grad"."""
 
 from __future__ import annotations
 
@@ -37,6 +38,10 @@ _NUMBER = (
     "keep the tensor, and convert only to print or log it",
 )
 _DATA = ("`.data` is the values without their history", "use the tensor itself")
+_GRAD = (
+    "torch.autograd.grad without create_graph=True returns gradients with no graph of their own",
+    "pass create_graph=True to the torch.autograd.grad that made it",
+)
 _NO_GRAD = (
     "it runs inside `with torch.no_grad():`, which records nothing for backward",
     "compute the loss outside that block",
@@ -53,7 +58,7 @@ class GraphCut:
     def text(self, name: str) -> str:
         return (
             f"`{name}` does not require grad because line {self.line} (`{self.code[:48]}`) cut "
-            f"it off from the graph: {self.why}. To train through it, {self.instead}"
+            f"it off from the graph: {self.why}. To differentiate through it, {self.instead}"
         )
 
 
@@ -109,6 +114,8 @@ def _cut(assignment: _Assignment) -> tuple[str, str] | None:
             return _NUMBER
         if _is_torch_tensor(func) and node.args and _computed(node.args[0]):
             return _COPY
+        if _is_autograd_grad(func) and not _keyword_true(node, "create_graph"):
+            return _GRAD
     return None
 
 
@@ -134,6 +141,22 @@ def _is_torch_tensor(func: ast.expr) -> bool:
     )
 
 
+def _is_autograd_grad(func: ast.expr) -> bool:
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr == "grad"
+        and isinstance(func.value, ast.Attribute)
+        and func.value.attr == "autograd"
+    )
+
+
+def _keyword_true(call: ast.Call, name: str) -> bool:
+    return any(
+        k.arg == name and not (isinstance(k.value, ast.Constant) and not k.value.value)
+        for k in call.keywords
+    )
+
+
 def _computed(arg: ast.expr) -> bool:
     """Not a literal (`[1.0, 2.0]`): something the program computed, a tensor or its values."""
     return any(isinstance(n, (ast.Name, ast.Call)) for n in ast.walk(arg))
@@ -153,8 +176,9 @@ def _assignments(tree: ast.Module) -> dict[str, list[_Assignment]]:
                 targets, value = stmt.targets, stmt.value
             elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign)) and stmt.value is not None:
                 targets, value = [stmt.target], stmt.value
-            for target in targets:
-                if isinstance(target, ast.Name) and value is not None:
+            names = [n for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+            for target in names:  # (`(g,) = torch.autograd.grad(y, x)` too)
+                if value is not None:
                     found.setdefault(target.id, []).append(
                         _Assignment(stmt.lineno, stmt, value, under)
                     )

@@ -269,3 +269,12 @@ def test_a_programs_own_backward_that_raises_is_where_it_stopped() -> None:
     assert graph.notes[0].startswith(f"backward() stopped at `{stopped.name}` (MyExpBackward)")
     z1 = graph.find("z1")
     assert z1 is not None and z1.grad is None  # waiting for MyExp's share, never ran
+
+
+def test_autograd_grad_through_a_tensor_changed_in_place_is_said_as_for_backward() -> None:
+    source = IN_PLACE.replace("z.backward()", "g = torch.autograd.grad(z, x)")
+    with pytest.raises(BackwardFailed) as failed:
+        trace(source)
+    assert failed.value.line == 6 and "changed in place at line 5" in failed.value.message
+    assert [line for line, _ in failed.value.related] == [5]
+    assert [n.name for n in stopped_at(failed.value.graph)] == ["y"]

@@ -82,3 +82,22 @@ def test_a_functions_own_names_are_not_the_programs() -> None:
     with pytest.raises(ProgramError) as failed:
         trace(source)
     assert "`loss` depends on no tensor that requires grad" in failed.value.message
+
+
+def test_a_gradient_made_without_create_graph_names_that_call() -> None:
+    """torch agrees: without create_graph the gradient has no grad_fn to differentiate."""
+    x = torch.tensor(2.0, requires_grad=True)
+    (g,) = torch.autograd.grad(x**3, x)
+    assert g.grad_fn is None and not g.requires_grad
+    source = (
+        "x = torch.tensor(2.0, requires_grad=True)\ny = x ** 3\n"
+        "(g,) = torch.autograd.grad(y, x)\ng.backward()\n"
+    )
+    with pytest.raises(ProgramError) as failed:
+        trace(source)
+    assert failed.value.line == 4
+    assert "`g` does not require grad because line 3 (`(g,) = torch.autograd.grad(y, x)`)" in (
+        failed.value.message
+    )
+    assert "pass create_graph=True" in failed.value.message
+    assert trace(source.replace("grad(y, x)", "grad(y, x, create_graph=True)")).graph.nodes
