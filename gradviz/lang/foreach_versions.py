@@ -1,5 +1,5 @@
 """The version counters of tensors a foreach op writes in place, moved as torch moves them outside
-a dispatch mode (under one, torch 2.13 leaves them unchanged: measured here)."""
+a dispatch mode (under one, torch 2.13 leaves them unchanged: pytorch/pytorch#191154, open)."""
 
 from __future__ import annotations
 
