@@ -13,6 +13,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from gradviz.autograd.failed_pass import BackwardFailed
 from gradviz.autograd.graph import Graph, GraphNode
 from gradviz.autograd.live import LiveRecording
 from gradviz.autograd.serialize import graph_to_json
@@ -140,7 +141,11 @@ class Picture:
 def run(program: str, *, device: str = "cpu", theme: str = "light", **inputs: float) -> Picture:
     """Run a program in gradviz's language (a file's text, or `"x = 2.0\\nf = x * exp(x)"`),
     scalar inputs set by name (`run(text, x=3.0)`), and return its picture."""
-    result = trace(program, device=device, overrides=dict(inputs) or None)
+    try:
+        result = trace(program, device=device, overrides=dict(inputs) or None)
+    except BackwardFailed as failed:  # its picture too: `except ProgramError as e: e.picture`
+        failed.picture = Picture(failed.graph, None, theme, program)
+        raise
     return Picture(result.graph, result.run.printed, theme, result.program.source)
 
 

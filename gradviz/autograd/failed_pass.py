@@ -41,6 +41,7 @@ class BackwardFailed(ProgramError):
         super().__init__(error.message, error.line, error.col)
         self.related = related  # the run's marked warnings, and the lines the error is about
         self.graph = graph
+        self.picture: object | None = None  # gradviz.run's Picture of the graph (gradviz.api)
         self.inputs = inputs  # the program's scalar inputs, as a trace result has them
 
 

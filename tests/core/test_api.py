@@ -150,3 +150,18 @@ def test_importing_gradviz_alone_does_not_import_torch() -> None:
     assert out.stdout.split()[0] == "False"
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         gradviz.nope  # noqa: B018
+
+
+def test_a_program_whose_backward_fails_raises_with_the_picture_of_its_forward() -> None:
+    from gradviz.autograd.failed_pass import BackwardFailed
+
+    source = (
+        "x = torch.tensor([1.0, 2.0], requires_grad=True)\ny = x.exp()\nz = (y * 3).sum()\n"
+        "y *= 2\nz.backward()\n"
+    )
+    with pytest.raises(BackwardFailed, match="changed in place at line 4") as failed:
+        gradviz.run(source)
+    picture = failed.value.picture
+    assert isinstance(picture, gradviz.Picture)
+    torch.testing.assert_close(picture["y"].value, torch.tensor([1.0, 2.0]).exp())
+    assert "backward() stopped at `y` (exp)" in picture.svg()
