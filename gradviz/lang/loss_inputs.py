@@ -67,9 +67,22 @@ def loss_input_remark(callee: object, args: list[Any], kwargs: dict[str, Any]) -
     node = given.grad_fn if isinstance(given, torch.Tensor) else None
     if node is not None and node.name() == check[0]:
         return check[1]
-    if check[1] is _NLL and isinstance(given, torch.Tensor) and _any_positive(given):
-        return _NLL_SCORES
+    if check[1] is _NLL and isinstance(given, torch.Tensor):
+        if node is not None and node.name() == "LogSoftmaxBackward0" and given.dim() >= 2:
+            dim = _dim(getattr(node, "_saved_dim", 1)) % given.dim()
+            if dim != 1:
+                return (
+                    f"log_softmax was taken along dim {dim}, but nll_loss reads the classes "
+                    f"along dim 1 of its input (N, C, …): take log_softmax with dim=1"
+                )
+        if _any_positive(given):
+            return _NLL_SCORES
     return None
+
+
+def _dim(saved: int) -> int:
+    """A dim autograd saved as an unsigned 64-bit number (-1 reads 2**64 - 1)."""
+    return saved - 2**64 if saved >= 2**63 else saved
 
 
 def _any_positive(tensor: torch.Tensor) -> bool:

@@ -92,3 +92,16 @@ def test_scores_given_to_nll_loss_are_remarked_on_and_the_graph_is_torchs(line: 
     assert ops == ["MmBackward0", "NllLossBackward0"]  # gradviz's look added no node
     loss = result.graph.node(result.graph.output)  # type: ignore[arg-type]
     torch.testing.assert_close(loss.value, F.nll_loss(scores, y))
+
+
+def test_log_softmax_across_the_batch_into_nll_loss_is_remarked_on() -> None:
+    """dim=0 normalises each class over the batch (torch: rows do not sum to one, columns do);
+    nll_loss reads the classes along dim 1. dim=1 and dim=-1 are right for (N, C)."""
+    scores = torch.randn(5, 3)
+    rows = F.log_softmax(scores, dim=0).exp().sum(1)
+    assert not torch.allclose(rows, torch.ones(5))
+    line = f"loss = F.nll_loss(F.log_softmax({LOGITS}, dim={{dim}}), y)"
+    ((at, text),) = trace(SETUP + line.format(dim=0) + "\n").warnings
+    assert at == 4 and text.startswith("log_softmax was taken along dim 0, but nll_loss reads")
+    for dim in (1, -1):
+        assert trace(SETUP + line.format(dim=dim) + "\n").warnings == []
