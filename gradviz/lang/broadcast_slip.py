@@ -41,8 +41,9 @@ def outer_broadcast(
         return None
     n = row[0]
     one, other = (node.left, node.right) if len(shapes[0]) == 2 else (node.right, node.left)
+    pair = f"({n}, 1) and ({n},)" if len(shapes[0]) == 2 else f"({n},) and ({n}, 1)"
     return (
-        f"`{source_of(node)}` broadcast shapes ({n}, 1) and ({n},) to ({n}, {n}): every one of "
+        f"`{source_of(node)}` broadcast shapes {pair} to ({n}, {n}): every one of "
         f"`{source_of(one)}` against every one of `{source_of(other)}`, not one against each. "
         f"If they go in pairs, make the shapes match: `{source_of(other)}.view(-1, 1)`, or "
         f"`{source_of(one)}.squeeze(1)`"

@@ -44,3 +44,14 @@ def test_predictions_against_targets_of_another_shape_are_remarked_on() -> None:
 )
 def test_matching_or_intended_shapes_are_not(line: str) -> None:
     assert _said(trace(SETUP + line + "\n").graph.notes) == []
+
+
+def test_the_shapes_are_said_in_the_operands_order() -> None:
+    source = (
+        "torch.manual_seed(0)\nmodel = nn.Linear(3, 1)\nX = torch.randn(6, 3)\n"
+        "y = X.sum(dim=1)\nloss = ((y - model(X)) ** 2).mean()\n"
+    )
+    ((line, text),) = trace(source).warnings
+    assert line == 5 and text.startswith(
+        "`y - model(X)` broadcast shapes (6,) and (6, 1) to (6, 6)"
+    )
