@@ -13,6 +13,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from gradviz.lang.grad_blocks import statements
+
 # method → why it cuts, and what to write instead
 _METHODS = {
     "detach": (
@@ -167,34 +169,18 @@ def _assignments(tree: ast.Module) -> dict[str, list[_Assignment]]:
     and blocks (not in a function's body), in line order, with whether they run under
     `with torch.no_grad():`."""
     found: dict[str, list[_Assignment]] = {}
-
-    def visit(body: list[ast.stmt], under: bool) -> None:
-        for stmt in body:
-            targets: list[ast.expr] = []
-            value: ast.expr | None = None
-            if isinstance(stmt, ast.Assign):
-                targets, value = stmt.targets, stmt.value
-            elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign)) and stmt.value is not None:
-                targets, value = [stmt.target], stmt.value
-            names = [n for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
-            for target in names:  # (`(g,) = torch.autograd.grad(y, x)` too)
-                if value is not None:
-                    found.setdefault(target.id, []).append(
-                        _Assignment(stmt.lineno, stmt, value, under)
-                    )
-            if isinstance(stmt, (ast.FunctionDef, ast.ClassDef)):
-                continue  # (their names are not the program's)
-            inner = under or (isinstance(stmt, ast.With) and _no_grad(stmt))
-            for field in ("body", "orelse", "finalbody"):
-                block = getattr(stmt, field, None)
-                if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
-                    visit(block, inner)
-
-    visit(tree.body, False)
+    for stmt, under in statements(tree, into_functions=False):  # (theirs are not the program's)
+        targets: list[ast.expr] = []
+        value: ast.expr | None = None
+        if isinstance(stmt, ast.Assign):
+            targets, value = stmt.targets, stmt.value
+        elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign)) and stmt.value is not None:
+            targets, value = [stmt.target], stmt.value
+        if value is None:
+            continue
+        names = [n for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+        for target in names:  # (`(g,) = torch.autograd.grad(y, x)` too)
+            found.setdefault(target.id, []).append(_Assignment(stmt.lineno, stmt, value, under))
     for items in found.values():
         items.sort(key=lambda a: a.line)
     return found
-
-
-def _no_grad(node: ast.With) -> bool:
-    return any("no_grad" in ast.dump(item.context_expr) for item in node.items)

@@ -8,6 +8,8 @@ import ast
 import re
 from dataclasses import dataclass
 
+from gradviz.lang.grad_blocks import statements
+
 
 @dataclass(frozen=True)
 class Rebinding:
@@ -25,10 +27,6 @@ class Rebinding:
         return f"{self.name} {step.group(1)}= {step.group(2).strip()}"
 
 
-def _no_grad(node: ast.With) -> bool:
-    return any("no_grad" in ast.dump(item.context_expr) for item in node.items)
-
-
 def _reads_own_grad(value: ast.expr, name: str) -> bool:
     return any(
         isinstance(n, ast.Attribute)
@@ -43,22 +41,13 @@ def rebindings(tree: ast.Module, lines: list[str]) -> list[Rebinding]:
     """Every `w = … w.grad …` in the program, with whether it runs under no_grad."""
     found: list[Rebinding] = []
     source = "\n".join(lines)
-
-    def visit(body: list[ast.stmt], under: bool) -> None:
-        for stmt in body:
-            if (
-                isinstance(stmt, ast.Assign)
-                and len(stmt.targets) == 1
-                and isinstance(stmt.targets[0], ast.Name)
-                and _reads_own_grad(stmt.value, stmt.targets[0].id)
-            ):
-                code = " ".join((ast.get_source_segment(source, stmt) or "").split())
-                found.append(Rebinding(stmt.targets[0].id, stmt.lineno, code, under))
-            inner = under or (isinstance(stmt, ast.With) and _no_grad(stmt))
-            for field in ("body", "orelse", "finalbody"):
-                block = getattr(stmt, field, None)
-                if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
-                    visit(block, inner)
-
-    visit(tree.body, False)
+    for stmt, under in statements(tree, into_functions=True):
+        if (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+            and _reads_own_grad(stmt.value, stmt.targets[0].id)
+        ):
+            code = " ".join((ast.get_source_segment(source, stmt) or "").split())
+            found.append(Rebinding(stmt.targets[0].id, stmt.lineno, code, under))
     return found
