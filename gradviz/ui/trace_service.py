@@ -164,8 +164,9 @@ class _Worker(QObject):
         request = job.request
         outcome = TraceOutcome(request.generation, request)
         printed: list[str] = []
+        failed: Graph | None = None  # the graph of a backward pass that raised
+        start = time.perf_counter()
         try:
-            start = time.perf_counter()
             program = parse_cached(request.source)
             names = set(program.input_names())  # (a slider's input whose line was deleted)
             result = trace(
@@ -182,13 +183,19 @@ class _Worker(QObject):
             outcome.error = (exc.message, exc.line, exc.col)
             outcome.warnings = list(exc.related)
             outcome.inputs = list(exc.inputs)
-            self._draw(outcome, exc.graph, start)
+            failed = exc.graph
         except ProgramError as exc:
             outcome.error = (exc.message, exc.line, exc.col)
             outcome.warnings = list(exc.related)  # the other lines it is about
         except Exception as exc:
             log.error("trace failed:\n%s", traceback.format_exc())
             outcome.error = (f"internal error: {type(exc).__name__}: {exc}", None, None)
+        if failed is not None:
+            try:
+                self._draw(outcome, failed, start)
+            except Exception:  # (the program's error is what matters: shown without it)
+                log.error("drawing a failed pass's graph failed:\n%s", traceback.format_exc())
+                outcome.graph = outcome.scene = None
         outcome.printed = "".join(printed)
         return outcome
 
