@@ -19,6 +19,7 @@ class SilentSlips:
         self.tree = tree
         self._totals: set[int] | None = None
         self.said: set[str] = set()
+        self._plain: set[int] = set()  # modules with no layer that trains differently
 
     def accumulated(self, node: ast.AugAssign, code: str) -> str | None:
         """`total += loss` made `total` hold a graph: what to say, where the program does it
@@ -35,7 +36,7 @@ class SilentSlips:
     def train_mode(self, module: nn.Module, code: str) -> str | None:
         """A module in training mode called under no_grad (evaluating, by the look of it),
         with layers that train and evaluate differently: what to say."""
-        if "train" in self.said:
+        if "train" in self.said or id(module) in self._plain:
             return None
         kinds = {
             type(m).__name__
@@ -44,6 +45,7 @@ class SilentSlips:
             and not (isinstance(m, nn.modules.dropout._DropoutNd) and m.p == 0)
         }
         if not kinds:
+            self._plain.add(id(module))  # (an evaluation loop calls it again and again)
             return None
         self.said.add("train")
         dropout = any("Dropout" in kind for kind in kinds)
