@@ -30,7 +30,7 @@ class ProgramHints(ExpressionEvaluator):
 
     def accumulated(self, node: ast.AugAssign) -> None:
         """`total += loss` made `total` hold a graph (remarked once, where it is only logged)."""
-        said = self.slips.accumulated(node, " ".join(self.source_of(node).split()))
+        said = self.slips.accumulated(node, self.source_of)
         if said is not None:
             self.remark(said)
 

@@ -4,6 +4,7 @@ as a tensor (`total += loss`), and a model evaluated in training mode (dropout s
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 from torch import nn
 
@@ -21,7 +22,7 @@ class SilentSlips:
         self.said: set[str] = set()
         self._plain: set[int] = set()  # modules with no layer that trains differently
 
-    def accumulated(self, node: ast.AugAssign, code: str) -> str | None:
+    def accumulated(self, node: ast.AugAssign, source_of: Callable[[ast.AST], str]) -> str | None:
         """`total += loss` made `total` hold a graph: what to say, where the program does it
         in a loop and only logs `total`."""
         if "total" in self.said:
@@ -31,7 +32,7 @@ class SilentSlips:
         if id(node) not in self._totals or not isinstance(node.target, ast.Name):
             return None
         self.said.add("total")
-        return accumulated_remark(node.target.id, code)
+        return accumulated_remark(node.target.id, " ".join(source_of(node).split()))
 
     def train_mode(self, module: nn.Module, code: str) -> str | None:
         """A module in training mode called under no_grad (evaluating, by the look of it),
