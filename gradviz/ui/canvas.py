@@ -291,7 +291,7 @@ class GraphCanvas(QGraphicsView):
         band = self._overlay.height() + 12 if self._overlay.isVisible() else 0  # pixels
         port = self.viewport().rect()
         scale = min(port.width() / rect.width(), max(port.height() - band, 1) / rect.height())
-        if band and scene is not None:  # room above the graph, in scene units at that scale
+        if scene is not None:  # room above the graph for the banner, in scene units
             rect.setTop(rect.top() - band / min(scale, 2.5))
             self.scene().setSceneRect(rect.adjusted(-20, -20, 20, 20))
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
