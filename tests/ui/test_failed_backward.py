@@ -4,15 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from tests.core.test_failed_backward import IN_PLACE
 from tests.ui.conftest import set_program, wait_graph
-
-IN_PLACE = """import torch
-x = torch.tensor([1.0, 2.0], requires_grad=True)
-y = x.exp()
-z = (y * 3).sum()
-y *= 2
-z.backward()
-"""
 
 
 def test_a_failed_backward_draws_its_forward_and_selects_where_it_stopped(qtbot, window) -> None:  # type: ignore[no-untyped-def]
