@@ -18,7 +18,7 @@ from gradviz.lang.grad_blocks import statements
 # method → why it cuts, and what to write instead
 _METHODS = {
     "detach": (
-        "`.detach()` returns the values cut off from the graph",
+        "`.detach()` returns the same values without their history",
         "drop the `.detach()` (detach only what you print or plot)",
     ),
     "item": (
