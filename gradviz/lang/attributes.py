@@ -26,6 +26,7 @@ from gradviz.lang.custom_functions import (
 )
 from gradviz.lang.iterators import ProgramIterator
 from gradviz.lang.objects import BoundMethod, Fn, Namespace, ProgramDict, check_dict_key
+from gradviz.lang.result_pairs import is_result_pair, pair_hint
 from gradviz.lang.strings import STR_METHODS
 from gradviz.lang.training_tools import (
     MODULE_CALLS,
@@ -376,6 +377,8 @@ def _no_attribute(value: object, name: str) -> str:
     else:
         what = f"{type(value).__name__} value"
     said = f"{what} has no attribute `.{name}` in gradviz"
+    if is_result_pair(value):
+        said = pair_hint(value)
     if type(value) in (int, float) and (name in TENSOR_PROPERTIES or name in _TENSOR_IMPLS):
         said = f"{what} has no attribute `.{name}`: it is a plain Python number, not a tensor"
     if called is not None:

@@ -28,6 +28,7 @@ from gradviz.lang.objects import (
     merge_keywords,
     plain_set,
 )
+from gradviz.lang.result_pairs import check_comparable
 from gradviz.lang.shape_hints import (
     PRODUCTS,
     broadcast_mismatch,
@@ -195,6 +196,8 @@ class ExpressionEvaluator:
         result: Any = True
         for op, comparator in zip(node.ops, node.comparators, strict=True):
             right = self.eval(comparator)
+            if not isinstance(op, (ast.Is, ast.IsNot, ast.In, ast.NotIn)):
+                self.located(node, partial(check_comparable, left, right))  # `x.max(1) == y`
             result = self.located(node, partial(arithmetic.COMPARE[type(op)], left, right))
             if len(node.ops) > 1 and not self.located(node, partial(bool, result)):
                 return False
