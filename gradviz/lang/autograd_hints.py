@@ -90,6 +90,21 @@ HINTS: list[tuple[str, str]] = [
         for pattern in ("must be the same as input size", "that is different to the input size")
     ),
     (
+        "could not infer output dtype. Input dtype must be either a floating point",
+        "a mean needs numbers with fractions, and this tensor holds True/False (or whole "
+        "numbers): convert it first, `(pred == y).float().mean()` for an accuracy",
+    ),
+    (
+        "elements cannot be converted to Scalar",
+        "`.item()` reads a tensor of one element, and {name} holds several: reduce it first "
+        "(`.sum().item()`, `.mean().item()`), or take `.tolist()` for all of them",
+    ),
+    (
+        "Boolean value of Tensor with more than one value is ambiguous",
+        "a condition needs one True or False, and this tensor holds several: ask whether all "
+        "or any of them hold, `(…).all()` or `(…).any()`",
+    ),
+    (
         "all elements of input should be between 0 and 1",
         "binary_cross_entropy takes probabilities (0 to 1, sigmoid's output), and these are "
         "scores: use binary_cross_entropy_with_logits (nn.BCEWithLogitsLoss), which applies "

@@ -10,6 +10,25 @@ from gradviz.lang.errors import ProgramError
 
 CASES = [
     (
+        "logits = torch.randn(4, 3)\ny = torch.tensor([0, 1, 2, 1])\n"
+        "acc = (logits.argmax(1) == y).mean()\n",
+        (3, 7),
+        "a mean needs numbers with fractions, and this tensor holds True/False",
+        "mean(): could not infer output dtype",
+    ),
+    (
+        "x = torch.ones(3)\nprint(x.item())\n",
+        (2, 7),
+        "`.item()` reads a tensor of one element, and `x` holds several",
+        "a Tensor with 3 elements cannot be converted to Scalar",
+    ),
+    (
+        "x = torch.ones(3)\nif x > 0:\n    print(1)\n",
+        (2, 4),
+        "a condition needs one True or False, and this tensor holds several",
+        "Boolean value of Tensor with more than one value is ambiguous",
+    ),
+    (
         "torch.manual_seed(0)\nmodel = nn.Linear(4, 1)\nX = torch.randn(8, 4)\n"
         "t = (torch.randn(8, 1) > 0).float()\nloss = F.binary_cross_entropy(model(X), t)\n",
         (5, 8),
