@@ -90,6 +90,20 @@ HINTS: list[tuple[str, str]] = [
         for pattern in ("must be the same as input size", "that is different to the input size")
     ),
     (
+        "is invalid for input of size",  # view / reshape
+        "a view or reshape keeps every element, so its sizes must multiply to the tensor's "
+        "number of elements (one of them may be -1, worked out from the rest)",
+    ),
+    (
+        "self must be a matrix",  # torch.mm of a vector
+        "torch.mm multiplies two matrices (2-D): for a vector use `@` (torch.matmul) or torch.mv",
+    ),
+    (
+        "channels, but got",  # a convolution given channels last
+        "a convolution takes its input as (N, C, H, W), channels second: images laid out as "
+        "(N, H, W, C) need `.permute(0, 3, 1, 2)`",
+    ),
+    (
         "could not infer output dtype. Input dtype must be either a floating point",
         "a mean needs numbers with fractions, and this tensor holds True/False (or whole "
         "numbers): convert it first, `(pred == y).float().mean()` for an accuracy",

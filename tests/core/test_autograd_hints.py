@@ -10,6 +10,25 @@ from gradviz.lang.errors import ProgramError
 
 CASES = [
     (
+        "x = torch.randn(4, 3)\ny = x.view(5, 3)\n",
+        (2, 5),
+        "a view or reshape keeps every element, so its sizes must multiply",
+        "shape '[5, 3]' is invalid for input of size 12",
+    ),
+    (
+        "a = torch.randn(3)\nb = torch.randn(3, 2)\nc = torch.mm(a, b)\n",
+        (3, 5),
+        "torch.mm multiplies two matrices (2-D): for a vector use `@`",
+        "self must be a matrix",
+    ),
+    (
+        "conv = nn.Conv2d(1, 4, 3)\nx = torch.randn(1, 28, 28, 1)\ny = conv(x)\n",
+        (3, 5),
+        "a convolution takes its input as (N, C, H, W), channels second",
+        "Given groups=1, weight of size [4, 1, 3, 3], expected input[1, 28, 28, 1] to have 1 "
+        "channels",
+    ),
+    (
         "logits = torch.randn(4, 3)\ny = torch.tensor([0, 1, 2, 1])\n"
         "acc = (logits.argmax(1) == y).mean()\n",
         (3, 7),
