@@ -17,13 +17,13 @@ if TYPE_CHECKING:
 
 FAILED_PREFIXES = ("backward() stopped", "backward() failed")  # how its notes begin
 FAILED_NOTE = (
-    "backward() stopped{where} with an error (marked in the editor): the graph shows the "
-    "forward values, and gradients only as far as backward reached before it stopped."
+    "backward() stopped{where} with an error: the graph shows the forward values, and "
+    "gradients only as far as backward reached before it stopped."
 )
 
 NOT_STARTED_NOTE = (
-    "backward() failed before any node finished (the error is marked in the editor): the graph "
-    "shows the forward values, and no gradients."
+    "backward() failed before any node finished: the graph shows the forward values, and no "
+    "gradients."
 )
 
 

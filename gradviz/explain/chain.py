@@ -143,7 +143,7 @@ def explain(graph: Graph, node: GraphNode) -> Explanation:
                 result.inputs.append(f"{arg_names[i]}{viewed} {_text(arg)}")
     if any(n.id == node.id for n in stopped_in_failed_pass(graph)):
         result.fallback = (
-            f"PyTorch's {node.op} raised the error here (marked in the editor): the gradient "
+            f"PyTorch's {node.op} raised the error here: the gradient "
             "arrived, and nothing was sent on"
         )
         return result
