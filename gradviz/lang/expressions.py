@@ -28,7 +28,7 @@ from gradviz.lang.objects import (
     merge_keywords,
     plain_set,
 )
-from gradviz.lang.result_pairs import check_comparable
+from gradviz.lang.result_pairs import check_comparable, is_result_pair
 from gradviz.lang.shape_hints import (
     PRODUCTS,
     broadcast_mismatch,
@@ -40,6 +40,9 @@ from gradviz.lang.user_code import NestedRef
 from gradviz.lang.value_budget import spend_on
 
 _PLAIN = (int, float, type(None))
+
+
+_IDENTITY = (ast.Is, ast.IsNot, ast.In, ast.NotIn)  # comparisons that read no tensor's values
 
 
 def _holds_list(index: object) -> bool:
@@ -196,7 +199,7 @@ class ExpressionEvaluator:
         result: Any = True
         for op, comparator in zip(node.ops, node.comparators, strict=True):
             right = self.eval(comparator)
-            if not isinstance(op, (ast.Is, ast.IsNot, ast.In, ast.NotIn)):
+            if (is_result_pair(left) or is_result_pair(right)) and not isinstance(op, _IDENTITY):
                 self.located(node, partial(check_comparable, left, right))  # `x.max(1) == y`
             result = self.located(node, partial(arithmetic.COMPARE[type(op)], left, right))
             if len(node.ops) > 1 and not self.located(node, partial(bool, result)):

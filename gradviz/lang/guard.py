@@ -203,7 +203,7 @@ class AllocationGuard(TorchDispatchMode):
     ) -> Any:
         kwargs = kwargs or {}
         if self.bypass or func is DETACH:  # a detach allocates nothing and makes no node
-            return run_versioned(func, args, kwargs)
+            return func(*args, **kwargs)  # (gradviz's own work, and backward: no foreach step)
         self.check_cancelled()
         self.ops += 1
         if self.ops > self.limits.max_ops:
@@ -215,9 +215,11 @@ class AllocationGuard(TorchDispatchMode):
             observer.before_op(func, args, kwargs)
         kind = _kind(func)
         if kind == NO_NEW_MEMORY:  # a view or an in-place op: nothing to foresee or count
-            out = run_versioned(func, args, kwargs)
             if func.is_view:  # but a view's elements, every later op reads (`expand(10**12)`)
+                out = func(*args, **kwargs)
                 self._check([(t.numel(), 0) for t in tensors_in(out)])
+            else:  # (an in-place op: a foreach one moves no version counter by itself)
+                out = run_versioned(func, args, kwargs)
         else:
             predicted = self._predict(func, kind, args, kwargs)
             if predicted is not None:
@@ -226,7 +228,7 @@ class AllocationGuard(TorchDispatchMode):
                 self._check_work(func, args, kwargs)
             written = tensors_in(kwargs["out"]) if "out" in kwargs else []  # torch resizes them
             before = [storage_bytes(t) for t in written]
-            out = run_versioned(func, args, kwargs)
+            out = func(*args, **kwargs)
             outputs = tensors_in(out)
             if outputs and outputs[0].is_meta:
                 raise ProgramError(
