@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from gradviz.lang.parser import ScalarInput
 
 FAILED_PREFIXES = ("backward() stopped", "backward() failed")  # how its notes begin
+ERROR_PREFIX = "✗ the error"  # the note with the error's words (the app shows them in the editor)
 FAILED_NOTE = (
     "backward() stopped{where} with an error: the graph shows the forward values, and "
     "gradients only as far as backward reached before it stopped."
@@ -113,3 +114,9 @@ def implicit_backward_error(
         f"failed: {said}",
         interpreter.output_line,
     ).with_related(related)
+
+
+def error_note(error: ProgramError) -> str:
+    """The failed pass's error, under its graph: a picture exported or shown in a notebook (or
+    presentation mode, which hides the editor) says why backward stopped."""
+    return f"{ERROR_PREFIX}{f' at line {error.line}' if error.line else ''}: {error.message}"

@@ -15,6 +15,7 @@ from gradviz.autograd.builder import GraphBuilder, Snapshot
 from gradviz.autograd.capture import GradientCapture
 from gradviz.autograd.failed_pass import (
     BackwardFailed,
+    error_note,
     failed_note,
     fill_stopped,
     implicit_backward_error,
@@ -314,7 +315,7 @@ def trace(
             failed = tracer.failed_graph()
             if failed is None:
                 raise
-            failed.notes = [*failed.notes, *interpreter.warnings.notes()]
+            failed.notes = [*failed.notes, error_note(exc), *interpreter.warnings.notes()]
             related = [*interpreter.warnings.marked(), *exc.related]
             raise BackwardFailed(exc, failed, parsed.inputs, related) from None
     if graph.notes == [NO_TENSOR_NOTE]:

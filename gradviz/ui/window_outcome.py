@@ -155,13 +155,15 @@ def _stopped_at(graph: Graph) -> str | None:
 def _banner(notes: list[str], drawn: bool) -> str:
     """The notes over the top of the canvas. Under a drawn graph its legend holds them whole, so
     the banner only points at a warning there (three lines of it covered the graph's top)."""
-    from gradviz.autograd.failed_pass import FAILED_PREFIXES
+    from gradviz.autograd.failed_pass import ERROR_PREFIX, FAILED_PREFIXES
     from gradviz.lang.program_warnings import NOTE_PREFIX, REMARK_PREFIX
 
     if not drawn:
         return "\n".join(notes)
     shown = []
     for note in notes:
+        if note.startswith(ERROR_PREFIX):
+            continue  # (the editor shows the error, marked at its line)
         if note.startswith((NOTE_PREFIX, REMARK_PREFIX, *FAILED_PREFIXES)):
             note = note.split(":", 1)[0] + ": see the note under the graph"
         shown.append(note)

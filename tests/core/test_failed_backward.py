@@ -51,6 +51,7 @@ def test_an_in_place_write_into_a_saved_tensor_keeps_its_graph() -> None:
     assert graph.find("x").grad is None
     assert [n.name for n in stopped_at(graph)] == ["y"]
     assert graph.notes[0].startswith("backward() stopped at `y` (exp) with an error")
+    assert graph.notes[1] == f"✗ the error at line 6: {error.message}"  # (exports say why)
 
 
 def test_backward_of_a_vector_draws_the_forward_with_no_gradients() -> None:

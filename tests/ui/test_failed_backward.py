@@ -16,6 +16,9 @@ def test_a_failed_backward_draws_its_forward_and_selects_where_it_stopped(qtbot,
     assert "changed in place at line 5" in window.error_label.text()
     assert "`y` changed in place here" in window.editor.warning_lines[5]  # the line it names
     assert "backward() failed" in window.statusBar().currentMessage()
+    assert window.canvas.message == (  # (the error's words are in the editor, not repeated)
+        "backward() stopped at `y` (exp) with an error: see the note under the graph"
+    )
     assert all(item.opacity() == 1 for item in window.canvas.items_by_key.values())  # not dimmed
     x = torch.tensor([1.0, 2.0], requires_grad=True)
     y = x.exp()
