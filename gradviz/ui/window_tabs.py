@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QSplitter, QTabWidget, QWidget
 
 from gradviz.ui.editor import CodeEditor
@@ -85,11 +86,11 @@ class TabbedWindow(QMainWindow):
             # still loads: importing them here froze the whole window for 1–2 s. The tab says
             # what it waits for and opens once they are in (plots_imported).
             shown.setText("Loading PyTorch and the plotting library…")  # type: ignore[union-attr]
-        elif shown is self._lab_placeholder:
-            self.open_lab()  # which shows the lab: this ran again for it
-            return
-        elif shown is self._network_placeholder:
-            self.open_network()
+        elif shown in (self._lab_placeholder, self._network_placeholder):
+            # Building a tab and its first paint take 0.2 s: the tab is shown at once, saying
+            # so, and built on the next turn of the event loop (which paints the words first).
+            shown.setText("Opening…")
+            QTimer.singleShot(0, partial(self._open_placeholder, shown))
             return
         if self.lab is not None and shown is self.lab:
             self.lab.set_program(self.editor.toPlainText())  # for its network landscape
@@ -100,6 +101,15 @@ class TabbedWindow(QMainWindow):
             self._inspector_was_visible = not self.inspector_dock.isHidden()
             self.inspector_dock.hide()  # it describes graph nodes: the other tabs have panels
         self._was_on_graph = on_graph
+
+    def _open_placeholder(self, placeholder: QWidget) -> None:
+        """Build the tab `placeholder` stands for, if it is still the one on screen."""
+        if self.tabs.currentWidget() is not placeholder:
+            return  # (the user moved on: built when next opened)
+        if placeholder is self._lab_placeholder:
+            self.open_lab()  # which shows the lab: _tab_changed runs again for it
+        elif placeholder is self._network_placeholder:
+            self.open_network()
 
     def plots_imported(self) -> None:
         """The background import is done: a tab that waited for it opens now."""
