@@ -35,7 +35,7 @@ def paint_scene(painter: Any, scene: Scene, highlight: str | None = None) -> Non
     from PySide6.QtGui import QPen
 
     from gradviz.ui import painter as draw
-    from gradviz.ui.canvas import SELECT_COLOUR
+    from gradviz.ui.canvas_item import SELECT_COLOUR
 
     painter.setRenderHint(painter.RenderHint.Antialiasing)
     painter.setRenderHint(painter.RenderHint.TextAntialiasing)
