@@ -53,7 +53,7 @@ TENSOR_METHODS = (
     "exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square abs neg sin cos tan tanh sinh cosh "
     "asin acos atan sigmoid relu sign "
     "floor ceil round trunc reciprocal pow clamp clip softmax log_softmax erf lerp "
-    "add sub mul div matmul mm mv bmm dot outer "
+    "add sub mul div matmul mm mv bmm dot outer inverse det logdet slogdet pinverse svd "
     "eq ne gt ge lt le isnan isinf isfinite logical_not logical_and logical_or logical_xor "
     "masked_fill masked_select where maximum minimum fmod remainder atan2 "
     "isclose allclose clamp_min clamp_max scatter scatter_add unique diff cummax multinomial "

@@ -14,6 +14,8 @@ TORCH_FUNCTIONS = (
     "reciprocal clamp clip maximum minimum fmod remainder lerp hypot "
     # linear algebra
     "matmul mm mv bmm dot outer einsum addmm baddbmm tril triu diag trace kron cross "
+    # the older names of torch.linalg's (tutorials write torch.inverse(A), torch.det(A))
+    "inverse det logdet slogdet pinverse svd "
     # reductions
     "sum mean std var prod max min amax amin argmax argmin logsumexp norm cumsum cumprod "
     "median mode all any count_nonzero dist "

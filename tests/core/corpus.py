@@ -808,6 +808,28 @@ def _() -> tuple[Ref, torch.Tensor]:
 
 
 @case(
+    "the older names of torch.linalg's: torch.inverse, det, logdet, slogdet, pinverse, svd",
+    """
+A = torch.randn(3, 3, requires_grad=True)
+B = A @ A.T + torch.eye(3)
+volume = torch.det(B) + B.det() + torch.logdet(B) + B.logdet() + torch.slogdet(B)[1]
+inverse = torch.inverse(B) + B.inverse() + torch.pinverse(B) + B.pinverse()
+U, S, V = torch.svd(B)
+loss = volume + inverse.sum() + S.sum() + B.svd().S.max()
+""",
+)
+def _() -> tuple[Ref, torch.Tensor]:
+    torch.manual_seed(0)
+    A = torch.randn(3, 3, requires_grad=True)
+    B = A @ A.T + torch.eye(3)
+    volume = torch.det(B) + B.det() + torch.logdet(B) + B.logdet() + torch.slogdet(B)[1]
+    inverse = torch.inverse(B) + B.inverse() + torch.pinverse(B) + B.pinverse()
+    _, S, _ = torch.svd(B)
+    loss = volume + inverse.sum() + S.sum() + B.svd().S.max()
+    return finish(keep(A=A, B=B, volume=volume, inverse=inverse, S=S, loss=loss), loss)
+
+
+@case(
     "written by hand: moments, stable log-sums, entropies, picks and products",
     """
 a = torch.randn(3, 4, requires_grad=True)
