@@ -135,9 +135,11 @@ class GraphCanvas(QGraphicsView):
         return self._overlay.text() if self._overlay.isVisible() else ""
 
     def _place_overlay(self) -> None:
-        width = self.viewport().width() - 32
-        self._overlay.setFixedWidth(max(100, width))
-        self._overlay.adjustSize()
+        width = max(100, self.viewport().width() - 32)
+        self._overlay.setFixedWidth(width)
+        # (adjustSize wraps a long message at a width of its own: its last line fell off)
+        height = self._overlay.heightForWidth(width)
+        self._overlay.setFixedHeight(height if height > 0 else self._overlay.sizeHint().height())
         self._overlay.move(16, 12)
 
     # -- selection and search --------------------------------------------------------------------

@@ -179,6 +179,7 @@ class Walkthrough(QObject):
             self.dock.setTitleBarWidget(QWidget(self.dock))
             self.dock.show()
             window.apply_theme("projector")
+            window.refresh_banner()  # (the error's words, the editor hidden)
             self.stepper.set_large(True, self._screen_scale())
             # two fifths of the screen for the player, the rest for the graph (760 px took
             # 60 % of a 1280 px projector), never narrower than its controls in the projector's
@@ -205,6 +206,7 @@ class Walkthrough(QObject):
             window.restoreState(self._saved.get("state", window.saveState()))
             window.restoreGeometry(self._saved.get("geometry", window.saveGeometry()))
             window.apply_theme(self._saved.get("theme", "light"))
+            window.refresh_banner()
             if self._saved.get("inspector"):
                 window.inspector_dock.show()
             self.dock.setVisible(self.active)

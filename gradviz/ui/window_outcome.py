@@ -3,6 +3,7 @@ graph of a backward pass that failed, where there is one)."""
 
 from __future__ import annotations
 
+import re
 import time
 from typing import TYPE_CHECKING
 
@@ -111,7 +112,7 @@ class OutcomeWindow(QMainWindow):
         self.canvas.show_scene(outcome.scene, outcome.tooltips, fit=first or relayout)
         self.refresh_highlight()
         self.canvas.set_dimmed(False)
-        self.canvas.set_message(_banner(outcome.graph.notes, bool(outcome.graph.nodes)))
+        self.refresh_banner()
         specs = [InputSpec(i.name, i.value) for i in outcome.inputs]
         self.variables.set_inputs(specs, self.document.overrides)
         self.device_label.setText(f"device: {outcome.graph.device}")
@@ -128,6 +129,14 @@ class OutcomeWindow(QMainWindow):
             f"{len(outcome.graph.nodes)} nodes · traced in {trace_ms:.1f} ms · "
             f"{action} in {layout_ms:.1f} ms"
         )
+
+    def refresh_banner(self) -> None:
+        """The notes over the canvas for the graph shown, as the editor's side is shown or not
+        (presenting hides it: the error's words then stand in the banner)."""
+        shown = self.outcome.graph if self.outcome is not None else None
+        if self.graph is not None and shown is self.graph:  # (not the last good one, dimmed)
+            notes, drawn = self.graph.notes, bool(self.graph.nodes)
+            self.canvas.set_message(_banner(notes, drawn, not self.walkthrough.presenting))
 
     def _reselect(self, previous: object) -> None:
         key = self.inspector.node_id
@@ -152,9 +161,11 @@ def _stopped_at(graph: Graph) -> str | None:
     return stopped[0].id if len(stopped) == 1 else None
 
 
-def _banner(notes: list[str], drawn: bool) -> str:
+def _banner(notes: list[str], drawn: bool, editor: bool = True) -> str:
     """The notes over the top of the canvas. Under a drawn graph its legend holds them whole, so
-    the banner only points at a warning there (three lines of it covered the graph's top)."""
+    the banner only points at a warning there (three lines of it covered the graph's top). A
+    failed pass's error is the editor's to show, marked at its line; without the editor (in
+    presentation mode) the banner says it, after the node the pass stopped at."""
     from gradviz.autograd.failed_pass import ERROR_PREFIX, FAILED_PREFIXES
     from gradviz.lang.program_warnings import NOTE_PREFIX, REMARK_PREFIX
 
@@ -163,8 +174,12 @@ def _banner(notes: list[str], drawn: bool) -> str:
     shown = []
     for note in notes:
         if note.startswith(ERROR_PREFIX):
+            if not editor:  # (torch's own words stay in the note under the graph)
+                shown.append(re.sub(r" \(torch: .*\)$", "", note, flags=re.DOTALL))
             continue  # (the editor shows the error, marked at its line)
-        if note.startswith((NOTE_PREFIX, REMARK_PREFIX, *FAILED_PREFIXES)):
+        if note.startswith(FAILED_PREFIXES) and not editor:
+            note = note.split(":", 1)[0]  # ("… with an error", its words on the next line)
+        elif note.startswith((NOTE_PREFIX, REMARK_PREFIX, *FAILED_PREFIXES)):
             note = note.split(":", 1)[0] + ": see the note under the graph"
         shown.append(note)
     return "\n".join(shown)

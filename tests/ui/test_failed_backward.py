@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+from PySide6.QtWidgets import QLabel
 
 from tests.core.test_failed_backward import IN_PLACE
 from tests.ui.conftest import set_program, wait_graph
@@ -71,3 +72,24 @@ def test_the_line_that_cut_the_loss_off_is_marked_beside_the_error(qtbot, window
     assert window.error is not None and window.editor.error_line == 7
     assert window.editor.warning_lines == {5: "this cut `loss` off from the graph"}
     assert "because line 5 (`out = model(X).detach()`) cut it off" in window.error_label.text()
+
+
+def test_presenting_a_failed_backward_puts_its_error_in_the_banner(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    set_program(qtbot, window, IN_PLACE)
+    window.resize(1920, 1080)
+    walk = window.walkthrough
+    walk.toggle_presentation()  # (the editor, where the error is marked, is hidden)
+    wait_graph(qtbot, window)
+    lines = window.canvas.message.split("\n")
+    assert lines[0] == "backward() stopped at `y` (exp) with an error"
+    assert lines[1].startswith("✗ the error at line 6: ")
+    assert "changed in place at line 5" in lines[1]
+    assert "(torch:" not in lines[1]  # (torch's words stay in the note under the graph)
+    assert any("(torch:" in note for note in window.graph.notes)
+    banner = next(w for w in window.canvas.viewport().findChildren(QLabel) if w.isVisible())
+    assert banner.height() >= banner.heightForWidth(banner.width())  # no line cut off
+    walk.toggle_presentation()
+    wait_graph(qtbot, window)
+    assert window.canvas.message == (
+        "backward() stopped at `y` (exp) with an error: see the note under the graph"
+    )
