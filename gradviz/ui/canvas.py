@@ -130,6 +130,14 @@ class GraphCanvas(QGraphicsView):
         if self.auto_fit and self.current is not None:
             self.fit()  # below the banner
 
+    def set_message_px(self, px: int | None) -> None:
+        """The banner's type in pixels (presentation mode's, for the back row), or None for the
+        application's own."""
+        self._overlay.setStyleSheet(f"font-size: {px}px;" if px else "")
+        self._place_overlay()
+        if self.auto_fit and self.current is not None and self._overlay.isVisible():
+            self.fit()
+
     @property
     def message(self) -> str:
         return self._overlay.text() if self._overlay.isVisible() else ""

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from gradviz.ui.main_window import MainWindow
 
 MIN_TEXT_PX = 28  # node text in presentation mode, on a 1920×1080 screen
+BANNER_PX = 22  # the canvas's banner (a note, a failed pass's error) in presentation mode
 PLAYER_SHARE = 0.4  # of the screen's width, for the backprop player in presentation mode
 
 
@@ -181,6 +182,8 @@ class Walkthrough(QObject):
             window.apply_theme("projector")
             window.refresh_banner()  # (the error's words, the editor hidden)
             self.stepper.set_large(True, self._screen_scale())
+            own = window.canvas.fontInfo().pixelSize()
+            window.canvas.set_message_px(round(max(BANNER_PX * self._screen_scale(), own)))
             # two fifths of the screen for the player, the rest for the graph (760 px took
             # 60 % of a 1280 px projector), never narrower than its controls in the projector's
             # type (the mode's name whole)
@@ -202,6 +205,7 @@ class Walkthrough(QObject):
             self.dock.setTitleBarWidget(None)  # type: ignore[arg-type]  # (Qt's own bar again)
             self.stepper.set_large(False)
             self.stepper.set_two_rows(False)
+            window.canvas.set_message_px(None)
             window.showNormal()
             window.restoreState(self._saved.get("state", window.saveState()))
             window.restoreGeometry(self._saved.get("geometry", window.saveGeometry()))

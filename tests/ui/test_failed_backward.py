@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+from PySide6.QtGui import QFontInfo
 from PySide6.QtWidgets import QLabel
 
 from tests.core.test_failed_backward import IN_PLACE
@@ -88,8 +89,11 @@ def test_presenting_a_failed_backward_puts_its_error_in_the_banner(qtbot, window
     assert any("(torch:" in note for note in window.graph.notes)
     banner = next(w for w in window.canvas.viewport().findChildren(QLabel) if w.isVisible())
     assert banner.height() >= banner.heightForWidth(banner.width())  # no line cut off
+    scale = window.screen().geometry().height() / 1080  # (for the back row, as the player's)
+    assert QFontInfo(banner.font()).pixelSize() >= round(22 * scale)
     walk.toggle_presentation()
     wait_graph(qtbot, window)
     assert window.canvas.message == (
         "backward() stopped at `y` (exp) with an error: see the note under the graph"
     )
+    assert QFontInfo(banner.font()).pixelSize() == QFontInfo(window.canvas.font()).pixelSize()
