@@ -40,6 +40,8 @@ from gradviz.lang.user_code import NestedRef
 from gradviz.lang.value_budget import spend_on
 
 _PLAIN = (int, float, type(None))
+# the names the lecture's training-loop slide uses and makes nowhere (pasted alone, it fails)
+LECTURE_LOOP_NAMES = {"training_loader", "model", "loss_fn", "optimizer", "print_every"}
 
 
 _IDENTITY = (ast.Is, ast.IsNot, ast.In, ast.NotIn)  # comparisons that read no tensor's values
@@ -120,6 +122,12 @@ class ExpressionEvaluator:
 
         close = difflib.get_close_matches(node.id, [*self.env, *self.builtin_names()], n=1)
         hint = f" (did you mean `{close[0]}`?)" if close else ""
+        if not close and node.id in LECTURE_LOOP_NAMES:
+            hint = (
+                ": the lecture's training loop uses it without making it (Examples → \"The "
+                "lecture's training loop on a tiny regression problem\" makes the data, model, "
+                "loss and optimizer first)"
+            )
         raise self.fail(node, f"name `{node.id}` is not defined{hint}")
 
     def builtin(self, name: str) -> Any:  # overridden by the interpreter

@@ -132,3 +132,40 @@ def test_random_split_runs_as_python_runs_it(tmp_path: Path) -> None:
 )
 def test_random_split_misuse_is_located(source: str, words: str) -> None:
     assert_refused_at(source, 1, words)
+
+
+SLIDE = """running_loss = 0.
+last_loss = 0.
+
+for i, data in enumerate(training_loader):
+    inputs, labels = data
+
+    optimizer.zero_grad()
+
+    outputs = model(inputs)
+
+    loss = loss_fn(outputs, labels)
+    loss.backward()
+
+    optimizer.step()
+
+    running_loss += loss.item()
+    if i % print_every == print_every-1:
+        last_loss = running_loss / print_every
+        print(' batch {} loss: {}'.format(i + 1, last_loss))
+        running_loss = 0.
+"""
+
+
+def test_the_slides_loop_pasted_alone_points_at_the_example_that_makes_its_names() -> None:
+    from gradviz.resources import example
+
+    with pytest.raises(ProgramError) as caught:
+        trace(SLIDE)  # (the slide's text, verbatim: its names are made on other slides)
+    error = caught.value
+    assert (error.line, error.col) == (4, 26)
+    assert error.message.startswith("name `training_loader` is not defined: ")
+    title = example("07_training_loop.py").title  # the example the message names, by its title
+    assert f'Examples → "{title}"' in error.message
+    made = SLIDE.replace("running_loss = 0.\n", example("07_training_loop.py").source, 1)
+    assert trace(made).graph is not None  # with them made first, the slide's loop runs
