@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import torch
+from torch.utils.weak import WeakIdKeyDictionary
 
 from gradviz.autograd.constants import ConstantReads, storage_key, writes_undeclared, written
 from gradviz.lang.errors import ProgramError
@@ -63,7 +64,9 @@ class ForwardRecorder:
         self.operands: dict[
             Node, tuple[Any, tuple[Any, ...], dict[str, Any]]
         ] = {}  # op, args, kwargs
-        self.const_parent: dict[int, torch.Tensor] = {}  # view → the tensor it views
+        # view → the tensor it views, for views of tensors without grad; held as long as the
+        # view lives (a loop's `y.T` of each new `y` kept every one alive: memory ran out)
+        self.const_parent: WeakIdKeyDictionary = WeakIdKeyDictionary()
         self._pending: list[
             tuple[torch.Tensor, Any, tuple[Any, ...], dict[str, Any], str | None, int, int | None]
         ] = []
@@ -79,7 +82,6 @@ class ForwardRecorder:
         # inside a module's forward (dropout's mask): drawn in that module's box
         self.made_in: dict[int, tuple[weakref.ref[torch.Tensor], str]] = {}
         self.scopes: Any = None  # a ModuleScopes, while a traced run is on
-        self._keep: list[torch.Tensor] = []  # keeps const_parent ids valid
         self.constants = ConstantReads()  # the constants' values as the ops read them
         # What an earlier backward pass recorded, its graph not built yet (see freeze): in-place
         # writes are watched for it too, and one into a constant it read calls on_constant_write.
@@ -120,8 +122,7 @@ class ForwardRecorder:
             if not base.requires_grad:
                 for tensor in outputs:
                     if tensor is not base:  # (lift_fresh returns its own input)
-                        self.const_parent[id(tensor)] = base
-                        self._keep.append(tensor)
+                        self.const_parent[tensor] = base
 
     def made_by_program(self, out: Any) -> None:
         """Outputs of a program's autograd.Function: their node's value is recorded (the last
@@ -211,8 +212,8 @@ class ForwardRecorder:
     def origins_of(self, tensor: torch.Tensor) -> list[torch.Tensor]:
         """A constant, then the tensors it is a view of, back to the one first created."""
         chain = [tensor]
-        while id(chain[-1]) in self.const_parent and len(chain) < 64:
-            base = self.const_parent[id(chain[-1])]
+        while chain[-1] in self.const_parent and len(chain) < 64:
+            base = self.const_parent[chain[-1]]
             if base is chain[-1]:
                 break
             chain.append(base)
@@ -228,12 +229,11 @@ class ForwardRecorder:
         frozen._unindexed, self._unindexed = self._unindexed, []
         frozen.operands, self.operands = self.operands, {}
         frozen.module_of, self.module_of = self.module_of, {}
-        frozen.const_parent, self.const_parent = self.const_parent, {}
+        frozen.const_parent, self.const_parent = self.const_parent, WeakIdKeyDictionary()
         frozen.made_in, self.made_in = self.made_in, {}
         frozen.producers, self.producers = self.producers, {}
         frozen.op_number, self.op_number = self.op_number, {}
         frozen.lines, self.lines = self.lines, {}
-        frozen._keep, self._keep = self._keep, []
         frozen.constants, self.constants = self.constants, ConstantReads()
         frozen.constants.stop_watching_leaves()
         self.frozen = frozen
@@ -265,9 +265,8 @@ class ForwardRecorder:
             for tensor in tensors_in(args) + tensors_in(kwargs):
                 chain = earlier.origins_of(tensor)
                 for view, base in itertools.pairwise(chain):
-                    if id(view) not in self.const_parent:
-                        self.const_parent[id(view)] = base
-                        self._keep.append(view)
+                    if view not in self.const_parent:
+                        self.const_parent[view] = base
         for tensor_id, maker in earlier.made_in.items():
             self.made_in.setdefault(tensor_id, maker)
         self.constants.adopt(earlier.constants)
@@ -296,7 +295,6 @@ class ForwardRecorder:
         self.op_number.clear()
         self.lines.clear()
         self._pending.clear()
-        self._keep.clear()
         self.constants.clear()
 
     def _snapshot_aliases(self, keys: set[int]) -> None:

@@ -153,3 +153,27 @@ def test_a_layers_small_tensors_still_count() -> None:
     run = Interpreter(parse("kept = []\nfor i in range(20):\n    kept.append(nn.Linear(2, 3))\n"))
     run.run()
     assert run.guard.live_bytes >= 20 * (6 + 3) * 4
+
+
+VIEWS_REBOUND = """
+y = torch.ones(1000, 1000)
+for i in range(40):
+    y = torch.tanh(y.T * 0.5)
+w = torch.ones(1000, requires_grad=True)
+loss = (y[0] * w).sum()
+"""
+
+
+def test_a_trace_keeps_no_view_of_a_constant_the_program_let_go() -> None:
+    # 40 tensors of 4 MB and a view of each: the tracer once held every view (to follow a
+    # constant back to what it views), so the trace ran out at 64 MiB where the program did not
+    result = trace(parse(VIEWS_REBOUND, LIMITS), limits=LIMITS)
+    y = torch.ones(1000, 1000)
+    for _ in range(40):
+        y = torch.tanh(y.T * 0.5)
+    w = torch.ones(1000, requires_grad=True)
+    (y[0] * w).sum().backward()
+    assert w.grad is not None
+    torch.testing.assert_close(result.graph.find("w").grad, w.grad)
+    loss = result.graph.node(result.graph.output)
+    torch.testing.assert_close(loss.value, (y[0] * w).sum().detach())
