@@ -30,6 +30,7 @@ from gradviz.ui.graph_keys import move_selection
 from gradviz.ui.inspector import Inspector
 from gradviz.ui.menus import build_menus
 from gradviz.ui.node_menu import show_canvas_menu
+from gradviz.ui.run_status import RunStatus
 from gradviz.ui.settings import Preferences
 from gradviz.ui.trace_service import TraceOutcome, TraceRequest, TraceService, ViewSettings
 from gradviz.ui.type_size import follow_type_size_in_title
@@ -81,6 +82,8 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow, OutcomeWindow):
         self.service = TraceService(self)
         self.service.finished.connect(self.show_outcome)
         self.service.ready.connect(self._on_torch_ready)
+        assert self.actions_.stop_run is not None
+        self.run_status = RunStatus(self.service, self.statusBar(), self.actions_.stop_run)
         self._edit_timer = QTimer(self, singleShot=True, interval=EDIT_DELAY_MS)
         self._edit_timer.timeout.connect(lambda: self.retrace(interrupt=True))
         self._autosave_timer = QTimer(self, interval=AUTOSAVE_MS)

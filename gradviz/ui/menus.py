@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QMenu, QToolBar, QTo
 
 from gradviz.resources import examples
 from gradviz.ui.help_menu import HelpMenu
+from gradviz.ui.run_status import STOP_KEYS
 
 if TYPE_CHECKING:
     from gradviz.ui.main_window import MainWindow
@@ -32,6 +33,7 @@ class Actions:
         self.group_modules: QAction | None = None
         self.theme_actions: dict[str, QAction] = {}
         self.help: HelpMenu | None = None
+        self.stop_run: QAction | None = None  # (enabled by run_status.RunStatus while one is on)
 
     def set_cuda(self, available: bool, reason: str) -> None:
         assert self.device is not None
@@ -107,6 +109,9 @@ def build_menus(window: MainWindow) -> Actions:
     _action(window, edit, "&Redo", window.editor.redo, std.Redo)
     _action(
         window, edit, "Run now", lambda: window.retrace(interrupt=True), QKeySequence("Ctrl+Return")
+    )
+    actions.stop_run = _action(
+        window, edit, "Stop the run", lambda: window.run_status.stop(), QKeySequence(STOP_KEYS)
     )
     _action(
         window, edit, "&Find node…", lambda: actions.search and actions.search.setFocus(), std.Find

@@ -9,7 +9,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
 from gradviz.deep_stack import DEEP_STACK_BYTES
 
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from gradviz.render.drawing import Scene
 
 log = logging.getLogger(__name__)
+BUSY_AFTER_MS = 500  # a run longer than this is said to be on (a usual one ends well before)
 
 
 @dataclass(frozen=True)
@@ -234,9 +235,15 @@ class TraceService(QObject):
 
     finished = Signal(object)
     ready = Signal(bool, str)
+    # the newest request has run BUSY_AFTER_MS without an outcome (True); it ended or was
+    # stopped (False): the window says a run is on, and how to stop it
+    busy = Signal(bool)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._busy = False
+        self._busy_timer = QTimer(self, singleShot=True, interval=BUSY_AFTER_MS)
+        self._busy_timer.timeout.connect(self._check_busy)
         self._thread = QThread()
         self._thread.setObjectName("gradviz-trace")
         # a program's long autograd chain is freed here: room for it (see gradviz.deep_stack)
@@ -267,7 +274,32 @@ class TraceService(QObject):
             self._generation, request.keep_layout, request.interrupt,
         )  # fmt: skip
         self._worker.submit(_Job(stamped, threading.Event()))
+        if not self._busy:
+            self._busy_timer.start()
         return self._generation
+
+    @property
+    def is_busy(self) -> bool:
+        return self._busy
+
+    def stop(self) -> bool:
+        """Stop the run in progress and any waiting (the outcome shown stays); False where
+        nothing was running."""
+        running = self._shown < self._generation
+        self._worker.cancel_all()
+        self._shown = self._barrier = self._generation  # (an outcome on its way is stale)
+        self._set_busy(False)
+        return running
+
+    def _check_busy(self) -> None:
+        if self._shown < self._generation:
+            self._set_busy(True)
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy_timer.stop()
+        if busy != self._busy:
+            self._busy = busy
+            self.busy.emit(busy)
 
     @property
     def generation(self) -> int:
@@ -277,6 +309,8 @@ class TraceService(QObject):
         if outcome.generation >= self._barrier and outcome.generation > self._shown:
             self._shown = outcome.generation
             self.finished.emit(outcome)
+        if self._shown >= self._generation:
+            self._set_busy(False)
 
     def shutdown(self, timeout_ms: int = 5000) -> None:
         self._worker.cancel_all()
