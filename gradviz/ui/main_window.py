@@ -282,6 +282,13 @@ class MainWindow(TabbedWindow, DocumentWindow, ViewWindow, OutcomeWindow):
         )
         self.service.request(request)
 
+    def stop_run(self) -> None:
+        """Stop the program's run (Edit → Stop the run); the graph shown stays."""
+        if self.run_status.stop() and self.graph is None and self.error is None:
+            self.canvas.set_message(  # (it said "Tracing…")
+                "Stopped before a graph was drawn: an edit, or Ctrl+Return, runs it again"
+            )
+
     def select_node(self, key: str) -> None:
         if self.graph is None:
             return

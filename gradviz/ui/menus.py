@@ -111,7 +111,7 @@ def build_menus(window: MainWindow) -> Actions:
         window, edit, "Run now", lambda: window.retrace(interrupt=True), QKeySequence("Ctrl+Return")
     )
     actions.stop_run = _action(
-        window, edit, "Stop the run", lambda: window.run_status.stop(), QKeySequence(STOP_KEYS)
+        window, edit, "Stop the run", window.stop_run, QKeySequence(STOP_KEYS)
     )
     _action(
         window, edit, "&Find node…", lambda: actions.search and actions.search.setFocus(), std.Find

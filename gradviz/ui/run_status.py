@@ -53,9 +53,12 @@ class RunStatus(QObject):
         )
         self.status.showMessage(self._message)
 
-    def stop(self) -> None:
-        if self.service.stop():
+    def stop(self) -> bool:
+        """Stop the run; False where none was on."""
+        stopped = self.service.stop()
+        if stopped:
             self.status.showMessage(
                 "Stopped: the graph shown is the last run's (an edit, or Run now, runs it again)",
                 8000,
             )
+        return stopped

@@ -45,3 +45,22 @@ def test_a_quick_run_says_nothing_of_running(qtbot, window) -> None:  # type: ig
         wait_graph(qtbot, window)
     qtbot.wait(700)  # past the moment a run would be said to be on
     assert seen == [] and not window.statusBar().currentMessage().startswith("Running")
+
+
+def test_stopping_the_first_run_says_no_graph_was_drawn(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.ui.conftest import close_window, make_window
+
+    window = make_window(qtbot, tmp_path)
+    try:
+        path = tmp_path / "long.py"
+        path.write_text(LONG)  # the file opened: its first run is a long one
+        with qtbot.waitSignal(window.torch_ready, timeout=30_000):
+            window.start(str(path))
+        qtbot.waitUntil(lambda: window.service.is_busy, timeout=10_000)
+        assert window.graph is None and window.canvas.message == "Tracing…"
+        window.stop_run()
+        assert window.canvas.message.startswith("Stopped before a graph was drawn")
+        set_program(qtbot, window, "x = 2.0\ny = x * 5\n")
+        assert window.graph is not None and window.canvas.message == ""
+    finally:
+        close_window(window)
