@@ -23,7 +23,7 @@ from gradviz.lang.parser import Program
 from gradviz.lang.program_warnings import WarningLog
 from gradviz.lang.rebinding import rebindings
 from gradviz.lang.run_result import RunObserver
-from gradviz.lang.stale_gradients import StaleGradients, leaf_name, stale_remark
+from gradviz.lang.stale_gradients import StaleGradients, leaf_name, stale_remark, summed_remark
 
 
 @functools.cache
@@ -74,6 +74,14 @@ class AutogradCalls:
             stale = self.stale.before(reached)
             if stale is not None:
                 self.warnings.remark(stale_remark(leaf_name(stale, self.env)))
+            elif summed := self.stale.summed(reached):
+                order = {name: i for i, name in enumerate(self.env)}  # (as the program made them)
+                names = sorted(
+                    (leaf_name(leaf, self.env) for leaf in summed),
+                    key=lambda name: order.get(name.split(".")[0], len(order)),
+                )
+                output = _subject(node)
+                self.warnings.remark(summed_remark(names, self.stale.line, output))
             if (diverged := self.divergence.before(tensor, self.guard.read_number)) is not None:
                 self.warnings.remark(diverged)
             try:
@@ -88,7 +96,7 @@ class AutogradCalls:
                     raise
                 # (located places it; not cut short)
                 raise ProgramError(said.message).with_related(said.related) from None
-            self.stale.after(reached)
+            self.stale.after(reached, node.lineno)
             if not options.get("create_graph"):  # .grad made unchecked: count them from now on
                 grads = [t.grad for t in [*reached, *self.retaining] if t.grad is not None]
                 self.guard.adopt(grads)
@@ -188,6 +196,14 @@ class AutogradCalls:
         except TypeError as exc:
             raise self.fail(node, f"{what}(): {exc}") from None
         return dict(bound.arguments)
+
+
+def _subject(node: ast.Call) -> str:
+    """The name `backward()` is called on (`loss` in `loss.backward()`), else "output"."""
+    func = node.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        return func.value.id
+    return "output"
 
 
 def _leaves(tensor: torch.Tensor) -> list[torch.Tensor]:

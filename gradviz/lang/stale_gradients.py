@@ -25,6 +25,8 @@ class StaleGradients:
         # id(leaf) → (the leaf, its version, id of its .grad, that gradient's version)
         self._after: dict[int, tuple[weakref.ref[torch.Tensor], int, int, int]] = {}
         self.noticed = False  # said once per run: every later step repeats it
+        self.summed_noticed = False  # (as noticed, for `summed`)
+        self.line: int | None = None  # the program line of the last pass
 
     def before(self, leaves: list[torch.Tensor]) -> torch.Tensor | None:
         """A leaf this pass will add a gradient to that still holds a stale one, if any."""
@@ -40,7 +42,26 @@ class StaleGradients:
                 return leaf
         return None
 
-    def after(self, leaves: list[torch.Tensor]) -> None:
+    def summed(self, leaves: list[torch.Tensor]) -> list[torch.Tensor]:
+        """The leaves whose `.grad` this pass will add to, still holding what the last pass
+        left (unwritten since) while the leaf itself did not change: gradient accumulation,
+        or two losses backpropagated in turn. Not a slip as `before`'s is, but the graph
+        shows each pass's own gradient, not the sum the program then reads. Once per run."""
+        if self.noticed or self.summed_noticed:
+            return []
+        found = []
+        for leaf in leaves:
+            seen = self._after.get(id(leaf))
+            if seen is None or seen[0]() is not leaf or leaf._version != seen[1]:
+                continue  # (changed since: `before` speaks of that)
+            grad = leaf.grad
+            if grad is not None and id(grad) == seen[2] and grad._version == seen[3]:
+                found.append(leaf)
+        self.summed_noticed = bool(found)
+        return found
+
+    def after(self, leaves: list[torch.Tensor], line: int | None = None) -> None:
+        self.line = line
         if self.noticed:
             return  # (said already: nothing more to look for)
         after = self._after
@@ -92,4 +113,18 @@ def stale_remark(name: str) -> str:
         f"`{name}` was last changed, and this backward() added to it: .grad adds up until "
         "something zeroes it. Call optimizer.zero_grad() (or set `.grad = None`) once per "
         "step: zero_grad, forward, loss, backward, step"
+    )
+
+
+def summed_remark(names: list[str], line: int | None, output: str) -> str:
+    """What `summed` found, said: the leaves' `.grad` holds more than the graph shows."""
+    shown = ", ".join(f"`{n}.grad`" for n in names[:3])
+    shown += f" and {len(names) - 3} more" if len(names) > 3 else ""
+    earlier = f"the backward() at line {line}" if line is not None else "an earlier backward()"
+    held = "holds" if len(names) == 1 else "hold"
+    return (
+        f"{shown} still {held} the gradient of {earlier}, and this backward() adds to it: "
+        ".grad sums every backward() until something zeroes it (optimizer.zero_grad(), or "
+        f"`.grad = None`). The graph's gradients are one pass's own, ∂{output}/∂node, not "
+        "the sum .grad holds"
     )

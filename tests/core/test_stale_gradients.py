@@ -142,3 +142,66 @@ def test_clipping_the_gradients_is_no_zeroing(clip: str) -> None:
     ((model(X) - y) ** 2).mean().backward()
     alone = torch.autograd.grad(((model(X) - y) ** 2).mean(), model.weight)[0]
     torch.testing.assert_close(model.weight.grad, kept + alone)
+
+
+def _summed(notes: list[str]) -> list[str]:
+    return [n for n in notes if "sums every backward()" in n]
+
+
+TWO_LOSSES = """
+torch.manual_seed(0)
+a = torch.randn(3, requires_grad=True)
+b = torch.randn(3, requires_grad=True)
+l1 = (a * b).sum()
+l2 = (a + b).pow(2).sum()
+l1.backward()
+l2.backward()
+print(a.grad, b.grad)
+"""
+
+
+def test_two_passes_into_the_same_grad_say_the_graph_shows_one_pass_not_the_sum() -> None:
+    result = trace(TWO_LOSSES)
+    (note,) = _summed(result.graph.notes)
+    assert note.startswith("⚠ at line 8: `a.grad`, `b.grad` still hold the gradient of the ")
+    assert "backward() at line 7" in note and "∂l2/∂node" in note
+    torch.manual_seed(0)  # a run starts from seed 0, as gradviz's does, then the program's
+    torch.manual_seed(0)
+    a = torch.randn(3, requires_grad=True)
+    b = torch.randn(3, requires_grad=True)
+    l1 = (a * b).sum()
+    l2 = (a + b).pow(2).sum()
+    alone = torch.autograd.grad(l2, [a, b], retain_graph=True)
+    l1.backward()
+    l2.backward()
+    for name, tensor, own in (("a", a, alone[0]), ("b", b, alone[1])):
+        torch.testing.assert_close(result.graph.find(name).grad, own)  # the last pass's own
+        assert tensor.grad is not None and not torch.allclose(tensor.grad, own)  # .grad: more
+
+
+def test_the_tutorials_second_call_is_remarked_and_a_zeroed_third_is_not() -> None:
+    source = (
+        "inp = torch.eye(4, 5, requires_grad=True)\nout = (inp+1).pow(2).t()\n"
+        "out.backward(torch.ones_like(out), retain_graph=True)\n"
+        "out.backward(torch.ones_like(out), retain_graph=True)\n"
+        "inp.grad.zero_()\n"
+        "out.backward(torch.ones_like(out), retain_graph=True)\n"
+    )
+    (note,) = _summed(trace(source).graph.notes)
+    assert note.startswith("⚠ at line 4: `inp.grad` still holds the gradient of the backward() at")
+    first = "retain_graph=True)\nout"
+    zeroed = source.replace(first, "retain_graph=True)\ninp.grad = None\nout", 1)
+    assert _summed(trace(zeroed).graph.notes) == []
+
+
+def test_a_stepped_loop_without_zero_grad_gets_the_slips_remark_alone() -> None:
+    notes = trace(LOOP.format(zeroing="")).graph.notes
+    assert len(_stale(notes)) == 1 and _summed(notes) == []
+
+
+@pytest.mark.parametrize(
+    "zeroing",
+    ["    opt.zero_grad()\n", "    opt.zero_grad(set_to_none=False)\n", "    model.zero_grad()\n"],
+)
+def test_a_loop_that_zeroes_each_step_sums_nothing(zeroing: str) -> None:
+    assert _summed(trace(LOOP.format(zeroing=zeroing)).graph.notes) == []
