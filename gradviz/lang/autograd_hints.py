@@ -140,6 +140,12 @@ HINTS: list[tuple[str, str]] = [
         "them with `.float()`",
     ),
     (
+        "derivative for aten::floor_divide is not implemented",
+        "`//` (floor division) has no derivative in PyTorch, so backward() cannot pass through "
+        "it: write `torch.floor(a / b)` (its gradient is 0 almost everywhere) where the step "
+        "is wanted, or plain `/` where it is not",
+    ),
+    (
         "'indices' to have one of the following scalar types",
         "an embedding looks its rows up by index, so its input must hold whole numbers: "
         "convert it with `.long()`",

@@ -154,6 +154,12 @@ CASES = [
         "can't optimize a non-leaf Tensor",
     ),
     (
+        "x = torch.randn(4, requires_grad=True)\nbins = x // 0.5\nbins.sum().backward()\n",
+        (3, 1),
+        "`//` (floor division) has no derivative in PyTorch",
+        "derivative for aten::floor_divide is not implemented",
+    ),
+    (
         "z = torch.randn(3, 4, requires_grad=True)\n"
         "loss = F.cross_entropy(z, torch.tensor([0, 1, 5]))\n",
         (2, 8),
