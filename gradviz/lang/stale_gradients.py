@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 T = TypeVar("T")
+UNNAMED = "a parameter"  # leaf_name's answer for a leaf no name of the program holds
 CLIPPING = {"nn.utils.clip_grad_norm_", "nn.utils.clip_grad_value_"}  # scale .grad in place
 
 
@@ -104,13 +105,20 @@ def leaf_name(leaf: torch.Tensor, env: Mapping[str, Any]) -> str:
             for path, parameter in value.named_parameters():
                 if parameter is leaf:
                     return f"{name}.{path}"
-    return "a parameter"
+    return UNNAMED
+
+
+def _grad_of(name: str) -> str:
+    """How a remark names a leaf's gradient: `w.grad`, or what it can say of a leaf no name of
+    the program holds (rebound since, or never named)."""
+    return f"`{name}.grad`" if name != UNNAMED else "the .grad of a leaf no name holds now"
 
 
 def stale_remark(name: str) -> str:
+    leaf = f"`{name}`" if name != UNNAMED else "that leaf"
     return (
-        f"`{name}.grad` still held the gradient of an earlier backward(), taken before "
-        f"`{name}` was last changed, and this backward() added to it: .grad adds up until "
+        f"{_grad_of(name)} still held the gradient of an earlier backward(), taken before "
+        f"{leaf} was last changed, and this backward() added to it: .grad adds up until "
         "something zeroes it. Call optimizer.zero_grad() (or set `.grad = None`) once per "
         "step: zero_grad, forward, loss, backward, step"
     )
@@ -118,7 +126,7 @@ def stale_remark(name: str) -> str:
 
 def summed_remark(names: list[str], line: int | None, output: str) -> str:
     """What `summed` found, said: the leaves' `.grad` holds more than the graph shows."""
-    shown = ", ".join(f"`{n}.grad`" for n in names[:3])
+    shown = ", ".join(_grad_of(name) for name in names[:3])
     shown += f" and {len(names) - 3} more" if len(names) > 3 else ""
     earlier = f"the backward() at line {line}" if line is not None else "an earlier backward()"
     held = "holds" if len(names) == 1 else "hold"

@@ -205,3 +205,17 @@ def test_a_stepped_loop_without_zero_grad_gets_the_slips_remark_alone() -> None:
 )
 def test_a_loop_that_zeroes_each_step_sums_nothing(zeroing: str) -> None:
     assert _summed(trace(LOOP.format(zeroing=zeroing)).graph.notes) == []
+
+
+def test_a_leaf_whose_name_was_rebound_is_said_so_not_given_a_made_up_name() -> None:
+    source = (
+        "x = torch.ones(3, requires_grad=True)\nloss = x.sum()\nloss.backward()\n"
+        "x = x - 0.1 * x.grad\nloss = x.sum()\nloss.backward()\n"
+    )
+    (note,) = _summed(trace(source).graph.notes)
+    assert note.startswith("⚠ at line 6: the .grad of a leaf no name holds now still holds ")
+    first = torch.ones(3, requires_grad=True)  # torch: the first x's .grad gets both passes
+    first.sum().backward()
+    assert first.grad is not None
+    (first - 0.1 * first.grad).sum().backward()
+    torch.testing.assert_close(first.grad, torch.full((3,), 2.0))
