@@ -289,6 +289,13 @@ def format_value(value: Any, spec: str) -> str:
     digits = "".join(ch if ch.isdigit() else " " for ch in spec).split()
     if any(int(d) > 200 for d in digits if len(d) < 6) or any(len(d) >= 6 for d in digits):
         raise ValueError("format width or precision over 200 is not allowed")
+    if spec and isinstance(value, torch.Tensor) and value.dim() != 0:
+        shape = "×".join(str(n) for n in value.shape)  # (torch formats 0-d tensors only)
+        raise ValueError(
+            f"a format like `:{spec}` writes one number, and this is a tensor of shape {shape}: "
+            "format its `.item()` where it holds one number, or print the tensor (or its "
+            "`.tolist()`) without a format"
+        )
     return format(value, spec)
 
 

@@ -108,6 +108,21 @@ def test_control_flow_and_formatting() -> None:
     assert run(source).printed == ["[0, 4] 2 4.00 1 and b\n"]
 
 
+def test_a_number_format_of_a_tensor_prints_as_python_and_a_vectors_says_what_to_do() -> None:
+    loss = torch.tensor([1.0, 2.0]).sum()
+    source = "loss = torch.tensor([1.0, 2.0]).sum()\nprint(f'{loss:.3f}', '{:.1f}'.format(loss))"
+    assert run(source).printed == [f"{loss:.3f} {loss:.1f}\n"]  # a 0-d tensor: as Python
+    for line in ("print(f'{x:.2f}')", "print('{:.2f}'.format(x))"):
+        with pytest.raises(TypeError):
+            f"{torch.tensor([[1.5]]):.2f}"  # torch formats 0-d tensors only
+        with pytest.raises(ProgramError) as caught:
+            run(f"x = torch.tensor([[1.5]])\n{line}")
+        assert (caught.value.line, caught.value.col) == (2, 7)
+        assert "`:.2f` writes one number, and this is a tensor of shape 1×1: format its " in (
+            caught.value.message
+        )
+
+
 def test_no_grad_block_and_inplace_update() -> None:
     source = (
         "w = torch.tensor([1.0, 2.0], requires_grad=True)\nloss = (w * w).sum()\n"
