@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import operator
-import string
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +23,7 @@ from gradviz.lang.custom_functions import (
     function_attribute,
     is_ctx,
 )
+from gradviz.lang.formatting import safe_format
 from gradviz.lang.iterators import ProgramIterator
 from gradviz.lang.objects import BoundMethod, Fn, Namespace, ProgramDict, check_dict_key
 from gradviz.lang.result_pairs import is_result_pair, pair_hint
@@ -254,49 +254,6 @@ def _namespace_attribute(value: Namespace, name: str) -> object:
         raise AttributeError(f"`{value.path}.{name}` is not allowed: it {value.blocked[name]}")
     hint = _suggest(name, list(value.members))
     raise AttributeError(f"`{value.path}.{name}` is not available in gradviz programs{hint}")
-
-
-def safe_format(template: str, *args: Any) -> str:
-    """str.format limited to positional fields: `{}`, `{0}`, `{:.3f}` (never `{0.attr}`)."""
-    out: list[str] = []
-    auto = 0
-    for literal, field, spec, conversion in string.Formatter().parse(template):
-        out.append(literal)
-        if field is None:
-            continue
-        if field == "":
-            index = auto
-            auto += 1
-        elif field.isdigit():
-            index = int(field)
-        else:
-            raise ValueError(f"format field {{{field}}} is not allowed; use {{}} or {{0}}")
-        if index >= len(args):
-            raise IndexError(f"format string needs argument {index}, got {len(args)}")
-        value = args[index]
-        if conversion == "r":
-            value = repr(value)
-        elif conversion in ("s", "a"):
-            value = str(value)
-        out.append(format_value(value, spec or ""))
-    return "".join(out)
-
-
-def format_value(value: Any, spec: str) -> str:
-    """format() with the spec checked: no nested fields, no absurd widths."""
-    if "{" in spec or "}" in spec:
-        raise ValueError("nested format fields are not allowed")
-    digits = "".join(ch if ch.isdigit() else " " for ch in spec).split()
-    if any(int(d) > 200 for d in digits if len(d) < 6) or any(len(d) >= 6 for d in digits):
-        raise ValueError("format width or precision over 200 is not allowed")
-    if spec and isinstance(value, torch.Tensor) and value.dim() != 0:
-        shape = "×".join(str(n) for n in value.shape)  # (torch formats 0-d tensors only)
-        raise ValueError(
-            f"a format like `:{spec}` writes one number, and this is a tensor of shape {shape}: "
-            "format its `.item()` where it holds one number, or print the tensor (or its "
-            "`.tolist()`) without a format"
-        )
-    return format(value, spec)
 
 
 def get_attribute(value: object, name: str) -> object:

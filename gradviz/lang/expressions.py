@@ -11,13 +11,14 @@ import torch
 from torch import nn
 
 from gradviz.lang import arithmetic
-from gradviz.lang.attributes import format_value, get_attribute
+from gradviz.lang.attributes import get_attribute
 from gradviz.lang.autograd_hints import autograd_hint, none_grad_hint
 from gradviz.lang.broadcast_slip import outer_broadcast
 from gradviz.lang.builtins import bounded_list
 from gradviz.lang.call_hints import layer_called_with_tensors, uncalled_hint
 from gradviz.lang.error_words import clean_message, error_subject
 from gradviz.lang.errors import ProgramError, error_at
+from gradviz.lang.formatting import format_value
 from gradviz.lang.limits import Limits
 from gradviz.lang.objects import (
     BoundMethod,
