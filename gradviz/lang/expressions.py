@@ -16,6 +16,7 @@ from gradviz.lang.autograd_hints import autograd_hint, none_grad_hint
 from gradviz.lang.broadcast_slip import outer_broadcast
 from gradviz.lang.builtins import bounded_list
 from gradviz.lang.call_hints import layer_called_with_tensors, uncalled_hint
+from gradviz.lang.call_shapes import call_shape_hint
 from gradviz.lang.error_words import clean_message, error_subject
 from gradviz.lang.errors import ProgramError, error_at
 from gradviz.lang.formatting import format_value
@@ -30,12 +31,7 @@ from gradviz.lang.objects import (
     plain_set,
 )
 from gradviz.lang.result_pairs import check_comparable, is_result_pair
-from gradviz.lang.shape_hints import (
-    PRODUCTS,
-    broadcast_mismatch,
-    linear_mismatch,
-    product_mismatch,
-)
+from gradviz.lang.shape_hints import broadcast_mismatch, product_mismatch
 from gradviz.lang.type_of import ClassOf, type_of
 from gradviz.lang.user_code import NestedRef
 from gradviz.lang.value_budget import spend_on
@@ -332,9 +328,9 @@ class ExpressionEvaluator:
             try:
                 return arithmetic.check_result(action())
             except RuntimeError as exc:
-                hint = self._call_hint(node, callee, args, str(exc)) or layer_called_with_tensors(
-                    callee, node.args, args, self.source_of
-                )
+                hint = call_shape_hint(
+                    node, callee, args, kwargs, str(exc), self.operand_name
+                ) or layer_called_with_tensors(callee, node.args, args, self.source_of)
                 if hint:
                     raise ValueError(hint) from None
                 raise
@@ -352,27 +348,6 @@ class ExpressionEvaluator:
                 raise
 
         return self.located(node, run)
-
-    def _call_hint(self, node: ast.Call, callee: Any, args: list[Any], message: str) -> str | None:
-        """A shape error of a product or a linear layer, said with the operands' names."""
-        if isinstance(callee, nn.Module):
-            return linear_mismatch(callee, self.operand_name(node.func, "the module"), message)
-        if getattr(callee, "qualname", None) not in PRODUCTS:
-            return None
-        if isinstance(callee, BoundMethod) and args:
-            owner = node.func.value if isinstance(node.func, ast.Attribute) else None
-            pair = (callee.owner, args[0], owner, node.args[0] if node.args else None)
-        elif len(args) >= 2 and len(node.args) >= 2:
-            pair = (args[0], args[1], node.args[0], node.args[1])
-        else:
-            return None
-        left, right, left_node, right_node = pair
-        return product_mismatch(
-            left,
-            right,
-            self.operand_name(left_node, "the first argument"),
-            self.operand_name(right_node, "the second argument"),
-        )
 
     @staticmethod
     def is_tensor(value: Any) -> bool:

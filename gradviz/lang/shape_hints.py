@@ -97,3 +97,37 @@ def _shape_or_scalar(t: torch.Tensor) -> str:
     if t.dim() == 1:
         return f"{t.shape[0]} element{'s' if t.shape[0] != 1 else ''}"
     return _shape(t) if t.dim() else "a scalar"
+
+
+JOINS = {"torch.cat", "torch.concat"}
+
+
+def joined_mismatch(tensors: Any, names: list[str], dim: Any) -> str | None:
+    """Why torch.cat cannot join `tensors` along `dim`: the other dimension whose sizes differ,
+    each tensor named with its shape, and the dim that would join them where one would; None
+    where torch's own words say it (another number of dims, a 0-d tensor, a dtype)."""
+    if not isinstance(tensors, (list, tuple)) or len(tensors) < 2:
+        return None
+    if not all(isinstance(t, torch.Tensor) for t in tensors) or not isinstance(dim, int):
+        return None
+    shapes = [tuple(t.shape) for t in tensors]
+    ndim = len(shapes[0])
+    if ndim == 0 or any(len(s) != ndim for s in shapes) or not -ndim <= dim < ndim:
+        return None
+    dim %= ndim
+
+    def clash(along: int) -> int | None:
+        return next(
+            (i for i in range(ndim) if i != along and len({s[i] for s in shapes}) > 1), None
+        )
+
+    other = clash(dim)
+    if other is None:
+        return None
+    listed = ", ".join(f"{name} is {_shape(t)}" for name, t in zip(names, tensors, strict=True))
+    fits = [d for d in range(ndim) if d != dim and clash(d) is None]
+    instead = f"; dim={fits[0]} would join them" if fits else ""
+    return (
+        f"torch.cat joins along dim {dim}, so every other size must be equal, but dim {other} "
+        f"differs: {listed}{instead}"
+    )

@@ -58,6 +58,21 @@ CASES = [
         "a = torch.randn(2, 3, 4)\nb = torch.randn(3, 4)\nc = a * b.T\n",
         "a (2×3×4) and b.T (4×3)",
     ),
+    (
+        "a = torch.randn(2, 3)\nb = torch.randn(3, 3)\nc = torch.cat([a, b], dim=1)\n",
+        "in `torch.cat([a, b], dim=1)`: torch.cat joins along dim 1, so every other size must "
+        "be equal, but dim 0 differs: a is 2×3, b is 3×3; dim=0 would join them",
+    ),
+    (
+        "a = torch.randn(2, 3)\nb = torch.randn(2, 4, 1)\nparts = [a, b.squeeze(-1)]\n"
+        "c = torch.cat(parts)\n",
+        "but dim 1 differs: tensor 0 is 2×3, tensor 1 is 2×4; dim=1 would join them",
+    ),
+    (
+        "a = torch.randn(2, 3)\nb = torch.randn(4, 5)\nc = torch.concat((a, b), -1)\n",
+        "torch.cat joins along dim 1, so every other size must be equal, but dim 0 differs: "
+        "a is 2×3, b is 4×5\n",  # (no dim joins them: nothing more said)
+    ),
 ]
 
 
@@ -65,7 +80,7 @@ CASES = [
 def test_a_shape_error_names_the_sizes_that_disagree(source: str, message: str) -> None:
     with pytest.raises(ProgramError) as caught:
         trace(source)
-    assert message in str(caught.value)
+    assert message in str(caught.value) + "\n"
 
 
 def test_shapes_that_broadcast_are_not_refused() -> None:
@@ -84,3 +99,15 @@ def test_other_product_errors_keep_torchs_words() -> None:
     with pytest.raises(ProgramError) as caught:
         trace(batches)
     assert "cannot multiply" not in str(caught.value)
+
+
+def test_tensors_that_cat_cannot_join_are_refused_by_torch_too() -> None:
+    """What the hints say of torch.cat is torch's: these joins fail, the suggested one works."""
+    import torch
+
+    a, b = torch.randn(2, 3), torch.randn(3, 3)
+    with pytest.raises(RuntimeError):
+        torch.cat([a, b], dim=1)
+    assert torch.cat([a, b], dim=0).shape == (5, 3)
+    with pytest.raises(RuntimeError):
+        torch.cat([torch.randn(2, 3), torch.randn(4, 5)], dim=-1)
