@@ -79,6 +79,13 @@ def _length(value: Any) -> int | None:
     return None
 
 
+def _real(value: Any) -> bool:
+    """A float, or a tensor of floating-point numbers."""
+    return isinstance(value, float) or (
+        isinstance(value, torch.Tensor) and value.is_floating_point()
+    )
+
+
 def check_binary(op: type[ast.operator], left: Any, right: Any, limits: Limits) -> None:
     """Raise ValueError before an operation on plain values that would be enormous."""
     bits = limits.max_int_bits
@@ -105,6 +112,11 @@ def check_binary(op: type[ast.operator], left: Any, right: Any, limits: Limits) 
         raise ValueError(f"shifting by {right} is too large")
     if op is ast.Mod and isinstance(left, str):
         check_percent_format(left)
+    if op is ast.BitXor and (_real(left) or _real(right)):  # `x^2`, written as in maths
+        raise ValueError(
+            "`^` is bitwise exclusive or in Python, not a power, and these are real numbers: "
+            "write `**` for a power (`x**2`)"
+        )
     if op is ast.Add and _length(left) is not None and _length(right) is not None:
         limit = limits.max_string_chars if isinstance(left, str) else limits.max_literal_elements
         if len(left) + len(right) > limit:

@@ -96,6 +96,18 @@ def bounded_iter(value: Any, limits: Limits, what: str = "this loop") -> Iterato
     return iter(bounded_list(value, limits, what))
 
 
+def _one_number_each(name: str, values: tuple[Any, ...]) -> None:
+    """Python's max(a, b) of tensors compares them as one True or False each: said, with
+    torch's elementwise and reducing forms, where a tensor holds several numbers."""
+    if len(values) > 1 and any(isinstance(v, torch.Tensor) and v.numel() > 1 for v in values):
+        which = "maximum" if name == "max" else "minimum"
+        raise ValueError(
+            f"Python's {name}() compares whole values, and a tensor of several numbers is no "
+            f"one number: `torch.{which}(a, b)` takes the {which} element by element, and "
+            f"`x.{name}()` the {which} of one tensor"
+        )
+
+
 def make_builtins(limits: Limits, print_fn: Callable[..., None]) -> dict[str, Fn]:
     """Builtins by name; `print_fn` sends text to the program's output channel."""
 
@@ -127,9 +139,11 @@ def make_builtins(limits: Limits, print_fn: Callable[..., None]) -> dict[str, Fn
         return sum(bounded_list(values, limits, "sum()"), start)
 
     def min_(*values: Any) -> Any:
+        _one_number_each("min", values)
         return min(bounded_list(values[0], limits)) if len(values) == 1 else min(values)
 
     def max_(*values: Any) -> Any:
+        _one_number_each("max", values)
         return max(bounded_list(values[0], limits)) if len(values) == 1 else max(values)
 
     def sorted_(values: Any, key: Any = None, reverse: bool = False) -> list[Any]:

@@ -268,3 +268,20 @@ def test_a_misspelt_attribute_never_suggests_a_refused_one(source: str) -> None:
     with pytest.raises(ProgramError) as info:
         parse(source)
     assert "did you mean" not in str(info.value)
+
+
+def test_a_caret_between_real_numbers_says_it_is_no_power_and_whole_numbers_still_xor() -> None:
+    with pytest.raises(ProgramError) as caught:
+        run("x = 2.0\ny = x^2\n")
+    assert (caught.value.line, caught.value.col) == (2, 5)
+    assert "`^` is bitwise exclusive or in Python, not a power" in caught.value.message
+    assert "write `**` for a power (`x**2`)" in caught.value.message
+    printed = run("a = torch.tensor([1, 2])\nprint(5 ^ 3, (a ^ 3).tolist(), True ^ False)\n")
+    assert printed.printed == [f"{5 ^ 3} {(torch.tensor([1, 2]) ^ 3).tolist()} {True ^ False}\n"]
+
+
+def test_pythons_max_of_tensors_of_several_numbers_names_torchs_forms() -> None:
+    with pytest.raises(ProgramError, match=r"torch.maximum\(a, b\)"):
+        run("a = torch.tensor([1.0, 5.0])\nb = torch.tensor([3.0, 2.0])\nc = max(a, b)\n")
+    one = run("a = torch.tensor(1.0)\nb = torch.tensor(3.0)\nprint(max(a, b), min([4, 2]))\n")
+    assert one.printed == [str(max(torch.tensor(1.0), torch.tensor(3.0))) + " 2\n"]  # as Python

@@ -94,6 +94,9 @@ def test_typed_functions_keep_the_languages_safety() -> None:
         ("x.mean() + y", "must be computed point by point"),
         ("1.0", "gives no tensor: its last line must be an expression in x and y"),
         ("print(x)", "gives no tensor"),
+        ("x^2 + y^2", r"`\^` is bitwise exclusive or in Python, not a power"),
+        ("max(x, y)", r"`torch.maximum\(a, b\)` takes the maximum element by element"),
+        ("min(x**2, y)", r"`x.min\(\)` the minimum of one tensor"),
     ],
 )
 def test_a_typed_function_must_give_one_number_per_point(source: str, message: str) -> None:
@@ -103,6 +106,14 @@ def test_a_typed_function_must_give_one_number_per_point(source: str, message: s
 
     with pytest.raises(ProgramError, match=message):
         typed_surface(source)
+
+
+def test_the_elementwise_forms_the_messages_name_are_the_surfaces_meant() -> None:
+    x, y = torch.tensor([-1.0, 2.0]), torch.tensor([3.0, -0.5])
+    torch.testing.assert_close(typed_surface("torch.maximum(x, y)")(x, y), torch.maximum(x, y))
+    torch.testing.assert_close(typed_surface("x**2 + y**2")(x, y), x**2 + y**2)
+    with pytest.raises(TypeError):
+        _ = 2.0 ^ 2  # type: ignore[operator]  # (Python: no `^` of a float)
 
 
 def test_a_pointwise_typed_function_with_where_and_constants_is_fine() -> None:
