@@ -32,6 +32,7 @@ def race_to_json(race: Race) -> dict[str, Any]:
                 "points": [[x, y] for x, y in run.points],
                 "losses": [_number(v) for v in run.losses],
                 "diverged_at": run.diverged_at,
+                "undefined_at": run.undefined_at,
             }
             for run in race.runs
         ],

@@ -23,6 +23,9 @@ class Run:
     points: list[tuple[float, float]]
     losses: list[float]
     diverged_at: int | None = None
+    # the first point where f is not defined (NaN: log of a negative number, say), its
+    # position still finite; its loss and the later ones are inf in `losses`
+    undefined_at: int | None = None
 
     @property
     def final(self) -> tuple[float, float]:
@@ -177,9 +180,9 @@ def to_runs(
         stop = int(diverged[column])
         keep = positions.shape[0] if stop < 0 else stop  # the diverged point itself is dropped
         points = [(float(x), float(y)) for x, y in positions[:keep, column].tolist()]
-        values = [
-            float(v) if math.isfinite(v) else math.inf for v in losses[:keep, column].tolist()
-        ]
+        read = losses[:keep, column].tolist()
+        values = [float(v) if math.isfinite(v) else math.inf for v in read]
+        undefined = next((k for k, v in enumerate(read) if math.isnan(v)), None)
         runs.append(
             Run(
                 spec.name,
@@ -188,6 +191,7 @@ def to_runs(
                 points,
                 values,
                 None if stop < 0 else stop,
+                undefined,
             )
         )
     return runs

@@ -180,6 +180,27 @@ def test_divergence_is_reported_and_points_stay_finite() -> None:
     assert all(math.isfinite(v) for xy in exploding.points for v in xy)
 
 
+def test_a_path_into_points_where_f_is_undefined_says_from_which_step() -> None:
+    """log(x) past x = 0: the position stays finite (1/x, its gradient, is finite there), so it
+    has not diverged, but f is NaN from that point on."""
+    typed = typed_surface("log(x) + y")
+    run = race(typed, [parse_spec("adam:lr=0.1")], (0.5, 0.5), 10).runs[0]
+    assert run.diverged_at is None
+    params = torch.tensor([0.5, 0.5], requires_grad=True)  # the same race in plain torch
+    optimizer = torch.optim.Adam([params], lr=0.1)
+    values = []
+    for _ in range(10):
+        values.append(float(torch.log(params[0].detach()) + params[1].detach()))
+        optimizer.zero_grad()
+        (torch.log(params[0]) + params[1]).backward()
+        optimizer.step()
+    values.append(float(torch.log(params[0].detach()) + params[1].detach()))
+    first_nan = next(k for k, v in enumerate(values) if math.isnan(v))
+    assert run.undefined_at == first_nan
+    assert run.points[-1] == pytest.approx(tuple(params.tolist()), abs=1e-6)
+    assert race(typed, [parse_spec("adam:lr=0.01")], (0.5, 0.5), 10).runs[0].undefined_at is None
+
+
 def test_basin_map_labels_match_single_runs() -> None:
     surface = get_surface("himmelblau")
     spec = parse_spec("adam:lr=0.1")

@@ -595,3 +595,20 @@ def test_a_race_that_leaves_a_network_landscape_is_followed(qtbot, window) -> No
         lab.set_start(float(bottom[0]), float(bottom[1]))
     qtbot.wait(300)
     assert lab.view.window == grown
+
+
+def test_a_racer_into_points_where_f_is_undefined_says_so_in_the_legend(qtbot, lab) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(lab.race_shown, timeout=TIMEOUT):
+        lab.surface.setCurrentIndex(lab.surface.findData("function"))
+    lab.function.setText("log(x) + y")  # Adam at lr 0.05 and the rest go on past x = 0
+    with qtbot.waitSignal(lab.race_shown, timeout=TIMEOUT):
+        lab.function.editingFinished.emit()
+    with qtbot.waitSignal(lab.race_shown, timeout=TIMEOUT):
+        lab.set_start(0.5, 0.5)
+    texts = [label.text for _, label in lab.view.legend.items]
+    paths = lab.race.paths
+    assert any(p.undefined_at is not None for p in paths)
+    for path, text in zip(paths, texts, strict=True):
+        if path.diverged_at is None and path.undefined_at is not None:
+            assert text == f"{path.label}  ✗ f undefined from step {path.undefined_at}"
+            assert path.points[path.undefined_at][0] < 0  # log of a negative number: NaN

@@ -46,6 +46,15 @@ class Path:
     gradients: np.ndarray
     diverged_at: int | None
     marker: str = "o"
+    undefined_at: int | None = None  # the first point where f is NaN (Run.undefined_at)
+
+    def legend_text(self) -> str:
+        """Its label, and what became of it: diverged, or on into points where f is undefined."""
+        if self.diverged_at is not None:
+            return f"{self.label}  ✗ diverged"
+        if self.undefined_at is not None:
+            return f"{self.label}  ✗ f undefined from step {self.undefined_at}"
+        return self.label
 
 
 def _pixel_rect(window: tuple[float, float, float, float], shape: tuple[int, ...]) -> QRectF:
@@ -224,7 +233,7 @@ class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
         self.paths = paths
         self._kept = []
         self._steepest = [_steepest(path.gradients) for path in paths]
-        racers = [(p.label, p.colour, p.marker, p.diverged_at is not None) for p in paths]
+        racers = [(p.legend_text(), p.colour, p.marker) for p in paths]
         if racers != self._racers:  # the same racers again (another surface, start): kept
             self._racers = racers
             self._new_racers(paths)
@@ -259,7 +268,7 @@ class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
             sample.scatter.setBrush(pg.mkBrush(colour))
             sample.scatter.setPen(pg.mkPen("#000000", width=1.2))
             self._legend_samples.append(sample)
-            self.legend.addItem(sample, path.label + ("  ✗ diverged" if path.diverged_at else ""))
+            self.legend.addItem(sample, path.legend_text())
             symbols.append(symbol)
             brushes.append(pg.mkBrush(colour))
             self._lines.append(line)

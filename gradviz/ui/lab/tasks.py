@@ -82,7 +82,10 @@ def path_of(surface: Surface, run: Run, colour: str, marker: str) -> Path:
     at = torch.tensor(points, dtype=torch.float32, requires_grad=True)
     surface(at[:, 0], at[:, 1]).sum().backward()
     grads = at.grad.numpy().astype(np.float64) if at.grad is not None else np.zeros_like(points)
-    return Path(run.label, colour, points, np.array(run.losses), grads, run.diverged_at, marker)
+    return Path(
+        run.label, colour, points, np.array(run.losses), grads, run.diverged_at, marker,
+        run.undefined_at,
+    )  # fmt: skip
 
 
 def grid_image(surface: Surface, grid: Grid) -> GridImage:
