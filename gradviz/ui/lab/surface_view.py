@@ -156,7 +156,7 @@ class SurfaceView(pg.PlotWidget):  # type: ignore[misc]
         self.heads.setZValue(20.2)  # over the minima's stars: a racer that reached one stays seen
         self.addItem(self.heads)
         self._head_style: tuple[list[str], list[object]] = ([], [])
-        self._racers: list[tuple[str, str, str, bool]] | None = None  # whose items are drawn
+        self._racers: list[tuple[str, str, str]] | None = None  # whose items are drawn
         self._legend_samples: list[pg.PlotDataItem] = []
         self.overlay = pg.ImageItem(axisOrder="row-major")
         self.overlay.setZValue(-5)
