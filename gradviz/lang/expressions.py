@@ -21,6 +21,7 @@ from gradviz.lang.error_words import clean_message, error_subject
 from gradviz.lang.errors import ProgramError, error_at
 from gradviz.lang.formatting import format_value
 from gradviz.lang.limits import Limits
+from gradviz.lang.module_lists import EMPTY_OPTIMIZER, listed_layers_hint
 from gradviz.lang.objects import (
     BoundMethod,
     Fn,
@@ -93,6 +94,8 @@ class ExpressionEvaluator:
         except Exception as exc:
             subject = error_subject(node, self.source_of)
             message = autograd_hint(clean_message(exc), subject) or clean_message(exc)
+            if EMPTY_OPTIMIZER in message and (said := listed_layers_hint(self.env.values())):
+                message = f"{said} (torch: {message})"
         if quote:
             message = f"in `{self.source_of(node)}`: {message}"
         raise self.fail(node, message).with_related(related) from None

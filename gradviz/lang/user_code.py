@@ -10,7 +10,9 @@ from typing import Any, ClassVar, Protocol
 
 from torch import nn
 
+from gradviz.lang.module_lists import holds_layers, listed_remark
 from gradviz.lang.objects import ProgramDict
+from gradviz.lang.program_warnings import remark_here
 
 MISSING = object()
 
@@ -143,6 +145,9 @@ class UserModule(nn.Module):
                 raise TypeError(f"{type(self).__name__}() takes no arguments")
             return
         self._run(init, args, kwargs)
+        for attribute, value in vars(self).items():  # (a list filled after it was assigned too)
+            if not attribute.startswith("_") and holds_layers(value):
+                remark_here(listed_remark(self, attribute, value))
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         method = self.methods.get("forward")
