@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import difflib
 import weakref
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
@@ -152,8 +153,11 @@ class UserModule(nn.Module):
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         method = self.methods.get("forward")
         if method is None:
+            close = difflib.get_close_matches("forward", list(self.methods), n=1, cutoff=0.7)
+            typo = f" (it defines `{close[0]}`: spelt so, PyTorch never calls it)" if close else ""
             raise NotImplementedError(
-                f"{type(self).__name__} has no `def forward(self, ...)`, so it cannot be called"
+                f"{type(self).__name__} has no `def forward(self, ...)`, so it cannot be "
+                f"called{typo}"
             )
         return self._run(method, args, kwargs)
 

@@ -173,11 +173,13 @@ class _Checker:
         self.bound: set[str] = set()
         self.refused_yields: dict[int, str] = {}
         self.class_names: set[int] = set()
+        self.tree = ast.Module(body=[], type_ignores=[])
 
     def fail(self, node: ast.AST, message: str) -> None:
         raise error_at(node, message, self.lines)
 
     def check(self, tree: ast.Module) -> None:
+        self.tree = tree
         self.defined = check_definitions(tree, self.fail)
         self.attributes = self.attributes | self.defined.attributes
         every = list(ast.walk(tree))  # (one walk for every check: a walk is ~1 µs a node)
@@ -230,6 +232,14 @@ class _Checker:
                     node, f"`torch.{node.attr}` is not allowed: it {TORCH_BLOCKED[node.attr]}"
                 )
         if node.attr not in self.attributes:
+            local = _method_local(self.tree, node.attr) if _on_self(node) else None
+            if local is not None:  # `fc = nn.Linear(…)` in __init__, `self.fc` read later
+                self.fail(
+                    node,
+                    f"`self.{node.attr}` is never set: line {local} assigns `{node.attr}` as a "
+                    "name of its method only, gone when the method returns; write "
+                    f"`self.{node.attr} = …` there to keep it on the object",
+                )
             usable = sorted(self.attributes - _REFUSED)  # never suggest a refusal
             close = difflib.get_close_matches(node.attr, usable, n=1, cutoff=0.75)
             hint = f" (did you mean `.{close[0]}`?)" if close else ""
@@ -313,3 +323,21 @@ class _Checker:
 def validate(tree: ast.Module, lines: list[str], limits: Limits) -> None:
     """Raise ProgramError at the first construct outside the language."""
     _Checker(lines, limits).check(tree)
+
+
+def _on_self(node: ast.Attribute) -> bool:
+    return isinstance(node.value, ast.Name) and node.value.id == "self"
+
+
+def _method_local(tree: ast.Module, name: str) -> int | None:
+    """The line of the first `name = …` in a method of one of the program's classes."""
+    for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+        for method in (n for n in cls.body if isinstance(n, ast.FunctionDef)):
+            for node in ast.walk(method):
+                if (
+                    isinstance(node, ast.Name)
+                    and node.id == name
+                    and isinstance(node.ctx, ast.Store)
+                ):
+                    return node.lineno
+    return None
