@@ -25,6 +25,7 @@ from gradviz.lang.user_code import (
     Return,
     UserClass,
     UserFunction,
+    UserModule,
     define_class,
     grad_mode,
     is_super_init,
@@ -150,11 +151,21 @@ class Definitions:
         self.call_depth += 1
         self._nested.append([])
         body = function.node.body
+        ready_at = None  # a module's __init__: from which statement nn.Module's has run
         if function.name.endswith(".__init__"):  # nn.Module's (object's) __init__ has run
+            first = next((k for k, stmt in enumerate(body) if is_super_init(stmt)), len(body))
+            ready_at = len([stmt for stmt in body[:first] if not is_super_init(stmt)])
             body = [stmt for stmt in body if not is_super_init(stmt)]
+        me = args[0] if ready_at is not None and args else None
         try:
             with grad_context(function.grad_mode):
-                self.execute_block(body)
+                if isinstance(me, UserModule):  # layers set before super().__init__() fail
+                    me.ready_for_layers(False)  # in PyTorch: here too
+                    self.execute_block(body[:ready_at])
+                    me.ready_for_layers(True)
+                    self.execute_block(body[ready_at:])
+                else:
+                    self.execute_block(body)
         except Return as done:
             return done.value
         finally:

@@ -129,6 +129,9 @@ class BoundUserMethod:
         return f"<method {type(self.owner).__name__}.{self.function.name}>"
 
 
+_READY = "_gradviz_ready_for_layers"
+
+
 class UserModule(nn.Module):
     """The base of every nn.Module subclass a program defines. Its `__init__` and `forward`
     run the program's method bodies in the interpreter that defined the class (held weakly:
@@ -187,7 +190,18 @@ class UserModule(nn.Module):
     def set_user_attribute(self, name: str, value: object) -> None:
         """`self.name = value` in the program (registers layers and parameters as nn does)."""
         self._check_name(name)
+        if isinstance(value, (nn.Module, nn.Parameter)) and not self.__dict__.get(_READY, True):
+            what = "module" if isinstance(value, nn.Module) else "parameters"
+            raise AttributeError(  # (torch's words, then what to do)
+                f"cannot assign {what} before Module.__init__() call: call "
+                "`super().__init__()` first in `__init__`, before setting layers on `self`"
+            )
         setattr(self, name, value)
+
+    def ready_for_layers(self, ready: bool) -> None:
+        """Whether the program's __init__ has called super().__init__() yet (PyTorch refuses a
+        layer or parameter set on `self` before)."""
+        self.__dict__[_READY] = ready
 
     def register_user_buffer(self, name: str, tensor: Any, persistent: bool = True) -> None:
         """`self.register_buffer("name", tensor)`: a tensor of the module that is no parameter

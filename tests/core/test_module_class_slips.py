@@ -3,6 +3,9 @@ and a layer kept in a name of __init__ instead of on `self`."""
 
 from __future__ import annotations
 
+import runpy
+from pathlib import Path
+
 import pytest
 import torch
 from torch import nn
@@ -49,3 +52,54 @@ def test_a_layer_kept_in_a_name_of_init_is_said_to_be_gone_with_it() -> None:
     )
     fixed = trace(CLASS.format(init="self.fc = nn.Linear(2, 1)", forward="forward"))
     assert fixed.graph is not None
+
+
+INIT_ORDER = """
+class Net(nn.Module):
+    def __init__(self):
+{body}
+    def forward(self, x):
+        return self.fc(x) * self.scale
+net = Net()
+y = net(torch.randn(3, 2))
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "refused_at"),
+    [
+        ("        self.fc = nn.Linear(2, 1)\n        self.scale = 2.0", (4, 9)),
+        (
+            "        self.scale = 2.0\n        self.fc = nn.Linear(2, 1)\n"
+            "        super().__init__()",
+            (5, 9),
+        ),
+        (
+            "        self.scale = 2.0\n        super().__init__()\n"
+            "        self.fc = nn.Linear(2, 1)",
+            None,
+        ),
+    ],
+)
+def test_a_layer_set_before_super_init_is_refused_as_pytorch_refuses_it(
+    body: str, refused_at: tuple[int, int] | None, tmp_path: Path
+) -> None:
+    source = INIT_ORDER.format(body=body)
+    python = tmp_path / "net.py"
+    python.write_text("import torch\nfrom torch import nn\n" + source)
+    try:  # the same file in Python (a plain attribute before super().__init__() is fine)
+        runpy.run_path(str(python))
+        python_refused = False
+    except AttributeError as exc:
+        assert "cannot assign module before Module.__init__() call" in str(exc)
+        python_refused = True
+    assert python_refused == (refused_at is not None)
+    if refused_at is None:
+        assert trace(source).graph is not None
+        return
+    with pytest.raises(ProgramError) as caught:
+        trace(source)
+    assert (caught.value.line, caught.value.col) == refused_at
+    assert "cannot assign module before Module.__init__() call: call `super().__init__()` " in (
+        caught.value.message
+    )
