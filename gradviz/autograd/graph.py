@@ -8,6 +8,7 @@ from typing import Literal
 import torch
 
 NodeKind = Literal["input", "param", "const", "op"]
+UNNAMED = "(no name)"  # the title of a leaf that no name of the program holds
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,8 @@ class GraphNode:
             return self.name
         if self.op:
             return self.op
+        if self.kind != "const":  # a leaf no name holds (`torch.randn(3, requires_grad=True)`
+            return UNNAMED  # written inline, a layer's weight in a plain list)
         return format(self.value) if isinstance(self.value, float) else "const"
 
 

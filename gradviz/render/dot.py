@@ -48,7 +48,7 @@ def _text(value: str) -> str:
 
 
 def _font(text: str, *, face: str, size: float, colour: str, bold: bool = False) -> str:
-    inner = f"<b>{_text(text)}</b>" if bold else _text(text)
+    inner = f"<b>{_text(text)}</b>" if bold and text else _text(text)  # (dot refuses <b></b>)
     return f'<font face="{face}" point-size="{size:g}" color="{colour}">{inner}</font>'
 
 

@@ -259,7 +259,7 @@ def node_label(
     elif node.grad_nonfinite_origin:
         alert = "NaN/Inf gradient starts here"
     names = [n for n in (node.name, *node.aliases, *(e.name for e in node.extra_outputs)) if n]
-    title = ", ".join(names) or (tensor_text(value) if node.kind == "const" else "")
+    title = ", ".join(names) or (tensor_text(value) if node.kind == "const" else node.label)
     return NodeLabel(
         node_id=node.id,
         title=title,

@@ -138,3 +138,16 @@ def test_a_graph_too_big_to_lay_out_is_refused_at_once_but_its_json_and_dot_are_
         layout_scene(graph, RenderOptions())
     assert len(json.loads(render_bytes(graph, "json"))["nodes"]) == len(graph.nodes)
     assert render_bytes(graph, "dot").startswith(b"digraph")
+
+
+def test_a_leaf_no_name_holds_is_drawn_and_called_so() -> None:
+    """`torch.randn(3, requires_grad=True)` written inline: its box once had an empty bold
+    title, which dot refuses, so no picture of the graph could be made at all."""
+    graph = trace("y = (torch.randn(3, requires_grad=True) * 2).sum()\n").graph
+    (leaf,) = [n for n in graph.nodes if n.kind == "input"]
+    assert leaf.name is None and leaf.label == "(no name)"
+    torch.testing.assert_close(leaf.grad, torch.full((3,), 2.0))  # d sum(2a)/da, as torch says
+    svg = render_bytes(graph, "svg").decode()
+    ET.fromstring(svg)
+    assert "(no name)" in svg
+    assert "<b></b>" not in build_dot(graph)
