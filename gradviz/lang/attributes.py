@@ -25,6 +25,7 @@ from gradviz.lang.custom_functions import (
 )
 from gradviz.lang.formatting import safe_format
 from gradviz.lang.iterators import ProgramIterator
+from gradviz.lang.method_locals import never_set
 from gradviz.lang.objects import BoundMethod, Fn, Namespace, ProgramDict, check_dict_key
 from gradviz.lang.result_pairs import is_result_pair, pair_hint
 from gradviz.lang.strings import STR_METHODS
@@ -279,6 +280,9 @@ def get_attribute(value: object, name: str) -> object:
         found = value.user_attribute(name)
         if found is not MISSING:
             return found
+        local = value.method_local(name)
+        if local is not None:  # `weight = nn.Parameter(…)` in __init__, `self.weight` later
+            raise AttributeError(never_set(name, local))
     if isinstance(value, ProgramObject):
         found = value.user_attribute(name)
         if found is MISSING:

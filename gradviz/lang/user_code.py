@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Protocol
 
 from torch import nn
 
+from gradviz.lang.method_locals import method_local
 from gradviz.lang.module_lists import holds_layers, listed_remark
 from gradviz.lang.objects import ProgramDict
 from gradviz.lang.program_warnings import remark_here
@@ -186,6 +187,10 @@ class UserModule(nn.Module):
         if method is not None and not name.startswith("_"):
             return BoundUserMethod(method, self)
         return self.class_values.get(name, MISSING)
+
+    def method_local(self, name: str) -> int | None:
+        """The line of a `name = …` in one of the class's methods, if there is one."""
+        return method_local((method.node for method in self.methods.values()), name)
 
     def set_user_attribute(self, name: str, value: object) -> None:
         """`self.name = value` in the program (registers layers and parameters as nn does)."""

@@ -13,6 +13,7 @@ from gradviz.lang.errors import error_at
 from gradviz.lang.generator_rules import refused_yields
 from gradviz.lang.limits import Limits
 from gradviz.lang.loop_rewrites import loop_rewrites
+from gradviz.lang.method_locals import method_local, never_set
 
 ALLOWED_NODES: tuple[type[ast.AST], ...] = (
     ast.Module, ast.Expr, ast.Assign, ast.AugAssign, ast.Import, ast.ImportFrom, ast.alias,
@@ -234,12 +235,7 @@ class _Checker:
         if node.attr not in self.attributes:
             local = _method_local(self.tree, node.attr) if _on_self(node) else None
             if local is not None:  # `fc = nn.Linear(…)` in __init__, `self.fc` read later
-                self.fail(
-                    node,
-                    f"`self.{node.attr}` is never set: line {local} assigns `{node.attr}` as a "
-                    "name of its method only, gone when the method returns; write "
-                    f"`self.{node.attr} = …` there to keep it on the object",
-                )
+                self.fail(node, never_set(node.attr, local))
             usable = sorted(self.attributes - _REFUSED)  # never suggest a refusal
             close = difflib.get_close_matches(node.attr, usable, n=1, cutoff=0.75)
             hint = f" (did you mean `.{close[0]}`?)" if close else ""
@@ -331,13 +327,11 @@ def _on_self(node: ast.Attribute) -> bool:
 
 def _method_local(tree: ast.Module, name: str) -> int | None:
     """The line of the first `name = …` in a method of one of the program's classes."""
-    for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
-        for method in (n for n in cls.body if isinstance(n, ast.FunctionDef)):
-            for node in ast.walk(method):
-                if (
-                    isinstance(node, ast.Name)
-                    and node.id == name
-                    and isinstance(node.ctx, ast.Store)
-                ):
-                    return node.lineno
-    return None
+    methods = (
+        item
+        for cls in tree.body
+        if isinstance(cls, ast.ClassDef)
+        for item in cls.body
+        if isinstance(item, ast.FunctionDef)
+    )
+    return method_local(methods, name)

@@ -103,3 +103,18 @@ def test_a_layer_set_before_super_init_is_refused_as_pytorch_refuses_it(
     assert "cannot assign module before Module.__init__() call: call `super().__init__()` " in (
         caught.value.message
     )
+
+
+def test_a_parameter_kept_in_a_name_of_init_is_said_at_run_time_too() -> None:
+    """`weight` is also a name the language knows (a layer's), so the static check passes
+    `self.weight`; the run then says why the module has none."""
+    source = CLASS.format(init="weight = nn.Parameter(torch.randn(2))", forward="forward").replace(
+        "return self.fc(x)", "return x * self.weight"
+    )
+    with pytest.raises(ProgramError) as caught:
+        trace(source)
+    assert (caught.value.line, caught.value.col) == (7, 20)
+    assert caught.value.message == (
+        "`self.weight` is never set: line 5 assigns `weight` as a name of its method only, gone "
+        "when the method returns; write `self.weight = …` there to keep it on the object"
+    )
