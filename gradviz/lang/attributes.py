@@ -13,6 +13,7 @@ from torch.autograd.graph import Node
 from torch.utils.data import DataLoader, Subset, TensorDataset
 from torch.utils.hooks import RemovableHandle
 
+from gradviz.lang.callbacks import Callback
 from gradviz.lang.catalog import TENSOR_BLOCKED
 from gradviz.lang.container_methods import DICT_METHODS, LIST_METHODS, SET_METHODS
 from gradviz.lang.custom_functions import (
@@ -39,7 +40,6 @@ from gradviz.lang.training_tools import (
 from gradviz.lang.type_of import ClassOf
 from gradviz.lang.user_code import (
     MISSING,
-    Callback,
     ProgramObject,
     UserClass,
     UserFunction,

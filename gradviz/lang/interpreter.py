@@ -17,6 +17,7 @@ from gradviz.devices import checked_device
 from gradviz.lang.assignments import Assignments
 from gradviz.lang.autograd_calls import AutogradCalls
 from gradviz.lang.builtins import bounded_iter, make_builtins, weak_printer
+from gradviz.lang.callbacks import as_callbacks, hands_over_functions
 from gradviz.lang.catalog import (
     FUNCTIONAL_NS,
     IMPORTABLE,
@@ -46,7 +47,7 @@ from gradviz.lang.run_result import RunObserver, RunResult
 from gradviz.lang.silent_slips import SilentSlips
 from gradviz.lang.sizes import data_numel
 from gradviz.lang.stale_gradients import CLIPPING, StaleGradients
-from gradviz.lang.user_code import DEFINED, ProgramObject, as_callbacks, hands_over_functions
+from gradviz.lang.user_code import DEFINED, ProgramObject
 from gradviz.lang.value_budget import CONTAINERS, spend_on, spend_on_numbers, value_budget
 from gradviz.random_stream import global_random_stream
 

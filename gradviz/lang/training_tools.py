@@ -10,9 +10,9 @@ import torch
 from torch import nn
 from torch.optim import lr_scheduler
 
+from gradviz.lang.callbacks import Callback
 from gradviz.lang.objects import Fn, Namespace, ProgramDict
 from gradviz.lang.program_warnings import remark_here
-from gradviz.lang.user_code import Callback
 
 SCHEDULERS = [
     "StepLR",

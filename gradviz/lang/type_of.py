@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from gradviz.lang.callbacks import Callback
 from gradviz.lang.iterators import ProgramIterator
 from gradviz.lang.objects import BoundMethod, Fn, Namespace, ProgramDict
-from gradviz.lang.user_code import BoundUserMethod, Callback, UserClass, UserFunction
+from gradviz.lang.user_code import BoundUserMethod, UserClass, UserFunction
 
 # gradviz's own stand-ins, and the class Python would name for what they stand for
 _STANDS_FOR: dict[type, str] = {
