@@ -42,6 +42,53 @@ def _writes(tree: ast.AST, name: str) -> Iterator[tuple[ast.stmt | ast.expr, str
             yield node, f"`{name} = {name}.{method[:-1]}(…)` (a new tensor), not `.{method}(…)`"
 
 
+def _makers(tree: ast.AST, name: str, op: str) -> list[int]:
+    """Lines whose statement may have made the saved value: `name.op_(…)`, or `name = …` with
+    op outermost (`h = h.relu()`, `h = torch.relu(x)`, `h = x * 2` for mul)."""
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _is_method(node, name, f"{op}_"):
+            lines.append(node.lineno)
+        elif isinstance(node, ast.Assign) and any(_is(t, name) for t in node.targets):
+            if _outer_op(node.value) == op:
+                lines.append(node.lineno)
+    return lines
+
+
+def _outer_op(value: ast.expr) -> str | None:
+    if isinstance(value, ast.Call):
+        func = value.func
+        return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    if isinstance(value, ast.BinOp):
+        return _BINARY_OPS.get(type(value.op))
+    return None
+
+
+_BINARY_OPS: dict[type[ast.operator], str] = {
+    ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
+    ast.MatMult: "mm",
+}  # fmt: skip
+
+
+def _culprit(
+    writes: list[tuple[ast.stmt | ast.expr, str]], makers: list[int], in_place_op: str
+) -> tuple[ast.stmt | ast.expr, str]:
+    """The first write after a statement that made the saved value (`h.relu_()` makes what
+    relu saves; `h += 1` below it is what broke it), else the first write."""
+    after = [
+        (node, instead)
+        for node, instead in writes
+        if not (isinstance(node, ast.Call) and getattr(node.func, "attr", "") == in_place_op)
+        and any(m < node.lineno for m in makers)
+    ]
+    return after[0] if after else writes[0]
+
+
+def _is_method(node: ast.Call, name: str, method: str) -> bool:
+    func = node.func
+    return isinstance(func, ast.Attribute) and func.attr == method and _is(func.value, name)
+
+
 def _is(node: ast.AST, name: str) -> bool:
     return isinstance(node, ast.Name) and node.id == name
 
@@ -72,7 +119,7 @@ def inplace_hint(
             continue
         writes = sorted(_writes(tree, name), key=lambda w: (w[0].lineno, w[0].col_offset))
         if writes:
-            node, instead = writes[0]
+            node, instead = _culprit(writes, _makers(tree, name, op), f"{op}_")
             code = " ".join((ast.get_source_segment("\n".join(lines), node) or "").split())
             text = (
                 f"`{name}` (the output of {op}) was changed in place at line "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 import torch
 
@@ -306,6 +308,42 @@ def test_a_saved_tensor_changed_in_place_names_it_and_the_line(change: str, inst
     said = f"`y` (the output of exp) was changed in place at line 3 (`{change}`)"
     assert said in error.message and instead in error.message
     assert "(torch: one of the variables needed for gradient computation" in error.message
+
+
+def _relu_then_add(x: torch.Tensor) -> torch.Tensor:
+    h = x * 2
+    h.relu_()
+    h += 1
+    return h.mul_(3)
+
+
+def _add_then_sigmoid(x: torch.Tensor) -> torch.Tensor:
+    h = x * 2
+    h += 0.5
+    h = h.sigmoid()
+    return h.add_(1)
+
+
+@pytest.mark.parametrize(
+    ("body", "twin", "line", "said"),
+    [
+        # relu_ made the value relu saved; `h += 1` below it is what broke it
+        ("h = x * 2\nh.relu_()\nh += 1\nh.mul_(3)\n", _relu_then_add, 4, "`h += 1`"),
+        # the write above the sigmoid changed an older h (mul saved nothing of it)
+        ("h = x * 2\nh += 0.5\nh = h.sigmoid()\nh.add_(1)\n", _add_then_sigmoid, 5, "`h.add_(1)`"),
+    ],
+)
+def test_the_write_named_is_the_one_after_the_op_that_saved(
+    body: str, twin: Callable[[torch.Tensor], torch.Tensor], line: int, said: str
+) -> None:
+    """The line named is the write after the op whose output autograd saved, not an earlier
+    write to the same name (nor the in-place op that made the saved value)."""
+    source = f"x = torch.tensor([-1.0, 0.5, 2.0], requires_grad=True)\n{body}h.sum().backward()\n"
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        twin(torch.tensor([-1.0, 0.5, 2.0], requires_grad=True)).sum().backward()
+    with pytest.raises(ProgramError) as caught:
+        trace(source)
+    assert f"was changed in place at line {line} ({said})" in caught.value.message
 
 
 def test_an_in_place_change_the_program_names_nowhere_is_still_explained() -> None:
