@@ -22,8 +22,19 @@ class TypedFunction:
             raise ProgramError(f"`{name}` is the surface's variable; do not assign it", 1, 1)
 
     def __call__(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        interpreter = Interpreter(self.program, device=str(x.device), bindings={"x": x, "y": y})
-        result = interpreter.run().output
+        try:
+            result = self._run(x, y)
+        except ProgramError as error:
+            if x.numel() > 1 and self._works_at_one_point(x, y):
+                raise ProgramError(
+                    "f(x, y) works at one point, but the lab computes it at many points at once "
+                    "(x and y are tensors of points), so write it element by element: "
+                    "torch.maximum(a, b) for max(a, b), torch.clamp(a, max=1.0) for "
+                    "min(a, 1.0), torch.where(x > 0, x, y) for `x if x > 0 else y`",
+                    error.line,
+                    error.col,
+                ) from None
+            raise
         if result is None:
             raise ProgramError(
                 "f(x, y) gives no tensor: its last line must be an expression in x and y, "
@@ -40,6 +51,18 @@ class TypedFunction:
                     f"f(x, y) must give one number per point, not a tensor of {size}"
                 ) from None
         return result
+
+    def _run(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor | None:
+        interpreter = Interpreter(self.program, device=str(x.device), bindings={"x": x, "y": y})
+        return interpreter.run().output
+
+    def _works_at_one_point(self, x: torch.Tensor, y: torch.Tensor) -> bool:
+        x, y = torch.broadcast_tensors(x, y)
+        try:
+            self._run(x.reshape(-1)[:1], y.reshape(-1)[:1])
+        except ProgramError:
+            return False
+        return True
 
 
 def _check_point_by_point(fn: TypedFunction, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

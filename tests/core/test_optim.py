@@ -95,8 +95,9 @@ def test_typed_functions_keep_the_languages_safety() -> None:
         ("1.0", "gives no tensor: its last line must be an expression in x and y"),
         ("print(x)", "gives no tensor"),
         ("x^2 + y^2", r"`\^` is bitwise exclusive or in Python, not a power"),
-        ("max(x, y)", r"`torch.maximum\(a, b\)` takes the maximum element by element"),
-        ("min(x**2, y)", r"`x.min\(\)` the minimum of one tensor"),
+        ("max(x, y)", r"at many points at once .*torch.maximum\(a, b\) for max\(a, b\)"),
+        ("min(x**2, 1.0)", r"torch.clamp\(a, max=1.0\) for min\(a, 1.0\)"),
+        ("x if x > 0 else y", r"torch.where\(x > 0, x, y\) for `x if x > 0 else y`"),
     ],
 )
 def test_a_typed_function_must_give_one_number_per_point(source: str, message: str) -> None:
@@ -112,6 +113,11 @@ def test_the_elementwise_forms_the_messages_name_are_the_surfaces_meant() -> Non
     x, y = torch.tensor([-1.0, 2.0]), torch.tensor([3.0, -0.5])
     torch.testing.assert_close(typed_surface("torch.maximum(x, y)")(x, y), torch.maximum(x, y))
     torch.testing.assert_close(typed_surface("x**2 + y**2")(x, y), x**2 + y**2)
+    clamped = typed_surface("torch.clamp(x**2, max=1.0)")(x, y)
+    torch.testing.assert_close(clamped, torch.tensor([min(v * v, 1.0) for v in x.tolist()]))
+    where = typed_surface("torch.where(x > 0, x, y)")(x, y)
+    pointwise = [a if a > 0 else b for a, b in zip(x.tolist(), y.tolist(), strict=True)]
+    torch.testing.assert_close(where, torch.tensor(pointwise))
     with pytest.raises(TypeError):
         _ = 2.0 ^ 2  # type: ignore[operator]  # (Python: no `^` of a float)
 
