@@ -64,3 +64,22 @@ def mark_nonfinite(graph: Graph) -> None:
         if node.nonfinite_grad:
             consumers = [graph.node(e.dst) for e in graph.consumers_of(node.id)]
             node.grad_nonfinite_origin = not any(c.nonfinite_grad for c in consumers)
+
+
+def nonfinite_kinds(value: torch.Tensor | float | None) -> str:
+    """Which non-finite numbers `value` holds, in words: "NaN", "−inf", "inf", "NaN and −inf",
+    … ("NaN/Inf" where it holds none, or is no float)."""
+    if isinstance(value, float):
+        value = torch.tensor(value)
+    if not isinstance(value, torch.Tensor) or not value.is_floating_point():
+        return "NaN/Inf"
+    found = [
+        word
+        for word, present in (
+            ("NaN", torch.isnan(value).any()),
+            ("−inf", torch.isneginf(value).any()),
+            ("inf", torch.isposinf(value).any()),
+        )
+        if bool(present)
+    ]
+    return " and ".join(found) or "NaN/Inf"

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import torch
 
 from gradviz.autograd.graph import Graph, GraphNode
+from gradviz.autograd.nonfinite import nonfinite_kinds
 from gradviz.render.colors import MagnitudeScale, interpolate, text_on
 from gradviz.render.theme import Theme
 
@@ -255,9 +256,9 @@ def node_label(
                 grad_text = text_on(grad_fill)
     alert = None
     if node.nonfinite_origin:
-        alert = "NaN/Inf appears here"
+        alert = f"{nonfinite_kinds(node.value)} appears here"
     elif node.grad_nonfinite_origin:
-        alert = "NaN/Inf gradient starts here"
+        alert = f"{nonfinite_kinds(node.grad)} gradient starts here"
     names = [n for n in (node.name, *node.aliases, *(e.name for e in node.extra_outputs)) if n]
     title = ", ".join(names) or (tensor_text(value) if node.kind == "const" else node.label)
     return NodeLabel(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from gradviz.autograd.graph import Graph, GraphNode
+from gradviz.autograd.nonfinite import nonfinite_kinds
 from gradviz.render.labels import format_number, shape_text
 
 
@@ -45,5 +46,5 @@ def node_tooltip(graph: Graph, node: GraphNode) -> str:
         total = sum(s.nbytes for s in node.saved)
         lines.append(f"saved for backward: {len(node.saved)} tensors, {total:,} bytes")
     if node.nonfinite_origin:
-        lines.append("⚠ NaN/Inf first appears here")
+        lines.append(f"⚠ {nonfinite_kinds(node.value)} first appears here")
     return "\n".join(lines)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gradviz.autograd.nonfinite import nonfinite_kinds
 from gradviz.ui.type_size import on_font_change, relative_font
 
 if TYPE_CHECKING:
@@ -339,7 +340,7 @@ class Inspector(QScrollArea):
         if node.id == graph.output:
             details.append("the output")
         if node.nonfinite_origin:
-            details.append("⚠ NaN/Inf first appears here")
+            details.append(f"⚠ {nonfinite_kinds(node.value)} first appears here")
         self.subtitle.setText("\n".join(details))
         self.value_view.show_value(value)
         self.value_stats.setText(_summary(value))

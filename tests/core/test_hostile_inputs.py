@@ -188,6 +188,37 @@ def test_nan_is_not_an_error_but_flagged_where_it_first_appears() -> None:
     assert z.nonfinite_value and not z.nonfinite_origin
 
 
+@pytest.mark.parametrize(
+    ("source", "name", "twin", "said"),
+    [
+        ("x = -1.0\ny = sqrt(x)\nz = y * 2", "y", torch.sqrt(torch.tensor(-1.0)), "NaN"),
+        ("x = 0.0\ny = log(x)\nz = y * 2", "y", torch.log(torch.tensor(0.0)), "−inf"),
+        (
+            "x = torch.ones(3, requires_grad=True)\n"
+            "y = x.masked_fill(torch.tensor([True, False, False]), float('inf'))\n"
+            "z = (y * 0).sum()",
+            "y",
+            torch.ones(3).masked_fill(torch.tensor([True, False, False]), float("inf")),
+            "inf",
+        ),
+    ],
+)
+def test_the_flag_says_which_non_finite_number_appears(
+    source: str, name: str, twin: torch.Tensor, said: str
+) -> None:
+    """A causal mask's deliberate -inf reads "−inf appears here", not a NaN alarm."""
+    from gradviz.render.labels import build_labels
+    from gradviz.render.theme import LIGHT
+
+    graph = trace(source).graph
+    node = graph.find(name)
+    assert node is not None and node.nonfinite_origin
+    words = {"NaN": torch.isnan(twin).any(), "−inf": torch.isneginf(twin).any()}
+    words["inf"] = torch.isposinf(twin).any()
+    assert [w for w, present in words.items() if present] == [said]  # torch's own verdict
+    assert build_labels(graph, LIGHT)[node.id].alert == f"{said} appears here"
+
+
 def test_cancel_stops_a_running_program() -> None:
     import threading
 
