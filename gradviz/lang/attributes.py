@@ -14,7 +14,7 @@ from torch.utils.data import DataLoader, Subset, TensorDataset
 from torch.utils.hooks import RemovableHandle
 
 from gradviz.lang.callbacks import Callback
-from gradviz.lang.catalog import TENSOR_BLOCKED
+from gradviz.lang.catalog import LEGACY_TYPES, TENSOR_BLOCKED
 from gradviz.lang.container_methods import DICT_METHODS, LIST_METHODS, SET_METHODS
 from gradviz.lang.custom_functions import (
     CTX_METHODS,
@@ -185,6 +185,8 @@ def _tensor_type(tensor: torch.Tensor, dtype: Any = None) -> Any:
     """`x.type()`: the type's name ('torch.FloatTensor'); `x.type(torch.int64)`: converted."""
     if dtype is None:
         return tensor.type()
+    if isinstance(dtype, Fn) and dtype.qualname.removeprefix("torch.") in LEGACY_TYPES:
+        dtype = LEGACY_TYPES[dtype.qualname.removeprefix("torch.")]  # x.type(torch.FloatTensor)
     if not isinstance(dtype, torch.dtype):
         raise TypeError(f"`.type()` takes a dtype such as torch.float32, not {dtype!r}")
     return tensor.to(dtype)

@@ -109,6 +109,42 @@ def _legacy_tensor(*args: Any) -> torch.Tensor:
     raise TypeError("torch.Tensor() takes data (a list) or sizes; prefer torch.tensor(data)")
 
 
+def _variable(data: torch.Tensor, requires_grad: bool = False) -> torch.Tensor:
+    """torch.autograd.Variable(data, requires_grad): since PyTorch 0.4 a tensor (a new leaf
+    sharing data's numbers), as torch's own Variable makes it."""
+    if not isinstance(data, torch.Tensor):
+        raise TypeError(
+            f"Variable data has to be a tensor, but got {type(data).__name__}: write "
+            "torch.tensor(data, requires_grad=True), which is all Variable is today"
+        )
+    return torch.autograd.Variable(data, requires_grad=requires_grad)
+
+
+LEGACY_TYPES = {
+    "FloatTensor": torch.float32,
+    "DoubleTensor": torch.float64,
+    "HalfTensor": torch.float16,
+    "LongTensor": torch.int64,
+    "IntTensor": torch.int32,
+    "ShortTensor": torch.int16,
+    "ByteTensor": torch.uint8,
+    "BoolTensor": torch.bool,
+}
+
+
+def _legacy_typed(dtype: torch.dtype) -> Any:
+    """torch.FloatTensor(...), torch.LongTensor(...), …: torch.Tensor(...) of that dtype."""
+
+    def make(*args: Any) -> torch.Tensor:
+        if args and all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+            return torch.zeros(*args, dtype=dtype)
+        if len(args) == 1 and not isinstance(args[0], torch.Tensor):
+            return torch.tensor(args[0], dtype=dtype)
+        return _legacy_tensor(*args).to(dtype)
+
+    return make
+
+
 def _cuda_namespace() -> Namespace:
     members: dict[str, object] = {
         "is_available": Fn("torch.cuda.is_available", torch.cuda.is_available),
@@ -170,6 +206,8 @@ def _autograd_namespace() -> Namespace:
         "grad": Fn("torch.autograd.grad", torch.autograd.grad),
         "Function": Fn("torch.autograd.Function", _function_base),  # only named as a base
         "functional": _autograd_functional_namespace(),
+        # old tutorials' `Variable(torch.ones(2, 2), requires_grad=True)`: a tensor since 0.4
+        "Variable": Fn("torch.autograd.Variable", _variable),
     }
     blocked = {
         "backward": "is what `loss.backward()` does: call that",
@@ -229,6 +267,8 @@ def _torch_namespace(nn_ns: Namespace, optim_ns: Namespace) -> Namespace:
     members["manual_seed"] = Fn("torch.manual_seed", manual_seed)
     members["device"] = Fn("torch.device", _device)
     members["Tensor"] = Fn("torch.Tensor", _legacy_tensor)
+    for name, dtype in LEGACY_TYPES.items():
+        members[name] = Fn(f"torch.{name}", _legacy_typed(dtype))
     members["Generator"] = Fn("torch.Generator", torch.Generator)  # generator=g in randn(...)
     members.update({name: getattr(torch, name) for name in DTYPES})
     members["pi"] = math.pi

@@ -160,7 +160,10 @@ def language_reference() -> str:
         "`torch.backends.mps.is_available()` (and `cuda.is_built()`, `cudnn.is_available()`; "
         "cuDNN's settings are refused), `torch.autograd.grad`, "
         "`torch.Tensor(data)` (the legacy constructor: default dtype; `torch.Tensor(3, 4)` "
-        "makes zeros), `torch.Generator().manual_seed(n)` for `generator=` arguments, "
+        "makes zeros) and its typed forms (`torch.FloatTensor`, `torch.LongTensor`, …, also as "
+        "`x.type(torch.FloatTensor)`), `torch.autograd.Variable(t, requires_grad=True)` (old "
+        "tutorials': a tensor today), `torch.Generator().manual_seed(n)` for `generator=` "
+        "arguments, "
         "`torch.manual_seed(n)`, `torch.no_grad()`, `torch.enable_grad()`, `math.pi` and "
         "friends, list `.append`/`.extend`, `str.format`, `.values`/`.indices` of "
         "`max(dim=...)` results.\n",
