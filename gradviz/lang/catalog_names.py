@@ -197,6 +197,12 @@ NN_MODULES = [
     "TripletMarginLoss",
     "PoissonNLLLoss",
     "GaussianNLLLoss",
+    # d2l's concise implementations: the input size is read off the first batch
+    "LazyLinear",
+    "LazyConv1d",
+    "LazyConv2d",
+    "LazyBatchNorm1d",
+    "LazyBatchNorm2d",
 ]
 
 # torch.linalg: norms, and the solves and factorisations a lecture compares gradient descent

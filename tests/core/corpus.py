@@ -857,3 +857,29 @@ def _() -> tuple[Ref, torch.Tensor]:
     named = keep(a=a, b=b, moment=moment, soft=soft, clean=clean, picked=picked, pair=pair)
     named.update(keep(area=area, loss=loss))
     return finish(named, loss)
+
+
+@case(
+    "lazy layers (d2l's concise style): sizes read off the first batch",
+    """
+net = nn.Sequential(nn.LazyConv2d(3, kernel_size=3), nn.LazyBatchNorm2d(), nn.ReLU(),
+                    nn.Flatten(), nn.LazyLinear(2))
+X = torch.randn(4, 1, 5, 5)
+out = net(X)
+loss = F.cross_entropy(out, torch.tensor([0, 1, 1, 0]))
+loss.backward()
+""",
+)
+def _() -> tuple[Ref, torch.Tensor]:
+    torch.manual_seed(0)
+    net = nn.Sequential(
+        nn.LazyConv2d(3, kernel_size=3), nn.LazyBatchNorm2d(), nn.ReLU(), nn.Flatten(),
+        nn.LazyLinear(2),
+    )  # fmt: skip
+    X = torch.randn(4, 1, 5, 5)
+    out = net(X)
+    loss = F.cross_entropy(out, torch.tensor([0, 1, 1, 0]))
+    named = keep(X=X, out=out, loss=loss)
+    for path, parameter in net.named_parameters():
+        named[f"net.{path}"] = parameter
+    return finish(named, loss, call_backward=True)
