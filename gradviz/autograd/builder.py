@@ -53,6 +53,18 @@ class _Pending:
     extra: list[ExtraOutput] = field(default_factory=list)
     saved: list[SavedTensor] = field(default_factory=list)
     holder: str | None = None  # the program's object that keeps this leaf (`layers[0]`)
+    derived: str | None = None  # an unnamed constant: "from x" (a module's copy of x), "zeros"
+
+
+def _uniform(tensor: torch.Tensor) -> str | None:
+    """"zeros" or "ones" for an unnamed constant of several elements that is all 0 or all 1
+    (an LSTM's first state, made inside torch's C++ where no op of it is seen)."""
+    if tensor.numel() < 2 or tensor.is_complex():
+        return None
+    for word, number in (("zeros", 0), ("ones", 1)):
+        if bool((tensor == number).all()):
+            return word
+    return None
 
 
 def _grad(grads: tuple[torch.Tensor | None, ...] | None, index: int) -> torch.Tensor | None:
@@ -205,15 +217,34 @@ class GraphBuilder(ForwardCalls):
             holder: str | None = buffer.rsplit(".", 1)[0]
         else:
             holder = None if name else self.recorder.module_made_in(origin)
+        value = before if before is not None else origin.detach().clone()
         self.pending[key] = _Pending(
             key=key,
             kind="const",
             order=order,
-            value=before if before is not None else origin.detach().clone(),
+            value=value,
             name=name or buffer,
             holder=holder,
+            derived=None if name or buffer else self._derived(origin) or _uniform(value),
         )
         return key
+
+    def _derived(self, tensor: torch.Tensor, depth: int = 0) -> str | None:
+        """Where a module's forward made an unnamed constant from, in words: "from x" (an
+        LSTM's batch_first copy of the program's x, transposed)."""
+        made = self.recorder.made_from(tensor)
+        if made is None:
+            return None
+        _, source = made
+        if source is None or source.requires_grad:
+            return None  # (made from sizes alone, or a mask drawn from a value with grad)
+        for origin in self.recorder.origins_of(source):
+            name = self.names.name_of(origin)
+            if name:
+                return f"from {name}"
+            if depth < 4 and (inner := self._derived(origin, depth + 1)):
+                return inner
+        return None
 
     def _object_path(self, tensor: torch.Tensor | None) -> str | None:
         found = self.object_paths.get(id(tensor))
@@ -307,6 +338,7 @@ class GraphBuilder(ForwardCalls):
                     defined_by=defined[0] if defined else None,
                     defined_line=defined[1] if defined else None,
                     line=self.recorder.lines.get(p.key[1]) if p.kind == "op" else None,
+                    derived=p.derived,
                 )
             )
         edges = [

@@ -78,6 +78,7 @@ class GraphNode:
     defined_by: str | None = None  # op nodes of the program's own autograd.Function: its class
     defined_line: int | None = None  # and the line of its `def backward`
     line: int | None = None  # op nodes: the program line that made the value
+    derived: str | None = None  # an unnamed constant: "from x" (a module's copy of x), "zeros"
 
     @property
     def label(self) -> str:
@@ -86,6 +87,8 @@ class GraphNode:
             return self.name
         if self.op:
             return self.op
+        if self.derived:
+            return self.derived
         if self.kind != "const":  # a leaf no name holds (`torch.randn(3, requires_grad=True)`
             return UNNAMED  # written inline, a layer's weight in a plain list)
         return format(self.value) if isinstance(self.value, float) else "const"

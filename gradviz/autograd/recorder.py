@@ -28,6 +28,11 @@ class _Value:
         return self.snapshot if self.snapshot is not None else self.tensor.detach()
 
 
+_Made = tuple[
+    "weakref.ref[torch.Tensor]", str, str, "weakref.ref[torch.Tensor] | None"
+]  # (the tensor, its module, its op, the op's first tensor operand)
+
+
 _WRITES: dict[Any, bool] = {}
 
 
@@ -78,9 +83,10 @@ class ForwardRecorder:
         self.op_number: dict[Node, int] = {}  # the op number each recorded node ran as
         self._ops = 0
         self.module_of: dict[Node, str] = {}  # the innermost nn.Module path an op ran in
-        # id(tensor) → (the tensor, weakly; the module path) of tensors without grad made
-        # inside a module's forward (dropout's mask): drawn in that module's box
-        self.made_in: dict[int, tuple[weakref.ref[torch.Tensor], str]] = {}
+        # id(tensor) → (the tensor, weakly; the module path; the op that made it; its first
+        # tensor operand, weakly) of tensors without grad made inside a module's forward
+        # (dropout's mask, an LSTM's zero state): drawn in that module's box
+        self.made_in: dict[int, _Made] = {}
         self.scopes: Any = None  # a ModuleScopes, while a traced run is on
         self.constants = ConstantReads()  # the constants' values as the ops read them
         # What an earlier backward pass recorded, its graph not built yet (see freeze): in-place
@@ -141,7 +147,7 @@ class ForwardRecorder:
             node = tensor.grad_fn
             if node is None:
                 if module:
-                    self.made_in.setdefault(id(tensor), (weakref.ref(tensor), module))
+                    self.made_in.setdefault(id(tensor), self._made(tensor, module, func, args))
                 continue
             base = tensor._base if _writes(func) else None  # a write through a view
             key = (node, tensor.output_nr)
@@ -167,6 +173,17 @@ class ForwardRecorder:
                     self.module_of.setdefault(node, module)
             if base is not None:
                 self._rewritten_base(base, module, number, line)
+
+    def _made(
+        self, tensor: torch.Tensor, module: str, func: Any, args: tuple[Any, ...]
+    ) -> _Made:
+        """What made_in keeps of a tensor without grad a module made: its op's name, and the
+        tensor its first tensor operand views (a view made inside the module dies with it)."""
+        source = next((a for a in args if isinstance(a, torch.Tensor)), None)
+        op = func.overloadpacket.__name__ if hasattr(func, "overloadpacket") else str(func)
+        if source is None:
+            return weakref.ref(tensor), module, op, None
+        return weakref.ref(tensor), module, op, weakref.ref(self.origins_of(source)[-1])
 
     def _rewritten_base(
         self, base: torch.Tensor, module: str | None, number: int, line: int | None
@@ -208,6 +225,14 @@ class ForwardRecorder:
         """The module whose forward made `tensor` (a tensor without grad), if one did."""
         found = self.made_in.get(id(tensor))
         return found[1] if found is not None and found[0]() is tensor else None
+
+    def made_from(self, tensor: torch.Tensor) -> tuple[str, torch.Tensor | None] | None:
+        """How a module's forward made `tensor` (a tensor without grad): the op's name and
+        its first tensor operand (`("clone", x_t)`, `("zeros", None)`), if one did."""
+        found = self.made_in.get(id(tensor))
+        if found is None or found[0]() is not tensor:
+            return None
+        return found[2], found[3]() if found[3] is not None else None
 
     def origins_of(self, tensor: torch.Tensor) -> list[torch.Tensor]:
         """A constant, then the tensors it is a view of, back to the one first created."""
