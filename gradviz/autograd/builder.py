@@ -57,7 +57,7 @@ class _Pending:
 
 
 def _uniform(tensor: torch.Tensor) -> str | None:
-    """"zeros" or "ones" for an unnamed constant of several elements that is all 0 or all 1
+    """ "zeros" or "ones" for an unnamed constant of several elements that is all 0 or all 1
     (an LSTM's first state, made inside torch's C++ where no op of it is seen)."""
     if tensor.numel() < 2 or tensor.is_complex():
         return None

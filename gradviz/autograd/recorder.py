@@ -174,9 +174,7 @@ class ForwardRecorder:
             if base is not None:
                 self._rewritten_base(base, module, number, line)
 
-    def _made(
-        self, tensor: torch.Tensor, module: str, func: Any, args: tuple[Any, ...]
-    ) -> _Made:
+    def _made(self, tensor: torch.Tensor, module: str, func: Any, args: tuple[Any, ...]) -> _Made:
         """What made_in keeps of a tensor without grad a module made: its op's name, and the
         tensor its first tensor operand views (a view made inside the module dies with it)."""
         source = next((a for a in args if isinstance(a, torch.Tensor)), None)

@@ -260,8 +260,10 @@ def node_label(
     elif node.grad_nonfinite_origin:
         alert = f"{nonfinite_kinds(node.grad)} gradient starts here"
     names = [n for n in (node.name, *node.aliases, *(e.name for e in node.extra_outputs)) if n]
-    title = ", ".join(names) or node.derived or (
-        tensor_text(value) if node.kind == "const" else node.label
+    title = (
+        ", ".join(names)
+        or node.derived
+        or (tensor_text(value) if node.kind == "const" else node.label)
     )
     return NodeLabel(
         node_id=node.id,

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gradviz.autograd.nonfinite import nonfinite_kinds
 from gradviz.ui.type_size import on_font_change, relative_font
 
 if TYPE_CHECKING:
@@ -340,6 +339,8 @@ class Inspector(QScrollArea):
         if node.id == graph.output:
             details.append("the output")
         if node.nonfinite_origin:
+            from gradviz.autograd.nonfinite import nonfinite_kinds  # (torch: loaded by now)
+
             details.append(f"⚠ {nonfinite_kinds(node.value)} first appears here")
         self.subtitle.setText("\n".join(details))
         self.value_view.show_value(value)
