@@ -157,6 +157,7 @@ def parse_python(source: str) -> ast.Module:
 
 def parse(source: str, limits: Limits = DEFAULT_LIMITS) -> Program:
     """Parse and validate; raise ProgramError naming the line and column of the first problem."""
+    from gradviz.lang.script_boilerplate import strip_boilerplate
     from gradviz.lang.validator import validate
 
     if len(source) > limits.max_source_chars:
@@ -178,6 +179,13 @@ def parse(source: str, limits: Limits = DEFAULT_LIMITS) -> Program:
     except (RecursionError, MemoryError):
         raise ProgramError("the program is nested too deeply to read") from None
     lines = source.splitlines()
+    for node, module in _reads_of(tree, strip_boilerplate(tree)):
+        raise error_at(
+            node,
+            f"`{node.id}` comes from {module}, for type hints, which gradviz programs skip: "
+            "leave it out (write `list`, `dict`, `float` where a value needs a type)",
+            lines,
+        )
     depth, where = _depth(tree)
     if depth > limits.max_nesting:
         raise error_at(
@@ -187,6 +195,20 @@ def parse(source: str, limits: Limits = DEFAULT_LIMITS) -> Program:
         )
     validate(tree, lines, limits)
     return Program(source, tree, lines, _scalar_inputs(tree, lines))
+
+
+def _reads_of(tree: ast.Module, names: dict[str, str]) -> list[tuple[ast.Name, str]]:
+    """Where the program reads one of `names` (its dropped typing imports) that it does not
+    bind itself, in source order."""
+    if not names:
+        return []
+    every = list(ast.walk(tree))
+    bound = {n.id for n in every if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    bound |= {n.arg for n in every if isinstance(n, ast.arg)}
+    bound |= {n.name for n in every if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    reads = [n for n in every if isinstance(n, ast.Name) and n.id in names.keys() - bound]
+    reads.sort(key=lambda n: (n.lineno, n.col_offset))
+    return [(n, names[n.id]) for n in reads]
 
 
 @functools.lru_cache(maxsize=16)

@@ -45,7 +45,10 @@ def language_reference() -> str:
         "`set_grad_enabled(phase == 'train')`), `assert test, message` (a false test "
         "stops the program with `AssertionError` at its line), `break`, `continue`, `pass`, "
         "and expression statements. A top-level `x = 2.0` (a float literal) defines a scalar "
-        "input that requires grad; `n = 3` (an int) stays a plain number.\n\n",
+        "input that requires grad; `n = 3` (an int) stays a plain number. A script's "
+        "boilerplate is skipped: type hints (`x: float = 2.0` is `x = 2.0`; annotations are "
+        "never evaluated), `from __future__ import annotations`, imports from `typing`, and "
+        'the `if __name__ == "__main__":` guard, whose block runs.\n\n',
         "Definitions: `def f(a, b=2, *rest, c=3, **options):` with `return` (positional and "
         "keyword arguments, defaults, keyword-only parameters, the rest as a tuple and a "
         "dict; a function's names are its own, the "

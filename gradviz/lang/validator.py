@@ -42,7 +42,6 @@ REFUSED: dict[type[ast.AST], str] = {
     ast.Nonlocal: "nonlocal is not supported",
     ast.Delete: "del is not supported",
     ast.NamedExpr: "`:=` is not supported",
-    ast.AnnAssign: "annotations are not supported; write `x = 2.0`",
     ast.Await: "await is not supported",
     ast.AsyncFor: "async is not supported",
     ast.AsyncWith: "async is not supported",

@@ -13,15 +13,18 @@ from gradviz.lang.interpreter import run_program
 from gradviz.lang.parser import parse
 
 
-def python_prints(source: str, folder: Path) -> tuple[str, dict[str, object]]:
+def python_prints(
+    source: str, folder: Path, run_name: str | None = None
+) -> tuple[str, dict[str, object]]:
     """What Python prints running `source` (written to a file in `folder`), and its names at
-    the end. torch's warnings are silenced here: gradviz turns them into notes, checked apart."""
+    the end; `run_name="__main__"` runs it as a script. torch's warnings are silenced here:
+    gradviz turns them into notes, checked apart."""
     path = folder / "program.py"
     path.write_text(source, encoding="utf-8")
     out = io.StringIO()
     with contextlib.redirect_stdout(out), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        names = runpy.run_path(str(path))
+        names = runpy.run_path(str(path), run_name=run_name)
     return out.getvalue(), names
 
 

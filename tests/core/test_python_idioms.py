@@ -729,3 +729,74 @@ def test_pythons_advice_to_call_sys_is_left_out_where_there_is_no_sys() -> None:
     with pytest.raises(ProgramError) as info:
         run_program(parse("n = int('9' * 5000)\n"))
     assert info.value.message.endswith("value has 5000 digits") and "sys" not in str(info.value)
+
+
+SCRIPT_BOILERPLATE = textwrap.dedent(
+    '''
+    from __future__ import annotations
+
+    import math
+    from typing import List, Optional
+
+    import torch
+
+
+    def model(x: torch.Tensor, w: torch.Tensor, scale: Optional[float] = None) -> torch.Tensor:
+        """A tiny model, type-hinted as a modern script is."""
+        return (x * w).sum() * (scale or 1.0)
+
+
+    def main() -> None:
+        w: torch.Tensor = torch.tensor([0.5, -1.0], requires_grad=True)
+        losses: List[float] = []
+        step: int
+        for step in range(3):
+            loss = (model(torch.tensor([1.0, 2.0]), w) - math.pi) ** 2
+            loss.backward()
+            with torch.no_grad():
+                w -= 0.1 * w.grad
+                w.grad.zero_()
+            losses.append(round(loss.item(), 6))
+        print(*losses, sep=", ")
+
+
+    if __name__ == "__main__":
+        main()
+    else:
+        print("imported")
+    '''
+)
+
+
+def test_a_type_hinted_script_with_a_main_guard_runs_as_python_runs_it(tmp_path: Path) -> None:
+    """Type hints (never evaluated), imports from __future__ and typing, and the
+    `if __name__ == "__main__":` guard: gradviz runs the program as Python runs a script."""
+    expected, _ = python_prints(SCRIPT_BOILERPLATE, tmp_path, run_name="__main__")
+    assert expected.count(",") == 2 and "imported" not in expected
+    assert gradviz_prints(SCRIPT_BOILERPLATE) == expected
+
+
+def test_an_annotated_number_is_a_slider_input_as_a_plain_one_is() -> None:
+    program = parse("x: float = 2.0\ny = x * 3\n")
+    assert [i.name for i in program.inputs] == ["x"]
+
+
+@pytest.mark.parametrize(
+    ("source", "where"),
+    [
+        ("print(__name__)\n", (1, 7)),  # only the main guard reads it
+        ("__name__ = 'x'\n", (1, 1)),
+        ("from typing import List\nx = List[int]\n", (2, 5)),  # typing's names are not kept
+    ],
+)
+def test_boilerplate_elsewhere_is_still_refused(source: str, where: tuple[int, int]) -> None:
+    with pytest.raises(ProgramError) as caught:
+        run_program(parse(source))
+    assert (caught.value.line, caught.value.col) == where
+    if "typing" in source:
+        assert "`List` comes from typing, for type hints" in caught.value.message
+
+
+def test_a_name_the_program_binds_itself_is_its_own(tmp_path: Path) -> None:
+    source = "from __future__ import annotations\nannotations = 3\nprint(annotations)\n"
+    assert gradviz_prints(source) == python_prints(source, tmp_path)[0] == "3\n"
