@@ -56,6 +56,9 @@ class _Pending:
     derived: str | None = None  # an unnamed constant: "from x" (a module's copy of x), "zeros"
 
 
+_COPIES = frozenset({"clone", "_to_copy", "contiguous", "copy", "detach", "alias"})
+
+
 def _uniform(tensor: torch.Tensor) -> str | None:
     """ "zeros" or "ones" for an unnamed constant of several elements that is all 0 or all 1
     (an LSTM's first state, made inside torch's C++ where no op of it is seen)."""
@@ -231,17 +234,18 @@ class GraphBuilder(ForwardCalls):
 
     def _derived(self, tensor: torch.Tensor, depth: int = 0) -> str | None:
         """Where a module's forward made an unnamed constant from, in words: "from x" (an
-        LSTM's batch_first copy of the program's x, transposed)."""
+        LSTM's batch_first copy of the program's x, transposed), "pow of x" (`x ** 2` in a
+        forward that takes x)."""
         made = self.recorder.made_from(tensor)
         if made is None:
             return None
-        _, source = made
+        op, source = made
         if source is None or source.requires_grad:
             return None  # (made from sizes alone, or a mask drawn from a value with grad)
         for origin in self.recorder.origins_of(source):
             name = self.names.name_of(origin)
             if name:
-                return f"from {name}"
+                return f"from {name}" if op in _COPIES else f"{op} of {name}"
             if depth < 4 and (inner := self._derived(origin, depth + 1)):
                 return inner
         return None

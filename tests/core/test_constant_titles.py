@@ -45,3 +45,25 @@ def test_a_constant_that_is_not_all_zeros_keeps_its_value_as_title() -> None:
     constant = next(n for n in graph.nodes if n.kind == "const")
     assert constant.derived is None
     assert build_labels(graph, LIGHT)[constant.id].title == "[0.0, 1.0, 2.0]"
+
+
+POLYNOMIAL = """
+class Polynomial3(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Parameter(torch.randn(()))
+        self.b = nn.Parameter(torch.randn(()))
+    def forward(self, x):
+        return self.a + self.b * x ** 3
+x = torch.linspace(-1, 1, 5)
+model = Polynomial3()
+loss = model(x).pow(2).sum()
+"""
+
+
+def test_a_constant_a_forward_computes_from_the_program_s_x_names_its_op_and_x() -> None:
+    graph = trace("import torch\nfrom torch import nn\n" + POLYNOMIAL).graph
+    cube = next(n for n in graph.nodes if n.derived is not None)
+    assert cube.derived == "pow of x" and cube.module == "model"
+    assert isinstance(cube.value, torch.Tensor)
+    torch.testing.assert_close(cube.value, torch.linspace(-1, 1, 5) ** 3)
