@@ -146,6 +146,9 @@ DATA_FIELDS: dict[type, tuple[str, ...]] = {
     DataLoader: ("dataset", "batch_size", "drop_last"),
     TensorDataset: ("tensors",),
     Subset: ("dataset", "indices"),
+    # torch.finfo(torch.float32).eps, the smallest step a float takes (numerical stability)
+    torch.finfo: ("eps", "max", "min", "tiny", "smallest_normal", "bits", "resolution", "dtype"),
+    torch.iinfo: ("max", "min", "bits", "dtype"),
 }
 
 # torch.max(x, dim).values and friends; torch.linalg's results (svd(A).S, eigh(A).eigenvalues)

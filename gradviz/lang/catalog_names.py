@@ -35,7 +35,7 @@ TORCH_FUNCTIONS = (
     "erfc erfinv tensordot inner vdot take_along_dim aminmax fmax fmin trapezoid clone detach "
     "ravel atleast_1d atleast_2d swapaxes select column_stack dstack "
     "manual_seed no_grad enable_grad inference_mode set_grad_enabled is_grad_enabled is_tensor "
-    "numel"
+    "numel get_default_dtype is_floating_point finfo iinfo cosine_similarity rot90 sinc"
 ).split()
 
 DTYPES = [
@@ -57,6 +57,8 @@ DTYPES = [
 ]
 
 FUNCTIONAL = [
+    "threshold",
+    "tanhshrink",
     "relu",
     "relu6",
     "leaky_relu",

@@ -883,3 +883,27 @@ def _() -> tuple[Ref, torch.Tensor]:
     for path, parameter in net.named_parameters():
         named[f"net.{path}"] = parameter
     return finish(named, loss, call_backward=True)
+
+
+@case(
+    "small helpers: finfo's eps, cosine similarity, rot90, sinc, threshold, tanhshrink",
+    """
+a = torch.randn(3, 4, requires_grad=True)
+b = torch.randn(3, 4, requires_grad=True)
+eps = torch.finfo(torch.float32).eps
+similar = torch.cosine_similarity(a, b, dim=1, eps=eps)
+turned = torch.rot90(a, 1, (0, 1))
+wave = torch.sinc(b) + F.threshold(a, 0.1, -1.0) + F.tanhshrink(b)
+loss = similar.sum() + turned[0].sum() + wave.sum() * torch.iinfo(torch.int8).max / 127
+""",
+)
+def _() -> tuple[Ref, torch.Tensor]:
+    torch.manual_seed(0)
+    a = torch.randn(3, 4, requires_grad=True)
+    b = torch.randn(3, 4, requires_grad=True)
+    similar = F.cosine_similarity(a, b, dim=1, eps=torch.finfo(torch.float32).eps)
+    turned = torch.rot90(a, 1, (0, 1))
+    wave = torch.sinc(b) + F.threshold(a, 0.1, -1.0) + F.tanhshrink(b)
+    loss = similar.sum() + turned[0].sum() + wave.sum() * torch.iinfo(torch.int8).max / 127
+    named = keep(a=a, b=b, similar=similar, turned=turned, wave=wave, loss=loss)
+    return finish(named, loss)
