@@ -18,6 +18,7 @@ import torch
 from gradviz.autograd.collapse import enclosing_module
 from gradviz.autograd.graph import Graph
 from gradviz.render.colors import MagnitudeScale, interpolate
+from gradviz.render.copies import plan_copies
 from gradviz.render.labels import NodeLabel, build_labels, format_number, gradient_scale
 from gradviz.render.theme import LIGHT, Theme
 
@@ -40,7 +41,8 @@ class RenderOptions:
         return self.view == "backward"
 
 
-CURRENT_CLASS = "gradviz_current"  # (dot writes a hyphen as &#45; in SVG)
+CURRENT_CLASS = "gradviz_current"
+AGAIN = "drawn again here: the same tensor"  # (dot writes a hyphen as &#45; in SVG)
 
 
 def _text(value: str) -> str:
@@ -52,8 +54,9 @@ def _font(text: str, *, face: str, size: float, colour: str, bold: bool = False)
     return f'<font face="{face}" point-size="{size:g}" color="{colour}">{inner}</font>'
 
 
-def node_html(label: NodeLabel, theme: Theme) -> str:
-    """The HTML-like table of one node (every user-chosen text escaped)."""
+def node_html(label: NodeLabel, theme: Theme, again: bool = False) -> str:
+    """The HTML-like table of one node (every user-chosen text escaped); `again` marks a
+    copy drawn beside far-away consumers (render/copies.py)."""
     style = ",".join(s for s, on in (("rounded", label.rounded), ("dashed", label.dashed)) if on)
     style_attr = f' style="{style}"' if style else ""
     title = _font(label.title, face=theme.font, size=theme.font_size, colour=theme.text, bold=True)
@@ -73,6 +76,9 @@ def node_html(label: NodeLabel, theme: Theme) -> str:
             f"⚠ {label.alert}", face=theme.font, size=theme.small_size, colour=theme.alert
         )
         rows.append(f'<tr><td colspan="2" align="left">{alert}</td></tr>')
+    if again:
+        note = _font(AGAIN, face=theme.font, size=theme.small_size, colour=theme.muted)
+        rows.append(f'<tr><td colspan="2" align="left">{note}</td></tr>')
     pad = 4 if theme.font_size < 20 else 7
     spacing = 2 if label.rounded else 0  # keeps the gradient band inside rounded corners
     return (
@@ -221,15 +227,19 @@ def build_dot(
     )
     grouped = options.modules and bool(graph.modules)
     clusters: dict[str, list[str]] = {}
+    plan = plan_copies(graph)
     for node in graph.nodes:
         html = node_html(labels[node.id], theme)
         box = _box_of(node.module, graph.modules) if grouped else None
+        copies = plan.copies.get(node.id, [])
         if box is not None:
-            clusters.setdefault(box, []).append(node.id)
+            clusters.setdefault(box, []).extend([node.id, *copies])
         if node.id == current:
             dot.node(node.id, label=html, **{"class": CURRENT_CLASS})
         else:
             dot.node(node.id, label=html)
+        for copy in copies:
+            dot.node(copy, label=node_html(labels[node.id], theme, again=True))
     if grouped:
         inside: dict[str | None, list[str]] = {}
         for path in graph.modules:
@@ -248,6 +258,6 @@ def build_dot(
             attrs["label"] = f" {text} "
         if edge.input_index is None:
             attrs["style"] = "dashed"
-        dot.edge(edge.src, edge.dst, **attrs)
+        dot.edge(plan.sources.get(index, edge.src), edge.dst, **attrs)
     source: str = dot.source
     return source

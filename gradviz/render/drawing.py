@@ -10,6 +10,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from gradviz.render.copies import base_id
+
 if TYPE_CHECKING:
     from gradviz.render.labels import NodeLabel
 
@@ -213,8 +215,9 @@ def scene_from_json(data: dict[str, Any]) -> Scene:
         drawables = parse_ops(obj.get("_draw_", []) + obj.get("_ldraw_", []), height)
         cx, cy = (float(v) for v in obj["pos"].split(","))
         w, h = float(obj["width"]) * 72, float(obj["height"]) * 72
+        # (a copy, `n0@1`, is keyed by its own name and draws the graph node `n0`)
         nodes[obj["name"]] = SceneItem(
-            "node", obj["name"], drawables, (cx - w / 2, height - cy - h / 2, w, h)
+            "node", base_id(obj["name"]), drawables, (cx - w / 2, height - cy - h / 2, w, h)
         )
     edges: list[SceneItem] = []
     listed = data.get("edges", [])

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import functools
 import json
+import subprocess
 from typing import Any
-
-import graphviz
 
 from gradviz.lang.errors import ProgramError
 from gradviz.render.dot_process import shared
@@ -45,16 +44,29 @@ class GraphvizMissing(ProgramError):
         super().__init__(INSTALL_HINT)
 
 
-def run_dot(source: str, fmt: str) -> bytes:
-    """Run `dot -T<fmt>` on the DOT text and return what it wrote."""
+DOT_SECONDS = 60.0  # a layout past this is stopped (render/copies.py keeps the usual ones fast)
+
+
+def run_dot(source: str, fmt: str, seconds: float = DOT_SECONDS) -> bytes:
+    """Run `dot -T<fmt>` on the DOT text and return what it wrote (stopped after `seconds`)."""
     try:
-        output: bytes = graphviz.pipe("dot", fmt, source.encode("utf-8"), quiet=True)
-        return output
-    except graphviz.ExecutableNotFound:
+        done = subprocess.run(
+            ["dot", f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True,
+            timeout=seconds, check=False,
+        )  # fmt: skip
+    except FileNotFoundError:
         raise GraphvizMissing() from None
-    except graphviz.CalledProcessError as exc:
-        detail = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
-        raise ProgramError(f"Graphviz failed: {detail[0] if detail else exc}") from None
+    except subprocess.TimeoutExpired:
+        nodes = source.count("[label=<")
+        raise ProgramError(
+            f"Graphviz took more than {seconds:g} s to lay out this graph ({nodes:,} boxes) and "
+            "was stopped: run the loop that builds it fewer times, or fold its modules; its "
+            "values and gradients are all in the JSON (`gradviz trace`)"
+        ) from None
+    if done.returncode != 0:
+        detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise ProgramError(f"Graphviz failed: {detail[0] if detail else done.returncode}")
+    return done.stdout
 
 
 @functools.cache

@@ -97,7 +97,8 @@ def patch_scene(
         ):  # fmt: skip
             return None  # a row appears or disappears: that needs a new layout
     nodes = {
-        key: _patch_node(item, scene.labels[key], labels[key]) for key, item in scene.nodes.items()
+        key: _patch_node(item, scene.labels[item.key], labels[item.key])
+        for key, item in scene.nodes.items()
     }
     edge_texts = [edge_label(e.grad) if options.backward else None for e in graph.edges]
     if placeholder is not None:

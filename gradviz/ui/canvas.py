@@ -55,6 +55,7 @@ class GraphCanvas(QGraphicsView):
         self.setAccessibleName("Graph canvas")
         self.tooltips: dict[str, str] = {}
         self.items_by_key: dict[str, DrawingItem] = {}
+        self._copies: dict[str, DrawingItem] = {}  # a leaf's copies, by their DOT names
         self._edges: list[DrawingItem] = []
         self._background: DrawingItem | None = None
         self._structure: tuple[object, ...] | None = None
@@ -73,12 +74,14 @@ class GraphCanvas(QGraphicsView):
     def show_scene(self, scene: Scene, tooltips: dict[str, str], fit: bool = False) -> None:
         """Draw `scene`; with the same structure only the drawables change (nothing moves)."""
         self.tooltips = tooltips
-        same = self._structure == scene.structure and set(scene.nodes) == set(self.items_by_key)
+        drawn = set(self.items_by_key) | set(self._copies)
+        same = self._structure == scene.structure and set(scene.nodes) == drawn
         self.current = scene
         self.setBackgroundBrush(QBrush(draw.colour(scene.background)))
         if same:
             for key, item in scene.nodes.items():
-                self.items_by_key[key].update_drawables(item)
+                drawn_by = self.items_by_key[key] if key in self.items_by_key else self._copies[key]
+                drawn_by.update_drawables(item)
             for view_item, item in zip(self._edges, scene.edges, strict=True):
                 view_item.update_drawables(item)
             if self._background is not None:
@@ -87,6 +90,7 @@ class GraphCanvas(QGraphicsView):
         selected = self.selected
         self.scene().clear()
         self.items_by_key.clear()
+        self._copies.clear()
         self._edges = []
         self._structure = scene.structure
         self._background = DrawingItem(scene.graph, self)
@@ -98,7 +102,10 @@ class GraphCanvas(QGraphicsView):
             self.scene().addItem(edge)
         for key, item in scene.nodes.items():
             node = DrawingItem(item, self)
-            self.items_by_key[key] = node
+            if key == item.key:
+                self.items_by_key[key] = node
+            else:  # a copy of node item.key, drawn beside its far-away consumers
+                self._copies[key] = node
             self.scene().addItem(node)
         self.scene().setSceneRect(
             QRectF(0, 0, scene.width, scene.height).adjusted(-40, -40, 40, 40)
@@ -112,6 +119,7 @@ class GraphCanvas(QGraphicsView):
     def clear(self) -> None:
         self.scene().clear()
         self.items_by_key.clear()
+        self._copies.clear()
         self._edges = []
         self._background = None
         self._structure = None
@@ -152,22 +160,27 @@ class GraphCanvas(QGraphicsView):
 
     # -- selection and search --------------------------------------------------------------------
     def select(self, key: str | None, notify: bool = True) -> None:
-        if self.selected in self.items_by_key:
-            previous = self.items_by_key[self.selected]
-            previous.selected = False
-            previous.update()
+        for item in self._drawn(self.selected):
+            item.selected = False
+            item.update()
         self.selected = key
-        if key in self.items_by_key:
-            item = self.items_by_key[key]
+        for item in self._drawn(key):
             item.selected = True
             item.update()
         if notify and key is not None:
             self.node_selected.emit(key)
 
+    def _drawn(self, key: str | None) -> list[DrawingItem]:
+        """The items that draw node `key`: its box, and its copies' (render/copies.py)."""
+        if key not in self.items_by_key:
+            return []
+        copies = [item for item in self._copies.values() if item.key == key]
+        return [self.items_by_key[key], *copies]
+
     def highlight(self, keys: set[str]) -> None:
-        for key, item in self.items_by_key.items():
-            if item.matched != (key in keys):
-                item.matched = key in keys
+        for item in [*self.items_by_key.values(), *self._copies.values()]:
+            if item.matched != (item.key in keys):
+                item.matched = item.key in keys
                 item.update()
 
     def center_on(self, key: str) -> None:

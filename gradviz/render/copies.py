@@ -1,0 +1,89 @@
+"""Nodes drawn again beside far-apart consumers, where long edges would make dot's layout
+slow: a weight a loop reuses at every step (an RNN's W_hh over 100 steps) sends an edge
+across the picture to each use, and dot lays out each long edge rank by rank (a 300-step
+loop took it over ten minutes; 50 steps, ten seconds). Graphs whose long edges are few keep
+every node once: the lecture's fan-out, a residual connection, a short loop's shared weight
+(whose gradient, the sum over its uses, is the point of the picture)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # (the app's canvas reads base_id before torch is loaded)
+    from gradviz.autograd.graph import Graph
+
+MAX_SPAN = 6  # steps a copied node's edges reach down before its next copy
+BUDGET = 1500  # ranks long edges may cross in all (dot's time grows with them) before copies
+COPY_MARK = "@"  # a copy's DOT name: the node's id, COPY_MARK, its number (`n0@1`)
+
+
+@dataclass(frozen=True)
+class CopyPlan:
+    """Which DOT node each edge starts from, where that is a copy of its source."""
+
+    sources: dict[int, str] = field(default_factory=dict)  # edge index → a copy's name
+    copies: dict[str, list[str]] = field(default_factory=dict)  # node id → its copies' names
+
+
+def base_id(name: str) -> str:
+    """The graph node a DOT node draws (`n0` for its copy `n0@2`)."""
+    return name.split(COPY_MARK, 1)[0]
+
+
+def plan_copies(graph: Graph, max_span: int = MAX_SPAN, budget: int = BUDGET) -> CopyPlan:
+    """Copies for the nodes whose long edges cost most, until the ranks long edges cross come
+    within `budget` (depth: steps along the longest path from a leaf, roughly how dot ranks).
+    A copied node's consumers are grouped into windows of `max_span` steps, the first served
+    by the node itself, each later one by a copy drawn beside it."""
+    depth = _depths(graph)
+    uses: dict[str, list[tuple[int, int]]] = {}  # node → (its consumer's depth, edge index)
+    for index, edge in enumerate(graph.edges):
+        uses.setdefault(edge.src, []).append((depth.get(edge.dst, 0), index))
+    costs = {src: _cost(found) for src, found in uses.items()}
+    total = sum(costs.values())
+    plan = CopyPlan()
+    for src in sorted(costs, key=costs.__getitem__, reverse=True):
+        if total <= budget:
+            break
+        found = sorted(uses[src])
+        if found[-1][0] - found[0][0] <= max_span:
+            continue  # one long edge (a residual connection): copies would not shorten it
+        total -= costs[src] - _window(src, found, max_span, plan)
+    return plan
+
+
+def _cost(found: list[tuple[int, int]]) -> int:
+    """Ranks the edges to consumers at these depths cross, their source drawn just above the
+    first of them (where dot pulls it)."""
+    first = min(d for d, _ in found)
+    return sum(d - first for d, _ in found)
+
+
+def _window(src: str, found: list[tuple[int, int]], max_span: int, plan: CopyPlan) -> int:
+    """Group `src`'s consumers into windows served by copies; returns the ranks left."""
+    start = found[0][0]
+    name: str | None = None
+    left = 0
+    for at, index in found:
+        if at - start > max_span:
+            start = at
+            copies = plan.copies.setdefault(src, [])
+            name = f"{src}{COPY_MARK}{len(copies) + 1}"
+            copies.append(name)
+        if name is not None:
+            plan.sources[index] = name
+        left += at - start
+    return left
+
+
+def _depths(graph: Graph) -> dict[str, int]:
+    """Each node's steps along the longest path from a leaf (nodes come in forward order)."""
+    inputs: dict[str, list[str]] = {}
+    for edge in graph.edges:
+        inputs.setdefault(edge.dst, []).append(edge.src)
+    depth: dict[str, int] = {}
+    for node in graph.nodes:
+        below = [depth.get(src, 0) for src in inputs.get(node.id, [])]
+        depth[node.id] = 1 + max(below) if below else 0
+    return depth
