@@ -1,7 +1,8 @@
-"""Long loops that reuse a weight at every step (an RNN's W_hh, unrolled): whole-process
-`gradviz export` vs python + torch + torchviz + dot, as the loop grows. Each long edge from the
-weight to a late use costs dot a node per rank it crosses; gradviz draws the weight again
-beside later uses once those pass a budget (render/copies.py), torchviz draws it once.
+"""Long loops, as an RNN unrolled: a weight reused at every step, and each step's output
+gathered by one torch.cat at the end. Whole-process `gradviz export` vs python + torch +
+torchviz + dot, as the loop grows. Each long edge costs dot a node per rank it crosses; gradviz
+draws a value again beside its far uses once those pass a budget (render/copies.py),
+torchviz draws each value once.
 
 Run: python benchmarks/bench_long_loops.py [--steps 10 50 100] [--limit 120]
 Prints seconds and ratios; a run past --limit seconds is stopped and shown as such.
@@ -10,34 +11,57 @@ Prints seconds and ratios; a run past --limit seconds is stopped and shown as su
 from __future__ import annotations
 
 import argparse
+import itertools
+import os
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-LOOP = """import torch
+LOOPS = {
+    "weight reused": """import torch
 x = torch.randn(8, 16)
 w = torch.randn(16, 16, requires_grad=True)
 h = x
 for i in range({steps}):
     h = torch.tanh(h @ w) + 0.1 * h
 loss = h.pow(2).mean()
-"""
+""",
+    "outputs gathered": """import torch
+W = torch.randn(16, 16, requires_grad=True)
+V = torch.randn(16, 4, requires_grad=True)
+h = torch.zeros(8, 16)
+outputs = []
+for i in range({steps}):
+    h = torch.tanh(h @ W + 1)
+    outputs.append(h @ V)
+loss = torch.cat(outputs).pow(2).mean()
+""",
+}
 
 TORCHVIZ = """
 from torchviz import make_dot
-make_dot(loss, params={{"w": w}}).render({out!r}, format="svg", cleanup=True)
+make_dot(loss).render({out!r}, format="svg", cleanup=True)
 """
 
 
 def timed(cmd: list[str], limit: float) -> float | None:
-    """Wall seconds of `cmd`, or None where it ran past `limit` (and was stopped)."""
+    """Wall seconds of `cmd`, or None where it ran past `limit` (then it is stopped, with the
+    `dot` it started: its own process group goes)."""
     start = time.perf_counter()
+    process = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     try:
-        subprocess.run(cmd, check=True, capture_output=True, timeout=limit)
+        process.wait(timeout=limit)
     except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
         return None
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({process.returncode})")
     return time.perf_counter() - start
 
 
@@ -48,18 +72,18 @@ def main() -> None:
     args = parser.parse_args()
     print("whole process, svg: gradviz export vs python+torch+torchviz+dot")
     with tempfile.TemporaryDirectory() as tmp:
-        for steps in args.steps:
+        for (kind, loop), steps in itertools.product(LOOPS.items(), args.steps):
             program = Path(tmp) / f"loop{steps}.py"
-            program.write_text(LOOP.format(steps=steps))
+            program.write_text(loop.format(steps=steps))
             script = Path(tmp) / f"tv{steps}.py"
-            script.write_text(LOOP.format(steps=steps) + TORCHVIZ.format(out=f"{tmp}/tv"))
+            script.write_text(loop.format(steps=steps) + TORCHVIZ.format(out=f"{tmp}/tv"))
             gradviz = [sys.executable, "-m", "gradviz", "export", str(program), "-o",
                        f"{tmp}/gv.svg"]  # fmt: skip
             t_gv = timed(gradviz, args.limit)
             t_tv = timed([sys.executable, str(script)], args.limit)
             shown = [f"{t:7.2f}s" if t is not None else f">{args.limit:g}s" for t in (t_gv, t_tv)]
             ratio = f"{t_gv / t_tv:6.3f}x" if t_gv and t_tv else "     —"
-            print(f"loop of {steps:>4} steps  gradviz {shown[0]}  torchviz {shown[1]}  {ratio}")
+            print(f"{kind:<17}{steps:>4} steps  gradviz {shown[0]}  torchviz {shown[1]}  {ratio}")
 
 
 if __name__ == "__main__":

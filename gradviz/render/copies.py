@@ -35,45 +35,47 @@ def plan_copies(graph: Graph, max_span: int = MAX_SPAN, budget: int = BUDGET) ->
     """Copies for the nodes whose long edges cost most, until the ranks long edges cross come
     within `budget` (depth: steps along the longest path from a leaf, roughly how dot ranks).
     A copied node's consumers are grouped into windows of `max_span` steps, the first served
-    by the node itself, each later one by a copy drawn beside it."""
+    by the node itself, each later one by a copy drawn just above it: a weight reused at every
+    step of a loop, or each step's output gathered by one `torch.cat` at the end."""
     depth = _depths(graph)
+    fed = {edge.dst for edge in graph.edges}
     uses: dict[str, list[tuple[int, int]]] = {}  # node → (its consumer's depth, edge index)
     for index, edge in enumerate(graph.edges):
         uses.setdefault(edge.src, []).append((depth.get(edge.dst, 0), index))
-    costs = {src: _cost(found) for src, found in uses.items()}
+    for found in uses.values():
+        found.sort()
+    # where dot draws each node: an op below its operands, a leaf just above its first use
+    at = {src: depth.get(src, 0) if src in fed else found[0][0] - 1 for src, found in uses.items()}
+    costs = {src: sum(max(0, d - at[src] - 1) for d, _ in found) for src, found in uses.items()}
     total = sum(costs.values())
     plan = CopyPlan()
     for src in sorted(costs, key=costs.__getitem__, reverse=True):
         if total <= budget:
             break
-        found = sorted(uses[src])
-        if found[-1][0] - found[0][0] <= max_span:
-            continue  # one long edge (a residual connection): copies would not shorten it
-        total -= costs[src] - _window(src, found, max_span, plan)
+        found = uses[src]
+        if found[-1][0] - at[src] - 1 <= max_span:
+            continue  # every use is near: copies would shorten nothing
+        total -= costs[src] - _window(src, found, at[src] + 1, max_span, plan)
     return plan
 
 
-def _cost(found: list[tuple[int, int]]) -> int:
-    """Ranks the edges to consumers at these depths cross, their source drawn just above the
-    first of them (where dot pulls it)."""
-    first = min(d for d, _ in found)
-    return sum(d - first for d, _ in found)
-
-
-def _window(src: str, found: list[tuple[int, int]], max_span: int, plan: CopyPlan) -> int:
-    """Group `src`'s consumers into windows served by copies; returns the ranks left."""
-    start = found[0][0]
+def _window(
+    src: str, found: list[tuple[int, int]], first: int, max_span: int, plan: CopyPlan
+) -> int:
+    """Group `src`'s consumers (the first window starting at depth `first`, where the node
+    itself serves them) into windows served by copies; returns the ranks left to cross."""
+    start = first
     name: str | None = None
     left = 0
-    for at, index in found:
-        if at - start > max_span:
-            start = at
+    for depth, index in found:
+        if depth - start > max_span:
+            start = depth
             copies = plan.copies.setdefault(src, [])
             name = f"{src}{COPY_MARK}{len(copies) + 1}"
             copies.append(name)
         if name is not None:
             plan.sources[index] = name
-        left += at - start
+        left += max(0, depth - start)
     return left
 
 
