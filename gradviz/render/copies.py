@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # (the app's canvas reads base_id before torch is loaded)
 
 MAX_SPAN = 6  # steps a copied node's edges reach down before its next copy
 BUDGET = 1500  # ranks long edges may cross in all (dot's time grows with them) before copies
+TALL_BOX = 80  # steps a module's nodes may span and still be drawn in one box
 COPY_MARK = "@"  # a copy's DOT name: the node's id, COPY_MARK, its number (`n0@1`)
 
 
@@ -77,6 +78,20 @@ def _window(
             plan.sources[index] = name
         left += max(0, depth - start)
     return left
+
+
+def tall_modules(graph: Graph, limit: int = TALL_BOX) -> set[str]:
+    """Modules whose nodes lie more than `limit` steps apart: a cell a loop calls at every
+    step (an nn.RNNCell over 100 steps) would be one box as tall as the picture, beside its
+    loop's other modules' boxes, which dot must keep whole rank by rank (over a minute)."""
+    depth = _depths(graph)
+    spans: dict[str, list[int]] = {}
+    for node in graph.nodes:
+        path = node.module
+        while path:  # (a box holds the boxes inside it: their nodes count for it too)
+            spans.setdefault(path, []).append(depth[node.id])
+            path = path.rpartition(".")[0]
+    return {path for path, found in spans.items() if max(found) - min(found) > limit}
 
 
 def _depths(graph: Graph) -> dict[str, int]:

@@ -18,7 +18,7 @@ import torch
 from gradviz.autograd.collapse import enclosing_module
 from gradviz.autograd.graph import Graph
 from gradviz.render.colors import MagnitudeScale, interpolate
-from gradviz.render.copies import plan_copies
+from gradviz.render.copies import plan_copies, tall_modules
 from gradviz.render.labels import NodeLabel, build_labels, format_number, gradient_scale
 from gradviz.render.theme import LIGHT, Theme
 
@@ -183,6 +183,12 @@ def _box_of(module: str | None, modules: dict[str, str]) -> str | None:
     return module if module in modules else enclosing_module(module, modules)
 
 
+def _boxed(graph: Graph) -> dict[str, str]:
+    """The modules drawn as boxes: all but the tall ones (render/copies.py)."""
+    tall = tall_modules(graph)
+    return {path: kind for path, kind in graph.modules.items() if path not in tall}
+
+
 def build_dot(
     graph: Graph,
     options: RenderOptions | None = None,
@@ -225,12 +231,13 @@ def build_dot(
         fontsize=f"{theme.small_size:g}",
         fontcolor=theme.edge_label,
     )
-    grouped = options.modules and bool(graph.modules)
+    boxed = _boxed(graph) if options.modules and graph.modules else {}
+    grouped = bool(boxed)
     clusters: dict[str, list[str]] = {}
     plan = plan_copies(graph)
     for node in graph.nodes:
         html = node_html(labels[node.id], theme)
-        box = _box_of(node.module, graph.modules) if grouped else None
+        box = _box_of(node.module, boxed) if grouped else None
         copies = plan.copies.get(node.id, [])
         if box is not None:
             clusters.setdefault(box, []).extend([node.id, *copies])
@@ -242,8 +249,8 @@ def build_dot(
             dot.node(copy, label=node_html(labels[node.id], theme, again=True))
     if grouped:
         inside: dict[str | None, list[str]] = {}
-        for path in graph.modules:
-            inside.setdefault(enclosing_module(path, graph.modules), []).append(path)
+        for path in boxed:
+            inside.setdefault(enclosing_module(path, boxed), []).append(path)
         numbers = itertools.count()
         for path in inside.get(None, []):
             if _holds_nodes(path, clusters, inside):

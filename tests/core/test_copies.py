@@ -136,3 +136,28 @@ def test_a_layout_past_its_time_is_stopped_with_a_clear_message() -> None:
     and said, never left running."""
     with pytest.raises(ProgramError, match=r"Graphviz took more than 0.01 s .* was stopped"):
         run_dot(build_dot(_loop(300)), "svg", seconds=0.01)
+
+
+CELL = """
+from torch import nn
+cell = nn.RNNCell(4, 8)
+head = nn.Linear(8, 1)
+h = torch.zeros(3, 8)
+preds = []
+for x in torch.randn({steps}, 3, 4):
+    h = cell(x, h)
+    preds.append(head(h))
+loss = torch.stack(preds).pow(2).mean()
+"""
+
+
+def test_a_module_a_long_loop_calls_at_every_step_is_drawn_without_its_box() -> None:
+    """nn.RNNCell over 100 steps: one box as tall as the picture, beside the head's, took dot
+    over a minute; over 10 steps both boxes stay."""
+    short, long = trace(CELL.format(steps=10)).graph, trace(CELL.format(steps=100)).graph
+    assert {"cell", "head"} <= set(short.modules) and {"cell", "head"} <= set(long.modules)
+    assert 'id="module-box-cell"' in build_dot(short)
+    assert 'id="module-box-head"' in build_dot(short)
+    dot = build_dot(long)
+    assert "module-box-" not in dot
+    assert "objects" in layout_json(dot)
