@@ -57,7 +57,24 @@ def plan_copies(graph: Graph, max_span: int = MAX_SPAN, budget: int = BUDGET) ->
         if found[-1][0] - at[src] - 1 <= max_span:
             continue  # every use is near: copies would shorten nothing
         total -= costs[src] - _window(src, found, at[src] + 1, max_span, plan)
+    _alike(graph, depth, at, max_span, plan)
     return plan
+
+
+def _alike(
+    graph: Graph, depth: dict[str, int], at: dict[str, int], max_span: int, plan: CopyPlan
+) -> None:
+    """A consumer some of whose operands come from copies gets copies of its other far
+    operands too: every input of one `torch.cat` drawn the same way, not some from afar."""
+    served = {graph.edges[index].dst for index in plan.sources}
+    for index, edge in enumerate(graph.edges):
+        if edge.dst not in served or index in plan.sources:
+            continue
+        if depth.get(edge.dst, 0) - at.get(edge.src, 0) - 1 > max_span:
+            copies = plan.copies.setdefault(edge.src, [])
+            name = f"{edge.src}{COPY_MARK}{len(copies) + 1}"
+            copies.append(name)
+            plan.sources[index] = name
 
 
 def _window(

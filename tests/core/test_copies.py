@@ -161,3 +161,22 @@ def test_a_module_a_long_loop_calls_at_every_step_is_drawn_without_its_box() -> 
     dot = build_dot(long)
     assert "module-box-" not in dot
     assert "objects" in layout_json(dot)
+
+
+def test_every_far_input_of_one_cat_is_drawn_the_same_way() -> None:
+    """Once some of a torch.cat's inputs are copies beside it, all its far inputs are: not a
+    row of copies beside long edges from the rest."""
+    graph = trace(
+        "W = torch.randn(8, 8, requires_grad=True)\nH = torch.zeros(2, 8)\nout = []\n"
+        "for i in range(60):\n    H = torch.tanh(H @ W + 1)\n    out.append(H * 2)\n"
+        "loss = torch.cat(out).sum()\n"
+    ).graph
+    cat = next(n for n in graph.nodes if n.op == "CatBackward0")
+    depth = _depths(graph)
+    plan = plan_copies(graph)
+    far = [
+        i
+        for i, e in enumerate(graph.edges)
+        if e.dst == cat.id and depth[cat.id] - depth[e.src] - 1 > MAX_SPAN
+    ]
+    assert len(far) > 40 and all(i in plan.sources for i in far)
