@@ -21,10 +21,14 @@ PROBE = b"digraph probe { a }\n"
 PROBE_SECONDS = 5.0
 
 
+class DotTimeout(Exception):
+    """dot gave no answer in time (and was stopped): running it again would wait as long."""
+
+
 class DotProcess:
     """One `dot -Tjson` process, started on first use; thread-safe, one layout at a time."""
 
-    def __init__(self, executable: str = "dot", timeout: float = 120.0) -> None:
+    def __init__(self, executable: str = "dot", timeout: float = 60.0) -> None:
         self.executable = executable
         self.timeout = timeout
         self.usable = True  # False once a new process failed to answer a trivial graph
@@ -43,7 +47,10 @@ class DotProcess:
                 process.stdin.write(source.encode("utf-8") + b"\n")
                 process.stdin.flush()
                 return self._answer()
-            except (OSError, ValueError, queue.Empty):
+            except queue.Empty:
+                self._stop()
+                raise DotTimeout() from None
+            except (OSError, ValueError):
                 self._stop()
                 return None
 

@@ -8,7 +8,7 @@ import subprocess
 from typing import Any
 
 from gradviz.lang.errors import ProgramError
-from gradviz.render.dot_process import shared
+from gradviz.render.dot_process import DotTimeout, shared
 
 INSTALL_HINT = (
     "Graphviz's `dot` program was not found. Install Graphviz: "
@@ -47,6 +47,15 @@ class GraphvizMissing(ProgramError):
 DOT_SECONDS = 60.0  # a layout past this is stopped (render/copies.py keeps the usual ones fast)
 
 
+def _too_slow(source: str, seconds: float) -> ProgramError:
+    nodes = source.count("[label=<")
+    return ProgramError(
+        f"Graphviz took more than {seconds:g} s to lay out this graph ({nodes:,} boxes) and "
+        "was stopped: run the loop that builds it fewer times, or fold its modules; its "
+        "values and gradients are all in the JSON (`gradviz trace`)"
+    )
+
+
 def run_dot(source: str, fmt: str, seconds: float = DOT_SECONDS) -> bytes:
     """Run `dot -T<fmt>` on the DOT text and return what it wrote (stopped after `seconds`)."""
     try:
@@ -57,12 +66,7 @@ def run_dot(source: str, fmt: str, seconds: float = DOT_SECONDS) -> bytes:
     except FileNotFoundError:
         raise GraphvizMissing() from None
     except subprocess.TimeoutExpired:
-        nodes = source.count("[label=<")
-        raise ProgramError(
-            f"Graphviz took more than {seconds:g} s to lay out this graph ({nodes:,} boxes) and "
-            "was stopped: run the loop that builds it fewer times, or fold its modules; its "
-            "values and gradients are all in the JSON (`gradviz trace`)"
-        ) from None
+        raise _too_slow(source, seconds) from None
     if done.returncode != 0:
         detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise ProgramError(f"Graphviz failed: {detail[0] if detail else done.returncode}")
@@ -82,7 +86,10 @@ def layout_json(source: str) -> dict[str, Any]:
     """Positions and drawing operations (`dot -Tjson`) for the app's canvas, with Bézier
     fill flags as the xdot specification defines them. Asks the long-lived `dot` first; where
     it gives no answer, a `dot` of its own (whose errors are then reported)."""
-    answer = shared().layout(source)
+    try:
+        answer = shared().layout(source)
+    except DotTimeout:
+        raise _too_slow(source, shared().timeout) from None
     data: dict[str, Any] | None = None
     if answer is not None:
         try:

@@ -141,3 +141,23 @@ def test_a_dot_that_holds_its_answers_back_is_not_used(tmp_path, monkeypatch) ->
     assert not process.usable
     assert process.layout("digraph { a -> b }") is None  # not tried again
     assert time.perf_counter() - start < 5
+
+
+def test_a_layout_past_its_time_is_stopped_not_run_again(sources: list[str]) -> None:
+    """The long-lived dot given no answer in time stops and says so (the caller gives the
+    time-out message), rather than handing the same wait to a dot of its own."""
+    from gradviz.render.dot_process import DotTimeout
+
+    slow = build_dot(trace(
+        "w = torch.randn(8, 8, requires_grad=True)\nh = torch.randn(4, 8)\n"
+        "for i in range(300):\n    h = torch.tanh(h @ w)\nloss = h.sum()\n"
+    ).graph)  # fmt: skip
+    process = DotProcess(timeout=0.01)
+    try:
+        with pytest.raises(DotTimeout):
+            process.layout(slow)
+        process.timeout = 60
+        answer = process.layout(sources[0])  # a new dot answers the next one
+        assert answer is not None and "objects" in json.loads(answer)
+    finally:
+        process.close()
