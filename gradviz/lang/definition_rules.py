@@ -39,8 +39,8 @@ def _dotted(node: ast.expr) -> str:
 
 
 def check_definitions(tree: ast.Module, fail: Fail) -> DefinedNames:
-    """Check every `def`, `class` and `return`, strip annotations (never evaluated), and
-    gather what the definitions allow."""
+    """Check every `def`, `class` and `return`, and gather what the definitions allow (the
+    annotations are gone already: lang/script_boilerplate.py strips them when parsing)."""
     found = DefinedNames()
     _visit(tree, "", fail, found)
     for node in ast.walk(tree):
@@ -93,10 +93,8 @@ def _check_function(
     if node.name.startswith("_") and node.name not in special:
         fail(node, f"`{node.name}`: names starting with an underscore are not allowed")
     for arg in [*args.args, *args.kwonlyargs, *filter(None, [args.vararg, args.kwarg])]:
-        arg.annotation = None  # annotations are never evaluated
         if arg.arg.startswith("_") and arg.arg != "_":
             fail(arg, f"`{arg.arg}`: names starting with an underscore are not allowed")
-    node.returns = None
 
 
 def _is_staticmethod(node: ast.FunctionDef) -> bool:

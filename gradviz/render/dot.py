@@ -41,8 +41,8 @@ class RenderOptions:
         return self.view == "backward"
 
 
-CURRENT_CLASS = "gradviz_current"
-AGAIN = "drawn again here: the same tensor"  # (dot writes a hyphen as &#45; in SVG)
+CURRENT_CLASS = "gradviz_current"  # (dot writes a hyphen as &#45; in SVG)
+AGAIN = "drawn again here: the same tensor"  # the line a copy adds (render/copies.py)
 
 
 def _text(value: str) -> str:
