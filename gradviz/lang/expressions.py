@@ -284,7 +284,13 @@ class ExpressionEvaluator:
         owner = self.eval(node.value)
         if type(owner) in _PLAIN:  # (numbers and None have few attributes: a slip, said why)
             return self.located(node, partial(self.number_attribute, owner, node), quote=False)
-        return self.located(node, lambda: get_attribute(owner, node.attr), quote=False)
+        value = self.located(node, lambda: get_attribute(owner, node.attr), quote=False)
+        if node.attr == "data" and isinstance(owner, torch.Tensor):
+            self.data_view(owner, value)
+        return value
+
+    def data_view(self, tensor: torch.Tensor, view: torch.Tensor) -> None:
+        """`tensor.data` was read (the interpreter's: its writes are writes into tensor)."""
 
     def number_attribute(self, owner: float, node: ast.Attribute) -> Any:  # the interpreter's
         return get_attribute(owner, node.attr)  # says why a name holds a number, not a tensor

@@ -3,6 +3,7 @@ the gradient an earlier backward() left, after the weights were stepped with it 
 
 from __future__ import annotations
 
+import sys
 import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -28,6 +29,25 @@ class StaleGradients:
         self.noticed = False  # said once per run: every later step repeats it
         self.summed_noticed = False  # (as noticed, for `summed`)
         self.line: int | None = None  # the program line of the last pass
+        # id(tensor) → its `.data` views: a view has a version of its own, so
+        # `w.grad.data.zero_()` leaves w.grad's version as it was
+        self._views: dict[int, _DataViews] = {}
+
+    def data_view(self, tensor: torch.Tensor, view: torch.Tensor) -> None:
+        """The program read `tensor.data` (only a `.grad`'s views matter)."""
+        if self.noticed:
+            return
+        held = self._views.get(id(tensor))
+        if held is None or held.tensor() is not tensor:
+            held = self._views[id(tensor)] = _DataViews(weakref.ref(tensor))
+        held.add(view)
+
+    def _written(self, grad: torch.Tensor) -> int:
+        """The writes into `grad` so far, its `.data` views' included."""
+        held = self._views.get(id(grad))
+        if held is None or held.tensor() is not grad:
+            return grad._version
+        return grad._version + held.writes()
 
     def before(self, leaves: list[torch.Tensor]) -> torch.Tensor | None:
         """A leaf this pass will add a gradient to that still holds a stale one, if any."""
@@ -38,7 +58,7 @@ class StaleGradients:
             if seen is None or seen[0]() is not leaf or leaf._version == seen[1]:
                 continue  # not stepped since the last pass
             grad = leaf.grad
-            if grad is not None and id(grad) == seen[2] and grad._version == seen[3]:
+            if grad is not None and id(grad) == seen[2] and self._written(grad) == seen[3]:
                 self.noticed = True
                 return leaf
         return None
@@ -56,7 +76,7 @@ class StaleGradients:
             if seen is None or seen[0]() is not leaf or leaf._version != seen[1]:
                 continue  # (changed since: `before` speaks of that)
             grad = leaf.grad
-            if grad is not None and id(grad) == seen[2] and grad._version == seen[3]:
+            if grad is not None and id(grad) == seen[2] and self._written(grad) == seen[3]:
                 found.append(leaf)
         self.summed_noticed = bool(found)
         return found
@@ -73,26 +93,50 @@ class StaleGradients:
                 continue
             seen = after.get(id(leaf))
             ref = seen[0] if seen is not None and seen[0]() is leaf else weakref.ref(leaf)
-            after[id(leaf)] = (ref, leaf._version, id(grad), grad._version)
+            after[id(leaf)] = (ref, leaf._version, id(grad), self._written(grad))
 
     def clipping(self, run: Callable[[], T]) -> T:
         """A clip_grad_*_ call: its in-place write into the gradients is no reset (they still
         hold what the last backward() left, only scaled), so a gradient unwritten before it
         is taken as unwritten after it too."""
-        before = {key: _grad_version(seen) for key, seen in self._after.items()}
+        before = {key: self._grad_version(seen) for key, seen in self._after.items()}
         result = run()
         for key, (ref, version, grad_id, grad_version) in list(self._after.items()):
-            now = _grad_version((ref, version, grad_id, grad_version))
+            now = self._grad_version((ref, version, grad_id, grad_version))
             if now is not None and before.get(key) == grad_version:
                 self._after[key] = (ref, version, grad_id, now)
         return result
 
+    def _grad_version(self, seen: tuple[weakref.ref[torch.Tensor], int, int, int]) -> int | None:
+        """The writes into the leaf's `.grad`, if it is still the gradient recorded."""
+        leaf = seen[0]()
+        grad = leaf.grad if leaf is not None else None
+        return self._written(grad) if grad is not None and id(grad) == seen[2] else None
 
-def _grad_version(seen: tuple[weakref.ref[torch.Tensor], int, int, int]) -> int | None:
-    """The version of the leaf's `.grad`, if it is still the gradient recorded."""
-    leaf = seen[0]()
-    grad = leaf.grad if leaf is not None else None
-    return grad._version if grad is not None and id(grad) == seen[2] else None
+
+class _DataViews:
+    """The `.data` views of one tensor: the live ones, and the writes of those only this
+    holds (no name of the program can reach them again: folded into a count)."""
+
+    def __init__(self, tensor: weakref.ref[torch.Tensor]) -> None:
+        self.tensor = tensor
+        self.views: list[torch.Tensor] = []
+        self.folded = 0
+
+    def add(self, view: torch.Tensor) -> None:
+        self.writes()
+        self.views.append(view)
+
+    def writes(self) -> int:
+        kept = []
+        for view in self.views:
+            # held by this list, this loop and getrefcount's argument alone: never written again
+            if sys.getrefcount(view) <= 3:
+                self.folded += view._version
+            else:
+                kept.append(view)
+        self.views = kept
+        return self.folded + sum(view._version for view in kept)
 
 
 def leaf_name(leaf: torch.Tensor, env: Mapping[str, Any]) -> str:

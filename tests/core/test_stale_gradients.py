@@ -219,3 +219,46 @@ def test_a_leaf_whose_name_was_rebound_is_said_so_not_given_a_made_up_name() -> 
     assert first.grad is not None
     (first - 0.1 * first.grad).sum().backward()
     torch.testing.assert_close(first.grad, torch.full((3,), 2.0))
+
+
+@pytest.mark.parametrize(
+    "zeroing",
+    [
+        "        w.grad.data.zero_()\n",  # old tutorials: a write through .data
+        "        g = w.grad.data\n        g.zero_()\n",  # through a view the program names
+        "        g = w.grad.data\n        g.mul_(0.0)\n        g = None\n",  # named, then dropped
+    ],
+)
+def test_zeroing_through_data_is_zeroing(zeroing: str) -> None:
+    """`.data` has a version counter of its own, so the gradient's does not move; torch agrees
+    the gradient was zeroed (the next .grad is that step's gradient alone)."""
+    source = (
+        "w = torch.zeros(3, requires_grad=True)\nX = torch.ones(4, 3)\n"
+        "for step in range(3):\n    loss = (X @ w - 1).pow(2).mean()\n    loss.backward()\n"
+        f"    with torch.no_grad():\n        w -= 0.1 * w.grad\n{zeroing}"
+    )
+    result = trace(source)
+    assert _stale(result.graph.notes) == []
+    w = torch.zeros(3, requires_grad=True)
+    X = torch.ones(4, 3)
+    for _ in range(3):
+        (X @ w - 1).pow(2).mean().backward()
+        with torch.no_grad():
+            w -= 0.1 * w.grad  # type: ignore[operator]
+        w.grad.data.zero_()  # type: ignore[union-attr]
+    alone = torch.autograd.grad((X @ w - 1).pow(2).mean(), w)[0]
+    traced = result.run.env["w"]
+    torch.testing.assert_close(traced.detach(), w.detach())
+    (X @ w - 1).pow(2).mean().backward()
+    torch.testing.assert_close(w.grad, alone)
+
+
+def test_reading_data_without_writing_still_leaves_the_gradient_stale() -> None:
+    source = (
+        "w = torch.zeros(3, requires_grad=True)\nX = torch.ones(4, 3)\n"
+        "for step in range(2):\n    loss = (X @ w - 1).pow(2).mean()\n    loss.backward()\n"
+        "    print(w.grad.data)\n    g = w.grad.data\n"
+        "    with torch.no_grad():\n        w -= 0.1 * w.grad\n"
+    )
+    (note,) = _stale(trace(source).graph.notes)
+    assert note.startswith("⚠ at line 5: `w.grad` still held")
