@@ -10,6 +10,7 @@ from typing import Any
 import torch
 from torch import nn
 from torch.autograd.graph import Node
+from torch.distributions import Distribution
 from torch.utils.data import DataLoader, Subset, TensorDataset
 from torch.utils.hooks import RemovableHandle
 
@@ -24,9 +25,13 @@ from gradviz.lang.custom_functions import (
     function_attribute,
     is_ctx,
 )
+from gradviz.lang.distributions import METHODS as DISTRIBUTION_METHODS
+from gradviz.lang.distributions import PROPERTIES as DISTRIBUTION_PROPERTIES
+from gradviz.lang.distributions import distribution_attribute
 from gradviz.lang.formatting import safe_format
 from gradviz.lang.iterators import ProgramIterator
 from gradviz.lang.method_locals import never_set
+from gradviz.lang.module_fields import MODULE_PARTS, MODULE_SETTINGS, module_field
 from gradviz.lang.objects import BoundMethod, Fn, Namespace, ProgramDict, check_dict_key
 from gradviz.lang.result_pairs import is_result_pair, pair_hint
 from gradviz.lang.strings import STR_METHODS
@@ -134,6 +139,9 @@ MODULE_METHODS: dict[str, Callable[..., Any]] = {
     "requires_grad_": nn.Module.requires_grad_,
     "forward": lambda m, *args, **kwargs: m(*args, **kwargs),
     "append": lambda m, module: m.append(module),
+    "keys": lambda m: list(m.keys()),  # nn.ModuleDict and nn.ParameterDict
+    "values": lambda m: list(m.values()),
+    "items": lambda m: list(m.items()),
     "register_buffer": lambda m, *args, **kwargs: m.register_user_buffer(*args, **kwargs),
     **MODULE_CALLS,
 }
@@ -211,7 +219,8 @@ def attribute_names() -> set[str]:
     names |= set(RETURN_FIELDS) | set(DEVICE_FIELDS) | set(SIZE_METHODS) | set(STR_NAMES)
     names |= set(TENSOR_BLOCKED) | set(CTX_METHODS) | set(CTX_PROPERTIES) | {"apply"}
     names |= set(NODE_ATTRIBUTES) | set(NODE_METHODS) | set(HANDLE_METHODS) | set(_TENSOR_IMPLS)
-    names |= set(GENERATOR_METHODS)
+    names |= set(GENERATOR_METHODS) | set(MODULE_PARTS) | set(MODULE_SETTINGS)
+    names |= set(DISTRIBUTION_METHODS) | set(DISTRIBUTION_PROPERTIES)
     return names
 
 
@@ -231,11 +240,17 @@ def _tensor_attribute(value: torch.Tensor, name: str) -> object:
     raise AttributeError(f"tensors have no attribute `.{name}` in gradviz{_suggest(name, options)}")
 
 
+_LISTS = (nn.Sequential, nn.ModuleList, nn.ParameterList)
+_DICTS = (nn.ModuleDict, nn.ParameterDict)
+
+
 def _module_attribute(value: nn.Module, name: str) -> object:
     kind = type(value).__name__
     if name in MODULE_METHODS:
-        if name == "append" and not isinstance(value, (nn.Sequential, nn.ModuleList)):
+        if name == "append" and not isinstance(value, _LISTS):
             raise AttributeError(f"{kind} has no method `.append`")
+        if name in ("keys", "values", "items") and not isinstance(value, _DICTS):
+            raise AttributeError(f"{kind} has no method `.{name}`")
         if name == "register_buffer" and not isinstance(value, UserModule):
             raise AttributeError(
                 f"`.register_buffer` is for a module class of the program (in its __init__), "
@@ -248,6 +263,9 @@ def _module_attribute(value: nn.Module, name: str) -> object:
             return getter(value)
         except AttributeError:
             raise AttributeError(f"{kind} has no attribute `.{name}`") from None
+    found, field = module_field(value, name)
+    if found:
+        return field
     raise AttributeError(
         f"`.{name}` is not available on {kind}{_suggest(name, [*MODULE_METHODS, *MODULE_DATA])}"
     )
@@ -295,6 +313,8 @@ def get_attribute(value: object, name: str) -> object:
         return found
     if isinstance(value, nn.Module):
         return _module_attribute(value, name)
+    if isinstance(value, Distribution):
+        return distribution_attribute(value, name)
     if isinstance(value, torch.optim.Optimizer) and name in OPTIMIZER_METHODS:
         return BoundMethod(f"{type(value).__name__}.{name}", OPTIMIZER_METHODS[name], value)
     if isinstance(value, torch.optim.Optimizer) and name in OPTIMIZER_DATA:

@@ -23,6 +23,7 @@ from gradviz.lang.catalog_names import (
     TORCH_FUNCTIONS,
 )
 from gradviz.lang.data_loading import DATA_NS, UTILS_NS
+from gradviz.lang.distributions import DISTRIBUTIONS_NS
 from gradviz.lang.objects import Fn, Namespace
 from gradviz.lang.training_tools import INIT_NS, SCHEDULER_NS
 
@@ -281,6 +282,7 @@ def _torch_namespace(nn_ns: Namespace, optim_ns: Namespace) -> Namespace:
     members["utils"] = UTILS_NS
     members["autograd"] = AUTOGRAD_NS
     members["linalg"] = LINALG_NS
+    members["distributions"] = DISTRIBUTIONS_NS
     return Namespace("torch", members, TORCH_BLOCKED)
 
 
@@ -313,6 +315,8 @@ IMPORTABLE: dict[str, Namespace] = {
     "torch.autograd.functional": AUTOGRAD_NS.members["functional"],  # type: ignore[dict-item]
     "torch.utils": UTILS_NS,
     "torch.utils.data": DATA_NS,
+    "torch.distributions": DISTRIBUTIONS_NS,
+    "torch.distributions.kl": DISTRIBUTIONS_NS.members["kl"],  # type: ignore[dict-item]
     "math": MATH_NS,
 }
 

@@ -59,6 +59,7 @@ DTYPES = [
 FUNCTIONAL = [
     "threshold",
     "tanhshrink",
+    "gumbel_softmax",
     "relu",
     "relu6",
     "leaky_relu",
@@ -138,6 +139,9 @@ NN_MODULES = [
     "Identity",
     "Sequential",
     "ModuleList",
+    "ModuleDict",
+    "ParameterList",
+    "ParameterDict",
     "ReLU",
     "ReLU6",
     "LeakyReLU",

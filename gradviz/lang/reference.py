@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from gradviz.lang import attributes, catalog_names, strings, training_tools
+from gradviz.lang import (
+    attributes,
+    catalog_names,
+    distributions,
+    module_fields,
+    strings,
+    training_tools,
+)
 from gradviz.lang.builtins import make_builtins
 from gradviz.lang.limits import DEFAULT_LIMITS
 
@@ -147,11 +154,26 @@ def language_reference() -> str:
             "torch.utils.data (batches made in this process: batch_size, shuffle, drop_last)",
             ["TensorDataset", "DataLoader", "random_split", "Dataset (as a class's base)"],
         ),
+        _block(
+            "torch.distributions (with `kl_divergence`; `.sample(shape)` and `.rsample(shape)` "
+            "draw from torch's random stream)",
+            distributions.DISTRIBUTIONS,
+        ),
+        _block(
+            "Distribution methods and properties",
+            sorted([*distributions.METHODS, *distributions.PROPERTIES]),
+        ),
         _block("Tensor methods", sorted(attributes.TENSOR_METHODS)),
         _block("Tensor properties", sorted(attributes.TENSOR_PROPERTIES)),
         _block(
-            "Module attributes and methods",
+            "Module attributes and methods (`.keys()` `.values()` `.items()` of nn.ModuleDict "
+            "and nn.ParameterDict)",
             sorted([*attributes.MODULE_DATA, *attributes.MODULE_METHODS]),
+        ),
+        _block(
+            "Parts and settings of torch.nn's layers (also each recurrent layer's "
+            "`weight_ih_l1`, `bias_hh_l0_reverse`, …)",
+            sorted([*module_fields.MODULE_PARTS, *module_fields.MODULE_SETTINGS]),
         ),
         _block(
             'Optimizer methods and data (`param_groups[i]["lr"]` may be set)',

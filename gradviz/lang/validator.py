@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import difflib
 import math
+import sys
 
 from gradviz.lang.attributes import attribute_names
 from gradviz.lang.catalog import IMPORTABLE, TENSOR_BLOCKED, TORCH_BLOCKED, all_attribute_names
@@ -14,6 +15,7 @@ from gradviz.lang.generator_rules import refused_yields
 from gradviz.lang.limits import Limits
 from gradviz.lang.loop_rewrites import loop_rewrites
 from gradviz.lang.method_locals import method_local, never_set
+from gradviz.lang.module_fields import is_part_name
 
 ALLOWED_NODES: tuple[type[ast.AST], ...] = (
     ast.Module, ast.Expr, ast.Assign, ast.AugAssign, ast.Import, ast.ImportFrom, ast.alias,
@@ -115,7 +117,8 @@ INSTEAD = {
 def _refused_import(module: str) -> str:
     """Why `module` cannot be imported, and what to write instead."""
     close = difflib.get_close_matches(module, list(IMPORTABLE), n=1, cutoff=0.8)
-    if close:  # a misspelt torch module: `torch.nn.funtional`
+    if close and module not in sys.modules:  # a misspelt torch module: `torch.nn.funtional`
+        # (not a module of torch's that exists: torch.distributed is not torch.distributions)
         return f"there is no module `{module}` to import (did you mean `{close[0]}`?)"
     if module.startswith("torch."):
         return "not available; the torch modules a program can import are " + ", ".join(
@@ -231,7 +234,7 @@ class _Checker:
                 self.fail(
                     node, f"`torch.{node.attr}` is not allowed: it {TORCH_BLOCKED[node.attr]}"
                 )
-        if node.attr not in self.attributes:
+        if node.attr not in self.attributes and not is_part_name(node.attr):
             local = _method_local(self.tree, node.attr) if _on_self(node) else None
             if local is not None:  # `fc = nn.Linear(…)` in __init__, `self.fc` read later
                 self.fail(node, never_set(node.attr, local))
