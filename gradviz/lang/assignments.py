@@ -17,6 +17,7 @@ from gradviz.lang.errors import ProgramError
 from gradviz.lang.limits import Limits
 from gradviz.lang.run_result import RunObserver
 from gradviz.lang.user_code import ProgramObject, UserModule
+from gradviz.lang.value_budget import spend_on
 
 _UNSET = object()
 
@@ -57,11 +58,22 @@ class Assignments:
             self.bind(target.id, value, loop)
         elif isinstance(target, (ast.Tuple, ast.List)):
             items = self.located(target, lambda: bounded_list(value, self.limits, "unpacking"))
-            if len(items) != len(target.elts):
+            names = target.elts
+            star = next((i for i, sub in enumerate(names) if isinstance(sub, ast.Starred)), None)
+            if star is not None:  # `first, *rest = xs`: the rest, as a list
+                if len(items) < len(names) - 1:
+                    raise self.fail(
+                        target,
+                        f"cannot unpack {len(items)} values into at least {len(names) - 1} names",
+                    )
+                after = len(items) - (len(names) - 1 - star)
+                items = [*items[:star], spend_on(items[star:after]), *items[after:]]
+                names = [*names[:star], names[star].value, *names[star + 1 :]]  # type: ignore[attr-defined]
+            if len(items) != len(names):
                 raise self.fail(
-                    target, f"cannot unpack {len(items)} values into {len(target.elts)} names"
+                    target, f"cannot unpack {len(items)} values into {len(names)} names"
                 )
-            for sub, item in zip(target.elts, items, strict=True):
+            for sub, item in zip(names, items, strict=True):
                 self.assign_to(sub, item, loop)
         elif isinstance(target, ast.Subscript):
             owner = self.eval(target.value)

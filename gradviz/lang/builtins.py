@@ -77,9 +77,8 @@ def bounded_list(value: Any, limits: Limits, what: str = "this loop") -> list[An
     else:
         raise TypeError(f"cannot iterate over a {type(value).__name__} value")
     if length > limits.max_loop_iterations:
-        raise ValueError(
-            f"{what} would run {length:,} times; the limit is {limits.max_loop_iterations:,}"
-        )
+        done = f"would spread {length:,} items" if what == "*" else f"would run {length:,} times"
+        raise ValueError(f"{what} {done}; the limit is {limits.max_loop_iterations:,}")
     return list(value)
 
 

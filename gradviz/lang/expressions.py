@@ -222,10 +222,22 @@ class ExpressionEvaluator:
 
     # -- containers -----------------------------------------------------------------------------
     def _list(self, node: ast.List) -> list[Any]:
-        return [self.eval(item) for item in node.elts]
+        return self._items(node.elts)
 
     def _tuple(self, node: ast.Tuple) -> tuple[Any, ...]:
-        return tuple(self.eval(item) for item in node.elts)
+        return tuple(self._items(node.elts))
+
+    def _items(self, elts: list[ast.expr]) -> list[Any]:
+        """A list or tuple display's items, `*xs` spread out (`[*a, *b]`)."""
+        items: list[Any] = []
+        for item in elts:
+            if isinstance(item, ast.Starred):
+                value = self.eval(item.value)
+                spread = self.located(item, partial(bounded_list, value, self.limits, "*"))
+                items.extend(self.located(item, partial(spend_on, spread)))
+            else:
+                items.append(self.eval(item))
+        return items
 
     def _set(self, node: ast.Set) -> set[Any]:
         items = [self.eval(item) for item in node.elts]

@@ -309,13 +309,20 @@ class _Checker:
             self.fail(node, "nested format fields are not allowed")
 
     def check_starred_placement(self, nodes: list[ast.AST]) -> None:
+        """`*` in call arguments (`f(*xs)`), lists and tuples (`[*a, *b]`) and one per
+        unpacking target (`first, *rest = xs`)."""
         allowed: set[int] = set()
         for node in nodes:
             if isinstance(node, ast.Call):
                 allowed.update(id(arg) for arg in node.args if isinstance(arg, ast.Starred))
+            elif isinstance(node, (ast.List, ast.Tuple)):
+                starred = [item for item in node.elts if isinstance(item, ast.Starred)]
+                if isinstance(node.ctx, ast.Store) and len(starred) > 1:
+                    self.fail(starred[1], "only one `*` name is allowed in an unpacking")
+                allowed.update(id(item) for item in starred)
         for node in nodes:
             if isinstance(node, ast.Starred) and id(node) not in allowed:
-                self.fail(node, "`*` unpacking is only allowed in call arguments")
+                self.fail(node, "`*` unpacking is only allowed in calls, lists and tuples")
 
 
 def validate(tree: ast.Module, lines: list[str], limits: Limits) -> None:

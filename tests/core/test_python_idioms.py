@@ -800,3 +800,41 @@ def test_boilerplate_elsewhere_is_still_refused(source: str, where: tuple[int, i
 def test_a_name_the_program_binds_itself_is_its_own(tmp_path: Path) -> None:
     source = "from __future__ import annotations\nannotations = 3\nprint(annotations)\n"
     assert gradviz_prints(source) == python_prints(source, tmp_path)[0] == "3\n"
+
+
+STARRED = textwrap.dedent(
+    """
+    import torch
+    torch.manual_seed(0)
+    params = [torch.randn(2, requires_grad=True), torch.randn(3, requires_grad=True)]
+    first, *rest = params
+    *init, last = [1, 2, 3, 4]
+    x, *mid, y = (1, 2, 3, 4)
+    p, q, *nothing = [1, 2]
+    print(init, last, x, mid, y, nothing, [*init, *mid], (*mid, 5))
+    for head, *tail in [(1, 2, 3), (4, 5)]:
+        print(head, tail)
+    loss = first.pow(2).sum() + rest[0].sum()
+    loss.backward()
+    print(first.grad, rest[0].grad)
+    """
+)
+
+
+def test_starred_unpacking_and_spreading_print_as_python_does(tmp_path: Path) -> None:
+    expected, _ = python_prints(STARRED, tmp_path)
+    assert gradviz_prints(STARRED) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "fragment"),
+    [
+        ("a, *b, *c = [1, 2, 3]\n", 1, "only one `*` name is allowed"),
+        ("a, b, *c = [1]\n", 1, "cannot unpack 1 values into at least 2 names"),
+        ("xs = [1]\n*xs\n", 2, "only allowed in calls, lists and tuples"),
+        ("xs = [1]\nd = {**{'a': 1}}\n", 2, "`**` in a dict literal is not supported"),
+        ("xs = [*range(10 ** 9)]\n", 1, "* would spread 1,000,000,000 items; the limit is"),
+    ],
+)
+def test_starred_misuse_is_refused_at_its_line(source: str, line: int, fragment: str) -> None:
+    assert_refused_at(source, line, fragment)
