@@ -146,6 +146,11 @@ MODULE_METHODS: dict[str, Callable[..., Any]] = {
     **MODULE_CALLS,
 }
 
+# A layer made from tensors the program has: `nn.Embedding.from_pretrained(vectors)`
+CLASS_CONSTRUCTORS: dict[tuple[str, str], Callable[..., Any]] = {
+    ("nn.Embedding", "from_pretrained"): nn.Embedding.from_pretrained,
+}
+
 OPTIMIZER_DATA = ("param_groups",)  # read, and its settings written (check_param_group_write)
 
 # what a training loop reads of its data: `len(loader.dataset)` (PyTorch's Optimization
@@ -221,6 +226,7 @@ def attribute_names() -> set[str]:
     names |= set(NODE_ATTRIBUTES) | set(NODE_METHODS) | set(HANDLE_METHODS) | set(_TENSOR_IMPLS)
     names |= set(GENERATOR_METHODS) | set(MODULE_PARTS) | set(MODULE_SETTINGS)
     names |= set(DISTRIBUTION_METHODS) | set(DISTRIBUTION_PROPERTIES)
+    names |= {name for _, name in CLASS_CONSTRUCTORS}
     return names
 
 
@@ -347,6 +353,8 @@ def get_attribute(value: object, name: str) -> object:
         return BoundMethod(f"Generator.{name}", GENERATOR_METHODS[name], value)
     if isinstance(value, RemovableHandle) and name in HANDLE_METHODS:
         return BoundMethod(f"RemovableHandle.{name}", HANDLE_METHODS[name], value)
+    if isinstance(value, Fn) and (value.qualname, name) in CLASS_CONSTRUCTORS:
+        return Fn(f"{value.qualname}.{name}", CLASS_CONSTRUCTORS[(value.qualname, name)])
     if isinstance(value, ClassOf):  # `type(x).load`: a class is only compared, or named
         raise AttributeError(
             f"the class {value!r} has no attribute `.{name}` in gradviz (a class from type() "

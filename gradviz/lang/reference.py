@@ -190,7 +190,8 @@ def language_reference() -> str:
         "`x.type(torch.FloatTensor)`), `torch.autograd.Variable(t, requires_grad=True)` (old "
         "tutorials': a tensor today), `torch.Generator().manual_seed(n)` for `generator=` "
         "arguments, "
-        "`torch.manual_seed(n)`, `torch.no_grad()`, `torch.enable_grad()`, `math.pi` and "
+        "`torch.manual_seed(n)`, `nn.Embedding.from_pretrained(vectors, freeze=...)`, "
+        "`torch.no_grad()`, `torch.enable_grad()`, `math.pi` and "
         "friends, list `.append`/`.extend`, `str.format`, `.values`/`.indices` of "
         "`max(dim=...)` results.\n",
     ]

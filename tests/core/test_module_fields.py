@@ -184,3 +184,20 @@ def test_the_plain_list_hint_names_a_container_the_language_has() -> None:
     assert printed == ["1\n"]
     with pytest.raises(ProgramError, match=r"has no method `\.keys`"):
         trace("seq = nn.Sequential(nn.Linear(2, 2))\nk = seq.keys()\n")
+
+
+def test_an_embedding_from_pretrained_vectors_trains_or_stays_frozen_as_in_torch() -> None:
+    source = (
+        "vectors = torch.tensor([[0.1, 0.2], [0.3, -0.4], [1.0, 0.5]])\n"
+        "emb = nn.Embedding.from_pretrained(vectors, freeze={freeze})\n"
+        "ids = torch.tensor([2, 0, 2])\nout = (emb(ids) * torch.tensor([1.0, 3.0])).sum()\n"
+        "print(emb.weight.requires_grad)\n"
+    )
+    vectors = torch.tensor([[0.1, 0.2], [0.3, -0.4], [1.0, 0.5]])
+    emb = nn.Embedding.from_pretrained(vectors.clone(), freeze=False)
+    (emb(torch.tensor([2, 0, 2])) * torch.tensor([1.0, 3.0])).sum().backward()
+    result = trace(source.format(freeze=False) + "out.backward()\n")
+    torch.testing.assert_close(_grads(result.graph)["emb.weight"], emb.weight.grad)
+    printed: list[str] = []
+    trace(source.format(freeze=True), on_print=printed.append)
+    assert printed == ["False\n"]
