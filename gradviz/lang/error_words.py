@@ -40,4 +40,15 @@ def clean_message(exc: BaseException) -> str:
     if isinstance(exc, RecursionError):
         return "nested too deeply"
     first = first.split("; use sys.set_int_max_str_digits()")[0]  # (no sys in a program)
+    if any(words in first for words in _NO_CUDA):
+        return f"{NO_CUDA_HINT} (torch: {first[:200]})"
     return in_pythons_words(first[:300])
+
+
+# torch's words where a program asks for a GPU this machine does not have
+_NO_CUDA = ("not compiled with CUDA", "Found no NVIDIA driver", "no CUDA GPUs are available")
+NO_CUDA_HINT = (
+    "this machine has no CUDA GPU, so nothing can go to 'cuda': choose the device as the "
+    "lecture does, `my_device = torch.device('cuda' if torch.cuda.is_available() else "
+    "'cpu')`, then `.to(my_device)`"
+)

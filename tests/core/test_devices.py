@@ -40,3 +40,33 @@ def test_a_gpu_beyond_the_last_is_named() -> None:
     assert checked_device(f"cuda:{count - 1}").index == count - 1
     with pytest.raises(ProgramError, match=f"there is no cuda:{count}: this machine has {count}"):
         checked_device(f"cuda:{count}")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message without CUDA")
+@pytest.mark.parametrize(
+    "line",
+    [
+        'x = torch.ones(2).to("cuda")',
+        "m = nn.Linear(2, 1).cuda()",
+        "x = torch.ones(2, device='cuda')",
+    ],
+)
+def test_a_program_asking_for_a_gpu_this_machine_lacks_is_shown_the_lecture_s_idiom(
+    line: str,
+) -> None:
+    from gradviz.autograd.tracer import trace
+
+    with pytest.raises((RuntimeError, AssertionError)):  # torch refuses too (CPU builds: assert)
+        torch.ones(2, device="cuda")
+    with pytest.raises(ProgramError, match="no CUDA GPU") as caught:
+        trace(f"import torch\n{line}\n")
+    assert caught.value.line == 2
+    assert "torch.cuda.is_available() else 'cpu'" in caught.value.message
+    # the idiom it names runs here, as in example 06
+    assert (
+        trace(
+            "my_device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')\n"
+            "x = torch.ones(2, requires_grad=True).to(my_device)\nx.sum().backward()\n"
+        ).graph.device
+        == "cpu"
+    )
