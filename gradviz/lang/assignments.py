@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import torch
+from torch import nn
 
 from gradviz.lang import arithmetic
 from gradviz.lang.attributes import get_attribute, set_item
@@ -15,6 +16,7 @@ from gradviz.lang.builtins import bounded_list
 from gradviz.lang.custom_functions import is_ctx, set_ctx_attribute
 from gradviz.lang.errors import ProgramError
 from gradviz.lang.limits import Limits
+from gradviz.lang.module_fields import set_parameter
 from gradviz.lang.run_result import RunObserver
 from gradviz.lang.user_code import ProgramObject, UserModule
 from gradviz.lang.value_budget import spend_on
@@ -95,6 +97,9 @@ class Assignments:
             return
         if is_ctx(owner):  # `ctx.alpha = alpha` in an autograd.Function's forward
             self.located(target, lambda: set_ctx_attribute(owner, target.attr, value))
+            return
+        if isinstance(owner, nn.Module) and target.attr in owner._parameters:
+            self.located(target, lambda: set_parameter(owner, target.attr, value))
             return
         if not isinstance(owner, torch.Tensor):
             raise self.fail(target, f"cannot set `.{target.attr}` here")

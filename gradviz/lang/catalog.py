@@ -250,7 +250,14 @@ def _module_base(*args: Any, **kwargs: Any) -> None:
     raise TypeError("nn.Module is a base class: write `class Net(nn.Module):` and make a Net")
 
 
-NN_UTILS_NS = Namespace("torch.nn.utils", _functions("nn.utils", nn.utils, NN_UTILS))
+# nn.utils.rnn.pad_sequence: a batch of sequences of different lengths, padded (NLP courses)
+_RNN_UTILS_NS = Namespace(
+    "torch.nn.utils.rnn",
+    {"pad_sequence": Fn("nn.utils.rnn.pad_sequence", nn.utils.rnn.pad_sequence)},
+)
+NN_UTILS_NS = Namespace(
+    "torch.nn.utils", {**_functions("nn.utils", nn.utils, NN_UTILS), "rnn": _RNN_UTILS_NS}
+)
 
 
 def _nn_namespace(functional_ns: Namespace) -> Namespace:
@@ -304,6 +311,7 @@ IMPORTABLE: dict[str, Namespace] = {
     "torch.optim.lr_scheduler": SCHEDULER_NS,
     "torch.nn.init": INIT_NS,
     "torch.nn.utils": NN_UTILS_NS,
+    "torch.nn.utils.rnn": _RNN_UTILS_NS,
     "torch.cuda": TORCH_NS.members["cuda"],  # type: ignore[dict-item]
     "torch.accelerator": TORCH_NS.members["accelerator"],  # type: ignore[dict-item]
     "torch.backends": _BACKENDS,

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from torch import nn
 
 from gradviz.lang.custom_functions import FUNCTION_BASES, FUNCTION_METHODS
+from gradviz.lang.error_words import underscore_refusal
 from gradviz.lang.user_code import PLAIN_DUNDERS, grad_mode, is_super_init
 
 Fail = Callable[[ast.AST, str], None]
@@ -91,10 +92,10 @@ def _check_function(
     if args.posonlyargs:
         fail(node, f"`{node.name}`: positional-only parameters (`/`) are not supported")
     if node.name.startswith("_") and node.name not in special:
-        fail(node, f"`{node.name}`: names starting with an underscore are not allowed")
+        fail(node, underscore_refusal(node.name))
     for arg in [*args.args, *args.kwonlyargs, *filter(None, [args.vararg, args.kwarg])]:
         if arg.arg.startswith("_") and arg.arg != "_":
-            fail(arg, f"`{arg.arg}`: names starting with an underscore are not allowed")
+            fail(arg, underscore_refusal(arg.arg))
 
 
 def _is_staticmethod(node: ast.FunctionDef) -> bool:
@@ -119,7 +120,7 @@ def _check_plain_class(node: ast.ClassDef, fail: Fail, found: DefinedNames) -> N
     if node.decorator_list or node.keywords:
         fail(node, f"`class {node.name}` takes no decorators or keywords")
     if node.name.startswith("_"):
-        fail(node, f"`{node.name}`: names starting with an underscore are not allowed")
+        fail(node, underscore_refusal(node.name))
     defined: set[str] = set()
     for item in node.body:
         if isinstance(item, ast.FunctionDef):
@@ -152,7 +153,7 @@ def _check_autograd_function(node: ast.ClassDef, fail: Fail, found: DefinedNames
         fail(node, f"`class {node.name}(torch.autograd.Function):` takes no decorators or "
              "keywords")  # fmt: skip
     if node.name.startswith("_"):
-        fail(node, f"`{node.name}`: names starting with an underscore are not allowed")
+        fail(node, underscore_refusal(node.name))
     methods = {item.name: item for item in node.body if isinstance(item, ast.FunctionDef)}
     for name in FUNCTION_METHODS:
         if name not in methods:
@@ -218,7 +219,7 @@ def _check_class(node: ast.ClassDef, fail: Fail, found: DefinedNames) -> None:
              f"`class {node.name}(nn.Module):` (or from torch.autograd.Function or Dataset, "
              "or from nothing)")  # fmt: skip
     if node.name.startswith("_"):
-        fail(node, f"`{node.name}`: names starting with an underscore are not allowed")
+        fail(node, underscore_refusal(node.name))
     defined: set[str] = set()
     for item in node.body:
         if isinstance(item, ast.FunctionDef):

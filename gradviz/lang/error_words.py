@@ -52,3 +52,11 @@ NO_CUDA_HINT = (
     "lecture does, `my_device = torch.device('cuda' if torch.cuda.is_available() else "
     "'cpu')`, then `.to(my_device)`"
 )
+
+
+def underscore_refusal(name: str, dotted: bool = False) -> str:
+    """Why `_name` is refused, and the name to write instead (nanoGPT's `_init_weights`)."""
+    shown = f".{name}" if dotted else name
+    plain = name.lstrip("_")
+    rename = f"; rename it `{plain}`" if plain.isidentifier() and not name.endswith("__") else ""
+    return f"`{shown}`: names starting with an underscore are not allowed{rename}"

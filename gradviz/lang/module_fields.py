@@ -56,3 +56,15 @@ def module_field(module: nn.Module, name: str) -> tuple[bool, object]:
         if _plain(value):
             return True, value
     return False, None
+
+
+def set_parameter(module: nn.Module, name: str, value: object) -> None:
+    """`self.head.weight = self.tok_emb.weight`: one parameter shared by two layers (weight
+    tying, as nanoGPT's head and embedding), or a new nn.Parameter, or None."""
+    if value is not None and not isinstance(value, nn.Parameter):
+        raise TypeError(
+            f"a layer's `.{name}` is an nn.Parameter: set it to another layer's (`self.head."
+            f"weight = self.tok_emb.weight`) or to `nn.Parameter(tensor)`, not "
+            f"{type(value).__name__}"
+        )
+    setattr(module, name, value)

@@ -71,7 +71,9 @@ def language_reference() -> str:
         "on `self` — the usual PyTorch model, which then trains, traces (its layers named "
         "`model.fc1`) and maps its loss landscape like an `nn.Sequential`; "
         '`self.register_buffer("name", tensor)` in `__init__` adds a tensor that is not '
-        "trained. A plain class (`class Tanh:`, or `class Pairs(Dataset):` for a "
+        "trained; a layer's `.weight` or `.bias` may be set to another layer's parameter "
+        "(weight tying, `self.head.weight = self.tok_emb.weight`: one leaf, its gradient the "
+        "sum of both uses) or to an `nn.Parameter`. A plain class (`class Tanh:`, or `class Pairs(Dataset):` for a "
         "DataLoader) has methods, class attributes and values set on `self`, and may define "
         "`__call__`, `__len__` and `__getitem__`; the attributes its methods set on `self` "
         "may be set on its objects anywhere (`layers[-1].gamma *= 0.1`); tensors it keeps are "
@@ -145,7 +147,7 @@ def language_reference() -> str:
             training_tools.SCHEDULERS,
         ),
         _block("torch.nn.init", training_tools.INITIALISERS),
-        _block("torch.nn.utils", catalog_names.NN_UTILS),
+        _block("torch.nn.utils", [*catalog_names.NN_UTILS, "rnn.pad_sequence"]),
         _block(
             "torch.linalg (results' fields: `.U` `.S` `.Vh`, `.Q` `.R`, `.eigenvalues` "
             "`.eigenvectors`, `.sign` `.logabsdet`, `.solution`)",

@@ -10,6 +10,7 @@ import sys
 from gradviz.lang.attributes import attribute_names
 from gradviz.lang.catalog import IMPORTABLE, TENSOR_BLOCKED, TORCH_BLOCKED, all_attribute_names
 from gradviz.lang.definition_rules import DefinedNames, check_definitions
+from gradviz.lang.error_words import underscore_refusal
 from gradviz.lang.errors import error_at
 from gradviz.lang.generator_rules import refused_yields
 from gradviz.lang.limits import Limits
@@ -213,7 +214,7 @@ class _Checker:
 
     def check_Name(self, node: ast.Name) -> None:
         if node.id.startswith("_") and node.id != "_":  # `_` alone: the usual throwaway name
-            self.fail(node, f"`{node.id}`: names starting with an underscore are not allowed")
+            self.fail(node, underscore_refusal(node.id))
         if (
             node.id in DANGEROUS_NAMES
             and isinstance(node.ctx, ast.Load)
@@ -224,6 +225,8 @@ class _Checker:
     def check_Attribute(self, node: ast.Attribute) -> None:
         if id(node) in self.class_names:
             return  # `type(x).__name__` or `x.__class__.__name__`: the class's name, a string
+        if node.attr.startswith("_") and _on_self(node):  # the program's own: renamed
+            self.fail(node, underscore_refusal(node.attr, dotted=True))
         if node.attr.startswith("_"):
             hint = "; `type(x)` prints the class" if node.attr == "__class__" else ""
             self.fail(
@@ -247,6 +250,8 @@ class _Checker:
             and node.attr not in ("requires_grad", "grad", "data")
             and id(node) not in self.defined.stores
             and node.attr not in self.defined.settable
+            and node.attr not in ("weight", "bias")  # (a layer's: tied to another's)
+            and not is_part_name(node.attr)
         ):
             self.fail(node, f"setting `.{node.attr}` is not allowed")
 

@@ -201,3 +201,89 @@ def test_an_embedding_from_pretrained_vectors_trains_or_stays_frozen_as_in_torch
     printed: list[str] = []
     trace(source.format(freeze=True), on_print=printed.append)
     assert printed == ["False\n"]
+
+
+TIED = """
+class TinyLM(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.tok_emb = nn.Embedding(7, 4)
+        self.head = nn.Linear(4, 7, bias=False)
+        self.head.weight = self.tok_emb.weight
+
+    def forward(self, idx):
+        return self.head(torch.tanh(self.tok_emb(idx)))
+
+torch.manual_seed(0)
+model = TinyLM()
+idx = torch.tensor([[1, 3, 5], [2, 2, 6]])
+loss = F.cross_entropy(model(idx).view(6, 7), idx.view(6))
+loss.backward()
+print(len(list(model.parameters())), model.head.weight is model.tok_emb.weight)
+"""
+
+
+def test_weight_tying_shares_one_parameter_whose_gradient_sums_both_uses() -> None:
+    """nanoGPT's `self.lm_head.weight = self.tok_emb.weight`: one parameter (one leaf in the
+    graph, feeding the embedding and the head), its gradient the sum, as in torch."""
+    printed: list[str] = []
+    result = trace(TIED, on_print=printed.append)
+
+    class TinyLM(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.tok_emb = nn.Embedding(7, 4)
+            self.head = nn.Linear(4, 7, bias=False)
+            self.head.weight = self.tok_emb.weight
+
+        def forward(self, idx: torch.Tensor) -> torch.Tensor:
+            out: torch.Tensor = self.head(torch.tanh(self.tok_emb(idx)))
+            return out
+
+    torch.manual_seed(0)
+    model = TinyLM()
+    idx = torch.tensor([[1, 3, 5], [2, 2, 6]])
+    torch.nn.functional.cross_entropy(model(idx).view(6, 7), idx.view(6)).backward()
+    assert printed == ["1 True\n"]
+    grads = _grads(result.graph)
+    assert list(grads) == ["model.tok_emb.weight"]
+    torch.testing.assert_close(grads["model.tok_emb.weight"], model.tok_emb.weight.grad)
+    leaf = next(n for n in result.graph.nodes if n.param_path == "model.tok_emb.weight")
+    assert len([e for e in result.graph.edges if e.src == leaf.id]) == 2  # both uses
+
+
+def test_a_layer_s_parameter_is_set_only_to_a_parameter() -> None:
+    with pytest.raises(ProgramError, match=r"line 2.*`\.weight` is an nn\.Parameter"):
+        trace("m = nn.Linear(2, 2)\nm.weight = torch.ones(2, 2)\n")
+    with pytest.raises(ProgramError, match=r"setting `\.in_features` is not allowed"):
+        trace("m = nn.Linear(2, 2)\nm.in_features = 3\n")
+    printed: list[str] = []
+    trace(
+        "m = nn.Linear(2, 2)\nm.bias = None\nm.weight = nn.Parameter(torch.eye(2))\n"
+        "print(m(torch.tensor([[1.0, 2.0]])))\n",
+        on_print=printed.append,
+    )
+    m = nn.Linear(2, 2)
+    m.bias = None
+    m.weight = nn.Parameter(torch.eye(2))
+    assert printed == [f"{m(torch.tensor([[1.0, 2.0]]))}\n"]
+
+
+def test_pad_sequence_pads_a_batch_and_backpropagates_as_in_torch() -> None:
+    source = (
+        "from torch.nn.utils.rnn import pad_sequence\n"
+        "a = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)\n"
+        "b = torch.tensor([4.0, 5.0], requires_grad=True)\n"
+        "padded = pad_sequence([a, b], batch_first=True, padding_value=-1.0)\n"
+        "loss = (padded * torch.arange(3.0)).sum()\nloss.backward()\nprint(padded)\n"
+    )
+    printed: list[str] = []
+    result = trace(source, on_print=printed.append)
+    a = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = torch.tensor([4.0, 5.0], requires_grad=True)
+    padded = nn.utils.rnn.pad_sequence([a, b], batch_first=True, padding_value=-1.0)
+    (padded * torch.arange(3.0)).sum().backward()
+    assert printed == [f"{padded}\n"]
+    grads = {n.name: n.grad for n in result.graph.nodes if n.kind == "input"}
+    torch.testing.assert_close(grads["a"], a.grad)
+    torch.testing.assert_close(grads["b"], b.grad)

@@ -838,3 +838,32 @@ def test_starred_unpacking_and_spreading_print_as_python_does(tmp_path: Path) ->
 )
 def test_starred_misuse_is_refused_at_its_line(source: str, line: int, fragment: str) -> None:
     assert_refused_at(source, line, fragment)
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "fragment"),
+    [
+        (
+            "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+            "    def _init_weights(self, m):\n        pass\n",
+            4,
+            "`_init_weights`: names starting with an underscore are not allowed; rename it "
+            "`init_weights`",
+        ),
+        ("_x = 1\n", 1, "rename it `x`"),
+        (
+            "class A:\n    def __init__(self):\n        self._n = 1\n",
+            3,
+            "`._n`: names starting with an underscore are not allowed; rename it `n`",
+        ),
+        ("x = torch.ones(2)\nb = x._base\n", 2, "`._base`: names starting with an underscore"),
+    ],
+)
+def test_an_underscore_name_of_the_program_s_own_is_refused_with_the_name_to_use(
+    source: str, line: int, fragment: str
+) -> None:
+    assert_refused_at(source, line, fragment)
+    if "._base" in source:  # torch's own insides: nothing to rename
+        with pytest.raises(ProgramError) as caught:
+            trace(source)
+        assert "rename" not in caught.value.message
