@@ -104,7 +104,7 @@ _AT_MOST_INPUT = {
     "hardtanh", "_unsafe_view", "masked_fill", "where", "clamp", "native_batch_norm",
     "_native_batch_norm_legit_functional", "avg_pool2d", "max", "min", "topk", "sort",
     "_safe_softmax", "empty_like", "zeros_like", "ones_like", "full_like", "rand_like",
-    "randn_like", "bernoulli", "gather", "cumsum", "cumprod",
+    "randn_like", "bernoulli", "gather", "cumsum", "cumprod", "_is_all_true", "_is_any_true",
 }  # fmt: skip
 _MATMUL = {"mm", "addmm", "bmm", "baddbmm"}
 DETACH = torch.ops.aten.detach.default  # nn.Parameter and torch.tensor run it: let it pass

@@ -73,7 +73,8 @@ def language_reference() -> str:
         '`self.register_buffer("name", tensor)` in `__init__` adds a tensor that is not '
         "trained; a layer's `.weight` or `.bias` may be set to another layer's parameter "
         "(weight tying, `self.head.weight = self.tok_emb.weight`: one leaf, its gradient the "
-        "sum of both uses) or to an `nn.Parameter`. A plain class (`class Tanh:`, or `class Pairs(Dataset):` for a "
+        "sum of both uses) or to an `nn.Parameter`. A plain class (`class Tanh:`, or "
+        "`class Pairs(Dataset):` for a "
         "DataLoader) has methods, class attributes and values set on `self`, and may define "
         "`__call__`, `__len__` and `__getitem__`; the attributes its methods set on `self` "
         "may be set on its objects anywhere (`layers[-1].gamma *= 0.1`); tensors it keeps are "

@@ -193,6 +193,26 @@ def _same_as_first(args: tuple[Any, ...], kwargs: dict[str, Any]) -> int | None:
     return args[0].numel() if args and isinstance(args[0], torch.Tensor) else None
 
 
+def _multinomial(args: tuple[Any, ...], kwargs: dict[str, Any]) -> int | None:
+    """`num_samples` draws per row of probabilities (Categorical's sample)."""
+    probs, count = args[0], _arg(args, kwargs, 1, "num_samples")
+    if not isinstance(probs, torch.Tensor) or type(count) is not int or probs.dim() == 0:
+        return None
+    return probs.numel() // max(probs.shape[-1], 1) * max(count, 0)
+
+
+def _solved(args: tuple[Any, ...], kwargs: dict[str, Any]) -> int | None:
+    """A triangular solve: B's matrix size, over the broadcast of A's and B's batches."""
+    a, b = args[0], args[1]
+    if not isinstance(a, torch.Tensor) or not isinstance(b, torch.Tensor) or b.dim() < 2:
+        return None
+    batches = [a.shape[:-2], b.shape[:-2]]
+    total = 1
+    for axis in range(1, max(len(s) for s in batches) + 1):
+        total *= max((s[-axis] for s in batches if len(s) >= axis), default=1)
+    return total * b.shape[-2] * b.shape[-1]
+
+
 # Ops with a Python meta kernel that gradviz programs use, by aten name.
 RULES: dict[str, Rule] = {
     "cat": _joined,
@@ -225,12 +245,17 @@ RULES: dict[str, Rule] = {
     "log_sigmoid_forward": _same_as_first,
     "native_group_norm": _same_as_first,
     "linalg_cross": _broadcast,
+    "multinomial": _multinomial,
+    # MultivariateNormal's factorisation (their meta kernels import sympy: a second, once)
+    "linalg_cholesky_ex": _same_as_first,
+    "_linalg_check_errors": lambda args, kwargs: 0,
+    "linalg_solve_triangular": _solved,
     "allclose": lambda args, kwargs: 0,
     "equal": lambda args, kwargs: 0,
 }
 
 # Ops that make indices (int64) whatever their inputs are.
-INDEX_RESULTS = {"randperm", "nonzero", "randint"}
+INDEX_RESULTS = {"randperm", "nonzero", "randint", "multinomial"}
 # Ops with two outputs of that size (values and indices, output and buffer).
 TWO_OUTPUTS = {"adaptive_max_pool2d", "log_sigmoid_forward"}
 

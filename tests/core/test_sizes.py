@@ -90,6 +90,13 @@ CASES: list[Callable[[], object]] = [
     lambda: torch.linalg.cross(torch.randn(4, 3), torch.randn(1, 3)),
     lambda: torch.trace(x[:3]),
     lambda: torch.dist(x, x + 1),
+    lambda: torch.multinomial(torch.ones(4, 5), 3),
+    lambda: torch.multinomial(torch.ones(5), 7, replacement=True),
+    lambda: torch.linalg.cholesky_ex(torch.eye(3) * 2),
+    lambda: torch.linalg.solve_triangular(torch.eye(3), torch.randn(3, 4), upper=False),
+    lambda: torch.linalg.solve_triangular(torch.eye(3).expand(2, 3, 3), x[:3], upper=True),
+    lambda: torch.linalg.solve_triangular(torch.eye(3), torch.randn(2, 1, 3, 2), upper=True),
+    lambda: torch.linalg.solve_triangular(torch.eye(2), torch.randn(5, 2), upper=True, left=False),
 ]
 
 
@@ -222,3 +229,33 @@ def test_data_numel_stops_past_the_limit_without_walking_everything() -> None:
     row = [0.0] * 1000
     assert data_numel([row] * 1000, 10_000) > 10_000
     assert data_numel([row] * 1000, 10**6) == 10**6
+
+
+def test_a_first_trace_of_distributions_imports_neither() -> None:
+    """Normal checks its scale with torch._is_all_true, Categorical samples with multinomial:
+    the meta kernels of both imported sympy (a second on the first trace)."""
+    program = textwrap.dedent(
+        """
+        from torch.distributions import Normal, Categorical
+        mu = torch.zeros(3, requires_grad=True)
+        q = Normal(mu, torch.ones(3))
+        z = q.rsample((4,))
+        c = Categorical(logits=mu)
+        a = c.sample((5,))
+        loss = -q.log_prob(z).sum() - c.log_prob(a).sum() + q.entropy().sum()
+        """
+    )
+    code = f"from gradviz.autograd.tracer import trace\ntrace({program!r})"
+    assert _heavy_imports_after(code) == "[]"
+
+
+def test_multinomial_is_sized_before_it_draws() -> None:
+    source = "p = torch.ones(4, 100)\ns = torch.multinomial(p, 10**8, replacement=True)\n"
+    with pytest.raises(ProgramError, match="400,000,000 elements"):
+        run_program(parse(source))
+    torch.manual_seed(0)
+    expected = torch.multinomial(torch.ones(2, 3), 2)
+    result = run_program(
+        parse("torch.manual_seed(0)\nprint(torch.multinomial(torch.ones(2, 3), 2))\n")
+    )
+    assert "".join(result.printed) == f"{expected}\n"
