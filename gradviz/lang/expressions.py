@@ -228,7 +228,7 @@ class ExpressionEvaluator:
         return tuple(self._items(node.elts))
 
     def _items(self, elts: list[ast.expr]) -> list[Any]:
-        """A list or tuple display's items, `*xs` spread out (`[*a, *b]`)."""
+        """A list or tuple display's items, or a call's arguments, `*xs` spread out."""
         items: list[Any] = []
         for item in elts:
             if isinstance(item, ast.Starred):
@@ -320,14 +320,7 @@ class ExpressionEvaluator:
 
     def _call(self, node: ast.Call) -> Any:
         callee = self.eval(node.func)
-        args: list[Any] = []
-        for arg in node.args:
-            if isinstance(arg, ast.Starred):
-                value = self.eval(arg.value)
-                unpacked = self.located(arg, partial(bounded_list, value, self.limits, "*"))
-                args.extend(self.located(arg, partial(spend_on, unpacked)))
-            else:
-                args.append(self.eval(arg))
+        args = self._items(node.args)
         kwargs: dict[str, Any] = {}
         for kw in node.keywords:
             if kw.arg is not None:
