@@ -62,6 +62,11 @@ class AutogradCalls:
         def fail(self, node: ast.AST, message: str) -> ProgramError: ...
         def located(self, node: ast.AST, action: Callable[[], Any], quote: bool = True) -> Any: ...
 
+    def data_view(self, tensor: torch.Tensor, view: torch.Tensor) -> None:
+        """`tensor.data` was read: a write through it is a write into tensor (the evaluator
+        calls this; `w.grad.data.zero_()` zeroes w.grad)."""
+        self.stale.data_view(tensor, view)
+
     def _backward(
         self, node: ast.Call, tensor: torch.Tensor, args: list[Any], kwargs: dict[str, Any]
     ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, MutableMapping
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -61,6 +61,10 @@ class ExpressionEvaluator:
         self.env: MutableMapping[str, Any] = {}  # a function call: its names, then these
         self.steps = 0
         self.line: int | None = None  # of the statement or expression evaluated last
+
+    if TYPE_CHECKING:  # provided by the interpreter (AutogradCalls)
+
+        def data_view(self, tensor: torch.Tensor, view: torch.Tensor) -> None: ...
 
     # -- plumbing -------------------------------------------------------------------------------
     def fail(self, node: ast.AST, message: str) -> ProgramError:
@@ -300,9 +304,6 @@ class ExpressionEvaluator:
         if node.attr == "data" and isinstance(owner, torch.Tensor):
             self.data_view(owner, value)
         return value
-
-    def data_view(self, tensor: torch.Tensor, view: torch.Tensor) -> None:
-        """`tensor.data` was read (the interpreter's: its writes are writes into tensor)."""
 
     def number_attribute(self, owner: float, node: ast.Attribute) -> Any:  # the interpreter's
         return get_attribute(owner, node.attr)  # says why a name holds a number, not a tensor

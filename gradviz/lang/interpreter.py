@@ -331,9 +331,6 @@ class Interpreter(ProgramHints, Definitions, Generators, AutogradCalls, Assignme
             self.warnings.remark(said)  # (softmax's output to cross_entropy: still runs)
         return super().invoke(node, callee, args, kwargs)
 
-    def data_view(self, tensor: torch.Tensor, view: torch.Tensor) -> None:
-        self.stale.data_view(tensor, view)  # (`w.grad.data.zero_()` zeroes w.grad)
-
     def check_data(self, data: object) -> None:
         """Refuse nested lists too big for a tensor before torch walks and allocates them
         (torch.tensor(data), and a tensor indexed with lists, make their tensor unguarded)."""
